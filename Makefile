@@ -1,0 +1,25 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+REQ_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(REQ_HASH)
+
+.PHONY: run test bench install
+
+run: $(STAMP)
+	$(VENV)/bin/python scripts/devstack.py run
+
+test: $(STAMP)
+	$(VENV)/bin/python scripts/devstack.py test $(ARGS)
+
+bench: $(STAMP)
+	$(VENV)/bin/python scripts/devstack.py bench
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@

@@ -1,0 +1,48 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import DeviceToken, User
+from privacy.masking import mask_mobile
+
+
+class LoginSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=20, label=_("mobile number"))
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+    device_id = serializers.CharField(
+        max_length=128, min_length=8,
+        help_text=_("A stable identifier of this device; send it as X-Device-Id on every request."),
+    )
+    device_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    mobile_masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "display_name", "mobile_masked", "role", "must_change_password"]
+
+    def get_mobile_masked(self, user) -> str:
+        return mask_mobile(user.mobile)
+
+
+class LoginResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    device_id = serializers.CharField()
+    user = ProfileSerializer()
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeviceToken
+        fields = ["id", "device_id", "device_name", "created_at", "last_used_at", "expires_at", "is_current"]
+
+    def get_is_current(self, token) -> bool:
+        return token.pk == getattr(self.context["request"].auth, "pk", None)
+
+
+class LogoutAllResponseSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField()

@@ -1,0 +1,80 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    DeviceSerializer,
+    LoginResponseSerializer,
+    LoginSerializer,
+    LogoutAllResponseSerializer,
+    ProfileSerializer,
+)
+from accounts.permissions import IsEnterpriseMember
+
+
+class LoginView(APIView):
+    """Sign in with mobile number and password; the token is bound to `device_id` (X6)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, auth=[])
+    def post(self, request):
+        credentials = LoginSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        data = credentials.validated_data
+        # Django's request: axes counts failures on it (per mobile digest and address).
+        user = authenticate(request._request, username=data["mobile"].strip(), password=data["password"])
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(_("Mobile number or password is incorrect."))
+        issued = services.issue_device_token(user=user, device_id=data["device_id"], device_name=data["device_name"])
+        body = {"token": issued.token, "expires_at": issued.record.expires_at,
+                "device_id": issued.record.device_id, "user": user}
+        return Response(LoginResponseSerializer(body).data)
+
+
+class LogoutView(APIView):
+    """Revoke the token this request was made with."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.revoke_device_token(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    """Revoke every token of the signed-in person, on every device."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(request=None, responses={200: LogoutAllResponseSerializer})
+    def post(self, request):
+        revoked = services.revoke_all_device_tokens(user=request.user)
+        return Response({"revoked": revoked})
+
+
+class MeView(APIView):
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(responses={200: ProfileSerializer})
+    def get(self, request):
+        return Response(ProfileSerializer(request.user).data)
+
+
+class DeviceListView(APIView):
+    """Devices currently signed in to this account."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(responses={200: DeviceSerializer(many=True)})
+    def get(self, request):
+        devices = selectors.active_devices_of(request.user)
+        return Response(DeviceSerializer(devices, many=True, context={"request": request}).data)

@@ -1,0 +1,52 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from accounts.models import DeviceToken
+
+DEVICE_HEADER = "HTTP_X_DEVICE_ID"
+# Touch last_used_at at most this often, so a busy client does not write on every request.
+_LAST_USED_RESOLUTION = timezone.timedelta(minutes=5)
+
+
+class DeviceTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <token>` plus `X-Device-Id`; the token works only from its device."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        raw = header[1].decode(errors="ignore")
+        token = (
+            DeviceToken.objects.select_related("user").filter(digest=DeviceToken.digest_of(raw)).first()
+        )
+        if token is None or not token.is_usable or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        if request.META.get(DEVICE_HEADER, "") != token.device_id:
+            raise exceptions.AuthenticationFailed(_("This token was issued to another device."))
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+            DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = DeviceTokenAuthentication
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>` from POST /api/v1/auth/login, sent together with the "
+                           "`X-Device-Id` header of the device it was issued to.",
+        }

@@ -1,0 +1,40 @@
+"""Who may use which interface: the one place role rules for accounts live."""
+from rest_framework.permissions import BasePermission
+
+from accounts.models import User
+
+CONSOLE_ROLES = {User.Role.MANAGER, User.Role.SUB_ADMIN}
+
+
+def can_use_console(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in CONSOLE_ROLES)
+
+
+def can_use_admin_site(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+class IsEnterpriseMember(BasePermission):
+    """An active account of the enterprise whose host served the request."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.role != User.Role.PLATFORM_STAFF)
+
+
+def console_login_required(view):
+    """Console pages: signed in as an administrator of this enterprise, else to the login page."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_use_console(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,12 @@
+from django.db import connection
+
+from accounts.models import DeviceToken, User
+
+
+def headcount() -> dict:
+    """Active accounts in the current enterprise, labelled with the schema they were counted in."""
+    return {"schema": connection.schema_name, "active_accounts": User.objects.filter(is_active=True).count()}
+
+
+def active_devices_of(user: User):
+    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")

@@ -1,0 +1,16 @@
+from celery import shared_task
+
+from accounts import selectors, services
+from tenants.tasking import EnterpriseTask
+
+
+@shared_task(base=EnterpriseTask, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def purge_expired_device_tokens() -> int:
+    """Periodic, per enterprise: drop tokens that can no longer authenticate (idempotent)."""
+    return services.purge_expired_device_tokens()
+
+
+@shared_task(base=EnterpriseTask)
+def enterprise_headcount() -> dict:
+    """How many active accounts the enterprise of the sending schema has (used by /healthz-style checks)."""
+    return selectors.headcount()

@@ -1,0 +1,274 @@
+"""One settings module, read from the environment (django-environ).
+
+Everything that differs between a laptop and production is an environment variable; see
+README.md. With no DATABASE_URL / CELERY_BROKER_URL the embedded services of config.embedded are
+started, so `python manage.py ...` works on a fresh machine too.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from celery.schedules import crontab
+
+from config import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+if not os.environ.get("DATABASE_URL"):
+    _embedded_pg, os.environ["DATABASE_URL"] = embedded.start_postgres()
+if not os.environ.get("CELERY_BROKER_URL"):
+    _, os.environ["CELERY_BROKER_URL"] = embedded.start_redis()
+
+# X1: one flag switches on every HTTPS / secure-cookie setting.
+SECURE = env.bool("DJANGO_SECURE", default=False)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None) or embedded.persistent_secret("django_secret_key")
+
+PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"])
+# Where links printed or e-mailed to people point; the port is added in development.
+PUBLIC_SCHEME = "https" if SECURE else "http"
+PUBLIC_PORT = env.int("PUBLIC_PORT", default=None)
+
+# --- apps: public schema vs enterprise schemas --------------------------------------------
+# contenttypes lives only in public: one id space for every schema (django-tenants #348).
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "guardian",
+    "accounts",  # in public: platform support staff; in each enterprise: its people
+]
+TENANT_APPS = [
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "axes",
+    "guardian",
+    "accounts",
+    "consent",
+    "orgdata",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Enterprise"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# Template schema that new enterprises are cloned from, after checking it is fully migrated.
+TENANT_TEMPLATE_SCHEMA = "_enterprise_template"
+# Skip repeated `SET search_path`; tenants.postgresql_backend keeps that safe across rollbacks.
+TENANT_LIMIT_SET_CALLS = True
+
+MIDDLEWARE = [
+    "tenants.routing.TenantRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL")}
+# A Unix-socket directory arrives percent-encoded in the URL's host part.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- caches --------------------------------------------------------------------------------
+# The default cache prefixes every key with the current schema (one enforcement point for
+# "every cache key carries the schema"). Host routing happens before a schema is chosen, so it
+# has its own alias with global keys.
+CACHE_URL = env("CACHE_URL", default=None) or (
+    os.environ["CELERY_BROKER_URL"].replace("redis+socket://", "unix://")
+    if os.environ["CELERY_BROKER_URL"].startswith(("redis", "rediss"))
+    else None
+)
+_cache_prefix = env("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"])
+if CACHE_URL:
+    _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+else:
+    _cache_backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {
+    "default": {**_cache_backend, "KEY_PREFIX": _cache_prefix, "KEY_FUNCTION": "django_tenants.cache.make_key"},
+    "routing": {**_cache_backend, "KEY_PREFIX": f"{_cache_prefix}:routing", "TIMEOUT": 300},
+}
+
+# --- authentication and passwords -----------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# X3: complex passwords.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("mobile", "display_name")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:dashboard"
+# Guardian's post-migrate anonymous user would be created in every schema by migrate_schemas and
+# breaks it in this layout (django-tenants #71); nothing here grants rights to anonymous users.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_MONKEY_PATCH_USER = False
+
+# Login throttling (django-axes) for console, admin and API: per mobile number and address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False  # a failure log would hold mobile numbers in plaintext
+
+SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+if SECURE:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://*.{PLATFORM_DOMAIN}"])
+
+# --- REST API --------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.DeviceTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Enterprise workforce platform — mobile API",
+    "DESCRIPTION": (
+        "API for employees' mobile clients. Call it on your enterprise's host "
+        "(find it with GET /api/v1/enterprises/lookup?code=...). Authenticate with "
+        "`Authorization: Token <token>` and the `X-Device-Id` header of the device the token "
+        "was issued to."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery ----------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None) or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
+)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TASK_ACKS_LATE = True  # a killed worker's task goes back to the queue
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 60 * 60
+CELERY_TASK_TENANT_CACHE_SECONDS = 0  # the task re-reads its enterprise's status every time
+CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
+# Periodic work is declared once per tenant task and fanned out to ready enterprises by
+# tenants.tasks.run_for_ready_enterprises.
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-device-tokens": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute=17),
+        "args": ("accounts.tasks.purge_expired_device_tokens",),
+    },
+}
+
+# --- i18n, static, logging -------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Request errors would echo request bodies; our exception handler logs a safe line instead.
+        "django.request": {"level": "ERROR", "propagate": True},
+        "pgserver": {"level": "WARNING"},
+    },
+}
+
+# Token lifetime for the mobile API.
+DEVICE_TOKEN_TTL = timedelta(days=env.int("DEVICE_TOKEN_TTL_DAYS", default=30))
+AXES_USERNAME_CALLABLE = "accounts.throttling.username_digest"

@@ -1,0 +1,11 @@
+"""The platform host: Django admin for support staff and the enterprise lookup for mobile apps."""
+from django.contrib import admin
+from django.urls import include, path
+
+from config.urls_common import urlpatterns as common_urlpatterns
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/enterprises/", include("tenants.api.urls")),
+    *common_urlpatterns,
+]

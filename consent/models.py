@@ -1,0 +1,1 @@
+# Consent records arrive with the consent issue (#5).

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from tenants import selectors
+from tenants.api.serializers import EnterpriseLookupQuerySerializer, EnterpriseLookupSerializer
+
+
+class LookupThrottle(AnonRateThrottle):
+    rate = "60/min"
+
+
+class EnterpriseLookupView(APIView):
+    """Tell a mobile client which host serves the enterprise with this code."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LookupThrottle]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("code", str, required=True, description="Enterprise code")],
+        responses={200: EnterpriseLookupSerializer},
+        auth=[],
+    )
+    def get(self, request):
+        query = EnterpriseLookupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        enterprise = selectors.enterprise_by_code(query.validated_data["code"])
+        host = selectors.primary_host(enterprise) if enterprise else None
+        if host is None:
+            raise NotFound(_("No enterprise has this code."))
+        port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+        body = {
+            "code": enterprise.code,
+            "name": enterprise.name,
+            "host": host,
+            "api_base_url": f"{settings.PUBLIC_SCHEME}://{host}{port}/api/v1/",
+            "status": enterprise.status,
+        }
+        return Response(EnterpriseLookupSerializer(body).data)

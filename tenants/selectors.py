@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenants.models import Domain, Enterprise
+
+
+def routing_facts_for_host(host: str) -> dict | None:
+    """What the router needs to know about the enterprise behind `host` (public schema read)."""
+    row = (
+        Domain.objects.filter(domain=host)
+        .values("tenant_id", "tenant__schema_name", "tenant__code", "tenant__name", "tenant__status")
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "id": row["tenant_id"],
+        "schema_name": row["tenant__schema_name"],
+        "code": row["tenant__code"],
+        "name": row["tenant__name"],
+        "status": row["tenant__status"],
+    }
+
+
+def enterprises_ready_for_periodic_work() -> QuerySet[Enterprise]:
+    """Enterprises whose schema is complete and not on its way out.
+
+    Suspended enterprises still get housekeeping (retention must keep running); enterprises being
+    provisioned, cancelled or being cancelled are never reached by periodic work.
+    """
+    return Enterprise.objects.filter(status__in=[Enterprise.Status.ACTIVE, Enterprise.Status.SUSPENDED])
+
+
+def enterprise_by_code(code: str) -> Enterprise | None:
+    return Enterprise.objects.filter(code=code).first()
+
+
+def primary_host(enterprise: Enterprise) -> str | None:
+    return (
+        Domain.objects.filter(tenant=enterprise, is_primary=True).values_list("domain", flat=True).first()
+    )

@@ -1,0 +1,16 @@
+"""Safety net: any save of an enterprise or domain (admin, shell, migration) clears its route."""
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tenants import routing_cache
+from tenants.models import Domain, Enterprise
+
+
+@receiver([post_save, post_delete], sender=Enterprise)
+def _forget_enterprise_routes(sender, instance, **kwargs):
+    routing_cache.forget_enterprise(instance)
+
+
+@receiver([post_save, post_delete], sender=Domain)
+def _forget_domain_route(sender, instance, **kwargs):
+    routing_cache.forget_host(instance.domain)

@@ -1,0 +1,48 @@
+"""Celery task bases: every task says whether it runs inside an enterprise or on the platform.
+
+tenant-schemas-celery stamps each message with the schema it was sent from and switches the
+worker's connection before the task runs. Its silent default for a message without that header
+is the public schema; an enterprise task running there would read or write platform tables, so
+EnterpriseTask refuses to run anywhere but in a serving enterprise's schema.
+"""
+from __future__ import annotations
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+from tenant_schemas_celery.task import TenantTask
+
+
+class MissingEnterpriseSchema(RuntimeError):
+    """An enterprise task arrived without (or with the public) schema header."""
+
+
+class EnterpriseNotReady(RuntimeError):
+    """The enterprise is being provisioned or cancelled; its periodic work must not run."""
+
+
+class EnterpriseTask(TenantTask):
+    abstract = True
+
+    def __call__(self, *args, **kwargs):
+        from tenants.selectors import enterprises_ready_for_periodic_work
+
+        if connection.schema_name == get_public_schema_name():
+            raise MissingEnterpriseSchema(
+                f"task {self.name} must be sent from inside an enterprise schema"
+            )
+        # The status is read at run time: an enterprise may have started cancelling since the
+        # message was queued.
+        if not enterprises_ready_for_periodic_work().filter(schema_name=connection.schema_name).exists():
+            raise EnterpriseNotReady(f"enterprise schema {connection.schema_name} is not ready")
+        return super().__call__(*args, **kwargs)
+
+
+class PlatformTask(TenantTask):
+    """A task that works on the public schema (e.g. fanning periodic work out to enterprises)."""
+
+    abstract = True
+
+    def __call__(self, *args, **kwargs):
+        if connection.schema_name != get_public_schema_name():
+            raise RuntimeError(f"platform task {self.name} must run in the public schema")
+        return super().__call__(*args, **kwargs)

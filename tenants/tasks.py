@@ -1,0 +1,22 @@
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from tenants.selectors import enterprises_ready_for_periodic_work
+from tenants.tasking import PlatformTask
+
+
+@shared_task(base=PlatformTask)
+def run_for_ready_enterprises(task_name: str) -> int:
+    """Beat's one entry point for periodic work: send `task_name` once to each ready enterprise.
+
+    Enterprises still being provisioned or being cancelled are skipped here, and the enterprise
+    task re-checks when it runs. Returns how many enterprises it was sent to.
+    """
+    from config.celery import app
+
+    sent = 0
+    for schema_name in enterprises_ready_for_periodic_work().values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            app.send_task(task_name)
+        sent += 1
+    return sent

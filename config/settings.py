@@ -118,11 +118,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The default cache prefixes every key with the current schema (one enforcement point for
 # "every cache key carries the schema"). Host routing happens before a schema is chosen, so it
 # has its own alias with global keys.
-CACHE_URL = env("CACHE_URL", default=None) or (
-    os.environ["CELERY_BROKER_URL"].replace("redis+socket://", "unix://")
-    if os.environ["CELERY_BROKER_URL"].startswith(("redis", "rediss"))
-    else None
-)
+def _cache_url_beside_broker(broker_url: str) -> str | None:
+    """Use the broker's Redis for caching too, in database 1 so the queues stay apart."""
+    if broker_url.startswith("redis+socket://"):
+        return broker_url.replace("redis+socket://", "unix://") + "?db=1"
+    if broker_url.startswith(("redis://", "rediss://")):
+        return broker_url.rsplit("/", 1)[0] + "/1" if broker_url.count("/") > 2 else broker_url + "/1"
+    return None
+
+
+CACHE_URL = env("CACHE_URL", default=None) or _cache_url_beside_broker(os.environ["CELERY_BROKER_URL"])
 _cache_prefix = env("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"])
 if CACHE_URL:
     _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
-from django.utils.http import split_domain_port
+from django.http.request import split_domain_port
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 

@@ -1,0 +1,10 @@
+"""Test override: a queue and cache namespace of this run's own, so a running `make run` and a
+test run on the same broker never consume each other's tasks or read each other's cache."""
+import os
+import uuid
+
+_run_id = uuid.uuid4().hex[:8]
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{_run_id}")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_run_id}")
+
+from config.settings import *  # noqa: E402,F401,F403

@@ -1,0 +1,143 @@
+"""Shared test fixtures.
+
+Two enterprises are provisioned once per session through the real provisioning service and
+committed (a schema per test would cost ~0.5 s each); every test then runs in a transaction that
+is rolled back. A third, cancelling enterprise lets tests prove that periodic work skips it.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from tenants import routing_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_PASSWORD = "Adm1n-" + secrets.token_urlsafe(8)
+
+
+@dataclass(frozen=True)
+class SessionEnterprise:
+    enterprise: object
+    host: str
+    admin_mobile: str
+    admin_password: str
+
+    @property
+    def schema_name(self) -> str:
+        return self.enterprise.schema_name
+
+
+@dataclass(frozen=True)
+class SessionEnterprises:
+    a: SessionEnterprise
+    b: SessionEnterprise
+    cancelling: SessionEnterprise
+
+
+def _provision(code: str, name: str, mobile: str) -> SessionEnterprise:
+    from tenants.services import provision_enterprise
+
+    provisioned = provision_enterprise(
+        code=code, name=name, location="Shanghai", industry="Software", personnel_size="21-100",
+        administrator_mobile=mobile, administrator_name=f"{name} manager", administrator_password=ADMIN_PASSWORD,
+    )
+    return SessionEnterprise(provisioned.enterprise, provisioned.domain, mobile, ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def session_enterprises(django_db_setup, django_db_blocker) -> SessionEnterprises:
+    from tenants.models import Enterprise
+    from tenants.services import change_enterprise_status
+
+    with django_db_blocker.unblock():
+        a = _provision("alpha-test", "Alpha Test Co", "13711110001")
+        b = _provision("bravo-test", "Bravo Test Co", "13722220001")
+        leaving = _provision("leaving-test", "Leaving Test Co", "13733330001")
+        change_enterprise_status(enterprise=leaving.enterprise, status=Enterprise.Status.CANCELLING)
+        connection.set_schema_to_public()
+    return SessionEnterprises(a, b, leaving)
+
+
+@pytest.fixture
+def enterprises(session_enterprises, db) -> SessionEnterprises:
+    """The session enterprises, inside this test's rolled-back transaction."""
+    return session_enterprises
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public_and_fresh_routes(request):
+    yield
+    connection.set_schema_to_public()
+    if "session_enterprises" in request.fixturenames or "enterprises" in request.fixturenames:
+        # Status changes made inside a rolled-back test must not survive in the shared cache.
+        enterprises = request.getfixturevalue("session_enterprises")
+        for each in (enterprises.a, enterprises.b, enterprises.cancelling):
+            routing_cache.forget_host(each.host)
+
+
+@pytest.fixture
+def api_client_for():
+    def make(enterprise: SessionEnterprise, device_id: str | None = None) -> APIClient:
+        client = APIClient(HTTP_HOST=enterprise.host)
+        if device_id:
+            client.credentials(HTTP_X_DEVICE_ID=device_id)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def platform_client():
+    return APIClient(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{quote(db['USER'] or 'postgres', safe='')}{password}@{quote(db['HOST'] or '', safe='')}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(session_enterprises, django_db_blocker):
+    """A real Celery worker process on this test run's own queue, against the test database."""
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+    }
+    worker_name = f"test-{settings.CELERY_TASK_DEFAULT_QUEUE}@{socket.gethostname()}"
+    log = open(ROOT / ".data" / "test-worker.log", "w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
+         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", worker_name],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[worker_name], timeout=0.5):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise RuntimeError("test Celery worker did not start; see .data/test-worker.log")
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+    log.close()

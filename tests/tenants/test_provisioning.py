@@ -1,0 +1,102 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import schema_context, schema_exists
+
+from accounts.models import User
+from tenants.models import Domain, Enterprise
+from tenants.services import provision_enterprise
+
+VALID = dict(
+    name="Gamma Logistics", location="Hangzhou", industry="Logistics", personnel_size="101-500",
+    administrator_mobile="13544440001", administrator_name="Zhao Min", administrator_password="Gamma-Strong-9",
+)
+
+
+def _tables(schema: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+@pytest.mark.promise("E1")
+def test_provisioning_creates_a_serving_enterprise_with_schema_domain_and_manager(platform_client):
+    result = provision_enterprise(code="gamma", **VALID)
+
+    enterprise = Enterprise.objects.get(code="gamma")
+    assert enterprise.status == Enterprise.Status.ACTIVE
+    assert schema_exists(enterprise.schema_name)
+    assert {"accounts_user", "orgdata_department", "orgdata_employee"} <= _tables(enterprise.schema_name)
+    assert Domain.objects.get(domain=result.domain).tenant == enterprise
+    with schema_context(enterprise.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        assert (manager.mobile, manager.display_name) == ("13544440001", "Zhao Min")
+        assert manager.check_password("Gamma-Strong-9")
+    response = platform_client.get("/api/v1/enterprises/lookup", {"code": "gamma"})
+    assert response.status_code == 200
+    assert response.json()["host"] == "gamma.localhost"
+
+
+@pytest.mark.django_db
+@pytest.mark.promise("E1")
+@pytest.mark.parametrize("missing", ["location", "industry", "personnel_size"])
+def test_enterprise_without_location_industry_or_size_is_refused_before_anything_is_created(missing):
+    fields = {**VALID, missing: ""}
+
+    with pytest.raises(ValidationError) as refused:
+        provision_enterprise(code="delta", **fields)
+
+    assert missing in refused.value.message_dict
+    assert not Enterprise.objects.filter(code="delta").exists()
+    assert not schema_exists("ent_delta")
+
+
+@pytest.mark.django_db
+@pytest.mark.promise("S1")
+def test_data_region_is_recorded_as_mainland_china_and_no_other_region_is_accepted():
+    provision_enterprise(code="epsilon", **VALID)
+    assert Enterprise.objects.get(code="epsilon").data_region == "cn-mainland"
+
+    with pytest.raises(ValidationError) as refused:
+        provision_enterprise(code="zeta", data_region="us-east-1", **VALID)
+    assert "data_region" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_provisioning_twice_changes_nothing_and_an_interrupted_run_is_completed():
+    first = provision_enterprise(code="eta", **VALID)
+    # Simulate a crash after the schema was created but before the domain was written.
+    Domain.objects.filter(domain=first.domain).delete()
+    Enterprise.objects.filter(code="eta").update(status=Enterprise.Status.PROVISIONING)
+
+    again = provision_enterprise(code="eta", **VALID)
+
+    assert again.enterprise.pk == first.enterprise.pk
+    assert again.administrator_created is False
+    assert Domain.objects.filter(domain=first.domain).count() == 1
+    assert Enterprise.objects.get(code="eta").status == Enterprise.Status.ACTIVE
+    with schema_context(first.enterprise.schema_name):
+        assert User.objects.filter(role=User.Role.MANAGER).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_lagging_template_is_migrated_before_it_is_cloned(settings):
+    provision_enterprise(code="theta", **VALID)  # makes sure the template exists
+    template = settings.TENANT_TEMPLATE_SCHEMA
+    call_command("migrate_schemas", "orgdata", "zero", schema_name=template, interactive=False, verbosity=0)
+    assert "orgdata_employee" not in _tables(template)
+
+    provisioned = provision_enterprise(code="iota", **VALID)
+
+    assert "orgdata_employee" in _tables(provisioned.enterprise.schema_name)
+    assert "orgdata_employee" in _tables(template)
+
+
+@pytest.mark.django_db
+def test_bad_administrator_details_are_reported_field_by_field():
+    with pytest.raises(ValidationError) as refused:
+        provision_enterprise(code="kappa", **{**VALID, "administrator_mobile": "12345", "administrator_password": "short"})
+    assert {"mobile", "password"} <= set(refused.value.message_dict)
+    assert not Enterprise.objects.filter(code="kappa").exists()

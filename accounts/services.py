@@ -88,3 +88,19 @@ def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
     deleted, _ = DeviceToken.objects.filter(expires_at__lt=cutoff).delete()
     revoked, _ = DeviceToken.objects.filter(revoked_at__lt=cutoff).delete()
     return deleted + revoked
+
+
+def change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Replace `user`'s password; refuses a wrong old password or a weak new one (X3)."""
+    errors = {}
+    if not user.check_password(old_password):
+        errors["old_password"] = ["The current password is incorrect."]
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        errors["new_password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])

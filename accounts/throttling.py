@@ -8,9 +8,19 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
+def note_login_identifier(request, mobile: str) -> None:
+    """JSON logins: axes sometimes looks the identifier up from the request alone (not from the
+    credentials), and a JSON body is not in request.POST, so the API login states it here."""
+    request.login_identifier = mobile
+
+
 def username_digest(request, credentials) -> str | None:
     """Axes counts failures per mobile number, but stores only a keyed digest of it."""
-    username = (credentials or {}).get("username") or request.POST.get("username") or request.POST.get("mobile")
+    username = (
+        (credentials or {}).get("username")
+        or getattr(request, "login_identifier", None)
+        or request.POST.get("username")
+    )
     if not username:
         return None
     key = settings.SECRET_KEY.encode()

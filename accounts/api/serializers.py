@@ -46,3 +46,8 @@ class DeviceSerializer(serializers.ModelSerializer):
 
 class LogoutAllResponseSerializer(serializers.Serializer):
     revoked = serializers.IntegerField()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)

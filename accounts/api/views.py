@@ -2,17 +2,19 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.errors import InvalidCredentials
+from accounts.throttling import note_login_identifier
 from accounts.api.serializers import (
     DeviceSerializer,
     LoginResponseSerializer,
     LoginSerializer,
     LogoutAllResponseSerializer,
+    PasswordChangeSerializer,
     ProfileSerializer,
 )
 from accounts.permissions import IsEnterpriseMember
@@ -30,9 +32,10 @@ class LoginView(APIView):
         credentials.is_valid(raise_exception=True)
         data = credentials.validated_data
         # Django's request: axes counts failures on it (per mobile digest and address).
+        note_login_identifier(request._request, data["mobile"].strip())
         user = authenticate(request._request, username=data["mobile"].strip(), password=data["password"])
         if user is None or not user.is_active:
-            raise AuthenticationFailed(_("Mobile number or password is incorrect."))
+            raise InvalidCredentials(_("Mobile number or password is incorrect."))
         issued = services.issue_device_token(user=user, device_id=data["device_id"], device_name=data["device_name"])
         body = {"token": issued.token, "expires_at": issued.record.expires_at,
                 "device_id": issued.record.device_id, "user": user}
@@ -78,3 +81,16 @@ class DeviceListView(APIView):
     def get(self, request):
         devices = selectors.active_devices_of(request.user)
         return Response(DeviceSerializer(devices, many=True, context={"request": request}).data)
+
+
+class PasswordChangeView(APIView):
+    """Change my password (X3: the new one must be complex)."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        payload = PasswordChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.change_password(user=request.user, **payload.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -25,3 +25,13 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             self.search_path_set_schemas = None
         # No ContentType cache clearing: contenttypes lives only in public, so its ids are the
         # same in every schema and the cache stays valid.
+
+    # Counts the `SET search_path` statements this connection really sent; they bypass Django's
+    # query log, so tests and benchmarks read this to prove the skip works.
+    search_path_set_count = 0
+
+    def _handle_search_path(self, cursor=None):
+        already_set = self.search_path_set_schemas is not None and self.search_path_set_schemas
+        super()._handle_search_path(cursor)
+        if not already_set and not self._setting_search_path and self.search_path_set_schemas:
+            self.search_path_set_count += 1

@@ -1,0 +1,78 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenants.models import Enterprise
+from tenants.services import change_enterprise_status
+
+
+def test_each_host_is_served_by_its_own_enterprise(enterprises, api_client_for):
+    for each in (enterprises.a, enterprises.b):
+        response = api_client_for(each).get("/console/login/")
+        assert response.status_code == 200
+        assert each.enterprise.name in response.content.decode()
+
+
+def test_unknown_host_is_not_found(enterprises, client):
+    response = client.get("/console/login/", HTTP_HOST="nobody.localhost")
+    assert response.status_code == 404
+
+
+def test_platform_host_serves_the_admin_and_not_a_console(enterprises, platform_client):
+    assert platform_client.get("/admin/login/").status_code == 200
+    assert platform_client.get("/console/login/").status_code == 404
+
+
+def test_a_suspended_enterprise_is_refused_on_the_next_request_even_with_a_warm_cache(enterprises, api_client_for):
+    client = api_client_for(enterprises.a)
+    assert client.get("/console/login/").status_code == 200  # warms the routing cache
+
+    change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprises.a.enterprise.pk),
+                             status=Enterprise.Status.SUSPENDED)
+
+    api = client.post("/api/v1/auth/login", {}, format="json")
+    assert api.status_code == 403
+    assert api.json()["code"] == "enterprise_suspended"
+    page = client.get("/console/login/")
+    assert page.status_code == 403
+    assert "suspended" in page.content.decode()
+    assert api_client_for(enterprises.b).get("/console/login/").status_code == 200
+
+
+def test_a_cancelled_or_cancelling_enterprise_is_refused(enterprises, api_client_for):
+    response = api_client_for(enterprises.cancelling).get("/api/v1/me")
+    assert response.status_code == 403
+    assert response.json()["code"] == "enterprise_cancelled"
+
+
+def test_a_status_change_made_outside_the_services_also_takes_effect_at_once(enterprises, api_client_for):
+    client = api_client_for(enterprises.b)
+    assert client.get("/console/login/").status_code == 200
+    enterprise = Enterprise.objects.get(pk=enterprises.b.enterprise.pk)
+    enterprise.status = Enterprise.Status.CANCELLED
+    enterprise.save()  # e.g. from a shell: the model signal clears the route
+
+    assert client.get("/console/login/").status_code == 403
+
+
+def test_a_warm_request_to_the_same_enterprise_costs_no_routing_query(enterprises, api_client_for):
+    client = api_client_for(enterprises.a)
+    client.get("/console/login/")
+    sets_before = connection.search_path_set_count
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/console/login/")
+
+    assert response.status_code == 200
+    assert connection.search_path_set_count == sets_before
+    assert not any("tenants_domain" in q["sql"] for q in queries.captured_queries)
+
+
+def test_switching_enterprise_sets_the_search_path_again(enterprises, api_client_for):
+    api_client_for(enterprises.a).get("/console/login/")
+    sets_before = connection.search_path_set_count
+
+    response = api_client_for(enterprises.b).get("/console/login/")
+
+    assert enterprises.b.enterprise.name in response.content.decode()
+    assert connection.search_path_set_count == sets_before + 1

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import connection
+from kombu import Connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -13,10 +15,8 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from config.celery import app
-
     try:
-        with app.connection_for_write() as broker:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

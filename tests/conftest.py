@@ -141,3 +141,38 @@ def celery_worker(session_enterprises, django_db_blocker):
     worker.terminate()
     worker.wait(timeout=30)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server_port(session_enterprises, django_db_blocker):
+    """A real HTTP server thread for browser tests; it sees committed data only."""
+    from django.test.testcases import LiveServerThread, _StaticFilesHandler
+
+    django_db_blocker.unblock()
+    server = LiveServerThread("127.0.0.1", _StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield server.port
+    server.terminate()
+    django_db_blocker.restore()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield chromium
+        chromium.close()

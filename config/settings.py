@@ -67,6 +67,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 # Template schema that new enterprises are cloned from, after checking it is fully migrated.
 TENANT_TEMPLATE_SCHEMA = "_enterprise_template"
+# Fully migrated empty schemas kept ready so provisioning renames one instead of cloning.
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=3)
 # Skip repeated `SET search_path`; tenants.postgresql_backend keeps that safe across rollbacks.
 TENANT_LIMIT_SET_CALLS = True
 
@@ -237,6 +239,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
 # Periodic work is declared once per tenant task and fanned out to ready enterprises by
 # tenants.tasks.run_for_ready_enterprises.
 CELERY_BEAT_SCHEDULE = {
+    "replenish-spare-schemas": {
+        "task": "tenants.tasks.replenish_spare_schemas",
+        "schedule": crontab(minute="*/10"),
+    },
     "purge-expired-device-tokens": {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(minute=17),

@@ -8,3 +8,6 @@ os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{_run_id}")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_run_id}")
 
 from config.settings import *  # noqa: E402,F401,F403
+
+# Tests provision through the clone path unless a test fills the spare pool itself.
+TENANT_SPARE_SCHEMAS = 0

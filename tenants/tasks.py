@@ -20,3 +20,11 @@ def run_for_ready_enterprises(task_name: str) -> int:
             app.send_task(task_name)
         sent += 1
     return sent
+
+
+@shared_task(base=PlatformTask, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def replenish_spare_schemas() -> int:
+    """Keep the pool of ready enterprise schemas full (after each claim, and periodically)."""
+    from tenants import services
+
+    return services.replenish_spare_schemas()

@@ -100,3 +100,51 @@ def test_bad_administrator_details_are_reported_field_by_field():
         provision_enterprise(code="kappa", **{**VALID, "administrator_mobile": "12345", "administrator_password": "short"})
     assert {"mobile", "password"} <= set(refused.value.message_dict)
     assert not Enterprise.objects.filter(code="kappa").exists()
+
+
+@pytest.mark.django_db
+def test_a_ready_spare_schema_is_claimed_instead_of_cloning(django_capture_on_commit_callbacks):
+    from tenants.services import _spare_schemas, replenish_spare_schemas
+
+    assert replenish_spare_schemas(target=1) == 1
+    assert replenish_spare_schemas(target=1) == 0  # idempotent
+    (spare,) = _spare_schemas()
+
+    with django_capture_on_commit_callbacks() as refills:
+        provisioned = provision_enterprise(code="lambda", **VALID)
+
+    assert _spare_schemas() == []
+    assert not schema_exists(spare)
+    assert len(refills) == 1  # the pool is refilled in the background
+    with schema_context(provisioned.enterprise.schema_name):
+        assert User.objects.get(role=User.Role.MANAGER).display_name == "Zhao Min"
+
+
+@pytest.mark.django_db
+def test_a_spare_that_lags_the_migrations_is_dropped_not_handed_out():
+    from tenants.services import _spare_schemas, replenish_spare_schemas
+
+    replenish_spare_schemas(target=1)
+    (spare,) = _spare_schemas()
+    call_command("migrate_schemas", "orgdata", "zero", schema_name=spare, interactive=False, verbosity=0)
+
+    provisioned = provision_enterprise(code="mu-co", **VALID)
+
+    assert not schema_exists(spare)
+    assert "orgdata_employee" in _tables(provisioned.enterprise.schema_name)
+
+
+@pytest.mark.django_db
+def test_a_cloned_schema_has_the_template_constraint_and_index_names(settings):
+    """Later migrations drop and alter constraints by name; a clone must carry the same names."""
+    provisioned = provision_enterprise(code="nu-co", **VALID)
+
+    def names(schema):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                           "WHERE nspname = %s UNION SELECT indexname FROM pg_indexes WHERE schemaname = %s",
+                           [schema, schema])
+            return {row[0] for row in cursor.fetchall()}
+
+    assert "department_unique_name_per_parent" in names(provisioned.enterprise.schema_name)
+    assert names(provisioned.enterprise.schema_name) == names(settings.TENANT_TEMPLATE_SCHEMA)

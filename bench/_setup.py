@@ -1,0 +1,30 @@
+"""Shared start-up for benchmark scripts: Django on the configured (or embedded) database."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+
+def drop_enterprise(code: str) -> None:
+    """Remove a benchmark enterprise: its rows in public and its schema."""
+    from django.db import connection
+
+    from tenants.models import Enterprise
+
+    connection.set_schema_to_public()
+    enterprise = Enterprise.objects.filter(code=code).first()
+    if enterprise is None:
+        return
+    schema = enterprise.schema_name
+    enterprise.domains.all().delete()
+    Enterprise.objects.filter(pk=enterprise.pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -76,3 +76,27 @@ def test_switching_enterprise_sets_the_search_path_again(enterprises, api_client
 
     assert enterprises.b.enterprise.name in response.content.decode()
     assert connection.search_path_set_count == sets_before + 1
+
+
+def test_a_status_change_made_by_another_process_reaches_this_process_at_once(enterprises, api_client_for, settings):
+    """Another web process suspends A: its invalidation message clears this process's copy."""
+    import time
+
+    import redis
+
+    from tenants import routing_cache
+
+    client = api_client_for(enterprises.a)
+    assert client.get("/console/login/").status_code == 200
+    assert client.get("/console/login/").status_code == 200  # now served from the local copy
+    # The other process: writes the row and sends the invalidation through its own connection.
+    Enterprise.objects.filter(pk=enterprises.a.enterprise.pk).update(status=Enterprise.Status.SUSPENDED)
+    other_process = redis.Redis.from_url(settings.CACHE_URL)
+    other_process.delete(routing_cache._key(enterprises.a.host))
+    other_process.publish(routing_cache._channel(), enterprises.a.host)
+
+    deadline = time.monotonic() + 2
+    while routing_cache._local.get(enterprises.a.host) is not None and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+    assert client.get("/console/login/").status_code == 403

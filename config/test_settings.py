@@ -11,3 +11,6 @@ from config.settings import *  # noqa: E402,F401,F403
 
 # Tests provision through the clone path unless a test fills the spare pool itself.
 TENANT_SPARE_SCHEMAS = 0
+
+# A database of this run's own: parallel test runs on one server must not drop each other's.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run_id}"}  # noqa: F405

@@ -118,8 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- caches --------------------------------------------------------------------------------
 # The default cache prefixes every key with the current schema (one enforcement point for
-# "every cache key carries the schema"). Host routing happens before a schema is chosen, so it
-# has its own alias with global keys.
+# "every cache key carries the schema"). Host routing happens before a schema is chosen and uses
+# the same Redis directly, with global keys (tenants.routing_cache).
 def _cache_url_beside_broker(broker_url: str) -> str | None:
     """Use the broker's Redis for caching too, in database 1 so the queues stay apart."""
     if broker_url.startswith("redis+socket://"):
@@ -130,14 +130,12 @@ def _cache_url_beside_broker(broker_url: str) -> str | None:
 
 
 CACHE_URL = env("CACHE_URL", default=None) or _cache_url_beside_broker(os.environ["CELERY_BROKER_URL"])
+if CACHE_URL is None:  # e.g. a RabbitMQ broker: routing and caches still need a shared Redis
+    CACHE_URL = _cache_url_beside_broker(embedded.start_redis()[1])
 _cache_prefix = env("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"])
-if CACHE_URL:
-    _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-else:
-    _cache_backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+_cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
 CACHES = {
     "default": {**_cache_backend, "KEY_PREFIX": _cache_prefix, "KEY_FUNCTION": "django_tenants.cache.make_key"},
-    "routing": {**_cache_backend, "KEY_PREFIX": f"{_cache_prefix}:routing", "TIMEOUT": 300},
 }
 
 # --- authentication and passwords -----------------------------------------------------------

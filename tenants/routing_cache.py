@@ -9,9 +9,6 @@ also keeps a local copy, invalidated by a Redis pub/sub message that every `forg
 The local copy is used only while this process's subscriber is connected (otherwise every
 request reads Redis), a generation counter stops a lookup racing an invalidation from storing a
 stale entry, and entries expire after a minute as a backstop.
-
-Without a Redis (a RabbitMQ broker and no CACHE_URL) it falls back to Django's 'routing' cache,
-which is then per process: only suitable for a single-process deployment.
 """
 from __future__ import annotations
 
@@ -21,7 +18,6 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import caches
 
 _MISSING_HOST = "__none__"
 _TTL_SECONDS = 300
@@ -87,16 +83,14 @@ _local = _LocalRoutes()
 
 
 def _channel() -> str:
-    return f"{settings.CACHES['routing']['KEY_PREFIX']}:tenant-route:invalidate"
+    return f"{settings.CACHES['default']['KEY_PREFIX']}:tenant-route:invalidate"
 
 
 def _key(host: str) -> str:
-    return f"{settings.CACHES['routing']['KEY_PREFIX']}:tenant-route:v1:{host}"
+    return f"{settings.CACHES['default']['KEY_PREFIX']}:tenant-route:v1:{host}"
 
 
 def _redis():
-    if not settings.CACHE_URL:
-        return None
     client = _client_by_pid.get(os.getpid())  # a forked worker must not share its parent's sockets
     if client is None:
         import redis
@@ -108,34 +102,22 @@ def _redis():
 
 
 def _get(key: str):
-    client = _redis()
-    if client is None:
-        return caches["routing"].get(key)
-    raw = client.get(key)
+    raw = _redis().get(key)
     return None if raw is None else json.loads(raw)
 
 
 def _set(key: str, value) -> None:
-    client = _redis()
-    if client is None:
-        caches["routing"].set(key, value, _TTL_SECONDS)
-    else:
-        client.set(key, json.dumps(value), ex=_TTL_SECONDS)
+    _redis().set(key, json.dumps(value), ex=_TTL_SECONDS)
 
 
 def _delete(*keys: str) -> None:
-    client = _redis()
-    if client is None:
-        caches["routing"].delete_many(keys)
-    elif keys:
-        client.delete(*keys)
+    if keys:
+        _redis().delete(*keys)
 
 
 def lookup(host: str, load):
     """Return the cached routing facts for `host`, loading them with `load(host)` on a miss."""
-    client = _redis()
-    if client is not None:
-        _local.start_listener(client)
+    _local.start_listener(_redis())
     facts = _local.get(host)
     if facts is None:
         generation = _local.generation
@@ -151,9 +133,7 @@ def _forget(hosts: list[str]) -> None:
     _delete(*[_key(host) for host in hosts])
     for host in hosts:
         _local.invalidate(host)
-        client = _redis()
-        if client is not None:
-            client.publish(_channel(), host)
+        _redis().publish(_channel(), host)
 
 
 def forget_host(host: str) -> None:

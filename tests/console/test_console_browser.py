@@ -24,8 +24,8 @@ def test_an_administrator_signs_in_sees_the_dashboard_switches_language_and_sign
     assert page.get_by_test_id("enterprise-name").inner_text() == enterprise.enterprise.name
     assert page.get_by_role("heading", level=1).inner_text() == f"Welcome to {enterprise.enterprise.name}"
 
-    page.get_by_label("Language").select_option("zh-hans")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("zh-hans")
     assert page.get_by_role("heading", level=1).inner_text() == f"欢迎使用 {enterprise.enterprise.name}"
     assert page.get_by_role("link", name="工作台").is_visible()
 

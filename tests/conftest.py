@@ -57,12 +57,23 @@ def _provision(code: str, name: str, mobile: str) -> SessionEnterprise:
     return SessionEnterprise(provisioned.enterprise, provisioned.domain, mobile, ADMIN_PASSWORD)
 
 
+def pytest_collection_modifyitems(items):
+    # pytest-django creates the test database only for tests it knows need one; tests that use
+    # only the committed session enterprises (browser, worker) must count too, or they would run
+    # against the development database.
+    for item in items:
+        if "session_enterprises" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def session_enterprises(django_db_setup, django_db_blocker) -> SessionEnterprises:
     from tenants.models import Enterprise
     from tenants.services import change_enterprise_status
 
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            raise RuntimeError("refusing to provision session enterprises outside a test database")
         a = _provision("alpha-test", "Alpha Test Co", "13711110001")
         b = _provision("bravo-test", "Bravo Test Co", "13722220001")
         leaving = _provision("leaving-test", "Leaving Test Co", "13733330001")
@@ -157,6 +168,10 @@ def live_server_port(session_enterprises, django_db_blocker):
         raise server.error
     yield server.port
     server.terminate()
+    # Request threads keep persistent connections; end them so the test database can be dropped.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
     django_db_blocker.restore()
 
 
@@ -168,6 +183,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    # Playwright's sync API keeps an event loop on this thread; Django would then refuse the
+    # test's own (synchronous) database work, which is safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=executable, headless=True,

@@ -40,6 +40,9 @@ def _socket_path(name: str) -> Path:
 
 def start_postgres():
     """Start (or attach to) the embedded PostgreSQL; return (server handle, DATABASE_URL)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR", module="platformdirs")
     import pgserver
 
     pgdata = DATA_DIR / "pg"

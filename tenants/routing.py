@@ -42,7 +42,7 @@ class TenantRoutingMiddleware:
         host, _port = split_domain_port(request.get_host())
         if host in platform_hosts():
             connection.set_schema_to_public()
-            request.tenant = None
+            request.tenant = connection.tenant  # the public schema (django-tenants' admin templates read it)
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             return self.get_response(request)
 

@@ -2,25 +2,66 @@ import hashlib
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacy.crypto import blind_index
+from privacy.fields import BlindIndexField, EncryptedTextField, PersonKeyField
+from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
 
-class UserManager(BaseUserManager):
+
+class UserQuerySet(models.QuerySet):
+    def with_mobile(self, mobile: str):
+        """Accounts whose login is `mobile` (any accepted spelling), found by its blind index."""
+        return self.filter(mobile_index=mobile_index_of(mobile))
+
+
+def normalized_mobile(mobile: str) -> str:
+    """The 11-digit form of a mainland mobile number; other text unchanged (validators refuse it)."""
+    from accounts.validators import normalize_mainland_mobile
+
+    try:
+        return normalize_mainland_mobile(mobile)
+    except ValidationError:
+        return mobile
+
+
+def mobile_index_of(mobile: str) -> str | None:
+    """Blind index of a mobile number as typed (any accepted spelling)."""
+    return blind_index("mobile", normalized_mobile(mobile or ""))
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
-    def create_user(self, mobile, display_name, password=None, **extra):
+    def get_by_natural_key(self, username):
+        # Sign-in by mobile number: found through its blind index, never by plaintext.
+        return self.get(mobile_index=mobile_index_of(username) or "-")
+
+    def create_user(self, mobile=None, display_name="", password=None, *, mobile_index=None, **extra):
+        # createsuperuser passes the login as USERNAME_FIELD (mobile_index): it is the typed number.
+        mobile = normalized_mobile(mobile or mobile_index)
         user = self.model(mobile=mobile, display_name=display_name, **extra)
         user.set_password(password) if password else user.set_unusable_password()
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, mobile, display_name, password=None, **extra):
+    def create_superuser(self, mobile=None, display_name="", password=None, *, mobile_index=None, **extra):
         extra.update(is_staff=True, is_superuser=True, role=User.Role.PLATFORM_STAFF)
-        return self.create_user(mobile, display_name, password, **extra)
+        return self.create_user(mobile or mobile_index, display_name, password, **extra)
 
 
+@personal_data(
+    subject="self",
+    fields={
+        "mobile": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE),
+        "mobile_index": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE,
+                           note="keyed digest of the mobile number, for sign-in"),
+        "display_name": PI(Category.BASIC, purpose="basic_service", erasure=Erasure.ANONYMISE),
+    },
+)
 class User(AbstractBaseUser, PermissionsMixin):
     """A person's account inside one schema.
 
@@ -35,7 +76,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         EMPLOYEE = "employee", _("Employee")
         PLATFORM_STAFF = "platform_staff", _("Platform support staff")
 
-    mobile = models.CharField(_("mobile number"), max_length=20, unique=True)
+    person_key = PersonKeyField()
+    # X1: the login is stored encrypted under the person's key; sign-in finds it by blind index.
+    mobile = EncryptedTextField(_("mobile number"))
+    mobile_index = BlindIndexField(_("mobile number"), source="mobile", kind="mobile", unique=True, db_index=False)
     display_name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
     is_active = models.BooleanField(_("active"), default=True)
@@ -45,7 +89,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
-    USERNAME_FIELD = "mobile"
+    USERNAME_FIELD = "mobile_index"
     REQUIRED_FIELDS = ["display_name"]
 
     class Meta:
@@ -56,6 +100,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
 
+@personal_data(
+    subject="user",
+    fields={
+        "device_id": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE,
+                        note="X6: the device a token is bound to"),
+        "device_name": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
+        "last_used_at": PI(Category.BASIC, purpose="account_security", retention=RetentionClass.ACCESS_LOG,
+                           erasure=Erasure.DELETE),
+    },
+)
 class DeviceToken(models.Model):
     """A mobile API credential, bound to the device it was issued to (X6).
 

@@ -10,3 +10,8 @@ def headcount() -> dict:
 
 def active_devices_of(user: User):
     return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+
+
+def account_with_mobile(mobile: str) -> User | None:
+    """The account whose login is `mobile` (any accepted spelling), looked up by blind index."""
+    return User.objects.with_mobile(mobile).first()

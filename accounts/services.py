@@ -43,7 +43,7 @@ def create_account(*, mobile: str, display_name: str, role: str = User.Role.EMPL
     accounts. Refuses an invalid or already registered mobile number, or a weak password.
     """
     mobile = validate_new_account(mobile=mobile, display_name=display_name, password=password)
-    if User.objects.filter(mobile=mobile).exists():
+    if User.objects.with_mobile(mobile).exists():
         raise ValidationError({"mobile": ["An account with this mobile number already exists."]})
     return User.objects.create_user(mobile=mobile, display_name=display_name.strip(), password=password, role=role)
 

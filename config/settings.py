@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from celery.schedules import crontab
 
 from config import embedded
@@ -49,6 +50,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "guardian",
+    "privacy",  # per-person data keys: in public for staff, in each enterprise for its people
     "accounts",  # in public: platform support staff; in each enterprise: its people
 ]
 TENANT_APPS = [
@@ -56,11 +58,25 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "axes",
     "guardian",
+    "privacy",
     "accounts",
     "consent",
     "orgdata",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+# --- privacy core: encryption at rest (X1, R4) ------------------------------------------------
+# "<id>=<base64 of 32 bytes>", newest first; older entries only unwrap (rotation: prepend a key,
+# run `manage.py privacy_rewrap_keys`, then drop the old one). Development keeps one in .data/.
+PRIVACY_MASTER_KEYS = env("PRIVACY_MASTER_KEYS", default=None) or (
+    None if SECURE else "local1=" + embedded.persistent_secret("privacy_master_key", 32))
+# HMAC key of blind indexes (lookups by mobile and ID number). Never rotated in place: changing it
+# means recomputing every index.
+PRIVACY_BLIND_INDEX_KEY = env("PRIVACY_BLIND_INDEX_KEY", default=None) or (
+    None if SECURE else embedded.persistent_secret("privacy_blind_index_key", 32))
+if not PRIVACY_MASTER_KEYS or not PRIVACY_BLIND_INDEX_KEY:
+    raise ImproperlyConfigured("PRIVACY_MASTER_KEYS and PRIVACY_BLIND_INDEX_KEY must be set when DJANGO_SECURE=1")
+DEFAULT_EXCEPTION_REPORTER_FILTER = "privacy.redaction.RedactingExceptionReporterFilter"
 
 TENANT_MODEL = "tenants.Enterprise"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -268,7 +284,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # X1: every line is passed through privacy.redaction before it is written.
+    "formatters": {"plain": {"()": "privacy.redaction.RedactingFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -2,7 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from privacy.registry import PI, Category, Erasure, personal_data
 
+
+@personal_data(subject=None, fields={}, not_personal={"name": "a department's name"})
 class Department(models.Model):
     """A node of the enterprise's department tree."""
 
@@ -20,6 +23,11 @@ class Department(models.Model):
         return self.name
 
 
+@personal_data(subject="account", fields={
+    "account": PI(Category.BASIC, purpose="address_book", erasure=Erasure.DELETE),
+    "employee_number": PI(Category.BASIC, purpose="address_book", erasure=Erasure.DELETE),
+    "position": PI(Category.BASIC, purpose="address_book", erasure=Erasure.DELETE),
+})
 class Employee(models.Model):
     """A person's employment record; their login account is accounts.User (E2, E7)."""
 

@@ -29,3 +29,36 @@ def mask_bank_card(value: str | None) -> str:
     if len(digits) <= 8:
         return "*" * len(digits)
     return f"{digits[:4]} **** **** {digits[-4:]}"
+
+
+def mask_name(value: str | None) -> str:
+    """`张三丰` → `张**`, `Li Lei` → `L*****`: the first character only."""
+    if not value:
+        return ""
+    text = str(value)
+    return text[0] + "*" * (len(text) - 1)
+
+
+def mask_email(value: str | None) -> str:
+    """`zhang.san@example.com` → `z***@example.com`."""
+    if not value:
+        return ""
+    local, at, domain = str(value).partition("@")
+    if not at:
+        return mask_name(local)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_location(value) -> str:
+    """Whereabouts are sensitive (C2): nothing of a place is shown masked, only that one exists."""
+    return "***" if value else ""
+
+
+def mask_landline(value: str | None) -> str:
+    """`021-12345678` → `021-****5678`."""
+    if not value:
+        return ""
+    text = str(value)
+    if len(text) <= 4:
+        return "*" * len(text)
+    return text[:-8] + "****" + text[-4:] if len(text) > 8 else "*" * (len(text) - 4) + text[-4:]

@@ -60,7 +60,7 @@ def seed_demo() -> dict:
 
 def _ensure_platform_staff(mobile: str) -> None:
     connection.set_schema_to_public()
-    if not User.objects.filter(mobile=mobile).exists():
+    if not User.objects.with_mobile(mobile).exists():
         User.objects.create_superuser(mobile=mobile, display_name="Platform support", password=_password("demo_staff_password"))
 
 

@@ -3,7 +3,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from privacy.registry import personal_data
 
+
+@personal_data(subject=None, fields={}, not_personal={
+    "name": "the enterprise's name, not a person's",
+    "schema_name": "the enterprise's database schema",
+    "location": "the enterprise's registered location (E1), not a person's whereabouts",
+})
 class Enterprise(TenantMixin):
     """An enterprise customer: one PostgreSQL schema holds all of its people and their data."""
 

@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,9 @@ def test_healthz_reports_a_broker_that_is_down(enterprises, platform_client, set
 @pytest.mark.promise("X1")
 def test_one_flag_switches_on_https_and_the_deploy_check_is_clean():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECURE": "1",
-           "DJANGO_SECRET_KEY": "k" * 20 + "-deploy-check-" + "x" * 30}
+           "DJANGO_SECRET_KEY": "k" * 20 + "-deploy-check-" + "x" * 30,
+           "PRIVACY_MASTER_KEYS": "deploy=" + secrets.token_urlsafe(32),
+           "PRIVACY_BLIND_INDEX_KEY": secrets.token_urlsafe(32)}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,174 @@
+"""Encryption at rest (X1) with a data key per person (R4), and keyed blind indexes.
+
+Layout: each person has a random 256-bit data key, stored only wrapped (AES-GCM) by a master key
+from the environment (`PRIVACY_MASTER_KEYS`, newest first; older keys still unwrap, so a master
+key is rotated by prepending a new one and running `privacy_rewrap_keys`). A sensitive value is
+stored as `v1.<person key id>.<base64(nonce | ciphertext | tag)>`, authenticated together with the
+field it belongs to, so a value moved to another field or person does not decrypt.
+
+Destroying a person's data key makes every copy of their values unreadable, including copies in
+database backups taken before (crypto-shredding, R4 "isolate until purged"); see README for the
+backup rule that makes that true.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import connection
+
+TOKEN_VERSION = "v1"
+
+
+class KeyDestroyed(Exception):
+    """The person's data key was destroyed: their values are gone for good (R4)."""
+
+
+class UnreadableValue(Exception):
+    """A stored value failed authentication: tampered, moved, or encrypted under an unknown key."""
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    key_id: str
+    secret: bytes
+
+
+def _parse_master_keys(text: str) -> list[MasterKey]:
+    keys = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key_id, _, encoded = item.partition("=")
+        secret = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if not key_id or len(secret) != 32:
+            raise ValueError("PRIVACY_MASTER_KEYS entries must be <id>=<base64 of 32 bytes>")
+        keys.append(MasterKey(key_id, secret))
+    if not keys:
+        raise ValueError("PRIVACY_MASTER_KEYS is empty")
+    return keys
+
+
+_master_keys_cache: tuple[str, list[MasterKey]] | None = None
+
+
+def master_keys() -> list[MasterKey]:
+    global _master_keys_cache
+    text = settings.PRIVACY_MASTER_KEYS
+    if _master_keys_cache is None or _master_keys_cache[0] != text:
+        _master_keys_cache = (text, _parse_master_keys(text))
+    return _master_keys_cache[1]
+
+
+def current_master_key() -> MasterKey:
+    return master_keys()[0]
+
+
+def wrap_data_key(data_key: bytes) -> tuple[str, bytes]:
+    """Wrap a data key with the current master key; returns (master key id, wrapped bytes)."""
+    master = current_master_key()
+    nonce = os.urandom(12)
+    return master.key_id, nonce + AESGCM(master.secret).encrypt(nonce, data_key, master.key_id.encode())
+
+
+def unwrap_data_key(master_key_id: str, wrapped: bytes) -> bytes:
+    for master in master_keys():
+        if master.key_id == master_key_id:
+            wrapped = bytes(wrapped)
+            return AESGCM(master.secret).decrypt(wrapped[:12], wrapped[12:], master_key_id.encode())
+    raise UnreadableValue(f"master key {master_key_id!r} is not configured")
+
+
+# --- data keys: a short-lived in-process memo, keyed by schema and key id -------------------------
+# Unwrapping needs a query; a page of rows would otherwise cost one per person. Entries live
+# KEY_MEMO_SECONDS and are dropped at once in the process that destroys a key.
+KEY_MEMO_SECONDS = 60
+_memo: dict[tuple[str, int], tuple[float, bytes | None]] = {}
+_memo_lock = threading.Lock()
+
+
+def _memo_get(key_id: int):
+    entry = _memo.get((connection.schema_name, key_id))
+    if entry and entry[0] > time.monotonic():
+        return entry
+    return None
+
+
+def remember_data_keys(rows) -> None:
+    """Put (key id, master key id, wrapped key or None) rows into the memo."""
+    expires = time.monotonic() + KEY_MEMO_SECONDS
+    schema = connection.schema_name
+    with _memo_lock:
+        if len(_memo) > 50_000:
+            _memo.clear()
+        for key_id, master_key_id, wrapped in rows:
+            data_key = unwrap_data_key(master_key_id, wrapped) if wrapped is not None else None
+            _memo[(schema, key_id)] = (expires, data_key)
+
+
+def forget_data_key(key_id: int) -> None:
+    with _memo_lock:
+        _memo.pop((connection.schema_name, key_id), None)
+
+
+def data_key(key_id: int) -> bytes:
+    entry = _memo_get(key_id)
+    if entry is None:
+        from privacy.models import PersonKey
+
+        rows = list(PersonKey.objects.filter(pk=key_id).values_list("pk", "master_key_id", "wrapped_key"))
+        if not rows:
+            raise UnreadableValue("unknown data key")
+        remember_data_keys(rows)
+        entry = _memo_get(key_id)
+    if entry[1] is None:
+        raise KeyDestroyed()
+    return entry[1]
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def encrypt(plaintext: str, *, key_id: int, context: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(data_key(key_id)).encrypt(nonce, plaintext.encode(), f"{key_id}|{context}".encode())
+    return f"{TOKEN_VERSION}.{key_id}.{base64.b64encode(nonce + sealed).decode()}"
+
+
+def token_key_id(token: str) -> int:
+    version, key_id, _ = token.split(".", 2)
+    if version != TOKEN_VERSION:
+        raise UnreadableValue("unknown token version")
+    return int(key_id)
+
+
+def decrypt(token: str, *, context: str) -> str:
+    """Plaintext of a stored token; KeyDestroyed after crypto-shredding, UnreadableValue if tampered."""
+    try:
+        key_id = token_key_id(token)
+        raw = base64.b64decode(token.split(".", 2)[2])
+    except (ValueError, IndexError):
+        raise UnreadableValue("malformed token") from None
+    try:
+        return AESGCM(data_key(key_id)).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode()).decode()
+    except InvalidTag:
+        raise UnreadableValue("value failed authentication") from None
+
+
+# --- blind indexes ----------------------------------------------------------------------------
+
+def blind_index(kind: str, value: str) -> str | None:
+    """Keyed HMAC of a normalised value, for equality lookups without storing the plaintext.
+
+    `kind` separates value spaces ("mobile", "id_number"): the same digits under two kinds give
+    unrelated indexes. Callers normalise first (e.g. the 11-digit mobile form).
+    """
+    if value in (None, ""):
+        return None
+    key = settings.PRIVACY_BLIND_INDEX_KEY.encode()
+    return hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()[:40]

@@ -1,0 +1,68 @@
+"""Issuing, destroying and re-wrapping per-person data keys."""
+from __future__ import annotations
+
+import os
+
+from django.db import transaction
+from django.utils import timezone
+
+from privacy import crypto
+from privacy.models import PersonKey
+
+
+def _new_key_row() -> PersonKey:
+    master_key_id, wrapped = crypto.wrap_data_key(os.urandom(32))
+    return PersonKey(master_key_id=master_key_id, wrapped_key=wrapped)
+
+
+def issue_person_key() -> PersonKey:
+    """A new data key for a person who has none yet."""
+    key = _new_key_row()
+    key.save()
+    return key
+
+
+def issue_person_keys(count: int) -> list[PersonKey]:
+    """`count` new data keys in one statement, for bulk creation of people."""
+    keys = PersonKey.objects.bulk_create([_new_key_row() for _ in range(count)], batch_size=2000)
+    crypto.remember_data_keys((key.pk, key.master_key_id, key.wrapped_key) for key in keys)
+    return keys
+
+
+def preload_person_keys(key_ids) -> None:
+    """Unwrap many people's keys with one query before reading a page of their encrypted values."""
+    wanted = sorted({key_id for key_id in key_ids if key_id is not None})
+    if wanted:
+        crypto.remember_data_keys(
+            PersonKey.objects.filter(pk__in=wanted).values_list("pk", "master_key_id", "wrapped_key"))
+
+
+@transaction.atomic
+def destroy_person_key(key_id: int) -> None:
+    """R4: crypto-shred one person's data. Every stored copy of their encrypted values, live or in
+    a backup, becomes unreadable. Idempotent."""
+    PersonKey.objects.filter(pk=key_id, wrapped_key__isnull=False).update(
+        wrapped_key=None, destroyed_at=timezone.now())
+    crypto.forget_data_key(key_id)
+    transaction.on_commit(lambda: crypto.forget_data_key(key_id))
+
+
+def rewrap_person_keys(batch_size: int = 1000) -> int:
+    """Re-wrap every live key under the current master key (after prepending a new master key).
+
+    Returns how many keys were re-wrapped; once none remain under an old master key, that key can
+    be removed from the environment.
+    """
+    current = crypto.current_master_key().key_id
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(PersonKey.objects.select_for_update(skip_locked=True)
+                         .filter(wrapped_key__isnull=False).exclude(master_key_id=current)[:batch_size])
+            if not batch:
+                return done
+            for key in batch:
+                secret = crypto.unwrap_data_key(key.master_key_id, key.wrapped_key)
+                key.master_key_id, key.wrapped_key = crypto.wrap_data_key(secret)
+            PersonKey.objects.bulk_update(batch, ["master_key_id", "wrapped_key"])
+            done += len(batch)

@@ -1,0 +1,40 @@
+"""The one place a sensitive value is released unmasked: permission check plus audit signal.
+
+Console, API, export and admin show masked values by default (privacy.masking); anything that
+shows the real value calls `reveal()`, which refuses without the permission and records the view
+(the audit app listens to `sensitive_value_revealed`).
+"""
+from __future__ import annotations
+
+from config.api_errors import NotPermitted
+from privacy.signals import sensitive_value_revealed
+
+UNMASK_PERMISSION = "privacy.unmask_sensitive"
+
+
+def may_unmask(user) -> bool:
+    """The enterprise manager, and anyone granted `privacy.unmask_sensitive`, may see values unmasked."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return getattr(user, "role", None) == "manager" or user.has_perm(UNMASK_PERMISSION)
+
+
+def reveal(*, user, instance, field: str):
+    """The unmasked value of `instance.<field>` for `user`; recorded in the audit log."""
+    if not may_unmask(user):
+        raise NotPermitted("You may not see this information unmasked.")
+    value = getattr(instance, field)
+    sensitive_value_revealed.send(sender=type(instance), actor=user, model=type(instance),
+                                  object_id=instance.pk, field=field)
+    return value
+
+
+def note_bulk_reveal(*, user, model, object_ids, fields) -> None:
+    """Record that `user` saw `fields` of many rows unmasked (e.g. an unmasked export)."""
+    if not may_unmask(user):
+        raise NotPermitted("You may not see this information unmasked.")
+    object_ids = list(object_ids)
+    # One entry per field for the whole set: an export of 100,000 rows is one audited act.
+    for field in fields:
+        sensitive_value_revealed.send(sender=model, actor=user, model=model, object_id=None, field=field,
+                                      count=len(object_ids))

@@ -13,7 +13,7 @@ test: $(STAMP)
 	$(VENV)/bin/python scripts/devstack.py test $(ARGS)
 
 bench: $(STAMP)
-	$(VENV)/bin/python scripts/devstack.py bench
+	$(VENV)/bin/python scripts/devstack.py bench $(ARGS)
 
 install: $(STAMP)
 

@@ -41,6 +41,13 @@ class MasterKey:
     key_id: str
     secret: bytes
 
+    @property
+    def cipher(self) -> AESGCM:
+        return _master_ciphers.setdefault(self.key_id + self.secret.hex(), AESGCM(self.secret))
+
+
+_master_ciphers: dict[str, AESGCM] = {}
+
 
 def _parse_master_keys(text: str) -> list[MasterKey]:
     keys = []
@@ -74,14 +81,14 @@ def wrap_data_key(data_key: bytes) -> tuple[str, bytes]:
     """Wrap a data key with the current master key; returns (master key id, wrapped bytes)."""
     master = current_master_key()
     nonce = os.urandom(12)
-    return master.key_id, nonce + AESGCM(master.secret).encrypt(nonce, data_key, master.key_id.encode())
+    return master.key_id, nonce + master.cipher.encrypt(nonce, data_key, master.key_id.encode())
 
 
 def unwrap_data_key(master_key_id: str, wrapped: bytes) -> bytes:
     for master in master_keys():
         if master.key_id == master_key_id:
             wrapped = bytes(wrapped)
-            return AESGCM(master.secret).decrypt(wrapped[:12], wrapped[12:], master_key_id.encode())
+            return master.cipher.decrypt(wrapped[:12], wrapped[12:], master_key_id.encode())
     raise UnreadableValue(f"master key {master_key_id!r} is not configured")
 
 
@@ -89,7 +96,7 @@ def unwrap_data_key(master_key_id: str, wrapped: bytes) -> bytes:
 # Unwrapping needs a query; a page of rows would otherwise cost one per person. Entries live
 # KEY_MEMO_SECONDS and are dropped at once in the process that destroys a key.
 KEY_MEMO_SECONDS = 60
-_memo: dict[tuple[str, int], tuple[float, bytes | None]] = {}
+_memo: dict[tuple[str, int], tuple[float, AESGCM | None]] = {}
 _memo_lock = threading.Lock()
 
 
@@ -108,8 +115,8 @@ def remember_data_keys(rows) -> None:
         if len(_memo) > 50_000:
             _memo.clear()
         for key_id, master_key_id, wrapped in rows:
-            data_key = unwrap_data_key(master_key_id, wrapped) if wrapped is not None else None
-            _memo[(schema, key_id)] = (expires, data_key)
+            cipher = AESGCM(unwrap_data_key(master_key_id, wrapped)) if wrapped is not None else None
+            _memo[(schema, key_id)] = (expires, cipher)
 
 
 def forget_data_key(key_id: int) -> None:
@@ -117,7 +124,7 @@ def forget_data_key(key_id: int) -> None:
         _memo.pop((connection.schema_name, key_id), None)
 
 
-def data_key(key_id: int) -> bytes:
+def data_cipher(key_id: int) -> AESGCM:
     entry = _memo_get(key_id)
     if entry is None:
         from privacy.models import PersonKey
@@ -136,7 +143,7 @@ def data_key(key_id: int) -> bytes:
 
 def encrypt(plaintext: str, *, key_id: int, context: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(data_key(key_id)).encrypt(nonce, plaintext.encode(), f"{key_id}|{context}".encode())
+    sealed = data_cipher(key_id).encrypt(nonce, plaintext.encode(), f"{key_id}|{context}".encode())
     return f"{TOKEN_VERSION}.{key_id}.{base64.b64encode(nonce + sealed).decode()}"
 
 
@@ -155,7 +162,7 @@ def decrypt(token: str, *, context: str) -> str:
     except (ValueError, IndexError):
         raise UnreadableValue("malformed token") from None
     try:
-        return AESGCM(data_key(key_id)).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode()).decode()
+        return data_cipher(key_id).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode()).decode()
     except InvalidTag:
         raise UnreadableValue("value failed authentication") from None
 

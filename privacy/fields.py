@@ -128,11 +128,32 @@ class BlindIndexField(models.CharField):
         kwargs.update(source=self.source, kind=self.kind, db_index=self.db_index)
         return name, path, args, kwargs
 
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        if not cls._meta.abstract and not getattr(cls.save, "keeps_blind_indexes", False):
+            cls.save = _saving_blind_indexes_with_sources(cls.save)
+
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.source)
         index = crypto.blind_index(self.kind, value if isinstance(value, str) else str(value or ""))
         setattr(model_instance, self.attname, index)
         return index
+
+
+def _saving_blind_indexes_with_sources(save):
+    """save(update_fields=["mobile"]) also writes mobile's blind index, or lookups would go stale."""
+
+    def wrapper(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            indexes = {f.name for f in self._meta.concrete_fields
+                       if isinstance(f, BlindIndexField) and f.source in update_fields}
+            kwargs["update_fields"] = set(update_fields) | indexes
+        return save(self, *args, **kwargs)
+
+    wrapper.keeps_blind_indexes = True
+    wrapper.__wrapped__ = save
+    return wrapper
 
 
 def _issue_missing_person_key(sender, instance, raw=False, **kwargs):

@@ -151,10 +151,14 @@ def test(args: list[str]) -> int:
         return subprocess.run([PYTHON, "-m", "pytest", *args], env=env, cwd=ROOT).returncode
 
 
-def bench() -> int:
+def bench(names: list[str]) -> int:
+    """Run every bench/ script, or only those named (`make bench ARGS="retention crypto_fields"`)."""
+    scripts = [path for path in sorted((ROOT / "bench").glob("*.py")) if not path.name.startswith("_")]
+    if names:
+        scripts = [path for path in scripts if path.stem in names]
     with Services() as services:
         status = 0
-        for script in sorted((ROOT / "bench").glob("*.py")):
+        for script in scripts:
             print(f"== {script.name}", flush=True)
             status |= subprocess.run([PYTHON, str(script)], env=services.env, cwd=ROOT).returncode
         return status
@@ -162,4 +166,4 @@ def bench() -> int:
 
 if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["run"]
-    sys.exit({"run": lambda: run(), "test": lambda: test(rest), "bench": lambda: bench()}[command]())
+    sys.exit({"run": lambda: run(), "test": lambda: test(rest), "bench": lambda: bench(rest)}[command]())

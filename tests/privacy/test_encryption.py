@@ -52,6 +52,15 @@ def test_lookups_go_through_the_blind_index_never_plaintext(enterprises):
         list(User.objects.filter(mobile="13912345679"))
 
 
+def test_saving_only_the_value_also_refreshes_its_blind_index(enterprises):
+    connection.set_tenant(enterprises.a.enterprise)
+    person = UserFactory(mobile="13912345690")
+    person.mobile = "13912345691"
+    person.save(update_fields=["mobile"])
+    assert User.objects.with_mobile("13912345691").get() == person
+    assert not User.objects.with_mobile("13912345690").exists()
+
+
 def test_bulk_update_without_a_row_is_refused(enterprises):
     connection.set_tenant(enterprises.a.enterprise)
     UserFactory(mobile="13912345680")

@@ -28,3 +28,14 @@ def drop_enterprise(code: str) -> None:
     Enterprise.objects.filter(pk=enterprise.pk).delete()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def fresh_enterprise(code: str, name: str, administrator_mobile: str):
+    """A newly provisioned benchmark enterprise (any earlier one with this code is dropped first)."""
+    from tenants.services import provision_enterprise
+
+    drop_enterprise(code)
+    return provision_enterprise(
+        code=code, name=name, location="Beijing", industry="Software", personnel_size="1000+",
+        administrator_mobile=administrator_mobile, administrator_name="Bench", administrator_password=None,
+    )

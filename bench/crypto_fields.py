@@ -16,7 +16,6 @@ from django.db import connection, transaction
 from accounts.models import User
 from privacy import crypto
 from privacy.keys import issue_person_keys, preload_person_keys
-from tenants.services import provision_enterprise
 
 CODE = "bench-crypto-fields"
 PEOPLE, ROUNDS = 2000, 7
@@ -44,11 +43,7 @@ def _reads(field: str, *, cold: bool) -> float:
 
 
 def main():
-    _setup.drop_enterprise(CODE)
-    provisioned = provision_enterprise(
-        code=CODE, name="Crypto bench", location="Beijing", industry="Software", personnel_size="1000+",
-        administrator_mobile="13755560001", administrator_name="Bench", administrator_password=None,
-    )
+    provisioned = _setup.fresh_enterprise(CODE, "Crypto bench", "13755560001")
     try:
         connection.set_tenant(provisioned.enterprise)
         keys = issue_person_keys(PEOPLE)

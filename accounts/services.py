@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.models import DeviceToken, User
 from accounts.validators import normalize_mainland_mobile
+from privacy.crypto import blind_index
+from privacy.keys import issue_person_keys
 
 
 def validate_new_account(*, mobile: str, display_name: str, password: str | None) -> str:
@@ -104,3 +106,105 @@ def change_password(*, user: User, old_password: str, new_password: str) -> None
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+
+
+# --- used by the organisation data (orgdata) services -----------------------------------------
+
+def _mobile_taken(mobile: str, *, exclude: User | None = None) -> bool:
+    taken = User.objects.with_mobile(mobile)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    return taken.exists()
+
+
+@transaction.atomic
+def correct_account_identity(*, account: User, mobile: str | None = None, display_name: str | None = None) -> User:
+    """E5: an administrator corrects a person's name or mobile number (their login).
+
+    Refuses an invalid mobile number, one another account already uses, and an empty name.
+    Changing the mobile number signs the person out of every device.
+    """
+    changed = []
+    if display_name is not None:
+        if not display_name.strip():
+            raise ValidationError({"display_name": ["This field is required."]})
+        if display_name.strip() != account.display_name:
+            account.display_name = display_name.strip()
+            changed.append("display_name")
+    if mobile is not None:
+        try:
+            mobile = normalize_mainland_mobile(mobile)
+        except ValidationError as error:
+            raise ValidationError({"mobile": error.messages})
+        if mobile != account.mobile:
+            if _mobile_taken(mobile, exclude=account):
+                raise ValidationError({"mobile": ["An account with this mobile number already exists."]})
+            account.mobile = mobile
+            changed.append("mobile")
+    if changed:
+        account.save(update_fields=changed)
+        if "mobile" in changed:
+            revoke_all_device_tokens(user=account)
+    return account
+
+
+def generate_temporary_password() -> str:
+    """A random password that passes every X3 validator (four character classes, 14 characters)."""
+    alphabet_lower, alphabet_upper, digits = "abcdefghjkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789"
+    pick = secrets.choice
+    body = [pick(alphabet_lower) for _ in range(6)] + [pick(alphabet_upper) for _ in range(4)]
+    body += [pick(digits) for _ in range(3)] + [pick("!#%+=?@")]
+    secrets.SystemRandom().shuffle(body)
+    return "".join(body)
+
+
+@transaction.atomic
+def reset_password_forcing_change(*, account: User) -> str:
+    """E5: set a temporary password the person must replace at their next sign-in.
+
+    Signs the person out of every device. Returns the temporary password, to be shown once to
+    the administrator who reset it (it is stored only as a hash).
+    """
+    temporary = generate_temporary_password()
+    account.set_password(temporary)
+    account.must_change_password = True
+    account.save(update_fields=["password", "must_change_password"])
+    revoke_all_device_tokens(user=account)
+    return temporary
+
+
+def assign_role(*, account: User, role: str) -> User:
+    """Set an account's role; callers (orgdata.services.administrators) decide who may."""
+    if role not in (User.Role.MANAGER, User.Role.SUB_ADMIN, User.Role.EMPLOYEE):
+        raise ValidationError({"role": ["Unknown role."]})
+    if account.role != role:
+        account.role = role
+        account.save(update_fields=["role"])
+    return account
+
+
+def existing_mobile_owners(mobiles: list[str]) -> dict[str, int]:
+    """{mobile: account id} for those of `mobiles` (normalised) that an account here already uses."""
+    mobile_by_index = {blind_index("mobile", mobile): mobile for mobile in mobiles}
+    indexes = list(mobile_by_index)
+    owners: dict[str, int] = {}
+    for start in range(0, len(indexes), 5000):
+        found = User.objects.filter(mobile_index__in=indexes[start:start + 5000]).values_list("mobile_index", "pk")
+        owners.update((mobile_by_index[index], pk) for index, pk in found)
+    return owners
+
+
+def create_accounts_in_bulk(*, people: list[tuple[str, str]], batch_size: int = 2000) -> list[User]:
+    """E2 in bulk: create employee accounts from (normalised mobile, name) pairs, in batches.
+
+    The caller has validated and de-duplicated the pairs and holds the transaction. Accounts get
+    unusable passwords (no per-account password hashing): people activate them or an
+    administrator resets them. Returns the saved accounts, in the order given.
+    """
+    from django.contrib.auth.hashers import make_password
+
+    unusable = make_password(None)  # "!" + random: never matches any password
+    keys = issue_person_keys(len(people))
+    accounts = [User(mobile=mobile, display_name=name, role=User.Role.EMPLOYEE, password=unusable, person_key=key)
+                for (mobile, name), key in zip(people, keys)]
+    return User.objects.bulk_create(accounts, batch_size=batch_size)

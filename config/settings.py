@@ -52,6 +52,7 @@ SHARED_APPS = [
     "guardian",
     "privacy",  # per-person data keys: in public for staff, in each enterprise for its people
     "accounts",  # in public: platform support staff; in each enterprise: its people
+    "policies",  # C8: privacy-policy versions, published once for every enterprise
 ]
 TENANT_APPS = [
     "django.contrib.auth",
@@ -62,6 +63,8 @@ TENANT_APPS = [
     "accounts",
     "consent",
     "orgdata",
+    "audit",
+    "attendance",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -92,6 +95,7 @@ MIDDLEWARE = [
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "audit.middleware.RequestLogMiddleware",  # X4: audit context + access log
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "consent.middleware.PolicyAcceptanceMiddleware",  # C8: significant changes are accepted first
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
@@ -262,6 +267,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
         "args": ("accounts.tasks.purge_expired_device_tokens",),
     },
+    "ensure-log-partitions": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(hour=1, minute=7),
+        "args": ("audit.tasks.ensure_log_partitions",),
+    },
+    "apply-retention": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(hour=3, minute=37),
+        "args": ("audit.tasks.apply_retention",),
+    },
+    "recover-abandoned-imports": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/5"),
+        "args": ("orgdata.tasks.recover_abandoned_imports",),
+    },
+}
+# S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:
+# 6 for logs, 36 for transaction records).
+RETENTION_MONTHS = {
+    "access_log": env.int("RETENTION_ACCESS_LOG_MONTHS", default=6),
+    "audit_log": env.int("RETENTION_AUDIT_LOG_MONTHS", default=12),
+    "login_log": env.int("RETENTION_LOGIN_LOG_MONTHS", default=6),
+    "transaction": env.int("RETENTION_TRANSACTION_MONTHS", default=36),
 }
 
 # --- i18n, static, logging -------------------------------------------------------------------
@@ -274,6 +302,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (avatars, seal images, import files) are private: served only through views that
+# check permissions, stored under a folder per enterprise schema.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.DATA_DIR / "media"))
+# Address-book uploads up to this size are imported in the request; larger ones by the worker.
+ORGDATA_IMPORT_INLINE_MAX_BYTES = env.int("ORGDATA_IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -6,7 +6,13 @@ from config.urls_common import urlpatterns as common_urlpatterns
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:dashboard", permanent=False)),
+    path("console/privacy/", include("consent.console.urls")),
+    path("console/attendance/", include("attendance.console.urls")),
     path("console/", include("accounts.console.urls")),
+    path("console/organisation/", include("orgdata.console.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("orgdata.api.urls")),
+    path("api/v1/", include("consent.api.urls")),
+    path("api/v1/", include("attendance.api.urls")),
     *common_urlpatterns,
 ]

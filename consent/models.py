@@ -1,1 +1,296 @@
-# Consent records arrive with the consent issue (#5).
+"""Consent: the purposes people are asked about, the append-only ledger of their answers, the
+legal bases of processing without consent, and the record of every disclosure to a third party.
+
+The three record tables (ConsentEvent, LegalBasisRecord, Disclosure) are append-only: the
+database refuses UPDATE and DELETE on them (trigger in migration 0001); only
+consent.services.erase_consent_records_of may delete, for lawful erasure of a person (R5/E9).
+"""
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
+
+CODE_VALIDATOR = RegexValidator(r"^[a-z][a-z0-9_.-]{1,79}$", _("Use lower-case letters, digits, dots, hyphens and underscores."))
+
+
+class LegalBasis(models.TextChoices):
+    """C12 (Q 2(7), Z "Exceptions"): the only grounds for processing without consent."""
+
+    LEGAL_OBLIGATION = "legal_obligation", _("Fulfilling a legal or regulatory obligation")
+    NATIONAL_SECURITY = "national_security", _("National security or defence")
+    PUBLIC_SAFETY_HEALTH = "public_safety_health", _("Public safety, public health or major public interest")
+    CRIMINAL_INVESTIGATION = "criminal_investigation", _("Criminal investigation, prosecution, trial or enforcement")
+    VITAL_INTERESTS = "vital_interests", _("Protecting life or property when consent cannot be obtained")
+    SELF_DISCLOSED = "self_disclosed", _("Information the person disclosed to the public")
+    CONTRACT_NECESSITY = "contract_necessity", _("Necessary to conclude or perform a contract at the person's request")
+    LAWFULLY_PUBLIC = "lawfully_public", _("Collected from lawfully public information")
+
+
+_CATALOGUE_TEXT = "catalogue text about a recipient or purpose, identifies nobody"
+
+
+@personal_data(subject=None, fields={}, not_personal={"name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT})
+class Recipient(models.Model):
+    """A third party that may receive personal information (C9): partner, application or affiliate."""
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        THIRD_PARTY_APPLICATION = "third_party_application", _("Third-party application")
+        AFFILIATE = "affiliate", _("Affiliate")
+
+    code = models.CharField(max_length=80, unique=True, validators=[CODE_VALIDATOR])
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    name_en = models.CharField(max_length=200)
+    name_zh_hans = models.CharField(max_length=200)
+    purpose_en = models.CharField(max_length=300)
+    purpose_zh_hans = models.CharField(max_length=300)
+    pi_types = ArrayField(models.CharField(max_length=40), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revised_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+
+    def __str__(self):
+        return self.code
+
+    def name(self, language: str) -> str:
+        return self.name_zh_hans if language.lower().startswith("zh") else self.name_en
+
+    def purpose(self, language: str) -> str:
+        return self.purpose_zh_hans if language.lower().startswith("zh") else self.purpose_en
+
+
+@personal_data(subject=None, fields={}, not_personal={"name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT})
+class Purpose(models.Model):
+    """One reason for processing personal information that people can consent to (or that is basic)."""
+
+    class Kind(models.TextChoices):
+        BASIC = "basic", _("Basic service")
+        DEVICE_PERMISSION = "device_permission", _("Device permission")
+        SENSITIVE = "sensitive", _("Sensitive personal information")
+        FEATURE = "feature", _("Additional function")
+        SHARING = "sharing", _("Sharing with a third party")
+        DISCLOSURE = "disclosure", _("Public disclosure")
+        MARKETING = "marketing", _("Recommendations and marketing")
+
+    class SensitiveCategory(models.TextChoices):
+        # C2 (Q 1(1)8)
+        ID_NUMBER = "id_number", _("ID number")
+        WHEREABOUTS = "whereabouts", _("Whereabouts and location")
+        BIOMETRICS = "biometrics", _("Biometrics (face, fingerprint)")
+        BANK_ACCOUNT = "bank_account", _("Bank account")
+        PROPERTY = "property", _("Property information")
+        TRANSACTIONS = "transactions", _("Transaction information")
+
+    code = models.CharField(max_length=80, unique=True, validators=[CODE_VALIDATOR])
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    name_en = models.CharField(max_length=200)
+    name_zh_hans = models.CharField(max_length=200)
+    statement_en = models.TextField()
+    statement_zh_hans = models.TextField()
+    source = models.CharField(max_length=40, blank=True, help_text="Policy section the purpose comes from.")
+    is_sensitive = models.BooleanField(default=False)
+    sensitive_category = models.CharField(max_length=20, choices=SensitiveCategory.choices, blank=True)
+    covers = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    requires = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.PROTECT, related_name="purposes")
+    legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+    is_from_catalogue = models.BooleanField(default=True, editable=False)
+    definition_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revised_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        constraints = [
+            # Only the basic purpose needs no consent, and it names its legal basis (C1, C12).
+            models.CheckConstraint(
+                condition=(models.Q(kind="basic") & ~models.Q(legal_basis=""))
+                | (~models.Q(kind="basic") & models.Q(legal_basis="")),
+                name="purpose_c1_basic_names_legal_basis",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(is_sensitive=True) & ~models.Q(sensitive_category=""))
+                | (models.Q(is_sensitive=False) & models.Q(sensitive_category="")),
+                name="purpose_c2_sensitive_has_category",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_basic(self) -> bool:
+        return self.kind == self.Kind.BASIC
+
+    @property
+    def needs_explicit_confirmation(self) -> bool:
+        """C2/C9/C11: separate, explicit consent — the person confirms this one purpose on its own."""
+        return self.is_sensitive or self.kind in (self.Kind.SHARING, self.Kind.DISCLOSURE)
+
+    def name(self, language: str) -> str:
+        return self.name_zh_hans if language.lower().startswith("zh") else self.name_en
+
+    def statement(self, language: str) -> str:
+        return self.statement_zh_hans if language.lower().startswith("zh") else self.statement_en
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Ledger rows are never changed or deleted through the ORM (the database refuses it too)."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Consent records are append-only."))
+
+    def delete(self):
+        raise ValidationError(_("Consent records are append-only."))
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Consent records are append-only."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Consent records are append-only."))
+
+
+@personal_data(
+    subject="person",
+    fields={
+        # C6: the record of an answer is kept as long as the consent it proves matters (it is the
+        # evidence that processing was lawful); erased with the person's other records.
+        "device_id": PI(Category.BASIC, purpose="consent_record", retention=RetentionClass.PURPOSE,
+                        erasure=Erasure.KEEP_LEGAL_BASIS, note="device the answer was given on"),
+        "ip_address": PI(Category.BASIC, purpose="consent_record", retention=RetentionClass.PURPOSE,
+                         erasure=Erasure.KEEP_LEGAL_BASIS, note="address the answer came from"),
+    },
+)
+class ConsentEvent(AppendOnlyModel):
+    """C6: one answer given (or withdrawn), or one policy version accepted, by one person."""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("Consent given")
+        WITHDRAWN = "withdrawn", _("Consent withdrawn")
+        POLICY_ACCEPTED = "policy_accepted", _("Privacy policy accepted")
+
+    class Channel(models.TextChoices):
+        MOBILE = "mobile", _("Mobile app")
+        CONSOLE = "console", _("Web console")
+        ADMIN_ON_REQUEST = "admin_on_request", _("Administrator, at the person's request")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.ForeignKey(Purpose, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    purpose_revision = models.PositiveIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # The policy version in force when the answer was given (public schema id and its label).
+    policy_version_id = models.BigIntegerField(null=True, blank=True)
+    policy_version_label = models.CharField(max_length=20, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    device_id = models.CharField(max_length=128, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    occurred_at = models.DateTimeField()
+    # Tamper evidence: each event's digest covers its content and the person's previous digest.
+    previous_digest = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["person", "purpose", "-id"], name="consentevent_person_purpose")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(action="policy_accepted") & models.Q(purpose__isnull=True)
+                           & models.Q(policy_version_id__isnull=False))
+                | (models.Q(action__in=["granted", "withdrawn"]) & models.Q(purpose__isnull=False)
+                   & models.Q(purpose_revision__isnull=False)),
+                name="consentevent_shape",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(channel="admin_on_request") | models.Q(recorded_by__isnull=False),
+                name="consentevent_admin_channel_names_recorder",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.purpose_id or self.policy_version_label} #{self.pk}"
+
+
+class LegalBasisRecord(AppendOnlyModel):
+    """C12: processing a person's information for a purpose without their consent, and why."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="legal_basis_records")
+    purpose_revision = models.PositiveIntegerField()
+    basis = models.CharField(max_length=30, choices=LegalBasis.choices)
+    # E.g. the number of the authority's request; a reference, never personal information.
+    reference = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["person", "purpose", "-id"], name="legalbasis_person_purpose")]
+
+
+class Disclosure(AppendOnlyModel):
+    """C9/C11: personal information given to a third party or to the public — who, what, to whom,
+    when and under which consent (or legal basis). Field names only, never values."""
+
+    class Occasion(models.TextChoices):
+        APPLICATION_SWITCHED_ON = "application_switched_on", _("Application switched on")
+        CONSENT_GIVEN = "consent_given", _("Consent given for an application already on")
+        SERVICE_USED = "service_used", _("A partner's service was used")
+        PUBLIC_DISCLOSURE = "public_disclosure", _("Public disclosure")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="disclosures")  # none: disclosed to the public (C11)
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="disclosures")
+    purpose_revision = models.PositiveIntegerField()
+    pi_types = ArrayField(models.CharField(max_length=40))
+    occasion = models.CharField(max_length=30, choices=Occasion.choices)
+    consent_event = models.ForeignKey(ConsentEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    legal_basis_record = models.ForeignKey(LegalBasisRecord, null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="+")
+    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    disclosed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["person", "-id"], name="disclosure_person")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consent_event__isnull=False) | models.Q(legal_basis_record__isnull=False),
+                name="disclosure_c9_has_consent_or_legal_basis",
+            ),
+        ]
+
+
+@personal_data(subject=None, fields={}, not_personal={"application_code": "code of an application, not of a person"})
+class ApplicationAudience(models.Model):
+    """Who a third-party application is switched on for, as orgdata last told us (E6 → C9)."""
+
+    application_code = models.CharField(max_length=80)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    is_enabled = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application_code", "person"],
+                                               name="applicationaudience_unique")]

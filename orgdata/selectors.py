@@ -1,5 +1,30 @@
+"""Reads of the organisation structure, already scoped to who is asking.
+
+THE scoping rule of E5 lives here: `departments_visible_to(actor)` and
+`employees_visible_to(actor)`. The console, the API, the export and the import all start from
+these two querysets, so a sub-administrator sees and changes exactly the same people everywhere.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from accounts import selectors as account_selectors
 from accounts.models import User
-from orgdata.models import Department, Employee
+from orgdata import permissions
+from orgdata.models import (
+    Application,
+    ApplicationSwitch,
+    Department,
+    DepartmentAdministratorPermission,
+    Employee,
+    ImportJob,
+    JobLevel,
+    Position,
+)
+from privacy.crypto import blind_index
+from privacy.keys import preload_person_keys
 
 
 def organisation_summary() -> dict:
@@ -10,3 +35,270 @@ def organisation_summary() -> dict:
         "active_accounts": User.objects.filter(is_active=True).count(),
         "administrators": User.objects.filter(role__in=[User.Role.MANAGER, User.Role.SUB_ADMIN]).count(),
     }
+
+
+# --- the scoping rule (E5) ------------------------------------------------------------------
+
+def administered_roots_of(actor) -> QuerySet[Department]:
+    """The departments granted to a sub-administrator (each covers its whole subtree)."""
+    granted = DepartmentAdministratorPermission.objects.filter(
+        user_id=actor.pk, permission__codename=permissions.ADMINISTER_DEPARTMENT
+    ).values("content_object_id")
+    return Department.objects.filter(pk__in=granted)
+
+
+def departments_visible_to(actor) -> QuerySet[Department]:
+    """Departments `actor` may see and administer: all for the manager, the granted subtrees for a
+    sub-administrator, none for anyone else."""
+    if permissions.is_enterprise_manager(actor):
+        return Department.objects.all()
+    if not permissions.is_sub_administrator(actor):
+        return Department.objects.none()
+    roots = list(administered_roots_of(actor).values_list("path", flat=True))
+    if not roots:
+        return Department.objects.none()
+    within = Q()
+    for path in roots:
+        within |= Q(path__startswith=path)
+    return Department.objects.filter(within)
+
+
+def employees_visible_to(actor) -> QuerySet[Employee]:
+    """Employees `actor` may see and change as an administrator.
+
+    The manager: everyone. A sub-administrator: people whose department lies in one of their
+    subtrees (people without a department belong to the manager). Anyone else: nobody.
+    """
+    if permissions.is_enterprise_manager(actor):
+        return Employee.objects.all()
+    if not permissions.is_sub_administrator(actor):
+        return Employee.objects.none()
+    return Employee.objects.filter(department__in=departments_visible_to(actor))
+
+
+def employee_visible_to(actor, pk) -> Employee:
+    """One employee by id, or NotInYourScope (404) when absent or outside the actor's scope."""
+    try:
+        return employees_visible_to(actor).select_related(
+            "account", "department", "position", "job_level").get(pk=pk)
+    except (Employee.DoesNotExist, ValueError, TypeError):
+        raise permissions.NotInYourScope()
+
+
+def department_visible_to(actor, pk) -> Department:
+    try:
+        return departments_visible_to(actor).get(pk=pk)
+    except (Department.DoesNotExist, ValueError, TypeError):
+        raise permissions.NotInYourScope()
+
+
+# --- address book reads -----------------------------------------------------------------------
+
+def search_employees(queryset: QuerySet[Employee], *, text: str = "", department: Department | None = None,
+                     work_status: str = "", include_subdepartments: bool = True) -> QuerySet[Employee]:
+    """Narrow an (already scoped) employee queryset by the console's or the directory's search box.
+
+    What the text is decides what it is compared with, so each search can use an index: a
+    complete mobile number is matched exactly through the privacy core's blind index (the number
+    itself is never compared in plaintext); Latin text with a digit is an employee-number
+    prefix; anything else is a name prefix.
+    """
+    text = (text or "").strip()
+    if text:
+        queryset = queryset.filter(_search_condition(text))
+    if department is not None:
+        if include_subdepartments:
+            queryset = queryset.filter(department__path__startswith=department.path)
+        else:
+            queryset = queryset.filter(department=department)
+    if work_status:
+        queryset = queryset.filter(work_status=work_status)
+    return queryset
+
+
+def _search_condition(text: str) -> Q:
+    compact = text.replace(" ", "").replace("-", "")
+    if compact.lstrip("+").isdigit() and len(compact.lstrip("+")) >= 11:
+        owner = account_selectors.account_with_mobile(text)
+        return Q(account_id=owner.pk) if owner is not None else Q(pk__in=[])
+    if text.isascii() and any(character.isdigit() for character in text):
+        return Q(employee_number__startswith=text)
+    return Q(account__display_name__startswith=text)
+
+
+def employees_with_id_number(id_number: str) -> QuerySet[Employee]:
+    """Employees whose resident ID number is `id_number` (normalised), found by its blind index."""
+    index = blind_index("id_number", id_number)
+    return Employee.objects.filter(id_number_index=index) if index else Employee.objects.none()
+
+
+def employee_ids_with_id_numbers(id_numbers: list[str]) -> dict[str, int]:
+    """{ID number: employee id} for those of `id_numbers` (normalised) somebody here already has."""
+    number_by_index = {blind_index("id_number", number): number for number in id_numbers if number}
+    indexes = list(number_by_index)
+    owners: dict[str, int] = {}
+    for start in range(0, len(indexes), 5000):
+        found = Employee.objects.filter(id_number_index__in=indexes[start:start + 5000]).values_list(
+            "id_number_index", "pk")
+        owners.update((number_by_index[index], pk) for index, pk in found)
+    return owners
+
+
+def department_tree(queryset: QuerySet[Department]) -> list[dict]:
+    """Departments as a depth-first list of {"department", "depth", "employee_count"} rows."""
+    from django.db.models import Count
+
+    departments = list(queryset.annotate(employee_count=Count("employees")).order_by("path"))
+    by_parent: dict[int | None, list[Department]] = {}
+    ids = {department.pk for department in departments}
+    for department in departments:
+        parent = department.parent_id if department.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(department)
+    rows: list[dict] = []
+
+    def walk(parent_id, depth):
+        for department in sorted(by_parent.get(parent_id, []), key=lambda d: (d.sort_order, d.name)):
+            rows.append({"department": department, "depth": depth, "employee_count": department.employee_count})
+            walk(department.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def department_label(department: Department | None, *, names: dict[int, str] | None = None) -> str:
+    """"Headquarters/R&D/Back end": the department's full path of names (import and export)."""
+    if department is None:
+        return ""
+    ids = [int(part) for part in department.path.strip("/").split("/") if part]
+    if names is None:
+        names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return "/".join(names.get(pk, "?") for pk in ids)
+
+
+def department_names() -> dict[int, str]:
+    return dict(Department.objects.values_list("pk", "name"))
+
+
+def positions() -> QuerySet[Position]:
+    return Position.objects.all()
+
+
+def job_levels() -> QuerySet[JobLevel]:
+    return JobLevel.objects.all()
+
+
+def administrators() -> QuerySet[User]:
+    return User.objects.filter(role__in=[User.Role.MANAGER, User.Role.SUB_ADMIN]).order_by("role", "display_name")
+
+
+def grants_by_administrator(accounts: Iterable[User]) -> dict[int, list[Department]]:
+    grants: dict[int, list[Department]] = {}
+    rows = DepartmentAdministratorPermission.objects.filter(
+        user__in=list(accounts), permission__codename=permissions.ADMINISTER_DEPARTMENT
+    ).select_related("content_object")
+    for row in rows:
+        grants.setdefault(row.user_id, []).append(row.content_object)
+    return grants
+
+
+def imports_visible_to(actor) -> QuerySet[ImportJob]:
+    """The manager sees every import; a sub-administrator their own."""
+    if permissions.is_enterprise_manager(actor):
+        return ImportJob.objects.all()
+    if permissions.is_sub_administrator(actor):
+        return ImportJob.objects.filter(created_by=actor)
+    return ImportJob.objects.none()
+
+
+def import_visible_to(actor, pk) -> ImportJob:
+    try:
+        return imports_visible_to(actor).get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise permissions.NotInYourScope()
+
+
+# --- version authorisation (E6) ---------------------------------------------------------------
+
+def application_catalogue() -> QuerySet[Application]:
+    return Application.objects.all()
+
+
+def _effective(application: Application, switches: list[ApplicationSwitch], *, account_id: int,
+               department_path: str) -> bool:
+    """The most specific switch wins: the person's own, then the nearest department, then the
+    enterprise's, then the application's default."""
+    enterprise_level = None
+    nearest, nearest_depth = None, -1
+    for switch in switches:
+        if switch.account_id is not None:
+            if switch.account_id == account_id:
+                return switch.is_enabled
+        elif switch.department_id is not None:
+            marker = f"/{switch.department_id}/"
+            if marker in department_path:
+                depth = department_path.index(marker)
+                if depth > nearest_depth:
+                    nearest, nearest_depth = switch.is_enabled, depth
+        else:
+            enterprise_level = switch.is_enabled
+    if nearest is not None:
+        return nearest
+    if enterprise_level is not None:
+        return enterprise_level
+    return application.is_enabled_by_default
+
+
+def enabled_states(application: Application, accounts: Iterable[tuple[int, str]]) -> dict[int, bool]:
+    """{account id: whether `application` is on for them} for (account id, department path) pairs."""
+    switches = list(application.switches.all())
+    return {account_id: _effective(application, switches, account_id=account_id, department_path=path or "")
+            for account_id, path in accounts}
+
+
+def applications_enabled_for(account: User) -> list[Application]:
+    """The applications switched on for one person, as their app shows them."""
+    path = Department.objects.filter(employees__account=account).values_list("path", flat=True).first() or ""
+    enabled = []
+    for application in Application.objects.prefetch_related("switches"):
+        if _effective(application, list(application.switches.all()), account_id=account.pk, department_path=path):
+            enabled.append(application)
+    return enabled
+
+
+def is_application_enabled_for(account: User, code: str) -> bool:
+    return any(application.code == code for application in applications_enabled_for(account))
+
+
+def application_switches(application: Application) -> QuerySet[ApplicationSwitch]:
+    return application.switches.select_related("department", "account").order_by("department__path", "account_id")
+
+
+# --- the mobile directory and profile (E7, R1) --------------------------------------------------
+
+def directory(*, text: str = "", department: Department | None = None) -> QuerySet[Employee]:
+    """Colleagues as the address book lists them: everyone still employed, by employee number."""
+    people = Employee.objects.exclude(work_status=Employee.WorkStatus.LEFT)
+    return search_employees(people, text=text, department=department).order_by("employee_number")
+
+
+def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]]) -> list[Employee]:
+    """Load one page of employees (given as (id, person key id) pairs, in display order) with their
+    data keys unwrapped by one query, instead of one per row as encrypted values decrypt."""
+    preload_person_keys(key_id for _pk, key_id in keyed_ids)
+    wanted = [pk for pk, _key in keyed_ids]
+    loaded = {employee.pk: employee for employee in queryset.filter(pk__in=wanted).select_related(
+        "account", "department", "position", "job_level")}
+    return [loaded[pk] for pk in wanted if pk in loaded]
+
+
+def own_employee_record(account: User) -> Employee:
+    """R1: the caller's own address-book record, or NotInYourScope when they have none."""
+    try:
+        return Employee.objects.select_related("account", "department", "position", "job_level").get(account=account)
+    except Employee.DoesNotExist:
+        raise permissions.NotInYourScope()
+
+
+def departments_for_directory() -> QuerySet[Department]:
+    """Every department: the tree itself is visible to every member (people are what is scoped)."""
+    return Department.objects.all()

@@ -14,7 +14,7 @@ from faker import Faker
 from accounts.models import User
 from config import embedded
 from orgdata import services as org_services
-from orgdata.models import Department, Employee
+from orgdata.models import Department, Employee, Position
 from tenants import services as tenant_services
 
 DEMO_CODE = "acme"
@@ -71,17 +71,20 @@ def _ensure_people() -> str:
     randomiser = random.Random(2026)
     fake = Faker("zh_CN")
     fake.seed_instance(2026)
+    positions = [Position.objects.get_or_create(name=name)[0] for name in ("工程师", "专员", "主管", "经理")]
     existing = Employee.objects.count()
     for number in range(existing + 1, EMPLOYEE_COUNT + 1):
         mobile = f"139{number:08d}"
         employee = org_services.add_employee(
             mobile=mobile, display_name=fake.name(), employee_number=f"E{number:05d}",
-            department=randomiser.choice(leaves), position=randomiser.choice(["工程师", "专员", "主管", "经理"]),
+            department=randomiser.choice(leaves), position=randomiser.choice(positions),
+            entry_date=fake.date_between(start_date="-8y", end_date="-30d"),
+            email=f"e{number:05d}@acme.example",
         )
         if number == 1:
             employee.account.set_password(_password("demo_employee_password"))
             employee.account.save(update_fields=["password"])
-    return Employee.objects.order_by("employee_number").values_list("account__mobile", flat=True).first()
+    return Employee.objects.select_related("account").order_by("employee_number").first().account.mobile
 
 
 def _create_tree(tree: dict | list, parent: Department | None) -> None:

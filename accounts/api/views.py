@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -37,6 +38,9 @@ class LoginView(APIView):
         if user is None or not user.is_active:
             raise InvalidCredentials(_("Mobile number or password is incorrect."))
         issued = services.issue_device_token(user=user, device_id=data["device_id"], device_name=data["device_name"])
+        # The console's login() sends this; the API signs in without a session, so it says so itself
+        # (audit entry, last_login, login throttling reset).
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         body = {"token": issued.token, "expires_at": issued.record.expires_at,
                 "device_id": issued.record.device_id, "user": user}
         return Response(LoginResponseSerializer(body).data)

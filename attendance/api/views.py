@@ -1,0 +1,46 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsEnterpriseMember
+from attendance import selectors, services
+from attendance.api.serializers import (
+    CheckInRequestSerializer,
+    CheckInSerializer,
+    TrackingPingRequestSerializer,
+    TrackingPingSerializer,
+)
+from consent.gate import ConsentPermission
+
+
+class CheckInView(APIView):
+    """A1: check in or out — with GPS only under location consent, otherwise with a typed place."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(responses={200: CheckInSerializer(many=True)})
+    def get(self, request):
+        return Response(CheckInSerializer(selectors.check_ins_of(request.user)[:100], many=True).data)
+
+    @extend_schema(request=CheckInRequestSerializer, responses={201: CheckInSerializer})
+    def post(self, request):
+        payload = CheckInRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        record = services.check_in(person=request.user, kind=data["kind"], location=data.get("location"),
+                                   place=data.get("place", ""))
+        return Response(CheckInSerializer(record).data, status=201)
+
+
+class TrackingPingView(APIView):
+    """A3/C4: one location-tracking ping; accepted only with tracking on and the person's consent."""
+
+    permission_classes = [IsEnterpriseMember, ConsentPermission]
+    consent_purposes = ("location_tracking",)
+
+    @extend_schema(request=TrackingPingRequestSerializer, responses={201: TrackingPingSerializer})
+    def post(self, request):
+        payload = TrackingPingRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ping = services.record_tracking_ping(person=request.user, location=payload.validated_data["location"])
+        return Response(TrackingPingSerializer(ping).data, status=201)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from attendance.console import views
+
+app_name = "attendance-console"
+
+urlpatterns = [
+    path("", views.attendance_settings, name="settings"),
+]

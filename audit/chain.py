@@ -1,0 +1,206 @@
+"""The hash chain: how an audit entry is hashed, appended and verified.
+
+Each entry's hash is SHA-256 over its id, the previous entry's hash and the canonical JSON of its
+content, so changing, removing or reordering any entry breaks every link after it. Appends in one
+schema are serialised by locking the single `audit_chain` row FOR UPDATE; the lock is held until
+the writing transaction ends, so two writers can never both extend the same head (no fork), and
+an entry written inside a business transaction commits or rolls back with it.
+
+Cost: appending one entry is one statement (lock the head, INSERT the entry with its hash
+computed by PostgreSQL's sha256(), move the head), one round trip. Many entries at once
+(`record_bulk`) are hashed here and inserted in chunks. Both compute the same
+`entry_hash`; `verify` recomputes it in Python.
+
+Retention (audit.services.apply_retention) removes the oldest entries only as a prefix and moves
+the chain's anchor to the hash of the last entry it removed. Verification therefore starts at the
+anchor: the first surviving entry must carry the anchor's id and continue from its hash, so an
+entry removed at the start by anyone else is detected too; the head catches removals at the end.
+What the chain cannot catch alone: someone with database-owner rights who rewrites the whole
+chain, head row included. `audit_verify` prints each head hash so operators can keep it elsewhere.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone as dt_timezone
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+GENESIS = "0" * 64
+_INSERT_CHUNK = 500  # rows per INSERT statement when many entries are appended at once
+
+CONTENT_FIELDS = ("id", "occurred_at", "actor", "action", "object_type", "object_id",
+                  "changed_fields", "ip", "user_agent", "language", "prev_hash")
+# What the canonical JSON body covers: everything but the two values the chain assigns.
+BODY_FIELDS = tuple(name for name in CONTENT_FIELDS if name not in ("id", "prev_hash"))
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """What a caller records; id, time and hashes are assigned when it is appended."""
+
+    actor: str
+    action: str
+    object_type: str = ""
+    object_id: str = ""
+    changed_fields: tuple[str, ...] = field(default_factory=tuple)
+    ip: str = ""
+    user_agent: str = ""
+    language: str = ""
+
+    def body(self, occurred_at: datetime) -> dict:
+        return {"occurred_at": occurred_at, "actor": self.actor, "action": self.action,
+                "object_type": self.object_type, "object_id": str(self.object_id),
+                "changed_fields": sorted(self.changed_fields), "ip": self.ip,
+                "user_agent": self.user_agent, "language": self.language}
+
+
+def canonical_time(moment: datetime) -> str:
+    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_body(content: dict) -> str:
+    """Canonical JSON (sorted keys, no spaces, ASCII only) of an entry's content but id and prev_hash."""
+    document = {name: content[name] for name in BODY_FIELDS}
+    document["occurred_at"] = canonical_time(document["occurred_at"])
+    document["changed_fields"] = sorted(document["changed_fields"])
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def entry_hash(content: dict) -> str:
+    """SHA-256, hex, of "<id>\n<prev_hash>\n<canonical body>" (the same bytes _APPEND_ONE_SQL hashes)."""
+    text = f"{content['id']}\n{content['prev_hash']}\n{canonical_body(content)}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _table(name: str) -> str:
+    return f'"{connection.schema_name}"."{name}"'
+
+
+_COLUMNS = ", ".join(CONTENT_FIELDS) + ", hash"
+# Lock the head, insert the entry after it, move the head: one statement. The body is hashed by
+# PostgreSQL exactly as entry_hash() does (ASCII text, so the bytes are the same).
+_APPEND_ONE_SQL = """
+WITH head AS (
+    SELECT head_id + 1 AS id, head_hash::text AS prev_hash FROM {chain} WHERE id = 1 FOR UPDATE
+), appended AS (
+    INSERT INTO {entry} ({columns})
+    SELECT head.id, %(occurred_at)s, %(actor)s, %(action)s, %(object_type)s, %(object_id)s,
+           %(changed_fields)s::jsonb, %(ip)s, %(user_agent)s, %(language)s, head.prev_hash,
+           encode(sha256(convert_to(head.id::text || E'\\n' || head.prev_hash || E'\\n' || %(body)s, 'UTF8')), 'hex')
+    FROM head
+    RETURNING id, hash
+)
+UPDATE {chain} SET head_id = appended.id, head_hash = appended.hash, updated_at = %(occurred_at)s
+FROM appended WHERE {chain}.id = 1
+RETURNING appended.id
+"""
+
+
+def append(entries: list[PendingEntry]) -> list[int]:
+    """Append `entries` to the current schema's chain, in order; return their ids.
+
+    Runs inside the caller's transaction when there is one (the entry then shares the fate of the
+    change it records) and holds the chain lock until that transaction ends.
+    """
+    if not entries:
+        return []
+    if len(entries) == 1:
+        return [_append_one(entries[0])]
+    return _append_many(entries)
+
+
+def _append_one(pending: PendingEntry) -> int:
+    content = pending.body(timezone.now())
+    params = {**content, "changed_fields": json.dumps(content["changed_fields"]), "body": canonical_body(content)}
+    sql = _APPEND_ONE_SQL.format(chain=_table("audit_chain"), entry=_table("audit_entry"), columns=_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _append_many(entries: list[PendingEntry]) -> list[int]:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"SELECT head_id, head_hash FROM {_table('audit_chain')} WHERE id = 1 FOR UPDATE")
+        head_id, previous = cursor.fetchone()
+        occurred_at = timezone.now()  # taken under the lock
+        rows = []
+        for offset, pending in enumerate(entries, start=1):
+            content = {"id": head_id + offset, "prev_hash": previous, **pending.body(occurred_at)}
+            previous = entry_hash(content)
+            rows.append((*(json.dumps(content[name]) if name == "changed_fields" else content[name]
+                           for name in CONTENT_FIELDS), previous))
+        last_id = head_id + len(entries)
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            chunk = rows[start:start + _INSERT_CHUNK]
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)"] * len(chunk))
+            params = [value for row in chunk for value in row]
+            cursor.execute(f"INSERT INTO {_table('audit_entry')} ({_COLUMNS}) VALUES {placeholders}", params)
+        cursor.execute(f"UPDATE {_table('audit_chain')} SET head_id = %s, head_hash = %s, updated_at = %s WHERE id = 1",
+                       [last_id, previous, occurred_at])
+    return list(range(head_id + 1, last_id + 1))
+
+
+@dataclass(frozen=True)
+class Verification:
+    schema: str
+    entries_checked: int
+    head_id: int
+    head_hash: str
+    broken_at: int | None = None
+    reason: str = ""
+
+    @property
+    def is_intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(*, batch_size: int = 5000) -> Verification:
+    """Walk the current schema's chain from its anchor to its head; stop at the first broken link."""
+    schema = connection.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT head_id, head_hash, anchor_id, anchor_prev_hash FROM {_table('audit_chain')} WHERE id = 1")
+        head_id, head_hash, expected_id, expected_prev = cursor.fetchone()
+    checked = 0
+
+    def broken(entry_id: int, reason: str) -> Verification:
+        return Verification(schema, checked, head_id, head_hash, entry_id, reason)
+
+    last_key = (expected_id - 1, "infinity")  # i.e. start at the anchor id
+    columns = ", ".join(CONTENT_FIELDS) + ", hash"
+    while True:
+        with connection.cursor() as cursor:
+            # Keyset pages over the primary key (id, occurred_at): no cursor held open, constant
+            # memory, and a forged second entry under an existing id is still seen.
+            cursor.execute(
+                f"SELECT {columns} FROM {_table('audit_entry')} WHERE (id, occurred_at) > (%s, %s::timestamptz)"
+                f" ORDER BY id, occurred_at LIMIT %s",
+                [*last_key, batch_size],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            break
+        for row in rows:
+            content = dict(zip(CONTENT_FIELDS, row[:-1]))
+            if isinstance(content["changed_fields"], str):
+                content["changed_fields"] = json.loads(content["changed_fields"])
+            stored_hash = row[-1]
+            if content["id"] != expected_id:
+                if content["id"] < expected_id:
+                    return broken(content["id"], "entry precedes the retention anchor or repeats an id")
+                return broken(expected_id, "entry is missing (ids must be consecutive)")
+            if content["prev_hash"] != expected_prev:
+                reason = ("does not continue from the retention anchor (entries before it were removed)"
+                          if checked == 0 else "previous-hash link does not match the entry before it")
+                return broken(content["id"], reason)
+            if entry_hash(content) != stored_hash:
+                return broken(content["id"], "content does not match its hash (entry was altered)")
+            checked += 1
+            expected_id += 1
+            expected_prev = stored_hash
+            last_key = (content["id"], content["occurred_at"])
+    if expected_id - 1 != head_id or expected_prev != head_hash:
+        return broken(expected_id, f"entries up to the chain head #{head_id} are missing")
+    return Verification(schema, checked, head_id, head_hash)

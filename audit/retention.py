@@ -1,0 +1,112 @@
+"""S2: how long each kind of record is kept, and the legal minimums nobody may configure below.
+
+Periods are months (the logs are partitioned by month). `settings.RETENTION_MONTHS` names a period
+for each retention setting; each setting belongs to a retention class of privacy.registry, whose
+legal minimum it may not undercut:
+
+- access_log  (class access_log):  the per-request access log; network logs ≥ 6 months.
+- audit_log   (class access_log):  the audit log; Q 2(2)3 counts data-change operation logs
+  among the network logs, so ≥ 6 months too.
+- login_log   (class access_log):  django-axes' login records (successes and failure counters).
+- transaction (class transaction): transaction records ≥ 3 years.
+
+Records of the class "purpose" are kept only as long as their purpose needs: the app that owns
+them removes them when the purpose ends (an account is cancelled, consent is withdrawn). A
+"purpose" rule here needs its own period and has no legal minimum.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from privacy.registry import MINIMUM_RETENTION_MONTHS, Erasure, RetentionClass
+
+# Retention setting → its class. The keys are what settings.RETENTION_MONTHS may name.
+SETTING_CLASSES = {
+    "access_log": RetentionClass.ACCESS_LOG,
+    "audit_log": RetentionClass.ACCESS_LOG,
+    "login_log": RetentionClass.ACCESS_LOG,
+    "transaction": RetentionClass.TRANSACTION,
+}
+
+DEFAULT_MONTHS = {"access_log": 6, "audit_log": 12, "login_log": 6, "transaction": 36}
+
+
+def retention_months() -> dict[str, int]:
+    """The configured periods, checked against the legal minimums.
+
+    Raises ImproperlyConfigured for an unknown setting, a non-integer, or a period below its
+    class's legal minimum: a retention job must never run with such a configuration.
+    """
+    configured = {**DEFAULT_MONTHS, **getattr(settings, "RETENTION_MONTHS", {})}
+    errors = []
+    for key, months in configured.items():
+        if key not in SETTING_CLASSES:
+            errors.append(f"RETENTION_MONTHS[{key!r}]: unknown retention setting")
+            continue
+        # S2: the legal minimums live with the retention classes, in privacy.registry.
+        minimum = MINIMUM_RETENTION_MONTHS[SETTING_CLASSES[key]] or 0
+        if not isinstance(months, int) or isinstance(months, bool):
+            errors.append(f"RETENTION_MONTHS[{key!r}] must be a whole number of months")
+        elif months < minimum:
+            errors.append(f"RETENTION_MONTHS[{key!r}] = {months} is below the legal minimum of {minimum} "
+                          f"months for {SETTING_CLASSES[key].label}")
+    if errors:
+        raise ImproperlyConfigured("; ".join(errors))
+    return configured
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """Rows of `model` expire `months` after `timestamp_field`; then they are deleted or anonymised.
+
+    For Erasure.ANONYMISE, `anonymise(queryset) -> int` overwrites `anonymised_fields` of the rows
+    it is given and returns how many it changed, and `anonymised_lookup` (filter keyword
+    arguments) matches rows already anonymised, so that they are not selected again.
+    """
+
+    label: str
+    model_label: str
+    timestamp_field: str
+    setting: str
+    erasure: str = Erasure.DELETE
+    anonymise: Callable | None = None
+    anonymised_fields: tuple[str, ...] = ()
+    anonymised_lookup: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.setting not in SETTING_CLASSES:
+            raise ImproperlyConfigured(f"retention rule {self.label!r}: unknown setting {self.setting!r}")
+        if self.erasure == Erasure.ANONYMISE and not (self.anonymise and self.anonymised_lookup):
+            raise ImproperlyConfigured(f"retention rule {self.label!r}: anonymising needs anonymise() "
+                                       "and anonymised_lookup")
+
+    @property
+    def model(self):
+        return apps.get_model(self.model_label)
+
+
+# Built-in rules for rows that are not in the partitioned logs. Apps with transaction records
+# add theirs to EXTRA_ROW_RULES from their AppConfig.ready() (setting "transaction": ≥ 36 months).
+BUILTIN_ROW_RULES = (
+    RowRule("axes login records", "axes.AccessLog", "attempt_time", "login_log"),
+    RowRule("axes login failure counters", "axes.AccessAttempt", "attempt_time", "login_log"),
+)
+EXTRA_ROW_RULES: list[RowRule] = []
+
+
+def row_rules() -> list[RowRule]:
+    """Every row-level rule: the built-in ones and those other apps added."""
+    return [rule for rule in (*BUILTIN_ROW_RULES, *EXTRA_ROW_RULES) if _model_exists(rule.model_label)]
+
+
+def _model_exists(label: str) -> bool:
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True

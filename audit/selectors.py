@@ -1,0 +1,42 @@
+"""Reads of the audit and access logs of the current enterprise schema."""
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from audit import chain
+from audit.models import AccessLogEntry, AuditEntry
+
+
+def entries_about(*, object_type: str, object_id) -> QuerySet[AuditEntry]:
+    """Every audit entry about one record ("accounts.user", 12), oldest first."""
+    return AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("id")
+
+
+def entries_by_actor(*, actor: str) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(actor=actor).order_by("id")
+
+
+def access_log_of(*, user_id: int) -> QuerySet[AccessLogEntry]:
+    return AccessLogEntry.objects.filter(user_id=user_id).order_by("-occurred_at")
+
+
+def verify_audit_chain() -> chain.Verification:
+    """Check the current schema's audit chain from its anchor to its head."""
+    return chain.verify()
+
+
+def schemas_with_audit_log() -> list[str]:
+    """Every enterprise schema that has an audit log, from the enterprises registered in public."""
+    from django_tenants.utils import get_public_schema_name
+
+    from tenants.models import Enterprise
+
+    connection.set_schema_to_public()
+    names = list(Enterprise.objects.exclude(schema_name=get_public_schema_name())
+                 .order_by("schema_name").values_list("schema_name", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                       " WHERE c.relname = 'audit_chain' AND n.nspname = ANY(%s)", [names])
+        present = {row[0] for row in cursor.fetchall()}
+    return [name for name in names if name in present]

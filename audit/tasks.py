@@ -1,0 +1,20 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from tenants.tasking import EnterpriseTask
+
+
+@shared_task(base=EnterpriseTask, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def apply_retention() -> dict:
+    """S2, once a day per enterprise: drop or delete what has outlived its retention period."""
+    from audit import services
+
+    return services.apply_retention()
+
+
+@shared_task(base=EnterpriseTask, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def ensure_log_partitions() -> list[str]:
+    """Create the coming months' log partitions ahead of time."""
+    from audit import services
+
+    return services.ensure_log_partitions()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from consent.console import views
+
+app_name = "consent-console"
+
+urlpatterns = [
+    path("", views.privacy_overview, name="overview"),
+    path("policy/", views.policy_notice, name="policy-notice"),
+]

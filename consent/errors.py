@@ -1,0 +1,18 @@
+"""The refusals the consent app raises; config.api_errors maps them to 403 with their code."""
+from rest_framework import status
+
+from config.api_errors import DomainError
+
+
+class ConsentRequired(DomainError):
+    """The person has not consented to the purpose (or has withdrawn): processing is refused."""
+
+    code = "consent_required"
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class PolicyAcceptanceRequired(DomainError):
+    """C8: a significant policy change is in force and the person has not accepted it."""
+
+    code = "policy_acceptance_required"
+    status_code = status.HTTP_403_FORBIDDEN

@@ -1,0 +1,204 @@
+"""The one consent enforcement point (C1–C7, C9, C11, C12).
+
+Everything that processes personal information for an additional purpose asks `may_process` /
+`require_consent`, directly or through the three adapters below, which all call them:
+
+- `ConsentPermission` — DRF permission; the view names its purposes in `consent_purposes`;
+- `consent_required(code)` — decorator for service functions taking a `person` keyword;
+- the model guard — a pre_save receiver on every model holding a registry field that a purpose
+  `covers` ("app.Model.field"): saving a non-empty value of such a field for a person who has not
+  consented raises ConsentRequired, whatever the write path (API, console, import, Celery task).
+  bulk_create/update() send no signals; gated models refuse them (see attendance.models).
+
+The answer is derived from the append-only ledger and cached per schema and person
+(consent.selectors); a withdrawal deletes the cached state in its own transaction.
+"""
+from __future__ import annotations
+
+import contextvars
+import functools
+from contextlib import contextmanager
+from functools import wraps
+
+from django.apps import apps
+from django.db.models.signals import pre_save
+from django.utils.translation import gettext as _
+from rest_framework.permissions import BasePermission
+
+from consent import selectors
+from consent.errors import ConsentRequired
+
+# (person id, purpose code) pairs processed under a recorded legal basis in this context (C12).
+_legal_basis_in_effect: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
+    "consent_legal_basis_in_effect", default=frozenset())
+
+
+def _person_id(person) -> int | None:
+    if person is None:
+        return None
+    return person if isinstance(person, int) else person.pk
+
+
+def missing_consents(person, purpose_code: str) -> list[str]:
+    """Codes of the purposes (this one and those it requires) the person has not consented to."""
+    person_id = _person_id(person)
+    if person_id is None:
+        return [purpose_code]
+    catalogue, state = selectors.catalogue_and_state(person_id)
+    missing, pending, seen = [], [purpose_code], set()
+    while pending:
+        code = pending.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        facts = catalogue.get(code)
+        if facts is None:
+            raise LookupError(f"unknown purpose {code!r}")
+        if facts.is_basic:
+            continue  # C1: basic functions need no separate consent
+        if (person_id, code) in _legal_basis_in_effect.get():
+            continue
+        # C7 / C9: consent counts only for the revision it was given for; inactive purposes are off.
+        if not facts.is_active or state["granted"].get(code) != facts.revision:
+            missing.append(code)
+        pending.extend(facts.requires)
+    return missing
+
+
+def may_process(person, purpose_code: str) -> bool:
+    """Whether `person`'s information may be processed for `purpose_code` right now."""
+    return not missing_consents(person, purpose_code)
+
+
+def require_consent(person, purpose_code: str) -> None:
+    """Raise ConsentRequired (403, code `consent_required`) unless `may_process`."""
+    missing = missing_consents(person, purpose_code)
+    if missing:
+        raise ConsentRequired(
+            _("This needs your consent first. You can give it in My Settings – Privacy."),
+            extra={"purpose": purpose_code, "missing": sorted(missing)})
+
+
+@contextmanager
+def under_legal_basis(person, purpose_code: str, *, basis: str, reference: str, recorded_by=None):
+    """C12: process `person`'s information for `purpose_code` without consent, under `basis`.
+
+    Records the basis (consent.services.record_legal_basis) before anything is processed; inside
+    the block the gate lets this person and purpose through.
+    """
+    from consent import services
+
+    services.record_legal_basis(person=person, purpose_code=purpose_code, basis=basis, reference=reference,
+                                recorded_by=recorded_by)
+    token = _legal_basis_in_effect.set(_legal_basis_in_effect.get() | {(_person_id(person), purpose_code)})
+    try:
+        yield
+    finally:
+        _legal_basis_in_effect.reset(token)
+
+
+class ConsentPermission(BasePermission):
+    """DRF adapter: the signed-in person must have consented to each of `view.consent_purposes`."""
+
+    def has_permission(self, request, view):
+        for code in getattr(view, "consent_purposes", ()):
+            require_consent(request.user, code)
+        return True
+
+
+def consent_required(purpose_code: str):
+    """Service adapter: the decorated function's `person` keyword must have consented."""
+
+    def decorate(function):
+        @wraps(function)
+        def guarded(*args, **kwargs):
+            require_consent(kwargs.get("person"), purpose_code)
+            return function(*args, **kwargs)
+
+        guarded.consent_purpose = purpose_code
+        return guarded
+
+    return decorate
+
+
+# --- the model guard ---------------------------------------------------------------------------
+
+@functools.cache
+def gated_fields() -> dict[str, list[str]]:
+    """{"app.Model": [field, ...]} of every registry field an additional purpose covers."""
+    from consent.catalogue import ALL_PURPOSES
+
+    fields: dict[str, list[str]] = {}
+    for purpose in ALL_PURPOSES:
+        if purpose.kind == "basic":
+            continue
+        for label in purpose.covers:
+            model_label, _dot, name = label.rpartition(".")
+            fields.setdefault(model_label, [])
+            if name not in fields[model_label]:
+                fields[model_label].append(name)
+    return fields
+
+
+def _subject_id(instance) -> int | None:
+    from privacy.registry import declaration_for
+
+    declaration = declaration_for(type(instance))
+    path = declaration.subject if declaration else None
+    if not path:
+        return None
+    if path == "self":
+        return instance.pk
+    head, *rest = path.split(".")
+    if not rest:
+        return getattr(instance, f"{head}_id")
+    target = instance
+    for part in path.split("."):
+        target = getattr(target, part)
+    return target.pk
+
+
+def _is_new_value(sender, instance, name: str, update_fields) -> bool:
+    """Whether this save writes a value of `name` the row did not hold: records made before a
+    withdrawal stay as they are and may still be corrected in their other fields (C6)."""
+    if instance._state.adding:
+        return True
+    if update_fields is not None:
+        return name in update_fields
+    stored = sender._base_manager.filter(pk=instance.pk).first()
+    return stored is None or getattr(stored, name) != getattr(instance, name)
+
+
+def _guard_gated_write(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    person_id = _subject_id(instance)
+    for name in gated_fields().get(sender._meta.label, ()):
+        if getattr(instance, name) in (None, "", [], {}):
+            continue
+        if not _is_new_value(sender, instance, name, update_fields):
+            continue
+        label = f"{sender._meta.label}.{name}"
+        if person_id is None:
+            raise ConsentRequired(_("This needs your consent first."), extra={"field": label})
+        catalogue, _state = selectors.catalogue_and_state(person_id)
+        for code, facts in catalogue.items():
+            if label in facts.covers and not facts.is_basic:
+                require_consent(person_id, code)
+
+
+def connect_model_guard() -> list[str]:
+    """Connect the guard to every gated model that is installed; returns their labels."""
+    connected = []
+    for model_label in gated_fields():
+        try:
+            model = apps.get_model(model_label)
+        except LookupError:
+            continue
+        pre_save.connect(_guard_gated_write, sender=model, weak=False, dispatch_uid=f"consent-gate-{model_label}")
+        connected.append(model_label)
+    return connected
+
+
+def is_guarded(model) -> bool:
+    return any(receiver_key[0] == f"consent-gate-{model._meta.label}" for receiver_key, *_rest in pre_save.receivers)

@@ -1,0 +1,154 @@
+"""Mobile API shapes of the organisation data. Values are masked here by the privacy helpers;
+rules live in orgdata.services and orgdata.selectors."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from orgdata.models import Department, Employee
+from privacy.masking import mask_id_number, mask_landline, mask_mobile
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    parent_id = serializers.IntegerField(allow_null=True, read_only=True)
+    depth = serializers.IntegerField(read_only=True)
+    employee_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "parent_id", "depth", "employee_count"]
+
+
+class _NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DirectoryEntrySerializer(serializers.Serializer):
+    """A colleague as the address book shows them: contact numbers masked (X2)."""
+
+    id = serializers.IntegerField()
+    display_name = serializers.CharField(source="account.display_name")
+    employee_number = serializers.CharField()
+    department = _NamedSerializer(allow_null=True)
+    position = _NamedSerializer(allow_null=True)
+    title = serializers.CharField()
+    work_status = serializers.CharField()
+    mobile_masked = serializers.SerializerMethodField()
+    landline_masked = serializers.SerializerMethodField()
+    email = serializers.CharField()
+
+    def get_mobile_masked(self, employee) -> str:
+        return mask_mobile(employee.account.mobile)
+
+    def get_landline_masked(self, employee) -> str:
+        return mask_landline(employee.landline)
+
+
+class EmployeeProfileSerializer(serializers.Serializer):
+    """R1: everything the enterprise holds about me in the address book."""
+
+    id = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(source="account.display_name", read_only=True)
+    mobile = serializers.CharField(source="account.mobile", read_only=True)
+    employee_number = serializers.CharField(read_only=True)
+    department = _NamedSerializer(allow_null=True, read_only=True)
+    position = _NamedSerializer(allow_null=True, read_only=True)
+    job_level = _NamedSerializer(allow_null=True, read_only=True)
+    entry_date = serializers.DateField(allow_null=True, read_only=True)
+    id_number_masked = serializers.SerializerMethodField()
+    work_status = serializers.ChoiceField(choices=Employee.WorkStatus.choices)
+    date_of_birth = serializers.DateField(allow_null=True)
+    landline = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    title = serializers.CharField(allow_blank=True)
+    gender = serializers.ChoiceField(choices=Employee.Gender.choices, allow_blank=True)
+    residence = serializers.CharField(allow_blank=True)
+    country_region = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(allow_blank=True)
+    qq = serializers.CharField(allow_blank=True)
+    wechat_id = serializers.CharField(allow_blank=True)
+    education = serializers.ChoiceField(choices=Employee.Education.choices, allow_blank=True)
+    has_avatar = serializers.SerializerMethodField()
+    has_seal_image = serializers.SerializerMethodField()
+
+    def get_id_number_masked(self, employee) -> str:
+        return mask_id_number(employee.id_number)
+
+    def get_has_avatar(self, employee) -> bool:
+        return bool(employee.avatar)
+
+    def get_has_seal_image(self, employee) -> bool:
+        return bool(employee.seal_image)
+
+
+class EmployeeProfileChangeSerializer(serializers.Serializer):
+    """R1: what I may correct or supplement. Send only the fields to change; "" clears one.
+
+    Anything else (name, mobile number, employee number, department, ID number…) is the
+    enterprise's record: the response names each such field and says to ask an administrator.
+    """
+
+    work_status = serializers.CharField(required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    landline = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    gender = serializers.CharField(required=False, allow_blank=True)
+    residence = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    country_region = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    qq = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    wechat_id = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    education = serializers.CharField(required=False, allow_blank=True)
+    avatar = serializers.FileField(required=False, allow_null=True)
+    seal_image = serializers.FileField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        refused = sorted(set(data) - set(self.fields))
+        values = super().to_internal_value(data)
+        if refused:
+            raise serializers.ValidationError({field: [_("Ask your administrator to change this.")]
+                                               for field in refused})
+        return values
+
+
+class AdminEmployeeChangeSerializer(serializers.Serializer):
+    """E5: an administrator's corrections; unknown or out-of-scope values are refused by the service."""
+
+    display_name = serializers.CharField(required=False, max_length=100)
+    mobile = serializers.CharField(required=False, max_length=20)
+    employee_number = serializers.CharField(required=False, max_length=32)
+    department = serializers.IntegerField(required=False, allow_null=True)
+    work_status = serializers.CharField(required=False, allow_blank=True)
+    entry_date = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=18)
+    landline = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class AdminEmployeeSerializer(DirectoryEntrySerializer):
+    id_number_masked = serializers.SerializerMethodField()
+    entry_date = serializers.DateField(allow_null=True)
+
+    def get_id_number_masked(self, employee) -> str:
+        return mask_id_number(employee.id_number)
+
+
+class ApplicationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+
+
+class DirectoryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DirectoryEntrySerializer(many=True)
+
+
+class AdminEmployeePageSerializer(DirectoryPageSerializer):
+    results = AdminEmployeeSerializer(many=True)

@@ -1,0 +1,225 @@
+"""Console forms: they parse and present input; every rule is in orgdata.services."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from orgdata.models import Department, Employee, JobLevel, Position
+from orgdata.services.imports import CONSENT_STATEMENT
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, department):
+        return f"{'— ' * department.depth}{department.name}"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's field-level ValidationError on the form (unknown fields at the top)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class EmployeeForm(forms.Form):
+    """Add or correct a person (E5, E7); E3's optional fields are optional here too."""
+
+    display_name = forms.CharField(label=_("Name"), max_length=100)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    employee_number = forms.CharField(label=_("Employee number"), max_length=32)
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.all(), required=False)
+    job_level = forms.ModelChoiceField(label=_("Job level"), queryset=JobLevel.objects.all(), required=False)
+    entry_date = forms.DateField(label=_("Date of employment"), required=False, widget=DateInput)
+    work_status = forms.ChoiceField(label=_("Work status"), choices=Employee.WorkStatus.choices,
+                                    initial=Employee.WorkStatus.WORKING)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=18, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    landline = forms.CharField(label=_("Landline"), max_length=32, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Employee.Gender.choices], required=False)
+    education = forms.ChoiceField(label=_("Education"), choices=[("", "—"), *Employee.Education.choices],
+                                  required=False)
+    residence = forms.CharField(label=_("Permanent residence"), max_length=200, required=False)
+    country_region = forms.CharField(label=_("Country/region"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    qq = forms.CharField(label=_("QQ"), max_length=12, required=False)
+    wechat_id = forms.CharField(label=_("WeChat ID"), max_length=20, required=False)
+    avatar = forms.FileField(label=_("Avatar"), required=False)
+    seal_image = forms.FileField(label=_("Seal image"), required=False)
+
+    # Shown masked; when editing, an empty box keeps the stored value.
+    KEEP_WHEN_EMPTY = ("mobile", "id_number")
+
+    def __init__(self, *args, departments, editing: Employee | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("path")
+        self.editing = editing
+        if editing is not None:
+            from privacy.masking import mask_id_number, mask_mobile
+
+            self.fields["mobile"].required = False
+            self.fields["mobile"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
+                "masked": mask_mobile(editing.account.mobile)}
+            self.fields["id_number"].help_text = (
+                _("Now %(masked)s. Leave empty to keep it.") % {"masked": mask_id_number(editing.id_number)}
+                if editing.id_number else "")
+
+    def changes(self) -> dict:
+        """The cleaned values to hand to the service (unchanged masked fields left out)."""
+        data = dict(self.cleaned_data)
+        for field in ("avatar", "seal_image"):
+            if not data.get(field):
+                data.pop(field, None)
+        if self.editing is not None:
+            for field in self.KEEP_WHEN_EMPTY:
+                if not data.get(field):
+                    data.pop(field, None)
+        return data
+
+    @staticmethod
+    def initial_for(employee: Employee) -> dict:
+        initial = {field: getattr(employee, field) for field in (
+            "employee_number", "entry_date", "work_status", "date_of_birth", "landline", "email", "title",
+            "gender", "education", "residence", "country_region", "address", "qq", "wechat_id")}
+        initial.update(display_name=employee.account.display_name, department=employee.department_id,
+                       position=employee.position_id, job_level=employee.job_level_id)
+        return initial
+
+
+class DepartmentCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    parent = DepartmentChoiceField(label=_("Parent department"), queryset=Department.objects.none(), required=False,
+                                   empty_label=_("(top of the tree)"))
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = departments.order_by("path")
+
+
+class DepartmentRenameForm(forms.Form):
+    name = forms.CharField(label=_("New name"), max_length=100)
+
+
+class DepartmentMoveForm(forms.Form):
+    parent = DepartmentChoiceField(label=_("New parent department"), queryset=Department.objects.none(),
+                                   required=False, empty_label=_("(top of the tree)"))
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = departments.order_by("path")
+
+
+class DepartmentMergeForm(forms.Form):
+    target = DepartmentChoiceField(label=_("Merge into"), queryset=Department.objects.none())
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = departments.order_by("path")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Address book file (CSV or XLSX)"))
+    consent_confirmed = forms.BooleanField(label=CONSENT_STATEMENT, required=False)
+
+
+class ExportForm(forms.Form):
+    file_format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    unmasked = forms.BooleanField(
+        label=_("Include full mobile and ID numbers (recorded in the audit log)"), required=False)
+
+
+class AppointForm(forms.Form):
+    account = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
+    departments = forms.ModelMultipleChoiceField(label=_("Departments they administer (with everything below)"),
+                                                 queryset=Department.objects.none(),
+                                                 widget=forms.SelectMultiple(attrs={"size": 8}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = User.objects.filter(
+            is_active=True, role__in=[User.Role.EMPLOYEE, User.Role.SUB_ADMIN]).order_by("display_name")
+        self.fields["departments"].queryset = Department.objects.order_by("path")
+        self.fields["departments"].label_from_instance = lambda d: f"{'— ' * d.depth}{d.name}"
+
+
+class TransferForm(forms.Form):
+    new_manager = forms.ModelChoiceField(label=_("New enterprise manager"), queryset=User.objects.none())
+    password = forms.CharField(label=_("Your password (to confirm it is you)"), widget=forms.PasswordInput,
+                               strip=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_manager"].queryset = User.objects.filter(is_active=True).exclude(
+            pk=actor.pk).exclude(role=User.Role.PLATFORM_STAFF).order_by("display_name")
+
+
+class EnterpriseProfileForm(forms.Form):
+    name = forms.CharField(label=_("Enterprise name"), max_length=200)
+    location = forms.CharField(label=_("Location"), max_length=200)
+    industry = forms.CharField(label=_("Industry type"), max_length=100)
+    personnel_size = forms.ChoiceField(label=_("Personnel size"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from tenants.models import Enterprise
+
+        super().__init__(*args, **kwargs)
+        self.fields["personnel_size"].choices = Enterprise.PersonnelSize.choices
+
+
+class SwitchForm(forms.Form):
+    LEVELS = [("enterprise", _("The whole enterprise")), ("department", _("A department")),
+              ("employee", _("One person"))]
+    level = forms.ChoiceField(label=_("For"), choices=LEVELS)
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    employee = forms.ModelChoiceField(label=_("Person"), queryset=Employee.objects.none(), required=False)
+    enabled = forms.TypedChoiceField(label=_("Switch"), choices=[("1", _("On")), ("0", _("Off"))],
+                                     coerce=lambda value: value == "1")
+
+    def __init__(self, *args, departments, employees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("path")
+        self.fields["employee"].queryset = employees.select_related("account").order_by("employee_number")
+        self.fields["employee"].label_from_instance = lambda e: f"{e.account.display_name} ({e.employee_number})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("level") == "department" and not data.get("department"):
+            self.add_error("department", _("Choose a department."))
+        if data.get("level") == "employee" and not data.get("employee"):
+            self.add_error("employee", _("Choose a person."))
+        return data
+
+
+class SelfBuiltApplicationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class EmployeeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("Name, employee number or full mobile number")}))
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False,
+                                       empty_label=_("All my departments"))
+    work_status = forms.ChoiceField(label=_("Work status"), choices=[("", _("Any")), *Employee.WorkStatus.choices],
+                                    required=False)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("path")
+

@@ -1,0 +1,18 @@
+"""Every write to the organisation data, one module per area:
+
+departments     — the department tree (create, rename, move, merge, delete-when-empty)
+employees       — one person's record: add (creates the account, E2), correct, own profile (R1)
+positions       — the position and job-level lists
+administrators  — manager transfer, sub-administrators, password resets, enterprise profile (E5)
+imports         — bulk import, all-or-nothing (E7, E8)
+exports         — scoped, masked export (E7, X2)
+applications    — version authorisation (E6)
+"""
+from orgdata.services.departments import (  # noqa: F401
+    create_department,
+    delete_department,
+    merge_departments,
+    move_department,
+    rename_department,
+)
+from orgdata.services.employees import add_employee, update_employee, update_own_profile  # noqa: F401

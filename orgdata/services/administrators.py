@@ -1,0 +1,123 @@
+"""The enterprise's administrators (E5): manager role transfer, sub-administrators and their
+department scopes, password resets, and corrections of the enterprise's own profile."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from accounts import services as account_services
+from accounts.models import User
+from orgdata import permissions, selectors
+from orgdata.models import Department, DepartmentAdministratorPermission, Employee
+
+
+def _administer_permission() -> Permission:
+    return Permission.objects.get(content_type__app_label="orgdata", codename=permissions.ADMINISTER_DEPARTMENT)
+
+
+@transaction.atomic
+def appoint_sub_administrator(*, actor: User, account: User, departments: Iterable[Department]) -> User:
+    """Make `account` a sub-administrator of exactly `departments` (each with its subtree).
+
+    Calling it again for a sub-administrator replaces their departments. Manager only; refuses
+    the manager themself, a deactivated account, and an empty list of departments.
+    """
+    permissions.require_enterprise_manager(actor)
+    account = User.objects.select_for_update().get(pk=account.pk)
+    departments = list(departments)
+    if account.role == User.Role.MANAGER:
+        raise ValidationError({"account": [_("The enterprise manager administers everything already.")]})
+    if not account.is_active:
+        raise ValidationError({"account": [_("This account is deactivated.")]})
+    if not departments:
+        raise ValidationError({"departments": [_("Choose at least one department.")]})
+    permission = _administer_permission()
+    DepartmentAdministratorPermission.objects.filter(user=account, permission=permission).exclude(
+        content_object__in=departments).delete()
+    for department in departments:
+        # guardian picks the direct-foreign-key model (DepartmentAdministratorPermission) itself.
+        assign_perm(permissions.ADMINISTER_DEPARTMENT_PERM, account, department)
+    account_services.assign_role(account=account, role=User.Role.SUB_ADMIN)
+    return account
+
+
+@transaction.atomic
+def remove_sub_administrator(*, actor: User, account: User) -> User:
+    """Make a sub-administrator a plain employee again and withdraw all their department grants."""
+    permissions.require_enterprise_manager(actor)
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if account.role != User.Role.SUB_ADMIN:
+        raise ValidationError({"account": [_("This person is not a sub-administrator.")]})
+    DepartmentAdministratorPermission.objects.filter(user=account).delete()
+    account_services.assign_role(account=account, role=User.Role.EMPLOYEE)
+    return account
+
+
+@transaction.atomic
+def transfer_manager_role(*, actor: User, password: str, new_manager: User) -> User:
+    """Hand the enterprise manager role to another active person (E5).
+
+    The current manager re-authenticates with their password first. Afterwards there is still
+    exactly one manager: the new one; the old manager becomes an employee. The new manager's
+    sub-administrator grants lapse (they now administer everything). Refuses a wrong password,
+    the manager themself, and a deactivated account.
+    """
+    permissions.require_enterprise_manager(actor)
+    # Serialise transfers: two concurrent transfers must not leave two managers.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:manager-role"])
+    actor = User.objects.select_for_update().get(pk=actor.pk)
+    new_manager = User.objects.select_for_update().get(pk=new_manager.pk)
+    if actor.role != User.Role.MANAGER:
+        raise permissions.NotPermitted(_("Only the enterprise manager can do this."))
+    if not actor.check_password(password or ""):
+        raise ValidationError({"password": [_("Your password is incorrect.")]})
+    if new_manager.pk == actor.pk:
+        raise ValidationError({"new_manager": [_("Choose someone else.")]})
+    if not new_manager.is_active or new_manager.role == User.Role.PLATFORM_STAFF:
+        raise ValidationError({"new_manager": [_("This account cannot become the enterprise manager.")]})
+    DepartmentAdministratorPermission.objects.filter(user=new_manager).delete()
+    account_services.assign_role(account=actor, role=User.Role.EMPLOYEE)
+    account_services.assign_role(account=new_manager, role=User.Role.MANAGER)
+    if User.objects.filter(role=User.Role.MANAGER).count() != 1:  # the invariant, checked before commit
+        raise RuntimeError("manager role transfer would not leave exactly one manager")
+    return new_manager
+
+
+@transaction.atomic
+def reset_employee_password(*, actor: User, employee: Employee) -> str:
+    """E5: give a person a temporary password they must change at their next sign-in.
+
+    Refuses people outside the actor's departments (as "not found"), the actor's own account and,
+    for a sub-administrator, other administrators. Returns the temporary password to show once.
+    """
+    employee = selectors.employee_visible_to(actor, employee.pk)
+    if not permissions.can_reset_password_of(actor, employee.account):
+        raise permissions.NotPermitted(_("You cannot reset this person's password."))
+    return account_services.reset_password_forcing_change(account=employee.account)
+
+
+ENTERPRISE_PROFILE_FIELDS = ("name", "location", "industry", "personnel_size")
+
+
+@transaction.atomic
+def correct_enterprise_profile(*, actor: User, enterprise, changes: dict) -> object:
+    """E5: the manager corrects and supplements the enterprise's own data (name, location,
+    industry type, personnel size — E1 keeps the last three required).
+
+    Refuses anyone but the manager, unknown fields and invalid values.
+    """
+    permissions.require_enterprise_manager(actor)
+    unknown = set(changes) - set(ENTERPRISE_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
+    for field, value in changes.items():
+        setattr(enterprise, field, (value or "").strip())
+    enterprise.full_clean(exclude=["code", "schema_name"])
+    enterprise.save(update_fields=[*changes, "updated_at"])
+    return enterprise

@@ -1,0 +1,128 @@
+"""Version authorisation (E6): the application catalogue and who has which application on."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from orgdata import permissions, selectors
+from orgdata.catalogue import BUILT_IN_APPLICATIONS
+from orgdata.models import Application, ApplicationSwitch, Department, Employee
+from orgdata.signals import third_party_application_switched
+
+
+def sync_catalogue() -> int:
+    """Make the enterprise's catalogue carry every built-in application; returns how many were added.
+
+    Idempotent; existing entries and every switch are left as they are.
+    """
+    added = 0
+    for code, name, kind, default_on, provider, description in BUILT_IN_APPLICATIONS:
+        _application, created = Application.objects.get_or_create(code=code, defaults={
+            "name": name, "kind": kind, "is_enabled_by_default": default_on, "provider": provider,
+            "description": description,
+        })
+        added += created
+    return added
+
+
+@transaction.atomic
+def create_self_built_application(*, actor: User, name: str, description: str = "") -> Application:
+    """Add one of the enterprise's own applications to its catalogue (off until switched on).
+
+    Manager only; refuses an empty name or one already in the catalogue.
+    """
+    permissions.require_enterprise_manager(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter a name.")]})
+    if Application.objects.filter(name=name).exists():
+        raise ValidationError({"name": [_("An application with this name already exists.")]})
+    base = slugify(name)[:40] or "app"
+    code, suffix = f"own-{base}", 1
+    while Application.objects.filter(code=code).exists():
+        suffix += 1
+        code = f"own-{base}-{suffix}"
+    return Application.objects.create(code=code, name=name, kind=Application.Kind.SELF_BUILT,
+                                      description=(description or "").strip()[:300])
+
+
+def _people_in_scope(*, department: Department | None, account: User | None) -> list[tuple[int, str]]:
+    """(account id, department path) of everyone a switch at this level can affect."""
+    people = Employee.objects.all()
+    if account is not None:
+        people = people.filter(account=account)
+    elif department is not None:
+        people = people.filter(department__path__startswith=department.path)
+    return list(people.values_list("account_id", "department__path"))
+
+
+@transaction.atomic
+def switch_application(*, actor: User, application: Application, enabled: bool,
+                       department: Department | None = None, account: User | None = None) -> list[int]:
+    """E6: switch `application` on or off for the enterprise, a department (with its subtree) or
+    one person. The most specific switch wins when the app decides who has it.
+
+    Returns the ids of accounts whose effective state changed. For a third-party application those
+    ids are announced on `orgdata.signals.third_party_application_switched` inside this transaction,
+    so the consent app (C9) shares only for people who consented; if sharing fails, the switch
+    rolls back. Refuses: enterprise-wide switches by anyone but the manager; a department or
+    person outside a sub-administrator's scope (as "not found"); both a department and a person.
+    """
+    permissions.require_organisation_administrator(actor)
+    if department is not None and account is not None:
+        raise ValidationError({"level": [_("Switch for a department or for a person, not both.")]})
+    if department is None and account is None:
+        permissions.require_enterprise_manager(actor)
+    if department is not None:
+        department = selectors.department_visible_to(actor, department.pk)
+    if account is not None:
+        employee = selectors.employees_visible_to(actor).filter(account=account).first()
+        if employee is None:
+            raise permissions.NotInYourScope()
+
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    people = _people_in_scope(department=department, account=account)
+    before = selectors.enabled_states(application, people)
+    ApplicationSwitch.objects.update_or_create(
+        application=application, department=department, account=account,
+        defaults={"is_enabled": bool(enabled), "changed_by": actor},
+    )
+    after = selectors.enabled_states(application, people)
+    changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
+    if application.kind == Application.Kind.THIRD_PARTY and changed:
+        third_party_application_switched.send(
+            sender=Application, application_code=application.code, enabled=bool(enabled), account_ids=changed)
+    return changed
+
+
+@transaction.atomic
+def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[int]:
+    """Remove one department's or person's switch so the level above decides again.
+
+    Same scope rules and the same signal as switch_application; returns the changed account ids.
+    """
+    permissions.require_organisation_administrator(actor)
+    if switch.department_id is None and switch.account_id is None:
+        raise ValidationError({"switch": [_("The enterprise-wide switch can be turned on or off, not removed.")]})
+    if switch.department_id is not None:
+        selectors.department_visible_to(actor, switch.department_id)
+    if switch.account_id is not None and not selectors.employees_visible_to(actor).filter(
+            account_id=switch.account_id).exists():
+        raise permissions.NotInYourScope()
+    application = Application.objects.select_for_update().get(pk=switch.application_id)
+    people = _people_in_scope(department=switch.department, account=switch.account)
+    before = selectors.enabled_states(application, people)
+    switch.delete()
+    after = selectors.enabled_states(application, people)
+    changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
+    if application.kind == Application.Kind.THIRD_PARTY and changed:
+        # Each person's new state is what `after` says; group by it so receivers get one list per state.
+        for state in (True, False):
+            ids = [account_id for account_id in changed if after[account_id] is state]
+            if ids:
+                third_party_application_switched.send(
+                    sender=Application, application_code=application.code, enabled=state, account_ids=ids)
+    return changed

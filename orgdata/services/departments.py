@@ -1,0 +1,168 @@
+"""Writes to the department tree: create, rename, move, merge, delete-when-empty (E7).
+
+Every function keeps `Department.path` (the materialised chain of ids) exact, because the
+sub-administrator scope (E5) is a prefix match on it. When an `actor` is given, the department(s)
+must lie inside what the actor administers (orgdata.selectors.departments_visible_to).
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from orgdata import permissions, selectors
+from orgdata.models import Department, Employee
+
+
+def _check_actor_may_administer(actor, *departments: Department | None, allow_top_level: bool = False) -> None:
+    if actor is None:
+        return
+    permissions.require_organisation_administrator(actor)
+    visible = selectors.departments_visible_to(actor)
+    for department in departments:
+        if department is None:
+            if not (allow_top_level and permissions.is_enterprise_manager(actor)):
+                raise permissions.NotPermitted(_("Only the enterprise manager can change the top of the tree."))
+        elif not visible.filter(pk=department.pk).exists():
+            raise permissions.NotInYourScope()
+
+
+def _validate_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter a name.")]})
+    if "/" in name:
+        raise ValidationError({"name": [_("A department name cannot contain “/”.")]})
+    if len(name) > 100:
+        raise ValidationError({"name": [_("Use at most 100 characters.")]})
+    return name
+
+
+def _check_name_free(name: str, parent: Department | None, *, exclude: Department | None = None) -> None:
+    siblings = Department.objects.filter(parent=parent, name=name)
+    if exclude is not None:
+        siblings = siblings.exclude(pk=exclude.pk)
+    if siblings.exists():
+        raise ValidationError({"name": [_("Another department with this name already exists at this place.")]})
+
+
+@transaction.atomic
+def create_department(*, name: str, parent: Department | None = None, actor=None,
+                      sort_order: int = 0) -> Department:
+    """Add a department under `parent` (or at the top of the tree, manager only).
+
+    Refuses an empty name, a name with "/", a name already used by a sibling, or a parent outside
+    the actor's departments.
+    """
+    _check_actor_may_administer(actor, parent, allow_top_level=True)
+    name = _validate_name(name)
+    _check_name_free(name, parent)
+    department = Department.objects.create(name=name, parent=parent, sort_order=sort_order)
+    department.path = f"{parent.path if parent else '/'}{department.pk}/"
+    department.save(update_fields=["path"])
+    return department
+
+
+@transaction.atomic
+def rename_department(*, department: Department, name: str, actor=None) -> Department:
+    """Give a department a new name; refuses a name its siblings already use."""
+    _check_actor_may_administer(actor, department)
+    name = _validate_name(name)
+    _check_name_free(name, department.parent, exclude=department)
+    department.name = name
+    department.save(update_fields=["name"])
+    return department
+
+
+@transaction.atomic
+def move_department(*, department: Department, new_parent: Department | None, actor=None) -> Department:
+    """Hang `department` (with everything below it) under `new_parent`.
+
+    Refuses moving a department under itself or its own descendants, a name clash at the new
+    place, and (for a sub-administrator) a source or destination outside their departments, or
+    moving one of their own granted departments (that would change their own scope).
+    """
+    _check_actor_may_administer(actor, department, new_parent, allow_top_level=True)
+    if actor is not None and permissions.is_sub_administrator(actor):
+        if selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
+            raise permissions.NotPermitted(_("Ask the enterprise manager to move a department you were granted."))
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    if new_parent is not None:
+        new_parent = Department.objects.get(pk=new_parent.pk)
+        if new_parent.path.startswith(department.path):
+            raise ValidationError({"parent": [_("A department cannot be moved under itself or its own sub-departments.")]})
+    _check_name_free(department.name, new_parent, exclude=department)
+    old_path = department.path
+    new_path = f"{new_parent.path if new_parent else '/'}{department.pk}/"
+    department.parent = new_parent
+    department.save(update_fields=["parent"])
+    _rewrite_paths(old_path, new_path)
+    department.refresh_from_db()
+    return department
+
+
+def _rewrite_paths(old_prefix: str, new_prefix: str) -> None:
+    """Replace the prefix of every path in a subtree (one UPDATE; paths are not personal data)."""
+    Department.objects.filter(path__startswith=old_prefix).update(
+        path=Concat(Value(new_prefix), Substr(F("path"), len(old_prefix) + 1))
+    )
+
+
+@transaction.atomic
+def merge_departments(*, source: Department, target: Department, actor=None) -> Department:
+    """Fold `source` into `target`: its employees, sub-departments, administrator grants and
+    application switches move to `target`, then `source` is deleted.
+
+    Refuses merging a department into itself or into one of its own sub-departments, and a
+    sub-department name that `target` already has.
+    """
+    _check_actor_may_administer(actor, source, target)
+    if source.pk == target.pk:
+        raise ValidationError({"target": [_("Choose a different department to merge into.")]})
+    source = Department.objects.select_for_update().get(pk=source.pk)
+    target = Department.objects.select_for_update().get(pk=target.pk)
+    if target.path.startswith(source.path):
+        raise ValidationError({"target": [_("A department cannot be merged into its own sub-department.")]})
+    target_children = set(target.children.values_list("name", flat=True))
+    clashes = sorted(set(source.children.values_list("name", flat=True)) & target_children)
+    if clashes:
+        raise ValidationError({"target": [
+            _("Both departments have a sub-department called “%(name)s”; rename one first.") % {"name": clashes[0]}
+        ]})
+    # Per-object saves so the audit log records each person's move (signals, X4).
+    for employee in Employee.objects.filter(department=source):
+        employee.department = target
+        employee.save(update_fields=["department", "updated_at"])
+    for child in list(source.children.all()):
+        move_department(department=child, new_parent=target)
+    _move_grants_and_switches(source, target)
+    source.delete()
+    return target
+
+
+def _move_grants_and_switches(source: Department, target: Department) -> None:
+    from orgdata.models import ApplicationSwitch, DepartmentAdministratorPermission
+
+    for grant in DepartmentAdministratorPermission.objects.filter(content_object=source):
+        DepartmentAdministratorPermission.objects.get_or_create(
+            user_id=grant.user_id, permission_id=grant.permission_id, content_object=target)
+    for switch in ApplicationSwitch.objects.filter(department=source):
+        if not ApplicationSwitch.objects.filter(application_id=switch.application_id, department=target).exists():
+            switch.department = target
+            switch.save(update_fields=["department"])
+
+
+@transaction.atomic
+def delete_department(*, department: Department, actor=None) -> None:
+    """Delete an empty department. Refuses one that still has employees or sub-departments."""
+    _check_actor_may_administer(actor, department)
+    if actor is not None and permissions.is_sub_administrator(actor):
+        if selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
+            raise permissions.NotPermitted(_("Ask the enterprise manager to delete a department you were granted."))
+    if department.children.exists():
+        raise ValidationError({"department": [_("This department still has sub-departments.")]})
+    if department.employees.exists():
+        raise ValidationError({"department": [_("This department still has employees.")]})
+    department.delete()

@@ -1,0 +1,218 @@
+"""Writes to the address book, one person at a time (E2, E3, E5, E7, R1).
+
+`clean_employee_values` is the single validator of every employee field; the console, the API
+and the bulk import all pass through it, so they accept and refuse exactly the same values.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import services as account_services
+from accounts.validators import normalize_mainland_mobile
+from orgdata import permissions, selectors, validators
+from orgdata.models import Department, Employee, JobLevel, Position
+
+# Fields an administrator maintains (E5, E7) and the optional profile (E3).
+IDENTITY_FIELDS = ("display_name", "mobile")
+EMPLOYMENT_FIELDS = ("employee_number", "department", "position", "job_level", "entry_date", "work_status")
+PROFILE_FIELDS = (
+    "date_of_birth", "id_number", "landline", "email", "title", "gender", "residence", "country_region",
+    "address", "qq", "wechat_id", "education",
+)
+FILE_FIELDS = ("avatar", "seal_image")
+ADMIN_EDITABLE_FIELDS = IDENTITY_FIELDS + EMPLOYMENT_FIELDS + PROFILE_FIELDS + FILE_FIELDS
+# R1: what a person corrects and supplements about themselves. Name, mobile number (their login),
+# ID number and employment facts are the enterprise's records, corrected by an administrator.
+SELF_EDITABLE_FIELDS = (
+    "work_status", "date_of_birth", "landline", "email", "title", "gender", "residence", "country_region",
+    "address", "qq", "wechat_id", "education", "avatar", "seal_image",
+)
+
+_NORMALISERS = {
+    "employee_number": validators.normalize_employee_number,
+    "id_number": validators.normalize_resident_id,
+    "landline": validators.normalize_landline,
+    "email": validators.normalize_email,
+    "qq": validators.normalize_qq,
+    "wechat_id": validators.normalize_wechat_id,
+    "mobile": normalize_mainland_mobile,
+}
+_MAX_LENGTHS = {"display_name": 100, "title": 100, "residence": 200, "country_region": 100, "address": 300}
+_CHOICES = {
+    "work_status": Employee.WorkStatus.values,
+    "gender": Employee.Gender.values,
+    "education": Employee.Education.values,
+}
+
+
+def clean_employee_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise the given employee fields; raise ValidationError naming each bad field.
+
+    Empty optional values become "" / None (E3: they never block anything). Only the keys present
+    in `values` are checked; uniqueness against the database is the caller's part.
+    """
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for field, value in values.items():
+        try:
+            cleaned[field] = _clean_one(field, value)
+        except ValidationError as error:
+            errors[field] = error.messages
+    birth, id_number = cleaned.get("date_of_birth"), cleaned.get("id_number")
+    if id_number and "id_number" not in errors:
+        inside = validators.birth_date_of_resident_id(id_number)
+        if birth and birth != inside:
+            errors.setdefault("date_of_birth", []).append(
+                _("The date of birth does not match the one in the resident ID number."))
+        elif not birth:
+            cleaned["date_of_birth"] = inside  # the ID number states it; no need to type it twice
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_one(field: str, value: Any) -> Any:
+    if field in ("department", "position", "job_level"):
+        return value or None
+    if field in FILE_FIELDS:
+        if value:
+            validators.validate_image_upload(value)
+        return value
+    if field in ("entry_date", "date_of_birth"):
+        if value in (None, ""):
+            return None
+        if not isinstance(value, date):
+            raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
+        validators.validate_not_in_future(value)
+        if value.year < 1900:
+            raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
+        return value
+    text = "" if value is None else str(value).strip()
+    if field in ("display_name", "mobile", "employee_number") and not text:
+        raise ValidationError(_("This field is required."))
+    if field == "work_status" and not text:
+        return Employee.WorkStatus.WORKING
+    if not text:
+        return ""
+    if field in _NORMALISERS:
+        return _NORMALISERS[field](text)
+    if field in _CHOICES and text not in _CHOICES[field]:
+        raise ValidationError(_("Choose one of the listed values."))
+    if field in _MAX_LENGTHS and len(text) > _MAX_LENGTHS[field]:
+        raise ValidationError(_("Use at most %(count)d characters.") % {"count": _MAX_LENGTHS[field]})
+    return text
+
+
+def _check_employee_number_free(number: str, *, exclude: Employee | None = None) -> None:
+    taken = Employee.objects.filter(employee_number=number)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ValidationError({"employee_number": [_("Another employee already has this employee number.")]})
+
+
+def _check_id_number_free(id_number: str, *, exclude: Employee | None = None) -> None:
+    if not id_number:
+        return
+    taken = selectors.employees_with_id_number(id_number)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ValidationError({"id_number": [_("Another employee already has this resident ID number.")]})
+
+
+def _check_actor_scope(actor, department: Department | None) -> None:
+    """A sub-administrator may place people only in their own departments."""
+    if actor is None or permissions.is_enterprise_manager(actor):
+        return
+    permissions.require_organisation_administrator(actor)
+    if department is None or not selectors.departments_visible_to(actor).filter(pk=department.pk).exists():
+        raise ValidationError({"department": [_("Choose one of your departments.")]})
+
+
+@transaction.atomic
+def add_employee(*, mobile: str, display_name: str, employee_number: str, actor=None,
+                 department: Department | None = None, position: Position | None = None,
+                 job_level: JobLevel | None = None, **profile: Any) -> Employee:
+    """E2/E7: add a person to the address book, creating their personal account (mobile + name).
+
+    The account gets no usable password: the person activates it (or an administrator resets
+    it). Refuses invalid values field by field, an employee number, mobile number or resident ID
+    number already in use, and (for a sub-administrator) a department outside their scope.
+    """
+    unknown = set(profile) - set(PROFILE_FIELDS + FILE_FIELDS + ("entry_date", "work_status"))
+    if unknown:
+        raise TypeError(f"unknown employee fields: {sorted(unknown)}")
+    values = clean_employee_values({
+        "mobile": mobile, "display_name": display_name, "employee_number": employee_number,
+        "department": department, "position": position, "job_level": job_level, **profile,
+    })
+    _check_actor_scope(actor, values["department"])
+    _check_employee_number_free(values["employee_number"])
+    _check_id_number_free(values.get("id_number", ""))
+    account = account_services.create_account(mobile=values.pop("mobile"), display_name=values.pop("display_name"))
+    # The record shares the account's data key: erasing the person (R4) shreds both at once.
+    employee = Employee(account=account, person_key_id=account.person_key_id, **values)
+    employee.save()
+    return employee
+
+
+@transaction.atomic
+def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Employee:
+    """E5: an administrator corrects or supplements a person's record (scoped, see selectors).
+
+    Name and mobile number are corrected on the person's account. Refuses a person outside the
+    actor's departments (as "not found"), moving them to a department outside it, unknown fields,
+    invalid values and values another person already uses.
+    """
+    employee = selectors.employee_visible_to(actor, employee.pk)
+    unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
+    values = clean_employee_values(changes)
+    if "department" in values:
+        _check_actor_scope(actor, values["department"])
+    return _apply(employee, values)
+
+
+@transaction.atomic
+def update_own_profile(*, account, changes: dict[str, Any]) -> Employee:
+    """R1: a person corrects and supplements their own profile.
+
+    Refuses fields that are the enterprise's records (name, mobile number, employee number,
+    department, position, job level, date of employment, ID number): those go through an
+    administrator. Refuses invalid values field by field.
+    """
+    employee = Employee.objects.select_for_update().get(account=account)
+    refused = set(changes) - set(SELF_EDITABLE_FIELDS)
+    if refused:
+        raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
+    if "date_of_birth" in changes and employee.id_number and changes["date_of_birth"] != employee.date_of_birth:
+        values = clean_employee_values({**changes, "id_number": employee.id_number})
+        values.pop("id_number")
+    else:
+        values = clean_employee_values(changes)
+    return _apply(employee, values)
+
+
+def _apply(employee: Employee, values: dict[str, Any]) -> Employee:
+    if "employee_number" in values:
+        _check_employee_number_free(values["employee_number"], exclude=employee)
+    if values.get("id_number"):
+        _check_id_number_free(values["id_number"], exclude=employee)
+    identity = {field: values.pop(field) for field in IDENTITY_FIELDS if field in values}
+    if identity:
+        account_services.correct_account_identity(account=employee.account, **identity)
+    changed = []
+    for field, value in values.items():
+        if getattr(employee, field) != value:
+            setattr(employee, field, value)
+            changed.append(field)
+    if changed:
+        employee.save(update_fields=changed + ["updated_at"])
+    return employee

@@ -1,0 +1,662 @@
+"""Bulk import of the address book (E7, E8): all-or-nothing, validated row by row, scoped (E5).
+
+How an import runs
+1. `start_import` refuses an upload unless the administrator confirmed that the people in the
+   file were informed and consented (E8); the confirmation is stored on the job and audited.
+   Small files are processed in the request; larger ones by a Celery task (`run_import`).
+2. `run_import` reads and validates every row without writing anything; then, in ONE transaction,
+   checks the rows against the database (employee numbers, mobile and ID numbers in use, the
+   administrator's departments) and writes departments, accounts and employees in bulk. Any bad
+   row means nothing is written; the report lists every bad row with its column and reason (never
+   the cell's value).
+3. The worker holds a PostgreSQL advisory lock for the job while it runs. A worker that dies (even
+   by SIGKILL) loses its connection, so PostgreSQL rolls its transaction back and drops the lock:
+   `recover_abandoned_imports` finds such jobs, marks them failed and queues a retry.
+Progress (phase, rows done, rows in total) goes to the cache, because the writing transaction is
+invisible to everyone else until it commits.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import zlib
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import services as account_services
+from accounts.models import User
+from audit.context import Actor, acting_as
+from orgdata import permissions, selectors, tabular
+from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, column_for_header, header_aliases
+from orgdata.models import Department, Employee, ImportJob, JobLevel, Position
+from orgdata.services.employees import clean_employee_values
+from privacy.crypto import blind_index
+from privacy.fields import sealed_value
+
+logger = logging.getLogger(__name__)
+
+# E8: shown next to the upload button and stored, word for word, with each import.
+CONSENT_STATEMENT = gettext_lazy(
+    "I confirm that every person in this file was informed that the enterprise processes their "
+    "personal information in this address book, and consented to it."
+)
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_ATTEMPTS = 3
+BATCH = 2000
+_ADVISORY_NAMESPACE = "orgdata-import"
+
+
+class ImportRefused(permissions.DomainError):
+    code = "invalid_import"
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} bad rows")
+        self.errors = errors
+
+
+# --- starting an import ---------------------------------------------------------------------
+
+def inline_limit_bytes() -> int:
+    """Uploads up to this size are imported in the request; larger ones by the worker."""
+    return getattr(settings, "ORGDATA_IMPORT_INLINE_MAX_BYTES", 64 * 1024)
+
+
+def start_import(*, actor: User, upload, consent_confirmed: bool, language: str = "") -> ImportJob:
+    """Accept an address-book file for import and start it (E7, E8).
+
+    Refuses without the consent confirmation (E8), a non-administrator, an empty or oversized
+    file, and a file that is neither CSV nor XLSX. Small files are imported before this returns;
+    larger ones are queued for the worker once the job is committed.
+    """
+    permissions.require_organisation_administrator(actor)
+    if not consent_confirmed:
+        raise ValidationError({"consent_confirmed": [
+            _("Confirm that the employees in this file were informed and consented before uploading it.")]})
+    if upload is None or not upload.size:
+        raise ValidationError({"file": [_("Choose a CSV or XLSX file.")]})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_("The file is larger than 50 MB; split it into several files.")]})
+    head = upload.read(8)
+    upload.seek(0)
+    try:
+        file_format = tabular.detect_format(head, upload.name)
+    except tabular.UnreadableFile as error:
+        raise ValidationError({"file": [str(error)]})
+
+    from audit.recording import record_event
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=actor, file=upload, file_format=file_format, original_name=(upload.name or "")[-200:],
+            consent_statement=str(CONSENT_STATEMENT), consent_confirmed_at=timezone.now(),
+            language=(language or translation.get_language() or settings.LANGUAGE_CODE)[:10],
+        )
+        # E8: the confirmation itself is an audited act of the administrator.
+        record_event(action="import_consent_confirmed", object_type="orgdata.importjob", object_id=job.pk,
+                     actor=Actor.for_user(actor))
+    if upload.size <= inline_limit_bytes():
+        return run_import(job_id=job.pk, attempt=job.attempt)
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    from orgdata.tasks import run_import as run_import_task
+
+    queue = getattr(settings, "ORGDATA_IMPORT_QUEUE", None) or settings.CELERY_TASK_DEFAULT_QUEUE
+    transaction.on_commit(lambda: run_import_task.apply_async((job.pk, job.attempt), queue=queue))
+
+
+# --- progress and the job lock ----------------------------------------------------------------
+
+def _progress_key(job_id: int) -> str:
+    # The default cache prefixes every key with the schema, so job ids of two enterprises differ.
+    return f"orgdata:import-progress:{job_id}"
+
+
+def _report_progress(job: ImportJob, phase: str, done: int, total: int) -> None:
+    cache.set(_progress_key(job.pk), {"phase": phase, "done": done, "total": total,
+                                      "attempt": job.attempt, "at": timezone.now().isoformat()}, 3600)
+
+
+def import_progress(job: ImportJob) -> dict:
+    """Live progress for the console: phase, rows done and in total, percentage, and the state."""
+    live = cache.get(_progress_key(job.pk)) or {}
+    total = job.total_rows or live.get("total") or 0
+    if job.is_finished:
+        done = total if job.status == ImportJob.Status.SUCCEEDED else live.get("done", 0)
+        phase = job.status
+    else:
+        done, phase = live.get("done", 0), live.get("phase", "queued")
+    # Reading counts for half, writing for the other half.
+    weights = {"reading": (0, 0.1), "validating": (0.1, 0.4), "writing": (0.5, 0.5)}
+    start, share = weights.get(phase, (1.0 if job.status == ImportJob.Status.SUCCEEDED else 0, 0))
+    percent = int(100 * (start + share * (done / total if total else 0)))
+    return {"status": job.status, "phase": phase, "done": done, "total": total, "percent": min(percent, 100),
+            "attempt": job.attempt, "is_finished": job.is_finished, "is_worker_alive": is_being_processed(job),
+            "error_count": len(job.report), "failure_reason": job.failure_reason}
+
+
+def _lock_keys(job_id: int) -> tuple[int, int]:
+    # Two int4 keys: the schema (job ids repeat across enterprises) and the job.
+    schema_key = zlib.crc32(f"{connection.schema_name}:{_ADVISORY_NAMESPACE}".encode()) - 2 ** 31
+    return schema_key, job_id
+
+
+@contextmanager
+def _job_lock(job_id: int):
+    """Session-level advisory lock held while a worker processes the job; yields whether it got it.
+
+    It outlives transactions (the job's status commits while it is held) and vanishes with the
+    connection when the worker dies.
+    """
+    keys = _lock_keys(job_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", keys)
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", keys)
+
+
+def is_being_processed(job: ImportJob) -> bool:
+    """Whether a live database session holds the job's lock (i.e. a worker is on it right now)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid = (%s::bigint & 4294967295)::oid AND objid = %s::oid AND objsubid = 2)",
+            _lock_keys(job.pk),
+        )
+        return cursor.fetchone()[0]
+
+
+# --- running an import ------------------------------------------------------------------------
+
+def run_import(*, job_id: int, attempt: int) -> ImportJob:
+    """Process one queued import attempt; idempotent for repeated deliveries of the same attempt.
+
+    Outcome on the job: SUCCEEDED (everything written), REJECTED (bad rows, nothing written,
+    report filled) or FAILED (an unexpected error; nothing written). Never raises for a bad file.
+    """
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.attempt != attempt or job.status != ImportJob.Status.QUEUED:
+        return job  # a stale or repeated delivery: the job moved on
+    with _job_lock(job.pk) as acquired:
+        if not acquired:
+            return job
+        job.refresh_from_db()
+        if job.attempt != attempt or job.status != ImportJob.Status.QUEUED:
+            return job
+        job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            try:
+                # Whatever the import writes is recorded as the uploading administrator's act.
+                with acting_as(Actor.for_user(job.created_by)):
+                    _import(job)
+            except _Rejected as rejection:
+                _finish(job, ImportJob.Status.REJECTED, report=[error.as_dict() for error in rejection.errors])
+            except tabular.UnreadableFile as error:
+                _finish(job, ImportJob.Status.REJECTED, report=[RowError(0, "", str(error)).as_dict()])
+            except IntegrityError:
+                _finish(job, ImportJob.Status.FAILED,
+                        reason=_("The address book changed while the file was being imported; upload it again."))
+            except Exception as error:  # never a half import, never personal data in the log
+                logger.error("import %s attempt %s failed: %s", job.pk, attempt, type(error).__name__)
+                _finish(job, ImportJob.Status.FAILED, reason=_("The import failed unexpectedly; nothing was written."))
+    return job
+
+
+def _finish(job: ImportJob, status: str, *, report: list | None = None, reason: str = "") -> None:
+    job.status, job.finished_at = status, timezone.now()
+    job.report = report or []
+    job.failure_reason = str(reason)[:200]
+    job.save(update_fields=["status", "finished_at", "report", "failure_reason"])
+    _discard_upload(job)
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """The uploaded file holds personal information in the clear: keep it only while needed."""
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def recover_abandoned_imports() -> dict:
+    """Find running imports whose worker died (no live session holds their lock): mark them failed
+    and, while attempts remain, queue them again. Returns {"failed": n, "retried": n}.
+
+    Nothing of a dead attempt was written (its transaction died with its connection).
+    """
+    outcome = {"failed": 0, "retried": 0}
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if job.status != ImportJob.Status.RUNNING or is_being_processed(job):
+                continue
+            if job.attempt < MAX_ATTEMPTS and job.file:
+                job.attempt += 1
+                job.status = ImportJob.Status.QUEUED
+                job.failure_reason = _("The worker stopped during the import; nothing was written. Retrying.")
+                job.save(update_fields=["attempt", "status", "failure_reason"])
+                _enqueue(job)
+                outcome["retried"] += 1
+            else:
+                job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
+                job.failure_reason = _("The worker stopped during the import; nothing was written.")
+                job.save(update_fields=["status", "finished_at", "failure_reason"])
+                _discard_upload(job)
+                outcome["failed"] += 1
+    return outcome
+
+
+# --- reading and validating rows ------------------------------------------------------------
+
+@dataclass
+class _Row:
+    number: int  # as the administrator sees it in the spreadsheet (header is row 1)
+    values: dict[str, Any] = field(default_factory=dict)  # cleaned, only non-empty cells
+    department: str = ""
+    position: str = ""
+    job_level: str = ""
+
+
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+
+
+def _parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and 1 < value < 80000:  # an Excel serial day number
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    text = tabular.cell_text(value)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return date(*(int(part) for part in match.groups()))
+            except ValueError:
+                break
+    raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    lookup = {}
+    for value, label in choices:
+        lookup[value.lower()] = value
+        with translation.override("en"):
+            lookup[str(label).lower()] = value
+        with translation.override("zh-hans"):
+            lookup[str(label).lower()] = value
+    return lookup
+
+
+_SHORT_GENDERS = {"男": "male", "女": "female", "m": "male", "f": "female"}
+
+
+def _read(job: ImportJob) -> tuple[list[str], list[tuple[int, list]]]:
+    """The file's column keys and its non-empty data rows (with spreadsheet row numbers)."""
+    with job.file.open("rb") as stream:
+        rows = tabular.read_rows(stream, job.file_format)
+        header = next(rows, None)
+        if header is None:
+            raise _Rejected([RowError(1, "", _("The file is empty."))])
+        aliases = header_aliases()
+        keys, errors = [], []
+        for index, title in enumerate(header):
+            text = tabular.cell_text(title)
+            key = column_for_header(text, aliases) if text else None
+            if text and key is None:
+                errors.append(RowError(1, text[:50], _("Unknown column. Use the columns of the sample file.")))
+            elif key is not None and key in keys:
+                errors.append(RowError(1, str(COLUMNS_BY_KEY[key].label), _("This column appears twice.")))
+            keys.append(key)
+        for column in COLUMNS:
+            if column.required and column.key not in keys:
+                errors.append(RowError(1, str(column.label), _("This required column is missing.")))
+        if errors:
+            raise _Rejected(errors)
+        data = []
+        for number, row in enumerate(rows, start=2):
+            if not any(tabular.cell_text(cell) for cell in row):
+                continue
+            data.append((number, row))
+            if len(data) > MAX_ROWS:
+                raise _Rejected([RowError(number, "", _("The file has more than 200,000 rows; split it."))])
+    if not data:
+        raise _Rejected([RowError(2, "", _("The file has no rows to import."))])
+    return keys, data
+
+
+def _validate(keys: list[str], number: int, cells: list, lookups: dict) -> tuple[_Row, list[RowError]]:
+    row, errors, raw = _Row(number), [], {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        value = cells[index] if index < len(cells) else None
+        if key in ("entry_date", "date_of_birth"):
+            if tabular.cell_text(value):
+                try:
+                    raw[key] = _parse_date(value)
+                except ValidationError as error:
+                    errors.append(RowError(number, str(COLUMNS_BY_KEY[key].label), error.messages[0]))
+            continue
+        text = tabular.cell_text(value)
+        if key in ("department", "position", "job_level"):
+            setattr(row, key, text)
+            continue
+        if key in lookups and text:
+            mapped = lookups[key].get(text.lower()) or (_SHORT_GENDERS.get(text.lower()) if key == "gender" else None)
+            text = mapped or text
+        if text or COLUMNS_BY_KEY[key].required:
+            raw[key] = text
+    try:
+        row.values = clean_employee_values(raw)
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            errors.extend(RowError(number, str(COLUMNS_BY_KEY[key].label), message) for message in messages)
+        # Keep the row's good values, so duplicates of them are reported too.
+        try:
+            row.values = clean_employee_values({k: v for k, v in raw.items() if k not in error.message_dict})
+        except ValidationError:
+            row.values = {}
+    if row.department:
+        parts = [part.strip() for part in row.department.split(DEPARTMENT_SEPARATOR)]
+        if any(not part or len(part) > 100 for part in parts):
+            errors.append(RowError(number, str(COLUMNS_BY_KEY["department"].label),
+                                   _("Write the department as its path, e.g. Headquarters/R&D/Back end.")))
+    for key in ("position", "job_level"):
+        if len(getattr(row, key)) > (100 if key == "position" else 50):
+            errors.append(RowError(number, str(COLUMNS_BY_KEY[key].label), _("This value is too long.")))
+    return row, errors
+
+
+# --- checking against the database and writing -------------------------------------------------
+
+class _Plan:
+    """What the import will do, worked out under the import lock before anything is written."""
+
+    def __init__(self, actor: User):
+        self.actor = actor
+        self.is_manager = permissions.is_enterprise_manager(actor)
+        visible = selectors.departments_visible_to(actor)
+        self.visible_department_ids = set(visible.values_list("pk", flat=True))
+        self.departments = {(d.parent_id, d.name): d for d in Department.objects.all()}
+        self.new_department_paths: set[tuple[str, ...]] = set()
+        self.positions = {p.name: p for p in Position.objects.all()}
+        self.job_levels = {level.name: level for level in JobLevel.objects.all()}
+        self.new_positions: set[str] = set()
+        self.new_job_levels: set[str] = set()
+
+    def resolve_department(self, label: str) -> tuple[Department | tuple | None, str]:
+        """An existing department, or the path of names to create; or an error message."""
+        parts = tuple(part.strip() for part in label.split(DEPARTMENT_SEPARATOR))
+        parent, deepest_existing = None, None
+        for depth, name in enumerate(parts):
+            found = self.departments.get((parent.pk if parent else None, name))
+            if found is None:
+                if not self.is_manager and (deepest_existing is None
+                                            or deepest_existing.pk not in self.visible_department_ids):
+                    return None, _("This department is outside your departments.")
+                for extra in range(depth + 1, len(parts) + 1):
+                    self.new_department_paths.add(parts[:extra])
+                return parts, ""
+            parent = deepest_existing = found
+        if not self.is_manager and parent.pk not in self.visible_department_ids:
+            return None, _("This department is outside your departments.")
+        return parent, ""
+
+
+def _import(job: ImportJob) -> None:
+    actor = job.created_by
+    permissions.require_organisation_administrator(actor)
+    _report_progress(job, "reading", 0, 0)
+    keys, data = _read(job)
+    total = len(data)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+    job.total_rows = total
+
+    lookups = {"work_status": _choice_lookup(Employee.WorkStatus.choices),
+               "gender": _choice_lookup(Employee.Gender.choices),
+               "education": _choice_lookup(Employee.Education.choices)}
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    for index, (number, cells) in enumerate(data, start=1):
+        row, row_errors = _validate(keys, number, cells, lookups)
+        rows.append(row)
+        errors.extend(row_errors)
+        if index % BATCH == 0:
+            _report_progress(job, "validating", index, total)
+    _report_progress(job, "validating", total, total)
+    del data
+
+    with transaction.atomic():
+        # One import at a time per enterprise: the checks below stay true until the commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [_lock_keys(0)[0]])
+        plan = _Plan(actor)
+        errors.extend(_check_against_database(rows, plan))
+        if errors:
+            errors.sort(key=lambda error: (error.row, error.column))
+            raise _Rejected(errors)
+        counts = _write(job, rows, plan)
+        job.status, job.finished_at = ImportJob.Status.SUCCEEDED, timezone.now()
+        job.created_count, job.updated_count, job.departments_created = counts
+        job.report, job.failure_reason = [], ""
+        job.save(update_fields=["status", "finished_at", "created_count", "updated_count", "departments_created",
+                                "report", "failure_reason"])
+    _discard_upload(job)
+
+
+def _check_against_database(rows: list[_Row], plan: _Plan) -> list[RowError]:
+    label = {key: str(column.label) for key, column in COLUMNS_BY_KEY.items()}
+    errors: list[RowError] = []
+    numbers = [row.values.get("employee_number") for row in rows if row.values.get("employee_number")]
+    existing = {}
+    for start in range(0, len(numbers), 5000):
+        for employee in Employee.objects.filter(employee_number__in=numbers[start:start + 5000]).select_related("account"):
+            existing[employee.employee_number] = employee
+    visible_ids = set()
+    if existing and not plan.is_manager:
+        visible_ids = set(selectors.employees_visible_to(plan.actor).filter(
+            pk__in=[employee.pk for employee in existing.values()]).values_list("pk", flat=True))
+    mobiles = [row.values["mobile"] for row in rows if row.values.get("mobile")]
+    mobile_owners = account_services.existing_mobile_owners(mobiles)
+    id_numbers = [row.values["id_number"] for row in rows if row.values.get("id_number")]
+    id_owners = selectors.employee_ids_with_id_numbers(id_numbers)
+
+    seen: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        number = row.values.get("employee_number")
+        employee = existing.get(number) if number else None
+        row.values["_existing"] = employee
+        if employee is not None and not plan.is_manager and employee.pk not in visible_ids:
+            errors.append(RowError(row.number, label["employee_number"],
+                                   _("This employee number belongs to someone outside your departments.")))
+        for key in ("employee_number", "mobile", "id_number"):
+            value = row.values.get(key)
+            if not value:
+                continue
+            first = seen[key].setdefault(value, row.number)
+            if first != row.number:
+                errors.append(RowError(row.number, label[key],
+                                       _("The same value is already in row %(row)d.") % {"row": first}))
+        owner = mobile_owners.get(row.values.get("mobile"))
+        if owner is not None and (employee is None or owner != employee.account_id):
+            errors.append(RowError(row.number, label["mobile"], _("Another account already uses this mobile number.")))
+        id_owner = id_owners.get(row.values.get("id_number"))
+        if id_owner is not None and (employee is None or id_owner != employee.pk):
+            errors.append(RowError(row.number, label["id_number"],
+                                   _("Another employee already has this resident ID number.")))
+        if row.department:
+            resolved, problem = plan.resolve_department(row.department)
+            if problem:
+                errors.append(RowError(row.number, label["department"], problem))
+            row.values["_department"] = resolved
+        elif employee is None and not plan.is_manager:
+            errors.append(RowError(row.number, label["department"], _("Choose one of your departments.")))
+        for key, known, new in (("position", plan.positions, plan.new_positions),
+                                ("job_level", plan.job_levels, plan.new_job_levels)):
+            name = getattr(row, key)
+            if name and name not in known:
+                if plan.is_manager:
+                    new.add(name)
+                else:
+                    errors.append(RowError(row.number, label[key],
+                                           _("Unknown value; ask the enterprise manager to add it first.")))
+    return errors
+
+
+def _write(job: ImportJob, rows: list[_Row], plan: _Plan) -> tuple[int, int, int]:
+    from audit.recording import record_bulk
+    from orgdata.services.departments import create_department
+
+    total = len(rows)
+    _report_progress(job, "writing", 0, total)
+    created_departments = {}
+    for path in sorted(plan.new_department_paths, key=len):
+        parent = created_departments.get(path[:-1]) if len(path) > 1 else None
+        if parent is None and len(path) > 1:
+            parent = _existing_department(plan, path[:-1])
+        created_departments[path] = create_department(name=path[-1], parent=parent)
+    next_rank = (JobLevel.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
+    for name in sorted(plan.new_positions):
+        plan.positions[name] = Position.objects.create(name=name)
+    for offset, name in enumerate(sorted(plan.new_job_levels)):
+        plan.job_levels[name] = JobLevel.objects.create(name=name, rank=next_rank + offset)
+
+    def department_of(row: _Row):
+        resolved = row.values.pop("_department", None)
+        if isinstance(resolved, tuple):
+            return created_departments[resolved]
+        return resolved
+
+    new_rows = [row for row in rows if row.values.get("_existing") is None]
+    updates = [row for row in rows if row.values.get("_existing") is not None]
+
+    # New people: accounts first (E2), then their records, in batches.
+    done = 0
+    employee_fields_written: set[str] = set()
+    for start in range(0, len(new_rows), BATCH):
+        batch = new_rows[start:start + BATCH]
+        accounts = account_services.create_accounts_in_bulk(
+            people=[(row.values["mobile"], row.values["display_name"]) for row in batch])
+        employees = []
+        for row, account in zip(batch, accounts):
+            values = {key: value for key, value in row.values.items()
+                      if not key.startswith("_") and key not in ("mobile", "display_name")}
+            values.update(department=department_of(row), position=plan.positions.get(row.position),
+                          job_level=plan.job_levels.get(row.job_level))
+            employee_fields_written.update(key for key, value in values.items() if value not in (None, ""))
+            # Each record shares its account's data key (see Employee.person_key).
+            employees.append(Employee(account=account, person_key_id=account.person_key_id, **values))
+        Employee.objects.bulk_create(employees, batch_size=BATCH)
+        record_bulk(model=User, action="create", object_ids=[account.pk for account in accounts],
+                    changed_fields=["mobile", "display_name", "role"])
+        record_bulk(model=Employee, action="create", object_ids=[employee.pk for employee in employees],
+                    changed_fields=sorted(employee_fields_written | {"account", "employee_number"}))
+        done += len(batch)
+        _report_progress(job, "writing", done, total)
+
+    # Existing people: correct what differs; empty cells leave a value as it was.
+    by_fields: dict[tuple[str, ...], list[Employee]] = defaultdict(list)
+    for row in updates:
+        employee = row.values.pop("_existing")
+        identity = {key: row.values[key] for key in ("mobile", "display_name")
+                    if row.values.get(key) and row.values[key] != getattr(employee.account, key)}
+        if identity:
+            account_services.correct_account_identity(account=employee.account, **identity)
+        values = {key: value for key, value in row.values.items()
+                  if not key.startswith("_") and key not in ("mobile", "display_name", "employee_number")}
+        if row.department:
+            values["department"] = department_of(row)
+        if row.position:
+            values["position"] = plan.positions[row.position]
+        if row.job_level:
+            values["job_level"] = plan.job_levels[row.job_level]
+        changed = tuple(sorted(key for key, value in values.items() if getattr(employee, key) != value))
+        for key in changed:
+            setattr(employee, key, values[key])
+        if "id_number" in changed:
+            # bulk_update writes encrypted values only as sealed tokens, and fills no blind index.
+            employee.id_number_index = blind_index("id_number", employee.id_number)
+            employee.id_number = sealed_value(employee, "id_number")
+            changed = tuple(sorted({*changed, "id_number_index"}))
+        if changed:
+            by_fields[changed].append(employee)
+        done += 1
+        if done % BATCH == 0:
+            _report_progress(job, "writing", done, total)
+    updated = 0
+    for fields, employees in by_fields.items():
+        now = timezone.now()
+        for employee in employees:
+            employee.updated_at = now
+        Employee.objects.bulk_update(employees, [*fields, "updated_at"], batch_size=BATCH)
+        record_bulk(model=Employee, action="update", object_ids=[employee.pk for employee in employees],
+                    changed_fields=list(fields))
+        updated += len(employees)
+    _report_progress(job, "writing", total, total)
+    return len(new_rows), len(updates), len(created_departments)
+
+
+def _existing_department(plan: _Plan, path: tuple[str, ...]) -> Department:
+    parent = None
+    for name in path:
+        parent = plan.departments[(parent.pk if parent else None, name)]
+    return parent
+
+
+# --- the sample file ----------------------------------------------------------------------------
+
+def sample_template(file_format: str) -> bytes:
+    """A file with every column (in the current language) and one example row."""
+    header = [f"{column.label}{'*' if column.required else ''}" for column in COLUMNS]
+    example = {
+        "employee_number": "E0001", "display_name": "张三", "mobile": "13800138000",
+        "department": _("Headquarters") + DEPARTMENT_SEPARATOR + _("R&D"), "position": _("Engineer"),
+        "job_level": "P5", "entry_date": "2024-03-01", "work_status": str(Employee.WorkStatus.WORKING.label),
+        "date_of_birth": "1990-03-07", "id_number": "110105199003078035", "landline": "010-62345678",
+        "email": "zhangsan@example.com", "gender": str(Employee.Gender.MALE.label),
+        "education": str(Employee.Education.BACHELOR.label),
+    }
+    row = [example.get(column.key, "") for column in COLUMNS]
+    if file_format == "xlsx":
+        text = [index for index, column in enumerate(COLUMNS)
+                if column.key in ("employee_number", "mobile", "id_number", "landline", "qq")]
+        return tabular.write_xlsx(header, [row], sheet_title=str(_("Address book")), text_columns=text)
+    return tabular.write_csv(header, [row])

@@ -1,0 +1,21 @@
+"""Celery tasks of the organisation data: thin wrappers around orgdata.services.imports."""
+from celery import shared_task
+
+from tenants.tasking import EnterpriseTask
+
+
+@shared_task(base=EnterpriseTask, acks_late=True, reject_on_worker_lost=True)
+def run_import(job_id: int, attempt: int) -> str:
+    """Process one import attempt (idempotent: a repeated delivery of a finished attempt is a no-op)."""
+    from orgdata.services import imports
+
+    job = imports.run_import(job_id=job_id, attempt=attempt)
+    return job.status if job else "missing"
+
+
+@shared_task(base=EnterpriseTask)
+def recover_abandoned_imports() -> dict:
+    """Periodic (see settings.CELERY_BEAT_SCHEDULE): fail and retry imports whose worker died."""
+    from orgdata.services import imports
+
+    return imports.recover_abandoned_imports()

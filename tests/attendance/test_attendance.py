@@ -1,0 +1,134 @@
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from attendance import services
+from attendance.models import CheckIn, TrackingPing
+from tests.consent.factories import signed_in
+
+GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
+
+
+@pytest.mark.promise("A1")
+def test_check_in_records_gps_only_with_location_consent_otherwise_a_typed_place(enterprises):
+    person = signed_in(enterprises.a)
+    refused = person.check_in(location=GPS)
+    assert refused.status_code == 403
+    assert refused.json() | {"detail": ""} == {"code": "consent_required", "detail": "", "purpose": "device.location",
+                                               "missing": ["device.location"]}
+    typed = person.check_in(place="Client site, Pudong")
+    assert typed.status_code == 201 and typed.json()["place"] == "Client site, Pudong"
+    missing = person.check_in()
+    assert missing.status_code == 400 and "place" in missing.json()["fields"]
+    bad = person.check_in(location={"lat": 123, "lng": 0})
+    assert bad.status_code == 400 and "location" in bad.json()["fields"]
+
+    assert person.grant("device.location").status_code == 201
+    located = person.post("/api/v1/attendance/check-ins", {"kind": "out", "location": GPS})
+    assert located.status_code == 201
+    # C2: whereabouts are shown masked, and stored encrypted.
+    assert located.json()["location"] == "***" and located.json()["has_location"] is True
+    with schema_context(enterprises.a.schema_name):
+        stored = CheckIn.objects.get(pk=located.json()["id"])
+        assert stored.location == {"lat": 31.2304, "lng": 121.4737, "accuracy": 12.0}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT location FROM attendance_checkin WHERE id = %s", [stored.pk])
+            raw = cursor.fetchone()[0]
+        assert "31.2304" not in raw and "121.4737" not in raw
+
+
+@pytest.mark.promise("A3")
+@pytest.mark.promise("C4")
+def test_tracking_pings_need_the_enterprise_switch_and_the_persons_own_consent(enterprises, client):
+    person = signed_in(enterprises.a)
+    ping = lambda: person.post("/api/v1/attendance/tracking/pings", {"location": GPS})  # noqa: E731
+
+    person.grant("device.location")
+    person.grant("location_tracking")
+    assert ping().json()["code"] == "tracking_off"  # consent alone is not enough
+
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        client.force_login(manager)
+    client.defaults["HTTP_HOST"] = enterprises.a.host
+    assert client.post("/console/attendance/", {"tracking": "on"}).status_code == 302
+    assert ping().status_code == 201
+
+    # The administrator's switch does not consent for anyone.
+    other = signed_in(enterprises.a)
+    other.grant("device.location")
+    refused = other.post("/api/v1/attendance/tracking/pings", {"location": GPS})
+    assert refused.status_code == 403 and refused.json()["purpose"] == "location_tracking"
+    # Tracking consent needs the location permission first, and withdrawing location stops tracking.
+    third = signed_in(enterprises.a)
+    assert third.grant("location_tracking").json()["missing"] == ["device.location"]
+    person.withdraw("device.location")
+    assert ping().status_code == 403
+    with schema_context(enterprises.a.schema_name):
+        assert TrackingPing.objects.filter(person=person.user).count() == 1
+
+
+def test_only_administrators_switch_tracking(enterprises):
+    from config.api_errors import NotPermitted
+
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name), pytest.raises(NotPermitted):
+        services.switch_tracking(actor=person.user, enabled=True)
+
+
+@pytest.mark.promise("C5")
+def test_facial_check_in_needs_separate_biometric_consent_on_top_of_the_camera(enterprises):
+    from consent import gate
+
+    person = signed_in(enterprises.a)
+    person.grant("device.camera", explicit=False)
+    with schema_context(enterprises.a.schema_name):
+        assert not gate.may_process(person.user, "facial_recognition")
+    assert person.grant("facial_recognition", explicit=False).status_code == 400
+    assert person.grant("facial_recognition").status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        assert gate.may_process(person.user, "facial_recognition")
+    person.withdraw("device.camera")
+    with schema_context(enterprises.a.schema_name):
+        assert not gate.may_process(person.user, "facial_recognition")
+
+
+def test_gated_rows_cannot_be_bulk_created_around_the_gate(enterprises):
+    with schema_context(enterprises.a.schema_name), pytest.raises(NotImplementedError):
+        CheckIn.objects.bulk_create([])
+
+
+@pytest.mark.promise("A1")
+def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
+    from consent import services as consent_services
+    from consent.errors import ConsentRequired
+    from tests.attendance.factories import make_located_check_in, make_typed_check_in
+    from tests.consent.factories import EmployeeFactory
+
+    with schema_context(enterprises.a.schema_name):
+        person = EmployeeFactory()
+        with pytest.raises(ConsentRequired):
+            make_located_check_in(person)
+        assert make_typed_check_in(person).location is None
+        consent_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+                                       explicit_confirmation=True)
+        assert make_located_check_in(person).location["lat"] == 31.2304
+
+
+@pytest.mark.promise("C6")
+def test_after_withdrawal_old_records_stay_and_can_be_corrected_but_no_new_location_is_written(enterprises):
+    from consent.errors import ConsentRequired
+
+    person = signed_in(enterprises.a)
+    person.grant("device.location")
+    record_id = person.check_in(location=GPS, place="Lobby").json()["id"]
+    person.withdraw("device.location")
+    with schema_context(enterprises.a.schema_name):
+        record = CheckIn.objects.get(pk=record_id)
+        record.place = "Lobby, north gate"
+        record.save()  # the location it already holds is not written anew
+        record.location = {"lat": 30.0, "lng": 120.0, "accuracy": 5}
+        with pytest.raises(ConsentRequired):
+            record.save()
+        assert CheckIn.objects.get(pk=record_id).location["lat"] == 31.2304

@@ -1,0 +1,107 @@
+"""X4: each request an enterprise serves is logged in its own schema: IP, browser, language, time."""
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from audit import access_log
+from audit.models import AccessLogEntry
+from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+
+BROWSER = "Mozilla/5.0 (iPhone) AccessLogTest/2.0"
+
+
+def _latest(schema: str, **filters) -> AccessLogEntry:
+    with schema_context(schema):
+        return AccessLogEntry.objects.filter(**filters).order_by("-id").first()
+
+
+@pytest.mark.promise("X4")
+def test_a_signed_in_request_is_logged_without_its_query_string(enterprises, api_client_for):
+    with schema_context(enterprises.a.schema_name):
+        person = UserFactory(mobile="13655560001")
+    client = api_client_for(enterprises.a)
+    token = client.post("/api/v1/auth/login", {"mobile": "13655560001", "password": FACTORY_PASSWORD,
+                                               "device_id": "access-dev-1"}, format="json").json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID="access-dev-1")
+    before = timezone.now()
+
+    response = client.get("/api/v1/me?mobile=13655560001", HTTP_USER_AGENT=BROWSER,
+                          HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.8", REMOTE_ADDR="198.51.100.23")
+
+    assert response.status_code == 200
+    row = _latest(enterprises.a.schema_name, path="/api/v1/me")
+    assert (row.method, row.path, row.status, row.user_id) == ("GET", "/api/v1/me", 200, person.pk)
+    assert (row.ip, row.user_agent, row.language) == ("198.51.100.23", BROWSER, "zh-Hans")
+    assert before <= row.occurred_at <= timezone.now() and row.duration_ms >= 0
+
+
+@pytest.mark.promise("X4")
+def test_anonymous_and_refused_requests_are_logged_too(enterprises, api_client_for):
+    response = api_client_for(enterprises.b).get("/api/v1/me", HTTP_USER_AGENT=BROWSER)
+    assert response.status_code == 401
+    row = _latest(enterprises.b.schema_name, path="/api/v1/me")
+    assert (row.status, row.user_id, row.user_agent, row.language) == (401, None, BROWSER, "en")
+
+
+def test_each_enterprise_logs_into_its_own_schema_and_the_platform_host_logs_nowhere(
+    enterprises, api_client_for, platform_client
+):
+    with schema_context(enterprises.b.schema_name):
+        b_before = AccessLogEntry.objects.count()
+    api_client_for(enterprises.a).get("/api/v1/me", HTTP_USER_AGENT="only-in-a")
+    platform_client.get("/api/v1/enterprises/lookup", {"code": "alpha-test"}, HTTP_USER_AGENT="platform-only")
+
+    assert _latest(enterprises.a.schema_name, user_agent="only-in-a") is not None
+    with schema_context(enterprises.b.schema_name):
+        assert AccessLogEntry.objects.count() == b_before
+    for each in (enterprises.a, enterprises.b):
+        assert _latest(each.schema_name, user_agent="platform-only") is None
+
+
+def test_logging_a_request_costs_one_insert_and_no_audit_read(enterprises, api_client_for):
+    client = api_client_for(enterprises.a)
+    client.get("/api/v1/me")  # warm: routing facts cached
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/me", HTTP_USER_AGENT=BROWSER)
+    touching_logs = [q["sql"] for q in queries.captured_queries if "audit_" in q["sql"]]
+    assert len(touching_logs) == 1 and touching_logs[0].startswith(f'INSERT INTO "{enterprises.a.schema_name}".audit_access_log')
+
+
+@pytest.mark.promise("X4")
+def test_outside_a_transaction_rows_are_written_by_the_background_writer(session_enterprises, django_db_blocker):
+    """Production path: requests in autocommit hand their rows to the writer thread, which commits
+    them (many rows per INSERT) on its own connection."""
+    schema, marker = session_enterprises.b.schema_name, "writer-path-test"
+    outcome = {}
+
+    def serve_and_look():  # a thread of its own: its connection is in autocommit, like a server's
+        try:
+            client = Client(HTTP_HOST=session_enterprises.b.host)
+            for index in range(5):
+                client.get(f"/api/v1/me?attempt={index}", HTTP_USER_AGENT=marker, REMOTE_ADDR="192.0.2.50")
+            outcome["flushed"] = access_log.writer.flush()
+            with schema_context(schema):
+                outcome["rows"] = list(AccessLogEntry.objects.filter(user_agent=marker)
+                                       .values_list("path", "status", "ip"))
+        except Exception as error:  # re-raised below
+            outcome["error"] = error
+        finally:
+            with schema_context(schema), connection.cursor() as cursor:
+                cursor.execute("DELETE FROM audit_access_log WHERE user_agent = %s", [marker])
+            connection.set_schema_to_public()
+            connections.close_all()
+
+    with django_db_blocker.unblock():
+        thread = threading.Thread(target=serve_and_look)
+        thread.start()
+        thread.join()
+        access_log.writer.stop()  # and close its connection: the test database is dropped at the end
+    if "error" in outcome:
+        raise outcome["error"]
+    assert outcome["flushed"]
+    assert outcome["rows"] == [("/api/v1/me", 401, "192.0.2.50")] * 5

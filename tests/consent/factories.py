@@ -1,0 +1,50 @@
+"""Factories and helpers for consent, policy and attendance tests."""
+from __future__ import annotations
+
+from itertools import count
+
+import factory
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from tests.accounts.factories import UserFactory
+from tests.policies.factories import PolicyVersionFactory  # noqa: F401  (re-exported for consent tests)
+
+_mobiles = count(1)
+
+
+class EmployeeFactory(UserFactory):
+    mobile = factory.LazyFunction(lambda: f"1391234{next(_mobiles):04d}")
+
+
+class Person:
+    """An account of a session enterprise with a signed-in mobile client."""
+
+    def __init__(self, enterprise, user, client: APIClient, device_id: str):
+        self.enterprise, self.user, self.client, self.device_id = enterprise, user, client, device_id
+
+    def post(self, path, data=None):
+        return self.client.post(path, data or {}, format="json", REMOTE_ADDR="203.0.113.7")
+
+    def get(self, path):
+        return self.client.get(path)
+
+    def grant(self, code, *, explicit=True):
+        return self.post(f"/api/v1/consent/purposes/{code}/grant", {"explicit_confirmation": explicit})
+
+    def withdraw(self, code):
+        return self.post(f"/api/v1/consent/purposes/{code}/withdraw")
+
+    def check_in(self, **data):
+        return self.post("/api/v1/attendance/check-ins", {"kind": "in", **data})
+
+
+def signed_in(enterprise, user=None, **user_fields) -> Person:
+    with schema_context(enterprise.schema_name):
+        user = user or EmployeeFactory(**user_fields)
+        device_id = f"device-{user.pk}"
+        token = account_services.issue_device_token(user=user, device_id=device_id).token
+    client = APIClient(HTTP_HOST=enterprise.host)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID=device_id)
+    return Person(enterprise, user, client, device_id)

@@ -1,0 +1,84 @@
+import pytest
+from django.core.cache import cache
+from django_tenants.utils import schema_context
+
+from consent import gate, selectors
+from consent.errors import ConsentRequired
+from tests.consent.factories import EmployeeFactory, signed_in
+
+GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
+
+
+@pytest.mark.promise("C6")
+@pytest.mark.promise("A1")
+def test_withdrawal_refuses_the_very_next_request_even_with_a_warm_cache(enterprises):
+    person = signed_in(enterprises.a)
+    assert person.grant("device.location").status_code == 201
+    assert person.check_in(location=GPS).status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        # The state is cached now (the check-in asked the gate).
+        assert cache.get(selectors.state_key(person.user.pk))["granted"]["device.location"] == 1
+
+    assert person.withdraw("device.location").status_code == 201
+    refused = person.check_in(location=GPS)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "consent_required"
+    assert refused.json()["purpose"] == "device.location"
+    # Withdrawal keeps the record of what was processed before it (C6).
+    history = person.get("/api/v1/consent/history").json()
+    assert [e["action"] for e in history] == ["withdrawn", "granted"]
+    assert len(person.get("/api/v1/attendance/check-ins").json()) == 1
+
+
+@pytest.mark.promise("C3")
+def test_the_decorator_and_may_process_answer_from_the_same_ledger(enterprises):
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name):
+        assert not gate.may_process(person.user, "device.camera")
+
+        @gate.consent_required("device.camera")
+        def take_photo(*, person):
+            return "photo"
+
+        with pytest.raises(ConsentRequired):
+            take_photo(person=person.user)
+    person.grant("device.camera", explicit=False)
+    with schema_context(enterprises.a.schema_name):
+        assert gate.may_process(person.user, "device.camera")
+        assert take_photo(person=person.user) == "photo"
+
+
+@pytest.mark.promise("C1")
+def test_basic_service_needs_no_consent_and_refusing_additional_ones_blocks_nothing_basic(enterprises):
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name):
+        assert gate.may_process(person.user, "basic_service")
+    assert person.get("/api/v1/me").status_code == 200
+    # No location consent: check-in still works with a typed place (A1 / C1).
+    typed = person.check_in(place="Head office, 3rd floor")
+    assert typed.status_code == 201
+    assert typed.json()["has_location"] is False
+    refused = person.post("/api/v1/consent/purposes/basic_service/grant")
+    assert refused.status_code == 400 and "purpose" in refused.json()["fields"]
+
+
+@pytest.mark.promise("C12")
+def test_processing_without_consent_records_its_legal_basis(enterprises):
+    from consent.models import LegalBasisRecord
+
+    with schema_context(enterprises.a.schema_name):
+        employee = EmployeeFactory()
+        with pytest.raises(ConsentRequired):
+            gate.require_consent(employee, "sensitive.id_number")
+        with gate.under_legal_basis(employee, "sensitive.id_number", basis="criminal_investigation",
+                                    reference="Public security bureau request 2026-118"):
+            gate.require_consent(employee, "sensitive.id_number")
+        record = LegalBasisRecord.objects.get(person=employee)
+        assert record.basis == "criminal_investigation" and record.purpose.code == "sensitive.id_number"
+        with pytest.raises(ConsentRequired):  # only inside the block
+            gate.require_consent(employee, "sensitive.id_number")
+        from django.core.exceptions import ValidationError
+        with pytest.raises(ValidationError) as refused:
+            with gate.under_legal_basis(employee, "sensitive.id_number", basis="curiosity", reference=""):
+                pass
+        assert set(refused.value.message_dict) == {"basis", "reference"}

@@ -1,0 +1,106 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from consent import gate, services
+from consent.errors import ConsentRequired
+from consent.models import Disclosure, Recipient
+from orgdata.models import Application
+from orgdata.services import applications
+from tests.consent.factories import signed_in
+from tests.orgdata.factories import make_employee
+
+
+@pytest.mark.promise("C9")
+def test_switching_an_application_on_shares_exactly_four_fields_only_for_consenting_employees(enterprises):
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        consenting, declining = make_employee(name="王五").account, make_employee(name="赵六").account
+    yes, no = signed_in(enterprises.a, consenting), signed_in(enterprises.a, declining)
+    purposes = {p["code"]: p for p in yes.get("/api/v1/consent/purposes").json()}
+    shared = purposes["share.app.e-signature"]
+    assert [t["code"] for t in shared["recipient"]["pi_types"]] == ["login_account", "avatar", "name", "mobile"]
+    assert shared["has_consented"] is False
+    assert yes.grant("share.app.e-signature", explicit=False).status_code == 400  # explicit, separate consent
+    assert yes.grant("share.app.e-signature").status_code == 201
+
+    with schema_context(enterprises.a.schema_name):
+        application = Application.objects.get(code="e-signature")
+        applications.switch_application(actor=manager, application=application, enabled=True)
+        disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
+    assert [d.person_id for d in disclosures] == [consenting.pk]
+    record = disclosures[0]
+    assert record.pi_types == ["login_account", "avatar", "name", "mobile"]
+    assert record.occasion == "application_switched_on" and record.consent_event.action == "granted"
+
+    mine = yes.get("/api/v1/consent/sharing").json()
+    assert len(mine) == 1 and mine[0]["recipient"]["code"] == "app.e-signature"
+    assert [t["code"] for t in mine[0]["pi_types"]] == ["login_account", "avatar", "name", "mobile"]
+    assert no.get("/api/v1/consent/sharing").json() == []
+
+    # Consenting later, while the application is on, shares then (and is recorded then).
+    assert no.grant("share.app.e-signature").status_code == 201
+    assert [d["occasion"] for d in no.get("/api/v1/consent/sharing").json()] == ["consent_given"]
+
+
+@pytest.mark.promise("C9")
+def test_sharing_with_a_partner_needs_consent_and_an_affiliate_changing_purpose_voids_it(enterprises):
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name):
+        with pytest.raises(ConsentRequired):
+            services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+    person.grant("share.affiliate.qince")
+    with schema_context(enterprises.a.schema_name):
+        record = services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+        assert record.pi_types == ["login_account", "name"] and record.purpose_revision == 1
+        affiliate = Recipient.objects.get(code="affiliate.qince")
+        services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
+                                  purpose_zh_hans="广告效果评估")
+        assert not gate.may_process(person.user, "share.affiliate.qince")
+        with pytest.raises(ConsentRequired):
+            services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+        with pytest.raises(ValidationError):
+            services.revise_recipient(recipient=affiliate, purpose_en="x", purpose_zh_hans="x", pi_types=["dna"])
+    purposes = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}
+    assert purposes["share.affiliate.qince"]["has_consented"] is False
+    assert purposes["share.affiliate.qince"]["revision"] == 2
+    assert person.grant("share.affiliate.qince").status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        assert services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince").purpose_revision == 2
+
+
+@pytest.mark.promise("C11")
+def test_public_disclosure_only_with_separate_explicit_consent_and_it_is_recorded(enterprises):
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name), pytest.raises(ConsentRequired):
+        services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
+    assert person.grant("public_disclosure", explicit=False).status_code == 400
+    assert person.grant("public_disclosure").status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
+    records = person.get("/api/v1/consent/sharing").json()
+    assert records[0]["recipient"] is None and records[0]["occasion"] == "public_disclosure"
+
+
+def test_recipients_in_the_catalogue_name_their_purpose_and_information_types(enterprises):
+    with schema_context(enterprises.a.schema_name):
+        for recipient in Recipient.objects.all():
+            assert recipient.purpose_en and recipient.pi_types
+        kinds = set(Recipient.objects.values_list("kind", flat=True))
+    assert kinds == {"partner", "affiliate", "third_party_application"}
+
+
+@pytest.mark.promise("C11")
+@pytest.mark.promise("C12")
+def test_disclosure_required_by_law_records_its_basis_instead_of_a_consent(enterprises):
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name):
+        with pytest.raises(ValidationError) as refused:
+            services.share_with_recipient(person=person.user, purpose_code="public_disclosure",
+                                          legal_basis="because", reference="")
+        assert set(refused.value.message_dict) == {"basis", "reference"}
+        record = services.share_with_recipient(person=person.user, purpose_code="public_disclosure",
+                                               legal_basis="legal_obligation", reference="Court order (2026) 77")
+        assert record.consent_event is None and record.legal_basis_record.basis == "legal_obligation"
+    assert person.get("/api/v1/consent/sharing").json()[0]["consent_event"] is None

@@ -1,0 +1,116 @@
+import pytest
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+
+
+@pytest.fixture
+def in_a(enterprises):
+    """Run the test body inside enterprise A's schema."""
+    with schema_context(enterprises.a.schema_name):
+        yield enterprises.a
+
+
+@pytest.fixture
+def manager(in_a):
+    return User.objects.get(role=User.Role.MANAGER)
+
+
+PASSWORD = "Emp1oyee-Pass!"
+
+
+@pytest.fixture
+def api_as(api_client_for, enterprises):
+    """An API client signed in (device-bound token) as `account` of enterprise A."""
+    counter = iter(range(1000))
+
+    def sign_in(account):
+        account.set_password(PASSWORD)
+        account.save(update_fields=["password"])
+        device = f"device-orgdata-{next(counter):03d}"
+        client = api_client_for(enterprises.a)
+        response = client.post("/api/v1/auth/login", {"mobile": account.mobile, "password": PASSWORD,
+                                                      "device_id": device}, format="json")
+        assert response.status_code == 200, response.content
+        client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}", HTTP_X_DEVICE_ID=device)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def console_as(client, enterprises):
+    """The Django test client signed in to enterprise A's console as `account`."""
+
+    def sign_in(account):
+        client.force_login(account)
+        client.defaults["HTTP_HOST"] = enterprises.a.host
+        return client
+
+    return sign_in
+
+
+def committed(schema_name: str, work):
+    """Run `work()` in enterprise `schema_name` on a connection of its own, committed at once.
+
+    Tests run inside a transaction that is rolled back; a real worker process or the live server
+    sees only committed rows, so what they must see is written here (the test's own connection
+    still reads it: READ COMMITTED).
+    """
+    import threading
+
+    from django.db import connection as thread_connection
+
+    outcome = {}
+
+    def run():
+        try:
+            with schema_context(schema_name):
+                outcome["value"] = work()
+        except BaseException as error:  # re-raised in the test's thread
+            outcome["error"] = error
+        finally:
+            thread_connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def _own_enterprise(code: str, name: str, mobile: str, django_db_blocker):
+    from django.db import connection
+
+    from tests.conftest import _provision
+
+    with django_db_blocker.unblock():
+        enterprise = _provision(code, name, mobile)
+        connection.set_schema_to_public()
+    return enterprise
+
+
+def _retire(enterprise, django_db_blocker):
+    """Leave the enterprise cancelling: periodic fan-out and other tests' counts skip it."""
+    from django.db import connection
+
+    from tenants import routing_cache
+    from tenants.models import Enterprise
+    from tenants.services import change_enterprise_status
+
+    with django_db_blocker.unblock():
+        change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
+                                 status=Enterprise.Status.CANCELLING)
+        connection.set_schema_to_public()
+    routing_cache.forget_host(enterprise.host)
+
+
+@pytest.fixture(scope="module")
+def own_enterprise(request, session_enterprises, django_db_blocker):
+    """An enterprise of this test module alone, for rows that must be committed (real worker,
+    live server) without disturbing the shared session enterprises."""
+    suffix = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "").replace("_", "-")[:20]
+    enterprise = _own_enterprise(f"org-{suffix}", f"Orgdata {suffix}", "13744440001", django_db_blocker)
+    yield enterprise
+    _retire(enterprise, django_db_blocker)

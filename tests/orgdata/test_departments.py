@@ -1,0 +1,58 @@
+"""The department tree: create, rename, move, merge, delete-when-empty (E7)."""
+import pytest
+from django.core.exceptions import ValidationError
+
+from orgdata import services
+from orgdata.models import Department
+from tests.orgdata.factories import make_department, make_employee, make_tree
+
+
+def _labels():
+    from orgdata.selectors import department_label
+
+    return sorted(department_label(d) for d in Department.objects.all())
+
+
+@pytest.mark.promise("E7")
+def test_departments_form_a_tree_that_can_be_renamed_moved_and_merged(in_a):
+    tree = make_tree()
+    services.rename_department(department=tree["rnd"], name="Engineering")
+    services.move_department(department=tree["frontend"], new_parent=tree["sales"])
+    assert _labels() == ["HQ", "HQ/Engineering", "HQ/Engineering/Back end", "HQ/Sales", "HQ/Sales/East",
+                         "HQ/Sales/Front end"]
+
+    person = make_employee(department=tree["east"])
+    services.merge_departments(source=tree["sales"], target=tree["rnd"])
+    assert _labels() == ["HQ", "HQ/Engineering", "HQ/Engineering/Back end", "HQ/Engineering/East",
+                         "HQ/Engineering/Front end"]
+    person.refresh_from_db()
+    assert person.department.name == "East" and person.department.path.startswith(tree["rnd"].path)
+
+
+def test_a_department_cannot_move_under_itself_or_merge_into_its_own_child(in_a):
+    tree = make_tree()
+    with pytest.raises(ValidationError):
+        services.move_department(department=tree["rnd"], new_parent=tree["backend"])
+    with pytest.raises(ValidationError):
+        services.merge_departments(source=tree["hq"], target=tree["sales"])
+    assert _labels()[0] == "HQ"
+
+
+def test_only_an_empty_department_can_be_deleted(in_a):
+    tree = make_tree()
+    with pytest.raises(ValidationError):
+        services.delete_department(department=tree["sales"])  # has a sub-department
+    make_employee(department=tree["backend"])
+    with pytest.raises(ValidationError):
+        services.delete_department(department=tree["backend"])  # has an employee
+    services.delete_department(department=tree["frontend"])
+    assert not Department.objects.filter(name="Front end").exists()
+
+
+def test_sibling_names_are_unique_and_slashes_are_refused(in_a):
+    hq = make_department("HQ")
+    make_department("Ops", hq)
+    with pytest.raises(ValidationError):
+        make_department("Ops", hq)
+    with pytest.raises(ValidationError):
+        make_department("A/B", hq)

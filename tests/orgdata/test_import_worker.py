@@ -1,0 +1,107 @@
+"""Large imports run on a real Celery worker with live progress; a worker killed mid-import
+leaves nothing behind, and the retry imports everything exactly once (E7)."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from orgdata.models import Employee, ImportJob
+from orgdata.services import imports
+from orgdata.tasks import recover_abandoned_imports
+from tests.conftest import ROOT, _test_database_url
+from tests.orgdata.conftest import committed
+
+pytestmark = pytest.mark.usefixtures("celery_worker")
+ROWS = 15_000
+
+
+def _big_csv(rows: int) -> SimpleUploadedFile:
+    lines = ["工号,姓名,手机号,部门,职位"]
+    for n in range(rows):
+        lines.append(f"W{n:06d},员工{n},139{n:08d},总部/部门{n % 30},工程师")
+    return SimpleUploadedFile("big.csv", ("\n".join(lines) + "\n").encode(), content_type="text/csv")
+
+
+def _wait(condition, timeout: float, step: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+def _job(schema, pk) -> ImportJob:
+    return committed(schema, lambda: ImportJob.objects.get(pk=pk))
+
+
+def _start_disposable_worker(queue: str, django_db_blocker) -> subprocess.Popen:
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    name = f"{queue}@{socket.gethostname()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url,
+           "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+           "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"]}
+    log = open(ROOT / ".data" / "test-worker-disposable.log", "w")
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+                               "--loglevel", "INFO", "-Q", queue, "-n", name],
+                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    _wait(lambda: app.control.ping(destination=[name], timeout=0.5) or worker.poll() is not None, 60)
+    assert worker.poll() is None, "disposable worker did not start"
+    return worker
+
+
+@pytest.mark.promise("E7")
+def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_once(
+        own_enterprise, django_db_blocker):
+    schema = own_enterprise.schema_name
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-doomed"
+    worker = _start_disposable_worker(queue, django_db_blocker)
+    try:
+        with override_settings(ORGDATA_IMPORT_QUEUE=queue):
+            job = committed(schema, lambda: imports.start_import(
+                actor=User.objects.get(role=User.Role.MANAGER), upload=_big_csv(ROWS), consent_confirmed=True))
+        assert job.status == ImportJob.Status.QUEUED
+
+        # Live progress, as the console polls it: rows counted while the worker writes.
+        seen = _wait(lambda: (lambda p: p if p["phase"] == "writing" and p["done"] > 0 else None)(
+            committed(schema, lambda: imports.import_progress(ImportJob.objects.get(pk=job.pk)))), 120, 0.05)
+        assert seen["status"] == "running" and seen["total"] == ROWS and 50 <= seen["percent"] < 100
+        assert seen["is_worker_alive"] is True
+
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+    # The dead worker's transaction died with its connection: nothing of the file is in the database.
+    _wait(lambda: not committed(schema, lambda: imports.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
+    with schema_context(schema):
+        assert not Employee.objects.exists()
+        assert User.objects.count() == 1  # the manager only: no half-created accounts
+    assert _job(schema, job.pk).status == ImportJob.Status.RUNNING
+
+    # The periodic recovery (run here by the session's real worker) retries it on the normal queue.
+    with schema_context(schema):
+        assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 1}
+    finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 180, 0.5)
+    assert finished.status == ImportJob.Status.SUCCEEDED, finished.failure_reason
+    assert (finished.attempt, finished.created_count) == (2, ROWS)
+    with schema_context(schema):
+        assert Employee.objects.count() == ROWS
+        assert Employee.objects.values("employee_number").distinct().count() == ROWS
+        progress = imports.import_progress(ImportJob.objects.get(pk=job.pk))
+    assert progress["percent"] == 100 and progress["done"] == ROWS

@@ -1,0 +1,114 @@
+"""Bulk import (E7, E8): consent confirmation first, row-by-row validation, all-or-nothing."""
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import User
+from audit.models import AuditEntry
+from orgdata.models import Department, Employee, ImportJob
+from orgdata.services import imports
+from tests.orgdata.factories import make_employee, resident_id
+
+HEADER = "工号,姓名,手机号,部门,职位,职级,入职日期,身份证号,性别,邮箱\n"
+
+
+def _csv(text: str, name: str = "people.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+def _xlsx(rows: list[list], name: str = "people.xlsx") -> SimpleUploadedFile:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@pytest.mark.promise("E8")
+def test_an_upload_without_the_consent_confirmation_is_refused_and_a_confirmed_one_is_recorded(in_a, manager):
+    good = HEADER + "A001,张伟,13966660001,总部/研发部,工程师,P5,2024-03-01,,男,\n"
+    with pytest.raises(Exception) as refused:
+        imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=False)
+    assert "consent_confirmed" in refused.value.message_dict
+    assert not ImportJob.objects.exists() and not Employee.objects.exists()
+
+    job = imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=True)
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert job.consent_confirmed_at and "informed" in job.consent_statement and job.created_by == manager
+    confirmation = AuditEntry.objects.get(action="import_consent_confirmed")
+    assert confirmation.object_id == str(job.pk) and confirmation.actor == f"user:{manager.pk}"
+
+
+@pytest.mark.promise("E7")
+def test_a_valid_file_builds_the_organisation_structure_and_creates_accounts(in_a, manager):
+    text = HEADER + (
+        f"A001,张伟,13966660001,总部/研发部/后端组,工程师,P5,2024-03-01,{resident_id()},男,zw@example.com\n"
+        "A002,王芳,+86 139 6666 0002,总部/研发部,工程师,P6,2023年7月15日,,女,\n"
+        "A003,李娜,13966660003,总部/销售部,,,,,,\n"
+    )
+    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    assert (job.status, job.created_count, job.departments_created) == ("succeeded", 3, 4)
+    zhang = Employee.objects.select_related("account", "department").get(employee_number="A001")
+    assert zhang.account.display_name == "张伟" and zhang.department.name == "后端组"
+    assert zhang.id_number == resident_id() and zhang.date_of_birth.isoformat() == "1990-03-07"
+    assert zhang.gender == "male" and zhang.person_key_id == zhang.account.person_key_id
+    assert User.objects.with_mobile("13966660002").get().employee.entry_date.isoformat() == "2023-07-15"
+    # A second upload of corrections updates, keyed by employee number.
+    again = imports.start_import(actor=manager, upload=_csv(HEADER + "A003,李娜,13966660003,总部/研发部,,,,,,\n"),
+                                 consent_confirmed=True)
+    assert (again.status, again.created_count, again.updated_count) == ("succeeded", 0, 1)
+    assert Employee.objects.get(employee_number="A003").department.name == "研发部"
+
+
+@pytest.mark.promise("E7")
+def test_any_bad_row_means_nothing_is_written_and_the_report_lists_every_bad_row(in_a, manager):
+    existing = make_employee(employee_number="OLD-1")
+    text = HEADER + (
+        "B001,好人,13966660011,总部/新部门,,,,,,\n"
+        "B002,,13966660012,总部,,,,,,\n"
+        "B003,坏号码,12345,总部,,,,,,\n"
+        "B004,坏身份证,13966660014,总部,,,,110105199003071230,,\n"
+        f"B005,重复手机,{existing.account.mobile},总部,,,,,,\n"
+        "B001,重复工号,13966660016,总部,,,2099-01-01,,,\n"
+    )
+    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    assert job.status == ImportJob.Status.REJECTED
+    report = {(error["row"], error["column"]) for error in job.report}
+    assert {(3, "Name"), (4, "Mobile number"), (5, "Resident ID number"), (6, "Mobile number"),
+            (7, "Employee number"), (7, "Date of employment")} <= report
+    assert (2, "Name") not in report
+    assert all("13966660011" not in error["reason"] for error in job.report)  # never a cell's value
+    assert not Employee.objects.exclude(pk=existing.pk).exists()
+    assert not Department.objects.exists() and not User.objects.with_mobile("13966660011").exists()
+    assert not job.file  # the uploaded personal data is not kept
+
+
+def test_xlsx_files_are_imported_too_and_unknown_columns_are_reported(in_a, manager):
+    rows = [["Employee number", "Name", "Mobile number", "Department", "Date of birth"],
+            ["X001", "刘洋", "13966660021", "Ops", "1988-02-03"]]
+    job = imports.start_import(actor=manager, upload=_xlsx(rows), consent_confirmed=True)
+    assert job.status == "succeeded" and Employee.objects.get(employee_number="X001").department.name == "Ops"
+
+    bad = imports.start_import(actor=manager, upload=_xlsx([["工号", "姓名", "手机号", "鞋码"], ["X2", "a", "13966660022", "42"]]),
+                               consent_confirmed=True)
+    assert bad.status == "rejected" and bad.report[0]["column"] == "鞋码"
+
+
+def test_the_sample_template_can_be_imported_as_it_is(in_a, manager):
+    outcomes = []
+    for file_format in ("csv", "xlsx"):
+        content = imports.sample_template(file_format)
+        job = imports.start_import(actor=manager, upload=SimpleUploadedFile(f"t.{file_format}", content),
+                                   consent_confirmed=True)
+        assert job.status == "succeeded", job.report
+        outcomes.append((job.created_count, job.updated_count))
+    assert outcomes == [(1, 0), (0, 1)]  # the same example person: created, then matched
+
+
+def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(in_a, manager):
+    with pytest.raises(Exception) as refused:
+        imports.start_import(actor=manager, upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 ..."), consent_confirmed=True)
+    assert "file" in refused.value.message_dict

@@ -1,0 +1,86 @@
+"""A sub-administrator neither sees nor changes anyone outside their department subtrees — through
+the services, the API, the console, the export and the import (E5)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from orgdata import selectors
+from orgdata.models import Employee
+from orgdata.permissions import NotInYourScope
+from orgdata.services import employees as employee_services
+from orgdata.services import exports, imports
+from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
+
+
+@pytest.fixture
+def scoped(in_a, manager):
+    tree = make_tree()
+    inside = make_employee(department=tree["backend"], name="内部人", employee_number="IN-1")
+    outside = make_employee(department=tree["east"], name="外部人", employee_number="OUT-1")
+    deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="副管理员")
+    return {"tree": tree, "inside": inside, "outside": outside, "deputy": deputy}
+
+
+@pytest.mark.promise("E5")
+def test_through_the_services(scoped):
+    deputy, outside = scoped["deputy"], scoped["outside"]
+    visible = set(selectors.employees_visible_to(deputy).values_list("employee_number", flat=True))
+    assert "IN-1" in visible and "OUT-1" not in visible
+    with pytest.raises(NotInYourScope):
+        employee_services.update_employee(actor=deputy, employee=outside, changes={"title": "x"})
+    with pytest.raises(ValidationError):  # and cannot pull someone into, or push someone out of, scope
+        employee_services.update_employee(actor=deputy, employee=scoped["inside"],
+                                          changes={"department": scoped["tree"]["east"]})
+
+
+@pytest.mark.promise("E5")
+def test_through_the_api(scoped, api_as):
+    api = api_as(scoped["deputy"])
+    listed = api.get("/api/v1/admin/employees", {"page_size": 100}).json()
+    numbers = {row["employee_number"] for row in listed["results"]}
+    assert "IN-1" in numbers and "OUT-1" not in numbers
+    assert api.get(f"/api/v1/admin/employees/{scoped['outside'].pk}").status_code == 404
+    refused = api.patch(f"/api/v1/admin/employees/{scoped['outside'].pk}", {"title": "x"}, format="json")
+    assert refused.status_code == 404
+    moved = api.patch(f"/api/v1/admin/employees/{scoped['inside'].pk}",
+                      {"department": scoped["tree"]["east"].pk}, format="json")
+    assert moved.status_code == 400 and "department" in moved.json()["fields"]
+    ok = api.patch(f"/api/v1/admin/employees/{scoped['inside'].pk}", {"title": "工程师"}, format="json")
+    assert ok.status_code == 200 and ok.json()["title"] == "工程师"
+    # A plain employee is not an administrator at all.
+    assert api_as(scoped["inside"].account).get("/api/v1/admin/employees").status_code == 403
+
+
+@pytest.mark.promise("E5")
+def test_through_the_console(scoped, console_as):
+    console = console_as(scoped["deputy"])
+    page = console.get("/console/organisation/employees/").content.decode()
+    assert "内部人" in page and "外部人" not in page
+    assert console.get(f"/console/organisation/employees/{scoped['outside'].pk}/").status_code == 404
+    assert console.get(f"/console/organisation/departments/{scoped['tree']['sales'].pk}/").status_code == 404
+    tree_page = console.get("/console/organisation/departments/").content.decode()
+    assert "Back end" in tree_page and "East" not in tree_page
+    assert console.get("/console/organisation/administrators/").status_code == 403
+
+
+@pytest.mark.promise("E5")
+def test_through_the_export(scoped):
+    exported = exports.export_address_book(actor=scoped["deputy"], file_format="csv")
+    text = exported.content.decode("utf-8-sig")
+    assert "内部人" in text and "外部人" not in text
+
+
+@pytest.mark.promise("E5")
+def test_through_the_import(scoped):
+    rows = ("工号,姓名,手机号,部门\n"
+            f"OUT-1,改名,{scoped['outside'].account.mobile},HQ/Sales/East\n"
+            "NEW-1,新人,13955550001,HQ/Sales\n"
+            "NEW-2,新人二,13955550002,HQ/R&D/Back end\n")
+    upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
+    job = imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True)
+    assert job.status == "rejected"
+    problems = {(error["row"], error["column"]) for error in job.report}
+    assert (2, "Employee number") in problems and (3, "Department") in problems
+    assert not Employee.objects.filter(employee_number__in=["NEW-1", "NEW-2"]).exists()
+    assert Employee.objects.get(employee_number="OUT-1").account.display_name == "外部人"

@@ -1,0 +1,151 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from policies.models import PolicyVersion
+from tests.consent.factories import PolicyVersionFactory, signed_in
+
+
+@pytest.fixture
+def staff_admin(enterprises, client, settings):
+    connection.set_schema_to_public()
+    staff = User.objects.create_user(mobile="13800006666", display_name="Policy editor", password="P0licy-Desk!",
+                                     is_staff=True, role=User.Role.PLATFORM_STAFF)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_policyversion", "view_policyversion",
+                                                                          "change_policyversion"]))
+    client.defaults["HTTP_HOST"] = settings.PLATFORM_DOMAIN
+    client.force_login(staff)
+    return client
+
+
+def _form(moment, **extra):
+    local = timezone.localtime(moment)
+    return {"version": "2027.1", "title_en": "Privacy policy", "title_zh_hans": "隐私政策", "text_en": "Text",
+            "text_zh_hans": "正文", "summary_en": "", "summary_zh_hans": "",
+            "published_at_0": local.strftime("%Y-%m-%d"), "published_at_1": local.strftime("%H:%M:%S"),
+            "effective_at_0": "", "effective_at_1": "", **extra}
+
+
+@pytest.mark.promise("C8")
+def test_platform_staff_publish_in_the_admin_effective_seven_days_later_never_back_dated(staff_admin):
+    now = timezone.now()
+    back_dated = staff_admin.post("/admin/policies/policyversion/add/", _form(now - timedelta(days=2)))
+    assert back_dated.status_code == 200 and "cannot be published in the past" in back_dated.content.decode()
+
+    early = timezone.localtime(now + timedelta(days=3))
+    too_early = staff_admin.post("/admin/policies/policyversion/add/", _form(
+        now, effective_at_0=early.strftime("%Y-%m-%d"), effective_at_1=early.strftime("%H:%M:%S")))
+    assert too_early.status_code == 200 and "at least 7 days after" in too_early.content.decode()
+
+    no_reason = staff_admin.post("/admin/policies/policyversion/add/", _form(now, is_significant="on"))
+    assert no_reason.status_code == 200 and "Say why the change is significant" in no_reason.content.decode()
+
+    created = staff_admin.post("/admin/policies/policyversion/add/",
+                               _form(now, is_significant="on", significant_reasons=["recipients", "rights"]))
+    assert created.status_code == 302
+    version = PolicyVersion.objects.get(version="2027.1")
+    assert version.effective_at - version.published_at == timedelta(days=7)
+    assert version.significant_reasons == ["recipients", "rights"]
+    # Published texts are the record of what people agreed to: read-only, never deleted.
+    page = staff_admin.get(f"/admin/policies/policyversion/{version.pk}/change/").content.decode()
+    assert 'name="text_en"' not in page
+    with pytest.raises(ValidationError):
+        version.text_en = "changed"
+        version.save()
+
+
+@pytest.mark.promise("C8")
+def test_the_database_refuses_an_effective_time_earlier_than_seven_days_after_publication(enterprises):
+    from django.db import IntegrityError, transaction
+
+    connection.set_schema_to_public()
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PolicyVersion.objects.create(version="bad", title_en="t", title_zh_hans="t", text_en="t", text_zh_hans="t",
+                                     published_at=now, effective_at=now + timedelta(days=6))
+
+
+@pytest.mark.promise("C8")
+def test_a_six_day_old_publication_is_upcoming_not_in_force_and_blocks_nothing(enterprises):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.1", days_ago=30, is_significant=True)
+        PolicyVersionFactory(version="2026.2", days_ago=6, is_significant=True)
+    person = signed_in(enterprises.a)
+    person.post("/api/v1/policy/accept", {"version": "2026.1"})
+    state = person.get("/api/v1/policy").json()
+    assert state["current"]["version"] == "2026.1"
+    assert [v["version"] for v in state["upcoming"]] == ["2026.2"]
+    upcoming = state["upcoming"][0]
+    assert upcoming["is_significant"] is True and upcoming["significant_reasons"] == ["recipients"]
+    assert state["must_accept"] is None
+    assert person.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.promise("C8")
+def test_a_significant_change_in_force_blocks_every_api_until_accepted(enterprises):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.3", days_ago=8, is_significant=True, significant_reasons=["processing"])
+    person = signed_in(enterprises.a)
+    for path in ("/api/v1/me", "/api/v1/consent/purposes", "/api/v1/consent/history", "/api/v1/attendance/check-ins"):
+        refused = person.get(path)
+        assert refused.status_code == 403, path
+        assert refused.json()["code"] == "policy_acceptance_required" and refused.json()["version"] == "2026.3"
+    assert person.check_in(place="Gate 2").status_code == 403
+    # Reading and accepting the policy stay open.
+    state = person.get("/api/v1/policy").json()
+    assert state["must_accept"] == "2026.3" and state["current"]["text"]
+    wrong = person.post("/api/v1/policy/accept", {"version": "1999.9"})
+    assert wrong.status_code == 400 and "version" in wrong.json()["fields"]
+    assert person.post("/api/v1/policy/accept", {"version": "2026.3"}).json()["must_accept"] is None
+    assert person.get("/api/v1/me").status_code == 200
+    assert person.check_in(place="Gate 2").status_code == 201
+    # Unauthenticated requests get the authentication error, not the policy one.
+    anonymous = person.client.__class__(HTTP_HOST=enterprises.a.host)
+    assert anonymous.get("/api/v1/me").status_code in (401, 403)
+
+
+@pytest.mark.promise("C8")
+def test_a_minor_change_only_notifies(enterprises):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.4", days_ago=9, is_significant=False)
+    person = signed_in(enterprises.a)
+    assert person.get("/api/v1/me").status_code == 200
+    state = person.get("/api/v1/policy").json()
+    assert state["current"]["version"] == "2026.4" and state["must_accept"] is None
+
+
+@pytest.mark.promise("C8")
+def test_the_console_shows_a_blocking_notice_until_the_administrator_accepts(enterprises, client):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.5", days_ago=8, is_significant=True, significant_reasons=["contact"])
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        client.force_login(manager)
+    client.defaults["HTTP_HOST"] = enterprises.a.host
+    blocked = client.get("/console/")
+    assert blocked.status_code == 302 and blocked["Location"] == "/console/privacy/policy/"
+    assert client.get("/console/privacy/").status_code == 302
+    notice = client.get("/console/privacy/policy/")
+    assert notice.status_code == 200 and "2026.5" in notice.content.decode()
+    assert client.post("/console/privacy/policy/").status_code == 302
+    assert client.get("/console/").status_code == 200
+    with schema_context(enterprises.a.schema_name):
+        from consent.models import ConsentEvent
+        event = ConsentEvent.objects.get(person=manager, action="policy_accepted")
+        assert event.channel == "console" and event.policy_version_label == "2026.5"
+
+
+@pytest.mark.promise("C10")
+def test_a_change_of_control_is_a_significant_change_that_needs_new_acceptance(enterprises):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.6", days_ago=8, is_significant=True, significant_reasons=["control"])
+    person = signed_in(enterprises.a)
+    assert person.get("/api/v1/me").json()["code"] == "policy_acceptance_required"
+    person.post("/api/v1/policy/accept", {"version": "2026.6"})
+    assert person.get("/api/v1/me").status_code == 200

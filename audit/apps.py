@@ -10,3 +10,14 @@ class AuditConfig(AppConfig):
 
         # X4: one mechanism records every data change, login and unmasked view.
         recording.connect_receivers()
+
+        from tenants.signals import enterprise_provisioned
+
+        # A spare schema made months ago would otherwise log into the catch-all partition.
+        enterprise_provisioned.connect(_prepare_log_partitions, dispatch_uid="audit-log-partitions")
+
+
+def _prepare_log_partitions(sender, enterprise, **kwargs):
+    from audit.services import ensure_log_partitions
+
+    ensure_log_partitions()

@@ -5,6 +5,8 @@ decrypting and masking the page's mobile numbers).
 The enterprise is filled by the real bulk import (realistic names, 300 departments). The request
 mix: the first page, one of the first 50 pages, a surname, a two-character name prefix, an
 employee-number prefix, a complete mobile number, a department subtree. Target: p95 ≤ 50 ms.
+`python bench/directory_api.py [people]`; ORGDATA_BENCH_KEEP=1 keeps (and reuses) the seeded
+enterprise between runs.
 """
 import os
 import random

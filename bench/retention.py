@@ -20,7 +20,6 @@ from django_tenants.utils import schema_context
 
 from audit import partitions, services
 from audit.partitions import ACCESS_LOG
-from tenants.services import provision_enterprise
 
 CODE = "bench-retention"
 ROWS = 1_000_000
@@ -51,11 +50,7 @@ def _expired_rows(cutoff) -> int:
 
 
 def main():
-    _setup.drop_enterprise(CODE)
-    provisioned = provision_enterprise(
-        code=CODE, name="Retention bench", location="Beijing", industry="Software", personnel_size="1-20",
-        administrator_mobile="13755550002", administrator_name="Bench", administrator_password=None,
-    )
+    provisioned = _setup.fresh_enterprise(CODE, "Retention bench", "13755550002")
     now = timezone.now()
     cutoff = services.months_before(now, 6)  # the default (and minimum) access-log period
     expired_month = partitions.month_of(services.months_before(now, EXPIRED_MONTHS_AGO))
@@ -90,7 +85,7 @@ def main():
     print(f"rows removed each way: {ROWS:,} access-log rows of {expired_month:%Y-%m}")
     print(f"retention_delete={delete_seconds:.3f} s")
     print(f"vacuum after the DELETE (reclaiming its dead rows)={vacuum_seconds:.3f} s")
-    print(f"speed-up: {delete_seconds / drop_seconds:.0f}x")
+    print(f"speed-up over the DELETE alone: {delete_seconds / drop_seconds:.0f}x")
     print(f"retention_partition_drop={drop_seconds:.3f} s")
 
 

@@ -5,14 +5,22 @@ Current state is never stored: it is derived from the append-only ledger (C6) an
 schema (the default cache key carries the schema) and person. Every service that appends an event
 deletes the person's cached state inside its transaction and again once it commits, so the very
 next request after a withdrawal reads the ledger (consent.services).
+
+Three layers answer the gate, fastest first: this request's memo; this process's copy, used only
+while its Redis pub/sub invalidation feed is connected (the same design as tenants.routing_cache:
+every forget publishes, a generation counter stops a read racing an invalidation from storing a
+stale copy, a minute's expiry is the backstop); the shared Redis cache; the ledger itself.
 """
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
+import time
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import connection
@@ -61,8 +69,98 @@ def _catalogue_from_database() -> dict[str, PurposeFacts]:
     }
 
 
+_LOCAL_SECONDS = 60
+_client_by_pid: dict[int, object] = {}
+
+
+def _redis():
+    client = _client_by_pid.get(os.getpid())  # a forked worker must not share its parent's sockets
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(settings.CACHE_URL, socket_timeout=2)
+        _client_by_pid.clear()
+        _client_by_pid[os.getpid()] = client
+    return client
+
+
+def _channel() -> str:
+    return f"{settings.CACHES['default']['KEY_PREFIX']}:consent-state:invalidate"
+
+
+class _LocalStates:
+    """This process's copy of (catalogue, state) per (schema, person), trusted only while live."""
+
+    def __init__(self):
+        self.entries: dict[tuple[str, int], tuple[float, tuple]] = {}
+        self.generation = 0
+        self.listening = threading.Event()
+        self.pid = None
+        self.lock = threading.Lock()
+
+    def start_listener(self) -> None:
+        if self.pid == os.getpid():
+            return
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            self.pid = os.getpid()
+            self.entries.clear()
+            self.listening.clear()
+        threading.Thread(target=self._listen, args=(_redis(),), daemon=True, name="consent-state-invalidation").start()
+
+    def _listen(self, client) -> None:
+        while True:
+            try:
+                pubsub = client.pubsub(ignore_subscribe_messages=False)
+                pubsub.subscribe(_channel())
+                for message in pubsub.listen():
+                    if message["type"] == "subscribe":
+                        self.listening.set()
+                    elif message["type"] == "message":
+                        self.invalidate(message["data"].decode())
+            except Exception:  # a lost feed means the local copy can no longer be trusted
+                self.listening.clear()
+                self.invalidate("*")
+                time.sleep(1)
+
+    def invalidate(self, token: str) -> None:
+        """token: "<schema>:<person id>", "<schema>:*" (the catalogue changed) or "*"."""
+        self.generation += 1
+        if token == "*":
+            self.entries.clear()
+            return
+        schema, _sep, person = token.rpartition(":")
+        if person == "*":
+            for key in [key for key in list(self.entries) if key[0] == schema]:
+                self.entries.pop(key, None)
+        else:
+            self.entries.pop((schema, int(person)), None)
+
+    def get(self, key):
+        if not self.listening.is_set():
+            return None
+        entry = self.entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key, value, generation_before_read: int) -> None:
+        if self.listening.is_set() and self.generation == generation_before_read:
+            self.entries[key] = (time.monotonic() + _LOCAL_SECONDS, value)
+
+
+_local = _LocalStates()
+
+
+def _invalidate_everywhere(token: str) -> None:
+    _local.invalidate(token)
+    _redis().publish(_channel(), token)
+
+
 def forget_catalogue() -> None:
     cache.delete(_CATALOGUE_KEY)
+    _invalidate_everywhere(f"{connection.schema_name}:*")
     memo = _request_memo.get()
     if memo is not None:
         memo.clear()
@@ -70,6 +168,7 @@ def forget_catalogue() -> None:
 
 def forget_person(person_id: int) -> None:
     cache.delete(state_key(person_id))
+    _invalidate_everywhere(f"{connection.schema_name}:{person_id}")
     memo = _request_memo.get()
     if memo is not None:
         memo.pop(person_id, None)
@@ -118,11 +217,19 @@ def _get_many(keys: list[str]) -> dict:
 
 
 def catalogue_and_state(person_id: int) -> tuple[dict[str, PurposeFacts], dict]:
-    """Catalogue facts and the person's state: from this request's memo, else the cache (one
-    round trip), else the database."""
+    """Catalogue facts and the person's state: from this request's memo, else this process's
+    live copy, else the cache (one round trip), else the ledger."""
     memo = _request_memo.get()
     if memo is not None and person_id in memo:
         return memo[person_id]
+    _local.start_listener()
+    local_key = (connection.schema_name, person_id)
+    found_locally = _local.get(local_key)
+    if found_locally is not None:
+        if memo is not None:
+            memo[person_id] = found_locally
+        return found_locally
+    generation = _local.generation
     key = state_key(person_id)
     found = _get_many([_CATALOGUE_KEY, key])
     catalogue = found.get(_CATALOGUE_KEY)
@@ -133,6 +240,7 @@ def catalogue_and_state(person_id: int) -> tuple[dict[str, PurposeFacts], dict]:
     if state is None:
         state = ledger_state(person_id)
         cache.set(key, state, STATE_SECONDS)
+    _local.put(local_key, (catalogue, state), generation)
     if memo is not None:
         memo[person_id] = (catalogue, state)
     return catalogue, state

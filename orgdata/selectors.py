@@ -108,7 +108,10 @@ def search_employees(queryset: QuerySet[Employee], *, text: str = "", department
         queryset = queryset.filter(_search_condition(text))
     if department is not None:
         if include_subdepartments:
-            queryset = queryset.filter(department__path__startswith=department.path)
+            # Ids rather than a join on the path: the (department, employee number) index then
+            # serves "this subtree, in employee-number order".
+            subtree = list(Department.objects.filter(path__startswith=department.path).values_list("pk", flat=True))
+            queryset = queryset.filter(department_id__in=subtree)
         else:
             queryset = queryset.filter(department=department)
     if work_status:
@@ -266,7 +269,12 @@ def applications_enabled_for(account: User) -> list[Application]:
 
 
 def is_application_enabled_for(account: User, code: str) -> bool:
-    return any(application.code == code for application in applications_enabled_for(account))
+    """Whether one application is on for one person (checked on every directory request)."""
+    application = Application.objects.filter(code=code).prefetch_related("switches").first()
+    if application is None:
+        return False
+    path = Department.objects.filter(employees__account=account).values_list("path", flat=True).first() or ""
+    return _effective(application, list(application.switches.all()), account_id=account.pk, department_path=path)
 
 
 def application_switches(application: Application) -> QuerySet[ApplicationSwitch]:
@@ -281,13 +289,17 @@ def directory(*, text: str = "", department: Department | None = None) -> QueryS
     return search_employees(people, text=text, department=department).order_by("employee_number")
 
 
-def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]]) -> list[Employee]:
+def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]], *,
+                       without: tuple[str, ...] = ()) -> list[Employee]:
     """Load one page of employees (given as (id, person key id) pairs, in display order) with their
-    data keys unwrapped by one query, instead of one per row as encrypted values decrypt."""
+    data keys unwrapped by one query, instead of one per row as encrypted values decrypt.
+    `without` names fields the caller does not show (not loaded, not decrypted)."""
     preload_person_keys(key_id for _pk, key_id in keyed_ids)
     wanted = [pk for pk, _key in keyed_ids]
-    loaded = {employee.pk: employee for employee in queryset.filter(pk__in=wanted).select_related(
-        "account", "department", "position", "job_level")}
+    rows = queryset.filter(pk__in=wanted).select_related("account", "department", "position", "job_level")
+    if without:
+        rows = rows.defer(*without)
+    loaded = {employee.pk: employee for employee in rows}
     return [loaded[pk] for pk in wanted if pk in loaded]
 
 

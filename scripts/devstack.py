@@ -157,6 +157,8 @@ def bench(names: list[str]) -> int:
     if names:
         scripts = [path for path in scripts if path.stem in names]
     with Services() as services:
+        print("• migrating the public schema and every enterprise schema …")
+        _manage(services.env, "migrate_schemas", "--executor", "standard", "-v", "0")
         status = 0
         for script in scripts:
             print(f"== {script.name}", flush=True)

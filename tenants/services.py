@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from tenants import routing_cache
 from tenants.models import Domain, Enterprise
+from tenants.signals import enterprise_provisioned
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def provision_enterprise(
         administrator, created = account_services.ensure_enterprise_manager(
             mobile=administrator_mobile, display_name=administrator_name, password=administrator_password
         )
+        enterprise_provisioned.send(sender=Enterprise, enterprise=enterprise)
 
     if enterprise.status == Enterprise.Status.PROVISIONING:
         enterprise.status = Enterprise.Status.ACTIVE

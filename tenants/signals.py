@@ -1,4 +1,5 @@
 """Safety net: any save of an enterprise or domain (admin, shell, migration) clears its route."""
+import django.dispatch
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -14,3 +15,9 @@ def _forget_enterprise_routes(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Domain)
 def _forget_domain_route(sender, instance, **kwargs):
     routing_cache.forget_host(instance.domain)
+
+
+# Sent by tenants.services.provision_enterprise inside the new enterprise's schema, once its
+# manager exists: apps prepare their per-enterprise structures (e.g. this month's log partitions).
+# kwargs: enterprise. Receivers must be idempotent (provisioning may be resumed).
+enterprise_provisioned = django.dispatch.Signal()

@@ -2,12 +2,12 @@
 my applications (E6), and the administrators' scoped employee endpoints (E5)."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from django.core.exceptions import ValidationError
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
@@ -27,6 +27,9 @@ from orgdata.api.serializers import (
 from orgdata.services import employees as employee_services
 
 DIRECTORY_APPLICATION = "address-book"
+# Never shown in the directory, so never loaded or decrypted for it.
+DIRECTORY_HIDES = ("id_number", "date_of_birth", "residence", "address", "qq", "wechat_id", "education",
+                   "avatar", "seal_image", "gender", "country_region", "entry_date")
 
 
 class DirectoryPagination:
@@ -66,9 +69,9 @@ def _department_filter(request, queryset):
         raise permissions.NotInYourScope(_("No such department."))
 
 
-def _paginated(request, people, serializer_class):
+def _paginated(request, people, serializer_class, *, without: tuple[str, ...] = ()):
     page, next_url, previous_url = DirectoryPagination().page_of(request, people.values_list("pk", "person_key_id"))
-    employees = selectors.employees_in_order(people, page)
+    employees = selectors.employees_in_order(people, page, without=without)
     return Response({"next": next_url, "previous": previous_url,
                      "results": serializer_class(employees, many=True).data})
 
@@ -104,7 +107,7 @@ class DirectoryView(APIView):
             raise NotPermitted(_("The address book is switched off for you."))
         department = _department_filter(request, selectors.departments_for_directory())
         people = selectors.directory(text=request.query_params.get("search", ""), department=department)
-        return _paginated(request, people, DirectoryEntrySerializer)
+        return _paginated(request, people, DirectoryEntrySerializer, without=DIRECTORY_HIDES)
 
 
 class DepartmentListView(APIView):
@@ -169,8 +172,6 @@ class AdminEmployeeDetailView(APIView):
 
 
 def _department_filter_by_id(actor, pk: int):
-    from django.core.exceptions import ValidationError
-
     department = selectors.departments_visible_to(actor).filter(pk=pk).first()
     if department is None:
         raise ValidationError({"department": [_("Choose one of your departments.")]})

@@ -17,6 +17,7 @@ invisible to everyone else until it commits.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import zlib
@@ -220,7 +221,7 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
         with translation.override(job.language or settings.LANGUAGE_CODE):
             try:
                 # Whatever the import writes is recorded as the uploading administrator's act.
-                with acting_as(Actor.for_user(job.created_by)):
+                with acting_as(Actor.for_user(job.created_by)), _without_cycle_collection():
                     _import(job)
             except _Rejected as rejection:
                 _finish(job, ImportJob.Status.REJECTED, report=[error.as_dict() for error in rejection.errors])
@@ -233,6 +234,22 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
                 logger.error("import %s attempt %s failed: %s", job.pk, attempt, type(error).__name__)
                 _finish(job, ImportJob.Status.FAILED, reason=_("The import failed unexpectedly; nothing was written."))
     return job
+
+
+@contextmanager
+def _without_cycle_collection():
+    """The import holds hundreds of thousands of live objects (rows, model instances) and creates
+    almost no reference cycles; Python's cycle collector would rescan them all again and again
+    (a third of the run time at 20,000 rows, growing with the file). Reference counting still
+    frees everything; one collection runs at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
 
 
 def _finish(job: ImportJob, status: str, *, report: list | None = None, reason: str = "") -> None:

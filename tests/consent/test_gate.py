@@ -82,3 +82,39 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
             with gate.under_legal_basis(employee, "sensitive.id_number", basis="curiosity", reference=""):
                 pass
         assert set(refused.value.message_dict) == {"basis", "reference"}
+
+
+@pytest.mark.promise("C6")
+def test_a_withdrawal_in_another_process_drops_this_process_copy_at_once(enterprises, settings):
+    import time
+
+    import redis
+
+    person = signed_in(enterprises.a)
+    person.grant("device.location")
+    person.get("/api/v1/consent/purposes")  # starts this process's invalidation feed if need be
+    assert selectors._local.listening.wait(5)
+    assert person.check_in(location=GPS).status_code == 201
+    key = (enterprises.a.schema_name, person.user.pk)
+    assert selectors._local.get(key) is not None  # this process now answers from its own copy
+
+    # What consent.services publishes when another process records a withdrawal.
+    redis.Redis.from_url(settings.CACHE_URL).publish(selectors._channel(), f"{key[0]}:{key[1]}")
+    deadline = time.monotonic() + 2
+    while selectors._local.get(key) is not None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert selectors._local.get(key) is None
+
+
+def test_without_a_live_invalidation_feed_the_process_copy_is_not_used(enterprises):
+    person = signed_in(enterprises.a)
+    person.check_in(place="Gate 1")
+    key = (enterprises.a.schema_name, person.user.pk)
+    was_listening = selectors._local.listening.is_set()
+    selectors._local.listening.clear()
+    try:
+        assert selectors._local.get(key) is None
+        assert person.check_in(place="Gate 1").status_code == 201  # answered from Redis or the ledger
+    finally:
+        if was_listening:
+            selectors._local.listening.set()

@@ -14,19 +14,17 @@ stale copy, a minute's expiry is the backstop); the shared Redis cache; the ledg
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
-import time
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import connection
 from django.db.models import QuerySet
 
 from consent.models import ConsentEvent, Disclosure, Purpose
+from tenants.process_cache import ProcessCache
 
 STATE_SECONDS = 600
 _CATALOGUE_KEY = "consent:catalogue:v2"
@@ -70,92 +68,22 @@ def _catalogue_from_database() -> dict[str, PurposeFacts]:
 
 
 _LOCAL_SECONDS = 60
-_client_by_pid: dict[int, object] = {}
 
 
-def _redis():
-    client = _client_by_pid.get(os.getpid())  # a forked worker must not share its parent's sockets
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url(settings.CACHE_URL, socket_timeout=2)
-        _client_by_pid.clear()
-        _client_by_pid[os.getpid()] = client
-    return client
+def _entries_named_by(token: str, keys):
+    """token: "<schema>:<person id>", or "<schema>:*" when the schema's catalogue changed."""
+    schema, _sep, person = token.rpartition(":")
+    if person == "*":
+        return [key for key in keys if key[0] == schema]
+    return [(schema, int(person))]
 
 
-def _channel() -> str:
-    return f"{settings.CACHES['default']['KEY_PREFIX']}:consent-state:invalidate"
-
-
-class _LocalStates:
-    """This process's copy of (catalogue, state) per (schema, person), trusted only while live."""
-
-    def __init__(self):
-        self.entries: dict[tuple[str, int], tuple[float, tuple]] = {}
-        self.generation = 0
-        self.listening = threading.Event()
-        self.pid = None
-        self.lock = threading.Lock()
-
-    def start_listener(self) -> None:
-        if self.pid == os.getpid():
-            return
-        with self.lock:
-            if self.pid == os.getpid():
-                return
-            self.pid = os.getpid()
-            self.entries.clear()
-            self.listening.clear()
-        threading.Thread(target=self._listen, args=(_redis(),), daemon=True, name="consent-state-invalidation").start()
-
-    def _listen(self, client) -> None:
-        while True:
-            try:
-                pubsub = client.pubsub(ignore_subscribe_messages=False)
-                pubsub.subscribe(_channel())
-                for message in pubsub.listen():
-                    if message["type"] == "subscribe":
-                        self.listening.set()
-                    elif message["type"] == "message":
-                        self.invalidate(message["data"].decode())
-            except Exception:  # a lost feed means the local copy can no longer be trusted
-                self.listening.clear()
-                self.invalidate("*")
-                time.sleep(1)
-
-    def invalidate(self, token: str) -> None:
-        """token: "<schema>:<person id>", "<schema>:*" (the catalogue changed) or "*"."""
-        self.generation += 1
-        if token == "*":
-            self.entries.clear()
-            return
-        schema, _sep, person = token.rpartition(":")
-        if person == "*":
-            for key in [key for key in list(self.entries) if key[0] == schema]:
-                self.entries.pop(key, None)
-        else:
-            self.entries.pop((schema, int(person)), None)
-
-    def get(self, key):
-        if not self.listening.is_set():
-            return None
-        entry = self.entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, key, value, generation_before_read: int) -> None:
-        if self.listening.is_set() and self.generation == generation_before_read:
-            self.entries[key] = (time.monotonic() + _LOCAL_SECONDS, value)
-
-
-_local = _LocalStates()
+# This process's copy of (catalogue, state) per (schema, person).
+_local = ProcessCache("consent-state", ttl_seconds=_LOCAL_SECONDS, keys_for=_entries_named_by)
 
 
 def _invalidate_everywhere(token: str) -> None:
-    _local.invalidate(token)
-    _redis().publish(_channel(), token)
+    _local.invalidate_everywhere(token)
 
 
 def forget_catalogue() -> None:

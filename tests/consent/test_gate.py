@@ -99,7 +99,7 @@ def test_a_withdrawal_in_another_process_drops_this_process_copy_at_once(enterpr
     assert selectors._local.get(key) is not None  # this process now answers from its own copy
 
     # What consent.services publishes when another process records a withdrawal.
-    redis.Redis.from_url(settings.CACHE_URL).publish(selectors._channel(), f"{key[0]}:{key[1]}")
+    redis.Redis.from_url(settings.CACHE_URL).publish(selectors._local.channel(), f"{key[0]}:{key[1]}")
     deadline = time.monotonic() + 2
     while selectors._local.get(key) is not None and time.monotonic() < deadline:
         time.sleep(0.005)

@@ -94,7 +94,7 @@ def test_a_status_change_made_by_another_process_reaches_this_process_at_once(en
     Enterprise.objects.filter(pk=enterprises.a.enterprise.pk).update(status=Enterprise.Status.SUSPENDED)
     other_process = redis.Redis.from_url(settings.CACHE_URL)
     other_process.delete(routing_cache._key(enterprises.a.host))
-    other_process.publish(routing_cache._channel(), enterprises.a.host)
+    other_process.publish(routing_cache._local.channel(), enterprises.a.host)
 
     deadline = time.monotonic() + 2
     while routing_cache._local.get(enterprises.a.host) is not None and time.monotonic() < deadline:

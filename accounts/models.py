@@ -95,6 +95,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        # The address book's name search is a prefix search (LIKE '王%'): pattern ops make the
+        # index usable for it whatever the database's collation.
+        indexes = [models.Index(fields=["display_name"], name="user_display_name_prefix",
+                                opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return self.display_name

@@ -6,11 +6,14 @@ these two querysets, so a sub-administrator sees and changes exactly the same pe
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 
-from accounts import selectors as account_selectors
 from accounts.models import User
 from orgdata import permissions
 from orgdata.models import (
@@ -25,6 +28,7 @@ from orgdata.models import (
 )
 from privacy.crypto import blind_index
 from privacy.keys import preload_person_keys
+from tenants.models import Enterprise
 
 
 def organisation_summary() -> dict:
@@ -119,12 +123,22 @@ def search_employees(queryset: QuerySet[Employee], *, text: str = "", department
     return queryset
 
 
-def _search_condition(text: str) -> Q:
+def _searched_field(text: str) -> str:
+    """Which field a search text is compared with: "mobile", "employee_number" or "display_name"."""
     compact = text.replace(" ", "").replace("-", "")
     if compact.lstrip("+").isdigit() and len(compact.lstrip("+")) >= 11:
-        owner = account_selectors.account_with_mobile(text)
-        return Q(account_id=owner.pk) if owner is not None else Q(pk__in=[])
+        return "mobile"
     if text.isascii() and any(character.isdigit() for character in text):
+        return "employee_number"
+    return "display_name"
+
+
+def _search_condition(text: str) -> Q:
+    field = _searched_field(text)
+    if field == "mobile":
+        # A subquery on the accounts' blind-index lookup: no account is loaded (or decrypted) for it.
+        return Q(account__in=User.objects.with_mobile(text).values("pk"))
+    if field == "employee_number":
         return Q(employee_number__startswith=text)
     return Q(account__display_name__startswith=text)
 
@@ -268,13 +282,56 @@ def applications_enabled_for(account: User) -> list[Application]:
     return enabled
 
 
+def _application_for(account: User, code: str, *, with_enterprise_settings: bool = False):
+    """The application `code` with, in the same row, every switch of it (`switch_rows`), the
+    department path of `account` (`requester_path`) and, when asked, the enterprise's settings;
+    None when the catalogue has no such application.
+
+    One hand-written statement: the directory asks on every request, and composing this query
+    with the ORM cost several times what running it does.
+    """
+    settings_column = (
+        f"(SELECT settings FROM {Enterprise._meta.db_table} WHERE schema_name = %(schema)s)"
+        if with_enterprise_settings else "NULL")
+    statement = f"""
+        SELECT application.id, application.is_enabled_by_default,
+               (SELECT department.path FROM {Department._meta.db_table} department
+                  JOIN {Employee._meta.db_table} employee ON employee.department_id = department.id
+                 WHERE employee.account_id = %(account)s LIMIT 1),
+               (SELECT coalesce(json_agg(json_build_object(
+                           'account_id', switch.account_id, 'department_id', switch.department_id,
+                           'is_enabled', switch.is_enabled)), '[]'::json)::text
+                  FROM {ApplicationSwitch._meta.db_table} switch WHERE switch.application_id = application.id),
+               {settings_column}::text
+          FROM {Application._meta.db_table} application
+         WHERE application.code = %(code)s"""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"account": account.pk, "code": code, "schema": connection.schema_name})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, enabled_by_default, path, switches, settings = row
+    return SimpleNamespace(
+        pk=pk, is_enabled_by_default=enabled_by_default, requester_path=path or "",
+        switches=[SimpleNamespace(**switch) for switch in json.loads(switches)],
+        enterprise_settings=json.loads(settings) if settings else None)
+
+
 def is_application_enabled_for(account: User, code: str) -> bool:
-    """Whether one application is on for one person (checked on every directory request)."""
-    application = Application.objects.filter(code=code).prefetch_related("switches").first()
-    if application is None:
-        return False
-    path = Department.objects.filter(employees__account=account).values_list("path", flat=True).first() or ""
-    return _effective(application, list(application.switches.all()), account_id=account.pk, department_path=path)
+    """Whether one application is on for one person."""
+    application = _application_for(account, code)
+    return application is not None and _effective(
+        application, application.switches, account_id=account.pk, department_path=application.requester_path)
+
+
+def directory_access(account: User, code: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether the address-book application `code` is on for `account` (E6), and the fields the
+    enterprise shows in it (E7). One query: the directory asks on every request."""
+    application = _application_for(account, code, with_enterprise_settings=True)
+    if application is None or not _effective(application, application.switches, account_id=account.pk,
+                                             department_path=application.requester_path):
+        return False, ()
+    return True, _shown_directory_fields(application.enterprise_settings)
 
 
 def application_switches(application: Application) -> QuerySet[ApplicationSwitch]:
@@ -283,22 +340,117 @@ def application_switches(application: Application) -> QuerySet[ApplicationSwitch
 
 # --- the mobile directory and profile (E7, R1) --------------------------------------------------
 
-def directory(*, text: str = "", department: Department | None = None) -> QuerySet[Employee]:
-    """Colleagues as the address book lists them: everyone still employed, by employee number."""
-    people = Employee.objects.exclude(work_status=Employee.WorkStatus.LEFT)
-    return search_employees(people, text=text, department=department).order_by("employee_number")
+# E7: what colleagues see of each other in the address book. Name and department always; the
+# enterprise manager chooses any of the optional fields (orgdata.services.directory). Contact
+# values are shown masked, never in clear (orgdata.api.serializers).
+DIRECTORY_FIELDS_SETTING = "directory_fields"  # key in the enterprise's settings
+DIRECTORY_ALWAYS_SHOWN = ("display_name", "department")
+DIRECTORY_OPTIONAL_FIELDS = ("position", "job_level", "title", "employee_number", "work_status",
+                             "mobile", "landline", "email")
+# For an enterprise whose settings name no choice (provisioning stores one for every new enterprise).
+DIRECTORY_DEFAULT_FIELDS = ("display_name", "department", "position", "mobile")
+# The columns each field is read from; only the shown ones are ever selected.
+_DIRECTORY_COLUMNS = {
+    "display_name": ("account__display_name",),
+    "department": ("department_id", "department__name"),
+    "position": ("position_id", "position__name"),
+    "job_level": ("job_level_id", "job_level__name"),
+    "title": ("title",),
+    "employee_number": ("employee_number",),
+    "work_status": ("work_status",),
+    "landline": ("landline",),
+    "email": ("email",),
+    "mobile": ("account__person_key_id",),  # read sealed, opened afterwards (see directory_page)
+}
+_NAMED_FIELDS = ("department", "position", "job_level")  # shown as {"id", "name"}
 
 
-def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]], *,
-                       without: tuple[str, ...] = ()) -> list[Employee]:
+def directory_fields() -> tuple[str, ...]:
+    """The address-book fields the current enterprise shows its people, in display order."""
+    return _shown_directory_fields(
+        Enterprise.objects.filter(schema_name=connection.schema_name).values_list("settings", flat=True).first())
+
+
+def _shown_directory_fields(settings: dict | None) -> tuple[str, ...]:
+    chosen = (settings or {}).get(DIRECTORY_FIELDS_SETTING)
+    if not isinstance(chosen, list):
+        chosen = DIRECTORY_DEFAULT_FIELDS
+    return DIRECTORY_ALWAYS_SHOWN + tuple(field for field in DIRECTORY_OPTIONAL_FIELDS if field in chosen)
+
+
+def directory(*, fields: Sequence[str], text: str = "", department_ids: list[int] | None = None) -> QuerySet[Employee]:
+    """Colleagues as the address book lists them: everyone still employed, by employee number;
+    only those in `department_ids` when given (see `directory_subtree`).
+
+    The search text is compared only with a field the enterprise shows (`fields`): nobody finds
+    out whose a mobile or employee number is by searching for it when the address book hides it.
+    """
+    text = (text or "").strip()
+    if text and _searched_field(text) not in fields:
+        return Employee.objects.none()
+    people = search_employees(Employee.objects.exclude(work_status=Employee.WorkStatus.LEFT), text=text)
+    if department_ids is not None:
+        people = people.filter(department_id__in=department_ids)
+    return people.order_by("employee_number")
+
+
+def directory_subtree(department_id: int) -> list[int]:
+    """Ids of the department `department_id` and everything below it (empty when there is no such
+    department), by one query. Ids rather than a join on the path: the (department, employee
+    number) index then serves "this subtree, in employee-number order"."""
+    root_path = Department.objects.filter(pk=department_id).values("path")[:1]
+    return list(departments_for_directory().filter(path__startswith=Subquery(root_path))
+                .order_by().values_list("pk", flat=True))
+
+
+def directory_page(people: QuerySet[Employee], *, fields: Sequence[str], offset: int,
+                   limit: int) -> tuple[list[dict], bool]:
+    """Rows `offset`…`offset + limit` of `people` (in its order) holding `id` and `fields` only,
+    and whether more follow.
+
+    Columns of hidden fields are never selected, so nothing the enterprise hides is read or
+    decrypted. Plain values: rows are dicts (no model instances to build for a page of 20). A shown
+    mobile number comes with the page still sealed and is opened by the account field itself once
+    the page's person keys are unwrapped, by one query for the page (not one per person).
+    """
+    columns = ["pk"] + [column for field in fields for column in _DIRECTORY_COLUMNS[field]]
+    shows_mobile = "mobile" in fields
+    # The page's ids first, then their columns: the joins then run for this page's rows only,
+    # not for every row a deep page skips.
+    page_ids = people.values("pk")[offset:offset + limit + 1]
+    page = people.model.objects.filter(pk__in=page_ids).order_by(*(people.query.order_by or ("pk",)))
+    if shows_mobile:
+        page = page.annotate(sealed_mobile=Cast("account__mobile", TextField()))
+        columns.append("sealed_mobile")
+    rows = list(page.values(*columns))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if shows_mobile and rows:
+        preload_person_keys(row["account__person_key_id"] for row in rows)
+        mobile_field = User._meta.get_field("mobile")
+        for row in rows:
+            row["mobile"] = mobile_field.from_db_value(row["sealed_mobile"], None, connection)
+    entries = []
+    for row in rows:
+        entry = {"id": row["pk"]}
+        for field in fields:
+            if field in _NAMED_FIELDS:
+                pk = row[f"{field}_id"]
+                entry[field] = {"id": pk, "name": row[f"{field}__name"]} if pk is not None else None
+            elif field == "mobile":
+                entry[field] = row["mobile"]
+            else:
+                entry[field] = row[_DIRECTORY_COLUMNS[field][0]]
+        entries.append(entry)
+    return entries, has_more
+
+
+def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]]) -> list[Employee]:
     """Load one page of employees (given as (id, person key id) pairs, in display order) with their
-    data keys unwrapped by one query, instead of one per row as encrypted values decrypt.
-    `without` names fields the caller does not show (not loaded, not decrypted)."""
+    data keys unwrapped by one query, instead of one per row as encrypted values decrypt."""
     preload_person_keys(key_id for _pk, key_id in keyed_ids)
     wanted = [pk for pk, _key in keyed_ids]
     rows = queryset.filter(pk__in=wanted).select_related("account", "department", "position", "job_level")
-    if without:
-        rows = rows.defer(*without)
     loaded = {employee.pk: employee for employee in rows}
     return [loaded[pk] for pk in wanted if pk in loaded]
 

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_ENTERPRISE_SETTINGS = {
     "default_language": "zh-hans",
     # Address-book fields employees may see of each other (the organisation-data issue widens it).
-    "directory_fields": ["display_name", "department", "position"],
+    "directory_fields": ["display_name", "department", "position", "mobile"],
     "location_tracking_enabled": False,
 }
 
@@ -257,3 +257,16 @@ def replenish_spare_schemas(*, target: int | None = None) -> int:
         _clone_template_into(f"{SPARE_SCHEMA_PREFIX}{uuid.uuid4().hex[:12]}")
         created += 1
     return created
+
+
+@transaction.atomic
+def update_current_enterprise_settings(**changes) -> Enterprise:
+    """Change some of the current enterprise's settings (the JSON `settings`), leaving the others.
+
+    Runs inside the enterprise's schema; the row is locked so two administrators changing
+    different settings at once both keep their change.
+    """
+    enterprise = Enterprise.objects.select_for_update().get(schema_name=connection.schema_name)
+    enterprise.settings = {**(enterprise.settings or {}), **changes}
+    enterprise.save(update_fields=["settings", "updated_at"])
+    return enterprise

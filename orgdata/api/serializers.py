@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from orgdata import selectors
 from orgdata.models import Department, Employee
-from privacy.masking import mask_id_number, mask_landline, mask_mobile
+from privacy.masking import mask_email, mask_id_number, mask_landline, mask_mobile
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -25,7 +26,48 @@ class _NamedSerializer(serializers.Serializer):
 
 
 class DirectoryEntrySerializer(serializers.Serializer):
-    """A colleague as the address book shows them: contact numbers masked (X2)."""
+    """A colleague as the address book shows them (E7): name and department always, the other
+    fields only when the enterprise shows them; contact values always masked (X2).
+
+    Reads the plain rows of `orgdata.selectors.directory_page`, which hold the shown fields only,
+    so a field the enterprise hides is absent from the entry, not empty.
+    """
+
+    _ONLY_WHEN_SHOWN = _("Present only when the enterprise shows this field in its address book.")
+
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    department = _NamedSerializer(allow_null=True)
+    position = _NamedSerializer(allow_null=True, required=False, help_text=_ONLY_WHEN_SHOWN)
+    job_level = _NamedSerializer(allow_null=True, required=False, help_text=_ONLY_WHEN_SHOWN)
+    title = serializers.CharField(required=False, help_text=_ONLY_WHEN_SHOWN)
+    employee_number = serializers.CharField(required=False, help_text=_ONLY_WHEN_SHOWN)
+    work_status = serializers.ChoiceField(choices=Employee.WorkStatus.choices, required=False,
+                                          help_text=_ONLY_WHEN_SHOWN)
+    mobile_masked = serializers.CharField(required=False, help_text=_(
+        "The mobile number, masked (138****5678). Present only when the enterprise shows it."))
+    landline_masked = serializers.CharField(required=False, help_text=_(
+        "The landline, masked (021-****5678). Present only when the enterprise shows it."))
+    email_masked = serializers.CharField(required=False, help_text=_(
+        "The email address, masked (z***@example.com). Present only when the enterprise shows it."))
+
+    _MASKED = {"mobile": ("mobile_masked", mask_mobile), "landline": ("landline_masked", mask_landline),
+               "email": ("email_masked", mask_email)}
+
+    def to_representation(self, row: dict) -> dict:
+        documented = self.fields
+        entry = {}
+        for field, value in row.items():
+            if field in self._MASKED:
+                name, mask = self._MASKED[field]
+                entry[name] = mask(value)
+            elif field in documented:  # nothing leaves that the schema does not name
+                entry[field] = value
+        return entry
+
+
+class _EmployeeListEntrySerializer(serializers.Serializer):
+    """An employee in an administrator's list: contact numbers masked (X2)."""
 
     id = serializers.IntegerField()
     display_name = serializers.CharField(source="account.display_name")
@@ -129,7 +171,7 @@ class AdminEmployeeChangeSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
-class AdminEmployeeSerializer(DirectoryEntrySerializer):
+class AdminEmployeeSerializer(_EmployeeListEntrySerializer):
     id_number_masked = serializers.SerializerMethodField()
     entry_date = serializers.DateField(allow_null=True)
 
@@ -144,11 +186,18 @@ class ApplicationSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-class DirectoryPageSerializer(serializers.Serializer):
+class _PageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+
+
+class DirectoryPageSerializer(_PageSerializer):
+    shown_fields = serializers.ListField(child=serializers.ChoiceField(
+        choices=list(selectors.DIRECTORY_ALWAYS_SHOWN + selectors.DIRECTORY_OPTIONAL_FIELDS)), help_text=_(
+        "The fields this enterprise shows in its address book; the entries hold these and no others "
+        "(mobile, landline and email as mobile_masked, landline_masked and email_masked)."))
     results = DirectoryEntrySerializer(many=True)
 
 
-class AdminEmployeePageSerializer(DirectoryPageSerializer):
+class AdminEmployeePageSerializer(_PageSerializer):
     results = AdminEmployeeSerializer(many=True)

@@ -27,9 +27,6 @@ from orgdata.api.serializers import (
 from orgdata.services import employees as employee_services
 
 DIRECTORY_APPLICATION = "address-book"
-# Never shown in the directory, so never loaded or decrypted for it.
-DIRECTORY_HIDES = ("id_number", "date_of_birth", "residence", "address", "qq", "wechat_id", "education",
-                   "avatar", "seal_image", "gender", "country_region", "entry_date")
 
 
 class DirectoryPagination:
@@ -38,20 +35,33 @@ class DirectoryPagination:
 
     page_size, max_page_size = 20, 100
 
-    def page_of(self, request, rows) -> tuple[list, str | None, str | None]:
+    def __init__(self, request):
+        self.request = request
         try:
-            number = max(int(request.query_params.get("page", 1)), 1)
-            size = min(max(int(request.query_params.get("page_size", self.page_size)), 1), self.max_page_size)
+            self.number = max(int(request.query_params.get("page", 1)), 1)
+            self.size = min(max(int(request.query_params.get("page_size", self.page_size)), 1), self.max_page_size)
         except ValueError:
             raise ValidationError({"page": [_("Enter a whole number.")]})
-        start = (number - 1) * size
-        fetched = list(rows[start:start + size + 1])
-        url = request.build_absolute_uri()
-        next_url = replace_query_param(url, "page", number + 1) if len(fetched) > size else None
-        previous_url = replace_query_param(url, "page", number - 1) if number > 1 else None
-        return fetched[:size], next_url, previous_url
+        self.offset = (self.number - 1) * self.size
+
+    def links(self, *, has_more: bool) -> tuple[str | None, str | None]:
+        url = self.request.build_absolute_uri()
+        next_url = replace_query_param(url, "page", self.number + 1) if has_more else None
+        previous_url = replace_query_param(url, "page", self.number - 1) if self.number > 1 else None
+        return next_url, previous_url
+
+    def page_of(self, rows) -> tuple[list, str | None, str | None]:
+        fetched = list(rows[self.offset:self.offset + self.size + 1])
+        return (fetched[:self.size], *self.links(has_more=len(fetched) > self.size))
 
 
+_DIRECTORY_PARAMETERS = [
+    OpenApiParameter("search", OpenApiTypes.STR, description=(
+        "Name prefix, employee number prefix or a complete mobile number; numbers are searched only "
+        "when the enterprise shows them in its address book (see shown_fields).")),
+    OpenApiParameter("department", OpenApiTypes.INT, description="Only this department and everything below it."),
+    OpenApiParameter("page", OpenApiTypes.INT), OpenApiParameter("page_size", OpenApiTypes.INT),
+]
 _SEARCH_PARAMETERS = [
     OpenApiParameter("search", OpenApiTypes.STR, description="Name prefix, employee number prefix or a complete mobile number."),
     OpenApiParameter("department", OpenApiTypes.INT, description="Only this department and everything below it."),
@@ -69,9 +79,22 @@ def _department_filter(request, queryset):
         raise permissions.NotInYourScope(_("No such department."))
 
 
-def _paginated(request, people, serializer_class, *, without: tuple[str, ...] = ()):
-    page, next_url, previous_url = DirectoryPagination().page_of(request, people.values_list("pk", "person_key_id"))
-    employees = selectors.employees_in_order(people, page, without=without)
+def _directory_subtree(request) -> list[int] | None:
+    raw = request.query_params.get("department")
+    if not raw:
+        return None
+    try:
+        subtree = selectors.directory_subtree(int(raw))
+    except ValueError:
+        subtree = []
+    if not subtree:
+        raise permissions.NotInYourScope(_("No such department."))
+    return subtree
+
+
+def _paginated(request, people, serializer_class):
+    page, next_url, previous_url = DirectoryPagination(request).page_of(people.values_list("pk", "person_key_id"))
+    employees = selectors.employees_in_order(people, page)
     return Response({"next": next_url, "previous": previous_url,
                      "results": serializer_class(employees, many=True).data})
 
@@ -94,20 +117,28 @@ class MyProfileView(APIView):
 
 
 class DirectoryView(APIView):
-    """The address book: colleagues still employed, contact numbers masked, paginated, searchable.
+    """The address book (E7): colleagues still employed, paginated, searchable. Each entry holds
+    the fields the enterprise shows (`shown_fields`: name and department always, the rest as the
+    enterprise manager chose), contact values masked.
 
     Refused (403) when the enterprise switched the address-book application off for me (E6).
     """
 
     permission_classes = [IsEnterpriseMember]
 
-    @extend_schema(parameters=_SEARCH_PARAMETERS, responses={200: DirectoryPageSerializer})
+    @extend_schema(parameters=_DIRECTORY_PARAMETERS, responses={200: DirectoryPageSerializer})
     def get(self, request):
-        if not selectors.is_application_enabled_for(request.user, DIRECTORY_APPLICATION):
+        is_enabled, fields = selectors.directory_access(request.user, DIRECTORY_APPLICATION)
+        if not is_enabled:
             raise NotPermitted(_("The address book is switched off for you."))
-        department = _department_filter(request, selectors.departments_for_directory())
-        people = selectors.directory(text=request.query_params.get("search", ""), department=department)
-        return _paginated(request, people, DirectoryEntrySerializer, without=DIRECTORY_HIDES)
+        pagination = DirectoryPagination(request)
+        people = selectors.directory(fields=fields, text=request.query_params.get("search", ""),
+                                     department_ids=_directory_subtree(request))
+        rows, has_more = selectors.directory_page(people, fields=fields, offset=pagination.offset,
+                                                  limit=pagination.size)
+        next_url, previous_url = pagination.links(has_more=has_more)
+        return Response({"shown_fields": list(fields), "next": next_url, "previous": previous_url,
+                         "results": DirectoryEntrySerializer(rows, many=True).data})
 
 
 class DepartmentListView(APIView):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from orgdata import selectors
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.services.imports import CONSENT_STATEMENT
 
@@ -175,6 +176,27 @@ class EnterpriseProfileForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["personnel_size"].choices = Enterprise.PersonnelSize.choices
+
+
+_DIRECTORY_FIELD_LABELS = {
+    "position": _("Position"),
+    "job_level": _("Job level"),
+    "title": _("Title"),
+    "employee_number": _("Employee number"),
+    "work_status": _("Work status"),
+    "mobile": _("Mobile number (masked)"),
+    "landline": _("Landline (masked)"),
+    "email": _("Email (masked)"),
+}
+
+
+class DirectoryFieldsForm(forms.Form):
+    """E7: the fields colleagues see of each other in the address book (the manager chooses)."""
+
+    fields_shown = forms.MultipleChoiceField(
+        label=_("Shown in the address book"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(field, _DIRECTORY_FIELD_LABELS[field]) for field in selectors.DIRECTORY_OPTIONAL_FIELDS],
+        help_text=_("Name and department are always shown. Contact values are always shown masked."))
 
 
 class SwitchForm(forms.Form):

@@ -21,6 +21,7 @@ from orgdata.models import Application, ApplicationSwitch, Employee
 from orgdata.services import administrators as admin_services
 from orgdata.services import applications as application_services
 from orgdata.services import departments as department_services
+from orgdata.services import directory as directory_services
 from orgdata.services import employees as employee_services
 from orgdata.services import exports as export_services
 from orgdata.services import imports as import_services
@@ -267,6 +268,8 @@ def administrators(request):
     tenant = request.tenant
     profile = forms.EnterpriseProfileForm(request.POST if action == "profile" else None, initial={
         field: getattr(tenant, field) for field in admin_services.ENTERPRISE_PROFILE_FIELDS})
+    directory = forms.DirectoryFieldsForm(request.POST if action == "directory" else None,
+                                          initial={"fields_shown": selectors.directory_fields()})
     done = False
     if action == "appoint" and appoint.is_valid():
         done = _try(request, appoint, lambda: admin_services.appoint_sub_administrator(
@@ -288,6 +291,9 @@ def administrators(request):
     elif action == "profile" and profile.is_valid():
         done = _try(request, profile, lambda: admin_services.correct_enterprise_profile(
             actor=request.user, enterprise=tenant, changes=profile.cleaned_data))
+    elif action == "directory" and directory.is_valid():
+        done = _try(request, directory, lambda: directory_services.choose_directory_fields(
+            actor=request.user, fields=directory.cleaned_data["fields_shown"]))
     if done:
         messages.success(request, _("Saved."))
         return redirect("orgdata:administrators")
@@ -295,7 +301,7 @@ def administrators(request):
     grants = selectors.grants_by_administrator(people)
     return render(request, "orgdata/administrators.html", {
         "people": [{"account": person, "departments": grants.get(person.pk, [])} for person in people],
-        "appoint_form": appoint, "transfer_form": transfer, "profile_form": profile,
+        "appoint_form": appoint, "transfer_form": transfer, "profile_form": profile, "directory_form": directory,
     })
 
 

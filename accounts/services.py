@@ -4,17 +4,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import DeviceToken, User
 from accounts.validators import normalize_mainland_mobile
-from privacy.crypto import blind_index
-from privacy.keys import issue_person_keys
+from privacy.crypto import blind_index, blind_indexer, encrypt_with
+from privacy.keys import issue_person_key_ciphers
+from tenants.bulk_rows import RowTemplate, allocate_ids, qualified_table
 
 
 def validate_new_account(*, mobile: str, display_name: str, password: str | None) -> str:
@@ -185,26 +188,52 @@ def assign_role(*, account: User, role: str) -> User:
 
 def existing_mobile_owners(mobiles: list[str]) -> dict[str, int]:
     """{mobile: account id} for those of `mobiles` (normalised) that an account here already uses."""
-    mobile_by_index = {blind_index("mobile", mobile): mobile for mobile in mobiles}
-    indexes = list(mobile_by_index)
-    owners: dict[str, int] = {}
-    for start in range(0, len(indexes), 5000):
-        found = User.objects.filter(mobile_index__in=indexes[start:start + 5000]).values_list("mobile_index", "pk")
-        owners.update((mobile_by_index[index], pk) for index, pk in found)
-    return owners
+    index_of = blind_indexer("mobile")
+    mobile_by_index = {index_of(mobile): mobile for mobile in mobiles if mobile}
+    if not mobile_by_index:
+        return {}
+    # One array parameter (= ANY), not thousands of IN placeholders.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT mobile_index, id FROM {qualified_table(User)} WHERE mobile_index = ANY(%s)",
+                       [list(mobile_by_index)])
+        return {mobile_by_index[index]: pk for index, pk in cursor.fetchall()}
 
 
-def create_accounts_in_bulk(*, people: list[tuple[str, str]], batch_size: int = 2000) -> list[User]:
-    """E2 in bulk: create employee accounts from (normalised mobile, name) pairs, in batches.
+class CreatedAccount(NamedTuple):
+    """An account created in bulk: its id and its person's data key (shared by the person's rows)."""
 
-    The caller has validated and de-duplicated the pairs and holds the transaction. Accounts get
-    unusable passwords (no per-account password hashing): people activate them or an
-    administrator resets them. Returns the saved accounts, in the order given.
+    pk: int
+    person_key_id: int
+    cipher: object  # the person's AESGCM cipher, for encrypting their other rows in the same run
+
+
+def create_accounts_in_bulk(*, people: list[tuple[str, str]]) -> list[CreatedAccount]:
+    """E2 in bulk: create employee accounts from (normalised mobile, name) pairs.
+
+    The caller has validated and de-duplicated the pairs and holds the transaction. Each account
+    gets its own data key (privacy.keys), its mobile number encrypted under it with its blind
+    index, and an unusable password (no per-account password hashing): people activate their
+    accounts or an administrator resets them. Rows are written with PostgreSQL COPY; no model
+    signals are sent (the caller records the audit entries). Returns (id, key id, cipher) of
+    each account, in the order given.
     """
-    from django.contrib.auth.hashers import make_password
-
-    unusable = make_password(None)  # "!" + random: never matches any password
-    keys = issue_person_keys(len(people))
-    accounts = [User(mobile=mobile, display_name=name, role=User.Role.EMPLOYEE, password=unusable, person_key=key)
-                for (mobile, name), key in zip(people, keys)]
-    return User.objects.bulk_create(accounts, batch_size=batch_size)
+    if not people:
+        return []
+    keys = issue_person_key_ciphers(len(people))
+    ids = allocate_ids(User, len(people))
+    template = RowTemplate(User, fixed={"password": make_password(None),  # "!" + random: never matches
+                                        "role": User.Role.EMPLOYEE, "date_joined": timezone.now()})
+    at_id, at_key, at_mobile, at_index, at_name = (template.position(name) for name in (
+        "id", "person_key_id", "mobile", "mobile_index", "display_name"))
+    context = f"{User._meta.label}.mobile"
+    index_of = blind_indexer("mobile")
+    created = []
+    with template.copy() as copy:
+        for (mobile, name), account_id, (key_id, cipher) in zip(people, ids, keys):
+            row = template.row()
+            row[at_id], row[at_key], row[at_name] = account_id, key_id, name
+            row[at_mobile] = encrypt_with(cipher, mobile, key_id=key_id, context=context)
+            row[at_index] = index_of(mobile)
+            copy.write_row(row)
+            created.append(CreatedAccount(account_id, key_id, cipher))
+    return created

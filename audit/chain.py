@@ -8,7 +8,7 @@ an entry written inside a business transaction commits or rolls back with it.
 
 Cost: appending one entry is one statement (lock the head, INSERT the entry with its hash
 computed by PostgreSQL's sha256(), move the head), one round trip. Many entries at once
-(`record_bulk`) are hashed here and inserted in chunks. Both compute the same
+(`record_bulk`) are hashed here in one pass and written with COPY. Both compute the same
 `entry_hash`; `verify` recomputes it in Python.
 
 Retention (audit.services.apply_retention) removes the oldest entries only as a prefix and moves
@@ -29,7 +29,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 GENESIS = "0" * 64
-_INSERT_CHUNK = 500  # rows per INSERT statement when many entries are appended at once
 
 CONTENT_FIELDS = ("id", "occurred_at", "actor", "action", "object_type", "object_id",
                   "changed_fields", "ip", "user_agent", "language", "prev_hash")
@@ -121,23 +120,51 @@ def _append_one(pending: PendingEntry) -> int:
         return cursor.fetchone()[0]
 
 
+_OBJECT_ID_MARK = "\x00object-id\x00"
+
+
+def _body_template(pending: PendingEntry, occurred_at: datetime) -> tuple[str, str]:
+    """canonical_body() of `pending` split around its object id, so entries that differ only in
+    their object id are hashed without building and serialising a document each."""
+    body = canonical_body({**pending.body(occurred_at), "object_id": _OBJECT_ID_MARK})
+    marker = json.dumps(_OBJECT_ID_MARK)
+    if body.count(marker) != 1:
+        raise ValueError("an entry's content contains the object-id marker")
+    before, after = body.split(marker)
+    return before, after
+
+
 def _append_many(entries: list[PendingEntry]) -> list[int]:
+    """Hash the entries here, in one pass, and write them with COPY (same rows and hashes as
+    _append_one would give, one after the other)."""
+    sha256, dumps = hashlib.sha256, json.dumps
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"SELECT head_id, head_hash FROM {_table('audit_chain')} WHERE id = 1 FOR UPDATE")
         head_id, previous = cursor.fetchone()
         occurred_at = timezone.now()  # taken under the lock
-        rows = []
-        for offset, pending in enumerate(entries, start=1):
-            content = {"id": head_id + offset, "prev_hash": previous, **pending.body(occurred_at)}
-            previous = entry_hash(content)
-            rows.append((*(json.dumps(content[name]) if name == "changed_fields" else content[name]
-                           for name in CONTENT_FIELDS), previous))
-        last_id = head_id + len(entries)
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            chunk = rows[start:start + _INSERT_CHUNK]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)"] * len(chunk))
-            params = [value for row in chunk for value in row]
-            cursor.execute(f"INSERT INTO {_table('audit_entry')} ({_COLUMNS}) VALUES {placeholders}", params)
+        templates: dict[tuple, tuple[str, str, str]] = {}
+        entry_id = head_id
+        with cursor.cursor.copy(f"COPY {_table('audit_entry')} ({_COLUMNS}) FROM STDIN") as copy:
+            for pending in entries:
+                entry_id += 1
+                shape = (pending.actor, pending.action, pending.object_type, pending.changed_fields, pending.ip,
+                         pending.user_agent, pending.language)
+                template = templates.get(shape)
+                object_id = str(pending.object_id)
+                if template is None:
+                    before, after = _body_template(pending, occurred_at)
+                    template = templates[shape] = (before, after, dumps(sorted(pending.changed_fields)))
+                    # The template must give the very bytes canonical_body() gives (verify recomputes them).
+                    if canonical_body(pending.body(occurred_at)) != before + dumps(object_id) + after:
+                        raise AssertionError("audit body template differs from canonical_body()")
+                # json.dumps of a plain id (digits, letters) is the id in quotes.
+                quoted = f'"{object_id}"' if object_id.isascii() and object_id.isalnum() else dumps(object_id)
+                body = template[0] + quoted + template[1]
+                digest = sha256(f"{entry_id}\n{previous}\n{body}".encode("ascii")).hexdigest()
+                copy.write_row((entry_id, occurred_at, pending.actor, pending.action, pending.object_type, object_id,
+                                template[2], pending.ip, pending.user_agent, pending.language, previous, digest))
+                previous = digest
+        last_id = entry_id
         cursor.execute(f"UPDATE {_table('audit_chain')} SET head_id = %s, head_hash = %s, updated_at = %s WHERE id = 1",
                        [last_id, previous, occurred_at])
     return list(range(head_id + 1, last_id + 1))

@@ -61,6 +61,18 @@ def _read_csv(stream) -> Iterator[list]:
 
 
 def _read_xlsx(stream) -> Iterator[list]:
+    data = stream.read()
+    try:
+        rows = _read_xlsx_quickly(data)
+    except Exception:  # anything unusual (dates, styles, damage): openpyxl decides
+        rows = None
+    if rows is not None:
+        yield from rows
+        return
+    yield from _read_xlsx_with_openpyxl(io.BytesIO(data))
+
+
+def _read_xlsx_with_openpyxl(stream) -> Iterator[list]:
     from openpyxl import load_workbook
     from zipfile import BadZipFile
 
@@ -76,8 +88,134 @@ def _read_xlsx(stream) -> Iterator[list]:
         workbook.close()
 
 
+# --- a lean reader for plain sheets ---------------------------------------------------------------
+# openpyxl builds several Python objects per cell; an address book of 100,000 rows has a million
+# cells. This reader streams the first sheet with ElementTree and gives the same values as
+# openpyxl's read-only, data-only mode (strings, numbers, booleans, errors, cached formula
+# results) for sheets whose numbers carry no number format. Anything else (a date-formatted or
+# otherwise formatted number, an ISO date cell) makes it give up, and openpyxl reads the file.
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_PLAIN_NUMBER_FORMATS = {0, 49}  # General, Text
+
+
+class _NotPlain(Exception):
+    """The sheet needs openpyxl (e.g. formatted numbers)."""
+
+
+def _part_path(target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _text_of(element) -> str:
+    """openpyxl's Text.content: the plain text plus every rich-text run, phonetic hints left out."""
+    parts = []
+    plain = element.find(f"{_MAIN}t")
+    if plain is not None and plain.text is not None:
+        parts.append(plain.text)
+    for run in element.findall(f"{_MAIN}r"):
+        text = run.find(f"{_MAIN}t")
+        if text is not None and text.text is not None:
+            parts.append(text.text)
+    return "".join(parts)
+
+
+def _column_number(reference: str) -> int:
+    number = 0
+    for character in reference:
+        if character.isdigit():
+            break
+        number = number * 26 + ord(character.upper()) - 64
+    return number
+
+
+def _read_xlsx_quickly(data: bytes) -> list[list]:
+    import zipfile
+    from xml.etree import ElementTree
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    first_sheet = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
+    relation_id = first_sheet.get(f"{_RELATIONSHIP}id")
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    sheet_path, shared_path, styles_path = None, None, None
+    for relation in relations.findall(f"{_PACKAGE_RELS}Relationship"):
+        kind = relation.get("Type", "").rsplit("/", 1)[-1]
+        if relation.get("Id") == relation_id:
+            sheet_path = _part_path(relation.get("Target"))
+        elif kind == "sharedStrings":
+            shared_path = _part_path(relation.get("Target"))
+        elif kind == "styles":
+            styles_path = _part_path(relation.get("Target"))
+    if sheet_path is None:
+        raise _NotPlain()
+    shared = []
+    if shared_path is not None:
+        shared = [_text_of(item) for item in ElementTree.fromstring(archive.read(shared_path))
+                  .findall(f"{_MAIN}si")]
+    formatted_styles = set()
+    if styles_path is not None:
+        cell_formats = ElementTree.fromstring(archive.read(styles_path)).find(f"{_MAIN}cellXfs")
+        for index, cell_format in enumerate(cell_formats if cell_formats is not None else ()):
+            if int(cell_format.get("numFmtId", 0)) not in _PLAIN_NUMBER_FORMATS:
+                formatted_styles.add(str(index))
+
+    rows: list[list] = []
+    cells: list = []
+    next_row, next_column = 1, 1
+    cell_tag, row_tag, value_tag, inline_tag = f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}v", f"{_MAIN}is"
+    with archive.open(sheet_path) as source:
+        for _event, element in ElementTree.iterparse(source, events=("end",)):
+            tag = element.tag
+            if tag == cell_tag:
+                reference = element.get("r")
+                column = _column_number(reference) if reference else next_column
+                next_column = column + 1
+                kind = element.get("t", "n")
+                value_element = element.find(value_tag)
+                text = value_element.text if value_element is not None else None
+                if kind == "s":
+                    value = shared[int(text)] if text is not None else None
+                elif kind == "inlineStr":
+                    inline = element.find(inline_tag)
+                    value = _text_of(inline) if inline is not None else None
+                elif kind == "n":
+                    if text is None:
+                        value = None
+                    elif element.get("s", "0") in formatted_styles:
+                        raise _NotPlain()
+                    elif "." in text or "E" in text or "e" in text:
+                        value = float(text)
+                    else:
+                        value = int(text)
+                elif kind == "b":
+                    value = bool(int(text)) if text is not None else None
+                elif kind in ("str", "e"):
+                    value = text
+                else:  # "d" (ISO dates) and anything unknown
+                    raise _NotPlain()
+                if column <= MAX_COLUMNS:
+                    if column > len(cells):
+                        cells.extend([None] * (column - len(cells)))
+                    cells[column - 1] = value
+                element.clear()
+            elif tag == row_tag:
+                number = int(element.get("r") or next_row)
+                if number >= next_row:  # openpyxl skips rows out of order
+                    rows.extend([] for _ in range(next_row, number))  # missing rows are empty rows
+                    rows.append(cells)
+                    next_row = number + 1
+                cells, next_column = [], 1
+                element.clear()
+    return rows
+
+
 def cell_text(value) -> str:
     """A cell as text: spreadsheets store mobile numbers as numbers and dates as datetimes."""
+    if type(value) is str:  # every CSV cell, most XLSX cells
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

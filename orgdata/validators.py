@@ -6,6 +6,7 @@ interface is accepted by all of them.
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -55,6 +56,49 @@ def birth_date_of_resident_id(text: str) -> date | None:
     except ValueError:
         return None
 
+
+# A mainland mobile number already in its canonical 11-digit form, minus the prefixes the
+# national-prefix rule of CN treats as carrier codes (11x, 12x, 179: those go the long way).
+_CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def canonical_mainland_mobile(text: str) -> str | None:
+    """`text` if it is an 11-digit mainland mobile number in canonical form, else None.
+
+    Bulk imports call this before `accounts.validators.normalize_mainland_mobile` (the rule's
+    one definition) and fall back to it on None. For these inputs `phonenumbers.parse(text, "CN")`
+    strips nothing (no country code, no IDD, no national or carrier prefix), so the parsed
+    national number is `text` itself and the number is valid and a mobile exactly when CN's own
+    metadata types it MOBILE or FIXED_LINE_OR_MOBILE: the same test `normalize_mainland_mobile`
+    makes, without the parsing. tests/orgdata prove they agree.
+    """
+    if not _CANONICAL_MOBILE.fullmatch(text) or text.startswith("179"):
+        return None
+    general, blockers, fixed_line, mobile, same_patterns = _cn_number_rules()
+    # phonenumbers' _number_type_helper(text, CN metadata), asking only "MOBILE or FIXED_LINE_OR_MOBILE?"
+    if not general(text) or any(blocker(text) for blocker in blockers):
+        return None
+    if fixed_line(text):
+        return text if same_patterns or mobile(text) else None
+    return text if not same_patterns and mobile(text) else None
+
+
+@functools.cache
+def _cn_number_rules():
+    """CN's number descriptions from phonenumbers' metadata, compiled for 11-digit numbers."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+
+    def matcher(desc):
+        # phonenumbers._is_number_matching_desc: the length must be possible, the pattern must match whole.
+        if desc is None or not desc.national_number_pattern or (desc.possible_length
+                                                                and 11 not in desc.possible_length):
+            return lambda text: False
+        return re.compile(desc.national_number_pattern).fullmatch
+
+    blockers = [matcher(getattr(metadata, name)) for name in (
+        "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")]
+    return (matcher(metadata.general_desc), blockers, matcher(metadata.fixed_line), matcher(metadata.mobile),
+            bool(metadata.same_mobile_and_fixed_line_pattern))
 
 def normalize_landline(value: str) -> str:
     """Return a mainland landline as `0AA-NNNNNNNN` (optionally `-ext`), or raise."""

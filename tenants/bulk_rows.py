@@ -1,0 +1,74 @@
+"""Writing many rows of a model into the current enterprise's schema with PostgreSQL COPY.
+
+Bulk imports create up to 200,000 people; `bulk_create` spends most of that time building model
+instances and INSERT statements. COPY takes plain rows. What the ORM would have done per row is
+done once here: every column starts at its model default, and the table name carries the schema
+explicitly (the tenant boundary does not rest on search_path for these statements).
+
+COPY sends no model signals: callers record their audit entries themselves and must not write
+fields the consent gate guards (orgdata.services.imports checks this before it writes).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+
+def qualified_table(model: type[Model]) -> str:
+    return f"{connection.ops.quote_name(connection.schema_name)}.{connection.ops.quote_name(model._meta.db_table)}"
+
+
+def allocate_ids(model: type[Model], count: int) -> list[int]:
+    """`count` fresh primary keys from the model's sequence (COPY gives none back)."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [qualified_table(model), count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+class RowTemplate:
+    """A row of `model` with every concrete column at its default; `fixed` overrides by attname.
+
+    `position(name)` gives a column's index by attname or field name, so callers fill a copy of
+    `row()` positionally (the fast path for 100,000 rows).
+    """
+
+    def __init__(self, model: type[Model], fixed: dict[str, Any] | None = None):
+        fixed = fixed or {}
+        now = timezone.now()
+        self.model = model
+        self.fields = model._meta.concrete_fields
+        self._row: list[Any] = []
+        self._position: dict[str, int] = {}
+        for index, field in enumerate(self.fields):
+            if field.attname in fixed:
+                value = fixed[field.attname]
+            elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                value = now
+            elif field.primary_key:
+                value = None
+            else:
+                value = field.get_db_prep_save(field.get_default(), connection)
+            self._row.append(value)
+            self._position[field.attname] = index
+            self._position.setdefault(field.name, index)
+
+    def position(self, name: str) -> int:
+        return self._position[name]
+
+    def row(self) -> list[Any]:
+        return self._row.copy()
+
+    @contextmanager
+    def copy(self):
+        """A psycopg COPY into the model's table; call `.write_row(row)` for each row."""
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in self.fields)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {qualified_table(self.model)} ({columns}) FROM STDIN") as copy:
+            yield copy

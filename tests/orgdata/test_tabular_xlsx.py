@@ -1,0 +1,73 @@
+"""The lean XLSX reader gives exactly what openpyxl's read-only mode gives, and hands every sheet
+it does not fully understand (formatted numbers, dates) to openpyxl."""
+import io
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from orgdata import tabular
+
+
+def _openpyxl_rows(content: bytes) -> list[list]:
+    return list(tabular._read_xlsx_with_openpyxl(io.BytesIO(content)))
+
+
+def _trimmed(rows):
+    trimmed = [list(row) for row in rows]
+    for row in trimmed:
+        while row and row[-1] is None:
+            row.pop()
+    while trimmed and not trimmed[-1]:
+        trimmed.pop()
+    return trimmed
+
+
+def _book_bytes(fill, write_only: bool = False) -> bytes:
+    book = openpyxl.Workbook(write_only=write_only)
+    sheet = book.create_sheet() if write_only else book.active
+    fill(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _mixed(sheet):
+    sheet.append(["工号", "姓名", "手机号", "QQ", "在职", "备注"])
+    sheet.append(["A1", "张伟", 13966660001, 12345.0, True, None])
+    sheet.append(["A2", "王芳", "13966660002", 1.5e-3, False, "=1+1"])
+    sheet.append([])
+    sheet.append([None, None, None, None, None, None, None, "far right"])
+    sheet["B9"] = "  spaced  "
+    sheet["AZ9"] = "column 52"
+    sheet["BZ9"] = "beyond the 60 columns read"
+
+
+@pytest.mark.parametrize("fill,write_only", [
+    (_mixed, False),
+    (lambda sheet: [sheet.append([f"E{n}", f"员工{n}", f"139{n:08d}", n, n / 4]) for n in range(50)], True),
+])
+def test_plain_sheets_read_the_same_as_with_openpyxl(fill, write_only):
+    content = _book_bytes(fill, write_only)
+    quick = tabular._read_xlsx_quickly(content)
+    assert quick is not None
+    assert _trimmed(quick) == _trimmed(_openpyxl_rows(content))
+    assert _trimmed(tabular.read_rows(io.BytesIO(content), "xlsx")) == _trimmed(_openpyxl_rows(content))
+
+
+def test_the_sample_template_and_a_date_formatted_sheet_read_the_same_as_with_openpyxl():
+    from orgdata.services.imports import sample_template
+
+    template = sample_template("xlsx")
+    assert _trimmed(tabular.read_rows(io.BytesIO(template), "xlsx")) == _trimmed(_openpyxl_rows(template))
+
+    dated = _book_bytes(lambda sheet: [sheet.append(["入职日期"]), sheet.append([datetime(2024, 3, 1)])])
+    with pytest.raises(tabular._NotPlain):
+        tabular._read_xlsx_quickly(dated)
+    rows = list(tabular.read_rows(io.BytesIO(dated), "xlsx"))
+    assert rows[1][0] == datetime(2024, 3, 1)
+
+
+def test_a_damaged_spreadsheet_is_still_refused():
+    with pytest.raises(tabular.UnreadableFile):
+        list(tabular.read_rows(io.BytesIO(b"PK\x03\x04 not really a zip"), "xlsx"))

@@ -17,8 +17,11 @@ def drop_enterprise(code: str) -> None:
     """Remove a benchmark enterprise: its rows in public and its schema."""
     from django.db import connection
 
+    from audit.access_log import writer as access_log_writer
     from tenants.models import Enterprise
 
+    # Requests the script made are still queued for the access log: write them before the schema goes.
+    access_log_writer.flush()
     connection.set_schema_to_public()
     enterprise = Enterprise.objects.filter(code=code).first()
     if enterprise is None:

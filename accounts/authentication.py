@@ -2,6 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
 from accounts.models import DeviceToken
 
@@ -36,6 +37,24 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def authenticate_before_view(request, view_class):
+    """The signed-in API user of `request` as `view_class` will see it, or None.
+
+    For middleware that must know who calls before the view runs. Authenticates once: the view
+    then reuses the result (DRF's forced authentication) instead of checking the token again.
+    Authentication errors are left for the view to report.
+    """
+    drf_request = Request(request, authenticators=view_class().get_authenticators())
+    try:
+        user, token = drf_request.user, drf_request.auth
+    except exceptions.APIException:
+        return None
+    if user is not None and getattr(user, "is_authenticated", False):
+        request._force_auth_user, request._force_auth_token = user, token
+        return user
+    return None
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):

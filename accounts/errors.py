@@ -6,3 +6,10 @@ from config.api_errors import DomainError
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     status_code = status.HTTP_401_UNAUTHORIZED
+
+
+class PasswordChangeRequired(DomainError):
+    """E5: an administrator reset this person's password; they must choose their own first."""
+
+    code = "password_change_required"
+    status_code = status.HTTP_403_FORBIDDEN

@@ -22,12 +22,17 @@ class IsEnterpriseMember(BasePermission):
         return bool(user and user.is_authenticated and user.is_active and user.role != User.Role.PLATFORM_STAFF)
 
 
-def console_login_required(view):
-    """Console pages: signed in as an administrator of this enterprise, else to the login page."""
+def must_change_password_first(user) -> bool:
+    """E5: an administrator reset this account's password; it must be replaced before anything else."""
+    return bool(user and user.is_authenticated and user.must_change_password)
+
+
+def _console_access(view, *, enforces_password_change: bool):
     from functools import wraps
 
     from django.contrib.auth.views import redirect_to_login
     from django.core.exceptions import PermissionDenied
+    from django.shortcuts import redirect
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -35,6 +40,21 @@ def console_login_required(view):
             return redirect_to_login(request.get_full_path())
         if not can_use_console(request.user):
             raise PermissionDenied
+        if enforces_password_change and must_change_password_first(request.user):
+            return redirect("console:password-change")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def console_login_required(view):
+    """Console pages: signed in as an administrator of this enterprise, else to the login page.
+
+    E5: an administrator whose password was reset is sent to change it first, whatever the page.
+    """
+    return _console_access(view, enforces_password_change=True)
+
+
+def console_login_required_for_password_change(view):
+    """The console's password change page only: reachable while a change is still required."""
+    return _console_access(view, enforces_password_change=False)

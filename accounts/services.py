@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import DeviceToken, User
 from accounts.validators import normalize_mainland_mobile
@@ -96,14 +97,20 @@ def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
 
 
 def change_password(*, user: User, old_password: str, new_password: str) -> None:
-    """Replace `user`'s password; refuses a wrong old password or a weak new one (X3)."""
+    """Replace `user`'s password and lift a forced change (E5).
+
+    Refuses a wrong old password, a weak new one (X3), and keeping the same one (a temporary
+    password an administrator has seen must not survive the forced change).
+    """
     errors = {}
     if not user.check_password(old_password):
-        errors["old_password"] = ["The current password is incorrect."]
+        errors["old_password"] = [gettext("The current password is incorrect.")]
     try:
         validate_password(new_password, user)
     except ValidationError as error:
         errors["new_password"] = error.messages
+    if new_password == old_password and "old_password" not in errors:
+        errors.setdefault("new_password", []).append(gettext("The new password must differ from the current one."))
     if errors:
         raise ValidationError(errors)
     user.set_password(new_password)

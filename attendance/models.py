@@ -1,23 +1,16 @@
 """Attendance records. Location is sensitive (C2): encrypted under the person's key, shown masked.
 
 CheckIn.location and TrackingPing.location are covered by consent purposes (device.location,
-location_tracking): consent.gate guards every save. bulk_create/update would bypass that guard
-(no signals), so these models refuse them.
+location_tracking): consent.gate guards every save. bulk_create, bulk_update and QuerySet.update()
+would bypass that guard (no signals), so their manager (consent.gate.GatedQuerySet) refuses them.
 """
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from consent.gate import GatedQuerySet
 from privacy.fields import EncryptedJSONField, EncryptedTextField, PersonKeyField
 from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
-
-
-class GatedQuerySet(models.QuerySet):
-    def bulk_create(self, *args, **kwargs):
-        raise NotImplementedError("attendance rows are saved one by one, through the consent gate")
-
-    def bulk_update(self, *args, **kwargs):
-        raise NotImplementedError("attendance rows are saved one by one, through the consent gate")
 
 
 @personal_data(subject=None, fields={})

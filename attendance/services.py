@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_use_console
+from attendance import permissions
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
-from config.api_errors import DomainError, NotPermitted
+from config.api_errors import DomainError
 from consent import gate
 
 
@@ -74,13 +74,13 @@ def record_tracking_ping(*, person, location: dict) -> TrackingPing:
 
 @transaction.atomic
 def switch_tracking(*, actor, enabled: bool) -> AttendanceSettings:
-    """C4: an administrator switches location tracking on or off for the enterprise.
+    """C4: the enterprise manager switches location tracking on or off for the whole enterprise.
 
     On does not start tracking anyone: each person still decides (location_tracking consent).
-    Refuses anyone who is not an administrator of this enterprise.
+    Refuses (NotPermitted) anyone but the manager: the switch is enterprise-wide, and
+    enterprise-wide switches are the manager's (sub-administrators administer their departments).
     """
-    if not can_use_console(actor):
-        raise NotPermitted(_("Only administrators switch location tracking."))
+    permissions.require_tracking_switcher(actor)
     settings_row = AttendanceSettings.objects.select_for_update().order_by("pk").first() or AttendanceSettings()
     settings_row.is_tracking_enabled = bool(enabled)
     settings_row.changed_by = actor

@@ -9,7 +9,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +35,15 @@ class NotPermitted(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
 
 
+def domain_error_body(exc: DomainError) -> dict:
+    return {"code": exc.code, "detail": exc.detail or exc.code, **exc.extra}
+
+
+def domain_error_response(exc: DomainError) -> JsonResponse:
+    """The handler's answer to `exc`, for refusals made before a view runs (middleware)."""
+    return JsonResponse(domain_error_body(exc), status=exc.status_code)
+
+
 def _django_validation_fields(error: DjangoValidationError) -> dict:
     if hasattr(error, "error_dict"):
         return {field: [message for e in errors for message in e.messages]
@@ -44,8 +53,7 @@ def _django_validation_fields(error: DjangoValidationError) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        body = {"code": exc.code, "detail": exc.detail or exc.code, **exc.extra}
-        return Response(body, status=exc.status_code)
+        return Response(domain_error_body(exc), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"code": "invalid", "detail": _("Some fields are invalid."), "fields": _django_validation_fields(exc)},

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",  # E5: a reset password is changed first
     "consent.middleware.PolicyAcceptanceMiddleware",  # C8: significant changes are accepted first
 ]
 
@@ -236,6 +237,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # C8: the policy middleware's 403 on every operation it applies to (consent.api.openapi).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "consent.api.openapi.document_policy_acceptance_refusal"],
 }
 
 # --- Celery ----------------------------------------------------------------------------------

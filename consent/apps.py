@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ConsentConfig(AppConfig):
@@ -6,6 +7,8 @@ class ConsentConfig(AppConfig):
     verbose_name = "Consent"
 
     def ready(self):
-        from consent import gate, signals  # noqa: F401
+        from consent import gate, signals
 
         gate.connect_model_guard()
+        post_migrate.connect(signals.sync_catalogue_after_migrate, sender=self,
+                             dispatch_uid="consent-catalogue-after-migrate")

@@ -16,3 +16,9 @@ class PolicyAcceptanceRequired(DomainError):
 
     code = "policy_acceptance_required"
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class GatedWriteRefused(ConsentRequired):
+    """A write path that cannot ask the gate about each person — bulk_create, bulk_update, or
+    QuerySet.update() of a consent-gated field — is refused outright (consent.gate.GatedQuerySet).
+    The row has to be saved through its model (the gate's pre_save guard) or its app's service."""

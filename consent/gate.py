@@ -8,7 +8,11 @@ Everything that processes personal information for an additional purpose asks `m
 - the model guard — a pre_save receiver on every model holding a registry field that a purpose
   `covers` ("app.Model.field"): saving a non-empty value of such a field for a person who has not
   consented raises ConsentRequired, whatever the write path (API, console, import, Celery task).
-  bulk_create/update() send no signals; gated models refuse them (see attendance.models).
+  bulk_create, bulk_update and QuerySet.update() send no signals and cannot tell whose row they
+  write: every gated model's manager is a `GatedQuerySet`, which refuses them for gated fields.
+
+A purpose added at runtime (C7, consent.services.add_purpose) may cover further fields of a guarded
+model only: the guard and GatedQuerySet read the covered fields from the schema's catalogue too.
 
 The answer is derived from the append-only ledger and cached per schema and person
 (consent.selectors); a withdrawal deletes the cached state in its own transaction.
@@ -21,12 +25,13 @@ from contextlib import contextmanager
 from functools import wraps
 
 from django.apps import apps
+from django.db import models
 from django.db.models.signals import pre_save
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from consent import selectors
-from consent.errors import ConsentRequired
+from consent.errors import ConsentRequired, GatedWriteRefused
 
 # (person id, purpose code) pairs processed under a recorded legal basis in this context (C12).
 _legal_basis_in_effect: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
@@ -169,22 +174,84 @@ def _is_new_value(sender, instance, name: str, update_fields) -> bool:
     return stored is None or getattr(stored, name) != getattr(instance, name)
 
 
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, (str, list, dict, tuple)) and not value)
+
+
+def _covered_names(model_label: str, catalogue) -> set[str]:
+    """Fields of `model_label` an additional purpose covers: the code catalogue's and, given this
+    schema's catalogue, those a purpose added at runtime (C7) covers."""
+    names = set(gated_fields().get(model_label, ()))
+    prefix = f"{model_label}."
+    for facts in (catalogue or {}).values():
+        if not facts.is_basic:
+            names.update(label.removeprefix(prefix) for label in facts.covers if label.startswith(prefix))
+    return names
+
+
 def _guard_gated_write(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     person_id = _subject_id(instance)
-    for name in gated_fields().get(sender._meta.label, ()):
-        if getattr(instance, name) in (None, "", [], {}):
+    # Without a person there is no catalogue to read (it comes with the person's state); the code
+    # catalogue's fields are refused below all the same.
+    catalogue = selectors.catalogue_and_state(person_id)[0] if person_id is not None else None
+    for name in sorted(_covered_names(sender._meta.label, catalogue)):
+        if _is_empty(getattr(instance, name, None)):
             continue
         if not _is_new_value(sender, instance, name, update_fields):
             continue
         label = f"{sender._meta.label}.{name}"
         if person_id is None:
             raise ConsentRequired(_("This needs your consent first."), extra={"field": label})
-        catalogue, _state = selectors.catalogue_and_state(person_id)
         for code, facts in catalogue.items():
             if label in facts.covers and not facts.is_basic:
                 require_consent(person_id, code)
+
+
+def fields_needing_consent(model, names) -> list[str]:
+    """Which of `names` (fields of `model`) an additional purpose of this schema covers: writers
+    that bypass save() (update(), COPY) ask this and refuse to write any of them."""
+    from consent.models import Purpose
+
+    model_label = model._meta.label
+    static = set(gated_fields().get(model_label, ()))
+    covered = {name for name in names if name in static}
+    candidates = {f"{model_label}.{name}": name for name in names if name not in covered}
+    if candidates:
+        for covers in Purpose.objects.exclude(kind=Purpose.Kind.BASIC).filter(
+                covers__overlap=list(candidates)).values_list("covers", flat=True):
+            covered.update(candidates[label] for label in covers if label in candidates)
+    return sorted(covered)
+
+
+class GatedQuerySet(models.QuerySet):
+    """The manager of every model holding a gated field (see `is_guarded`).
+
+    bulk_create, bulk_update and update() write rows without save(), so the pre_save guard never
+    sees them, and they cannot cheaply tell whose row each is: they are refused for gated fields,
+    whoever calls them. Gated rows are saved one by one, through the app's service (which asks the
+    gate) or at least through Model.save() (which the guard checks).
+    """
+
+    def _refuse(self, operation: str, fields) -> None:
+        raise GatedWriteRefused(
+            _("These fields need each person's consent: save the records one by one through their service."),
+            extra={"model": self.model._meta.label, "operation": operation, "fields": sorted(fields)})
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # No bulk path is needed for these rows; refusing all of them keeps the rule simple.
+        self._refuse("bulk_create", _covered_names(self.model._meta.label, None))
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        self._refuse("bulk_update", fields)
+
+    def update(self, **kwargs):
+        # Clearing a gated field (erasure, anonymisation) processes nothing new and stays possible.
+        gated = fields_needing_consent(self.model, [name for name, value in kwargs.items() if not _is_empty(value)])
+        if gated:
+            self._refuse("update", gated)
+        return super().update(**kwargs)
 
 
 def connect_model_guard() -> list[str]:
@@ -201,4 +268,9 @@ def connect_model_guard() -> list[str]:
 
 
 def is_guarded(model) -> bool:
-    return any(receiver_key[0] == f"consent-gate-{model._meta.label}" for receiver_key, *_rest in pre_save.receivers)
+    """Whether every write of `model` passes the gate: save() through the pre_save guard, the
+    bulk paths and update() through its GatedQuerySet manager."""
+    has_guard = any(receiver_key[0] == f"consent-gate-{model._meta.label}"
+                    for receiver_key, *_rest in pre_save.receivers)
+    queryset_class = getattr(model._default_manager, "_queryset_class", None)
+    return has_guard and queryset_class is not None and issubclass(queryset_class, GatedQuerySet)

@@ -2,14 +2,24 @@
 receipts, sharing records and coverage counts.
 
 Current state is never stored: it is derived from the append-only ledger (C6) and cached per
-schema (the default cache key carries the schema) and person. Every service that appends an event
-deletes the person's cached state inside its transaction and again once it commits, so the very
-next request after a withdrawal reads the ledger (consent.services).
+schema and person. Three layers answer the gate, fastest first: this request's memo; this
+process's copy, used only while its Redis pub/sub invalidation feed is connected (the same design
+as tenants.routing_cache); the shared Redis cache; the ledger itself. Every key of every layer
+carries the schema (the default cache's key function prefixes it; the others hold it).
 
-Three layers answer the gate, fastest first: this request's memo; this process's copy, used only
-while its Redis pub/sub invalidation feed is connected (the same design as tenants.routing_cache:
-every forget publishes, a generation counter stops a read racing an invalidation from storing a
-stale copy, a minute's expiry is the backstop); the shared Redis cache; the ledger itself.
+C6 — a withdrawal takes effect at once, so no layer may keep a state older than the last answer:
+- every service that appends an event calls `forget_person` (the catalogue: `forget_catalogue`)
+  inside its transaction. That drops the entry from every layer now and again once the transaction
+  commits, before the service returns (so before the response is sent);
+- a reader that misses Redis reads the ledger and then stores what it read. A withdrawal may commit
+  and be forgotten in between; storing then would bring the old state back for STATE_SECONDS. So
+  every forget also bumps a generation counter in Redis (per schema and person, and per schema for
+  the catalogue), the reader fetches the counter in the same round trip as the cached value, and
+  stores only if the counter is unchanged (one Lua compare-and-set). The process copy has its own
+  generation counter for the same race (tenants.process_cache);
+- until its transaction commits, the connection that wrote reads the person's state (or the
+  catalogue) from the database and shares it with no cache: what it sees is not committed and may
+  yet roll back.
 """
 from __future__ import annotations
 
@@ -20,18 +30,27 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
-from django.db import connection
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 
 from consent.models import ConsentEvent, Disclosure, Purpose
 from tenants.process_cache import ProcessCache
 
 STATE_SECONDS = 600
+# A generation only has to outlive the reads that started before its bump (milliseconds); it
+# expires so that the counters of people who stop changing their answers do not pile up.
+_GENERATION_SECONDS = 86_400
 _CATALOGUE_KEY = "consent:catalogue:v2"
+_CATALOGUE_GENERATION_KEY = "consent:catalogue-generation:v1"
 
 
 def state_key(person_id: int) -> str:
     return f"consent:state:v2:{person_id}"
+
+
+def _state_generation_key(person_id: int) -> str:
+    return f"consent:state-generation:v1:{person_id}"
 
 
 class PurposeFacts(NamedTuple):
@@ -46,7 +65,7 @@ class PurposeFacts(NamedTuple):
 
 
 # Within one request, the gate, the model guard and the policy middleware read the cache once per
-# person (consent.middleware opens the scope). Writers drop the person's entry (forget_person).
+# person (consent.middleware opens the scope), keyed by (schema, person id). Writers drop entries.
 _request_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("consent_request_memo", default=None)
 
 
@@ -82,24 +101,153 @@ def _entries_named_by(token: str, keys):
 _local = ProcessCache("consent-state", ttl_seconds=_LOCAL_SECONDS, keys_for=_entries_named_by)
 
 
-def _invalidate_everywhere(token: str) -> None:
-    _local.invalidate_everywhere(token)
+# --- Redis: one long-lived client per thread, compare-and-set stores -------------------------------
+
+_clients = threading.local()
+
+# KEYS[1]: the value's key, KEYS[2]: its generation; ARGV: the generation read before the value
+# ("" when there was none), the serialized value, its expiry in seconds.
+_STORE_UNLESS_FORGOTTEN = """
+if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+    return 1
+end
+return 0
+"""
+
+
+def _redis():
+    """(backend, reader, writer, store script) of this thread.
+
+    Django's Redis backend builds a new client object for every operation, which costs more than
+    the round trip itself; the gate runs on every gated request, so it keeps its own (same pool,
+    same keys, same serializer).
+    """
+    backend = getattr(cache, "_cache", None)
+    if not isinstance(backend, RedisCacheClient):
+        raise ImproperlyConfigured("consent state needs the default cache to be django.core.cache.backends.redis")
+    if getattr(_clients, "backend", None) is not backend:
+        _clients.reader = backend.get_client()
+        _clients.writer = backend.get_client(write=True)
+        _clients.store = _clients.writer.register_script(_STORE_UNLESS_FORGOTTEN)
+        _clients.backend = backend
+    return backend, _clients.reader, _clients.writer, _clients.store
+
+
+def _get_many(keys: list[str]) -> dict:
+    """cache.get_many in one round trip through this thread's client."""
+    backend, reader, _writer, _store = _redis()
+    values = reader.mget([cache.make_and_validate_key(key) for key in keys])
+    return {key: backend._serializer.loads(value) for key, value in zip(keys, values) if value is not None}
+
+
+def _store_unless_forgotten(key: str, value, generation_key: str, generation_read: int | None) -> bool:
+    """Cache `value` unless `generation_key` moved since `generation_read` was read (a forget ran)."""
+    backend, _reader, writer, store = _redis()
+    stored = store(keys=[cache.make_and_validate_key(key), cache.make_and_validate_key(generation_key)],
+                   args=["" if generation_read is None else str(generation_read), backend._serializer.dumps(value),
+                         STATE_SECONDS], client=writer)
+    return bool(stored)
+
+
+class _Forget(NamedTuple):
+    """One invalidation, with its keys made in the schema of the write (a callback after commit may
+    run after the caller left that schema)."""
+
+    key: str
+    generation_key: str
+    token: str
+
+    def run(self) -> None:
+        _backend, _reader, writer, _store = _redis()
+        pipeline = writer.pipeline(transaction=True)
+        # The counter first (atomically with the delete): a reader storing in between would
+        # otherwise find the old generation and put the old state back.
+        pipeline.incr(self.generation_key)
+        pipeline.expire(self.generation_key, _GENERATION_SECONDS)
+        pipeline.delete(self.key)
+        pipeline.execute()
+        # After Redis: a reader of this process that refills from Redis now finds the new state.
+        _local.invalidate_everywhere(self.token)
+
+
+# --- writes in this connection's open transaction -------------------------------------------------
+
+class _Uncommitted:
+    """What this connection's open transaction has forgotten ({("state", schema, person id) or
+    ("catalogue", schema): its forget}), forgotten again by one callback once it commits.
+
+    Alive while that callback is still queued on the connection: Django runs the queue at commit
+    and drops it (or the part queued inside a savepoint) at rollback. The queue list is only
+    replaced then, so holding on to it makes the usual check one identity comparison.
+    """
+
+    def __init__(self, db):
+        self.forgets: dict[tuple, _Forget] = {}
+        self.db = db
+
+        def after_commit():
+            if db.__dict__.get("_consent_uncommitted") is self:
+                db._consent_uncommitted = None
+            for forget in self.forgets.values():
+                forget.run()
+
+        self.after_commit = after_commit
+        transaction.on_commit(after_commit, using=db.alias)
+        self.queue = db.run_on_commit
+
+    def is_alive(self) -> bool:
+        queue = self.db.run_on_commit
+        if queue is self.queue:
+            return True
+        if any(callback is self.after_commit for _ids, callback, _robust in queue):
+            self.queue = queue  # a savepoint rolled back, but not the one this was queued in
+            return True
+        return False
+
+
+def _uncommitted(db) -> _Uncommitted | None:
+    uncommitted = db.__dict__.get("_consent_uncommitted")
+    if uncommitted is None:
+        return None
+    if not uncommitted.is_alive():
+        db._consent_uncommitted = None  # its transaction (or savepoint) rolled back
+        return None
+    return uncommitted
+
+
+def _forget(mark: tuple, forget: _Forget) -> None:
+    """Invalidate now and, inside a transaction, again once it commits (see the module docstring)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
+        forget.run()
+        return
+    uncommitted = _uncommitted(db)
+    if uncommitted is None:
+        uncommitted = db._consent_uncommitted = _Uncommitted(db)
+    elif mark in uncommitted.forgets:
+        return  # forgotten already in this transaction; the forget after commit is queued
+    forget.run()
+    uncommitted.forgets[mark] = forget
 
 
 def forget_catalogue() -> None:
-    cache.delete(_CATALOGUE_KEY)
-    _invalidate_everywhere(f"{connection.schema_name}:*")
+    schema = connection.schema_name
+    _forget(("catalogue", schema), _Forget(cache.make_and_validate_key(_CATALOGUE_KEY),
+                                           cache.make_and_validate_key(_CATALOGUE_GENERATION_KEY), f"{schema}:*"))
     memo = _request_memo.get()
     if memo is not None:
         memo.clear()
 
 
 def forget_person(person_id: int) -> None:
-    cache.delete(state_key(person_id))
-    _invalidate_everywhere(f"{connection.schema_name}:{person_id}")
+    schema = connection.schema_name
+    _forget(("state", schema, person_id), _Forget(cache.make_and_validate_key(state_key(person_id)),
+                                                  cache.make_and_validate_key(_state_generation_key(person_id)),
+                                                  f"{schema}:{person_id}"))
     memo = _request_memo.get()
     if memo is not None:
-        memo.pop(person_id, None)
+        memo.pop((schema, person_id), None)
 
 
 def ledger_state(person_id: int) -> dict:
@@ -123,54 +271,47 @@ def ledger_state(person_id: int) -> dict:
     return {"granted": granted, "policies": policies}
 
 
-_readers = threading.local()
-
-
-def _get_many(keys: list[str]) -> dict:
-    """cache.get_many through one long-lived Redis client per thread.
-
-    Django's Redis backend builds a new client object for every operation, which costs more than
-    the round trip itself; the gate runs on every gated request, so it keeps its own (same pool,
-    same keys, same serializer). Any other cache backend: plain get_many.
-    """
-    backend = getattr(cache, "_cache", None)
-    if not isinstance(backend, RedisCacheClient):
-        return cache.get_many(keys)
-    client = getattr(_readers, "client", None)
-    if client is None or getattr(_readers, "backend", None) is not backend:
-        client = _readers.client = backend.get_client()
-        _readers.backend = backend
-    values = client.mget([cache.make_and_validate_key(key) for key in keys])
-    return {key: backend._serializer.loads(value) for key, value in zip(keys, values) if value is not None}
-
-
 def catalogue_and_state(person_id: int) -> tuple[dict[str, PurposeFacts], dict]:
     """Catalogue facts and the person's state: from this request's memo, else this process's
     live copy, else the cache (one round trip), else the ledger."""
+    db = connections[DEFAULT_DB_ALIAS]
+    schema = db.schema_name
+    local_key = (schema, person_id)
     memo = _request_memo.get()
-    if memo is not None and person_id in memo:
-        return memo[person_id]
+    if memo is not None:
+        found_in_memo = memo.get(local_key)
+        if found_in_memo is not None:
+            return found_in_memo
+    if db.__dict__.get("_consent_uncommitted") is not None:
+        uncommitted = _uncommitted(db)
+        if uncommitted is not None and (("state", schema, person_id) in uncommitted.forgets
+                                        or ("catalogue", schema) in uncommitted.forgets):
+            # This transaction changed the person's answers or the catalogue: read what it sees,
+            # share it with no cache.
+            return _catalogue_from_database(), ledger_state(person_id)
     _local.start_listener()
-    local_key = (connection.schema_name, person_id)
     found_locally = _local.get(local_key)
     if found_locally is not None:
         if memo is not None:
-            memo[person_id] = found_locally
+            memo[local_key] = found_locally
         return found_locally
-    generation = _local.generation
-    key = state_key(person_id)
-    found = _get_many([_CATALOGUE_KEY, key])
+    local_generation = _local.generation
+    key, generation_key = state_key(person_id), _state_generation_key(person_id)
+    # The generations come in the same round trip: a forget between this read and a store below
+    # moves them, and the store is then refused.
+    found = _get_many([_CATALOGUE_KEY, key, _CATALOGUE_GENERATION_KEY, generation_key])
     catalogue = found.get(_CATALOGUE_KEY)
     if catalogue is None:
         catalogue = _catalogue_from_database()
-        cache.set(_CATALOGUE_KEY, catalogue, STATE_SECONDS)
+        _store_unless_forgotten(_CATALOGUE_KEY, catalogue, _CATALOGUE_GENERATION_KEY,
+                                found.get(_CATALOGUE_GENERATION_KEY))
     state = found.get(key)
     if state is None:
         state = ledger_state(person_id)
-        cache.set(key, state, STATE_SECONDS)
-    _local.put(local_key, (catalogue, state), generation)
+        _store_unless_forgotten(key, state, generation_key, found.get(generation_key))
+    _local.put(local_key, (catalogue, state), local_generation)
     if memo is not None:
-        memo[person_id] = (catalogue, state)
+        memo[local_key] = (catalogue, state)
     return catalogue, state
 
 
@@ -225,21 +366,83 @@ def disclosures_of(person) -> QuerySet[Disclosure]:
     return Disclosure.objects.filter(person=person).select_related("recipient", "purpose").order_by("-id")
 
 
+def _processable_closures(catalogue: dict[str, PurposeFacts]) -> dict[str, frozenset[str] | None]:
+    """Per purpose, the codes a person must have consented to for consent.gate.may_process to say
+    yes: the purpose and every purpose it requires, transitively, leaving out basic ones (they need
+    no consent). None when that can never be: a purpose it needs is inactive or unknown."""
+    closures: dict[str, frozenset[str] | None] = {}
+    for code in catalogue:
+        needed, pending, seen = set(), [code], set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            facts = catalogue.get(current)
+            if facts is None or (not facts.is_basic and not facts.is_active):
+                needed = None
+                break
+            if facts.is_basic:
+                continue
+            needed.add(current)
+            pending.extend(facts.requires)
+        closures[code] = None if needed is None else frozenset(needed)
+    return closures
+
+
 def consent_coverage() -> list[dict]:
-    """Per additional purpose: how many people are consenting now. Counts only, never who refused."""
+    """Per additional purpose: how many people may be processed for it now. Counts only, never who refused.
+
+    The same rule as the gate (consent.gate.may_process): active people only (the total counts
+    the same people), a grant counts only for the purpose's current revision, and a purpose counts
+    only while every purpose it requires is consented too (tracking stops with location).
+    """
     from accounts.models import User
 
-    people = User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF).count()
-    counts: dict[str, int] = {}
+    people = User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF)
+    # People with the same set of current grants are counted together: a few rows, whatever the size.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT p.code, count(*) FROM ("
-            "  SELECT DISTINCT ON (person_id, purpose_id) purpose_id, action, purpose_revision"
-            "  FROM consent_consentevent WHERE purpose_id IS NOT NULL ORDER BY person_id, purpose_id, id DESC"
-            ") latest JOIN consent_purpose p ON p.id = latest.purpose_id "
-            "WHERE latest.action = 'granted' AND latest.purpose_revision = p.revision GROUP BY p.code")
-        counts = dict(cursor.fetchall())
-    return [
-        {"purpose": purpose, "consenting": counts.get(purpose.code, 0), "people": people}
-        for purpose in Purpose.objects.filter(is_active=True).exclude(kind=Purpose.Kind.BASIC).order_by("kind", "code")
-    ]
+            "SELECT codes, count(*) FROM ("
+            "  SELECT array_agg(p.code ORDER BY p.code) AS codes FROM ("
+            "    SELECT DISTINCT ON (person_id, purpose_id) person_id, purpose_id, action, purpose_revision"
+            "    FROM consent_consentevent WHERE purpose_id IS NOT NULL ORDER BY person_id, purpose_id, id DESC"
+            "  ) latest JOIN consent_purpose p ON p.id = latest.purpose_id"
+            f"  JOIN {User._meta.db_table} u ON u.id = latest.person_id"
+            "  WHERE latest.action = %s AND latest.purpose_revision = p.revision AND p.is_active"
+            "    AND u.is_active AND u.role <> %s"
+            "  GROUP BY latest.person_id"
+            ") consenting GROUP BY codes",
+            [ConsentEvent.Action.GRANTED, User.Role.PLATFORM_STAFF])
+        groups = [(frozenset(codes), count) for codes, count in cursor.fetchall()]
+    closures = _processable_closures(_catalogue_from_database())
+    total = people.count()
+    rows = []
+    for purpose in Purpose.objects.filter(is_active=True).exclude(kind=Purpose.Kind.BASIC).order_by("kind", "code"):
+        needed = closures.get(purpose.code)
+        consenting = 0 if needed is None else sum(count for codes, count in groups if needed <= codes)
+        rows.append({"purpose": purpose, "consenting": consenting, "people": total})
+    return rows
+
+
+def catalogue_is_in_step(purpose_model=Purpose) -> bool:
+    """Whether this schema's purposes already match consent.catalogue, so that a sync
+    (consent.services.apply_catalogue) has nothing to add, revise or retire. One query.
+
+    Takes the model so that it also works with a migration's historical one.
+    """
+    from consent.catalogue import ALL_PURPOSES
+    from consent.services import _definition_hash
+
+    stored = {code: (digest, revision, is_active, is_from_catalogue)
+              for code, digest, revision, is_active, is_from_catalogue in purpose_model.objects.values_list(
+                  "code", "definition_hash", "revision", "is_active", "is_from_catalogue")}
+    for definition in ALL_PURPOSES:
+        found = stored.pop(definition.code, None)
+        if found is None:
+            return False
+        digest, revision, is_active, _from_catalogue = found
+        if digest != _definition_hash(definition) or revision < definition.revision or not is_active:
+            return False
+    # Left: purposes the catalogue no longer has; those it made must be retired.
+    return not any(is_active and from_catalogue for _digest, _revision, is_active, from_catalogue in stored.values())

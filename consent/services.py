@@ -43,19 +43,41 @@ def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[st
     whose definition changed gets the next revision: grants for the old revision no longer count
     (C7, C9 affiliates). Purposes no longer in the catalogue are deactivated, never deleted (the
     ledger refers to them). Usable from migrations with historical models.
+
+    `definition_hash` is the digest of the catalogue definition a row was last brought in step
+    with. A row whose definition has not changed in the catalogue since is left as it is, so a
+    revision made at runtime (revise_recipient, C9) survives every later sync; a later change of
+    the definition in the catalogue replaces it (with the next revision).
     """
     added = revised = 0
+    stored = {purpose.code: purpose for purpose in purpose_model.objects.all()}
+    digests = {definition.code: _definition_hash(definition) for definition in catalogue_module.ALL_PURPOSES}
+
+    def is_in_step(definition) -> bool:
+        purpose = stored.get(definition.code)
+        return purpose is not None and purpose.is_active and purpose.definition_hash == digests[definition.code] \
+            and purpose.revision >= definition.revision
+
+    # A recipient's texts are the catalogue's only while its purposes are (they quote them).
+    recipients_in_step = {definition.recipient for definition in catalogue_module.ALL_PURPOSES
+                          if definition.recipient and is_in_step(definition)} - {
+        definition.recipient for definition in catalogue_module.ALL_PURPOSES
+        if definition.recipient and not is_in_step(definition)}
     recipients = {}
     for definition in catalogue_module.ALL_RECIPIENTS:
-        recipient, _created = recipient_model.objects.update_or_create(code=definition.code, defaults={
-            "kind": definition.kind, "name_en": definition.name_en, "name_zh_hans": definition.name_zh,
-            "purpose_en": definition.purpose_en, "purpose_zh_hans": definition.purpose_zh,
-            "pi_types": list(definition.pi_types)})
+        recipient = recipient_model.objects.filter(code=definition.code).first()
+        if recipient is None or definition.code not in recipients_in_step:
+            recipient, _created = recipient_model.objects.update_or_create(code=definition.code, defaults={
+                "kind": definition.kind, "name_en": definition.name_en, "name_zh_hans": definition.name_zh,
+                "purpose_en": definition.purpose_en, "purpose_zh_hans": definition.purpose_zh,
+                "pi_types": list(definition.pi_types)})
         recipients[definition.code] = recipient
     codes = set()
     for definition in catalogue_module.ALL_PURPOSES:
         codes.add(definition.code)
-        digest = _definition_hash(definition)
+        if is_in_step(definition):
+            continue
+        digest = digests[definition.code]
         fields = {
             "kind": definition.kind, "name_en": definition.name_en, "name_zh_hans": definition.name_zh,
             "statement_en": definition.statement_en, "statement_zh_hans": definition.statement_zh,
@@ -96,9 +118,11 @@ def add_purpose(*, code: str, kind: str, name_en: str, name_zh_hans: str, statem
                 sensitive_category: str = "", requires: list[str] = ()) -> Purpose:
     """C7: a new function that collects new information adds its purpose; nobody has consented yet.
 
-    Refuses a basic purpose (new collection is never basic), an existing code and covered fields
-    that are not declared in the personal-information registry.
+    Refuses a basic purpose (new collection is never basic), an existing code, covered fields that
+    are not declared in the personal-information registry or whose model the consent gate does not
+    guard (the purpose could never be enforced there), and required purposes that do not exist.
     """
+    from consent import gate
     from privacy.registry import covered_field
 
     errors = {}
@@ -108,9 +132,19 @@ def add_purpose(*, code: str, kind: str, name_en: str, name_zh_hans: str, statem
         errors["code"] = [_("A purpose with this code exists.")]
     for label in covers:
         try:
-            covered_field(label)
+            model, _name, _rule = covered_field(label)
         except (LookupError, ValueError):
             errors.setdefault("covers", []).append(_("%(field)s is not a declared personal field.") % {"field": label})
+            continue
+        if not gate.is_guarded(model):
+            errors.setdefault("covers", []).append(
+                _("%(field)s cannot be covered: the consent gate does not guard writes of its records.")
+                % {"field": label})
+    known = set(Purpose.objects.filter(code__in=list(requires)).values_list("code", flat=True))
+    for required in requires:
+        if required not in known:
+            # An unknown code would make the gate fail for everyone who asks about this purpose.
+            errors.setdefault("requires", []).append(_("There is no purpose %(code)s.") % {"code": required})
     if errors:
         raise ValidationError(errors)
     purpose = Purpose(code=code, kind=kind, name_en=name_en, name_zh_hans=name_zh_hans, statement_en=statement_en,
@@ -130,8 +164,11 @@ def revise_recipient(*, recipient: Recipient, purpose_en: str, purpose_zh_hans: 
     """C9: a recipient (e.g. an affiliate) changes its purpose or what it receives.
 
     Every sharing purpose naming it gets the next revision, so earlier consent no longer covers
-    it: nothing is shared again until each person consents anew.
+    it: nothing is shared again until each person consents anew. The revision is durable: each
+    purpose is marked as in step with its catalogue definition, so sync_purpose_catalogue keeps it
+    until that definition itself changes. Refuses unknown information types.
     """
+    definitions = {definition.code: definition for definition in catalogue_module.ALL_PURPOSES}
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     recipient.purpose_en, recipient.purpose_zh_hans = purpose_en, purpose_zh_hans
     if pi_types is not None:
@@ -144,6 +181,9 @@ def revise_recipient(*, recipient: Recipient, purpose_en: str, purpose_zh_hans: 
         purpose.revision += 1
         purpose.statement_en = f"Share your information with {recipient.name_en} for: {purpose_en}."
         purpose.statement_zh_hans = f"为{purpose_zh_hans}，向{recipient.name_zh_hans}共享您的信息。"
+        if purpose.code in definitions:
+            # What apply_catalogue compares: this row now stands for the catalogue definition as it is.
+            purpose.definition_hash = _definition_hash(definitions[purpose.code])
         purpose.save()
     selectors.forget_catalogue()
     transaction.on_commit(selectors.forget_catalogue)
@@ -153,10 +193,9 @@ def revise_recipient(*, recipient: Recipient, purpose_en: str, purpose_zh_hans: 
 # --- the ledger ----------------------------------------------------------------------------------
 
 def _forget_state(person_id: int) -> None:
+    # Forgets now and queues the forget after commit itself (a reader that read the ledger before
+    # the commit may have cached the old state meanwhile).
     selectors.forget_person(person_id)
-    # A request that read the ledger before this transaction committed may have cached the old
-    # state meanwhile; forget it again once the new event is visible.
-    transaction.on_commit(lambda: selectors.forget_person(person_id))
 
 
 def _append_event(*, person, action: str, channel: str, device_id: str = "", ip_address: str | None = None,
@@ -261,19 +300,58 @@ def accept_policy(*, person, version_label: str, channel: str, device_id: str = 
 def record_legal_basis(*, person, purpose_code: str, basis: str, reference: str, recorded_by=None) -> LegalBasisRecord:
     """C12: record that `person`'s information is processed for `purpose_code` without consent, and why.
 
-    Refuses a basis outside the listed ones and an empty reference.
+    Refuses a basis outside the listed ones, an empty reference and an unknown purpose.
     """
     errors = {}
     if basis not in LegalBasis.values:
         errors["basis"] = [_("Processing without consent needs one of the listed legal bases.")]
     if not (reference or "").strip():
         errors["reference"] = [_("Give the reference of the obligation or request.")]
+    purpose = Purpose.objects.filter(code=purpose_code).first()
+    if purpose is None:
+        errors["purpose_code"] = [_("No such purpose.")]
     if errors:
         raise ValidationError(errors)
-    purpose = Purpose.objects.get(code=purpose_code)
     return LegalBasisRecord.objects.create(person=person, purpose=purpose, purpose_revision=purpose.revision,
                                            basis=basis, reference=reference.strip()[:200], recorded_by=recorded_by,
                                            occurred_at=timezone.now())
+
+
+def record_legal_basis_in_bulk(*, person_ids, purpose_code: str, basis: str, reference: str,
+                               recorded_by=None) -> int:
+    """C12 for bulk writes (an import of 100,000 people): the record `record_legal_basis` makes,
+    once for each of `person_ids`, written with COPY in the caller's transaction. Returns how many.
+
+    Refuses what `record_legal_basis` refuses (a basis outside the listed ones, an empty
+    reference, an unknown purpose).
+    """
+    from tenants.bulk_rows import RowTemplate, allocate_ids
+
+    errors = {}
+    if basis not in LegalBasis.values:
+        errors["basis"] = [_("Processing without consent needs one of the listed legal bases.")]
+    if not (reference or "").strip():
+        errors["reference"] = [_("Give the reference of the obligation or request.")]
+    purpose = Purpose.objects.filter(code=purpose_code).first()
+    if purpose is None:
+        errors["purpose_code"] = [_("No such purpose.")]
+    if errors:
+        raise ValidationError(errors)
+    person_ids = list(person_ids)
+    if not person_ids:
+        return 0
+    template = RowTemplate(LegalBasisRecord, fixed={
+        "purpose_id": purpose.pk, "purpose_revision": purpose.revision, "basis": str(basis),
+        "reference": reference.strip()[:200], "recorded_by_id": getattr(recorded_by, "pk", None),
+        "occurred_at": timezone.now()})
+    at_id, at_person = template.position("id"), template.position("person_id")
+    ids = allocate_ids(LegalBasisRecord, len(person_ids))  # before COPY: it holds the connection
+    with template.copy() as copy:
+        for record_id, person_id in zip(ids, person_ids):
+            row = template.row()
+            row[at_id], row[at_person] = record_id, person_id
+            copy.write_row(row)
+    return len(person_ids)
 
 
 # --- sharing (C9–C11) ----------------------------------------------------------------------------
@@ -302,8 +380,10 @@ def share_for_application_switch(*, application_code: str, enabled: bool, accoun
     On: for each person who consented to sharing with this application, its login account,
     avatar, name and mobile are shared and the disclosure recorded; nobody else's data leaves.
     Off: nothing more is shared. The audience is remembered so that a later consent shares then.
+    Who counts as consenting is the gate's answer (consent.gate.may_process), as everywhere else.
     """
     from accounts.models import User
+    from consent import gate
 
     purpose = Purpose.objects.select_related("recipient").filter(
         code=catalogue_module.third_party_application_purpose_code(application_code)).first()
@@ -318,6 +398,11 @@ def share_for_application_switch(*, application_code: str, enabled: bool, accoun
         return []
     disclosures = []
     for person in User.objects.filter(pk__in=account_ids):
+        # The gate decides (withdrawal, revision, an inactive purpose, what it requires); the grant
+        # is only looked up to name it in the record. A legal basis in effect is no consent event
+        # to name, and switching an application on is no obligation: nothing is shared then.
+        if not gate.may_process(person, purpose.code):
+            continue
         grant = _latest_grant(person.pk, purpose)
         if grant is not None:
             disclosures.append(_disclose(person=person, purpose=purpose, event=grant,

@@ -1,10 +1,13 @@
 """What the consent app listens to."""
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django_tenants.utils import get_public_schema_name
 
 from consent import selectors, services
 from consent.models import Purpose
 from orgdata.signals import third_party_application_switched
+from tenants.signals import enterprise_provisioned
 
 
 @receiver(third_party_application_switched)
@@ -17,3 +20,40 @@ def _share_on_application_switch(sender, application_code, enabled, account_ids,
 @receiver([post_save, post_delete], sender=Purpose)
 def _forget_catalogue(sender, **kwargs):
     selectors.forget_catalogue()
+
+
+def sync_catalogue_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, **kwargs):
+    """C7: bring an enterprise schema's purposes in step with consent.catalogue after each migrate.
+
+    Connected (consent.apps) for the consent app's post_migrate, which django-tenants'
+    migrate_schemas sends once per schema it migrates, so every deploy reaches every enterprise.
+    Skips the public schema (no consent tables) and a schema where consent is not migrated. Uses
+    the migration state's models: the code's models may be ahead of a partly migrated schema.
+    A new purpose arrives with nobody consenting; a changed one gets its next revision.
+    """
+    from django.apps import apps as global_apps
+
+    database = connections[using]
+    schema = getattr(database, "schema_name", None)
+    if not schema or schema == get_public_schema_name():
+        return
+    try:
+        purpose_model = (apps or global_apps).get_model("consent", "Purpose")
+        recipient_model = (apps or global_apps).get_model("consent", "Recipient")
+    except LookupError:
+        return
+    if purpose_model._meta.db_table not in database.introspection.table_names():
+        return
+    if selectors.catalogue_is_in_step(purpose_model):
+        return
+    with transaction.atomic(using=using):
+        services.apply_catalogue(purpose_model, recipient_model)
+        selectors.forget_catalogue()  # the migration state's models send no post_save to us
+
+
+@receiver(enterprise_provisioned, dispatch_uid="consent-catalogue-on-provisioning")
+def _sync_catalogue_of_new_enterprise(sender, enterprise, **kwargs):
+    # The schema was cloned from the template or a spare made before the latest catalogue change
+    # (a catalogue change needs no migration, so neither was migrated since): C7 from day one.
+    if not selectors.catalogue_is_in_step():
+        services.sync_purpose_catalogue()

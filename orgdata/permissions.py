@@ -70,6 +70,19 @@ def can_reset_password_of(actor, account) -> bool:
     return is_sub_administrator(actor) and account.role == User.Role.EMPLOYEE
 
 
+def can_edit_identity_of(actor, account) -> bool:
+    """E5: the manager edits anyone's record; a sub-administrator only plain employees'.
+
+    An administrator's login mobile and name are the keys to an administrator account: a
+    sub-administrator whose departments hold the manager's (or another sub-administrator's)
+    record must not be able to take it over. (Whether the record is inside the
+    sub-administrator's departments is the selector's part.)
+    """
+    if is_enterprise_manager(actor):
+        return True
+    return is_sub_administrator(actor) and account.role == User.Role.EMPLOYEE
+
+
 def can_reveal_sensitive_values(user) -> bool:
     """E5/X2: seeing unmasked mobile and ID numbers in the console and exports.
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from django.db import connection
 from django.db.models import Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from orgdata import permissions
@@ -460,7 +461,7 @@ def own_employee_record(account: User) -> Employee:
     try:
         return Employee.objects.select_related("account", "department", "position", "job_level").get(account=account)
     except Employee.DoesNotExist:
-        raise permissions.NotInYourScope()
+        raise permissions.NotInYourScope(_("You have no record in this enterprise's address book."))
 
 
 def departments_for_directory() -> QuerySet[Department]:

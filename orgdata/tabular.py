@@ -229,11 +229,30 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+# CSV/formula injection: a spreadsheet runs a text cell that starts with one of these as a formula
+# (=HYPERLINK(...), +cmd|..., @SUM(...)); tab and carriage return hide such a start. Every cell the
+# writers below write passes through `is_formula_like`: names, titles, addresses and an import
+# report's column names come from people, not from us.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    """Whether `value` is text a spreadsheet would read as a formula. Numbers and dates never are
+    (a negative number is a number), nor is text that merely contains these characters
+    ("010-62345678")."""
+    return isinstance(value, str) and value.startswith(_FORMULA_STARTS)
+
+
+def _csv_cell(value):
+    # OWASP's advice for CSV: a leading apostrophe makes the spreadsheet show the cell as text.
+    return f"'{value}" if is_formula_like(value) else value
+
+
 def write_csv(header: list[str], rows: Iterable[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([_csv_cell(value) for value in header])
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     # BOM: Excel on Windows opens UTF-8 CSV with Chinese text correctly only with it.
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
@@ -246,18 +265,31 @@ def write_xlsx(header: list[str], rows: Iterable[list], *, sheet_title: str = "S
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
     text_columns = set(text_columns)
-    sheet.append(header)
-    for row in rows:
-        if not text_columns:
-            sheet.append(row)
-            continue
+
+    def text_cell(value):
+        # openpyxl stores a string starting with "=" as a live formula: the cell is typed as a
+        # string instead, with Excel's quote prefix (the value itself stays as it was).
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+
+    def cells_of(row, text_columns=frozenset()):
         cells = list(row)
-        for index in text_columns:
-            if index < len(cells):
-                cell = WriteOnlyCell(sheet, value="" if cells[index] is None else cells[index])
+        for index, value in enumerate(cells):
+            if is_formula_like(value):
+                cells[index] = cell = text_cell(value)
+            elif index in text_columns:
+                cells[index] = cell = WriteOnlyCell(sheet, value="" if value is None else value)
+            else:
+                continue
+            if index in text_columns:
                 cell.number_format = "@"  # keep mobile and ID numbers as text, not 1.38E+10
-                cells[index] = cell
-        sheet.append(cells)
+        return cells
+
+    sheet.append(cells_of(header))
+    for row in rows:
+        sheet.append(cells_of(row, text_columns))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

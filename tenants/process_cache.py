@@ -4,6 +4,12 @@ Reading Redis on every request costs ~0.15 ms; routing and the consent gate both
 facts on every request, so each process keeps a local copy. The copy is trusted only while this
 process's subscriber is connected (otherwise every read goes to Redis), a generation counter stops
 a read that raced an invalidation from storing a stale entry, and entries expire as a backstop.
+
+A reader takes `generation` before it reads the shared store and hands it back to `put`; any
+invalidation in between (local, or received from another process) changes it, and `put` then
+stores nothing. `put`'s compare-and-store and `invalidate`'s bump-and-drop hold the same lock, so an
+invalidation cannot slip between the comparison and the store. The shared store needs its own guard
+against a reader that read before a writer committed (see consent.selectors).
 """
 from __future__ import annotations
 
@@ -46,6 +52,11 @@ class ProcessCache:
         self.listening = threading.Event()
         self.pid = None
         self.lock = threading.Lock()
+        # A lock held by another thread at fork() would stay held for ever in the child.
+        os.register_at_fork(after_in_child=self._reset_lock)
+
+    def _reset_lock(self) -> None:
+        self.lock = threading.Lock()
 
     def channel(self) -> str:
         return f"{settings.CACHES['default']['KEY_PREFIX']}:{self.name}:invalidate"
@@ -57,6 +68,7 @@ class ProcessCache:
             if self.pid == os.getpid():
                 return
             self.pid = os.getpid()
+            self.generation += 1
             self.entries.clear()
             self.listening.clear()
         threading.Thread(target=self._listen, args=(shared_redis(),), daemon=True,
@@ -69,6 +81,8 @@ class ProcessCache:
                 pubsub.subscribe(self.channel())
                 for message in pubsub.listen():
                     if message["type"] == "subscribe":
+                        # A read that began before the feed was live may have missed a message.
+                        self.invalidate("*")
                         self.listening.set()
                     elif message["type"] == "message":
                         self.invalidate(message["data"].decode())
@@ -79,12 +93,13 @@ class ProcessCache:
 
     def invalidate(self, token: str) -> None:
         """Drop what `token` names in this process only."""
-        self.generation += 1
-        if token == "*":
-            self.entries.clear()
-            return
-        for key in list(self.keys_for(token, list(self.entries))):
-            self.entries.pop(key, None)
+        with self.lock:
+            self.generation += 1
+            if token == "*":
+                self.entries.clear()
+                return
+            for key in list(self.keys_for(token, list(self.entries))):
+                self.entries.pop(key, None)
 
     def invalidate_everywhere(self, token: str) -> None:
         self.invalidate(token)
@@ -98,6 +113,10 @@ class ProcessCache:
             return None
         return entry[1]
 
-    def put(self, key, value, generation_before_read: int) -> None:
-        if self.listening.is_set() and self.generation == generation_before_read:
-            self.entries[key] = (time.monotonic() + self.ttl_seconds, value)
+    def put(self, key, value, generation_before_read: int) -> bool:
+        """Store `value` unless something was invalidated since `generation_before_read` was taken."""
+        with self.lock:
+            if self.listening.is_set() and self.generation == generation_before_read:
+                self.entries[key] = (time.monotonic() + self.ttl_seconds, value)
+                return True
+        return False

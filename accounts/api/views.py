@@ -1,7 +1,7 @@
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -88,11 +88,25 @@ class DeviceListView(APIView):
 
 
 class PasswordChangeView(APIView):
-    """Change my password (X3: the new one must be complex)."""
+    """Change my password (X3: the new one must be complex; E5: this ends a forced change)."""
 
     permission_classes = [IsEnterpriseMember]
+    # Account security, like signing in and out: open even while C8 waits for the policy to be
+    # accepted, so neither gate can hold a person who owes both. (E5's gate exempts this view
+    # by URL name in accounts.middleware.)
+    policy_acceptance_exempt = True
 
-    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None, 400: OpenApiResponse(description="Field errors: `old_password`, `new_password`.")},
+        description=(
+            "Replace the signed-in person's password. After an administrator reset it, "
+            "`must_change_password` is true in the login response and every other call except "
+            "signing out and reading or accepting the privacy policy answers 403 with code "
+            "`password_change_required` until this succeeds. The new password must be complex "
+            "and differ from the current one."
+        ),
+    )
     def post(self, request):
         payload = PasswordChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +21,26 @@ class ConsoleLoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not can_use_console(user):
             raise forms.ValidationError(self.error_messages["not_admin"], code="not_admin")
+
+
+class PasswordChangeForm(forms.Form):
+    """E5/X3: the console's own password change; the rules are checked by accounts.services."""
+
+    old_password = forms.CharField(label=_("Current password"), strip=False, max_length=128,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
+                                                                     "autofocus": True}))
+    new_password = forms.CharField(label=_("New password"), strip=False, max_length=128,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_again = forms.CharField(label=_("New password again"), strip=False, max_length=128,
+                                         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self):
+        cleaned = super().clean()
+        new, again = cleaned.get("new_password"), cleaned.get("new_password_again")
+        if new and again and new != again:
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return cleaned

@@ -1,8 +1,14 @@
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from accounts.console.forms import ConsoleLoginForm
-from accounts.permissions import console_login_required
+from accounts import services
+from accounts.console.forms import ConsoleLoginForm, PasswordChangeForm
+from accounts.permissions import console_login_required, console_login_required_for_password_change
 from orgdata import selectors as org_selectors
 
 
@@ -20,3 +26,29 @@ class ConsoleLogoutView(auth_views.LogoutView):
 def dashboard(request):
     context = {"summary": org_selectors.organisation_summary()}
     return render(request, "console/dashboard.html", context)
+
+
+@console_login_required_for_password_change
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """Change my password; where console_login_required sends a person whose password was reset (E5)."""
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(user=request.user, old_password=form.cleaned_data["old_password"],
+                                     new_password=form.cleaned_data["new_password"])
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            # A new password changes the session's auth hash; keep this session signed in.
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("console:dashboard")
+    return render(request, "accounts/password_change.html",
+                  {"form": form, "is_forced": request.user.must_change_password})
+
+
+# Account security, like signing in and out: reachable while C8 waits for the policy to be
+# accepted, or a person who owes both would be sent back and forth between the two pages.
+password_change.policy_acceptance_exempt = True

@@ -10,6 +10,7 @@ from attendance.api.serializers import (
     TrackingPingRequestSerializer,
     TrackingPingSerializer,
 )
+from consent.api.openapi import consent_required_response
 from consent.gate import ConsentPermission
 
 
@@ -22,7 +23,10 @@ class CheckInView(APIView):
     def get(self, request):
         return Response(CheckInSerializer(selectors.check_ins_of(request.user)[:100], many=True).data)
 
-    @extend_schema(request=CheckInRequestSerializer, responses={201: CheckInSerializer})
+    @extend_schema(request=CheckInRequestSerializer, responses={
+        201: CheckInSerializer,
+        403: consent_required_response("Only when a GPS `location` is sent (device.location)."),
+    })
     def post(self, request):
         payload = CheckInRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -38,7 +42,9 @@ class TrackingPingView(APIView):
     permission_classes = [IsEnterpriseMember, ConsentPermission]
     consent_purposes = ("location_tracking",)
 
-    @extend_schema(request=TrackingPingRequestSerializer, responses={201: TrackingPingSerializer})
+    @extend_schema(request=TrackingPingRequestSerializer, responses={
+        201: TrackingPingSerializer,
+        403: consent_required_response("Also 403 `tracking_off` while the enterprise has tracking switched off.")})
     def post(self, request):
         payload = TrackingPingRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -129,3 +129,15 @@ class DisclosureSerializer(serializers.ModelSerializer):
         return pi_type_labels(disclosure.pi_types)
 
 
+
+
+class RefusalSerializer(serializers.Serializer):
+    """The body of a 403 refusal (config.api_errors): `policy_acceptance_required` (C8) or
+    `consent_required` (C1–C7)."""
+
+    code = serializers.CharField(help_text="`policy_acceptance_required` or `consent_required`.")
+    detail = serializers.CharField()
+    version = serializers.CharField(required=False, help_text="policy_acceptance_required: the version to accept.")
+    purpose = serializers.CharField(required=False, help_text="consent_required: the purpose asked for.")
+    missing = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="consent_required: the purposes still to consent to.")

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
+from consent.api.openapi import consent_required_response
 from consent import selectors, services
 from consent.api.serializers import (
     AcceptPolicySerializer,
@@ -79,7 +80,10 @@ class GrantView(APIView):
 
     permission_classes = [IsEnterpriseMember]
 
-    @extend_schema(request=GrantSerializer, responses={201: ConsentEventSerializer})
+    @extend_schema(request=GrantSerializer, responses={
+        201: ConsentEventSerializer,
+        403: consent_required_response("When a permission the purpose requires is not given."),
+    })
     def post(self, request, code):
         payload = GrantSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

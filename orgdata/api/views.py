@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
@@ -34,6 +35,8 @@ class DirectoryPagination:
     counting 100,000 colleagues on every page would cost more than the page itself."""
 
     page_size, max_page_size = 20, 100
+    # Far beyond any enterprise's last page, far below PostgreSQL's bigint OFFSET limit.
+    max_offset = 10_000_000
 
     def __init__(self, request):
         self.request = request
@@ -43,6 +46,8 @@ class DirectoryPagination:
         except ValueError:
             raise ValidationError({"page": [_("Enter a whole number.")]})
         self.offset = (self.number - 1) * self.size
+        if self.offset > self.max_offset:
+            raise NotFound(_("Invalid page."))  # as DRF's own paginators answer a page past the end
 
     def links(self, *, has_more: bool) -> tuple[str | None, str | None]:
         url = self.request.build_absolute_uri()
@@ -110,6 +115,7 @@ class MyProfileView(APIView):
 
     @extend_schema(request=EmployeeProfileChangeSerializer, responses={200: EmployeeProfileSerializer})
     def patch(self, request):
+        selectors.own_employee_record(request.user)  # 404 for an account without a record (the manager)
         changes = EmployeeProfileChangeSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         employee = employee_services.update_own_profile(account=request.user, changes=dict(changes.validated_data))

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import User, mobile_index_of
 from orgdata import selectors
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.services.imports import CONSENT_STATEMENT
@@ -27,6 +28,61 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class IdForm(forms.Form):
+    """The id a row's button posts (a hidden input): anything but a whole number names nothing."""
+
+    id = forms.IntegerField(min_value=1)
+
+    def __init__(self, data, *, field: str):
+        super().__init__({"id": data.get(field)})
+
+
+def find_account(text: str, *, people: QuerySet[Employee], accounts: QuerySet[User]) -> User | None:
+    """The account of the person typed as `text`: an exact employee number among `people`, else a
+    complete mobile number among `people`'s accounts or `accounts`. None when nobody matches.
+
+    Every lookup is an exact match on an index (the unique employee number; the mobile number's
+    blind index), so it stays cheap however large the enterprise is.
+    """
+    text = (text or "").strip()
+    account_id = people.filter(employee_number=text).values_list("account_id", flat=True).first()
+    index = mobile_index_of(text) if account_id is None else None
+    if index:
+        account_id = (people.filter(account__mobile_index=index).values_list("account_id", flat=True).first()
+                      or accounts.filter(mobile_index=index).values_list("pk", flat=True).first())
+    return User.objects.filter(pk=account_id).first() if account_id else None
+
+
+class PersonField(forms.CharField):
+    """One person, typed as their employee number or mobile number and cleaned to their account.
+
+    A text box, not a <select> of everyone: with 100,000 people a select is a page of megabytes.
+    The form sets `people` (and, where people without an employee record may be chosen,
+    `accounts`) to the actor's scope; anyone outside it is "not found", like someone absent (E5).
+    """
+
+    default_error_messages = {
+        "not_found": _("Nobody you administer has this employee number or mobile number."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", _("Their employee number or their full mobile number."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        super().__init__(**kwargs)
+        self.people = Employee.objects.none()
+        self.accounts = User.objects.none()
+
+    def clean(self, value) -> User | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        account = find_account(text, people=self.people, accounts=self.accounts)
+        if account is None:
+            raise ValidationError(self.error_messages["not_found"], code="not_found")
+        return account
 
 
 class EmployeeForm(forms.Form):
@@ -141,28 +197,32 @@ class ExportForm(forms.Form):
 
 
 class AppointForm(forms.Form):
-    account = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
+    account = PersonField(label=_("Person"))
     departments = forms.ModelMultipleChoiceField(label=_("Departments they administer (with everything below)"),
                                                  queryset=Department.objects.none(),
                                                  widget=forms.SelectMultiple(attrs={"size": 8}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = User.objects.filter(
-            is_active=True, role__in=[User.Role.EMPLOYEE, User.Role.SUB_ADMIN]).order_by("display_name")
+        # Manager only (the view checks): everyone is in scope. The service refuses the manager
+        # themself and deactivated accounts with its own field errors.
+        self.fields["account"].people = selectors.employees_visible_to(actor)
         self.fields["departments"].queryset = Department.objects.order_by("path")
         self.fields["departments"].label_from_instance = lambda d: f"{'— ' * d.depth}{d.name}"
 
 
 class TransferForm(forms.Form):
-    new_manager = forms.ModelChoiceField(label=_("New enterprise manager"), queryset=User.objects.none())
+    new_manager = PersonField(label=_("New enterprise manager"))
     password = forms.CharField(label=_("Your password (to confirm it is you)"), widget=forms.PasswordInput,
                                strip=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_manager"].queryset = User.objects.filter(is_active=True).exclude(
-            pk=actor.pk).exclude(role=User.Role.PLATFORM_STAFF).order_by("display_name")
+        self.fields["new_manager"].people = selectors.employees_visible_to(actor)
+        # An account without an employee record (e.g. a former manager) can still be handed the
+        # role back by mobile number; the service refuses the actor and deactivated accounts.
+        self.fields["new_manager"].accounts = User.objects.filter(
+            role__in=[User.Role.EMPLOYEE, User.Role.SUB_ADMIN])
 
 
 class EnterpriseProfileForm(forms.Form):
@@ -204,21 +264,23 @@ class SwitchForm(forms.Form):
               ("employee", _("One person"))]
     level = forms.ChoiceField(label=_("For"), choices=LEVELS)
     department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
-    employee = forms.ModelChoiceField(label=_("Person"), queryset=Employee.objects.none(), required=False)
+    employee = PersonField(label=_("Person"), required=False)
     enabled = forms.TypedChoiceField(label=_("Switch"), choices=[("1", _("On")), ("0", _("Off"))],
                                      coerce=lambda value: value == "1")
 
     def __init__(self, *args, departments, employees, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments.order_by("path")
-        self.fields["employee"].queryset = employees.select_related("account").order_by("employee_number")
-        self.fields["employee"].label_from_instance = lambda e: f"{e.account.display_name} ({e.employee_number})"
+        self.fields["employee"].people = employees
 
     def clean(self):
         data = super().clean()
+        if data.get("level") != "employee":
+            self._errors.pop("employee", None)  # a leftover entry in the person box is not used
+            data["employee"] = None
         if data.get("level") == "department" and not data.get("department"):
             self.add_error("department", _("Choose a department."))
-        if data.get("level") == "employee" and not data.get("employee"):
+        if data.get("level") == "employee" and not data.get("employee") and "employee" not in self._errors:
             self.add_error("employee", _("Choose a person."))
         return data
 

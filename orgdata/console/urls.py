@@ -18,6 +18,8 @@ urlpatterns = [
     path("import/template.<str:file_format>", views.import_template, name="import_template"),
     path("export/", views.export, name="export"),
     path("administrators/", views.administrators, name="administrators"),
+    path("administrators/handed-over/", views.role_handed_over, name="role_handed_over"),
+    path("positions/", views.positions, name="positions"),
     path("applications/", views.applications, name="applications"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
 ]

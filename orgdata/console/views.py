@@ -5,19 +5,21 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import console_login_required
+from accounts.permissions import can_use_console, console_login_required
 from config.api_errors import DomainError, NotPermitted
 from orgdata import permissions, selectors
 from orgdata.console import forms
-from orgdata.models import Application, ApplicationSwitch, Employee
+from orgdata.models import Application, ApplicationSwitch, JobLevel, Position
 from orgdata.services import administrators as admin_services
 from orgdata.services import applications as application_services
 from orgdata.services import departments as department_services
@@ -25,6 +27,7 @@ from orgdata.services import directory as directory_services
 from orgdata.services import employees as employee_services
 from orgdata.services import exports as export_services
 from orgdata.services import imports as import_services
+from orgdata.services import positions as position_services
 from privacy.masking import mask_id_number, mask_mobile
 
 PAGE_SIZE = 25
@@ -263,7 +266,7 @@ def export(request):
 def administrators(request):
     permissions.require_enterprise_manager(request.user)
     action = request.POST.get("action") if request.method == "POST" else None
-    appoint = forms.AppointForm(request.POST if action == "appoint" else None)
+    appoint = forms.AppointForm(request.POST if action == "appoint" else None, actor=request.user)
     transfer = forms.TransferForm(request.POST if action == "transfer" else None, actor=request.user)
     tenant = request.tenant
     profile = forms.EnterpriseProfileForm(request.POST if action == "profile" else None, initial={
@@ -276,7 +279,8 @@ def administrators(request):
             actor=request.user, account=appoint.cleaned_data["account"],
             departments=appoint.cleaned_data["departments"]))
     elif action == "remove":
-        account = User.objects.filter(pk=request.POST.get("account")).first()
+        chosen = forms.IdForm(request.POST, field="account")
+        account = User.objects.filter(pk=chosen.cleaned_data["id"]).first() if chosen.is_valid() else None
         if account is None:
             raise Http404
         done = _try(request, appoint, lambda: admin_services.remove_sub_administrator(
@@ -286,8 +290,10 @@ def administrators(request):
             actor=request.user, password=transfer.cleaned_data["password"],
             new_manager=transfer.cleaned_data["new_manager"]))
         if done:
-            messages.success(request, _("The enterprise manager role was handed over."))
-            return redirect("console:dashboard")
+            # They are an employee now: every console page would answer 403 (E5).
+            messages.success(request, _("You handed the enterprise manager role over to %(name)s.") % {
+                "name": transfer.cleaned_data["new_manager"].display_name})
+            return redirect("orgdata:role_handed_over")
     elif action == "profile" and profile.is_valid():
         done = _try(request, profile, lambda: admin_services.correct_enterprise_profile(
             actor=request.user, enterprise=tenant, changes=profile.cleaned_data))
@@ -303,6 +309,88 @@ def administrators(request):
         "people": [{"account": person, "departments": grants.get(person.pk, [])} for person in people],
         "appoint_form": appoint, "transfer_form": transfer, "profile_form": profile, "directory_form": directory,
     })
+
+
+@login_required
+def role_handed_over(request):
+    """Where a manager lands after handing the role over: as an employee they may open no console
+    page any more, so this one (any signed-in account) says so instead of answering 403."""
+    if can_use_console(request.user):
+        return redirect("console:dashboard")
+    return render(request, "orgdata/role_handed_over.html")
+
+
+# --- positions and job levels (E7) --------------------------------------------------------------
+
+# The two lists are kept alike: (model, create, rename, delete) through orgdata.services.positions.
+_ENTRY_LISTS = {
+    "position": (
+        Position,
+        lambda actor, name: position_services.create_position(actor=actor, name=name),
+        lambda actor, entry, name: position_services.rename_position(actor=actor, position=entry, name=name),
+        lambda actor, entry: position_services.delete_position(actor=actor, position=entry),
+    ),
+    "job_level": (
+        JobLevel,
+        lambda actor, name: position_services.create_job_level(actor=actor, name=name),
+        lambda actor, entry, name: position_services.rename_job_level(actor=actor, job_level=entry, name=name),
+        lambda actor, entry: position_services.delete_job_level(actor=actor, job_level=entry),
+    ),
+}
+
+
+@organisation_page
+def positions(request):
+    """The position and job-level lists the employee form offers (E7).
+
+    The manager adds, renames and deletes entries. A sub-administrator only sees the lists: they
+    are the choices of the employee form they use anyway, and changing them changes every
+    department, not just theirs (so the services allow it to the manager alone).
+    """
+    is_manager = permissions.is_enterprise_manager(request.user)
+    which = request.POST.get("list") if request.method == "POST" else None
+    action = request.POST.get("action") if request.method == "POST" else None
+    if request.method == "POST":
+        permissions.require_enterprise_manager(request.user)
+        if which not in _ENTRY_LISTS or action not in ("add", "rename", "delete"):
+            raise BadRequest
+    add_forms = {kind: forms.NameForm(request.POST if (which, action) == (kind, "add") else None, prefix=kind)
+                 for kind in _ENTRY_LISTS}
+    problem = None  # (list, entry, form) of a refused rename or delete, shown above that list
+    if which is not None:
+        model, create, rename, delete = _ENTRY_LISTS[which]
+        done = False
+        if action == "add":
+            form = add_forms[which]
+            done = form.is_valid() and _try(request, form, lambda: create(request.user, form.cleaned_data["name"]))
+        else:
+            chosen = forms.IdForm(request.POST, field="item")
+            entry = model.objects.filter(pk=chosen.cleaned_data["id"]).first() if chosen.is_valid() else None
+            if entry is None:
+                raise Http404
+            form = forms.NameForm(request.POST) if action == "rename" else chosen
+            if action == "rename":
+                done = form.is_valid() and _try(
+                    request, form, lambda: rename(request.user, entry, form.cleaned_data["name"]))
+            else:
+                done = form.is_valid() and _try(request, form, lambda: delete(request.user, entry))
+            if not done:
+                problem = (which, entry, form)
+        if done:
+            messages.success(request, _("Saved."))
+            return redirect("orgdata:positions")
+    sections = []
+    for kind, title in (("position", _("Positions")), ("job_level", _("Job levels"))):
+        entries = _ENTRY_LISTS[kind][0].objects.all()
+        if is_manager:  # how many people hold each: enterprise-wide counts, so for the manager only
+            entries = entries.annotate(holders=Count("employees"))
+        refused = problem if problem and problem[0] == kind else None
+        sections.append({
+            "kind": kind, "title": title, "entries": entries, "add_form": add_forms[kind],
+            "refused_entry": refused[1] if refused else None,
+            "refusals": [error for errors in refused[2].errors.values() for error in errors] if refused else [],
+        })
+    return render(request, "orgdata/positions.html", {"sections": sections, "is_manager": is_manager})
 
 
 # --- applications (E6) --------------------------------------------------------------------------
@@ -327,23 +415,27 @@ def application_detail(request, pk: int):
         application = selectors.application_catalogue().get(pk=pk)
     except Application.DoesNotExist:
         raise Http404
+    clear = None  # the posted "remove this switch" row, when the service refused it
     form = forms.SwitchForm(request.POST if request.POST.get("action") == "switch" else None,
                             departments=selectors.departments_visible_to(request.user),
                             employees=selectors.employees_visible_to(request.user))
     if request.method == "POST" and request.POST.get("action") == "clear":
-        switch = ApplicationSwitch.objects.filter(pk=request.POST.get("switch"), application=application).first()
+        chosen = forms.IdForm(request.POST, field="switch")
+        switch = ApplicationSwitch.objects.filter(
+            pk=chosen.cleaned_data["id"], application=application).first() if chosen.is_valid() else None
         if switch is None:
             raise Http404
-        application_services.clear_application_switch(actor=request.user, switch=switch)
-        messages.success(request, _("Saved."))
-        return redirect("orgdata:application", pk=application.pk)
+        if _try(request, chosen, lambda: application_services.clear_application_switch(
+                actor=request.user, switch=switch)):
+            messages.success(request, _("Saved."))
+            return redirect("orgdata:application", pk=application.pk)
+        clear = chosen
     if form.is_bound and form.is_valid():
         level = form.cleaned_data["level"]
-        employee: Employee | None = form.cleaned_data.get("employee")
         if _try(request, form, lambda: application_services.switch_application(
                 actor=request.user, application=application, enabled=form.cleaned_data["enabled"],
                 department=form.cleaned_data["department"] if level == "department" else None,
-                account=employee.account if level == "employee" and employee else None)):
+                account=form.cleaned_data["employee"] if level == "employee" else None)):
             messages.success(request, _("Saved."))
             return redirect("orgdata:application", pk=application.pk)
     visible_departments = set(selectors.departments_visible_to(request.user).values_list("pk", flat=True))
@@ -352,6 +444,6 @@ def application_detail(request, pk: int):
                 if (switch.department_id is None and switch.account_id is None)
                 or switch.department_id in visible_departments or switch.account_id in visible_accounts]
     return render(request, "orgdata/application.html", {
-        "application": application, "switches": switches, "form": form,
+        "application": application, "switches": switches, "form": form, "clear_form": clear,
         "is_manager": permissions.is_enterprise_manager(request.user),
     })

@@ -115,14 +115,21 @@ def merge_departments(*, source: Department, target: Department, actor=None) -> 
     """Fold `source` into `target`: its employees, sub-departments, administrator grants and
     application switches move to `target`, then `source` is deleted.
 
-    Refuses merging a department into itself or into one of its own sub-departments, and a
-    sub-department name that `target` already has.
+    Refuses merging a department into itself or into one of its own sub-departments, a
+    sub-department name that `target` already has, and (for anyone but the manager) a source
+    whose subtree holds any administrator grant.
     """
     _check_actor_may_administer(actor, source, target)
     if source.pk == target.pk:
         raise ValidationError({"target": [_("Choose a different department to merge into.")]})
     source = Department.objects.select_for_update().get(pk=source.pk)
     target = Department.objects.select_for_update().get(pk=target.pk)
+    if actor is not None and not permissions.is_enterprise_manager(actor) and _has_grants_in_subtree(source):
+        # E5: the source's grants move onto `target`, widening that administrator's scope (and a
+        # sub-administrator merging away their own granted department would change their own):
+        # scopes are the manager's to change.
+        raise permissions.NotPermitted(
+            _("Ask the enterprise manager to merge a department that has administrators."))
     if target.path.startswith(source.path):
         raise ValidationError({"target": [_("A department cannot be merged into its own sub-department.")]})
     target_children = set(target.children.values_list("name", flat=True))
@@ -140,6 +147,13 @@ def merge_departments(*, source: Department, target: Department, actor=None) -> 
     _move_grants_and_switches(source, target)
     source.delete()
     return target
+
+
+def _has_grants_in_subtree(department: Department) -> bool:
+    from orgdata.models import DepartmentAdministratorPermission
+
+    return DepartmentAdministratorPermission.objects.filter(
+        content_object__path__startswith=department.path).exists()
 
 
 def _move_grants_and_switches(source: Department, target: Department) -> None:

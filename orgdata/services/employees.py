@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.validators import normalize_mainland_mobile
+from consent import services as consent_services
+from consent.models import LegalBasis
 from orgdata import permissions, selectors, validators
 from orgdata.models import Department, Employee, JobLevel, Position
 
@@ -49,6 +51,14 @@ _CHOICES = {
     "education": Employee.Education.values,
 }
 
+# C12/C2: a resident ID number is sensitive and would need the person's separate consent (the
+# purpose "sensitive.id_number"); the enterprise holds it as the employer, to perform the
+# employment contract (HR management). Each time one is written for a person, that basis is
+# recorded. The reference names the record, never the number.
+ID_NUMBER_PURPOSE = "sensitive.id_number"
+ID_NUMBER_LEGAL_BASIS = LegalBasis.CONTRACT_NECESSITY
+ID_NUMBER_REFERENCE = "employment record"
+
 
 def clean_employee_values(values: dict[str, Any]) -> dict[str, Any]:
     """Normalise the given employee fields; raise ValidationError naming each bad field.
@@ -67,13 +77,46 @@ def clean_employee_values(values: dict[str, Any]) -> dict[str, Any]:
     if id_number and "id_number" not in errors:
         inside = validators.birth_date_of_resident_id(id_number)
         if birth and birth != inside:
-            errors.setdefault("date_of_birth", []).append(
-                _("The date of birth does not match the one in the resident ID number."))
+            errors.setdefault("date_of_birth", []).append(_birth_date_mismatch())
         elif not birth:
             cleaned["date_of_birth"] = inside  # the ID number states it; no need to type it twice
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _birth_date_mismatch() -> str:
+    return _("The date of birth does not match the one in the resident ID number.")
+
+
+def check_birth_date_against_record(values: dict[str, Any], employee: Employee) -> None:
+    """The check `clean_employee_values` makes, for a change set that brings a date of birth but no
+    ID number: the new date must agree with the ID number already on `employee`'s record.
+
+    `values` are cleaned values; an emptied date is filled from the stored ID number (as when
+    both come together). An unchanged date is let through, so an old contradiction on the record
+    never blocks saving other fields. Raises ValidationError on date_of_birth.
+    """
+    if "date_of_birth" not in values or "id_number" in values or not employee.id_number:
+        return
+    birth = values["date_of_birth"]
+    if birth is not None and birth == employee.date_of_birth:
+        return
+    inside = validators.birth_date_of_resident_id(employee.id_number)
+    if birth is None:
+        values["date_of_birth"] = inside
+    elif birth != inside:
+        raise ValidationError({"date_of_birth": [_birth_date_mismatch()]})
+
+
+def record_id_number_legal_basis(*, account, recorded_by=None) -> None:
+    """C12: record why the enterprise holds `account`'s resident ID number without their consent."""
+    consent_services.record_legal_basis(person=account, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
+                                        reference=ID_NUMBER_REFERENCE, recorded_by=_recorder(recorded_by))
+
+
+def _recorder(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) and actor.pk else None
 
 
 def _clean_one(field: str, value: Any) -> Any:
@@ -159,6 +202,8 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor=
     # The record shares the account's data key: erasing the person (R4) shreds both at once.
     employee = Employee(account=account, person_key_id=account.person_key_id, **values)
     employee.save()
+    if employee.id_number:
+        record_id_number_legal_basis(account=account, recorded_by=actor)
     return employee
 
 
@@ -167,17 +212,27 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     """E5: an administrator corrects or supplements a person's record (scoped, see selectors).
 
     Name and mobile number are corrected on the person's account. Refuses a person outside the
-    actor's departments (as "not found"), moving them to a department outside it, unknown fields,
-    invalid values and values another person already uses.
+    actor's departments (as "not found"), an administrator's record to a sub-administrator
+    (NotPermitted: their mobile number is an administrator's login), moving them to a department
+    outside the actor's, unknown fields, invalid values, a date of birth contradicting the
+    stored ID number, and values another person already uses. Writing an ID number records its
+    legal basis (C12).
     """
     employee = selectors.employee_visible_to(actor, employee.pk)
+    if not permissions.can_edit_identity_of(actor, employee.account):
+        raise permissions.NotPermitted(_("Only the enterprise manager can change an administrator's record."))
     unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
     values = clean_employee_values(changes)
+    check_birth_date_against_record(values, employee)
     if "department" in values:
         _check_actor_scope(actor, values["department"])
-    return _apply(employee, values)
+    writes_id_number = bool(values.get("id_number")) and values["id_number"] != employee.id_number
+    employee = _apply(employee, values)
+    if writes_id_number:
+        record_id_number_legal_basis(account=employee.account, recorded_by=actor)
+    return employee
 
 
 @transaction.atomic
@@ -186,17 +241,17 @@ def update_own_profile(*, account, changes: dict[str, Any]) -> Employee:
 
     Refuses fields that are the enterprise's records (name, mobile number, employee number,
     department, position, job level, date of employment, ID number): those go through an
-    administrator. Refuses invalid values field by field.
+    administrator. Refuses invalid values field by field, and a date of birth contradicting the
+    stored ID number. An account without an address-book record (the manager is created without
+    one) gets NotInYourScope (404).
     """
-    employee = Employee.objects.select_for_update().get(account=account)
+    own = selectors.own_employee_record(account)
+    employee = Employee.objects.select_for_update().get(pk=own.pk)
     refused = set(changes) - set(SELF_EDITABLE_FIELDS)
     if refused:
         raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
-    if "date_of_birth" in changes and employee.id_number and changes["date_of_birth"] != employee.date_of_birth:
-        values = clean_employee_values({**changes, "id_number": employee.id_number})
-        values.pop("id_number")
-    else:
-        values = clean_employee_values(changes)
+    values = clean_employee_values(changes)
+    check_birth_date_against_record(values, employee)
     return _apply(employee, values)
 
 

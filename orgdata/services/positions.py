@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from orgdata import permissions
@@ -44,11 +45,45 @@ def create_job_level(*, actor: User | None, name: str, rank: int | None = None) 
 
 
 @transaction.atomic
+def rename_position(*, actor: User, position: Position, name: str) -> Position:
+    """Rename a position; everyone holding it keeps it under the new name. Manager only; refuses
+    an empty name or one another position already has."""
+    permissions.require_enterprise_manager(actor)
+    name = _clean_name(name, 100)
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    if Position.objects.filter(name=name).exclude(pk=position.pk).exists():
+        raise ValidationError({"name": [_("This position already exists.")]})
+    position.name = name
+    position.save(update_fields=["name"])
+    return position
+
+
+@transaction.atomic
+def rename_job_level(*, actor: User, job_level: JobLevel, name: str) -> JobLevel:
+    """Rename a job level (its rank stays). Manager only; refuses an empty or duplicate name."""
+    permissions.require_enterprise_manager(actor)
+    name = _clean_name(name, 50)
+    job_level = JobLevel.objects.select_for_update().get(pk=job_level.pk)
+    if JobLevel.objects.filter(name=name).exclude(pk=job_level.pk).exists():
+        raise ValidationError({"name": [_("This job level already exists.")]})
+    job_level.name = name
+    job_level.save(update_fields=["name"])
+    return job_level
+
+
+@transaction.atomic
 def delete_position(*, actor: User, position: Position) -> None:
     """Remove an unused position; refuses one that people still hold."""
     permissions.require_enterprise_manager(actor)
-    if position.employees.exists():
-        raise ValidationError({"position": [_("People still hold this position.")]})
+    # The row lock waits for (and then blocks) anyone being given this position meanwhile, so the
+    # check below stays true until the delete (the foreign key would refuse it with a 500).
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    holders = position.employees.count()
+    if holders:
+        raise ValidationError({"position": [ngettext(
+            "%(count)d person still holds this position; give them another one before deleting it.",
+            "%(count)d people still hold this position; give them another one before deleting it.",
+            holders) % {"count": holders}]})
     position.delete()
 
 
@@ -56,6 +91,11 @@ def delete_position(*, actor: User, position: Position) -> None:
 def delete_job_level(*, actor: User, job_level: JobLevel) -> None:
     """Remove an unused job level; refuses one that people still have."""
     permissions.require_enterprise_manager(actor)
-    if job_level.employees.exists():
-        raise ValidationError({"job_level": [_("People still have this job level.")]})
+    job_level = JobLevel.objects.select_for_update().get(pk=job_level.pk)  # see delete_position
+    holders = job_level.employees.count()
+    if holders:
+        raise ValidationError({"job_level": [ngettext(
+            "%(count)d person still has this job level; give them another one before deleting it.",
+            "%(count)d people still have this job level; give them another one before deleting it.",
+            holders) % {"count": holders}]})
     job_level.delete()

@@ -69,7 +69,7 @@ def test_tracking_pings_need_the_enterprise_switch_and_the_persons_own_consent(e
         assert TrackingPing.objects.filter(person=person.user).count() == 1
 
 
-def test_only_administrators_switch_tracking(enterprises):
+def test_employees_cannot_switch_tracking(enterprises):
     from config.api_errors import NotPermitted
 
     person = signed_in(enterprises.a)
@@ -94,9 +94,54 @@ def test_facial_check_in_needs_separate_biometric_consent_on_top_of_the_camera(e
         assert not gate.may_process(person.user, "facial_recognition")
 
 
-def test_gated_rows_cannot_be_bulk_created_around_the_gate(enterprises):
-    with schema_context(enterprises.a.schema_name), pytest.raises(NotImplementedError):
-        CheckIn.objects.bulk_create([])
+@pytest.mark.promise("C4")
+def test_only_the_manager_switches_tracking_for_the_whole_enterprise_not_a_sub_administrator(enterprises, client):
+    from config.api_errors import NotPermitted
+    from tests.orgdata.factories import make_department, make_sub_administrator
+
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        sub_administrator = make_sub_administrator(departments=[make_department("Field sales")], manager=manager)
+        with pytest.raises(NotPermitted):
+            services.switch_tracking(actor=sub_administrator, enabled=True)
+        assert services.tracking_settings().is_tracking_enabled is False
+        client.force_login(sub_administrator)
+    client.defaults["HTTP_HOST"] = enterprises.a.host
+    refused = client.post("/console/attendance/", {"tracking": "on"})
+    assert refused.status_code == 403
+    with schema_context(enterprises.a.schema_name):
+        assert services.tracking_settings().is_tracking_enabled is False
+        assert services.switch_tracking(actor=manager, enabled=True).is_tracking_enabled is True
+
+
+@pytest.mark.promise("C1")
+def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_gate(enterprises):
+    from consent.errors import ConsentRequired
+    from privacy.fields import sealed_value
+    from tests.attendance.factories import make_typed_check_in
+    from tests.consent.factories import EmployeeFactory
+
+    with schema_context(enterprises.a.schema_name):
+        person = EmployeeFactory()
+        record = make_typed_check_in(person, place="Gate 3")
+        with pytest.raises(ConsentRequired):
+            CheckIn.objects.bulk_create([CheckIn(person=person, kind="in", place="x", location=GPS)])
+        with pytest.raises(ConsentRequired):
+            record.location = GPS
+            CheckIn.objects.bulk_update([record], ["location"])
+        # A sealed token passes the encrypted field's own check; only the gate stops it.
+        record.location = GPS
+        token = sealed_value(record, "location")
+        with pytest.raises(ConsentRequired) as refused:
+            CheckIn.objects.filter(pk=record.pk).update(location=token)
+        assert refused.value.extra["fields"] == ["location"] and "service" in str(refused.value)
+        with pytest.raises(ConsentRequired):
+            TrackingPing.objects.filter(person=person).update(location=GPS)
+        assert CheckIn.objects.get(pk=record.pk).location is None
+        # Fields no purpose covers, and clearing a gated field (erasure), stay possible.
+        assert CheckIn.objects.filter(pk=record.pk).update(kind="out") == 1
+        assert CheckIn.objects.filter(pk=record.pk).update(location=None) == 1
+        assert CheckIn.objects.get(pk=record.pk).kind == "out"
 
 
 @pytest.mark.promise("A1")

@@ -30,6 +30,33 @@ def test_coverage_per_purpose_shows_counts_never_who_declined(enterprises, conso
     assert 'data-purpose="basic_service"' not in page
 
 
+def test_coverage_counts_what_the_gate_allows_and_only_active_people(enterprises, console):
+    from consent import gate, selectors
+
+    tracked_then_location_off = signed_in(enterprises.a)
+    tracked = signed_in(enterprises.a)
+    for person in (tracked_then_location_off, tracked):
+        assert person.grant("device.location").status_code == 201
+        assert person.grant("location_tracking").status_code == 201
+    # Tracking requires location (A3): withdrawing location stops tracking too.
+    assert tracked_then_location_off.withdraw("device.location").status_code == 201
+    left = signed_in(enterprises.a)
+    assert left.grant("device.camera", explicit=False).status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        User.objects.filter(pk=left.user.pk).update(is_active=False)
+        people = list(User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF))
+        coverage = {row["purpose"].code: row for row in selectors.consent_coverage()}
+        for code, row in coverage.items():
+            assert row["people"] == len(people)
+            assert row["consenting"] == sum(gate.may_process(person, code) for person in people), code
+    assert coverage["location_tracking"]["consenting"] == 1
+    assert coverage["device.location"]["consenting"] == 1
+    assert coverage["device.camera"]["consenting"] == 0
+    page = console.get("/console/privacy/").content.decode()
+    row = page.split('data-purpose="location_tracking"')[1].split("</tr>")[0]
+    assert f"1 / {len(people)}" in row
+
+
 @pytest.mark.promise("C8")
 def test_the_console_announces_an_upcoming_version_with_its_dates(enterprises, console):
     with schema_context("public"):

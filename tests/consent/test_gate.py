@@ -1,9 +1,11 @@
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django_tenants.utils import schema_context
 
-from consent import gate, selectors
+from consent import gate, selectors, services
 from consent.errors import ConsentRequired
+from consent.models import Purpose
 from tests.consent.factories import EmployeeFactory, signed_in
 
 GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
@@ -11,15 +13,19 @@ GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
 
 @pytest.mark.promise("C6")
 @pytest.mark.promise("A1")
-def test_withdrawal_refuses_the_very_next_request_even_with_a_warm_cache(enterprises):
+def test_withdrawal_refuses_the_very_next_request_even_with_a_warm_cache(enterprises,
+                                                                          django_capture_on_commit_callbacks):
     person = signed_in(enterprises.a)
-    assert person.grant("device.location").status_code == 201
+    # Each answer commits as in production (the test's own transaction never does).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert person.grant("device.location").status_code == 201
     assert person.check_in(location=GPS).status_code == 201
     with schema_context(enterprises.a.schema_name):
         # The state is cached now (the check-in asked the gate).
         assert cache.get(selectors.state_key(person.user.pk))["granted"]["device.location"] == 1
 
-    assert person.withdraw("device.location").status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        assert person.withdraw("device.location").status_code == 201
     refused = person.check_in(location=GPS)
     assert refused.status_code == 403
     assert refused.json()["code"] == "consent_required"
@@ -85,13 +91,15 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
 
 
 @pytest.mark.promise("C6")
-def test_a_withdrawal_in_another_process_drops_this_process_copy_at_once(enterprises, settings):
+def test_a_withdrawal_in_another_process_drops_this_process_copy_at_once(enterprises, settings,
+                                                                         django_capture_on_commit_callbacks):
     import time
 
     import redis
 
     person = signed_in(enterprises.a)
-    person.grant("device.location")
+    with django_capture_on_commit_callbacks(execute=True):
+        person.grant("device.location")
     person.get("/api/v1/consent/purposes")  # starts this process's invalidation feed if need be
     assert selectors._local.listening.wait(5)
     assert person.check_in(location=GPS).status_code == 201
@@ -118,3 +126,91 @@ def test_without_a_live_invalidation_feed_the_process_copy_is_not_used(enterpris
     finally:
         if was_listening:
             selectors._local.listening.set()
+
+
+@pytest.mark.promise("C6")
+def test_a_reader_that_read_the_ledger_before_a_withdrawal_committed_cannot_cache_the_old_state(
+        enterprises, monkeypatch, django_capture_on_commit_callbacks):
+    person = signed_in(enterprises.a)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert person.grant("device.location").status_code == 201
+    read_ledger = selectors.ledger_state
+    withdrawn = []
+
+    def ledger_read_while_a_withdrawal_commits(person_id):
+        state = read_ledger(person_id)
+        if not withdrawn:  # another request withdraws and commits after this read, before the store
+            withdrawn.append(True)
+            with django_capture_on_commit_callbacks(execute=True):
+                assert person.withdraw("device.location").status_code == 201
+        return state
+
+    with schema_context(enterprises.a.schema_name):
+        key = (enterprises.a.schema_name, person.user.pk)
+        assert selectors._local.get(key) is None and cache.get(selectors.state_key(person.user.pk)) is None
+        monkeypatch.setattr(selectors, "ledger_state", ledger_read_while_a_withdrawal_commits)
+        _catalogue, stale = selectors.catalogue_and_state(person.user.pk)
+        monkeypatch.setattr(selectors, "ledger_state", read_ledger)
+        assert withdrawn and stale["granted"] == {"device.location": 1}  # the slow reader did read "granted"
+        # ... and could keep it nowhere.
+        assert cache.get(selectors.state_key(person.user.pk)) is None
+        assert selectors._local.get(key) is None
+        assert not gate.may_process(person.user, "device.location")
+    refused = person.check_in(location=GPS)
+    assert refused.status_code == 403 and refused.json()["code"] == "consent_required"
+
+
+@pytest.mark.promise("C7")
+def test_a_reader_that_read_the_catalogue_before_a_revision_committed_cannot_cache_the_old_one(
+        enterprises, monkeypatch, django_capture_on_commit_callbacks):
+    person = signed_in(enterprises.a)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert person.grant("device.camera", explicit=False).status_code == 201
+    read_catalogue = selectors._catalogue_from_database
+    revised = []
+
+    def catalogue_read_while_a_revision_commits():
+        catalogue = read_catalogue()
+        if not revised:  # the purpose changes (C7) after this read, before the store
+            revised.append(True)
+            with django_capture_on_commit_callbacks(execute=True):
+                purpose = Purpose.objects.get(code="device.camera")
+                purpose.revision += 1
+                purpose.save()
+        return catalogue
+
+    with schema_context(enterprises.a.schema_name):
+        with django_capture_on_commit_callbacks(execute=True):
+            selectors.forget_catalogue()  # the reader misses every cache
+        monkeypatch.setattr(selectors, "_catalogue_from_database", catalogue_read_while_a_revision_commits)
+        stale, _state = selectors.catalogue_and_state(person.user.pk)
+        monkeypatch.setattr(selectors, "_catalogue_from_database", read_catalogue)
+        assert revised and stale["device.camera"].revision == 1
+        # Consent given for revision 1 no longer covers the purpose.
+        assert not gate.may_process(person.user, "device.camera")
+
+
+@pytest.mark.promise("C6")
+def test_a_state_read_inside_a_transaction_that_rolls_back_is_never_cached(enterprises):
+    person = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.grant_consent(person=person.user, purpose_code="device.location", channel="mobile",
+                                   explicit_confirmation=True)
+            assert gate.may_process(person.user, "device.location")  # the transaction sees its own answer
+            raise RuntimeError("the request fails after the answer")
+        assert cache.get(selectors.state_key(person.user.pk)) is None
+        assert not gate.may_process(person.user, "device.location")
+    refused = person.check_in(location=GPS)
+    assert refused.status_code == 403 and refused.json()["code"] == "consent_required"
+
+
+def test_the_process_copy_keeps_nothing_read_before_an_invalidation(enterprises):
+    person = signed_in(enterprises.a)
+    person.get("/api/v1/consent/purposes")
+    assert selectors._local.listening.wait(5)
+    key = (enterprises.a.schema_name, person.user.pk)
+    generation = selectors._local.generation
+    selectors._local.invalidate(f"{key[0]}:{key[1]}")  # e.g. a message from another process
+    assert not selectors._local.put(key, ({}, {"granted": {"device.location": 1}, "policies": []}), generation)
+    assert selectors._local.get(key) is None

@@ -111,6 +111,66 @@ def test_adding_a_purpose_refuses_undeclared_fields(enterprises):
     assert "covers" in refused.value.message_dict
 
 
+@pytest.mark.promise("C7")
+def test_adding_a_purpose_refuses_fields_the_gate_does_not_guard_and_unknown_required_purposes(enterprises):
+    from django.core.exceptions import ValidationError
+
+    from consent import services
+
+    person = signed_in(enterprises.a)
+    new_function = dict(kind="feature", name_en="X", name_zh_hans="X", statement_en="X", statement_zh_hans="X")
+    with schema_context(enterprises.a.schema_name):
+        with pytest.raises(ValidationError) as refused:
+            # Declared in the registry, but nothing refuses writing it without consent.
+            services.add_purpose(code="feature.wechat", covers=["orgdata.Employee.wechat_id"], **new_function)
+        assert set(refused.value.message_dict) == {"covers"}
+        assert "orgdata.Employee.wechat_id" in refused.value.message_dict["covers"][0]
+        with pytest.raises(ValidationError) as refused:
+            services.add_purpose(code="feature.radar", requires=["device.location", "device.radar"], **new_function)
+        assert set(refused.value.message_dict) == {"requires"}
+        assert "device.radar" in refused.value.message_dict["requires"][0]
+        assert not Purpose.objects.filter(code__in=["feature.wechat", "feature.radar"]).exists()
+    # Nothing was added that would make the gate fail for everyone asking about purposes.
+    assert person.get("/api/v1/consent/purposes").status_code == 200
+
+
+@pytest.mark.promise("C7")
+def test_a_purpose_added_at_runtime_is_enforced_on_the_further_field_it_covers(enterprises):
+    from consent import services
+    from consent.errors import ConsentRequired
+    from tests.attendance.factories import make_typed_check_in
+
+    person = signed_in(enterprises.a)
+    assert person.check_in(place="Gate 1").status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        services.add_purpose(
+            code="feature.visit_places", kind=Purpose.Kind.FEATURE, name_en="Visit places", name_zh_hans="拜访地点",
+            statement_en="Record the places you visit.", statement_zh_hans="记录您拜访的地点。",
+            covers=["attendance.CheckIn.place"])
+        with pytest.raises(ConsentRequired):
+            make_typed_check_in(person.user, place="Client site")
+    refused = person.check_in(place="Gate 1")
+    assert refused.status_code == 403 and refused.json()["missing"] == ["feature.visit_places"]
+    assert person.grant("feature.visit_places", explicit=False).status_code == 201
+    assert person.check_in(place="Gate 1").status_code == 201
+
+
+@pytest.mark.promise("C12")
+def test_recording_a_legal_basis_for_an_unknown_purpose_is_a_field_error(enterprises):
+    from django.core.exceptions import ValidationError
+
+    from consent import services
+    from consent.models import LegalBasisRecord
+
+    with schema_context(enterprises.a.schema_name):
+        person = signed_in(enterprises.a).user
+        with pytest.raises(ValidationError) as refused:
+            services.record_legal_basis(person=person, purpose_code="no.such.purpose", basis="legal_obligation",
+                                        reference="Order 7")
+        assert set(refused.value.message_dict) == {"purpose_code"}
+        assert not LegalBasisRecord.objects.filter(person=person).exists()
+
+
 def test_the_catalogue_is_seeded_in_every_enterprise_and_sync_is_idempotent(enterprises):
     from consent import services
     from consent.catalogue import ALL_PURPOSES

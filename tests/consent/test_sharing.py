@@ -104,3 +104,64 @@ def test_disclosure_required_by_law_records_its_basis_instead_of_a_consent(enter
                                                legal_basis="legal_obligation", reference="Court order (2026) 77")
         assert record.consent_event is None and record.legal_basis_record.basis == "legal_obligation"
     assert person.get("/api/v1/consent/sharing").json()[0]["consent_event"] is None
+
+
+@pytest.mark.promise("C9")
+def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_consent_stays_void(enterprises):
+    from consent.models import Purpose
+
+    person = signed_in(enterprises.a)
+    person.grant("share.affiliate.qince")
+    with schema_context(enterprises.a.schema_name):
+        affiliate = Recipient.objects.get(code="affiliate.qince")
+        services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
+                                  purpose_zh_hans="广告效果评估")
+        revised = Purpose.objects.get(code="share.affiliate.qince")
+        assert revised.revision == 2 and "Advertising measurement" in revised.statement_en
+
+        assert services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
+
+        synced = Purpose.objects.get(code="share.affiliate.qince")
+        assert (synced.revision, synced.statement_en, synced.statement_zh_hans) == (
+            2, revised.statement_en, revised.statement_zh_hans)
+        affiliate.refresh_from_db()
+        assert (affiliate.purpose_en, affiliate.purpose_zh_hans) == ("Advertising measurement", "广告效果评估")
+        assert not gate.may_process(person.user, "share.affiliate.qince")
+        with pytest.raises(ConsentRequired):
+            services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+    shown = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}["share.affiliate.qince"]
+    assert shown["revision"] == 2 and shown["has_consented"] is False
+    assert "Advertising measurement" in shown["statement"]
+    assert shown["recipient"]["purpose"] == "Advertising measurement"
+
+
+@pytest.mark.promise("C9")
+def test_switching_an_application_on_shares_nothing_of_who_withdrew_or_while_the_purpose_is_inactive(enterprises):
+    from consent.models import Purpose
+    from consent.selectors import forget_catalogue
+
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        staying, leaving = make_employee(name="孙七").account, make_employee(name="周八").account
+    stays, withdraws = signed_in(enterprises.a, staying), signed_in(enterprises.a, leaving)
+    for each in (stays, withdraws):
+        assert each.grant("share.app.e-signature").status_code == 201
+    assert withdraws.withdraw("share.app.e-signature").status_code == 201
+
+    with schema_context(enterprises.a.schema_name):
+        application = Application.objects.get(code="e-signature")
+        # While the purpose is switched off, consent given earlier lets nothing through (C7).
+        Purpose.objects.filter(code="share.app.e-signature").update(is_active=False)
+        forget_catalogue()
+        applications.switch_application(actor=manager, application=application, enabled=True)
+        assert not Disclosure.objects.filter(recipient__code="app.e-signature").exists()
+
+        applications.switch_application(actor=manager, application=application, enabled=False)
+        Purpose.objects.filter(code="share.app.e-signature").update(is_active=True)
+        forget_catalogue()
+        applications.switch_application(actor=manager, application=application, enabled=True)
+        disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
+    # Only the person whose consent stands is shared, and the record names that consent.
+    assert [d.person_id for d in disclosures] == [staying.pk]
+    assert disclosures[0].consent_event.action == "granted" and disclosures[0].consent_event.person_id == staying.pk
+    assert withdraws.get("/api/v1/consent/sharing").json() == []

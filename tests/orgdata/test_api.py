@@ -82,3 +82,44 @@ def test_the_organisation_endpoints_are_in_the_openapi_schema(in_a, client, ente
 
 def test_without_a_token_nothing_is_shown(in_a, api_client_for, enterprises):
     assert api_client_for(enterprises.a).get("/api/v1/directory").status_code == 401
+
+
+def test_my_profile_without_an_address_book_record_is_a_clear_404(in_a, manager, api_as):
+    api = api_as(manager)  # the manager is created without an employee record
+    for response in (api.get("/api/v1/me/profile"),
+                     api.patch("/api/v1/me/profile", {"email": "boss@example.com"}, format="json")):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found" and "address book" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", ["123", "[{}]", '"text"', "null", "[]"])
+def test_a_profile_change_that_is_not_a_json_object_is_a_400(in_a, api_as, body):
+    me = make_employee()
+    response = api_as(me.account).generic("PATCH", "/api/v1/me/profile", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid" and response.json()["fields"]["non_field_errors"]
+
+
+def test_a_page_number_past_any_end_is_a_404_not_a_server_error(in_a, manager, api_as):
+    me = make_employee()
+    for api, path in ((api_as(me.account), "/api/v1/directory"), (api_as(manager), "/api/v1/admin/employees")):
+        for page in ("99999999999999999999", str(2 ** 62)):
+            response = api.get(path, {"page": page})
+            assert response.status_code == 404 and response.json()["detail"] == "Invalid page.", response.content
+        assert api.get(path, {"page": "99999", "page_size": 100}).status_code == 200  # far, but valid: empty
+        assert api.get(path, {"page": "9" * 5000}).status_code == 400
+
+
+@pytest.mark.promise("X2")
+def test_the_administrators_employee_list_masks_email_like_the_other_contact_values(in_a, manager, api_as):
+    person = make_employee(email="zhang.san@example.com", landline="010-62345678")
+    api = api_as(manager)
+    listed = api.get("/api/v1/admin/employees")
+    detail = api.get(f"/api/v1/admin/employees/{person.pk}")
+    for response in (listed, detail):
+        assert response.status_code == 200
+        assert b"zhang.san@example.com" not in response.content and b"62345678" not in response.content
+    [row] = listed.json()["results"]
+    assert row["email_masked"] == "z***@example.com" and "email" not in row
+    assert row["landline_masked"] == "010-****5678"
+    assert detail.json()["email_masked"] == "z***@example.com"

@@ -56,3 +56,28 @@ def test_sibling_names_are_unique_and_slashes_are_refused(in_a):
         make_department("Ops", hq)
     with pytest.raises(ValidationError):
         make_department("A/B", hq)
+
+
+@pytest.mark.promise("E5")
+def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in_a, manager):
+    from config.api_errors import NotPermitted
+    from orgdata import selectors
+    from tests.orgdata.factories import make_sub_administrator
+
+    tree = make_tree()
+    deputy = make_sub_administrator(departments=[tree["hq"]], manager=manager, name="副管理员")
+    back_end_admin = make_sub_administrator(departments=[tree["backend"]], manager=manager, name="后端管理员")
+    deep = make_department("Platform", tree["backend"])
+    with pytest.raises(NotPermitted):  # Back end holds a grant: merged, it would widen to Front end
+        services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=deputy)
+    with pytest.raises(NotPermitted):  # and so does anything whose subtree holds one
+        services.merge_departments(source=tree["rnd"], target=tree["sales"], actor=deputy)
+    assert list(selectors.administered_roots_of(back_end_admin)) == [tree["backend"]]
+    assert Department.objects.filter(pk=tree["backend"].pk).exists()
+
+    # A department without grants below it is the deputy's to merge.
+    services.merge_departments(source=deep, target=tree["frontend"], actor=deputy)
+    assert not Department.objects.filter(pk=deep.pk).exists()
+    # The manager decides about scopes: their merge moves the grant along.
+    services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=manager)
+    assert list(selectors.administered_roots_of(back_end_admin)) == [tree["frontend"]]

@@ -105,3 +105,58 @@ def test_the_same_mobile_number_may_work_for_two_enterprises(enterprises):
         with schema_context(each.schema_name):
             make_employee(mobile="13977770001", employee_number="SAME")
             assert User.objects.with_mobile("13977770001").count() == 1
+
+
+def test_a_birth_date_changed_alone_must_agree_with_the_stored_id_number(in_a, manager, api_as):
+    person = make_employee(id_number=resident_id(birth=date(1990, 3, 7)))
+    assert person.date_of_birth == date(1990, 3, 7)
+    with pytest.raises(ValidationError) as refused:
+        services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
+    assert list(refused.value.message_dict) == ["date_of_birth"]
+    through_the_api = api_as(manager).patch(f"/api/v1/admin/employees/{person.pk}",
+                                            {"date_of_birth": "1991-01-01"}, format="json")
+    assert through_the_api.status_code == 400 and "date_of_birth" in through_the_api.json()["fields"]
+    assert Employee.objects.get(pk=person.pk).date_of_birth == date(1990, 3, 7)
+    # A new ID number brings its own birth date; an agreeing date is accepted.
+    services.update_employee(actor=manager, employee=person,
+                             changes={"id_number": resident_id(birth=date(1991, 1, 1), sequence=7)})
+    services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
+    assert Employee.objects.get(pk=person.pk).date_of_birth == date(1991, 1, 1)
+    with pytest.raises(ValidationError):  # and the person's own profile keeps refusing it too (R1)
+        services.update_own_profile(account=person.account, changes={"date_of_birth": date(1990, 3, 7)})
+
+
+def _id_number_legal_bases(account):
+    from consent.models import LegalBasisRecord
+
+    return list(LegalBasisRecord.objects.filter(person=account, purpose__code="sensitive.id_number"))
+
+
+@pytest.mark.promise("C12")
+def test_writing_an_id_number_records_its_legal_basis_never_the_number(in_a, manager):
+    with_id = make_employee(id_number=resident_id(sequence=11))
+    [record] = _id_number_legal_bases(with_id.account)
+    assert record.basis == "contract_necessity" and record.reference == "employment record"
+    assert record.purpose.is_sensitive and record.purpose_revision == record.purpose.revision
+    assert resident_id(sequence=11) not in record.reference
+
+    without_id = make_employee()
+    assert _id_number_legal_bases(without_id.account) == []
+    services.update_employee(actor=manager, employee=without_id, changes={"title": "工程师"})
+    assert _id_number_legal_bases(without_id.account) == []
+    services.update_employee(actor=manager, employee=without_id, changes={"id_number": resident_id(sequence=12)})
+    [later] = _id_number_legal_bases(without_id.account)
+    assert later.basis == "contract_necessity" and later.recorded_by == manager
+    # Saving the same number again writes nothing, so records nothing.
+    services.update_employee(actor=manager, employee=without_id, changes={"id_number": resident_id(sequence=12)})
+    assert len(_id_number_legal_bases(without_id.account)) == 1
+
+
+@pytest.mark.promise("C12")
+def test_an_id_number_set_through_the_api_records_its_legal_basis(in_a, manager, api_as):
+    person = make_employee()
+    response = api_as(manager).patch(f"/api/v1/admin/employees/{person.pk}",
+                                     {"id_number": resident_id(sequence=13)}, format="json")
+    assert response.status_code == 200, response.content
+    [record] = _id_number_legal_bases(person.account)
+    assert record.basis == "contract_necessity" and record.recorded_by == manager

@@ -112,3 +112,59 @@ def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(in_a, manager):
     with pytest.raises(Exception) as refused:
         imports.start_import(actor=manager, upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 ..."), consent_confirmed=True)
     assert "file" in refused.value.message_dict
+
+
+def test_a_birth_date_contradicting_the_stored_id_number_is_a_row_error(in_a, manager):
+    from datetime import date
+
+    person = make_employee(employee_number="DOB-1", id_number=resident_id(birth=date(1990, 3, 7), sequence=21))
+    header = "工号,姓名,手机号,出生日期\n"
+    text = header + f"DOB-1,{person.account.display_name},{person.account.mobile},1991-01-01\n"
+    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    assert job.status == ImportJob.Status.REJECTED
+    assert [(error["row"], error["column"]) for error in job.report] == [(2, "Date of birth")]
+    assert Employee.objects.get(pk=person.pk).date_of_birth == date(1990, 3, 7)
+    agreeing = header + f"DOB-1,{person.account.display_name},{person.account.mobile},1990-03-07\n"
+    assert imports.start_import(actor=manager, upload=_csv(agreeing), consent_confirmed=True).status == "succeeded"
+
+
+@pytest.mark.promise("C12")
+def test_an_import_records_the_legal_basis_of_every_id_number_it_writes(in_a, manager):
+    from consent.models import LegalBasisRecord
+
+    existing = make_employee(employee_number="L-OLD")
+    assert not LegalBasisRecord.objects.exists()
+    text = HEADER + (
+        f"L001,甲,13966660031,总部,,,,{resident_id(sequence=31)},,\n"
+        "L002,乙,13966660032,总部,,,,,,\n"
+        f"L-OLD,{existing.account.display_name},{existing.account.mobile},,,,,{resident_id(sequence=32)},,\n"
+    )
+    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    assert job.status == "succeeded", job.report
+    records = LegalBasisRecord.objects.select_related("purpose")
+    holders = {Employee.objects.get(employee_number="L001").account_id, existing.account_id}
+    assert {record.person_id for record in records} == holders and records.count() == 2
+    for record in records:
+        assert (record.purpose.code, record.basis, record.reference, record.recorded_by_id) == (
+            "sensitive.id_number", "contract_necessity", "employment record", manager.pk)
+        assert record.purpose_revision == record.purpose.revision and record.occurred_at
+    # The same file again writes no ID number, so records nothing more.
+    again = HEADER + f"L-OLD,{existing.account.display_name},{existing.account.mobile},,,,,{resident_id(sequence=32)},,\n"
+    assert imports.start_import(actor=manager, upload=_csv(again), consent_confirmed=True).status == "succeeded"
+    assert LegalBasisRecord.objects.count() == 2
+
+
+@pytest.mark.promise("C12")
+def test_the_bulk_legal_basis_refuses_what_the_single_one_refuses(in_a, manager):
+    from django.core.exceptions import ValidationError
+
+    from consent import services as consent_services
+    from consent.models import LegalBasisRecord
+
+    with pytest.raises(ValidationError) as refused:
+        consent_services.record_legal_basis_in_bulk(person_ids=[manager.pk], purpose_code="no.such.purpose",
+                                                    basis="curiosity", reference=" ")
+    assert set(refused.value.message_dict) == {"basis", "reference", "purpose_code"}
+    assert consent_services.record_legal_basis_in_bulk(
+        person_ids=[], purpose_code="sensitive.id_number", basis="contract_necessity", reference="x") == 0
+    assert not LegalBasisRecord.objects.exists()

@@ -84,3 +84,71 @@ def test_through_the_import(scoped):
     assert (2, "Employee number") in problems and (3, "Department") in problems
     assert not Employee.objects.filter(employee_number__in=["NEW-1", "NEW-2"]).exists()
     assert Employee.objects.get(employee_number="OUT-1").account.display_name == "外部人"
+
+
+@pytest.fixture
+def administrators_below(scoped, manager):
+    """The enterprise manager's and another sub-administrator's records, both inside the deputy's
+    departments (R&D): the manager role went to someone in Back end."""
+    from orgdata.services.administrators import transfer_manager_role
+
+    tree = scoped["tree"]
+    boss = make_employee(department=tree["backend"], name="新经理", employee_number="BOSS-1")
+    manager.set_password("Manager-Pass-1!")
+    manager.save(update_fields=["password"])
+    new_manager = transfer_manager_role(actor=manager, password="Manager-Pass-1!", new_manager=boss.account)
+    other = make_sub_administrator(departments=[tree["frontend"]], manager=new_manager, name="另一管理员")
+    return {"boss": Employee.objects.get(pk=boss.pk), "other": Employee.objects.get(account=other)}
+
+
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_cannot_edit_an_administrators_record(scoped, administrators_below):
+    from config.api_errors import NotPermitted
+    from orgdata import permissions
+
+    deputy, boss, other = scoped["deputy"], administrators_below["boss"], administrators_below["other"]
+    boss_mobile = boss.account.mobile
+    assert permissions.can_edit_identity_of(deputy, scoped["inside"].account)
+    assert not permissions.can_edit_identity_of(deputy, boss.account)
+    assert not permissions.can_edit_identity_of(deputy, other.account)
+    assert permissions.can_edit_identity_of(boss.account, other.account)
+    for target in (boss, other):
+        with pytest.raises(NotPermitted):
+            employee_services.update_employee(actor=deputy, employee=target, changes={"mobile": "13955550077"})
+        with pytest.raises(NotPermitted):
+            employee_services.update_employee(actor=deputy, employee=target, changes={"title": "x"})
+    boss.account.refresh_from_db()
+    assert boss.account.mobile == boss_mobile
+    # The plain employee next to them is still the deputy's to correct; the manager corrects anyone.
+    employee_services.update_employee(actor=deputy, employee=scoped["inside"], changes={"title": "组长"})
+    employee_services.update_employee(actor=boss.account, employee=other, changes={"title": "主管"})
+    assert Employee.objects.get(pk=other.pk).title == "主管"
+
+
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_cannot_edit_an_administrator_through_the_api(scoped, administrators_below, api_as):
+    boss = administrators_below["boss"]
+    api = api_as(scoped["deputy"])
+    assert api.get(f"/api/v1/admin/employees/{boss.pk}").status_code == 200  # visible, not editable
+    refused = api.patch(f"/api/v1/admin/employees/{boss.pk}", {"mobile": "13955550078"}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "not_permitted"
+    assert Employee.objects.get(pk=boss.pk).account.mobile != "13955550078"
+
+
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_cannot_edit_an_administrator_through_the_import(scoped, administrators_below):
+    boss = administrators_below["boss"]
+    rows = ("工号,姓名,手机号\n"
+            "IN-1,内部人,{inside}\n"
+            "BOSS-1,新经理,13955550079\n").format(inside=scoped["inside"].account.mobile)
+    upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
+    job = imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True)
+    assert job.status == "rejected"
+    assert [(error["row"], error["column"]) for error in job.report] == [(3, "Employee number")]
+    assert "manager" in job.report[0]["reason"]
+    assert Employee.objects.get(pk=boss.pk).account.mobile == boss.account.mobile
+    # The manager's own import may correct it.
+    upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
+    done = imports.start_import(actor=boss.account, upload=upload, consent_confirmed=True)
+    assert done.status == "succeeded", done.report
+    assert Employee.objects.get(pk=boss.pk).account.mobile == "13955550079"

@@ -149,3 +149,84 @@ def test_a_change_of_control_is_a_significant_change_that_needs_new_acceptance(e
     assert person.get("/api/v1/me").json()["code"] == "policy_acceptance_required"
     person.post("/api/v1/policy/accept", {"version": "2026.6"})
     assert person.get("/api/v1/me").status_code == 200
+
+
+# C8: what stays reachable while a significant change waits for acceptance — signing in and out,
+# changing the password (account security, E5) and reading and accepting the policy itself.
+POLICY_EXEMPT_API_ROUTES = {"api-login", "api-logout", "api-logout-all", "api-password", "api-policy",
+                            "api-policy-accept"}
+_SIGNING_OUT = ("api-logout", "api-logout-all")
+
+
+def _api_v1_routes(resolver=None, prefix=""):
+    """(URL name, a concrete path, the HTTP methods its view implements) of every /api/v1/ route."""
+    import re
+
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for entry in (resolver or get_resolver("config.urls_tenant")).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _api_v1_routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and (prefix + str(entry.pattern)).startswith("api/v1/"):
+            route = prefix + str(entry.pattern)
+            path = "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: "1" if m.group(1) == "int" else "x", route)
+            view_class = entry.callback.cls
+            methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+            yield entry.name, path, methods
+
+
+def _is_policy_refusal(response) -> bool:
+    return response.status_code == 403 and response.get("Content-Type", "").startswith("application/json") \
+        and response.json().get("code") == "policy_acceptance_required"
+
+
+@pytest.mark.promise("C8")
+def test_every_api_route_but_the_exempt_ones_is_refused_while_a_significant_change_waits(enterprises):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.7", days_ago=8, is_significant=True, significant_reasons=["rights"])
+    person = signed_in(enterprises.a)
+    routes = sorted(_api_v1_routes(), key=lambda route: (route[0] in _SIGNING_OUT, route[0]))
+    names = {name for name, _path, _methods in routes}
+    assert POLICY_EXEMPT_API_ROUTES <= names, "an exempt route is gone: update the list"
+    assert len(routes) > len(POLICY_EXEMPT_API_ROUTES) + 10  # the walk found the API, not a fragment
+    wrongly_open, wrongly_refused = [], []
+    for name, path, methods in routes:
+        for method in methods:
+            call = getattr(person.client, method)
+            response = call(path) if method == "get" else call(path, {}, format="json")
+            if name in POLICY_EXEMPT_API_ROUTES and _is_policy_refusal(response):
+                wrongly_refused.append(f"{method.upper()} {path}")
+            elif name not in POLICY_EXEMPT_API_ROUTES and not _is_policy_refusal(response):
+                wrongly_open.append(f"{method.upper()} {path} → {response.status_code}")
+    assert wrongly_open == [] and wrongly_refused == []
+
+
+@pytest.mark.promise("C8")
+def test_the_api_schema_lists_the_consent_and_attendance_endpoints_and_documents_their_refusals(enterprises):
+    import json
+
+    from rest_framework.test import APIClient
+
+    response = APIClient(HTTP_HOST=enterprises.a.host).get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    paths = json.loads(response.content)["paths"]
+    expected = {
+        "/api/v1/consent/purposes": "get", "/api/v1/consent/purposes/{code}/grant": "post",
+        "/api/v1/consent/purposes/{code}/withdraw": "post", "/api/v1/consent/history": "get",
+        "/api/v1/consent/receipts/{event_id}": "get", "/api/v1/consent/sharing": "get",
+        "/api/v1/attendance/check-ins": "post", "/api/v1/attendance/tracking/pings": "post",
+        "/api/v1/policy": "get", "/api/v1/policy/accept": "post",
+    }
+    for path, method in expected.items():
+        assert method in paths.get(path, {}), f"{method.upper()} {path} is not in the schema"
+
+    def refusal(path, method):
+        return paths[path][method]["responses"].get("403", {}).get("description", "")
+
+    for path, method in [("/api/v1/attendance/check-ins", "post"), ("/api/v1/attendance/tracking/pings", "post"),
+                         ("/api/v1/consent/purposes/{code}/grant", "post")]:
+        assert "consent_required" in refusal(path, method) and "policy_acceptance_required" in refusal(path, method)
+    for path, method in [("/api/v1/me", "get"), ("/api/v1/consent/history", "get")]:
+        assert "policy_acceptance_required" in refusal(path, method)
+    for path, method in [("/api/v1/policy", "get"), ("/api/v1/policy/accept", "post"), ("/api/v1/auth/login", "post")]:
+        assert "policy_acceptance_required" not in refusal(path, method)

@@ -1,0 +1,54 @@
+"""consent_sync_catalogue [--schema S]: bring enterprise schemas' purposes in step with consent.catalogue.
+
+Migrations do this after every migrate (consent.signals.sync_catalogue_after_migrate); this
+command is for a catalogue change deployed without one, or for a single schema. Idempotent: a
+schema already in step is left untouched.
+"""
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context, schema_exists
+
+from consent import selectors, services
+from consent.models import Purpose
+
+
+def _schemas() -> list[str]:
+    """Every enterprise's schema, and the template new enterprises are cloned from."""
+    with schema_context(get_public_schema_name()):
+        names = list(get_tenant_model().objects.exclude(schema_name=get_public_schema_name())
+                     .order_by("schema_name").values_list("schema_name", flat=True))
+        template = getattr(settings, "TENANT_TEMPLATE_SCHEMA", None)
+        if template and template not in names and schema_exists(template):
+            names.append(template)
+        return [name for name in names if schema_exists(name)]
+
+
+class Command(BaseCommand):
+    help = "Bring the consent purposes of every enterprise schema (or one) in step with the code's catalogue (C7)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schema", help="only this schema")
+
+    def handle(self, *args, schema=None, **options):
+        if schema is not None:
+            if schema == get_public_schema_name() or not schema_exists(schema):
+                raise CommandError(f"no enterprise schema named {schema!r}")
+            schemas = [schema]
+        else:
+            schemas = _schemas()
+        synced = 0
+        for name in schemas:
+            with schema_context(name):
+                if Purpose._meta.db_table not in connection.introspection.table_names():
+                    if schema is not None:
+                        raise CommandError(f"schema {name!r} has no consent tables; migrate it first")
+                    continue
+                if selectors.catalogue_is_in_step():
+                    self.stdout.write(f"{name}: in step")
+                    continue
+                result = services.sync_purpose_catalogue()
+                synced += 1
+                self.stdout.write(f"{name}: {result['added']} added, {result['revised']} revised, "
+                                  f"{result['retired']} retired")
+        self.stdout.write(f"{synced} of {len(schemas)} schemas synced")

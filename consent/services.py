@@ -108,7 +108,6 @@ def sync_purpose_catalogue() -> dict[str, int]:
     """Run apply_catalogue in this enterprise's schema and forget the cached catalogue."""
     result = apply_catalogue()
     selectors.forget_catalogue()
-    transaction.on_commit(selectors.forget_catalogue)
     return result
 
 
@@ -154,7 +153,6 @@ def add_purpose(*, code: str, kind: str, name_en: str, name_zh_hans: str, statem
     purpose.full_clean()
     purpose.save()
     selectors.forget_catalogue()
-    transaction.on_commit(selectors.forget_catalogue)
     return purpose
 
 
@@ -186,7 +184,6 @@ def revise_recipient(*, recipient: Recipient, purpose_en: str, purpose_zh_hans: 
             purpose.definition_hash = _definition_hash(definitions[purpose.code])
         purpose.save()
     selectors.forget_catalogue()
-    transaction.on_commit(selectors.forget_catalogue)
     return recipient
 
 
@@ -454,5 +451,4 @@ def erase_consent_records_of(*, person_id: int) -> int:
             deleted += cursor.rowcount
         cursor.execute("SET LOCAL consent.erasure = 'off'")
     selectors.forget_person(person_id)
-    transaction.on_commit(lambda: selectors.forget_person(person_id))
     return deleted

@@ -293,12 +293,9 @@ def accept_policy(*, person, version_label: str, channel: str, device_id: str = 
                          channel=channel, device_id=device_id, ip_address=ip_address)
 
 
-@transaction.atomic
-def record_legal_basis(*, person, purpose_code: str, basis: str, reference: str, recorded_by=None) -> LegalBasisRecord:
-    """C12: record that `person`'s information is processed for `purpose_code` without consent, and why.
-
-    Refuses a basis outside the listed ones, an empty reference and an unknown purpose.
-    """
+def _legal_basis_purpose(*, purpose_code: str, basis: str, reference: str) -> Purpose:
+    """The purpose a legal-basis record is for, after refusing a basis outside the listed ones,
+    an empty reference and an unknown purpose."""
     errors = {}
     if basis not in LegalBasis.values:
         errors["basis"] = [_("Processing without consent needs one of the listed legal bases.")]
@@ -309,6 +306,16 @@ def record_legal_basis(*, person, purpose_code: str, basis: str, reference: str,
         errors["purpose_code"] = [_("No such purpose.")]
     if errors:
         raise ValidationError(errors)
+    return purpose
+
+
+@transaction.atomic
+def record_legal_basis(*, person, purpose_code: str, basis: str, reference: str, recorded_by=None) -> LegalBasisRecord:
+    """C12: record that `person`'s information is processed for `purpose_code` without consent, and why.
+
+    Refuses a basis outside the listed ones, an empty reference and an unknown purpose.
+    """
+    purpose = _legal_basis_purpose(purpose_code=purpose_code, basis=basis, reference=reference)
     return LegalBasisRecord.objects.create(person=person, purpose=purpose, purpose_revision=purpose.revision,
                                            basis=basis, reference=reference.strip()[:200], recorded_by=recorded_by,
                                            occurred_at=timezone.now())
@@ -324,16 +331,7 @@ def record_legal_basis_in_bulk(*, person_ids, purpose_code: str, basis: str, ref
     """
     from tenants.bulk_rows import RowTemplate, allocate_ids
 
-    errors = {}
-    if basis not in LegalBasis.values:
-        errors["basis"] = [_("Processing without consent needs one of the listed legal bases.")]
-    if not (reference or "").strip():
-        errors["reference"] = [_("Give the reference of the obligation or request.")]
-    purpose = Purpose.objects.filter(code=purpose_code).first()
-    if purpose is None:
-        errors["purpose_code"] = [_("No such purpose.")]
-    if errors:
-        raise ValidationError(errors)
+    purpose = _legal_basis_purpose(purpose_code=purpose_code, basis=basis, reference=reference)
     person_ids = list(person_ids)
     if not person_ids:
         return 0

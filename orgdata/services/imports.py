@@ -11,7 +11,9 @@ How an import runs
    the cell's value).
 3. The worker holds a PostgreSQL advisory lock for the job while it runs. A worker that dies (even
    by SIGKILL) loses its connection, so PostgreSQL rolls its transaction back and drops the lock:
-   `recover_abandoned_imports` finds such jobs, marks them failed and queues a retry.
+   `recover_abandoned_imports` finds such jobs, marks them failed and queues a retry. It also
+   sends again the task of a job still queued after QUEUED_TOO_LONG (a message the broker lost);
+   a repeated delivery of the same attempt does nothing, so sending twice is harmless.
 Progress (phase, rows done, rows in total) goes to the cache, because the writing transaction is
 invisible to everyone else until it commits.
 """
@@ -63,6 +65,7 @@ CONSENT_STATEMENT = gettext_lazy(
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_ATTEMPTS = 3
+QUEUED_TOO_LONG = timedelta(minutes=10)
 BATCH = 2000
 WRITE_BATCH = 5000  # new people per round of COPY statements
 _ADVISORY_NAMESPACE = "orgdata-import"
@@ -278,11 +281,19 @@ def _discard_upload(job: ImportJob) -> None:
 
 def recover_abandoned_imports() -> dict:
     """Find running imports whose worker died (no live session holds their lock): mark them failed
-    and, while attempts remain, queue them again. Returns {"failed": n, "retried": n}.
+    and, while attempts remain, queue them again; send again the task of imports queued for longer
+    than QUEUED_TOO_LONG. Returns {"failed": n, "retried": n, "resent": n}.
 
     Nothing of a dead attempt was written (its transaction died with its connection).
     """
-    outcome = {"failed": 0, "retried": 0}
+    outcome = {"failed": 0, "retried": 0, "resent": 0}
+    # A job is queued at creation and again at each retry (which sets failure_reason): its age is
+    # measured from the later of its creation and its last start.
+    stalled_before = timezone.now() - QUEUED_TOO_LONG
+    for job in ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=stalled_before).exclude(
+            started_at__gte=stalled_before):
+        _enqueue(job)
+        outcome["resent"] += 1
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
         with transaction.atomic():
             job = ImportJob.objects.select_for_update().get(pk=job.pk)

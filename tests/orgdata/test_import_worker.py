@@ -96,7 +96,7 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
 
     # The periodic recovery (run here by the session's real worker) retries it on the normal queue.
     with schema_context(schema):
-        assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 1}
+        assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 1, "resent": 0}
     finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 180, 0.5)
     assert finished.status == ImportJob.Status.SUCCEEDED, finished.failure_reason
     assert (finished.attempt, finished.created_count) == (2, ROWS)
@@ -105,3 +105,29 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
         assert Employee.objects.values("employee_number").distinct().count() == ROWS
         progress = imports.import_progress(ImportJob.objects.get(pk=job.pk))
     assert progress["percent"] == 100 and progress["done"] == ROWS
+
+
+@pytest.mark.promise("E7")
+def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(own_enterprise):
+    schema = own_enterprise.schema_name
+    lost_queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-nobody-listens"
+    upload = SimpleUploadedFile("few.csv", "工号,姓名,手机号,部门\nQ001,赵一,13733330001,总部\nQ002,钱二,13733330002,总部\n"
+                                .encode(), content_type="text/csv")
+    with override_settings(ORGDATA_IMPORT_QUEUE=lost_queue, ORGDATA_IMPORT_INLINE_MAX_BYTES=0):
+        job = committed(schema, lambda: imports.start_import(
+            actor=User.objects.get(role=User.Role.MANAGER), upload=upload, consent_confirmed=True))
+    assert job.status == ImportJob.Status.QUEUED
+
+    # Just queued: too early to suspect the broker; nothing is sent again.
+    with schema_context(schema):
+        assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 0, "resent": 0}
+    committed(schema, lambda: ImportJob.objects.filter(pk=job.pk).update(
+        created_at=ImportJob.objects.get(pk=job.pk).created_at - imports.QUEUED_TOO_LONG))
+
+    with schema_context(schema):
+        assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 0, "resent": 1}
+    finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 60, 0.2)
+    assert (finished.status, finished.attempt, finished.created_count) == (ImportJob.Status.SUCCEEDED, 1, 2)
+    with schema_context(schema):
+        assert set(Employee.objects.filter(employee_number__startswith="Q").values_list(
+            "employee_number", flat=True)) == {"Q001", "Q002"}

@@ -12,6 +12,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+# Benches serve no static files; an empty folder keeps WhiteNoise from warning on every client.
+Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
+
 
 def drop_enterprise(code: str) -> None:
     """Remove a benchmark enterprise: its rows in public and its schema."""

@@ -4,6 +4,7 @@ legal bases of processing without consent, and the record of every disclosure to
 The three record tables (ConsentEvent, LegalBasisRecord, Disclosure) are append-only: the
 database refuses UPDATE and DELETE on them (trigger in migration 0001); only
 consent.services.erase_consent_records_of may delete, for lawful erasure of a person (R5/E9).
+PurposeRevision, what each revision of a purpose said, is append-only too (migration 0002).
 """
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -167,6 +168,60 @@ class AppendOnlyModel(models.Model):
         raise ValidationError(_("Consent records are append-only."))
 
 
+@personal_data(subject=None, fields={}, not_personal={
+    "name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT,
+    "recipient_name_en": _CATALOGUE_TEXT, "recipient_name_zh_hans": _CATALOGUE_TEXT})
+class PurposeRevision(AppendOnlyModel):
+    """C6/C9/C11: what one revision of a purpose said, as people were asked to agree to it.
+
+    A consent receipt quotes the revision its event was for (ConsentEvent.purpose_revision), not
+    the purpose as it reads today. Written by consent.services when a purpose is created or gets a
+    new revision; append-only like the ledger it explains (trigger in migration 0002).
+    """
+
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    kind = models.CharField(max_length=30, choices=Purpose.Kind.choices)
+    name_en = models.CharField(max_length=200)
+    name_zh_hans = models.CharField(max_length=200)
+    statement_en = models.TextField()
+    statement_zh_hans = models.TextField()
+    is_sensitive = models.BooleanField(default=False)
+    sensitive_category = models.CharField(max_length=20, choices=Purpose.SensitiveCategory.choices, blank=True)
+    covers = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # The recipient as this revision named it (C9): its texts and types change with revise_recipient.
+    recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recipient_name_en = models.CharField(max_length=200, blank=True)
+    recipient_name_zh_hans = models.CharField(max_length=200, blank=True)
+    recipient_purpose_en = models.CharField(max_length=300, blank=True)
+    recipient_purpose_zh_hans = models.CharField(max_length=300, blank=True)
+    pi_types = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["purpose", "-revision"]
+        constraints = [models.UniqueConstraint(fields=["purpose", "revision"], name="purposerevision_unique")]
+
+    def __str__(self):
+        return f"{self.purpose_id} r{self.revision}"
+
+    @staticmethod
+    def fields_of(purpose) -> dict:
+        """What `purpose` (also a migration's historical one) says now, as the fields of its revision."""
+        recipient = purpose.recipient
+        return {
+            "purpose": purpose, "revision": purpose.revision, "kind": purpose.kind, "name_en": purpose.name_en,
+            "name_zh_hans": purpose.name_zh_hans, "statement_en": purpose.statement_en,
+            "statement_zh_hans": purpose.statement_zh_hans, "is_sensitive": purpose.is_sensitive,
+            "sensitive_category": purpose.sensitive_category, "covers": list(purpose.covers), "recipient": recipient,
+            "recipient_name_en": recipient.name_en if recipient else "",
+            "recipient_name_zh_hans": recipient.name_zh_hans if recipient else "",
+            "recipient_purpose_en": recipient.purpose_en if recipient else "",
+            "recipient_purpose_zh_hans": recipient.purpose_zh_hans if recipient else "",
+            "pi_types": list(recipient.pi_types) if recipient else [],
+        }
+
+
 @personal_data(
     subject="person",
     fields={
@@ -203,6 +258,9 @@ class ConsentEvent(AppendOnlyModel):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
+    # For an answer an administrator records at the person's request: where that request is kept
+    # (e.g. the number of the signed form); a reference, never personal information.
+    request_reference = models.CharField(max_length=200, blank=True)
     occurred_at = models.DateTimeField()
     # Tamper evidence: each event's digest covers its content and the person's previous digest.
     previous_digest = models.CharField(max_length=64, blank=True)

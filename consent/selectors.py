@@ -34,7 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 
-from consent.models import ConsentEvent, Disclosure, Purpose
+from consent.models import ConsentEvent, Disclosure, Purpose, PurposeRevision
 from tenants.process_cache import ProcessCache
 
 STATE_SECONDS = 600
@@ -335,24 +335,47 @@ def event_of(person, event_id: int) -> ConsentEvent:
     return get_object_or_404(history_of(person), pk=event_id)
 
 
-def receipt_of(event: ConsentEvent) -> dict:
-    """A consent receipt (JSON): what was answered, for which purpose revision, under which policy,
-    through which channel, when, and the ledger digests that make tampering evident."""
+def _purpose_in_receipt(event: ConsentEvent) -> dict | None:
+    """The purpose as the revision the event was for said it (C6/C9/C11): its wording, what it
+    covers, and whom it shares which information with and why. Only a revision made before
+    those were kept (migration 0002) falls back to today's wording, and says so
+    ("statement_recorded": false)."""
     purpose = event.purpose
+    if purpose is None:
+        return None
+    said = PurposeRevision.objects.select_related("recipient").filter(
+        purpose=purpose, revision=event.purpose_revision).first()
+    is_recorded = said is not None
+    if said is None:
+        said = PurposeRevision(**PurposeRevision.fields_of(purpose))
+    return {
+        "code": purpose.code, "revision": event.purpose_revision, "statement_recorded": is_recorded,
+        "kind": said.kind, "name_en": said.name_en, "name_zh_hans": said.name_zh_hans,
+        "statement_en": said.statement_en, "statement_zh_hans": said.statement_zh_hans,
+        "is_sensitive": said.is_sensitive, "sensitive_category": said.sensitive_category or None,
+        "covers": list(said.covers),
+        "recipient": said.recipient.code if said.recipient_id else None,
+        "shared_with": None if said.recipient_id is None else {
+            "code": said.recipient.code, "name_en": said.recipient_name_en,
+            "name_zh_hans": said.recipient_name_zh_hans, "purpose_en": said.recipient_purpose_en,
+            "purpose_zh_hans": said.recipient_purpose_zh_hans, "pi_types": list(said.pi_types),
+        },
+    }
+
+
+def receipt_of(event: ConsentEvent) -> dict:
+    """A consent receipt (JSON): what was answered, for which purpose revision and as that revision
+    was worded, under which policy, through which channel, when, and the ledger digests that make
+    tampering evident."""
     return {
         "receipt_id": f"{connection.schema_name}:{event.pk}",
         "enterprise_schema": connection.schema_name,
         "person_id": event.person_id,
         "action": event.action,
-        "purpose": None if purpose is None else {
-            "code": purpose.code, "revision": event.purpose_revision, "name_en": purpose.name_en,
-            "name_zh_hans": purpose.name_zh_hans, "statement_en": purpose.statement_en,
-            "statement_zh_hans": purpose.statement_zh_hans, "is_sensitive": purpose.is_sensitive,
-            "covers": list(purpose.covers),
-            "recipient": purpose.recipient.code if purpose.recipient_id else None,
-        },
+        "purpose": _purpose_in_receipt(event),
         "policy_version": event.policy_version_label or None,
         "channel": event.channel,
+        "request_reference": event.request_reference,
         "device_id": event.device_id,
         "ip_address": event.ip_address,
         "occurred_at": event.occurred_at.isoformat(),

@@ -24,6 +24,7 @@ from consent.models import (
     LegalBasis,
     LegalBasisRecord,
     Purpose,
+    PurposeRevision,
     Recipient,
 )
 
@@ -36,13 +37,30 @@ def _definition_hash(definition) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _record_revision(purpose) -> None:
+    """C6/C9/C11: keep what `purpose` says at its current revision, so that a receipt quotes the
+    wording the person was asked about, not a later one. Call it whenever a purpose is created or
+    gets a new revision. A revision already kept is left as it is (append-only).
+
+    Works with a migration's historical Purpose too; before migration 0002 there is no table to
+    keep it in (migration 0002 then keeps every purpose's revision of that moment).
+    """
+    try:
+        revision_model = type(purpose)._meta.apps.get_model("consent", "PurposeRevision")
+    except LookupError:
+        return
+    # Two syncs at once: the first keeps it.
+    revision_model.objects.bulk_create([revision_model(**PurposeRevision.fields_of(purpose))], ignore_conflicts=True)
+
+
 def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[str, int]:
     """Bring the schema's purposes and recipients in step with consent.catalogue (idempotent).
 
     A new purpose is created with nobody consenting (C7: the ledger has no grant for it). A purpose
     whose definition changed gets the next revision: grants for the old revision no longer count
     (C7, C9 affiliates). Purposes no longer in the catalogue are deactivated, never deleted (the
-    ledger refers to them). Usable from migrations with historical models.
+    ledger refers to them). Usable from migrations with historical models. What each new purpose
+    or revision says is kept (PurposeRevision) for the receipts of the answers given to it.
 
     `definition_hash` is the digest of the catalogue definition a row was last brought in step
     with. A row whose definition has not changed in the catalogue since is left as it is, so a
@@ -88,7 +106,8 @@ def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[st
         }
         purpose = purpose_model.objects.filter(code=definition.code).first()
         if purpose is None:
-            purpose_model.objects.create(code=definition.code, revision=definition.revision, **fields)
+            _record_revision(purpose_model.objects.create(code=definition.code, revision=definition.revision,
+                                                          **fields))
             added += 1
             continue
         if purpose.definition_hash != digest or purpose.revision < definition.revision:
@@ -97,6 +116,8 @@ def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[st
         for name, value in fields.items():
             setattr(purpose, name, value)
         purpose.save()
+        # Also when only reactivated: the revision's wording is then kept if it was not yet.
+        _record_revision(purpose)
     # Purposes added by a new function (add_purpose, C7) are not the catalogue's to retire.
     retired = purpose_model.objects.filter(is_active=True, is_from_catalogue=True).exclude(
         code__in=codes).update(is_active=False)
@@ -152,6 +173,7 @@ def add_purpose(*, code: str, kind: str, name_en: str, name_zh_hans: str, statem
     purpose.is_from_catalogue = False
     purpose.full_clean()
     purpose.save()
+    _record_revision(purpose)
     selectors.forget_catalogue()
     return purpose
 
@@ -183,6 +205,8 @@ def revise_recipient(*, recipient: Recipient, purpose_en: str, purpose_zh_hans: 
             # What apply_catalogue compares: this row now stands for the catalogue definition as it is.
             purpose.definition_hash = _definition_hash(definitions[purpose.code])
         purpose.save()
+        purpose.recipient = recipient  # the revised one: what this revision shares and why
+        _record_revision(purpose)
     selectors.forget_catalogue()
     return recipient
 
@@ -196,13 +220,17 @@ def _forget_state(person_id: int) -> None:
 
 
 def _append_event(*, person, action: str, channel: str, device_id: str = "", ip_address: str | None = None,
-                  purpose: Purpose | None = None, policy_version=None, recorded_by=None) -> ConsentEvent:
+                  purpose: Purpose | None = None, policy_version=None, recorded_by=None,
+                  request_reference: str = "") -> ConsentEvent:
     from policies import selectors as policy_selectors
 
     if channel not in ConsentEvent.Channel.values:
         raise ValidationError({"channel": [_("Unknown channel.")]})
     if channel == ConsentEvent.Channel.ADMIN_ON_REQUEST and recorded_by is None:
         raise ValidationError({"recorded_by": [_("Say which administrator recorded the answer.")]})
+    request_reference = (request_reference or "").strip()
+    if channel == ConsentEvent.Channel.ADMIN_ON_REQUEST and not request_reference:
+        raise ValidationError({"request_reference": [_("Give the reference of the person's request.")]})
     # The person's events form a chain; lock the person's row so two answers cannot fork it.
     from accounts.models import User
 
@@ -216,12 +244,14 @@ def _append_event(*, person, action: str, channel: str, device_id: str = "", ip_
         "policy": in_force.id if in_force else None, "channel": channel, "device": device_id or "",
         "ip": ip_address or "", "at": now.isoformat(), "previous": previous,
     }
+    if request_reference:  # only then, so digests of events without one are computed as before
+        content["reference"] = request_reference
     event = ConsentEvent.objects.create(
         person=person, purpose=purpose, purpose_revision=purpose.revision if purpose else None, action=action,
         policy_version_id=in_force.id if in_force else None,
         policy_version_label=in_force.version if in_force else "", channel=channel,
         device_id=(device_id or "")[:128], ip_address=ip_address or None, recorded_by=recorded_by,
-        occurred_at=now, previous_digest=previous,
+        request_reference=request_reference[:200], occurred_at=now, previous_digest=previous,
         digest=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
     )
     _forget_state(person.pk)
@@ -239,7 +269,7 @@ def _additional_purpose(code: str) -> Purpose:
 
 @transaction.atomic
 def grant_consent(*, person, purpose_code: str, channel: str, device_id: str = "", ip_address: str | None = None,
-                  explicit_confirmation: bool = False, recorded_by=None) -> ConsentEvent:
+                  explicit_confirmation: bool = False, recorded_by=None, request_reference: str = "") -> ConsentEvent:
     """The person consents to one additional purpose (C3: each asked for separately).
 
     Sensitive, sharing and public-disclosure purposes need `explicit_confirmation` (C2, C9, C11):
@@ -258,7 +288,8 @@ def grant_consent(*, person, purpose_code: str, channel: str, device_id: str = "
             raise ConsentRequired(_("Give the permission this needs first."),
                                   extra={"purpose": purpose_code, "missing": [required]})
     event = _append_event(person=person, action=ConsentEvent.Action.GRANTED, purpose=purpose, channel=channel,
-                          device_id=device_id, ip_address=ip_address, recorded_by=recorded_by)
+                          device_id=device_id, ip_address=ip_address, recorded_by=recorded_by,
+                          request_reference=request_reference)
     if purpose.kind == Purpose.Kind.SHARING and purpose.recipient_id:
         application_code = purpose.recipient.code.removeprefix("app.")
         if purpose.recipient.kind == Recipient.Kind.THIRD_PARTY_APPLICATION and ApplicationAudience.objects.filter(
@@ -269,7 +300,7 @@ def grant_consent(*, person, purpose_code: str, channel: str, device_id: str = "
 
 @transaction.atomic
 def withdraw_consent(*, person, purpose_code: str, channel: str, device_id: str = "", ip_address: str | None = None,
-                     recorded_by=None) -> ConsentEvent:
+                     recorded_by=None, request_reference: str = "") -> ConsentEvent:
     """C6: the person withdraws consent; dependent processing stops at the very next request.
 
     Past events and data processed before the withdrawal are kept (the ledger is append-only).
@@ -277,7 +308,8 @@ def withdraw_consent(*, person, purpose_code: str, channel: str, device_id: str 
     """
     purpose = _additional_purpose(purpose_code)
     return _append_event(person=person, action=ConsentEvent.Action.WITHDRAWN, purpose=purpose, channel=channel,
-                         device_id=device_id, ip_address=ip_address, recorded_by=recorded_by)
+                         device_id=device_id, ip_address=ip_address, recorded_by=recorded_by,
+                         request_reference=request_reference)
 
 
 @transaction.atomic

@@ -1,13 +1,23 @@
-"""Console pages of consent: coverage per purpose, policy notices, the blocking re-acceptance notice."""
+"""Console pages of consent: coverage per purpose, policy notices, the blocking re-acceptance
+notice, and one employee's answers recorded by an administrator at the person's request."""
+from functools import wraps
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import console_login_required
+from config.api_errors import NotPermitted
 from consent import selectors, services
+from consent.console import forms
+from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
+from orgdata import permissions as organisation_permissions
+from orgdata import selectors as organisation_selectors
 from policies import selectors as policy_selectors
 
 
@@ -47,3 +57,70 @@ def policy_notice(request):
 
 
 policy_notice.policy_acceptance_exempt = True
+
+
+# --- answers recorded at the person's request ----------------------------------------------------
+
+def _employee_page(view):
+    """An organisation administrator's page about one employee: orgdata's rules decide who may open
+    it (the manager: anyone; a sub-administrator: their department subtrees). Outside the scope is
+    404, like the employee's own page; not an administrator is 403."""
+
+    @console_login_required
+    @wraps(view)
+    def wrapper(request, pk: int, *args, **kwargs):
+        try:
+            organisation_permissions.require_organisation_administrator(request.user)
+            employee = organisation_selectors.employee_visible_to(request.user, pk)
+        except organisation_permissions.NotInYourScope:
+            raise Http404 from None
+        except NotPermitted as refusal:
+            raise PermissionDenied(refusal.detail) from None
+        return view(request, employee, *args, **kwargs)
+
+    return wrapper
+
+
+def _record_on_request(*, person, administrator, answer: dict) -> ConsentEvent:
+    # C6: the same services as the person's own answers, so a withdrawal stops the dependent
+    # processing at the person's very next request (they forget the cached state). The
+    # administrator's confirmation that the person asked for it themselves (on a signed form) is the
+    # person's explicit confirmation for sensitive and sharing purposes (C2, C9).
+    on_request = {"person": person, "purpose_code": answer["purpose"], "recorded_by": administrator,
+                  "channel": ConsentEvent.Channel.ADMIN_ON_REQUEST, "request_reference": answer["reference"]}
+    if answer["action"] == forms.AnswerOnRequestForm.GRANT:
+        return services.grant_consent(explicit_confirmation=answer["confirmed"], **on_request)
+    return services.withdraw_consent(**on_request)
+
+
+@_employee_page
+@require_http_methods(["GET", "POST"])
+def person_consent(request, employee):
+    """One employee's current answer per additional purpose — what the person sees about themselves,
+    nothing more — and the form recording an answer they gave outside the app (on paper)."""
+    language = get_language() or "en"
+    person = employee.account
+    rows = [{"purpose": purpose, "has_consented": has_consented}
+            for purpose, has_consented in selectors.purposes_with_state_of(person) if not purpose.is_basic]
+    form = forms.AnswerOnRequestForm(request.POST or None, purposes=[row["purpose"] for row in rows],
+                                     language=language)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = _record_on_request(person=person, administrator=request.user, answer=form.cleaned_data)
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        except ConsentRequired as refusal:
+            names = {row["purpose"].code: row["purpose"].name(language) for row in rows}
+            missing = ", ".join(names.get(code, code) for code in refusal.extra.get("missing", []))
+            form.add_error("purpose", _("Record consent to what this purpose needs first: %(missing)s.")
+                           % {"missing": missing})
+        else:
+            if event.action == ConsentEvent.Action.GRANTED:
+                messages.success(request, _("Recorded: consent given at the person's request."))
+            else:
+                messages.success(request, _("Recorded: consent withdrawn at the person's request. "
+                                            "The dependent processing stops now."))
+            return redirect("consent-console:person", pk=employee.pk)
+    return render(request, "consent/person.html", {
+        "employee": employee, "rows": rows, "form": form, "language": language,
+    })

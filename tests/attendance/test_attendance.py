@@ -114,6 +114,33 @@ def test_only_the_manager_switches_tracking_for_the_whole_enterprise_not_a_sub_a
         assert services.switch_tracking(actor=manager, enabled=True).is_tracking_enabled is True
 
 
+@pytest.mark.promise("C4")
+def test_the_settings_page_offers_the_tracking_switch_to_the_manager_only(enterprises, client):
+    from tests.orgdata.factories import make_department, make_sub_administrator
+
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        sub_administrator = make_sub_administrator(departments=[make_department("Field service")], manager=manager)
+        services.switch_tracking(actor=manager, enabled=True)
+        client.force_login(manager)
+    client.defaults["HTTP_HOST"] = enterprises.a.host
+    page = client.get("/console/attendance/").content.decode()
+    assert 'data-testid="tracking-switch"' in page and 'method="post"' in page.split("<main>")[1]
+
+    with schema_context(enterprises.a.schema_name):
+        client.force_login(sub_administrator)
+    page = client.get("/console/attendance/").content.decode()
+    main = page.split("<main>")[1]
+    assert 'data-testid="tracking-switch"' not in main and 'name="tracking"' not in main
+    assert 'method="post"' not in main
+    state = main.split('data-testid="tracking-state">')[1].split("</p>")[0]
+    assert "Location tracking" in state and "on" in state.split(":")[1]
+    with schema_context(enterprises.a.schema_name):
+        services.switch_tracking(actor=manager, enabled=False)
+    state = client.get("/console/attendance/").content.decode().split('data-testid="tracking-state">')[1]
+    assert state.split("</p>")[0].split(":")[1].strip() == "off"
+
+
 @pytest.mark.promise("C1")
 def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_gate(enterprises):
     from consent.errors import ConsentRequired

@@ -25,7 +25,9 @@ def test_healthz_reports_a_broker_that_is_down(enterprises, platform_client, set
 
 @pytest.mark.promise("X1")
 def test_one_flag_switches_on_https_and_the_deploy_check_is_clean():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECURE": "1",
+    # A production process: not what the browser tests' session leaves in os.environ.
+    inherited = {name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECURE": "1",
            "DJANGO_SECRET_KEY": "k" * 20 + "-deploy-check-" + "x" * 30,
            "PRIVACY_MASTER_KEYS": "deploy=" + secrets.token_urlsafe(32),
            "PRIVACY_BLIND_INDEX_KEY": secrets.token_urlsafe(32)}

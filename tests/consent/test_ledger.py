@@ -193,10 +193,16 @@ def test_an_administrator_records_an_answer_at_the_persons_request_and_is_named(
         manager = User.objects.get(role=User.Role.MANAGER)
         person = signed_in(enterprises.a).user
         with pytest.raises(ValidationError):
-            services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request")
+            services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
+                                      request_reference="form 2026-7")
+        with pytest.raises(ValidationError) as missing_reference:
+            services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
+                                      recorded_by=manager)
+        assert "request_reference" in missing_reference.value.message_dict
         event = services.grant_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                       recorded_by=manager)
+                                       recorded_by=manager, request_reference=" form 2026-7 ")
         assert event.channel == "admin_on_request" and event.recorded_by == manager
+        assert event.request_reference == "form 2026-7"
 
 
 @pytest.mark.promise("C13")

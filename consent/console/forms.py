@@ -1,0 +1,51 @@
+"""Console forms of consent: they parse and present input; the rules are in consent.services."""
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# A mainland mobile number or a resident ID number standing on its own: the reference names a
+# document, and must not become a second copy of the person's identifiers.
+_PERSONAL_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d{9}|\d{17}[\dXx])(?![0-9A-Za-z])")
+
+
+class AnswerOnRequestForm(forms.Form):
+    """An administrator records an answer the person gave outside the app (channel
+    "admin_on_request"): which purpose, given or withdrawn, and the reference of their request."""
+
+    GRANT, WITHDRAW = "grant", "withdraw"
+
+    purpose = forms.CharField(label=_("Purpose"), max_length=80)
+    action = forms.ChoiceField(label=_("Answer"), widget=forms.RadioSelect,
+                               choices=[(GRANT, _("Give consent")), (WITHDRAW, _("Withdraw consent"))])
+    reference = forms.CharField(
+        label=_("Reference of the person's request"), max_length=200,
+        help_text=_("E.g. the number of the signed form. A document reference only, never personal information."))
+    confirmed = forms.BooleanField(
+        label=_("The person asked for this themselves"),
+        error_messages={"required": _("Confirm that the person asked for this themselves.")})
+
+    def __init__(self, *args, purposes=(), language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        # A list to choose from; which codes are acceptable is the service's decision (unknown,
+        # inactive and basic purposes are refused there and shown on this field).
+        self.fields["purpose"].widget = forms.Select(
+            choices=[("", "—")] + [(purpose.code, purpose.name(language)) for purpose in purposes])
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"]
+        if _PERSONAL_IDENTIFIER.search(reference):
+            raise ValidationError(_("Give the reference of the document, not a mobile or ID number."))
+        return reference
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's field-level ValidationError on `form` (fields it does not have at the top)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

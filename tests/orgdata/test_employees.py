@@ -25,12 +25,22 @@ def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(
 
 
 @pytest.mark.promise("E3")
-def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, api_client_for):
+def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, api_as):
     employee = services.add_employee(mobile=next_mobile(), display_name="赵六", employee_number="E2",
                                      title="", gender="", residence="", country_region="", address="", qq="",
                                      wechat_id="", education="", landline="", email="", date_of_birth=None,
                                      entry_date=None, avatar=None, seal_image=None)
     assert employee.pk and employee.work_status == Employee.WorkStatus.WORKING
+    # The person signs in, reads their profile, finds themselves in the directory and supplements
+    # one optional field while the others stay empty.
+    api = api_as(employee.account)
+    profile = api.get("/api/v1/me/profile")
+    assert profile.status_code == 200 and profile.json()["display_name"] == "赵六"
+    listed = api.get("/api/v1/directory", {"search": "赵六"}).json()["results"]
+    assert [row["display_name"] for row in listed] == ["赵六"]
+    supplemented = api.patch("/api/v1/me/profile", {"qq": "12345678"}, format="json")
+    assert supplemented.status_code == 200, supplemented.content
+    assert supplemented.json()["qq"] == "12345678"
     # …and an administrator correcting only the mandatory facts is not asked for them either.
     services.update_employee(actor=User.objects.get(role=User.Role.MANAGER), employee=employee,
                              changes={"employee_number": "E2-B"})

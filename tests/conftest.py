@@ -128,6 +128,18 @@ def api_client_for():
 
 
 @pytest.fixture
+def console_as(client, enterprises):
+    """The Django test client signed in to enterprise A's console as `account`."""
+
+    def sign_in(account):
+        client.force_login(account)
+        client.defaults["HTTP_HOST"] = enterprises.a.host
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def platform_client():
     return APIClient(HTTP_HOST=settings.PLATFORM_DOMAIN)
 

@@ -42,10 +42,3 @@ class AnswerOnRequestForm(forms.Form):
         return reference
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's field-level ValidationError on `form` (fields it does not have at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

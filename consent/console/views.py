@@ -18,6 +18,7 @@ from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
 from orgdata import permissions as organisation_permissions
 from orgdata import selectors as organisation_selectors
+from orgdata.console.forms import add_service_errors
 from policies import selectors as policy_selectors
 
 
@@ -108,7 +109,7 @@ def person_consent(request, employee):
         try:
             event = _record_on_request(person=person, administrator=request.user, answer=form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_errors(form, error)
+            add_service_errors(form, error)
         except ConsentRequired as refusal:
             names = {row["purpose"].code: row["purpose"].name(language) for row in rows}
             missing = ", ".join(names.get(code, code) for code in refusal.extra.get("missing", []))

@@ -17,16 +17,6 @@ ON_REQUEST = {"purpose": "device.location", "action": "grant", "reference": "sig
 
 
 @pytest.fixture
-def console_as(client, enterprises):
-    def sign_in(account):
-        client.force_login(account)
-        client.defaults["HTTP_HOST"] = enterprises.a.host
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def people(enterprises):
     with schema_context(enterprises.a.schema_name):
         manager = User.objects.get(role=User.Role.MANAGER)

@@ -38,18 +38,6 @@ def api_as(api_client_for, enterprises):
     return sign_in
 
 
-@pytest.fixture
-def console_as(client, enterprises):
-    """The Django test client signed in to enterprise A's console as `account`."""
-
-    def sign_in(account):
-        client.force_login(account)
-        client.defaults["HTTP_HOST"] = enterprises.a.host
-        return client
-
-    return sign_in
-
-
 def committed(schema_name: str, work):
     """Run `work()` in enterprise `schema_name` on a connection of its own, committed at once.
 

@@ -6,15 +6,15 @@ It also opens the request's consent-state scope, so the gate reads the cache onc
 from __future__ import annotations
 
 from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
-from rest_framework import exceptions
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticate_before_view
+from config.api_errors import domain_error_response
 from consent import selectors
+from consent.errors import PolicyAcceptanceRequired
 from policies import selectors as policy_selectors
 
 # Views every signed-in person can always reach: signing in and out, language, health, the notice.
@@ -34,20 +34,6 @@ def _is_exempt(request, view_func) -> bool:
     return match is None or match.url_name in EXEMPT_URL_NAMES
 
 
-def _api_user(request, view_class):
-    """Authenticate like the view will, once; the view then reuses the result (DRF's forced auth)."""
-    view = view_class()
-    drf_request = Request(request, authenticators=view.get_authenticators())
-    try:
-        user, token = drf_request.user, drf_request.auth
-    except exceptions.APIException:
-        return None  # the view reports the authentication error itself
-    if user is not None and getattr(user, "is_authenticated", False):
-        request._force_auth_user, request._force_auth_token = user, token
-        return user
-    return None
-
-
 class PolicyAcceptanceMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,15 +51,12 @@ class PolicyAcceptanceMiddleware:
             return None
         view_class = getattr(view_func, "cls", None)
         if view_class is not None and issubclass(view_class, APIView):
-            user = _api_user(request, view_class)
+            user = authenticate_before_view(request, view_class)
             if user is None or has_accepted(user.pk, required):
                 return None
-            return JsonResponse({
-                "code": "policy_acceptance_required",
-                "detail": _("The privacy policy changed significantly. Read and accept version %(version)s "
-                            "to continue.") % {"version": required.version},
-                "version": required.version,
-            }, status=403)
+            return domain_error_response(PolicyAcceptanceRequired(
+                _("The privacy policy changed significantly. Read and accept version %(version)s "
+                  "to continue.") % {"version": required.version}, extra={"version": required.version}))
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or has_accepted(user.pk, required):
             return None

@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import console_login_required
-from attendance import services
+from attendance import permissions, services
 from config.api_errors import NotPermitted
 
 
@@ -17,4 +17,5 @@ def attendance_settings(request):
         except NotPermitted as refusal:
             raise PermissionDenied(refusal.detail) from None
         return redirect("attendance-console:settings")
-    return render(request, "attendance/settings.html", {"settings": services.tracking_settings()})
+    return render(request, "attendance/settings.html", {"settings": services.tracking_settings(),
+                                                        "may_switch": permissions.may_switch_tracking(request.user)})

@@ -11,12 +11,17 @@ from orgdata import permissions
 from orgdata.models import JobLevel, Position
 
 
-def _clean_name(name: str, limit: int) -> str:
+def _free_name(model: type[Position] | type[JobLevel], name: str, *, taken_by_other_than=None) -> str:
+    """`name` cleaned, after refusing an empty or over-long one and one another row already has."""
+    limit = model._meta.get_field("name").max_length
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter a name.")]})
     if len(name) > limit:
         raise ValidationError({"name": [_("Use at most %(count)d characters.") % {"count": limit}]})
+    if model.objects.filter(name=name).exclude(pk=taken_by_other_than).exists():
+        raise ValidationError({"name": [_("This position already exists.") if model is Position
+                                        else _("This job level already exists.")]})
     return name
 
 
@@ -25,10 +30,7 @@ def create_position(*, actor: User | None, name: str) -> Position:
     """Add a position to the list. Manager only; refuses an empty or duplicate name."""
     if actor is not None:
         permissions.require_enterprise_manager(actor)
-    name = _clean_name(name, 100)
-    if Position.objects.filter(name=name).exists():
-        raise ValidationError({"name": [_("This position already exists.")]})
-    return Position.objects.create(name=name)
+    return Position.objects.create(name=_free_name(Position, name))
 
 
 @transaction.atomic
@@ -36,9 +38,7 @@ def create_job_level(*, actor: User | None, name: str, rank: int | None = None) 
     """Add a job level (by default above the highest). Manager only; refuses duplicates."""
     if actor is not None:
         permissions.require_enterprise_manager(actor)
-    name = _clean_name(name, 50)
-    if JobLevel.objects.filter(name=name).exists():
-        raise ValidationError({"name": [_("This job level already exists.")]})
+    name = _free_name(JobLevel, name)
     if rank is None:
         rank = (JobLevel.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     return JobLevel.objects.create(name=name, rank=rank)
@@ -49,11 +49,8 @@ def rename_position(*, actor: User, position: Position, name: str) -> Position:
     """Rename a position; everyone holding it keeps it under the new name. Manager only; refuses
     an empty name or one another position already has."""
     permissions.require_enterprise_manager(actor)
-    name = _clean_name(name, 100)
     position = Position.objects.select_for_update().get(pk=position.pk)
-    if Position.objects.filter(name=name).exclude(pk=position.pk).exists():
-        raise ValidationError({"name": [_("This position already exists.")]})
-    position.name = name
+    position.name = _free_name(Position, name, taken_by_other_than=position.pk)
     position.save(update_fields=["name"])
     return position
 
@@ -62,11 +59,8 @@ def rename_position(*, actor: User, position: Position, name: str) -> Position:
 def rename_job_level(*, actor: User, job_level: JobLevel, name: str) -> JobLevel:
     """Rename a job level (its rank stays). Manager only; refuses an empty or duplicate name."""
     permissions.require_enterprise_manager(actor)
-    name = _clean_name(name, 50)
     job_level = JobLevel.objects.select_for_update().get(pk=job_level.pk)
-    if JobLevel.objects.filter(name=name).exclude(pk=job_level.pk).exists():
-        raise ValidationError({"name": [_("This job level already exists.")]})
-    job_level.name = name
+    job_level.name = _free_name(JobLevel, name, taken_by_other_than=job_level.pk)
     job_level.save(update_fields=["name"])
     return job_level
 

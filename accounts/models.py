@@ -1,4 +1,5 @@
 import hashlib
+import unicodedata
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -19,9 +20,12 @@ class UserQuerySet(models.QuerySet):
 
 
 def normalized_mobile(mobile: str) -> str:
-    """The 11-digit form of a mainland mobile number; other text unchanged (validators refuse it)."""
+    """The 11-digit form of a mainland mobile number; other text only NFKC-normalised and stripped
+    (validators refuse it)."""
     from accounts.validators import normalize_mainland_mobile
 
+    # Full-width digits and ideographic spaces are the same number (and one login identifier).
+    mobile = unicodedata.normalize("NFKC", str(mobile)).strip()
     try:
         return normalize_mainland_mobile(mobile)
     except ValidationError:

@@ -1,4 +1,5 @@
 import hashlib
+import secrets
 import unicodedata
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,6 +7,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from privacy.crypto import blind_index
@@ -30,6 +32,10 @@ def normalized_mobile(mobile: str) -> str:
         return normalize_mainland_mobile(mobile)
     except ValidationError:
         return mobile
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
 
 
 def mobile_index_of(mobile: str) -> str | None:
@@ -89,6 +95,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False)
     must_change_password = models.BooleanField(default=False)
+    # Part of every console session's auth hash: replacing it (accounts.services.sign_out_everywhere)
+    # ends every session of the person on its next request, as a new password does.
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -106,6 +115,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.display_name
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash covers the password only; "log out everywhere" must end sessions too.
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}\n{self.security_stamp}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
 
 @personal_data(

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.models import DeviceToken, User
+from accounts.models import DeviceToken, User, new_security_stamp
 from accounts.validators import normalize_mainland_mobile
 from privacy.crypto import blind_index, blind_indexer, encrypt_with
 from privacy.keys import issue_person_key_ciphers
@@ -83,9 +83,21 @@ def revoke_device_token(*, token: DeviceToken) -> None:
     DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def revoke_all_device_tokens(*, user: User) -> int:
-    """Log out everywhere: every token of `user` stops working at once. Returns how many."""
-    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def sign_out_everywhere(*, user: User, keeping: DeviceToken | None = None) -> int:
+    """Log out everywhere: every API token of `user` but `keeping` and every console session stop
+    working on their next request. Returns how many tokens were revoked.
+
+    Sessions end because the security stamp is part of their auth hash (accounts.models.User);
+    a caller that keeps its own console session updates its hash (update_session_auth_hash).
+    Refuses nothing: signing out is always allowed.
+    """
+    tokens = DeviceToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keeping is not None:
+        tokens = tokens.exclude(pk=keeping.pk)
+    revoked = tokens.update(revoked_at=timezone.now())
+    user.security_stamp = new_security_stamp()
+    User.objects.filter(pk=user.pk).update(security_stamp=user.security_stamp)
+    return revoked
 
 
 def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
@@ -96,8 +108,14 @@ def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
     return deleted + revoked
 
 
-def change_password(*, user: User, old_password: str, new_password: str) -> None:
+@transaction.atomic
+def change_password(*, user: User, old_password: str, new_password: str,
+                    keeping: DeviceToken | None = None) -> None:
     """Replace `user`'s password and lift a forced change (E5).
+
+    Signs the person out everywhere except the device that changed it: every other API token is
+    revoked (`keeping`, the token of the API call that changed it, goes on working) and every
+    console session ends (the console view keeps its own with update_session_auth_hash).
 
     Refuses a wrong old password, a weak new one (X3), and keeping the same one (a temporary
     password an administrator has seen must not survive the forced change).
@@ -116,6 +134,7 @@ def change_password(*, user: User, old_password: str, new_password: str) -> None
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    sign_out_everywhere(user=user, keeping=keeping)
 
 
 # --- used by the organisation data (orgdata) services -----------------------------------------
@@ -154,7 +173,7 @@ def correct_account_identity(*, account: User, mobile: str | None = None, displa
     if changed:
         account.save(update_fields=changed)
         if "mobile" in changed:
-            revoke_all_device_tokens(user=account)
+            sign_out_everywhere(user=account)
     return account
 
 
@@ -179,7 +198,7 @@ def reset_password_forcing_change(*, account: User) -> str:
     account.set_password(temporary)
     account.must_change_password = True
     account.save(update_fields=["password", "must_change_password"])
-    revoke_all_device_tokens(user=account)
+    sign_out_everywhere(user=account)
     return temporary
 
 

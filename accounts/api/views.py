@@ -58,13 +58,13 @@ class LogoutView(APIView):
 
 
 class LogoutEverywhereView(APIView):
-    """Revoke every token of the signed-in person, on every device."""
+    """Revoke every token of the signed-in person, on every device, and end their console sessions."""
 
     permission_classes = [IsEnterpriseMember]
 
     @extend_schema(request=None, responses={200: LogoutAllResponseSerializer})
     def post(self, request):
-        revoked = services.revoke_all_device_tokens(user=request.user)
+        revoked = services.sign_out_everywhere(user=request.user)
         return Response({"revoked": revoked})
 
 
@@ -104,11 +104,13 @@ class PasswordChangeView(APIView):
             "`must_change_password` is true in the login response and every other call except "
             "signing out and reading or accepting the privacy policy answers 403 with code "
             "`password_change_required` until this succeeds. The new password must be complex "
-            "and differ from the current one."
+            "and differ from the current one. The token this call was made with stays valid; "
+            "every other token and console session of the person ends."
         ),
     )
     def post(self, request):
         payload = PasswordChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.change_password(user=request.user, **payload.validated_data)
+        # This device keeps its token; every other token and console session of the person ends.
+        services.change_password(user=request.user, keeping=request.auth, **payload.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

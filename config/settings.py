@@ -155,7 +155,10 @@ CACHE_URL = env("CACHE_URL", default=None) or _cache_url_beside_broker(os.enviro
 if CACHE_URL is None:  # e.g. a RabbitMQ broker: routing and caches still need a shared Redis
     CACHE_URL = _cache_url_beside_broker(embedded.start_redis()[1])
 _cache_prefix = env("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"])
-_cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+# Short timeouts: while Redis is unreachable, routing and consent read the database instead
+# (tenants.process_cache.redis_breaker) and must not wait long to find out.
+_cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                  "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}}
 CACHES = {
     "default": {**_cache_backend, "KEY_PREFIX": _cache_prefix, "KEY_FUNCTION": "django_tenants.cache.make_key"},
 }

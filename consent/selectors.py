@@ -17,6 +17,8 @@ C6 — a withdrawal takes effect at once, so no layer may keep a state older tha
   the catalogue), the reader fetches the counter in the same round trip as the cached value, and
   stores only if the counter is unchanged (one Lua compare-and-set). The process copy has its own
   generation counter for the same race (tenants.process_cache);
+- while Redis is unreachable (tenants.process_cache.redis_breaker), the state is read from the
+  ledger on every request and forgets wait in the breaker until Redis answers again;
 - until its transaction commits, the connection that wrote reads the person's state (or the
   catalogue) from the database and shares it with no cache: what it sees is not committed and may
   yet roll back.
@@ -35,7 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 
 from consent.models import ConsentEvent, Disclosure, Purpose, PurposeRevision
-from tenants.process_cache import ProcessCache
+from tenants.process_cache import ProcessCache, redis_breaker
 
 STATE_SECONDS = 600
 # A generation only has to outlive the reads that started before its bump (milliseconds); it
@@ -159,6 +161,13 @@ class _Forget(NamedTuple):
     token: str
 
     def run(self) -> None:
+        # While Redis is unreachable the breaker keeps this and sends it once Redis answers, so
+        # the state it forgets cannot come back with Redis's data.
+        redis_breaker.invalidate(self._forget_in_redis)
+        # After Redis: a reader of this process that refills from Redis now finds the new state.
+        _local.invalidate_everywhere(self.token)
+
+    def _forget_in_redis(self) -> None:
         _backend, _reader, writer, _store = _redis()
         pipeline = writer.pipeline(transaction=True)
         # The counter first (atomically with the delete): a reader storing in between would
@@ -167,8 +176,6 @@ class _Forget(NamedTuple):
         pipeline.expire(self.generation_key, _GENERATION_SECONDS)
         pipeline.delete(self.key)
         pipeline.execute()
-        # After Redis: a reader of this process that refills from Redis now finds the new state.
-        _local.invalidate_everywhere(self.token)
 
 
 # --- writes in this connection's open transaction -------------------------------------------------
@@ -299,16 +306,20 @@ def catalogue_and_state(person_id: int) -> tuple[dict[str, PurposeFacts], dict]:
     key, generation_key = state_key(person_id), _state_generation_key(person_id)
     # The generations come in the same round trip: a forget between this read and a store below
     # moves them, and the store is then refused.
-    found = _get_many([_CATALOGUE_KEY, key, _CATALOGUE_GENERATION_KEY, generation_key])
-    catalogue = found.get(_CATALOGUE_KEY)
-    if catalogue is None:
-        catalogue = _catalogue_from_database()
-        _store_unless_forgotten(_CATALOGUE_KEY, catalogue, _CATALOGUE_GENERATION_KEY,
-                                found.get(_CATALOGUE_GENERATION_KEY))
-    state = found.get(key)
-    if state is None:
-        state = ledger_state(person_id)
-        _store_unless_forgotten(key, state, generation_key, found.get(generation_key))
+    found = redis_breaker.call(lambda: _get_many([_CATALOGUE_KEY, key, _CATALOGUE_GENERATION_KEY, generation_key]))
+    if found is None:
+        # Redis is unavailable: the ledger answers (slower, still right) and nothing is shared.
+        catalogue, state = _catalogue_from_database(), ledger_state(person_id)
+    else:
+        catalogue = found.get(_CATALOGUE_KEY)
+        if catalogue is None:
+            catalogue = _catalogue_from_database()
+            redis_breaker.call(lambda: _store_unless_forgotten(
+                _CATALOGUE_KEY, catalogue, _CATALOGUE_GENERATION_KEY, found.get(_CATALOGUE_GENERATION_KEY)))
+        state = found.get(key)
+        if state is None:
+            state = ledger_state(person_id)
+            redis_breaker.call(lambda: _store_unless_forgotten(key, state, generation_key, found.get(generation_key)))
     _local.put(local_key, (catalogue, state), local_generation)
     if memo is not None:
         memo[local_key] = (catalogue, state)

@@ -5,6 +5,9 @@ facts on every request, so each process keeps a local copy. The copy is trusted 
 process's subscriber is connected (otherwise every read goes to Redis), a generation counter stops
 a read that raced an invalidation from storing a stale entry, and entries expire as a backstop.
 
+The copy is not used either while Redis is unreachable or an invalidation has not reached it
+(redis_breaker): the database answers then.
+
 A reader takes `generation` before it reads the shared store and hands it back to `put`; any
 invalidation in between (local, or received from another process) changes it, and `put` then
 stores nothing. `put`'s compare-and-store and `invalidate`'s bump-and-drop hold the same lock, so an
@@ -13,6 +16,7 @@ against a reader that read before a writer committed (see consent.selectors).
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -21,6 +25,11 @@ from collections.abc import Callable, Hashable, Iterable
 from django.conf import settings
 
 _client_by_pid: dict[int, object] = {}
+logger = logging.getLogger(__name__)
+
+# A healthy cache answers in well under a millisecond; a request must not wait seconds for a dead one.
+REDIS_CONNECT_TIMEOUT_SECONDS = 0.25
+REDIS_TIMEOUT_SECONDS = 0.5
 
 
 def shared_redis():
@@ -29,10 +38,89 @@ def shared_redis():
     if client is None:
         import redis
 
-        client = redis.Redis.from_url(settings.CACHE_URL, socket_timeout=2)
+        client = redis.Redis.from_url(settings.CACHE_URL, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+                                      socket_timeout=REDIS_TIMEOUT_SECONDS)
         _client_by_pid.clear()
         _client_by_pid[os.getpid()] = client
     return client
+
+
+class RedisBreaker:
+    """While the cache Redis is unreachable, routing and consent read the database instead.
+
+    The first failure opens the breaker: for `retry_seconds` nobody in this process tries Redis
+    (so requests do not each wait for a timeout); then one caller tries again, and a success
+    closes it. Invalidations that could not reach Redis are kept and sent again, first thing,
+    once it answers: a suspension or a withdrawal made during the outage must not leave the
+    entry it was forgetting in Redis when Redis comes back with its data.
+    """
+
+    retry_seconds = 5.0
+
+    def __init__(self):
+        self.open_until = 0.0
+        self.pending: list[Callable[[], None]] = []
+        self.lock = threading.Lock()
+
+    def allows(self) -> bool:
+        if time.monotonic() < self.open_until:
+            return False
+        if self.pending:
+            self._resend_pending()
+        return time.monotonic() >= self.open_until
+
+    def is_healthy(self) -> bool:
+        """Redis answered last time and every invalidation reached it (local copies may be trusted)."""
+        return not self.pending and time.monotonic() >= self.open_until
+
+    def trip(self, error: Exception) -> None:
+        if time.monotonic() >= self.open_until:
+            # No request data here: the error's class only.
+            logger.warning("cache Redis unavailable (%s); reading the database for %.0f s",
+                           type(error).__name__, self.retry_seconds)
+        self.open_until = time.monotonic() + self.retry_seconds
+
+    def call(self, operation: Callable[[], object], *, on_failure=None):
+        """`operation()`, or `on_failure` when Redis is unavailable (now, or known to be)."""
+        import redis
+
+        if not self.allows():
+            return on_failure
+        try:
+            return operation()
+        except (redis.RedisError, OSError) as error:
+            self.trip(error)
+            return on_failure
+
+    def invalidate(self, operation: Callable[[], None]) -> None:
+        """Run an invalidation now, or as soon as Redis answers again."""
+        import redis
+
+        if self.allows():
+            try:
+                operation()
+                return
+            except (redis.RedisError, OSError) as error:
+                self.trip(error)
+        with self.lock:
+            self.pending.append(operation)
+
+    def _resend_pending(self) -> None:
+        import redis
+
+        with self.lock:
+            pending, self.pending = self.pending, []
+        for position, operation in enumerate(pending):
+            try:
+                operation()
+            except (redis.RedisError, OSError) as error:
+                self.trip(error)
+                with self.lock:
+                    self.pending[:0] = pending[position:]
+                return
+
+
+redis_breaker = RedisBreaker()
 
 
 class ProcessCache:
@@ -103,10 +191,12 @@ class ProcessCache:
 
     def invalidate_everywhere(self, token: str) -> None:
         self.invalidate(token)
-        shared_redis().publish(self.channel(), token)
+        # Other processes trust their copies only while subscribed: if Redis is down they are not
+        # (their feed broke), and they drop everything when they subscribe again.
+        redis_breaker.call(lambda: shared_redis().publish(self.channel(), token))
 
     def get(self, key):
-        if not self.listening.is_set():
+        if not self.listening.is_set() or not redis_breaker.is_healthy():
             return None
         entry = self.entries.get(key)
         if entry is None or entry[0] < time.monotonic():
@@ -116,7 +206,7 @@ class ProcessCache:
     def put(self, key, value, generation_before_read: int) -> bool:
         """Store `value` unless something was invalidated since `generation_before_read` was taken."""
         with self.lock:
-            if self.listening.is_set() and self.generation == generation_before_read:
+            if self.listening.is_set() and self.generation == generation_before_read and redis_breaker.is_healthy():
                 self.entries[key] = (time.monotonic() + self.ttl_seconds, value)
                 return True
         return False

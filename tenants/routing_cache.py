@@ -4,9 +4,18 @@ Only what routing needs is cached. Every write that changes those facts (status,
 through tenants.services or the model signals, which forget the entry, so a suspended or
 cancelled enterprise is refused on the very next request in every process.
 
+A reader that misses Redis loads the facts from the database and stores them. A suspension may
+commit and forget the entry in between; storing then would serve the enterprise again for the
+entry's lifetime. So every forget also bumps a generation counter per host in Redis, the reader
+fetches the counter in the same round trip as the entry, and stores only if it is unchanged (one
+Lua compare-and-set, as consent.selectors does for consent state).
+
 Reading Redis on every request cost ~0.15 ms (most of the routing budget), so each process
 also keeps a local copy (tenants.process_cache), invalidated by a Redis pub/sub message that
 every `forget_*` publishes.
+
+While Redis is unreachable, routing reads the database on every request (process_cache's
+breaker stops each request from waiting for Redis), and comes back to the cache once it answers.
 """
 from __future__ import annotations
 
@@ -14,32 +23,49 @@ import json
 
 from django.conf import settings
 
-from tenants.process_cache import ProcessCache, shared_redis
+from tenants.process_cache import ProcessCache, redis_breaker, shared_redis
 
 _MISSING_HOST = "__none__"
 _TTL_SECONDS = 300
 _LOCAL_TTL_SECONDS = 60
+# A generation only has to outlive the reads that began before its bump.
+_GENERATION_SECONDS = 86_400
 
+# KEYS[1]: the entry, KEYS[2]: its generation; ARGV: the generation read before loading ("" when
+# there was none), the serialized facts, their expiry in seconds.
+_STORE_UNLESS_FORGOTTEN = """
+if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+    return 1
+end
+return 0
+"""
 
 _local = ProcessCache("tenant-route", ttl_seconds=_LOCAL_TTL_SECONDS)
+_scripts: dict[int, object] = {}
 
 
 def _key(host: str) -> str:
     return f"{settings.CACHES['default']['KEY_PREFIX']}:tenant-route:v1:{host}"
 
 
-def _get(key: str):
-    raw = shared_redis().get(key)
-    return None if raw is None else json.loads(raw)
+def _generation_key(host: str) -> str:
+    return f"{settings.CACHES['default']['KEY_PREFIX']}:tenant-route-generation:v1:{host}"
 
 
-def _set(key: str, value) -> None:
-    shared_redis().set(key, json.dumps(value), ex=_TTL_SECONDS)
+def _read(host: str) -> tuple[object, str]:
+    """(cached facts or None, generation as read: "" when there is none), in one round trip."""
+    raw, generation = shared_redis().mget([_key(host), _generation_key(host)])
+    return (None if raw is None else json.loads(raw)), (generation or b"").decode()
 
 
-def _delete(*keys: str) -> None:
-    if keys:
-        shared_redis().delete(*keys)
+def _store_unless_forgotten(host: str, facts, generation_read: str) -> bool:
+    client = shared_redis()
+    store = _scripts.get(id(client))
+    if store is None:
+        _scripts.clear()
+        store = _scripts[id(client)] = client.register_script(_STORE_UNLESS_FORGOTTEN)
+    return bool(store(keys=[_key(host), _generation_key(host)], args=[generation_read, json.dumps(facts), _TTL_SECONDS]))
 
 
 def lookup(host: str, load):
@@ -47,17 +73,30 @@ def lookup(host: str, load):
     _local.start_listener()
     facts = _local.get(host)
     if facts is None:
-        generation = _local.generation
-        facts = _get(_key(host))
+        local_generation = _local.generation
+        facts, generation = redis_breaker.call(lambda: _read(host), on_failure=(None, None))
         if facts is None:
             facts = load(host) or _MISSING_HOST
-            _set(_key(host), facts)
-        _local.put(host, facts, generation)
+            if generation is not None:  # Redis answered: share what was loaded, unless forgotten since
+                redis_breaker.call(lambda: _store_unless_forgotten(host, facts, generation))
+        _local.put(host, facts, local_generation)
     return None if facts == _MISSING_HOST else facts
 
 
+def _forget_in_redis(hosts: list[str]) -> None:
+    pipeline = shared_redis().pipeline(transaction=True)
+    for host in hosts:
+        # The counter with the delete, atomically: a reader that loaded before this stores nothing.
+        pipeline.incr(_generation_key(host))
+        pipeline.expire(_generation_key(host), _GENERATION_SECONDS)
+        pipeline.delete(_key(host))
+    pipeline.execute()
+
+
 def _forget(hosts: list[str]) -> None:
-    _delete(*[_key(host) for host in hosts])
+    if not hosts:
+        return
+    redis_breaker.invalidate(lambda: _forget_in_redis(hosts))
     for host in hosts:
         _local.invalidate_everywhere(host)
 

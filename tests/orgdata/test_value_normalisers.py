@@ -125,7 +125,8 @@ def test_every_path_refuses_the_same_bad_mobile_numbers_on_the_mobile_field(path
         "console": {"mobile"}, "import": {"mobile"}, "api": {"mobile"}}
 
 
-@pytest.mark.parametrize("text", ["13812345678", "1３812345678", "１３８１２３４５６７８", "17912345678",
+@pytest.mark.parametrize("text", ["13812345678", "1３812345678", "13８１２３４５６７８", "１３８１２３４５６７８",
+                                  "17912345678",
                                   "11012345678", "19912345678", "14012345678", "16612345678"])
 def test_the_bulk_fast_path_agrees_with_the_normaliser(text):
     try:

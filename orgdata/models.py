@@ -92,23 +92,30 @@ class JobLevel(models.Model):
         return self.name
 
 
-def _private_upload_path(kind: str, filename: str) -> str:
+def _private_upload_path(kind: str, filename: str, extensions: frozenset[str]) -> str:
     # Files are namespaced by enterprise schema, never shared between enterprises, and named by a
-    # random id so a file name reveals nothing about its owner.
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    # random id so a file name reveals nothing about its owner. The extension is one of the kind's
+    # own (the services name an upload after the type its content was checked to be); anything
+    # else is stored as ".bin", so a client's "a.html" can never be served as a page.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in extensions:
+        extension = "bin"
     return f"{connection.schema_name}/orgdata/{kind}/{uuid.uuid4().hex}.{extension}"
 
 
+_IMAGE_EXTENSIONS = frozenset(("png", "jpg"))
+
+
 def avatar_upload_path(instance, filename: str) -> str:
-    return _private_upload_path("avatars", filename)
+    return _private_upload_path("avatars", filename, _IMAGE_EXTENSIONS)
 
 
 def seal_upload_path(instance, filename: str) -> str:
-    return _private_upload_path("seals", filename)
+    return _private_upload_path("seals", filename, _IMAGE_EXTENSIONS)
 
 
 def import_upload_path(instance, filename: str) -> str:
-    return _private_upload_path("imports", filename)
+    return _private_upload_path("imports", filename, frozenset(("csv", "xlsx")))
 
 
 _ADDRESS_BOOK = "address_book"

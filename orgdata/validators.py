@@ -1,19 +1,31 @@
-"""Real-world rules for address-book values (E7): resident ID numbers, landlines, QQ, WeChat IDs.
+"""Real-world rules for address-book values (E7): resident ID numbers, dates, landlines, QQ,
+WeChat IDs, choices, images.
 
 Each normaliser returns the canonical form of a value or raises a translated ValidationError;
-the console forms, the API and the bulk import all call these, so a value accepted by one
-interface is accepted by all of them.
+the console forms, the API and the bulk import all call these (through
+`orgdata.services.employees.clean_employee_values`), so a value accepted by one interface is
+accepted by all of them. Mobile numbers and names have theirs in `accounts.validators` (the
+account holds them); they are re-exported here so that every kind of value is found in one place.
 """
 from __future__ import annotations
 
 import functools
 import re
-from datetime import date
+from datetime import date, datetime
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from accounts.validators import clean_name_text, normalize_mainland_mobile, normalize_name, visible_text
+
+__all__ = [
+    "birth_date_of_resident_id", "canonical_mainland_mobile", "choice_refusal", "clean_name_text",
+    "normalize_email", "normalize_employee_number", "normalize_landline", "normalize_mainland_mobile",
+    "normalize_name", "normalize_qq", "normalize_resident_id", "normalize_wechat_id", "parse_date",
+    "resident_id_check_character", "validate_image_upload", "validate_not_in_future", "visible_text",
+]
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -33,11 +45,13 @@ def resident_id_check_character(first_17: str) -> str:
 def normalize_resident_id(value: str) -> str:
     """Return an 18-character mainland resident ID number (upper-case X), or raise.
 
-    Checks the shape, the province code, the birth date inside it (a real date, not in the future,
-    not before 1900) and the GB 11643 check character.
+    The one normaliser of ID numbers (console, API, import, and the blind index that keeps them
+    unique): NFKC (full-width digits and Ｘ), invisible characters and every space removed, x
+    upper-cased. Then refuses a wrong shape, an unknown province code, a birth date inside it
+    that is not a real date, in the future or before 1900, and a wrong GB 11643 check character.
     """
-    text = re.sub(r"\s", "", str(value or "")).upper()
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    text = "".join(visible_text(value).split()).upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", text):
         raise ValidationError(_("A resident ID number has 17 digits followed by a digit or X."), code="id_shape")
     if int(text[:2]) not in _PROVINCE_CODES:
         raise ValidationError(_("This resident ID number has an unknown region code."), code="id_region")
@@ -59,7 +73,7 @@ def birth_date_of_resident_id(text: str) -> date | None:
 
 # A mainland mobile number already in its canonical 11-digit form, minus the prefixes the
 # national-prefix rule of CN treats as carrier codes (11x, 12x, 179: those go the long way).
-_CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
+_CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only: "１３８…" takes the long way
 
 
 def canonical_mainland_mobile(text: str) -> str | None:
@@ -158,24 +172,128 @@ def normalize_employee_number(value: str) -> str:
     return text
 
 
+# The date spellings a Chinese HR administrator types, for console, API and import alike:
+# 2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日 (full-width digits too, after NFKC); spreadsheet
+# date cells arrive as date objects. Nothing else: a compact 20240301 or a bare serial number is
+# ambiguous, and what the console refuses the import refuses too.
+_DATE_PATTERNS = (
+    re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})"),
+    re.compile(r"([0-9]{4})(年)([0-9]{1,2})月([0-9]{1,2})日?"),
+)
+OLDEST_DATE = date(1900, 1, 1)
+
+
+def parse_date(value) -> date:
+    """The one date parser. Returns the date, or refuses anything but the spellings above, an
+    impossible date (2024-02-30) and a date before 1900."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        parsed = value
+    else:
+        text = "".join(visible_text(value).split()) if isinstance(value, str) else ""
+        parsed = None
+        for pattern in _DATE_PATTERNS:
+            match = pattern.fullmatch(text)
+            if match:
+                year, _separator, month, day = match.groups()
+                try:
+                    parsed = date(int(year), int(month), int(day))
+                except ValueError:
+                    pass
+                break
+        if parsed is None:
+            raise ValidationError(_invalid_date_message(), code="invalid_date")
+    if parsed < OLDEST_DATE:
+        raise ValidationError(_invalid_date_message(), code="invalid_date")
+    return parsed
+
+
+def _invalid_date_message() -> str:
+    return _("Enter a valid date, e.g. 2024-03-01, 2024/3/1 or 2024年3月1日.")
+
+
 def validate_not_in_future(value: date) -> None:
     if value and value > date.today():
         raise ValidationError(_("This date is in the future."), code="future_date")
 
 
-# Images are checked by their first bytes rather than their name: the console and the API
-# accept only PNG and JPEG for avatars and seal images.
-_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+def choice_refusal(choices) -> str:
+    """The message refusing a value outside `choices` ((value, label) pairs), naming the accepted
+    labels in the current language."""
+    return _("Choose one of: %(choices)s.") % {"choices": ", ".join(str(label) for _value, label in choices)}
+
+
+# Avatars and seal images are checked by their content, never their name or declared type: PNG or
+# JPEG by the first bytes, then the header that states the size (PNG IHDR, JPEG SOFn) is read
+# here, so nothing else ever parses an image we refused.
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_SIDE = 4096
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_SIGNATURE = b"\xff\xd8\xff"
+# Start-of-frame markers (baseline, progressive, lossless, arithmetic); not DHT (C4), JPG (C8), DAC (CC).
+_JPEG_FRAME_MARKERS = frozenset((0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))
 
 
-def validate_image_upload(upload) -> None:
+def validate_image_upload(upload) -> str | None:
+    """Check an uploaded image by its content; return the extension of its real type ("png" or
+    "jpg"), or None for no upload.
+
+    Refuses a file over 2 MB, anything that is not a PNG or JPEG by content, an image whose header
+    cannot be read, and one wider or taller than 4096 pixels.
+    """
     if upload is None:
-        return
-    if upload.size > MAX_IMAGE_BYTES:
+        return None
+    if upload.size is None or upload.size > MAX_IMAGE_BYTES:
         raise ValidationError(_("The image is larger than 2 MB."), code="image_too_large")
     position = upload.tell() if hasattr(upload, "tell") else 0
-    head = upload.read(8)
+    upload.seek(0)
+    content = upload.read(MAX_IMAGE_BYTES + 1)
     upload.seek(position)
-    if not any(head.startswith(signature) for signature in _IMAGE_SIGNATURES):
+    if len(content) > MAX_IMAGE_BYTES:
+        raise ValidationError(_("The image is larger than 2 MB."), code="image_too_large")
+    if content.startswith(_PNG_SIGNATURE):
+        extension, size = "png", _png_size(content)
+    elif content.startswith(_JPEG_SIGNATURE):
+        extension, size = "jpg", _jpeg_size(content)
+    else:
         raise ValidationError(_("Upload a PNG or JPEG image."), code="not_an_image")
+    if size is None or not all(size):
+        raise ValidationError(_("This image is damaged; upload it again."), code="damaged_image")
+    if max(size) > MAX_IMAGE_SIDE:
+        raise ValidationError(_("The image is larger than %(side)d × %(side)d pixels.") % {"side": MAX_IMAGE_SIDE},
+                              code="image_too_wide")
+    return extension
+
+
+def _png_size(content: bytes) -> tuple[int, int] | None:
+    # Signature (8), then the IHDR chunk first: length (4) = 13, type "IHDR", width (4), height (4).
+    if len(content) < 24 or content[12:16] != b"IHDR" or int.from_bytes(content[8:12], "big") != 13:
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int] | None:
+    at = 2  # after SOI
+    while at + 4 <= len(content):
+        if content[at] != 0xFF:
+            return None
+        marker = content[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0xD8 or 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length field
+            at += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, or scan data before any frame header
+            return None
+        length = int.from_bytes(content[at + 2:at + 4], "big")
+        if length < 2:
+            return None
+        if marker in _JPEG_FRAME_MARKERS:
+            # length (2), precision (1), height (2), width (2)
+            if at + 9 > len(content):
+                return None
+            return int.from_bytes(content[at + 7:at + 9], "big"), int.from_bytes(content[at + 5:at + 7], "big")
+        at += 2 + length
+    return None

@@ -6,7 +6,8 @@ from privacy.masking import mask_mobile
 
 
 class LoginSerializer(serializers.Serializer):
-    mobile = serializers.CharField(max_length=20, label=_("mobile number"))
+    # Any spelling the one normaliser understands (＋８６ １３８-…, 0086 (138) …): room for it.
+    mobile = serializers.CharField(max_length=32, label=_("mobile number"))
     password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
     device_id = serializers.CharField(
         max_length=128, min_length=8,

@@ -131,6 +131,13 @@ class EmployeeProfileSerializer(serializers.Serializer):
         return bool(employee.seal_image)
 
 
+def _date_text_field(**kwargs) -> serializers.CharField:
+    """A date as text, parsed by the one date parser in the service (orgdata.validators.parse_date),
+    so the API accepts what the console and the import accept."""
+    return serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32, help_text=_(
+        "A date: 2024-03-01, 2024/3/1, 2024.3.1 or 2024年3月1日; null or \"\" clears it."), **kwargs)
+
+
 class EmployeeProfileChangeSerializer(serializers.Serializer):
     """R1: what I may correct or supplement. Send only the fields to change; "" clears one.
 
@@ -139,7 +146,7 @@ class EmployeeProfileChangeSerializer(serializers.Serializer):
     """
 
     work_status = serializers.CharField(required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = _date_text_field()
     landline = serializers.CharField(required=False, allow_blank=True, max_length=32)
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     title = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -169,13 +176,14 @@ class AdminEmployeeChangeSerializer(serializers.Serializer):
     """E5: an administrator's corrections; unknown or out-of-scope values are refused by the service."""
 
     display_name = serializers.CharField(required=False, max_length=100)
-    mobile = serializers.CharField(required=False, max_length=20)
+    # Lengths leave room for spaces, brackets and prefixes: the service normalises and validates.
+    mobile = serializers.CharField(required=False, max_length=32)
     employee_number = serializers.CharField(required=False, max_length=32)
     department = serializers.IntegerField(required=False, allow_null=True)
     work_status = serializers.CharField(required=False, allow_blank=True)
-    entry_date = serializers.DateField(required=False, allow_null=True)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
-    id_number = serializers.CharField(required=False, allow_blank=True, max_length=18)
+    entry_date = _date_text_field()
+    date_of_birth = _date_text_field()
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=32)
     landline = serializers.CharField(required=False, allow_blank=True, max_length=32)
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     title = serializers.CharField(required=False, allow_blank=True, max_length=100)

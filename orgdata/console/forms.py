@@ -9,11 +9,38 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User, mobile_index_of
 from orgdata import selectors
 from orgdata.models import Department, Employee, JobLevel, Position
+from orgdata.validators import choice_refusal
 from orgdata.services.imports import CONSENT_STATEMENT
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")  # what <input type="date"> needs in every language
+
+
+class DateTextField(forms.CharField):
+    """A date as typed or picked; parsed by the one date parser in the service
+    (orgdata.validators.parse_date), so the console accepts what the API and the import accept."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("widget", DateInput)
+        super().__init__(**kwargs)
+
+
+class ListedChoiceField(forms.ChoiceField):
+    """A choice whose refusal names the accepted values, in the services' words."""
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            raise ValidationError(choice_refusal([(key, label) for key, label in self.choices if key != ""]),
+                                  code="invalid_choice")
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -89,23 +116,24 @@ class EmployeeForm(forms.Form):
     """Add or correct a person (E5, E7); E3's optional fields are optional here too."""
 
     display_name = forms.CharField(label=_("Name"), max_length=100)
-    mobile = forms.CharField(label=_("Mobile number"), max_length=20,
+    # Lengths leave room for spaces, brackets and prefixes: the service normalises and validates.
+    mobile = forms.CharField(label=_("Mobile number"), max_length=32,
                              widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     employee_number = forms.CharField(label=_("Employee number"), max_length=32)
     department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
     position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.all(), required=False)
     job_level = forms.ModelChoiceField(label=_("Job level"), queryset=JobLevel.objects.all(), required=False)
-    entry_date = forms.DateField(label=_("Date of employment"), required=False, widget=DateInput)
-    work_status = forms.ChoiceField(label=_("Work status"), choices=Employee.WorkStatus.choices,
+    entry_date = DateTextField(label=_("Date of employment"), required=False)
+    work_status = ListedChoiceField(label=_("Work status"), choices=Employee.WorkStatus.choices,
                                     initial=Employee.WorkStatus.WORKING)
-    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
-    id_number = forms.CharField(label=_("Resident ID number"), max_length=18, required=False,
+    date_of_birth = DateTextField(label=_("Date of birth"), required=False)
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=32, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     landline = forms.CharField(label=_("Landline"), max_length=32, required=False)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
-    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *Employee.Gender.choices], required=False)
-    education = forms.ChoiceField(label=_("Education"), choices=[("", "—"), *Employee.Education.choices],
+    gender = ListedChoiceField(label=_("Gender"), choices=[("", "—"), *Employee.Gender.choices], required=False)
+    education = ListedChoiceField(label=_("Education"), choices=[("", "—"), *Employee.Education.choices],
                                   required=False)
     residence = forms.CharField(label=_("Permanent residence"), max_length=200, required=False)
     country_region = forms.CharField(label=_("Country/region"), max_length=100, required=False)
@@ -300,7 +328,7 @@ class EmployeeFilterForm(forms.Form):
                                                       "placeholder": _("Name, employee number or full mobile number")}))
     department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False,
                                        empty_label=_("All my departments"))
-    work_status = forms.ChoiceField(label=_("Work status"), choices=[("", _("Any")), *Employee.WorkStatus.choices],
+    work_status = ListedChoiceField(label=_("Work status"), choices=[("", _("Any")), *Employee.WorkStatus.choices],
                                     required=False)
 
     def __init__(self, *args, departments, **kwargs):

@@ -12,6 +12,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from accounts.validators import clean_name_text
 from orgdata import permissions, selectors
 from orgdata.models import Department, Employee
 
@@ -30,7 +31,7 @@ def _check_actor_may_administer(actor, *departments: Department | None, allow_to
 
 
 def _validate_name(name: str) -> str:
-    name = (name or "").strip()
+    name = clean_name_text(name)  # the one name normaliser (invisible and bidi characters out)
     if not name:
         raise ValidationError({"name": [_("Enter a name.")]})
     if "/" in name:

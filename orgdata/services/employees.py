@@ -45,11 +45,7 @@ _NORMALISERS = {
     "mobile": normalize_mainland_mobile,
 }
 _MAX_LENGTHS = {"display_name": 100, "title": 100, "residence": 200, "country_region": 100, "address": 300}
-_CHOICES = {
-    "work_status": Employee.WorkStatus.values,
-    "gender": Employee.Gender.values,
-    "education": Employee.Education.values,
-}
+_CHOICES = {"work_status": Employee.WorkStatus, "gender": Employee.Gender, "education": Employee.Education}
 
 # C12/C2: a resident ID number is sensitive and would need the person's separate consent (the
 # purpose "sensitive.id_number"); the enterprise holds it as the employer, to perform the
@@ -60,11 +56,14 @@ ID_NUMBER_LEGAL_BASIS = LegalBasis.CONTRACT_NECESSITY
 ID_NUMBER_REFERENCE = "employment record"
 
 
-def clean_employee_values(values: dict[str, Any]) -> dict[str, Any]:
+def clean_employee_values(values: dict[str, Any], *, record: Employee | None = None) -> dict[str, Any]:
     """Normalise the given employee fields; raise ValidationError naming each bad field.
 
     Empty optional values become "" / None (E3: they never block anything). Only the keys present
-    in `values` are checked; uniqueness against the database is the caller's part.
+    in `values` are checked; uniqueness against the database is the caller's part. A date of
+    birth must agree with the ID number given with it, except that when `record` (the person
+    being corrected) is given, a date of birth still equal to the stored one follows a new ID
+    number: the ID number is the authority, and forms and exported files send the old date back.
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -76,6 +75,9 @@ def clean_employee_values(values: dict[str, Any]) -> dict[str, Any]:
     birth, id_number = cleaned.get("date_of_birth"), cleaned.get("id_number")
     if id_number and "id_number" not in errors:
         inside = validators.birth_date_of_resident_id(id_number)
+        if (birth and record is not None and id_number != record.id_number
+                and birth == record.date_of_birth):
+            birth = None  # E5: correcting the ID number corrects the birth date it states
         if birth and birth != inside:
             errors.setdefault("date_of_birth", []).append(_birth_date_mismatch())
         elif not birth:
@@ -119,23 +121,30 @@ def _recorder(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) and actor.pk else None
 
 
+# Free text that is a name or reads like one: one normaliser (accounts.validators.clean_name_text).
+_NAME_LIKE = frozenset(("display_name", "title", "residence", "country_region", "address"))
+
+
 def _clean_one(field: str, value: Any) -> Any:
     if field in ("department", "position", "job_level"):
         return value or None
     if field in FILE_FIELDS:
         if value:
-            validators.validate_image_upload(value)
+            extension = validators.validate_image_upload(value)
+            # Stored under a generated name with the extension of what it really is (see
+            # orgdata.models._private_upload_path), never under the name the client sent.
+            value.name = f"{field}.{extension}"
         return value
     if field in ("entry_date", "date_of_birth"):
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, date):
-            raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
-        validators.validate_not_in_future(value)
-        if value.year < 1900:
-            raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
-        return value
-    text = "" if value is None else str(value).strip()
+        parsed = validators.parse_date(value)
+        validators.validate_not_in_future(parsed)
+        return parsed
+    if field in _NAME_LIKE:
+        text = validators.clean_name_text(value)
+    else:
+        text = validators.visible_text(value).strip()
     if field in ("display_name", "mobile", "employee_number") and not text:
         raise ValidationError(_("This field is required."))
     if field == "work_status" and not text:
@@ -144,8 +153,8 @@ def _clean_one(field: str, value: Any) -> Any:
         return ""
     if field in _NORMALISERS:
         return _NORMALISERS[field](text)
-    if field in _CHOICES and text not in _CHOICES[field]:
-        raise ValidationError(_("Choose one of the listed values."))
+    if field in _CHOICES and text not in _CHOICES[field].values:
+        raise ValidationError(validators.choice_refusal(_CHOICES[field].choices))
     if field in _MAX_LENGTHS and len(text) > _MAX_LENGTHS[field]:
         raise ValidationError(_("Use at most %(count)d characters.") % {"count": _MAX_LENGTHS[field]})
     return text
@@ -215,7 +224,8 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     actor's departments (as "not found"), an administrator's record to a sub-administrator
     (NotPermitted: their mobile number is an administrator's login), moving them to a department
     outside the actor's, unknown fields, invalid values, a date of birth contradicting the
-    stored ID number, and values another person already uses. Writing an ID number records its
+    stored ID number, and values another person already uses. A new ID number corrects a date
+    of birth sent back unchanged (see `clean_employee_values`). Writing an ID number records its
     legal basis (C12).
     """
     employee = selectors.employee_visible_to(actor, employee.pk)
@@ -224,7 +234,7 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
-    values = clean_employee_values(changes)
+    values = clean_employee_values(changes, record=employee)
     check_birth_date_against_record(values, employee)
     if "department" in values:
         _check_actor_scope(actor, values["department"])

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
 import zlib
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -326,29 +325,9 @@ class _Row:
     job_level: str = ""
 
 
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-)
-
-
 def _parse_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and 1 < value < 80000:  # an Excel serial day number
-        return date(1899, 12, 30) + timedelta(days=int(value))
-    text = tabular.cell_text(value)
-    for pattern in _DATE_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            try:
-                return date(*(int(part) for part in match.groups()))
-            except ValueError:
-                break
-    raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
+    # The one date parser, so a file accepts exactly the dates the console and the API accept.
+    return validators.parse_date(value)
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -429,6 +408,13 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
                     errors.append(RowError(number, str(COLUMNS_BY_KEY[key].label), error.messages[0]))
             continue
         if key in _ROW_ATTRIBUTES:
+            # Names as every other path cleans them (invisible and bidi characters out, spaces
+            # collapsed), each part of a department path on its own.
+            if key == "department":
+                text = DEPARTMENT_SEPARATOR.join(validators.clean_name_text(part)
+                                                 for part in text.split(DEPARTMENT_SEPARATOR)) if text else ""
+            else:
+                text = validators.clean_name_text(text)
             setattr(row, key, text)
             continue
         if text and key in lookups:

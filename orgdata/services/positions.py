@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.validators import clean_name_text
 from orgdata import permissions
 from orgdata.models import JobLevel, Position
 
@@ -14,7 +15,7 @@ from orgdata.models import JobLevel, Position
 def _free_name(model: type[Position] | type[JobLevel], name: str, *, taken_by_other_than=None) -> str:
     """`name` cleaned, after refusing an empty or over-long one and one another row already has."""
     limit = model._meta.get_field("name").max_length
-    name = (name or "").strip()
+    name = clean_name_text(name)  # the one name normaliser (invisible and bidi characters out)
     if not name:
         raise ValidationError({"name": [_("Enter a name.")]})
     if len(name) > limit:

@@ -15,21 +15,23 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import DeviceToken, User, new_security_stamp
-from accounts.validators import normalize_mainland_mobile
+from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.crypto import blind_index, blind_indexer, encrypt_with
 from privacy.keys import issue_person_key_ciphers
 from tenants.bulk_rows import RowTemplate, allocate_ids, qualified_table
 
 
-def validate_new_account(*, mobile: str, display_name: str, password: str | None) -> str:
-    """Check an account's fields before anything is written; return the normalised mobile."""
+def validate_new_account(*, mobile: str, display_name: str, password: str | None) -> tuple[str, str]:
+    """Check an account's fields before anything is written; return the normalised mobile and name."""
     errors = {}
     try:
         mobile = normalize_mainland_mobile(mobile)
     except ValidationError as error:
         errors["mobile"] = error.messages
-    if not (display_name or "").strip():
-        errors["display_name"] = [ValidationError("This field is required.").messages[0]]
+    try:
+        display_name = normalize_name(display_name, max_length=User._meta.get_field("display_name").max_length)
+    except ValidationError as error:
+        errors["display_name"] = error.messages
     if password is not None:
         try:
             validate_password(password, User(mobile=mobile, display_name=display_name))
@@ -37,7 +39,7 @@ def validate_new_account(*, mobile: str, display_name: str, password: str | None
             errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
-    return mobile
+    return mobile, display_name
 
 
 @transaction.atomic
@@ -48,10 +50,10 @@ def create_account(*, mobile: str, display_name: str, role: str = User.Role.EMPL
     There is no self-registration path: this is the only function that creates enterprise
     accounts. Refuses an invalid or already registered mobile number, or a weak password.
     """
-    mobile = validate_new_account(mobile=mobile, display_name=display_name, password=password)
+    mobile, display_name = validate_new_account(mobile=mobile, display_name=display_name, password=password)
     if User.objects.with_mobile(mobile).exists():
         raise ValidationError({"mobile": ["An account with this mobile number already exists."]})
-    return User.objects.create_user(mobile=mobile, display_name=display_name.strip(), password=password, role=role)
+    return User.objects.create_user(mobile=mobile, display_name=display_name, password=password, role=role)
 
 
 def ensure_enterprise_manager(*, mobile: str, display_name: str, password: str | None) -> tuple[User, bool]:
@@ -155,10 +157,12 @@ def correct_account_identity(*, account: User, mobile: str | None = None, displa
     """
     changed = []
     if display_name is not None:
-        if not display_name.strip():
-            raise ValidationError({"display_name": ["This field is required."]})
-        if display_name.strip() != account.display_name:
-            account.display_name = display_name.strip()
+        try:
+            display_name = normalize_name(display_name, max_length=User._meta.get_field("display_name").max_length)
+        except ValidationError as error:
+            raise ValidationError({"display_name": error.messages})
+        if display_name != account.display_name:
+            account.display_name = display_name
             changed.append("display_name")
     if mobile is not None:
         try:

@@ -7,7 +7,7 @@ from accounts.permissions import can_use_console
 
 
 class ConsoleLoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("Mobile number"), max_length=20,
+    username = forms.CharField(label=_("Mobile number"), max_length=32,
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username",
                                                              "inputmode": "tel"}))
 

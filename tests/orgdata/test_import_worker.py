@@ -113,7 +113,7 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
     lost_queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-nobody-listens"
     upload = SimpleUploadedFile("few.csv", "工号,姓名,手机号,部门\nQ001,赵一,13733330001,总部\nQ002,钱二,13733330002,总部\n"
                                 .encode(), content_type="text/csv")
-    with override_settings(ORGDATA_IMPORT_QUEUE=lost_queue, ORGDATA_IMPORT_INLINE_MAX_BYTES=0):
+    with override_settings(ORGDATA_IMPORT_QUEUE=lost_queue):
         job = committed(schema, lambda: imports.start_import(
             actor=User.objects.get(role=User.Role.MANAGER), upload=upload, consent_confirmed=True))
     assert job.status == ImportJob.Status.QUEUED

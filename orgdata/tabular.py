@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
@@ -24,7 +26,7 @@ _RATIO_CHECKED_ABOVE = 1024 * 1024  # tiny parts may compress very well
 MAX_ARCHIVE_ENTRIES = 1_000
 MAX_SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook, relationships, styles: parsed as one tree
 MAX_SHARED_STRINGS = 2_000_000
-MAX_ELEMENT_BYTES = 1024 * 1024  # XML read without a single element starting or ending
+MAX_ELEMENT_BYTES = 1024 * 1024  # one tag (name and attributes), which expat buffers whole
 _CHUNK = 64 * 1024
 
 
@@ -193,8 +195,6 @@ def _open_archive(stream):
     """The archive, once its directory is within the limits: number of parts, each part's
     declared size and compression ratio, their sum. Nothing is unpacked here; zipfile then never
     returns more than a part's declared size (and fails its CRC check if the data says otherwise)."""
-    import zipfile
-
     try:
         archive = zipfile.ZipFile(stream)
         entries = archive.infolist()
@@ -342,8 +342,14 @@ def _stream_xml(archive, name: str, handlers: dict) -> None:
         events[0] += 1
         end(tag)
 
+    def counted_text(data):
+        # expat hands text over as it reads it (it buffers only tags): text is progress too.
+        events[0] += 1
+        text(data)
+
+    text = handlers["text"]
     parser.StartElementHandler, parser.EndElementHandler = counted_start, counted_end
-    parser.CharacterDataHandler = handlers["text"]
+    parser.CharacterDataHandler = counted_text
     read, quiet_bytes = 0, 0
     try:
         with archive.open(name) as source:
@@ -359,21 +365,14 @@ def _stream_xml(archive, name: str, handlers: dict) -> None:
                 parser.Parse(chunk, False)
                 quiet_bytes = quiet_bytes + len(chunk) if events[0] == seen else 0
                 if quiet_bytes > MAX_ELEMENT_BYTES:
-                    raise FileRefused(_("The spreadsheet holds more than %(limit)s of XML without a single "
-                                        "cell boundary; it is not an ordinary spreadsheet.")
+                    raise FileRefused(_("The spreadsheet holds an XML tag longer than %(limit)s; it is not an "
+                                        "ordinary spreadsheet.")
                                       % {"limit": _megabytes(MAX_ELEMENT_BYTES)})
         parser.Parse(b"", True)
     except DefusedXmlException:
         raise _dtd_refused()
-    except (pyexpat.ExpatError, zipfile_errors()):
+    except (pyexpat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError):
         raise _damaged()
-
-
-def zipfile_errors():
-    import zlib
-    from zipfile import BadZipFile
-
-    return (BadZipFile, zlib.error, EOFError)
 
 
 def _shared_strings(archive, name: str) -> list:

@@ -93,6 +93,11 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
         assert not Employee.objects.exists()
         assert User.objects.count() == 1  # the manager only: no half-created accounts
     assert _job(schema, job.pk).status == ImportJob.Status.RUNNING
+    # The heartbeat stopped with the worker: within seconds the console says the import resumes.
+    progress = _wait(lambda: (lambda p: p if p["is_interrupted"] else None)(
+        committed(schema, lambda: imports.import_progress(ImportJob.objects.get(pk=job.pk)))),
+        imports.HEARTBEAT_STALE_SECONDS + 10, 0.5)
+    assert progress["interruption"] == "Interrupted — resuming."
 
     # The periodic recovery (run here by the session's real worker) retries it on the normal queue.
     with schema_context(schema):

@@ -70,7 +70,9 @@ def xlsx_bytes(count: int) -> bytes:
 
 
 def import_file(content: bytes, name: str):
-    """Import `content` into the current enterprise in this process (no worker), as its manager."""
+    """Import `content` into the current enterprise in this process (no worker), as its manager:
+    the upload is stored and queued as in the console, then processed here exactly as the worker
+    processes it (the queued task finds the job finished and does nothing)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import override_settings
 
@@ -78,5 +80,6 @@ def import_file(content: bytes, name: str):
     from orgdata.services import imports
 
     manager = User.objects.get(role=User.Role.MANAGER)
-    with override_settings(ORGDATA_IMPORT_INLINE_MAX_BYTES=len(content) + 1):
-        return imports.start_import(actor=manager, upload=SimpleUploadedFile(name, content), consent_confirmed=True)
+    with override_settings(ORGDATA_IMPORT_QUEUE="bench-unconsumed"):  # no worker takes it first
+        job = imports.start_import(actor=manager, upload=SimpleUploadedFile(name, content), consent_confirmed=True)
+    return imports.run_import(job_id=job.pk, attempt=job.attempt)

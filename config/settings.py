@@ -316,7 +316,6 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # check permissions, stored under a folder per enterprise schema.
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.DATA_DIR / "media"))
 # Address-book uploads up to this size are imported in the request; larger ones by the worker.
-ORGDATA_IMPORT_INLINE_MAX_BYTES = env.int("ORGDATA_IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

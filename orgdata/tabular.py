@@ -3,17 +3,49 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
+
+# --- hard limits: checked before (and while) anything is parsed; each is named in its message ----
+# The address book needs 100,000+ rows (bench/import_addressbook.py); a 100,000-row sheet written
+# by openpyxl unpacks to 61 MB at a ratio of 8.6, one saved by Excel (shared strings) to less.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the file as uploaded (compressed, for XLSX)
+MAX_DATA_ROWS = 200_000
+MAX_SHEET_ROWS = MAX_DATA_ROWS + 1  # the header row and the data rows
 MAX_COLUMNS = 60
+MAX_CELL_CHARS = 2_000
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # every part of the archive together, as declared and as read
+MAX_ENTRY_RATIO = 100  # unpacked / packed size of one part; zip bombs reach about 1,000
+_RATIO_CHECKED_ABOVE = 1024 * 1024  # tiny parts may compress very well
+MAX_ARCHIVE_ENTRIES = 1_000
+MAX_SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook, relationships, styles: parsed as one tree
+MAX_SHARED_STRINGS = 2_000_000
+MAX_ELEMENT_BYTES = 1024 * 1024  # one tag (name and attributes), which expat buffers whole
+_CHUNK = 64 * 1024
 
 
 class UnreadableFile(ValueError):
     """The upload is not a CSV or XLSX file this importer can read (message is user-facing)."""
+
+
+class FileRefused(UnreadableFile):
+    """The file breaks one of the hard limits above; it is refused before anything more is read
+    (message is user-facing and names the limit)."""
+
+
+class BadCell(UnreadableFile):
+    """One cell cannot be imported at all (e.g. a NUL character): `row` as the spreadsheet
+    numbers it, `column` counted from 1 (message is user-facing)."""
+
+    def __init__(self, row: int, column: int, message: str):
+        super().__init__(message)
+        self.row, self.column = row, column
 
 
 def detect_format(head: bytes, filename: str) -> str:
@@ -29,42 +61,104 @@ def detect_format(head: bytes, filename: str) -> str:
     return "csv"
 
 
+def check_upload(stream, file_format: str) -> None:
+    """The cheap checks an upload passes before it is stored (no cell is parsed): its size and,
+    for XLSX, the archive's directory (parts, declared sizes, compression ratios)."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > MAX_UPLOAD_BYTES:
+        raise FileRefused(_("The file is larger than 50 MB; split it into several files."))
+    if file_format == "xlsx":
+        try:
+            _open_archive(stream)
+        finally:
+            stream.seek(0)
+
+
 def read_rows(stream, file_format: str) -> Iterator[list]:
     """Yield each row (header first) as a list of cell values: str for CSV; str, int, float,
-    datetime or None for XLSX. Trailing empty rows are skipped by the caller."""
+    datetime or None for XLSX. Trailing empty rows are skipped by the caller.
+
+    Raises FileRefused for a file beyond a hard limit (before its cells are parsed, or as soon as
+    the streaming reader meets the excess), BadCell for a cell that cannot be imported, and
+    UnreadableFile for anything damaged."""
     if file_format == "xlsx":
         yield from _read_xlsx(stream)
     else:
         yield from _read_csv(stream)
 
 
+# --- CSV ---------------------------------------------------------------------------------------
+
 def _read_csv(stream) -> Iterator[list]:
-    data = stream.read()
-    # Excel in China saves "CSV" as GB18030/GBK; UTF-8 (with or without BOM) is tried first.
+    data = stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FileRefused(_("The file is larger than 50 MB; split it into several files."))
+    # Excel in China saves "CSV" as GB18030/GBK; UTF-8 (with or without BOM) is tried first. The
+    # whole file is checked chunk by chunk, then decoded again while rows are read: no second
+    # copy of the file as text is ever held.
     for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
+        if _decodes_as(data, encoding):
             break
-        except UnicodeDecodeError:
-            continue
     else:
         raise UnreadableFile(_("Save the CSV file as UTF-8 and upload it again."))
     # The delimiter is whichever of , ; TAB the header line uses most (csv.Sniffer guesses from
     # data rows and is fooled by addresses and dates).
-    header_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=header_line.count)
+    header_line = data[:data.find(b"\n") if b"\n" in data else len(data)]
+    delimiter = max((b",", b";", b"\t"), key=header_line.count).decode()
     dialect = csv.excel if delimiter == "," else type("Dialect", (csv.excel,), {"delimiter": delimiter})
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    reader = csv.reader(text, dialect)
+    number = 0
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), dialect)
+        for number, row in enumerate(reader, start=1):
+            if number > MAX_SHEET_ROWS:
+                raise FileRefused(_("The file has more than %(limit)s rows; split it.")
+                                  % {"limit": f"{MAX_DATA_ROWS:,}"})
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise BadCell(number, MAX_COLUMNS + 1, _("This row has more than %(limit)d columns.")
+                              % {"limit": MAX_COLUMNS})
+            row = row[:MAX_COLUMNS]
+            for column, cell in enumerate(row, start=1):
+                if "\x00" in cell:
+                    raise BadCell(number, column, _("This cell contains a NUL character (\\0); remove it and "
+                                                    "upload the file again."))
+                if len(cell) > MAX_CELL_CHARS:
+                    raise BadCell(number, column, _("This cell is longer than %(limit)s characters.")
+                                  % {"limit": f"{MAX_CELL_CHARS:,}"})
+                if cell[:1] == "'":
+                    row[column - 1] = unneutralised(cell)
+            yield row
     except csv.Error:
-        raise UnreadableFile(_("The CSV file is malformed (check its quotes)."))
+        # e.g. a field beyond csv.field_size_limit (128 KB) or a stray quote
+        raise BadCell(number + 1, 0, _("The CSV file is malformed (check its quotes)."))
 
+
+def _decodes_as(data: bytes, encoding: str) -> bool:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), 1024 * 1024):
+            decoder.decode(data[start:start + 1024 * 1024])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- XLSX --------------------------------------------------------------------------------------
 
 def _read_xlsx(stream) -> Iterator[list]:
-    data = stream.read()
+    data = stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FileRefused(_("The file is larger than 50 MB; split it into several files."))
+    # Every check runs to the end of the sheet before openpyxl may see the file: the lean reader
+    # keeps checking after it meets something it leaves to openpyxl (e.g. a date-formatted number).
     try:
         rows = _read_xlsx_quickly(data)
-    except Exception:  # anything unusual (dates, styles, damage): openpyxl decides
+    except _NotPlain:
         rows = None
     if rows is not None:
         yield from rows
@@ -73,6 +167,7 @@ def _read_xlsx(stream) -> Iterator[list]:
 
 
 def _read_xlsx_with_openpyxl(stream) -> Iterator[list]:
+    """Only for files that passed every check of the lean reader (see _read_xlsx)."""
     from openpyxl import load_workbook
     from zipfile import BadZipFile
 
@@ -83,22 +178,94 @@ def _read_xlsx_with_openpyxl(stream) -> Iterator[list]:
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            yield list(row)
+            yield [unneutralised(value) if type(value) is str and value[:1] == "'" else value for value in row]
     finally:
         workbook.close()
 
 
-# --- a lean reader for plain sheets ---------------------------------------------------------------
-# openpyxl builds several Python objects per cell; an address book of 100,000 rows has a million
-# cells. This reader streams the first sheet with ElementTree and gives the same values as
-# openpyxl's read-only, data-only mode (strings, numbers, booleans, errors, cached formula
-# results) for sheets whose numbers carry no number format. Anything else (a date-formatted or
-# otherwise formatted number, an ISO date cell) makes it give up, and openpyxl reads the file.
+def _damaged() -> UnreadableFile:
+    return UnreadableFile(_("This .xlsx file is damaged or not a spreadsheet."))
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+def _megabytes(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB"
+
+
+def _open_archive(stream):
+    """The archive, once its directory is within the limits: number of parts, each part's
+    declared size and compression ratio, their sum. Nothing is unpacked here; zipfile then never
+    returns more than a part's declared size (and fails its CRC check if the data says otherwise)."""
+    try:
+        archive = zipfile.ZipFile(stream)
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _damaged()
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        raise FileRefused(_("The spreadsheet has more than %(limit)s parts; it is not an address book.")
+                          % {"limit": f"{MAX_ARCHIVE_ENTRIES:,}"})
+    total = 0
+    for entry in entries:
+        if entry.flag_bits & 0x1 or entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _damaged()  # encrypted, or a compression spreadsheets do not use
+        total += entry.file_size
+        if total > MAX_UNPACKED_BYTES:
+            raise FileRefused(_("The spreadsheet unpacks to more than %(limit)s; split it into several files.")
+                              % {"limit": _megabytes(MAX_UNPACKED_BYTES)})
+        if entry.file_size > _RATIO_CHECKED_ABOVE and entry.file_size > MAX_ENTRY_RATIO * max(entry.compress_size, 1):
+            raise FileRefused(_("A part of the spreadsheet (%(part)s) is compressed more than %(limit)d times; "
+                                "it looks like a zip bomb, not an address book.")
+                              % {"part": entry.filename[:60], "limit": MAX_ENTRY_RATIO})
+    return archive
+
+
+def _small_part(archive, name: str):
+    """A part parsed as one tree (workbook, relationships, styles): size-limited and defused."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    info = archive.getinfo(name)
+    if info.file_size > MAX_SMALL_PART_BYTES:
+        raise FileRefused(_("A part of the spreadsheet (%(part)s) is larger than %(limit)s; it is not an "
+                            "address book.") % {"part": name[:60], "limit": _megabytes(MAX_SMALL_PART_BYTES)})
+    try:
+        return fromstring(archive.read(name), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise _dtd_refused()
+    except ParseError:
+        raise _damaged()
+
+
+def _dtd_refused() -> FileRefused:
+    return FileRefused(_("The spreadsheet contains an XML document type declaration or entity, which "
+                         "spreadsheets never need; it was not read."))
+
+
+def unneutralised(text: str) -> str:
+    """Undo exactly what the export does to a formula-like cell (see _csv_cell): one leading
+    apostrophe before text that would otherwise be a formula. The value stays text: it is never
+    written back as a live formula (every writer neutralises it again)."""
+    if text[:1] == "'" and is_formula_like(text.lstrip("'")):
+        return text[1:]
+    return text
+
+
+# --- a lean, checking reader for plain sheets ------------------------------------------------------
+# openpyxl builds several Python objects per cell; an address book of 100,000 rows has a million
+# cells. This reader streams the shared strings and the first sheet through expat with
+# defusedxml's guards (no DTD, no entity declarations, no external references) and no tree at
+# all; it checks every limit while it reads (row numbers and the declared dimension against the
+# row limit, cell lengths, columns, the number of shared strings, XML that never reaches an element
+# boundary), and gives the same values as openpyxl's read-only, data-only mode (strings, numbers,
+# booleans, errors, cached formula results) for sheets whose numbers carry no number format.
+# Anything else (a date-formatted or otherwise formatted number, an ISO date cell) makes it stop
+# keeping values but read on to the end of the sheet for the checks; then openpyxl reads the file.
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_MAIN = "{" + _MAIN_NS + "}"
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _PLAIN_NUMBER_FORMATS = {0, 49}  # General, Text
+_TOO_LONG = object()  # a shared string beyond MAX_CELL_CHARS: refused when a cell uses it
 
 
 class _NotPlain(Exception):
@@ -109,107 +276,309 @@ def _part_path(target: str) -> str:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _text_of(element) -> str:
-    """openpyxl's Text.content: the plain text plus every rich-text run, phonetic hints left out."""
-    parts = []
-    plain = element.find(f"{_MAIN}t")
-    if plain is not None and plain.text is not None:
-        parts.append(plain.text)
-    for run in element.findall(f"{_MAIN}r"):
-        text = run.find(f"{_MAIN}t")
-        if text is not None and text.text is not None:
-            parts.append(text.text)
-    return "".join(parts)
-
-
 def _column_number(reference: str) -> int:
     number = 0
     for character in reference:
         if character.isdigit():
             break
         number = number * 26 + ord(character.upper()) - 64
+        if number > 1_000_000:  # far beyond any sheet; stop counting
+            break
     return number
 
 
-def _read_xlsx_quickly(data: bytes) -> list[list]:
-    import zipfile
-    from xml.etree import ElementTree
+def column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+
+def _too_long_cell(reference: str) -> FileRefused:
+    return FileRefused(_("Cell %(cell)s is longer than %(limit)s characters; nothing was read.")
+                       % {"cell": reference[:12], "limit": f"{MAX_CELL_CHARS:,}"})
+
+
+def _too_many_rows(row: int) -> FileRefused:
+    return FileRefused(_("The sheet reaches row %(row)s; at most %(limit)s rows are read. Delete the empty "
+                         "rows below your data or split the file.") % {"row": f"{row:,}", "limit": f"{MAX_SHEET_ROWS:,}"})
+
+
+def _stream_xml(archive, name: str, handlers: dict) -> None:
+    """Feed one part through a defused expat parser, chunk by chunk."""
+    import pyexpat
+
+    from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
+    parser = pyexpat.ParserCreate(namespace_separator="}")
+    # defusedxml's guards, on a bare expat parser (no tree is built; see the comment above).
+
+    def refuse_doctype(name, sysid, pubid, has_internal_subset):
+        raise DTDForbidden(name, sysid, pubid)
+
+    def refuse_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name):
+        raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
+
+    def refuse_unparsed_entity(name, base, sysid, pubid, notation_name):
+        raise EntitiesForbidden(name, None, base, sysid, pubid, notation_name)
+
+    def refuse_external(context, base, sysid, pubid):
+        raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    parser.StartDoctypeDeclHandler = refuse_doctype
+    parser.EntityDeclHandler = refuse_entity
+    parser.UnparsedEntityDeclHandler = refuse_unparsed_entity
+    parser.ExternalEntityRefHandler = refuse_external
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    events = [0]
+    start, end = handlers["start"], handlers["end"]
+
+    def counted_start(tag, attributes):
+        events[0] += 1
+        start(tag, attributes)
+
+    def counted_end(tag):
+        events[0] += 1
+        end(tag)
+
+    def counted_text(data):
+        # expat hands text over as it reads it (it buffers only tags): text is progress too.
+        events[0] += 1
+        text(data)
+
+    text = handlers["text"]
+    parser.StartElementHandler, parser.EndElementHandler = counted_start, counted_end
+    parser.CharacterDataHandler = counted_text
+    read, quiet_bytes = 0, 0
+    try:
+        with archive.open(name) as source:
+            while True:
+                chunk = source.read(_CHUNK)
+                if not chunk:
+                    break
+                read += len(chunk)
+                if read > MAX_UNPACKED_BYTES:
+                    raise FileRefused(_("The spreadsheet unpacks to more than %(limit)s; split it into several "
+                                        "files.") % {"limit": _megabytes(MAX_UNPACKED_BYTES)})
+                seen = events[0]
+                parser.Parse(chunk, False)
+                quiet_bytes = quiet_bytes + len(chunk) if events[0] == seen else 0
+                if quiet_bytes > MAX_ELEMENT_BYTES:
+                    raise FileRefused(_("The spreadsheet holds an XML tag longer than %(limit)s; it is not an "
+                                        "ordinary spreadsheet.")
+                                      % {"limit": _megabytes(MAX_ELEMENT_BYTES)})
+        parser.Parse(b"", True)
+    except DefusedXmlException:
+        raise _dtd_refused()
+    except (pyexpat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError):
+        raise _damaged()
+
+
+def _shared_strings(archive, name: str) -> list:
+    strings: list = []
+    state = {"collecting": False, "phonetic": 0, "parts": [], "length": 0}
+    si, t, rph, sst = f"{_MAIN_NS}}}si", f"{_MAIN_NS}}}t", f"{_MAIN_NS}}}rPh", f"{_MAIN_NS}}}sst"
+
+    def start(tag, attributes):
+        if tag == t:
+            state["collecting"] = not state["phonetic"]
+        elif tag == si:
+            if len(strings) >= MAX_SHARED_STRINGS:
+                raise _too_many_strings()
+            state["parts"], state["length"] = [], 0
+        elif tag == rph:
+            state["phonetic"] += 1
+        elif tag == sst:
+            declared = attributes.get("uniqueCount") or "0"
+            if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
+                raise _too_many_strings()
+
+    def end(tag):
+        if tag == t:
+            state["collecting"] = False
+        elif tag == si:
+            parts = state["parts"]
+            strings.append(_TOO_LONG if parts is None else "".join(parts))
+        elif tag == rph:
+            state["phonetic"] -= 1
+
+    def text(data):
+        if state["collecting"] and state["parts"] is not None:
+            state["length"] += len(data)
+            if state["length"] > MAX_CELL_CHARS:
+                state["parts"] = None  # refused if a cell of the sheet uses it
+            else:
+                state["parts"].append(data)
+
+    _stream_xml(archive, name, {"start": start, "end": end, "text": text})
+    return strings
+
+
+def _too_many_strings() -> FileRefused:
+    return FileRefused(_("The spreadsheet holds more than %(limit)s different texts; split it into several files.")
+                       % {"limit": f"{MAX_SHARED_STRINGS:,}"})
+
+
+class _SheetReader:
+    """expat handlers for one worksheet: rows of values, every limit checked as it goes."""
+
+    def __init__(self, shared: list, formatted_styles: set):
+        self.shared, self.formatted_styles = shared, formatted_styles
+        self.rows: list[list] = []
+        self.is_plain = True  # False once a value needs openpyxl: values are no longer kept
+        self.cells: list = []
+        self.next_row, self.next_column = 1, 1
+        self.row_number = 0
+        self.in_cell = False
+        self.collecting = False
+        self.inline, self.phonetic = False, 0
+        self.parts: list[str] = []
+        self.length = 0
+        self.reference, self.column, self.kind, self.style = "", 0, "n", "0"
+        self.has_value = False
+        main = _MAIN_NS + "}"
+        self.tags = {main + name: name for name in ("c", "v", "t", "is", "row", "rPh", "dimension", "f")}
+
+    def start(self, tag, attributes):
+        name = self.tags.get(tag)
+        if name == "c":
+            reference = attributes.get("r")
+            self.reference = reference or f"{column_letters(self.next_column)}{self.row_number}"
+            self.column = _column_number(reference) if reference else self.next_column
+            self.next_column = self.column + 1
+            self.kind, self.style = attributes.get("t", "n"), attributes.get("s", "0")
+            self.parts, self.length, self.has_value, self.in_cell = [], 0, False, True
+        elif name == "v":
+            self.collecting, self.has_value = self.in_cell, self.in_cell
+        elif name == "t":
+            self.collecting = self.inline and not self.phonetic
+        elif name == "is":
+            self.inline, self.has_value = True, True
+        elif name == "rPh":
+            self.phonetic += 1
+        elif name == "row":
+            declared = attributes.get("r")
+            if declared is not None and not declared.isdigit():
+                raise _damaged()
+            number = int(declared) if declared else self.next_row
+            if number > MAX_SHEET_ROWS:  # before any gap is filled: the 2,000,000,000th row
+                raise _too_many_rows(number)
+            self.row_number, self.cells, self.next_column = number, [], 1
+        elif name == "dimension":
+            last = (attributes.get("ref") or "").rsplit(":", 1)[-1]
+            digits = last.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz").lstrip("$")
+            if digits.isdigit() and int(digits) > MAX_SHEET_ROWS:
+                raise _too_many_rows(int(digits))
+
+    def text(self, data):
+        if self.collecting:
+            self.length += len(data)
+            if self.length > MAX_CELL_CHARS:
+                raise _too_long_cell(self.reference)
+            self.parts.append(data)
+
+    def end(self, tag):
+        name = self.tags.get(tag)
+        if name == "c":
+            self.in_cell, self.inline = False, False
+            self._keep(self._value())
+        elif name in ("v", "t"):
+            self.collecting = False
+        elif name == "rPh":
+            self.phonetic -= 1
+        elif name == "row":
+            number = self.row_number
+            if number >= self.next_row and self.is_plain:  # openpyxl skips rows out of order
+                self.rows.extend([] for _ in range(self.next_row, number))  # missing rows are empty rows
+                self.rows.append(self.cells)
+            if number >= self.next_row:
+                self.next_row = number + 1
+            self.cells = []
+
+    def _value(self):
+        kind = self.kind
+        text = "".join(self.parts) if self.has_value else None
+        if kind == "s":
+            if text is None:
+                return None
+            try:
+                value = self.shared[int(text)]
+            except (ValueError, IndexError):
+                raise _damaged()
+            if value is _TOO_LONG:
+                raise _too_long_cell(self.reference)
+            return unneutralised(value) if value[:1] == "'" else value
+        if kind == "inlineStr":
+            return unneutralised(text) if text and text[:1] == "'" else text
+        if kind == "n":
+            if not text:
+                return None
+            if self.style in self.formatted_styles:
+                self.is_plain = False
+                return None
+            try:
+                return float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+            except ValueError:
+                raise _damaged()
+        if kind == "b":
+            return bool(int(text)) if text and text.isdigit() else None
+        if kind in ("str", "e"):
+            return text
+        self.is_plain = False  # "d" (ISO dates) and anything unknown
+        return None
+
+    def _keep(self, value):
+        column = self.column
+        if column > MAX_COLUMNS:
+            if value is not None and value != "":
+                raise FileRefused(_("Cell %(cell)s is beyond column %(limit)d; the address book has at most "
+                                    "%(limit)d columns.") % {"cell": self.reference[:12], "limit": MAX_COLUMNS})
+            return
+        if not self.is_plain:
+            return
+        cells = self.cells
+        if column > len(cells):
+            cells.extend([None] * (column - len(cells)))
+        cells[column - 1] = value
+
+
+def _read_xlsx_quickly(data: bytes) -> list[list]:
+    archive = _open_archive(io.BytesIO(data))
+    try:
+        workbook = _small_part(archive, "xl/workbook.xml")
+        relations = _small_part(archive, "xl/_rels/workbook.xml.rels")
+    except KeyError:
+        raise _damaged()
     first_sheet = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
+    if first_sheet is None:
+        raise _damaged()
     relation_id = first_sheet.get(f"{_RELATIONSHIP}id")
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     sheet_path, shared_path, styles_path = None, None, None
     for relation in relations.findall(f"{_PACKAGE_RELS}Relationship"):
         kind = relation.get("Type", "").rsplit("/", 1)[-1]
         if relation.get("Id") == relation_id:
-            sheet_path = _part_path(relation.get("Target"))
+            sheet_path = _part_path(relation.get("Target", ""))
         elif kind == "sharedStrings":
-            shared_path = _part_path(relation.get("Target"))
+            shared_path = _part_path(relation.get("Target", ""))
         elif kind == "styles":
-            styles_path = _part_path(relation.get("Target"))
-    if sheet_path is None:
-        raise _NotPlain()
-    shared = []
-    if shared_path is not None:
-        shared = [_text_of(item) for item in ElementTree.fromstring(archive.read(shared_path))
-                  .findall(f"{_MAIN}si")]
+            styles_path = _part_path(relation.get("Target", ""))
+    names = set(archive.namelist())
+    if sheet_path not in names or (shared_path and shared_path not in names):
+        raise _damaged()
     formatted_styles = set()
-    if styles_path is not None:
-        cell_formats = ElementTree.fromstring(archive.read(styles_path)).find(f"{_MAIN}cellXfs")
+    if styles_path is not None and styles_path in names:
+        cell_formats = _small_part(archive, styles_path).find(f"{_MAIN}cellXfs")
         for index, cell_format in enumerate(cell_formats if cell_formats is not None else ()):
-            if int(cell_format.get("numFmtId", 0)) not in _PLAIN_NUMBER_FORMATS:
+            number_format = cell_format.get("numFmtId", "0")
+            if not number_format.isdigit() or int(number_format) not in _PLAIN_NUMBER_FORMATS:
                 formatted_styles.add(str(index))
-
-    rows: list[list] = []
-    cells: list = []
-    next_row, next_column = 1, 1
-    cell_tag, row_tag, value_tag, inline_tag = f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}v", f"{_MAIN}is"
-    with archive.open(sheet_path) as source:
-        for _event, element in ElementTree.iterparse(source, events=("end",)):
-            tag = element.tag
-            if tag == cell_tag:
-                reference = element.get("r")
-                column = _column_number(reference) if reference else next_column
-                next_column = column + 1
-                kind = element.get("t", "n")
-                value_element = element.find(value_tag)
-                text = value_element.text if value_element is not None else None
-                if kind == "s":
-                    value = shared[int(text)] if text is not None else None
-                elif kind == "inlineStr":
-                    inline = element.find(inline_tag)
-                    value = _text_of(inline) if inline is not None else None
-                elif kind == "n":
-                    if text is None:
-                        value = None
-                    elif element.get("s", "0") in formatted_styles:
-                        raise _NotPlain()
-                    elif "." in text or "E" in text or "e" in text:
-                        value = float(text)
-                    else:
-                        value = int(text)
-                elif kind == "b":
-                    value = bool(int(text)) if text is not None else None
-                elif kind in ("str", "e"):
-                    value = text
-                else:  # "d" (ISO dates) and anything unknown
-                    raise _NotPlain()
-                if column <= MAX_COLUMNS:
-                    if column > len(cells):
-                        cells.extend([None] * (column - len(cells)))
-                    cells[column - 1] = value
-                element.clear()
-            elif tag == row_tag:
-                number = int(element.get("r") or next_row)
-                if number >= next_row:  # openpyxl skips rows out of order
-                    rows.extend([] for _ in range(next_row, number))  # missing rows are empty rows
-                    rows.append(cells)
-                    next_row = number + 1
-                cells, next_column = [], 1
-                element.clear()
-    return rows
+    shared = _shared_strings(archive, shared_path) if shared_path else []
+    reader = _SheetReader(shared, formatted_styles)
+    _stream_xml(archive, sheet_path, {"start": reader.start, "end": reader.end, "text": reader.text})
+    if not reader.is_plain:
+        raise _NotPlain()
+    return reader.rows
 
 
 def cell_text(value) -> str:
@@ -245,7 +614,11 @@ def is_formula_like(value) -> bool:
 
 def _csv_cell(value):
     # OWASP's advice for CSV: a leading apostrophe makes the spreadsheet show the cell as text.
-    return f"'{value}" if is_formula_like(value) else value
+    # Text that already starts with apostrophes before a formula start gets one more, so that the
+    # import (`unneutralised`) takes exactly one off and the round trip is lossless.
+    if isinstance(value, str) and is_formula_like(value.lstrip("'")):
+        return f"'{value}"
+    return value
 
 
 def write_csv(header: list[str], rows: Iterable[list]) -> bytes:

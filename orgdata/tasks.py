@@ -15,7 +15,8 @@ def run_import(job_id: int, attempt: int) -> str:
 
 @shared_task(base=EnterpriseTask)
 def recover_abandoned_imports() -> dict:
-    """Periodic (see settings.CELERY_BEAT_SCHEDULE): fail and retry imports whose worker died."""
+    """Periodic (see settings.CELERY_BEAT_SCHEDULE): fail imports whose worker died while reading the
+    file, retry once those that died after reading it, send again those whose message was lost."""
     from orgdata.services import imports
 
     return imports.recover_abandoned_imports()

@@ -209,8 +209,10 @@ def import_upload(request):
                 consent_confirmed=form.cleaned_data["consent_confirmed"],
                 language=getattr(request, "LANGUAGE_CODE", "")))):
             return redirect("orgdata:import", pk=started[0].pk)
+    # A refused upload is a 400 naming the field (nothing was stored, nothing queued).
     return render(request, "orgdata/import_upload.html", {
-        "form": form, "jobs": selectors.imports_visible_to(request.user)[:10]})
+        "form": form, "jobs": selectors.imports_visible_to(request.user)[:10]},
+        status=400 if request.method == "POST" else 200)
 
 
 @organisation_page

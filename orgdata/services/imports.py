@@ -3,7 +3,9 @@
 How an import runs
 1. `start_import` refuses an upload unless the administrator confirmed that the people in the
    file were informed and consented (E8); the confirmation is stored on the job and audited.
-   Small files are processed in the request; larger ones by a Celery task (`run_import`).
+   The request only runs cheap checks (size, content sniffing, the XLSX archive's directory:
+   parts, declared sizes, compression ratios) and stores the file: no spreadsheet is ever parsed
+   in a web request. The Celery task `run_import` does the rest.
 2. `run_import` reads and validates every row without writing anything; then, in ONE transaction,
    checks the rows against the database (employee numbers, mobile and ID numbers in use, the
    administrator's departments) and writes departments, accounts and employees in bulk. Any bad
@@ -11,9 +13,20 @@ How an import runs
    the cell's value).
 3. The worker holds a PostgreSQL advisory lock for the job while it runs. A worker that dies (even
    by SIGKILL) loses its connection, so PostgreSQL rolls its transaction back and drops the lock:
-   `recover_abandoned_imports` finds such jobs, marks them failed and queues a retry. It also
-   sends again the task of a job still queued after QUEUED_TOO_LONG (a message the broker lost);
-   a repeated delivery of the same attempt does nothing, so sending twice is harmless.
+   `recover_abandoned_imports` finds such jobs and tells two deaths apart by the phase the
+   attempt last reported: an attempt that died while *reading* the file (the only phase whose
+   memory depends on the file's content) is marked failed at once, naming the file as the likely
+   cause, and never retried into another crash; one that died later (the file was read within
+   every limit, so the file is not the suspect) is queued once more, up to MAX_ATTEMPTS. It also
+   sends again the task of a job still queued after QUEUED_TOO_LONG (a message the broker lost,
+   i.e. an attempt that never started); a repeated delivery of the same attempt does nothing, so
+   sending twice is harmless.
+4. Reading is bounded before it starts (orgdata.tabular's hard limits) and the attempt runs under
+   a memory ceiling (MEMORY_BUDGET_BYTES of address space above what the worker already uses):
+   a MemoryError fails the import at once with a message, after that one attempt.
+5. While an attempt runs, a thread writes a heartbeat to the cache every HEARTBEAT_SECONDS; when it
+   stops for HEARTBEAT_STALE_SECONDS the console says the import was interrupted (and whether it
+   resumes) long before the recovery job runs.
 Progress (phase, rows done, rows in total) goes to the cache, because the writing transaction is
 invisible to everyone else until it commits.
 """
@@ -21,6 +34,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
+import time
 import zlib
 from collections import defaultdict
 from contextlib import contextmanager
@@ -61,9 +76,13 @@ CONSENT_STATEMENT = gettext_lazy(
     "I confirm that every person in this file was informed that the enterprise processes their "
     "personal information in this address book, and consented to it."
 )
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 200_000
-MAX_ATTEMPTS = 3
+MAX_UPLOAD_BYTES = tabular.MAX_UPLOAD_BYTES
+MAX_ROWS = tabular.MAX_DATA_ROWS
+# The first attempt and, only when it died after the file was fully read, one more (see above).
+MAX_ATTEMPTS = 2
+MEMORY_BUDGET_BYTES = 1536 * 1024 * 1024  # address space an attempt may add (settings may lower it)
+HEARTBEAT_SECONDS = 3
+HEARTBEAT_STALE_SECONDS = 15
 QUEUED_TOO_LONG = timedelta(minutes=10)
 BATCH = 2000
 WRITE_BATCH = 5000  # new people per round of COPY statements
@@ -92,17 +111,13 @@ class _Rejected(Exception):
 
 # --- starting an import ---------------------------------------------------------------------
 
-def inline_limit_bytes() -> int:
-    """Uploads up to this size are imported in the request; larger ones by the worker."""
-    return getattr(settings, "ORGDATA_IMPORT_INLINE_MAX_BYTES", 64 * 1024)
-
-
 def start_import(*, actor: User, upload, consent_confirmed: bool, language: str = "") -> ImportJob:
     """Accept an address-book file for import and start it (E7, E8).
 
     Refuses without the consent confirmation (E8), a non-administrator, an empty or oversized
-    file, and a file that is neither CSV nor XLSX. Small files are imported before this returns;
-    larger ones are queued for the worker once the job is committed.
+    file, a file that is neither CSV nor XLSX, and an XLSX archive whose directory breaks a hard
+    limit (too many parts, too large unpacked, a part compressed like a zip bomb). Never parses a
+    cell: the job is queued for the worker once it is committed, and returned still queued.
     """
     permissions.require_organisation_administrator(actor)
     if not consent_confirmed:
@@ -116,6 +131,7 @@ def start_import(*, actor: User, upload, consent_confirmed: bool, language: str 
     upload.seek(0)
     try:
         file_format = tabular.detect_format(head, upload.name)
+        tabular.check_upload(upload, file_format)
     except tabular.UnreadableFile as error:
         raise ValidationError({"file": [str(error)]})
 
@@ -130,9 +146,7 @@ def start_import(*, actor: User, upload, consent_confirmed: bool, language: str 
         # E8: the confirmation itself is an audited act of the administrator.
         record_event(action="import_consent_confirmed", object_type="orgdata.importjob", object_id=job.pk,
                      actor=Actor.for_user(actor))
-    if upload.size <= inline_limit_bytes():
-        return run_import(job_id=job.pk, attempt=job.attempt)
-    _enqueue(job)
+        _enqueue(job)
     return job
 
 
@@ -168,9 +182,94 @@ def import_progress(job: ImportJob) -> dict:
     weights = {"reading": (0, 0.1), "validating": (0.1, 0.4), "writing": (0.5, 0.5)}
     start, share = weights.get(phase, (1.0 if job.status == ImportJob.Status.SUCCEEDED else 0, 0))
     percent = int(100 * (start + share * (done / total if total else 0)))
+    is_interrupted = job.status == ImportJob.Status.RUNNING and not has_heartbeat(job)
+    interruption = ""
+    if is_interrupted:
+        interruption = (_("Interrupted — resuming.") if _may_resume(job, live.get("phase"))
+                        else _("Interrupted — the worker stopped; the import will be marked failed."))
     return {"status": job.status, "phase": phase, "done": done, "total": total, "percent": min(percent, 100),
             "attempt": job.attempt, "is_finished": job.is_finished, "is_worker_alive": is_being_processed(job),
+            "is_interrupted": is_interrupted, "interruption": str(interruption),
             "error_count": len(job.report), "failure_reason": job.failure_reason}
+
+
+def _heartbeat_key(job_id: int) -> str:
+    return f"orgdata:import-heartbeat:{job_id}"
+
+
+def has_heartbeat(job: ImportJob) -> bool:
+    """Whether the attempt running the job reported itself alive within HEARTBEAT_STALE_SECONDS."""
+    beat = cache.get(_heartbeat_key(job.pk))
+    return bool(beat) and beat.get("attempt") == job.attempt and time.time() - beat.get("at", 0) <= HEARTBEAT_STALE_SECONDS
+
+
+def _may_resume(job: ImportJob, phase: str | None) -> bool:
+    """An attempt that died after the file was read in full is retried once; one that died while
+    reading it (or before it said where it was) is not: the file is the likely cause."""
+    return phase in ("validating", "writing") and job.attempt < MAX_ATTEMPTS and bool(job.file)
+
+
+@contextmanager
+def _heartbeat(job: ImportJob):
+    """A thread that tells the cache every HEARTBEAT_SECONDS that this attempt is alive; it dies
+    with the process, so a killed worker stops beating at once."""
+    from django.db import connection as thread_connection
+    from django_tenants.utils import schema_context
+
+    schema, key, attempt = connection.schema_name, _heartbeat_key(job.pk), job.attempt
+    stopped = threading.Event()
+
+    def beat():
+        try:
+            with schema_context(schema):  # the cache key carries the schema of the thread's connection
+                while True:
+                    cache.set(key, {"attempt": attempt, "at": time.time()}, HEARTBEAT_STALE_SECONDS * 4)
+                    if stopped.wait(HEARTBEAT_SECONDS):
+                        break
+                cache.delete(key)
+        except Exception as error:  # a missing heartbeat only changes what the console says
+            logger.warning("import %s heartbeat stopped: %s", job.pk, type(error).__name__)
+        finally:
+            thread_connection.close()
+
+    cache.set(key, {"attempt": attempt, "at": time.time()}, HEARTBEAT_STALE_SECONDS * 4)
+    thread = threading.Thread(target=beat, name=f"import-{job.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopped.set()
+        thread.join(timeout=HEARTBEAT_SECONDS + 5)
+
+
+def memory_budget_bytes() -> int:
+    return int(getattr(settings, "ORGDATA_IMPORT_MEMORY_BUDGET_BYTES", MEMORY_BUDGET_BYTES))
+
+
+@contextmanager
+def _memory_ceiling():
+    """Lower the process's soft address-space limit (RLIMIT_AS) to what it uses now plus the
+    import's budget, and restore it afterwards: an attempt that needs more gets a MemoryError
+    instead of growing until the kernel kills the worker."""
+    try:
+        import resource
+
+        with open("/proc/self/status") as status:
+            in_use = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, StopIteration, ValueError):
+        yield  # not Linux: no ceiling, the hard limits of orgdata.tabular still hold
+        return
+    ceiling = in_use + memory_budget_bytes()
+    if hard != resource.RLIM_INFINITY:
+        ceiling = min(ceiling, hard)
+    if soft != resource.RLIM_INFINITY:
+        ceiling = min(ceiling, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _lock_keys(job_id: int) -> tuple[int, int]:
@@ -227,17 +326,26 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
         job.refresh_from_db()
         if job.attempt != attempt or job.status != ImportJob.Status.QUEUED:
             return job
+        # The phase is known before the status says "running": recovery reads it (see above).
+        _report_progress(job, "reading", 0, 0)
         job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
         job.save(update_fields=["status", "started_at"])
-        with translation.override(job.language or settings.LANGUAGE_CODE):
+        with translation.override(job.language or settings.LANGUAGE_CODE), _heartbeat(job):
             try:
                 # Whatever the import writes is recorded as the uploading administrator's act.
-                with acting_as(Actor.for_user(job.created_by)), _without_cycle_collection():
+                with acting_as(Actor.for_user(job.created_by)), _without_cycle_collection(), _memory_ceiling():
                     _import(job)
             except _Rejected as rejection:
                 _finish(job, ImportJob.Status.REJECTED, report=[error.as_dict() for error in rejection.errors])
+            except tabular.FileRefused as error:  # a hard limit: the message names it
+                _finish(job, ImportJob.Status.FAILED, reason=str(error))
             except tabular.UnreadableFile as error:
                 _finish(job, ImportJob.Status.REJECTED, report=[RowError(0, "", str(error)).as_dict()])
+            except MemoryError:  # the ceiling and the cycle collection were undone on the way out
+                logger.error("import %s attempt %s ran out of its memory budget", job.pk, attempt)
+                _finish(job, ImportJob.Status.FAILED, reason=_(
+                    "Importing this file needed more memory than an import may use (%(limit)s MB); nothing was "
+                    "written. Split the file and upload it again.") % {"limit": memory_budget_bytes() // 2 ** 20})
             except IntegrityError:
                 _finish(job, ImportJob.Status.FAILED,
                         reason=_("The address book changed while the file was being imported; upload it again."))
@@ -279,9 +387,11 @@ def _discard_upload(job: ImportJob) -> None:
 
 
 def recover_abandoned_imports() -> dict:
-    """Find running imports whose worker died (no live session holds their lock): mark them failed
-    and, while attempts remain, queue them again; send again the task of imports queued for longer
-    than QUEUED_TOO_LONG. Returns {"failed": n, "retried": n, "resent": n}.
+    """Find running imports whose worker died (no live session holds their lock): mark failed the
+    ones whose attempt died while reading the file (never retried: the file is the likely cause)
+    or that used their last attempt; queue once more the ones that died after reading it in full;
+    send again the task of imports queued for longer than QUEUED_TOO_LONG (their attempt never
+    started). Returns {"failed": n, "retried": n, "resent": n}.
 
     Nothing of a dead attempt was written (its transaction died with its connection).
     """
@@ -298,16 +408,22 @@ def recover_abandoned_imports() -> dict:
             job = ImportJob.objects.select_for_update().get(pk=job.pk)
             if job.status != ImportJob.Status.RUNNING or is_being_processed(job):
                 continue
-            if job.attempt < MAX_ATTEMPTS and job.file:
-                job.attempt += 1
-                job.status = ImportJob.Status.QUEUED
-                job.failure_reason = _("The worker stopped during the import; nothing was written. Retrying.")
-                job.save(update_fields=["attempt", "status", "failure_reason"])
-                _enqueue(job)
-                outcome["retried"] += 1
-            else:
+            phase = (cache.get(_progress_key(job.pk)) or {}).get("phase")
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                if _may_resume(job, phase):
+                    job.attempt += 1
+                    job.status = ImportJob.Status.QUEUED
+                    job.failure_reason = _("The worker stopped during the import; nothing was written. Retrying.")
+                    job.save(update_fields=["attempt", "status", "failure_reason"])
+                    _enqueue(job)
+                    outcome["retried"] += 1
+                    continue
                 job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
-                job.failure_reason = _("The worker stopped during the import; nothing was written.")
+                if phase in ("validating", "writing"):
+                    job.failure_reason = _("The worker stopped during the import; nothing was written.")
+                else:
+                    job.failure_reason = _("The worker stopped while reading the file (it may be too large or "
+                                           "damaged); nothing was written. Check or split the file and upload it again.")
                 job.save(update_fields=["status", "finished_at", "failure_reason"])
                 _discard_upload(job)
                 outcome["failed"] += 1
@@ -345,37 +461,62 @@ _SHORT_GENDERS = {"男": "male", "女": "female", "m": "male", "f": "female"}
 
 
 def _read(job: ImportJob) -> tuple[list[str], list[tuple[int, list]]]:
-    """The file's column keys and its non-empty data rows (with spreadsheet row numbers)."""
+    """The file's column keys and its non-empty data rows (with spreadsheet row numbers).
+
+    A file beyond a hard limit of orgdata.tabular raises FileRefused (the job fails with its
+    message); a cell that cannot be imported at all (e.g. a NUL in a CSV cell) is reported with its
+    row and column."""
+    header: list = []
     with job.file.open("rb") as stream:
         rows = tabular.read_rows(stream, job.file_format)
-        header = next(rows, None)
-        if header is None:
-            raise _Rejected([RowError(1, "", _("The file is empty."))])
-        aliases = header_aliases()
-        keys, errors = [], []
-        for index, title in enumerate(header):
-            text = tabular.cell_text(title)
-            key = column_for_header(text, aliases) if text else None
-            if text and key is None:
-                errors.append(RowError(1, text[:50], _("Unknown column. Use the columns of the sample file.")))
-            elif key is not None and key in keys:
-                errors.append(RowError(1, str(COLUMNS_BY_KEY[key].label), _("This column appears twice.")))
-            keys.append(key)
-        for column in COLUMNS:
-            if column.required and column.key not in keys:
-                errors.append(RowError(1, str(column.label), _("This required column is missing.")))
-        if errors:
-            raise _Rejected(errors)
-        data = []
-        for number, row in enumerate(rows, start=2):
-            if not any(tabular.cell_text(cell) for cell in row):
-                continue
-            data.append((number, row))
-            if len(data) > MAX_ROWS:
-                raise _Rejected([RowError(number, "", _("The file has more than 200,000 rows; split it."))])
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise _Rejected([RowError(1, "", _("The file is empty."))])
+            keys = _header_keys(header)
+            width = len(keys)
+            data = []
+            for number, row in enumerate(rows, start=2):
+                if not any(tabular.cell_text(cell) for cell in row):
+                    continue
+                # Cells right of the header are never read: not kept either.
+                data.append((number, row if len(row) <= width else row[:width]))
+                if len(data) > MAX_ROWS:
+                    raise tabular.FileRefused(_("The file has more than %(limit)s rows; split it.")
+                                              % {"limit": f"{MAX_ROWS:,}"})
+        except tabular.BadCell as bad:
+            raise _Rejected([RowError(bad.row, _column_name(bad.column, header), str(bad))])
     if not data:
         raise _Rejected([RowError(2, "", _("The file has no rows to import."))])
     return keys, data
+
+
+def _header_keys(header: list) -> list[str | None]:
+    aliases = header_aliases()
+    keys, errors = [], []
+    for title in header:
+        text = tabular.cell_text(title)
+        key = column_for_header(text, aliases) if text else None
+        if text and key is None:
+            errors.append(RowError(1, text[:50], _("Unknown column. Use the columns of the sample file.")))
+        elif key is not None and key in keys:
+            errors.append(RowError(1, str(COLUMNS_BY_KEY[key].label), _("This column appears twice.")))
+        keys.append(key)
+    for column in COLUMNS:
+        if column.required and column.key not in keys:
+            errors.append(RowError(1, str(column.label), _("This required column is missing.")))
+    if errors:
+        raise _Rejected(errors)
+    return keys
+
+
+def _column_name(column: int, header: list | None) -> str:
+    """A column as the administrator knows it: its header, or its spreadsheet letters."""
+    if column <= 0:
+        return ""
+    if header and column <= len(header) and tabular.cell_text(header[column - 1]):
+        return tabular.cell_text(header[column - 1])[:50]
+    return tabular.column_letters(column)
 
 
 _DATE_KEYS = frozenset(("entry_date", "date_of_birth"))

@@ -12,6 +12,7 @@ from audit.models import AuditEntry
 from config.api_errors import NotPermitted
 from orgdata.services import exports
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
+from tests.orgdata.importing import processed
 
 
 @pytest.mark.promise("E7")
@@ -105,7 +106,7 @@ def test_the_import_error_report_neutralises_formulas_too(in_a, manager, console
     from orgdata.services import imports
 
     upload = SimpleUploadedFile("people.csv", "工号,姓名,手机号,=HYPERLINK(\"http://evil.example\")\n".encode())
-    job = imports.start_import(actor=manager, upload=upload, consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=upload, consent_confirmed=True))
     assert job.status == "rejected" and job.report[0]["column"].startswith("=HYPERLINK")
     response = console_as(manager).get(f"/console/organisation/import/{job.pk}/report.csv")
     assert response.status_code == 200

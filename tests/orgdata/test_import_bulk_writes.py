@@ -15,13 +15,14 @@ from orgdata.models import Employee, ImportJob
 from orgdata.services import imports
 from orgdata.validators import canonical_mainland_mobile
 from tests.orgdata.factories import make_employee, resident_id
+from tests.orgdata.importing import processed
 
 HEADER = "工号,姓名,手机号,部门,职位,职级,入职日期,身份证号,性别,邮箱\n"
 
 
 def _import(manager, text: str) -> ImportJob:
     upload = SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
-    return imports.start_import(actor=manager, upload=upload, consent_confirmed=True)
+    return processed(imports.start_import(actor=manager, upload=upload, consent_confirmed=True))
 
 
 def test_the_quick_mobile_check_gives_the_same_verdict_as_the_full_rule():

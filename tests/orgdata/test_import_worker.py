@@ -93,6 +93,11 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
         assert not Employee.objects.exists()
         assert User.objects.count() == 1  # the manager only: no half-created accounts
     assert _job(schema, job.pk).status == ImportJob.Status.RUNNING
+    # The heartbeat stopped with the worker: within seconds the console says the import resumes.
+    progress = _wait(lambda: (lambda p: p if p["is_interrupted"] else None)(
+        committed(schema, lambda: imports.import_progress(ImportJob.objects.get(pk=job.pk)))),
+        imports.HEARTBEAT_STALE_SECONDS + 10, 0.5)
+    assert progress["interruption"] == "Interrupted — resuming."
 
     # The periodic recovery (run here by the session's real worker) retries it on the normal queue.
     with schema_context(schema):
@@ -113,7 +118,7 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
     lost_queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-nobody-listens"
     upload = SimpleUploadedFile("few.csv", "工号,姓名,手机号,部门\nQ001,赵一,13733330001,总部\nQ002,钱二,13733330002,总部\n"
                                 .encode(), content_type="text/csv")
-    with override_settings(ORGDATA_IMPORT_QUEUE=lost_queue, ORGDATA_IMPORT_INLINE_MAX_BYTES=0):
+    with override_settings(ORGDATA_IMPORT_QUEUE=lost_queue):
         job = committed(schema, lambda: imports.start_import(
             actor=User.objects.get(role=User.Role.MANAGER), upload=upload, consent_confirmed=True))
     assert job.status == ImportJob.Status.QUEUED

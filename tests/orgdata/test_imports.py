@@ -10,6 +10,7 @@ from audit.models import AuditEntry
 from orgdata.models import Department, Employee, ImportJob
 from orgdata.services import imports
 from tests.orgdata.factories import make_employee, resident_id
+from tests.orgdata.importing import processed
 
 HEADER = "工号,姓名,手机号,部门,职位,职级,入职日期,身份证号,性别,邮箱\n"
 
@@ -31,11 +32,11 @@ def _xlsx(rows: list[list], name: str = "people.xlsx") -> SimpleUploadedFile:
 def test_an_upload_without_the_consent_confirmation_is_refused_and_a_confirmed_one_is_recorded(in_a, manager):
     good = HEADER + "A001,张伟,13966660001,总部/研发部,工程师,P5,2024-03-01,,男,\n"
     with pytest.raises(Exception) as refused:
-        imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=False)
+        processed(imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=False))
     assert "consent_confirmed" in refused.value.message_dict
     assert not ImportJob.objects.exists() and not Employee.objects.exists()
 
-    job = imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=True))
     assert job.status == ImportJob.Status.SUCCEEDED
     assert job.consent_confirmed_at and "informed" in job.consent_statement and job.created_by == manager
     confirmation = AuditEntry.objects.get(action="import_consent_confirmed")
@@ -49,7 +50,7 @@ def test_a_valid_file_builds_the_organisation_structure_and_creates_accounts(in_
         "A002,王芳,+86 139 6666 0002,总部/研发部,工程师,P6,2023年7月15日,,女,\n"
         "A003,李娜,13966660003,总部/销售部,,,,,,\n"
     )
-    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert (job.status, job.created_count, job.departments_created) == ("succeeded", 3, 4)
     zhang = Employee.objects.select_related("account", "department").get(employee_number="A001")
     assert zhang.account.display_name == "张伟" and zhang.department.name == "后端组"
@@ -57,8 +58,8 @@ def test_a_valid_file_builds_the_organisation_structure_and_creates_accounts(in_
     assert zhang.gender == "male" and zhang.person_key_id == zhang.account.person_key_id
     assert User.objects.with_mobile("13966660002").get().employee.entry_date.isoformat() == "2023-07-15"
     # A second upload of corrections updates, keyed by employee number.
-    again = imports.start_import(actor=manager, upload=_csv(HEADER + "A003,李娜,13966660003,总部/研发部,,,,,,\n"),
-                                 consent_confirmed=True)
+    again = processed(imports.start_import(actor=manager, upload=_csv(HEADER + "A003,李娜,13966660003,总部/研发部,,,,,,\n"),
+                                 consent_confirmed=True))
     assert (again.status, again.created_count, again.updated_count) == ("succeeded", 0, 1)
     assert Employee.objects.get(employee_number="A003").department.name == "研发部"
 
@@ -74,7 +75,7 @@ def test_any_bad_row_means_nothing_is_written_and_the_report_lists_every_bad_row
         f"B005,重复手机,{existing.account.mobile},总部,,,,,,\n"
         "B001,重复工号,13966660016,总部,,,2099-01-01,,,\n"
     )
-    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert job.status == ImportJob.Status.REJECTED
     report = {(error["row"], error["column"]) for error in job.report}
     assert {(3, "Name"), (4, "Mobile number"), (5, "Resident ID number"), (6, "Mobile number"),
@@ -89,11 +90,11 @@ def test_any_bad_row_means_nothing_is_written_and_the_report_lists_every_bad_row
 def test_xlsx_files_are_imported_too_and_unknown_columns_are_reported(in_a, manager):
     rows = [["Employee number", "Name", "Mobile number", "Department", "Date of birth"],
             ["X001", "刘洋", "13966660021", "Ops", "1988-02-03"]]
-    job = imports.start_import(actor=manager, upload=_xlsx(rows), consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=_xlsx(rows), consent_confirmed=True))
     assert job.status == "succeeded" and Employee.objects.get(employee_number="X001").department.name == "Ops"
 
-    bad = imports.start_import(actor=manager, upload=_xlsx([["工号", "姓名", "手机号", "鞋码"], ["X2", "a", "13966660022", "42"]]),
-                               consent_confirmed=True)
+    bad = processed(imports.start_import(actor=manager, upload=_xlsx([["工号", "姓名", "手机号", "鞋码"], ["X2", "a", "13966660022", "42"]]),
+                               consent_confirmed=True))
     assert bad.status == "rejected" and bad.report[0]["column"] == "鞋码"
 
 
@@ -101,8 +102,8 @@ def test_the_sample_template_can_be_imported_as_it_is(in_a, manager):
     outcomes = []
     for file_format in ("csv", "xlsx"):
         content = imports.sample_template(file_format)
-        job = imports.start_import(actor=manager, upload=SimpleUploadedFile(f"t.{file_format}", content),
-                                   consent_confirmed=True)
+        job = processed(imports.start_import(actor=manager, upload=SimpleUploadedFile(f"t.{file_format}", content),
+                                   consent_confirmed=True))
         assert job.status == "succeeded", job.report
         outcomes.append((job.created_count, job.updated_count))
     assert outcomes == [(1, 0), (0, 1)]  # the same example person: created, then matched
@@ -110,7 +111,7 @@ def test_the_sample_template_can_be_imported_as_it_is(in_a, manager):
 
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(in_a, manager):
     with pytest.raises(Exception) as refused:
-        imports.start_import(actor=manager, upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 ..."), consent_confirmed=True)
+        processed(imports.start_import(actor=manager, upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 ..."), consent_confirmed=True))
     assert "file" in refused.value.message_dict
 
 
@@ -120,12 +121,12 @@ def test_a_birth_date_contradicting_the_stored_id_number_is_a_row_error(in_a, ma
     person = make_employee(employee_number="DOB-1", id_number=resident_id(birth=date(1990, 3, 7), sequence=21))
     header = "工号,姓名,手机号,出生日期\n"
     text = header + f"DOB-1,{person.account.display_name},{person.account.mobile},1991-01-01\n"
-    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert job.status == ImportJob.Status.REJECTED
     assert [(error["row"], error["column"]) for error in job.report] == [(2, "Date of birth")]
     assert Employee.objects.get(pk=person.pk).date_of_birth == date(1990, 3, 7)
     agreeing = header + f"DOB-1,{person.account.display_name},{person.account.mobile},1990-03-07\n"
-    assert imports.start_import(actor=manager, upload=_csv(agreeing), consent_confirmed=True).status == "succeeded"
+    assert processed(imports.start_import(actor=manager, upload=_csv(agreeing), consent_confirmed=True)).status == "succeeded"
 
 
 @pytest.mark.promise("C12")
@@ -139,7 +140,7 @@ def test_an_import_records_the_legal_basis_of_every_id_number_it_writes(in_a, ma
         "L002,乙,13966660032,总部,,,,,,\n"
         f"L-OLD,{existing.account.display_name},{existing.account.mobile},,,,,{resident_id(sequence=32)},,\n"
     )
-    job = imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True)
+    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert job.status == "succeeded", job.report
     records = LegalBasisRecord.objects.select_related("purpose")
     holders = {Employee.objects.get(employee_number="L001").account_id, existing.account_id}
@@ -150,7 +151,7 @@ def test_an_import_records_the_legal_basis_of_every_id_number_it_writes(in_a, ma
         assert record.purpose_revision == record.purpose.revision and record.occurred_at
     # The same file again writes no ID number, so records nothing more.
     again = HEADER + f"L-OLD,{existing.account.display_name},{existing.account.mobile},,,,,{resident_id(sequence=32)},,\n"
-    assert imports.start_import(actor=manager, upload=_csv(again), consent_confirmed=True).status == "succeeded"
+    assert processed(imports.start_import(actor=manager, upload=_csv(again), consent_confirmed=True)).status == "succeeded"
     assert LegalBasisRecord.objects.count() == 2
 
 

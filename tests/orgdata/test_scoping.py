@@ -11,6 +11,7 @@ from orgdata.permissions import NotInYourScope
 from orgdata.services import employees as employee_services
 from orgdata.services import exports, imports
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
+from tests.orgdata.importing import processed
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_through_the_import(scoped):
             "NEW-1,新人,13955550001,HQ/Sales\n"
             "NEW-2,新人二,13955550002,HQ/R&D/Back end\n")
     upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
-    job = imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True)
+    job = processed(imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True))
     assert job.status == "rejected"
     problems = {(error["row"], error["column"]) for error in job.report}
     assert (2, "Employee number") in problems and (3, "Department") in problems
@@ -142,13 +143,13 @@ def test_a_sub_administrator_cannot_edit_an_administrator_through_the_import(sco
             "IN-1,内部人,{inside}\n"
             "BOSS-1,新经理,13955550079\n").format(inside=scoped["inside"].account.mobile)
     upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
-    job = imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True)
+    job = processed(imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True))
     assert job.status == "rejected"
     assert [(error["row"], error["column"]) for error in job.report] == [(3, "Employee number")]
     assert "manager" in job.report[0]["reason"]
     assert Employee.objects.get(pk=boss.pk).account.mobile == boss.account.mobile
     # The manager's own import may correct it.
     upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
-    done = imports.start_import(actor=boss.account, upload=upload, consent_confirmed=True)
+    done = processed(imports.start_import(actor=boss.account, upload=upload, consent_confirmed=True))
     assert done.status == "succeeded", done.report
     assert Employee.objects.get(pk=boss.pk).account.mobile == "13955550079"

@@ -260,10 +260,11 @@ def verify(*, batch_size: int = 5000) -> Verification:
         with connection.cursor() as cursor:
             # Keyset pages over the primary key (id, occurred_at): no cursor held open, constant
             # memory, and a forged second entry under an existing id is still seen.
+            # Up to the head read above: entries appended meanwhile are the next run's.
             cursor.execute(
                 f"SELECT {columns} FROM {_table('audit_entry')} WHERE (id, occurred_at) > (%s, %s::timestamptz)"
-                f" ORDER BY id, occurred_at LIMIT %s",
-                [*last_key, batch_size],
+                f" AND id <= %s ORDER BY id, occurred_at LIMIT %s",
+                [*last_key, head_id, batch_size],
             )
             rows = cursor.fetchall()
         if not rows:
@@ -289,4 +290,12 @@ def verify(*, batch_size: int = 5000) -> Verification:
             last_key = (content["id"], content["occurred_at"])
     if expected_id - 1 != head_id or expected_prev != head_hash:
         return broken(expected_id, f"entries up to the chain head #{head_id} are missing")
+    with connection.cursor() as cursor:
+        # Compared with the head as it is now, in the same statement: an append moves the head in
+        # the statement that inserts its entry, so only an entry nobody appended lies beyond it.
+        cursor.execute(f"SELECT min(e.id) FROM {_table('audit_entry')} e, {_table('audit_chain')} c"
+                       " WHERE c.id = 1 AND e.id > c.head_id")
+        beyond = cursor.fetchone()[0]
+    if beyond is not None:
+        return broken(beyond, "entry lies after the chain head (forged, or the head was moved back)")
     return Verification(schema, checked, head_id, head_hash)

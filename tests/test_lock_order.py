@@ -31,7 +31,6 @@ def _committed(make):
     return made[0]
 
 
-@pytest.mark.promise("X4")
 def test_a_consent_change_and_a_check_in_of_one_person_at_once_both_succeed(session_enterprises, django_db_blocker):
     enterprise = session_enterprises.b
     with django_db_blocker.unblock():

@@ -59,6 +59,7 @@ def _rewrite_from(entry_id: int, **changes) -> None:
 
 
 @pytest.mark.promise("S2")
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 def test_an_ordinary_session_setting_the_old_retention_switch_is_refused(enterprises):
     with schema_context(enterprises.a.schema_name):
@@ -69,6 +70,7 @@ def test_an_ordinary_session_setting_the_old_retention_switch_is_refused(enterpr
         assert AuditEntry.objects.filter(id=entry_id).exists()
 
 
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 @pytest.mark.parametrize("sabotage, reported", [
     ("ALTER TABLE audit_entry_default DISABLE TRIGGER audit_entry_append_only",
@@ -91,6 +93,7 @@ def test_audit_verify_reports_a_disabled_or_missing_guard(enterprises, capsys, s
     assert f"{schema}: {reported}" in output
 
 
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 def test_audit_verify_reports_an_entry_forged_after_the_head(enterprises, capsys):
     schema = enterprises.b.schema_name
@@ -111,6 +114,7 @@ def test_audit_verify_reports_an_entry_forged_after_the_head(enterprises, capsys
             "(forged, or the head was moved back)") in output
 
 
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 def test_a_chain_rewritten_together_with_its_head_is_caught_by_the_signed_checkpoint(enterprises, capsys):
     schema = enterprises.b.schema_name
@@ -128,6 +132,7 @@ def test_a_chain_rewritten_together_with_its_head_is_caught_by_the_signed_checkp
             f"{chain.canonical_time(checkpoint.recorded_at)} (the chain was rewritten up to there)") in output
 
 
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 def test_a_head_moved_back_over_removed_entries_is_caught_by_the_signed_checkpoint(enterprises, capsys):
     schema = enterprises.b.schema_name
@@ -142,6 +147,7 @@ def test_a_head_moved_back_over_removed_entries_is_caught_by_the_signed_checkpoi
     assert f"{schema}: CHECKPOINT chain head #{first} is behind the checkpoint #{third}" in output
 
 
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 def test_a_forged_checkpoint_is_reported(enterprises, capsys):
     schema = enterprises.a.schema_name
@@ -157,6 +163,7 @@ def test_a_forged_checkpoint_is_reported(enterprises, capsys):
     assert "signature does not verify (checkpoint forged or edited)" in output
 
 
+@pytest.mark.promise("X2")
 @pytest.mark.promise("X4")
 @pytest.mark.usefixtures("celery_worker")
 def test_the_beat_task_signs_each_ready_enterprises_head_in_the_worker(session_enterprises):

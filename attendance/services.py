@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance import permissions
+from audit.chain import lock_person
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
 from config.api_errors import DomainError
 from consent import gate
@@ -48,6 +49,10 @@ def check_in(*, person, kind: str, location: dict | None = None, place: str = ""
         raise ValidationError({"place": [_("Type where you are, or allow location access.")]})
     if len(place) > 200:
         raise ValidationError({"place": [_("Keep the place under 200 characters.")]})
+    # Lock order: the person's row before the audit-chain head (the save below is audited). The
+    # row's foreign key would otherwise take this lock only at COMMIT, after the head, and deadlock
+    # with a consent answer of the same person (which holds the person and waits for the head).
+    lock_person(person.pk, exclusive=False)
     record = CheckIn(person=person, kind=kind, occurred_at=timezone.now(), location=location, place=place)
     record.person_key_id = person.person_key_id
     record.save()
@@ -66,6 +71,7 @@ def record_tracking_ping(*, person, location: dict) -> TrackingPing:
     if not tracking_settings().is_tracking_enabled:
         raise TrackingSwitchedOff(_("Your enterprise has not switched location tracking on."))
     gate.require_consent(person, "location_tracking")
+    lock_person(person.pk, exclusive=False)  # lock order: person before the audit-chain head (see check_in)
     ping = TrackingPing(person=person, recorded_at=timezone.now(), location=location)
     ping.person_key_id = person.person_key_id
     ping.save()

@@ -16,7 +16,17 @@ the chain's anchor to the hash of the last entry it removed. Verification theref
 anchor: the first surviving entry must carry the anchor's id and continue from its hash, so an
 entry removed at the start by anyone else is detected too; the head catches removals at the end.
 What the chain cannot catch alone: someone with database-owner rights who rewrites the whole
-chain, head row included. `audit_verify` prints each head hash so operators can keep it elsewhere.
+chain, head row included; signed checkpoints of the head, kept in the public schema
+(audit_anchors), catch that for everything up to the last checkpoint.
+
+Lock order (house rule; the opposite order deadlocks): enterprise row, then the person's row, then
+the audit-chain head. Any audited write takes the head, so a transaction that needs a person's row
+locks it with `lock_person` before its first audited write. Mind PostgreSQL's deferred foreign-key
+checks: inserting a row that references a person takes a KEY SHARE lock on that person's row at
+COMMIT, i.e. after the head; a service inserting such a row while another transaction may hold the
+person's row (consent answers lock it) must lock the person first. `lock_person` refuses (raises
+LockOrderViolation) when this transaction already holds the head, so a wrong order fails every
+time in tests instead of deadlocking now and then in production.
 """
 from __future__ import annotations
 
@@ -94,8 +104,51 @@ WITH head AS (
 )
 UPDATE {chain} SET head_id = appended.id, head_hash = appended.hash, updated_at = %(occurred_at)s
 FROM appended WHERE {chain}.id = 1
-RETURNING appended.id
+RETURNING appended.id, pg_current_xact_id()::text
 """
+
+# The attribute of the connection wrapper that remembers which transaction holds the head.
+_HEAD_HELD_BY = "_audit_chain_head_held_by"
+
+
+class LockOrderViolation(RuntimeError):
+    """A transaction asked for a person's row after it had locked the audit-chain head."""
+
+
+def _holder(transaction_id: str) -> tuple:
+    """Which transaction this is: PostgreSQL's id, and (inside a test case, where every test is one
+    rolled-back transaction) the savepoint of the first atomic block the test case did not open."""
+    for index, block in enumerate(connection.atomic_blocks):
+        if not getattr(block, "_from_testcase", False):
+            return transaction_id, connection.savepoint_ids[index - 1] if index else None
+    return transaction_id, "outside any atomic block"
+
+
+def _remember_head_held_by(transaction_id: str) -> None:
+    setattr(connection, _HEAD_HELD_BY, _holder(transaction_id))
+
+
+def lock_person(person_id: int, *, exclusive: bool) -> None:
+    """Lock one person's row (accounts user) in the current transaction, before the chain head.
+
+    exclusive=True: FOR UPDATE, for writes that must be serialised per person (consent answers).
+    exclusive=False: FOR KEY SHARE, what a row referencing the person needs (the lock PostgreSQL's
+    deferred foreign-key check would otherwise take at COMMIT, after the head).
+    Refuses (LockOrderViolation) when this transaction already holds the audit-chain head.
+    """
+    from accounts.models import User
+
+    if not connection.in_atomic_block:
+        raise LockOrderViolation("lock_person needs a transaction: the lock ends with the statement otherwise")
+    mode = "UPDATE" if exclusive else "KEY SHARE"
+    with connection.cursor() as cursor:
+        # Lock order: person, then audit-chain head (see the module docstring).
+        cursor.execute(f'SELECT pg_current_xact_id()::text FROM "{User._meta.db_table}" WHERE id = %s FOR {mode}',
+                       [person_id])
+        row = cursor.fetchone()
+    if row is not None and getattr(connection, _HEAD_HELD_BY, None) == _holder(row[0]):
+        raise LockOrderViolation("the person's row was locked after the audit-chain head in one transaction; "
+                                 "lock the person first (audit.chain: lock order)")
 
 
 def append(entries: list[PendingEntry]) -> list[int]:
@@ -116,8 +169,11 @@ def _append_one(pending: PendingEntry) -> int:
     params = {**content, "changed_fields": json.dumps(content["changed_fields"]), "body": canonical_body(content)}
     sql = _APPEND_ONE_SQL.format(chain=_table("audit_chain"), entry=_table("audit_entry"), columns=_COLUMNS)
     with connection.cursor() as cursor:
+        # Lock order: the chain head comes last (after enterprise and person rows).
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        entry_id, transaction_id = cursor.fetchone()
+    _remember_head_held_by(transaction_id)
+    return entry_id
 
 
 _OBJECT_ID_MARK = "\x00object-id\x00"
@@ -139,8 +195,11 @@ def _append_many(entries: list[PendingEntry]) -> list[int]:
     _append_one would give, one after the other)."""
     sha256, dumps = hashlib.sha256, json.dumps
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"SELECT head_id, head_hash FROM {_table('audit_chain')} WHERE id = 1 FOR UPDATE")
-        head_id, previous = cursor.fetchone()
+        # Lock order: the chain head comes last (after enterprise and person rows).
+        cursor.execute(f"SELECT head_id, head_hash, pg_current_xact_id()::text FROM {_table('audit_chain')}"
+                       " WHERE id = 1 FOR UPDATE")
+        head_id, previous, transaction_id = cursor.fetchone()
+        _remember_head_held_by(transaction_id)
         occurred_at = timezone.now()  # taken under the lock
         templates: dict[tuple, tuple[str, str, str]] = {}
         entry_id = head_id
@@ -201,10 +260,11 @@ def verify(*, batch_size: int = 5000) -> Verification:
         with connection.cursor() as cursor:
             # Keyset pages over the primary key (id, occurred_at): no cursor held open, constant
             # memory, and a forged second entry under an existing id is still seen.
+            # Up to the head read above: entries appended meanwhile are the next run's.
             cursor.execute(
                 f"SELECT {columns} FROM {_table('audit_entry')} WHERE (id, occurred_at) > (%s, %s::timestamptz)"
-                f" ORDER BY id, occurred_at LIMIT %s",
-                [*last_key, batch_size],
+                f" AND id <= %s ORDER BY id, occurred_at LIMIT %s",
+                [*last_key, head_id, batch_size],
             )
             rows = cursor.fetchall()
         if not rows:
@@ -230,4 +290,12 @@ def verify(*, batch_size: int = 5000) -> Verification:
             last_key = (content["id"], content["occurred_at"])
     if expected_id - 1 != head_id or expected_prev != head_hash:
         return broken(expected_id, f"entries up to the chain head #{head_id} are missing")
+    with connection.cursor() as cursor:
+        # Compared with the head as it is now, in the same statement: an append moves the head in
+        # the statement that inserts its entry, so only an entry nobody appended lies beyond it.
+        cursor.execute(f"SELECT min(e.id) FROM {_table('audit_entry')} e, {_table('audit_chain')} c"
+                       " WHERE c.id = 1 AND e.id > c.head_id")
+        beyond = cursor.fetchone()[0]
+    if beyond is not None:
+        return broken(beyond, "entry lies after the chain head (forged, or the head was moved back)")
     return Verification(schema, checked, head_id, head_hash)

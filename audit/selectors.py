@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import QuerySet
 
-from audit import chain
+from audit import chain, checkpoints
 from audit.models import AccessLogEntry, AuditEntry
 
 
@@ -24,6 +24,16 @@ def access_log_of(*, user_id: int) -> QuerySet[AccessLogEntry]:
 def verify_audit_chain() -> chain.Verification:
     """Check the current schema's audit chain from its anchor to its head."""
     return chain.verify()
+
+
+def checkpoint_problems() -> list[str]:
+    """What the signed checkpoints of the current schema's chain say is wrong (empty: nothing)."""
+    from django.utils import timezone
+
+    from audit.retention import retention_months
+    from audit.services import months_before
+
+    return checkpoints.problems(removable_before=months_before(timezone.now(), retention_months()["audit_log"]))
 
 
 def schemas_with_audit_log() -> list[str]:

@@ -1,4 +1,5 @@
-"""Writes to the logs' structure and lifetime: partitions ahead of time, retention (S2)."""
+"""Writes to the logs' structure and lifetime: partitions ahead of time, retention (S2), and the
+signed checkpoints of the audit chain's head (X4)."""
 from __future__ import annotations
 
 import calendar
@@ -7,8 +8,9 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
-from audit import partitions, recording
+from audit import checkpoints, partitions, recording
 from audit.partitions import ACCESS_LOG, AUDIT_LOG
 from audit.retention import RowRule, retention_months, row_rules
 from privacy.registry import Erasure
@@ -130,10 +132,9 @@ def _expire_audit_log(*, cutoff: datetime) -> dict:
             if newest is None or newest < first_kept:
                 partitions.drop(partition)
                 dropped.append(partition.name)
-        cursor.execute("SET LOCAL audit.retention = 'on'")
-        cursor.execute(f"DELETE FROM {_table(AUDIT_LOG)} WHERE id < %s", [first_kept])
-        deleted = cursor.rowcount
-        cursor.execute("SET LOCAL audit.retention = 'off'")
+        with partitions.retention_role(cursor):  # S2: the only role the append-only trigger lets delete
+            cursor.execute(f"DELETE FROM {_table(AUDIT_LOG)} WHERE id < %s", [first_kept])
+            deleted = cursor.rowcount
         cursor.execute(
             f"UPDATE {_table('audit_chain')} SET anchor_id = %s, anchor_prev_hash = %s, updated_at = now() WHERE id = 1",
             [first_kept, last_removed_hash],
@@ -165,3 +166,30 @@ def _expire_rows(rule: RowRule, *, cutoff: datetime, batch_size: int) -> int:
         done += changed
         if changed == 0:
             return done  # a rule whose anonymise() changes nothing must not loop forever
+
+
+def record_chain_checkpoint(*, now: datetime | None = None):
+    """X4: record the current enterprise's audit-chain head in the public schema, signed with the
+    platform key, and write it to the log (schema, entry number and hash only: no personal data).
+
+    Idempotent: while the head has not moved since the last checkpoint, records nothing and
+    returns None. Refuses (RuntimeError) in the public schema, which has no audit chain.
+    """
+    from audit_anchors.models import ChainCheckpoint
+
+    schema = connection.schema_name
+    if schema == get_public_schema_name():
+        raise RuntimeError("the audit chains are per enterprise; select an enterprise schema first")
+    head = checkpoints.current_head()
+    latest = ChainCheckpoint.objects.filter(schema_name=schema).order_by("-head_id", "-recorded_at").first()
+    if latest is not None and (latest.head_id, latest.head_hash) == (head.head_id, head.head_hash):
+        return None
+    recorded_at = now or timezone.now()
+    checkpoint = ChainCheckpoint.objects.create(
+        schema_name=schema, head_id=head.head_id, head_hash=head.head_hash, head_occurred_at=head.head_occurred_at,
+        recorded_at=recorded_at,
+        signature=checkpoints.signature(schema_name=schema, head_id=head.head_id, head_hash=head.head_hash,
+                                        head_occurred_at=head.head_occurred_at, recorded_at=recorded_at))
+    logger.info("audit chain checkpoint: schema=%s head=#%s hash=%s signature=%s", schema, head.head_id,
+                head.head_hash, checkpoint.signature)
+    return checkpoint

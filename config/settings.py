@@ -53,6 +53,7 @@ SHARED_APPS = [
     "privacy",  # per-person data keys: in public for staff, in each enterprise for its people
     "accounts",  # in public: platform support staff; in each enterprise: its people
     "policies",  # C8: privacy-policy versions, published once for every enterprise
+    "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
 ]
 TENANT_APPS = [
     "django.contrib.auth",
@@ -79,6 +80,12 @@ PRIVACY_BLIND_INDEX_KEY = env("PRIVACY_BLIND_INDEX_KEY", default=None) or (
     None if SECURE else embedded.persistent_secret("privacy_blind_index_key", 32))
 if not PRIVACY_MASTER_KEYS or not PRIVACY_BLIND_INDEX_KEY:
     raise ImproperlyConfigured("PRIVACY_MASTER_KEYS and PRIVACY_BLIND_INDEX_KEY must be set when DJANGO_SECURE=1")
+# X4: HMAC key that signs the audit chains' checkpoints (audit.checkpoints). Changing it makes
+# every earlier checkpoint fail verification.
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default=None) or (
+    None if SECURE else embedded.persistent_secret("audit_checkpoint_key", 32))
+if not AUDIT_CHECKPOINT_KEY:
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be set when DJANGO_SECURE=1")
 DEFAULT_EXCEPTION_REPORTER_FILTER = "privacy.redaction.RedactingExceptionReporterFilter"
 
 TENANT_MODEL = "tenants.Enterprise"
@@ -286,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(hour=3, minute=37),
         "args": ("audit.tasks.apply_retention",),
+    },
+    "audit-chain-checkpoints": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/10"),
+        "args": ("audit.tasks.record_chain_checkpoint",),
     },
     "recover-abandoned-imports": {
         "task": "tenants.tasks.run_for_ready_enterprises",

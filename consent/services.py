@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.chain import lock_person
 from consent import catalogue as catalogue_module
 from consent import selectors
 from consent.errors import ConsentRequired
@@ -231,10 +232,10 @@ def _append_event(*, person, action: str, channel: str, device_id: str = "", ip_
     request_reference = (request_reference or "").strip()
     if channel == ConsentEvent.Channel.ADMIN_ON_REQUEST and not request_reference:
         raise ValidationError({"request_reference": [_("Give the reference of the person's request.")]})
-    # The person's events form a chain; lock the person's row so two answers cannot fork it.
-    from accounts.models import User
-
-    User.objects.select_for_update().filter(pk=person.pk).first()
+    # The person's events form a chain; lock the person's row so two answers cannot fork it. Lock
+    # order: the person's row before the audit-chain head, so before anything audited is written
+    # in this transaction (lock_person refuses otherwise); the event below is audited.
+    lock_person(person.pk, exclusive=True)
     previous = ConsentEvent.objects.filter(person=person).order_by("-id").values_list("digest", flat=True).first() or ""
     in_force = policy_version or policy_selectors.version_in_force()
     now = timezone.now()

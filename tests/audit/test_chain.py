@@ -201,4 +201,5 @@ def test_audit_verify_reports_a_partition_created_without_the_append_only_guard(
                        " FOR VALUES FROM ('2031-01-01 00:00+00') TO ('2031-02-01 00:00+00')")
     intact, output = _verify(capsys, enterprises.a.schema_name)
     assert not intact
-    assert "UNGUARDED partition(s) without the append-only triggers: audit_entry_p2031_01" in output
+    assert "GUARD audit_entry_p2031_01: audit_entry_append_only missing" in output
+    assert "GUARD audit_entry_p2031_01: audit_entry_no_truncate missing" in output

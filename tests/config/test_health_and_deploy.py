@@ -31,6 +31,7 @@ def test_one_flag_switches_on_https_and_the_deploy_check_is_clean():
            "DJANGO_SECRET_KEY": "k" * 20 + "-deploy-check-" + "x" * 30,
            "PRIVACY_MASTER_KEYS": "deploy=" + secrets.token_urlsafe(32),
            "PRIVACY_BLIND_INDEX_KEY": secrets.token_urlsafe(32)}
+    env["AUDIT_CHECKPOINT_KEY"] = secrets.token_urlsafe(32)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,9 +1,14 @@
-"""`manage.py audit_verify [--schema S]`: walk the audit hash chain(s), report the first broken link.
+"""`manage.py audit_verify [--schema S]`: check the audit log of every enterprise (or of S).
 
-Exits non-zero when a chain is broken, when a partition of the audit log lacks the append-only
-triggers (created by hand?), or when a named schema has no audit log. Prints each chain's
-head hash: kept somewhere else (a ticket, a printout), it lets a later run prove that nobody with
-database-owner rights rewrote the whole chain.
+Per schema it reports, and exits non-zero for any of them:
+- the first broken link of the hash chain (an altered, removed or reordered entry, an entry
+  repeating an id, an entry lying after the chain head);
+- guard triggers of the audit tables that are missing or disabled, and a replaced guard function
+  (the database would then let entries be changed or deleted);
+- disagreements with the signed checkpoints kept in the public schema (audit.checkpoints): a
+  chain rewritten together with its head, a head moved back, a forged checkpoint, entries removed
+  before their retention period ended.
+A named schema without an audit log is an error too. Each head hash is printed.
 """
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
@@ -27,18 +32,19 @@ class Command(BaseCommand):
         for name in available:
             with schema_context(name):
                 result = selectors.verify_audit_chain()
-                unguarded = partitions.unguarded_audit_partitions()
-            if unguarded:
-                broken.append(name)
-                self.stdout.write(f"{name}: UNGUARDED partition(s) without the append-only triggers: "
-                                  f"{', '.join(unguarded)}")
+                guard_problems = partitions.trigger_problems()
+                checkpoint_problems = selectors.checkpoint_problems()
+            for problem in guard_problems:
+                self.stdout.write(f"{name}: GUARD {problem}")
+            for problem in checkpoint_problems:
+                self.stdout.write(f"{name}: CHECKPOINT {problem}")
             if result.is_intact:
                 self.stdout.write(f"{name}: intact, {result.entries_checked} entries, "
                                   f"head #{result.head_id} {result.head_hash}")
             else:
-                if name not in broken:
-                    broken.append(name)
                 self.stdout.write(f"{name}: BROKEN at entry #{result.broken_at}: {result.reason}")
+            if guard_problems or checkpoint_problems or not result.is_intact:
+                broken.append(name)
         if broken:
-            raise CommandError(f"audit chain broken in {len(broken)} schema(s): {', '.join(broken)}")
-        self.stdout.write(f"{len(available)} audit chain(s) verified")
+            raise CommandError(f"audit log not intact in {len(broken)} schema(s): {', '.join(broken)}")
+        self.stdout.write(f"{len(available)} audit log(s) verified")

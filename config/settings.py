@@ -80,6 +80,7 @@ PRIVACY_BLIND_INDEX_KEY = env("PRIVACY_BLIND_INDEX_KEY", default=None) or (
 if not PRIVACY_MASTER_KEYS or not PRIVACY_BLIND_INDEX_KEY:
     raise ImproperlyConfigured("PRIVACY_MASTER_KEYS and PRIVACY_BLIND_INDEX_KEY must be set when DJANGO_SECURE=1")
 DEFAULT_EXCEPTION_REPORTER_FILTER = "privacy.redaction.RedactingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "privacy.redaction.RedactingExceptionReporter"
 
 TENANT_MODEL = "tenants.Enterprise"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

@@ -14,10 +14,13 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from privacy.masking import mask_bank_card, mask_id_number, mask_mobile
 
+# A number may follow a percent-escape in a URL ("?q=a%2013812345678"): its hex digits do not count
+# as part of the number.
+_AFTER_ESCAPE_OR = r"(?:(?<=%[0-9A-Fa-f]{2})|"
 # GB 11643 resident ID (18 characters, last may be X), mainland mobile, bank card (16–19 digits).
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
-_BANK_CARD = re.compile(r"(?<!\d)[3-6]\d{15,18}(?!\d)")
+_ID_NUMBER = re.compile(_AFTER_ESCAPE_OR + r"(?<![0-9A-Za-z]))[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+_MOBILE = re.compile(_AFTER_ESCAPE_OR + r"(?<!\d))(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+_BANK_CARD = re.compile(_AFTER_ESCAPE_OR + r"(?<!\d))[3-6]\d{15,18}(?!\d)")
 
 
 def redact(text) -> str:

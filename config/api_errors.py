@@ -14,7 +14,7 @@ import sys
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from django.utils.translation import gettext as _
@@ -85,8 +85,9 @@ def _django_validation_fields(error: DjangoValidationError) -> dict:
 
 
 def _is_nul_refused_by_postgresql(exc: Exception) -> bool:
-    # psycopg refuses to send a text value holding NUL ("... cannot contain NUL (0x00) bytes").
-    return isinstance(exc, ValueError) and "NUL (0x00)" in str(exc)
+    # psycopg refuses to send a text value holding NUL ("... cannot contain NUL (0x00) bytes"):
+    # psycopg 3 as a DataError, psycopg 2 as a ValueError.
+    return isinstance(exc, (ValueError, DataError)) and "NUL (0x00)" in str(exc)
 
 
 def _last_resort(exc: Exception) -> DomainError | None:

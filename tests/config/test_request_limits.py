@@ -61,10 +61,10 @@ def test_the_console_search_refuses_a_nul_with_a_plain_page(enterprises, console
     assert '<html lang="zh-hans">' in page and "Control characters (such as NUL) are not allowed" in page
 
 
-def test_a_nul_reaching_a_filter_is_still_a_400(employee_api, settings):
+def test_a_nul_reaching_a_filter_is_still_a_400(in_a, api_as, settings):
     """Last resort: even without the middleware, PostgreSQL's refusal of NUL is no 500."""
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "config.request_limits.RequestLimitsMiddleware"]
-    employee, _manager = employee_api
+    employee = api_as(make_employee().account)  # a new client: its handler loads the changed middleware
     response = employee.get("/api/v1/directory?search=a%00b")
     assert response.status_code == 400
     _is_error_shape(response, "invalid")
@@ -103,6 +103,13 @@ def test_a_body_over_the_limit_is_a_413_on_the_login(enterprises, api_client_for
         _is_error_shape(response, "too_large")
 
 
+def test_a_json_body_over_the_limit_is_a_413_before_drf_reads_it(employee_api):
+    employee, _manager = employee_api
+    response = employee.patch("/api/v1/me/profile", {"qq": "1" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE}, format="json")
+    assert response.status_code == 413
+    _is_error_shape(response, "too_large")
+
+
 def test_more_than_a_thousand_fields_is_a_400_on_the_login(enterprises, api_client_for):
     fields = {f"f{index}": "1" for index in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
     client = api_client_for(enterprises.a)
@@ -125,5 +132,8 @@ def test_form_fields_may_hold_line_breaks_but_no_nul(enterprises, client):
     client.defaults["HTTP_HOST"] = enterprises.a.host
     with_lines = client.post("/console/login/", {"username": "13800000000", "password": "line\r\nbreak"})
     with_nul = client.post("/console/login/", {"username": "138\x0000000000", "password": "x"})
+    urlencoded_nul = client.post("/console/login/", "username=138%0000000000&password=x",
+                                 content_type="application/x-www-form-urlencoded")
     assert with_lines.status_code == 200  # the form's own answer: wrong credentials
-    assert with_nul.status_code == 400 and b"<h1>" in with_nul.content
+    for response in (with_nul, urlencoded_nul):
+        assert response.status_code == 400 and b"<h1>" in response.content

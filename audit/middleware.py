@@ -5,6 +5,10 @@ row goes into the enterprise's own schema, after the response is ready, through
 audit.access_log (off the request path; see there). A failure to log is reported in the server
 log and never turns a served request into an error. Audit-log entries are not written here: they
 commit with the change they record (audit.recording).
+
+Requests to the platform host (public schema: the enterprise lookup, the staff admin) get no
+access-log row: the public schema has no such table. Staff actions are in the audit log, and every
+request is in the server's own access log (config/gunicorn_conf.py, redacted).
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import time
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 from audit import access_log, context
 
@@ -33,7 +38,7 @@ class RequestLogMiddleware:
         finally:
             context.unbind_request(token)
         tenant = getattr(request, "tenant", None)
-        if tenant is not None:
+        if tenant is not None and tenant.schema_name != get_public_schema_name():
             duration_ms = int((time.perf_counter() - started) * 1000)
             _write_access_log(request, response, tenant.schema_name, started_at, duration_ms)
         return response
@@ -46,10 +51,15 @@ def _user_id(request) -> int | None:
     return None
 
 
+def _storable(text):
+    """PostgreSQL text cannot hold NUL; a refused request's path may (request_limits answers it)."""
+    return text.replace("\x00", "\ufffd") if isinstance(text, str) else text
+
+
 def _write_access_log(request, response, schema: str, started_at, duration_ms: int) -> None:
     facts = context.facts_of(request)  # again: LocaleMiddleware has set the language by now
-    row = (started_at, request.method[:10], request.path[:MAX_PATH], response.status_code, _user_id(request),
-           facts.ip, facts.user_agent, facts.language, duration_ms)
+    row = (started_at, _storable(request.method[:10]), _storable(request.path[:MAX_PATH]), response.status_code,
+           _user_id(request), facts.ip, _storable(facts.user_agent), _storable(facts.language), duration_ms)
     if not connection.in_atomic_block:
         access_log.writer.put(schema, row)
         return

@@ -3,13 +3,20 @@
 Services raise Django ValidationError (field by field) or a DomainError subclass with a stable
 `code`; this handler turns both into the documented JSON shape:
     {"code": "...", "detail": "...", "fields": {"field": ["message", ...]}}
-Unexpected exceptions become a 500 with no detail and a log line without request data.
+Unexpected exceptions become a 500 with no detail (503 when the database cannot be reached), and
+their traceback goes to the server log, masked by privacy.redaction's formatter like every line.
+Errors raised before a view runs (middleware) reach `server_error`, the URL confs' handler500,
+which answers API paths in the same shape.
 """
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +42,32 @@ class NotPermitted(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
 
 
+class InvalidCharacters(DomainError):
+    """A value holds a control character (NUL, line breaks where none belong, ...)."""
+
+    code = "invalid"
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, *, names: list[str]):
+        self.explanation = _("Control characters (such as NUL) are not allowed here.")
+        super().__init__(_("Some fields are invalid."), extra={"fields": {name: [self.explanation] for name in names}})
+
+
+class RequestTooLarge(DomainError):
+    code = "too_large"
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+    def __init__(self):
+        super().__init__(_("The request is too large."))
+
+
+class MalformedRequest(DomainError):
+    """Too many fields, too deeply nested, or otherwise not a request we can read."""
+
+    code = "bad_request"
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
 def domain_error_body(exc: DomainError) -> dict:
     return {"code": exc.code, "detail": exc.detail or exc.code, **exc.extra}
 
@@ -51,7 +84,49 @@ def _django_validation_fields(error: DjangoValidationError) -> dict:
     return {"non_field_errors": list(error.messages)}
 
 
+def _is_nul_refused_by_postgresql(exc: Exception) -> bool:
+    # psycopg refuses to send a text value holding NUL ("... cannot contain NUL (0x00) bytes"):
+    # psycopg 3 as a DataError, psycopg 2 as a ValueError.
+    return isinstance(exc, (ValueError, DataError)) and "NUL (0x00)" in str(exc)
+
+
+def _last_resort(exc: Exception) -> DomainError | None:
+    """The refusal for input that request_limits should have stopped before the view, or None."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):  # TooManyFieldsSent, TooManyFilesSent, ...
+        return MalformedRequest(_("The request could not be read."))
+    if _is_nul_refused_by_postgresql(exc):
+        return InvalidCharacters(names=["non_field_errors"])
+    return None
+
+
+def _server_error_body(exc: BaseException | None) -> tuple[dict, int]:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return ({"code": "unavailable", "detail": _("The service is briefly unavailable. Try again shortly.")},
+                status.HTTP_503_SERVICE_UNAVAILABLE)
+    return {"code": "server_error", "detail": _("Something went wrong on our side.")}, status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: errors raised outside a DRF view (middleware). JSON on API paths, Django's page
+    elsewhere. Django has logged the traceback already (logger django.request)."""
+    if request.path.startswith("/api/"):
+        body, status_code = _server_error_body(sys.exc_info()[1])
+        return JsonResponse(body, status=status_code)
+    return defaults.server_error(request, *args, **kwargs)
+
+
+def bad_request(request, exception, *args, **kwargs):
+    """handler400: a SuspiciousOperation raised outside a DRF view; JSON on API paths."""
+    if request.path.startswith("/api/"):
+        refusal = _last_resort(exception) or MalformedRequest(_("The request could not be read."))
+        return domain_error_response(refusal)
+    return defaults.bad_request(request, exception, *args, **kwargs)
+
+
 def exception_handler(exc, context):
+    exc = _last_resort(exc) or exc
     if isinstance(exc, DomainError):
         return Response(domain_error_body(exc), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -67,9 +142,11 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         view = context.get("view")
-        logger.error("unhandled %s in %s", type(exc).__name__, type(view).__name__ if view else "?")
-        return Response({"code": "server_error", "detail": _("Something went wrong on our side.")},
-                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        # The traceback, for operators; the formatter masks identifiers in it (privacy.redaction).
+        logger.error("unhandled %s in %s", type(exc).__name__, type(view).__name__ if view else "?",
+                     exc_info=(type(exc), exc, exc.__traceback__))
+        body, status_code = _server_error_body(exc)
+        return Response(body, status=status_code)
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = {"code": "invalid", "detail": _("Some fields are invalid."), "fields": fields}

@@ -87,6 +87,7 @@ AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default=None) or (
 if not AUDIT_CHECKPOINT_KEY:
     raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be set when DJANGO_SECURE=1")
 DEFAULT_EXCEPTION_REPORTER_FILTER = "privacy.redaction.RedactingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "privacy.redaction.RedactingExceptionReporter"
 
 TENANT_MODEL = "tenants.Enterprise"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestLogMiddleware",  # X4: audit context + access log
+    "config.request_limits.RequestLimitsMiddleware",  # no input causes a 500: refused here, logged above
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,6 +235,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
@@ -327,6 +331,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded files (avatars, seal images, import files) are private: served only through views that
 # check permissions, stored under a folder per enterprise schema.
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.DATA_DIR / "media"))
+# Request limits (config.request_limits refuses beyond them: 413 / 400, never a 500).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bytes of a body, files of a multipart upload excepted
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # Address-book uploads up to this size are imported in the request; larger ones by the worker.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -9,3 +9,7 @@ urlpatterns = [
     path("api/v1/enterprises/", include("tenants.api.urls")),
     *common_urlpatterns,
 ]
+
+# Errors raised before a view runs: JSON on API paths (config.api_errors).
+handler400 = "config.api_errors.bad_request"
+handler500 = "config.api_errors.server_error"

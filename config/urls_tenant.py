@@ -16,3 +16,7 @@ urlpatterns = [
     path("api/v1/", include("attendance.api.urls")),
     *common_urlpatterns,
 ]
+
+# Errors raised before a view runs: JSON on API paths (config.api_errors).
+handler400 = "config.api_errors.bad_request"
+handler500 = "config.api_errors.server_error"

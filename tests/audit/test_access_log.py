@@ -1,5 +1,6 @@
 """X4: each request an enterprise serves is logged in its own schema: IP, browser, language, time."""
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -49,12 +50,17 @@ def test_anonymous_and_refused_requests_are_logged_too(enterprises, api_client_f
 
 
 def test_each_enterprise_logs_into_its_own_schema_and_the_platform_host_logs_nowhere(
-    enterprises, api_client_for, platform_client
+    enterprises, api_client_for, platform_client, caplog
 ):
     with schema_context(enterprises.b.schema_name):
         b_before = AccessLogEntry.objects.count()
     api_client_for(enterprises.a).get("/api/v1/me", HTTP_USER_AGENT="only-in-a")
-    platform_client.get("/api/v1/enterprises/lookup", {"code": "alpha-test"}, HTTP_USER_AGENT="platform-only")
+    with CaptureQueriesContext(connection) as queries:
+        platform_client.get("/api/v1/enterprises/lookup", {"code": "alpha-test"}, HTTP_USER_AGENT="platform-only")
+
+    # The public schema has no access log: no attempt to write one, no error for it.
+    assert not [q["sql"] for q in queries.captured_queries if "audit_access_log" in q["sql"]]
+    assert not [r for r in caplog.records if r.name.startswith("audit")]
 
     assert _latest(enterprises.a.schema_name, user_agent="only-in-a") is not None
     with schema_context(enterprises.b.schema_name):
@@ -105,3 +111,66 @@ def test_outside_a_transaction_rows_are_written_by_the_background_writer(session
         raise outcome["error"]
     assert outcome["flushed"]
     assert outcome["rows"] == [("/api/v1/me", 401, "192.0.2.50")] * 5
+
+
+@pytest.mark.promise("X4")
+def test_rows_wait_while_writes_fail_and_arrive_after_recovery(session_enterprises, django_db_blocker, monkeypatch):
+    """The writer keeps rows while the database refuses them (a trigger fails every INSERT into the
+    enterprise's access log as a read-only server would, e.g. during a fail-over), retries with back-off,
+    and writes them once the database accepts them again; beyond MAX_QUEUED the oldest give way."""
+    schema, marker = session_enterprises.b.schema_name, "writer-outage-test"
+    monkeypatch.setattr(access_log, "MAX_QUEUED", 4)
+    outcome = {}
+
+    def refuse_inserts(cursor, refuse: bool):
+        if refuse:
+            cursor.execute("CREATE OR REPLACE FUNCTION public.refuse_access_log_test() RETURNS trigger "
+                           "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'closed for a test' "
+                           "USING ERRCODE = 'read_only_sql_transaction'; END $$")
+            cursor.execute(f'CREATE TRIGGER refuse_for_test BEFORE INSERT ON "{schema}".audit_access_log '
+                           "FOR EACH ROW EXECUTE FUNCTION public.refuse_access_log_test()")
+        else:
+            cursor.execute(f'DROP TRIGGER IF EXISTS refuse_for_test ON "{schema}".audit_access_log')
+            cursor.execute("DROP FUNCTION IF EXISTS public.refuse_access_log_test()")
+
+    def rows():
+        with schema_context(schema):
+            return list(AccessLogEntry.objects.filter(user_agent=marker).order_by("id").values_list("path", flat=True))
+
+    def outage_and_recovery():
+        try:
+            with connection.cursor() as cursor:
+                refuse_inserts(cursor, True)
+            client = Client(HTTP_HOST=session_enterprises.b.host)
+            dropped_before = access_log.writer._dropped
+            for index in range(6):
+                client.get(f"/api/v1/me/{index}", HTTP_USER_AGENT=marker)
+            outcome["flushed_during_outage"] = access_log.writer.flush(timeout=1.5)
+            outcome["rows_during_outage"] = rows()
+            outcome["dropped"] = access_log.writer._dropped - dropped_before
+            with connection.cursor() as cursor:
+                refuse_inserts(cursor, False)
+            started = time.monotonic()
+            outcome["flushed_after_recovery"] = access_log.writer.flush(timeout=access_log.RETRY_MAX_SECONDS)
+            outcome["recovery_seconds"] = time.monotonic() - started
+            outcome["rows_after_recovery"] = rows()
+        except Exception as error:  # re-raised below
+            outcome["error"] = error
+        finally:
+            with connection.cursor() as cursor:
+                refuse_inserts(cursor, False)
+                cursor.execute(f'DELETE FROM "{schema}".audit_access_log WHERE user_agent = %s', [marker])
+            connection.set_schema_to_public()
+            connections.close_all()
+
+    with django_db_blocker.unblock():
+        thread = threading.Thread(target=outage_and_recovery)
+        thread.start()
+        thread.join()
+        access_log.writer.stop()
+    if "error" in outcome:
+        raise outcome["error"]
+    assert not outcome["flushed_during_outage"] and outcome["rows_during_outage"] == []
+    assert outcome["dropped"] == 2  # six rows, room for four: the two oldest gave way
+    assert outcome["flushed_after_recovery"], outcome
+    assert outcome["rows_after_recovery"] == [f"/api/v1/me/{index}" for index in range(2, 6)]

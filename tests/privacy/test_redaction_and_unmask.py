@@ -93,3 +93,10 @@ def test_reveal_refuses_without_permission_and_announces_every_reveal(enterprise
     assert len(seen) == 1
     assert seen[0]["actor"] == manager and seen[0]["object_id"] == person.pk and seen[0]["field"] == "mobile"
     assert "13812349999" not in repr(seen[0])
+
+
+@pytest.mark.promise("X1")
+def test_numbers_right_after_a_percent_escape_are_masked_too():
+    line = redact("GET /api/v1/directory?search=%2013812345678&id=%2011010119900307123X&tel=%2B8613812345678")
+    assert "13812345678" not in line and ID_NUMBER not in line
+    assert line.count("138****5678") == 2 and "%201101**********123X" in line

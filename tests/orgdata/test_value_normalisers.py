@@ -18,6 +18,7 @@ from orgdata.models import Department, Employee
 from orgdata.services import imports
 from orgdata.validators import canonical_mainland_mobile, normalize_resident_id, parse_date
 from tests.orgdata.factories import make_employee, make_tree, resident_id
+from tests.orgdata.importing import processed
 
 FULL_WIDTH = str.maketrans("0123456789Xx+-", "０１２３４５６７８９Ｘｘ＋－")
 
@@ -65,8 +66,8 @@ class Paths:
         keys = list(row)
         text = ",".join(str(COLUMNS_BY_KEY[key].zh_label) for key in keys) + "\n"
         text += ",".join(row[key] for key in keys) + "\n"
-        job = imports.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv", text.encode()),
-                                   consent_confirmed=True, language="en")
+        job = processed(imports.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv", text.encode()),
+                                             consent_confirmed=True, language="en"))
         if job.status == "succeeded":
             return Employee.objects.select_related("account").get(employee_number=number), set()
         assert job.status == "rejected", job.failure_reason

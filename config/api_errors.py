@@ -125,6 +125,18 @@ def bad_request(request, exception, *args, **kwargs):
     return defaults.bad_request(request, exception, *args, **kwargs)
 
 
+class UnknownAddress(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+def page_not_found(request, exception, *args, **kwargs):
+    """handler404: an address no route serves; JSON on API paths, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return domain_error_response(UnknownAddress(_("Not found.")))
+    return defaults.page_not_found(request, exception, *args, **kwargs)
+
+
 def exception_handler(exc, context):
     exc = _last_resort(exc) or exc
     if isinstance(exc, DomainError):

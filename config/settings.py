@@ -193,7 +193,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
 LOGIN_URL = "console:login"
-LOGIN_REDIRECT_URL = "console:dashboard"
+# "/" on every host: the console on an enterprise's, the admin on the platform's (an admin sign-in
+# without `next` must not look for the console, which the platform host does not serve).
+LOGIN_REDIRECT_URL = "/"
 # Guardian's post-migrate anonymous user would be created in every schema by migrate_schemas and
 # breaks it in this layout (django-tenants #71); nothing here grants rights to anonymous users.
 ANONYMOUS_USER_NAME = None

@@ -1,10 +1,12 @@
 """The platform host: Django admin for support staff and the enterprise lookup for mobile apps."""
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.urls_common import urlpatterns as common_urlpatterns
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/enterprises/", include("tenants.api.urls")),
     *common_urlpatterns,
@@ -12,4 +14,5 @@ urlpatterns = [
 
 # Errors raised before a view runs: JSON on API paths (config.api_errors).
 handler400 = "config.api_errors.bad_request"
+handler404 = "config.api_errors.page_not_found"
 handler500 = "config.api_errors.server_error"

@@ -19,4 +19,5 @@ urlpatterns = [
 
 # Errors raised before a view runs: JSON on API paths (config.api_errors).
 handler400 = "config.api_errors.bad_request"
+handler404 = "config.api_errors.page_not_found"
 handler500 = "config.api_errors.server_error"

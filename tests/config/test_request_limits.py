@@ -137,3 +137,13 @@ def test_form_fields_may_hold_line_breaks_but_no_nul(enterprises, client):
     assert with_lines.status_code == 200  # the form's own answer: wrong credentials
     for response in (with_nul, urlencoded_nul):
         assert response.status_code == 400 and b"<h1>" in response.content
+
+
+def test_an_unknown_api_address_is_a_404_in_the_error_shape_on_every_host(enterprises, api_client_for, client):
+    response = api_client_for(enterprises.a).get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    _is_error_shape(response, "not_found")
+    platform = client.get("/api/v1/no-such-thing", HTTP_HOST=settings.PLATFORM_DOMAIN)
+    assert platform.status_code == 404
+    _is_error_shape(platform, "not_found")
+    assert client.get("/console/no-such-page/", HTTP_HOST=enterprises.a.host)["Content-Type"].startswith("text/html")

@@ -60,3 +60,10 @@ def test_the_admin_lists_no_enterprise_personal_data(client, staff, settings):
     index = _admin_client(client, staff, settings).get("/admin/").content.decode()
     assert "orgdata" not in index.lower()
     assert "Employees" not in index
+
+
+def test_staff_signing_in_without_a_next_page_land_on_the_admin(client, staff, settings):
+    client.defaults["HTTP_HOST"] = settings.PLATFORM_DOMAIN
+    response = client.post("/admin/login/", {"username": "138 0000 7777", "password": "Supp0rt-Desk!"})
+    assert response.status_code == 302
+    assert client.get(response["Location"], follow=True).request["PATH_INFO"] == "/admin/"

@@ -272,6 +272,18 @@ def bench(names: list[str]) -> int:
         return status
 
 
+def mutants(args: list[str]) -> int:
+    """`make mutants`: each curated single-point breakage must make the tests fail (scripts/mutants.py)."""
+    import mutants as mutation_testing  # scripts/ is this script's own folder
+
+    if "--list" in args:
+        return mutation_testing.main(args)
+    _ensure_chromium()
+    with Services() as services:
+        return mutation_testing.main(args, services.env)
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["run"]
-    sys.exit({"run": lambda: run(), "test": lambda: test(rest), "bench": lambda: bench(rest)}[command]())
+    sys.exit({"run": lambda: run(), "test": lambda: test(rest), "bench": lambda: bench(rest),
+              "mutants": lambda: mutants(rest)}[command]())

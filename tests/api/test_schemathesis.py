@@ -105,8 +105,12 @@ def _fuzz(server, headers, excluded) -> tuple[int, list[str]]:
             try:
                 case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
                                        headers=headers)
-            except Exception as failure:  # every failing case is reported, not just the first
-                failures.append(f"{_describe(case, response)}\n    {str(failure).splitlines()[0][:300]}")
+            # schemathesis raises a FailureGroup (a BaseExceptionGroup); every failing case is
+            # collected and reported, not just the first.
+            except (Exception, BaseExceptionGroup) as failure:
+                found = [f"{type(each).__name__}: {(str(each).splitlines() or [''])[0][:200]}"
+                         for each in getattr(failure, "exceptions", [failure])]
+                failures.append(f"{_describe(case, response)}\n    {'; '.join(found)}")
 
         exercise()
     print(f"schemathesis: {sent[0]} requests over {len(operations)} operations, {len(failures)} failed")

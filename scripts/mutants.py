@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -163,7 +164,13 @@ def _print_table(results) -> None:
         print(f"{mutant.name:<{width}}  {outcome:<18}  {seconds:>5.0f}s  {mutant.point}")
 
 
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str], env: dict | None = None) -> int:
+    # SIGTERM (e.g. `timeout`) unwinds like Ctrl-C: the scratch copy is removed on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(prog="make mutants", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="comma-separated mutant names")
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")

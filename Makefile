@@ -4,13 +4,18 @@ VENV := .venv
 REQ_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 
-.PHONY: run test bench install
+.PHONY: run test bench mutants install
 
 run: $(STAMP)
 	$(VENV)/bin/python scripts/devstack.py run
 
 test: $(STAMP)
 	$(VENV)/bin/python scripts/devstack.py test $(ARGS)
+
+# Not part of `make test`: each curated breakage of an enforcement point (scripts/mutants.toml) must
+# make the tests fail. ARGS="--only NAME" runs one, ARGS="--list" lists them.
+mutants: $(STAMP)
+	$(VENV)/bin/python scripts/devstack.py mutants $(ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/python scripts/devstack.py bench $(ARGS)

@@ -213,12 +213,12 @@ def _routes(resolver=None, prefix=""):
             yield "/" + prefix + str(entry.pattern), entry.callback
 
 
-@cache
-def _entry_points_reaching() -> dict[str, dict[str, list[str]]]:
-    """{"api"|"console"|"task": {entry point: chain to the gated write}}."""
+def _entry_points():
+    """Every way in the analysis walks: (kind, label, function, owner) for each API and console
+    handler of the tenant URLconf and each project Celery task."""
     from config.celery import app
 
-    found = {"api": {}, "console": {}, "task": {}}
+    entries = []
     for path, callback in _routes():
         view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
         kind = "api" if path.startswith("/api/") else "console" if path.startswith("/console/") else None
@@ -230,22 +230,31 @@ def _entry_points_reaching() -> dict[str, dict[str, list[str]]]:
             for name, method in _methods_of(view_class):
                 # Every HTTP handler (a GET that writes is still a write); a console class's helpers too.
                 if name in view_class.http_method_names or (kind == "console" and not issubclass(view_class, APIView)):
-                    chain = reaches_gated_write(method, view_class, set())
-                    if chain:
-                        found[kind][f"{path} {name}"] = chain
+                    entries.append((kind, f"{path} {name}", method, view_class))
         elif _is_project_object(inspect.unwrap(callback)):
-            chain = reaches_gated_write(callback, None, set())
-            if chain:
-                found[kind][path] = chain
+            entries.append((kind, path, callback, None))
     app.loader.import_default_modules()
     for name, task in sorted(app.tasks.items()):
         run = getattr(task, "run", None)
         if run is None or not _is_project_object(inspect.unwrap(run)):
             continue
-        chain = reaches_gated_write(run, None, set())
+        entries.append(("task", name, run, None))
+    return entries
+
+
+def _reaching(entries) -> dict[str, dict[str, list[str]]]:
+    """{"api"|"console"|"task": {entry point: chain to the gated write}} for the given entry points."""
+    found = {"api": {}, "console": {}, "task": {}}
+    for kind, label, function, owner in entries:
+        chain = reaches_gated_write(function, owner, set())
         if chain:
-            found["task"][name] = chain
+            found[kind][label] = chain
     return found
+
+
+@cache
+def _entry_points_reaching() -> dict[str, dict[str, list[str]]]:
+    return _reaching(_entry_points())
 
 
 # --- the tests ------------------------------------------------------------------------------------
@@ -349,8 +358,40 @@ def test_every_api_endpoint_that_can_write_a_covered_field_refuses_it_without_co
         assert refused.status_code == 403 and refused.json()["code"] == "consent_required", label
 
 
+class _ConsolePageCheckingInForThePerson:
+    """A deliberately bad console page: it writes a location through the check-in service."""
+
+    def post(self, request):
+        from attendance import services
+
+        return services.check_in(person=request.user, kind="in", location=GPS)
+
+
+def _task_clearing_pings(person_id):
+    """A deliberately bad task: it updates tracking pings around the service."""
+    from attendance.models import TrackingPing
+
+    return TrackingPing.objects.filter(person_id=person_id).update(location=None)
+
+
 @pytest.mark.promise("C1")
 def test_no_console_page_or_celery_task_writes_a_covered_field_without_the_gate(enterprises, client):
+    entries = _entry_points()
+    # The walk finds the console and the tasks at all (an empty walk would prove nothing) ...
+    console = {label for kind, label, _function, _owner in entries if kind == "console"}
+    tasks = {label for kind, label, _function, _owner in entries if kind == "task"}
+    assert len(console) >= 20, console
+    assert {"/console/attendance/", "/console/organisation/employees/<int:pk>/reset-password/",
+            "/console/organisation/import/"} <= console, console
+    assert {"orgdata.tasks.run_import", "orgdata.tasks.recover_abandoned_imports", "audit.tasks.apply_retention",
+            "accounts.tasks.purge_expired_device_tokens", "tenants.tasks.run_for_ready_enterprises"} <= tasks, tasks
+    # ... and reports a console page or task that reaches a gated write, through the service or around it.
+    bad = [("console", "/console/bad/ post", _ConsolePageCheckingInForThePerson.post, _ConsolePageCheckingInForThePerson),
+           ("task", "tests.bad_task", _task_clearing_pings, None)]
+    with_bad = _reaching([*entries, *bad])
+    assert with_bad["console"]["/console/bad/ post"][-1] == "attendance.services.check_in"
+    assert with_bad["task"]["tests.bad_task"] == [f"{__name__}._task_clearing_pings"]
+
     reaching = _entry_points_reaching()
     # Today no console page and no task can write a gated field; one that can is listed and proven.
     assert set(reaching["console"]) == set(CONSOLE_WRITERS), reaching["console"]

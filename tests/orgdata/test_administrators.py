@@ -73,3 +73,63 @@ def test_the_manager_corrects_the_enterprise_profile(in_a, manager):
     assert (enterprise.location, enterprise.industry) == ("北京市海淀区", "Retail")
     with pytest.raises(ValidationError):
         administrators.correct_enterprise_profile(actor=manager, enterprise=enterprise, changes={"industry": ""})
+
+
+@pytest.fixture
+def deputy_above_administrators(in_a, manager):
+    """A sub-administrator of R&D whose subtree holds the enterprise manager's record (the role
+    went to someone in Back end) and another sub-administrator's, each with a known password."""
+    from orgdata.models import Employee
+
+    tree = make_tree()
+    deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="副管理员")
+    boss = make_employee(department=tree["backend"], name="新经理")
+    manager.set_password(PASSWORD)
+    manager.save(update_fields=["password"])
+    new_manager = administrators.transfer_manager_role(actor=manager, password=PASSWORD, new_manager=boss.account)
+    other = make_sub_administrator(departments=[tree["frontend"]], manager=new_manager, name="另一管理员")
+    plain = make_employee(department=tree["backend"], name="普通员工")
+    targets = {"manager": Employee.objects.get(account=new_manager), "sub-administrator": Employee.objects.get(account=other)}
+    for employee in (*targets.values(), plain):
+        employee.account.set_password(PASSWORD)
+        employee.account.save(update_fields=["password"])
+    return deputy, targets, plain
+
+
+def _password_unchanged(employee) -> bool:
+    account = User.objects.get(pk=employee.account.pk)
+    return account.check_password(PASSWORD) and not account.must_change_password
+
+
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_cannot_reset_another_administrators_password_in_the_console(
+        deputy_above_administrators, console_as):
+    deputy, targets, plain = deputy_above_administrators
+    console = console_as(deputy)
+    for role, target in targets.items():
+        assert console.get(f"/console/organisation/employees/{target.pk}/").status_code == 200, role  # in scope
+        refused = console.post(f"/console/organisation/employees/{target.pk}/reset-password/")
+        assert refused.status_code == 403, role
+        assert 'data-testid="temporary-password"' not in refused.content.decode()
+        assert _password_unchanged(target), role
+    # The same page resets a plain employee of the deputy's departments: the refusal is about whom.
+    done = console.post(f"/console/organisation/employees/{plain.pk}/reset-password/")
+    assert done.status_code == 200 and 'data-testid="temporary-password"' in done.content.decode()
+    assert not _password_unchanged(plain)
+
+
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_cannot_reset_another_administrators_password_through_the_api(
+        deputy_above_administrators, api_as, api_client_for, enterprises):
+    deputy, targets, _plain = deputy_above_administrators
+    api = api_as(deputy)
+    # The API has no password-reset endpoint; the administrators' record endpoint refuses the
+    # deputy outright and never takes a password.
+    for role, target in targets.items():
+        refused = api.patch(f"/api/v1/admin/employees/{target.pk}", {"password": "Taken-0ver!x"}, format="json")
+        assert refused.status_code == 403 and refused.json()["code"] == "not_permitted", role
+        assert _password_unchanged(target), role
+        login = api_client_for(enterprises.a).post("/api/v1/auth/login", {
+            "mobile": target.account.mobile, "password": PASSWORD, "device_id": f"device-check-{target.pk}"},
+            format="json")
+        assert login.status_code == 200 and login.json()["user"]["must_change_password"] is False, role

@@ -230,3 +230,25 @@ def test_the_api_schema_lists_the_consent_and_attendance_endpoints_and_documents
         assert "policy_acceptance_required" in refusal(path, method)
     for path, method in [("/api/v1/policy", "get"), ("/api/v1/policy/accept", "post"), ("/api/v1/auth/login", "post")]:
         assert "policy_acceptance_required" not in refusal(path, method)
+
+
+@pytest.mark.promise("C8")
+def test_accepting_an_older_significant_version_does_not_satisfy_a_newer_one(enterprises):
+    with schema_context("public"):
+        PolicyVersionFactory(version="2026.8", days_ago=30, is_significant=True, significant_reasons=["processing"])
+    person = signed_in(enterprises.a)
+    assert person.post("/api/v1/policy/accept", {"version": "2026.8"}).json()["must_accept"] is None
+    assert person.get("/api/v1/me").status_code == 200
+
+    with schema_context("public"):  # N+1: published 8 days ago, so already in force
+        PolicyVersionFactory(version="2026.9", days_ago=8, is_significant=True, significant_reasons=["recipients"])
+    refused = person.get("/api/v1/me")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "policy_acceptance_required" and refused.json()["version"] == "2026.9"
+    assert person.check_in(place="Gate 3").status_code == 403
+    assert person.get("/api/v1/policy").json()["must_accept"] == "2026.9"
+    # Accepting N again changes nothing; accepting N+1 opens the API again.
+    person.post("/api/v1/policy/accept", {"version": "2026.8"})
+    assert person.get("/api/v1/me").json()["code"] == "policy_acceptance_required"
+    assert person.post("/api/v1/policy/accept", {"version": "2026.9"}).json()["must_accept"] is None
+    assert person.get("/api/v1/me").status_code == 200

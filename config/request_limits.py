@@ -7,6 +7,8 @@
 - a body over DATA_UPLOAD_MAX_MEMORY_SIZE (files of a multipart upload excepted, as in Django) → 413;
 - more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters or DATA_UPLOAD_MAX_NUMBER_FILES files → 400.
 API paths (/api/) answer in config.api_errors' JSON shape, console and admin paths with a plain page.
+A cookie holding a control character is dropped, not refused: it is the browser's, and refusing
+would lock the person out until they cleared it; dropped, a session cookie means "signed out".
 The API's JSON bodies are checked by config.parsers.LimitedJSONParser (nesting, NUL).
 
 Django checks the body limits lazily, when request.POST or request.body is first read; DRF reads
@@ -37,10 +39,18 @@ class RequestLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        _drop_cookies_with_control_characters(request)
         refusal = _refusal(request)
         if refusal is not None:
             return _refusal_response(request, refusal)
         return self.get_response(request)
+
+
+def _drop_cookies_with_control_characters(request) -> None:
+    cookies = request.COOKIES
+    if any(_CONTROL.search(name) or _CONTROL.search(value) for name, value in cookies.items()):
+        request.COOKIES = {name: value for name, value in cookies.items()
+                           if not (_CONTROL.search(name) or _CONTROL.search(value))}
 
 
 def _refusal(request) -> DomainError | None:

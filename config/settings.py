@@ -336,7 +336,6 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.DATA_DIR / "media"))
 # Request limits (config.request_limits refuses beyond them: 413 / 400, never a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bytes of a body, files of a multipart upload excepted
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-# Address-book uploads up to this size are imported in the request; larger ones by the worker.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

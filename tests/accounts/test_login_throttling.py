@@ -44,7 +44,6 @@ def _api_login(client, mobile, password, **extra):
                        format="json", **extra)
 
 
-@pytest.mark.promise("X3")
 def test_api_lockout_counts_every_spelling_as_one_identifier(enterprises, api_client_for, settings):
     with schema_context(enterprises.a.schema_name):
         UserFactory(mobile="13612348001")
@@ -62,7 +61,6 @@ def test_api_lockout_counts_every_spelling_as_one_identifier(enterprises, api_cl
         assert locked.json()["code"] == "login_locked"
 
 
-@pytest.mark.promise("X3")
 def test_console_lockout_counts_every_spelling_as_one_identifier(enterprises, client, settings):
     host = {"HTTP_HOST": enterprises.a.host}
     typed = spellings(enterprises.a.admin_mobile)
@@ -75,7 +73,6 @@ def test_console_lockout_counts_every_spelling_as_one_identifier(enterprises, cl
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.promise("X3")
 def test_admin_lockout_counts_every_spelling_as_one_identifier(db, client, settings):
     with schema_context("public"):
         UserFactory(mobile="13612348002", is_staff=True, is_superuser=True, role=User.Role.PLATFORM_STAFF)

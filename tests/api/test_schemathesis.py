@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.orgdata.conftest import _own_enterprise, _retire
 
-FUZZ_CASES_PER_ROLE = int(os.environ.get("FUZZ_CASES_PER_ROLE", "800"))
+FUZZ_CASES_PER_ROLE = int(os.environ.get("FUZZ_CASES_PER_ROLE", "1500"))
 EMPLOYEE_PASSWORD = "Fuzz-Empl0yee!"
 # Endpoints that would end the run's own session or change its credentials.
 EXCLUDED_PATHS = ("/api/v1/auth/logout", "/api/v1/auth/logout-all", "/api/v1/auth/password")

@@ -147,3 +147,14 @@ def test_an_unknown_api_address_is_a_404_in_the_error_shape_on_every_host(enterp
     assert platform.status_code == 404
     _is_error_shape(platform, "not_found")
     assert client.get("/console/no-such-page/", HTTP_HOST=enterprises.a.host)["Content-Type"].startswith("text/html")
+
+
+def test_a_cookie_holding_a_nul_is_dropped_not_a_500(enterprises, console_as, in_a, manager, api_client_for):
+    client = console_as(manager)
+    assert client.get("/console/").status_code == 200
+    client.cookies["sessionid"] = client.cookies["sessionid"].value + "\x00x"
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/login" in response["Location"]  # signed out, not a server error
+    api = api_client_for(enterprises.a)
+    api.cookies["sessionid"] = "abc\x00def"
+    assert api.get("/api/v1/me").status_code == 401

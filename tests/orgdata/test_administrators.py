@@ -116,20 +116,3 @@ def test_a_sub_administrator_cannot_reset_another_administrators_password_in_the
     done = console.post(f"/console/organisation/employees/{plain.pk}/reset-password/")
     assert done.status_code == 200 and 'data-testid="temporary-password"' in done.content.decode()
     assert not _password_unchanged(plain)
-
-
-@pytest.mark.promise("E5")
-def test_a_sub_administrator_cannot_reset_another_administrators_password_through_the_api(
-        deputy_above_administrators, api_as, api_client_for, enterprises):
-    deputy, targets, _plain = deputy_above_administrators
-    api = api_as(deputy)
-    # The API has no password-reset endpoint; the administrators' record endpoint refuses the
-    # deputy outright and never takes a password.
-    for role, target in targets.items():
-        refused = api.patch(f"/api/v1/admin/employees/{target.pk}", {"password": "Taken-0ver!x"}, format="json")
-        assert refused.status_code == 403 and refused.json()["code"] == "not_permitted", role
-        assert _password_unchanged(target), role
-        login = api_client_for(enterprises.a).post("/api/v1/auth/login", {
-            "mobile": target.account.mobile, "password": PASSWORD, "device_id": f"device-check-{target.pk}"},
-            format="json")
-        assert login.status_code == 200 and login.json()["user"]["must_change_password"] is False, role

@@ -41,8 +41,9 @@ def normalize_name(value, *, max_length: int) -> str:
     return text
 
 
-# What people type between the digits of a phone number (after NFKC: full-width brackets are ASCII).
-_MOBILE_SEPARATORS = re.compile(r"[\s\-.()\[\]]")
+# What people type between the digits of a phone number (after NFKC: full-width brackets are ASCII;
+# the Unicode hyphens and dashes U+2010–U+2015 and the minus sign U+2212 stay as they are).
+_MOBILE_SEPARATORS = re.compile(r"[\s\-.()\[\]\u2010-\u2015\u2212]")
 _MOBILE_SHAPE = re.compile(r"\+?[0-9]{1,20}", flags=re.ASCII)
 
 

@@ -375,8 +375,12 @@ def _finish(job: ImportJob, status: str, *, report: list | None = None, reason: 
     job.status, job.finished_at = status, timezone.now()
     job.report = report or []
     job.failure_reason = str(reason)[:200]
-    job.save(update_fields=["status", "finished_at", "report", "failure_reason"])
-    _discard_upload(job)
+    # The outcome and the forgotten upload are one write: nobody sees a finished job that still
+    # names its file. The file itself goes right after.
+    stored, job.file = job.file.name if job.file else "", ""
+    job.save(update_fields=["status", "finished_at", "report", "failure_reason", "file"])
+    if stored:
+        job.file.storage.delete(stored)
 
 
 def _discard_upload(job: ImportJob) -> None:

@@ -29,6 +29,11 @@ How an import runs
    resumes) long before the recovery job runs.
 Progress (phase, rows done, rows in total) goes to the cache, because the writing transaction is
 invisible to everyone else until it commits.
+6. While the cache Redis is unreachable (tenants.process_cache.redis_breaker) imports still run:
+   progress and heartbeats are not written, the console shows the job's status from the database
+   without progress numbers (and never calls an import interrupted only because its heartbeat
+   cannot be read), and recovery takes the phase from the database (`total_rows` is committed once
+   the file was read in full).
 """
 from __future__ import annotations
 
@@ -68,6 +73,7 @@ from orgdata.services.employees import (
 from privacy.crypto import blind_index, blind_indexer, encrypt_with
 from privacy.fields import sealed_value
 from tenants.bulk_rows import RowTemplate, allocate_ids, qualified_table
+from tenants.process_cache import redis_breaker
 
 logger = logging.getLogger(__name__)
 
@@ -164,14 +170,43 @@ def _progress_key(job_id: int) -> str:
     return f"orgdata:import-progress:{job_id}"
 
 
+# What a cache read returns while the cache Redis is unreachable: not "nothing stored", but "unknown".
+_UNKNOWN = object()
+
+
+def _cache_write(operation) -> None:
+    """Progress and heartbeats are skipped while the cache Redis is unreachable: an import does not
+    depend on them, and the breaker keeps each write from waiting for a timeout."""
+    redis_breaker.call(operation)
+
+
+def _cache_read(key: str):
+    """The cached value (None when nothing is stored), or _UNKNOWN while the cache Redis is unreachable."""
+    return redis_breaker.call(lambda: cache.get(key), on_failure=_UNKNOWN)
+
+
 def _report_progress(job: ImportJob, phase: str, done: int, total: int) -> None:
-    cache.set(_progress_key(job.pk), {"phase": phase, "done": done, "total": total,
-                                      "attempt": job.attempt, "at": timezone.now().isoformat()}, 3600)
+    _cache_write(lambda: cache.set(_progress_key(job.pk), {
+        "phase": phase, "done": done, "total": total, "attempt": job.attempt, "at": timezone.now().isoformat()}, 3600))
+
+
+def _last_phase(job: ImportJob, live) -> str | None:
+    """The phase the attempt last reported; without it (cache unreachable or emptied) the database
+    knows one thing: `total_rows` is committed once the file was read in full."""
+    phase = live.get("phase") if isinstance(live, dict) else None
+    return phase or ("validating" if job.total_rows else None)
 
 
 def import_progress(job: ImportJob) -> dict:
-    """Live progress for the console: phase, rows done and in total, percentage, and the state."""
-    live = cache.get(_progress_key(job.pk)) or {}
+    """Live progress for the console: phase, rows done and in total, percentage, and the state.
+
+    While the cache is unreachable the status comes from the database alone: `is_progress_known`
+    is false and `done` and `percent` are None (unless the status itself says them: queued, or
+    imported); an import is not called interrupted because its heartbeat cannot be read.
+    """
+    cached = _cache_read(_progress_key(job.pk))
+    live = {} if cached is _UNKNOWN else (cached or {})
+    is_progress_known = cached is not _UNKNOWN or job.status in (ImportJob.Status.QUEUED, ImportJob.Status.SUCCEEDED)
     total = job.total_rows or live.get("total") or 0
     if job.is_finished:
         done = total if job.status == ImportJob.Status.SUCCEEDED else live.get("done", 0)
@@ -181,13 +216,18 @@ def import_progress(job: ImportJob) -> dict:
     # Reading counts for half, writing for the other half.
     weights = {"reading": (0, 0.1), "validating": (0.1, 0.4), "writing": (0.5, 0.5)}
     start, share = weights.get(phase, (1.0 if job.status == ImportJob.Status.SUCCEEDED else 0, 0))
-    percent = int(100 * (start + share * (done / total if total else 0)))
-    is_interrupted = job.status == ImportJob.Status.RUNNING and not has_heartbeat(job)
+    percent = min(int(100 * (start + share * (done / total if total else 0))), 100)
+    if not is_progress_known:
+        done = percent = None
+        phase = job.status
+    # Interrupted only when the heartbeat is known to be stale, never when it cannot be read.
+    is_interrupted = job.status == ImportJob.Status.RUNNING and has_heartbeat(job) is False
     interruption = ""
     if is_interrupted:
-        interruption = (_("Interrupted — resuming.") if _may_resume(job, live.get("phase"))
+        interruption = (_("Interrupted — resuming.") if _may_resume(job, _last_phase(job, cached))
                         else _("Interrupted — the worker stopped; the import will be marked failed."))
-    return {"status": job.status, "phase": phase, "done": done, "total": total, "percent": min(percent, 100),
+    return {"status": job.status, "phase": phase, "done": done, "total": total, "percent": percent,
+            "is_progress_known": is_progress_known,
             "attempt": job.attempt, "is_finished": job.is_finished, "is_worker_alive": is_being_processed(job),
             "is_interrupted": is_interrupted, "interruption": str(interruption),
             "error_count": len(job.report), "failure_reason": job.failure_reason}
@@ -197,9 +237,12 @@ def _heartbeat_key(job_id: int) -> str:
     return f"orgdata:import-heartbeat:{job_id}"
 
 
-def has_heartbeat(job: ImportJob) -> bool:
-    """Whether the attempt running the job reported itself alive within HEARTBEAT_STALE_SECONDS."""
-    beat = cache.get(_heartbeat_key(job.pk))
+def has_heartbeat(job: ImportJob) -> bool | None:
+    """Whether the attempt running the job reported itself alive within HEARTBEAT_STALE_SECONDS;
+    None while the cache is unreachable (unknown, which is not stale)."""
+    beat = _cache_read(_heartbeat_key(job.pk))
+    if beat is _UNKNOWN:
+        return None
     return bool(beat) and beat.get("attempt") == job.attempt and time.time() - beat.get("at", 0) <= HEARTBEAT_STALE_SECONDS
 
 
@@ -212,7 +255,8 @@ def _may_resume(job: ImportJob, phase: str | None) -> bool:
 @contextmanager
 def _heartbeat(job: ImportJob):
     """A thread that tells the cache every HEARTBEAT_SECONDS that this attempt is alive; it dies
-    with the process, so a killed worker stops beating at once."""
+    with the process, so a killed worker stops beating at once. Beats are skipped while the cache
+    is unreachable (the import goes on)."""
     from django.db import connection as thread_connection
     from django_tenants.utils import schema_context
 
@@ -223,16 +267,17 @@ def _heartbeat(job: ImportJob):
         try:
             with schema_context(schema):  # the cache key carries the schema of the thread's connection
                 while True:
-                    cache.set(key, {"attempt": attempt, "at": time.time()}, HEARTBEAT_STALE_SECONDS * 4)
+                    _cache_write(lambda: cache.set(key, {"attempt": attempt, "at": time.time()},
+                                                   HEARTBEAT_STALE_SECONDS * 4))
                     if stopped.wait(HEARTBEAT_SECONDS):
                         break
-                cache.delete(key)
+                _cache_write(lambda: cache.delete(key))
         except Exception as error:  # a missing heartbeat only changes what the console says
             logger.warning("import %s heartbeat stopped: %s", job.pk, type(error).__name__)
         finally:
             thread_connection.close()
 
-    cache.set(key, {"attempt": attempt, "at": time.time()}, HEARTBEAT_STALE_SECONDS * 4)
+    _cache_write(lambda: cache.set(key, {"attempt": attempt, "at": time.time()}, HEARTBEAT_STALE_SECONDS * 4))
     thread = threading.Thread(target=beat, name=f"import-{job.pk}-heartbeat", daemon=True)
     thread.start()
     try:
@@ -395,7 +440,8 @@ def recover_abandoned_imports() -> dict:
     ones whose attempt died while reading the file (never retried: the file is the likely cause)
     or that used their last attempt; queue once more the ones that died after reading it in full;
     send again the task of imports queued for longer than QUEUED_TOO_LONG (their attempt never
-    started). Returns {"failed": n, "retried": n, "resent": n}.
+    started). Returns {"failed": n, "retried": n, "resent": n}. While the cache is unreachable (or
+    lost the phase) the database tells whether the file was read in full (see _last_phase).
 
     Nothing of a dead attempt was written (its transaction died with its connection).
     """
@@ -412,7 +458,7 @@ def recover_abandoned_imports() -> dict:
             job = ImportJob.objects.select_for_update().get(pk=job.pk)
             if job.status != ImportJob.Status.RUNNING or is_being_processed(job):
                 continue
-            phase = (cache.get(_progress_key(job.pk)) or {}).get("phase")
+            phase = _last_phase(job, _cache_read(_progress_key(job.pk)))
             with translation.override(job.language or settings.LANGUAGE_CODE):
                 if _may_resume(job, phase):
                     job.attempt += 1

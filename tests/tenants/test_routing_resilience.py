@@ -144,3 +144,20 @@ def test_while_redis_is_down_a_withdrawn_consent_is_refused(enterprises, throwaw
         time.sleep(redis_breaker.retry_seconds + 0.1)
         assert not gate.may_process(person, "device.location")
         assert connection.schema_name == enterprises.a.schema_name
+
+
+def test_while_redis_is_down_the_platform_lookup_answers_and_is_counted_again_after(
+        enterprises, platform_client, throwaway_redis):
+    def lookup():
+        return platform_client.get("/api/v1/enterprises/lookup", {"code": enterprises.a.enterprise.code})
+
+    assert lookup().status_code == 200
+    throwaway_redis.stop()
+    answers = [lookup() for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200] * 3  # the throttle lets it through
+    assert answers[-1].json()["host"] == enterprises.a.host
+
+    throwaway_redis.start()
+    time.sleep(redis_breaker.retry_seconds + 0.1)
+    statuses = [lookup().status_code for _ in range(61)]
+    assert statuses[0] == 200 and statuses[-1] == 429  # counted again: 60 a minute

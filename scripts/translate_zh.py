@@ -499,6 +499,7 @@ GLOSSARY = {
     "This image is damaged; upload it again.": "图片已损坏，请重新上传。",
     "The image is larger than %(side)d × %(side)d pixels.": "图片尺寸超过 %(side)d × %(side)d 像素。",
     "Request refused": "请求被拒绝",
+    "Progress cannot be shown right now; the status below is up to date.": "暂时无法显示进度；下方的状态为最新状态。",
 }
 PLURALS = {
     "Your password must mix at least %(count)d kind of character: lower case, upper case, digits, symbols.":

@@ -167,6 +167,7 @@ def test_several_identifiers_in_one_line_are_each_masked():
     "request 12345678-1234-4123-8123-123456789012 and 550e8400-e29b-41d4-a716-446655440000 took 1500 ms",
     "2026-11-30T08:45:01.123456+08:00 worker[13812]: 200 1534 0.012345 rows 1 2 3 4 5 6 7 8 9 10 11 12",
     "order 20261123 took 1500 ms; landline 021-12345678; version 13.12.1234.5678; 138123456789 is 12 digits",
+    "check-in at lng 134.28512345 lat 47.12345678 after 153.12345678 s",
 ])
 def test_ordinary_log_content_is_left_unchanged(line):
     assert redact(line) == line

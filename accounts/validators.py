@@ -20,6 +20,8 @@ def visible_text(value) -> str:
     """`value` as NFKC text without invisible characters (full-width digits and letters become
     ASCII, the ideographic space an ordinary one); not trimmed."""
     text = unicodedata.normalize("NFKC", str(value or ""))
+    if text.isprintable():  # no Cc or Cf character at all: the common case, checked in C
+        return text
     return "".join(character for character in text if not _is_invisible(character))
 
 

@@ -37,7 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 
 from consent.models import ConsentEvent, Disclosure, Purpose, PurposeRevision
-from tenants.process_cache import ProcessCache, redis_breaker
+from tenants.process_cache import STORE_UNLESS_FORGOTTEN, ProcessCache, redis_breaker
 
 STATE_SECONDS = 600
 # A generation only has to outlive the reads that started before its bump (milliseconds); it
@@ -107,15 +107,6 @@ _local = ProcessCache("consent-state", ttl_seconds=_LOCAL_SECONDS, keys_for=_ent
 
 _clients = threading.local()
 
-# KEYS[1]: the value's key, KEYS[2]: its generation; ARGV: the generation read before the value
-# ("" when there was none), the serialized value, its expiry in seconds.
-_STORE_UNLESS_FORGOTTEN = """
-if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
-    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-    return 1
-end
-return 0
-"""
 
 
 def _redis():
@@ -131,7 +122,7 @@ def _redis():
     if getattr(_clients, "backend", None) is not backend:
         _clients.reader = backend.get_client()
         _clients.writer = backend.get_client(write=True)
-        _clients.store = _clients.writer.register_script(_STORE_UNLESS_FORGOTTEN)
+        _clients.store = _clients.writer.register_script(STORE_UNLESS_FORGOTTEN)
         _clients.backend = backend
     return backend, _clients.reader, _clients.writer, _clients.store
 

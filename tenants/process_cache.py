@@ -25,6 +25,19 @@ from collections.abc import Callable, Hashable, Iterable
 from django.conf import settings
 
 _client_by_pid: dict[int, object] = {}
+
+
+# Store a value unless its generation changed since the reader took it (the shared store's guard
+# against a reader that read before a writer committed). KEYS[1]: the value's key, KEYS[2]: its
+# generation; ARGV: the generation read before the value ("" when there was none), the serialized
+# value, its expiry in seconds. Used by tenants.routing_cache and consent.selectors.
+STORE_UNLESS_FORGOTTEN = """
+if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+    return 1
+end
+return 0
+"""
 logger = logging.getLogger(__name__)
 
 # A healthy cache answers in well under a millisecond; a request must not wait seconds for a dead one.

@@ -23,23 +23,13 @@ import json
 
 from django.conf import settings
 
-from tenants.process_cache import ProcessCache, redis_breaker, shared_redis
+from tenants.process_cache import STORE_UNLESS_FORGOTTEN, ProcessCache, redis_breaker, shared_redis
 
 _MISSING_HOST = "__none__"
 _TTL_SECONDS = 300
 _LOCAL_TTL_SECONDS = 60
 # A generation only has to outlive the reads that began before its bump.
 _GENERATION_SECONDS = 86_400
-
-# KEYS[1]: the entry, KEYS[2]: its generation; ARGV: the generation read before loading ("" when
-# there was none), the serialized facts, their expiry in seconds.
-_STORE_UNLESS_FORGOTTEN = """
-if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
-    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-    return 1
-end
-return 0
-"""
 
 _local = ProcessCache("tenant-route", ttl_seconds=_LOCAL_TTL_SECONDS)
 _scripts: dict[int, object] = {}
@@ -64,7 +54,7 @@ def _store_unless_forgotten(host: str, facts, generation_read: str) -> bool:
     store = _scripts.get(id(client))
     if store is None:
         _scripts.clear()
-        store = _scripts[id(client)] = client.register_script(_STORE_UNLESS_FORGOTTEN)
+        store = _scripts[id(client)] = client.register_script(STORE_UNLESS_FORGOTTEN)
     return bool(store(keys=[_key(host), _generation_key(host)], args=[generation_read, json.dumps(facts), _TTL_SECONDS]))
 
 

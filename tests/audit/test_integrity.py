@@ -15,25 +15,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from audit import chain, recording, services
+from audit import chain, services
 from audit.models import AuditChain, AuditEntry
 from audit_anchors.models import ChainCheckpoint
 from tenants.tasks import run_for_ready_enterprises
+from tests.audit.test_chain import _as_tamperer, _record_some
 from tests.audit.test_tasks import _committed
 from tests.conftest import ROOT
-
-
-def _record_some(count: int = 3) -> list[int]:
-    return [recording.record_event(action="update", object_type="accounts.user", object_id=n,
-                                   changed_fields=["display_name"]) for n in range(count)]
-
-
-def _as_tamperer(sql: str, params=()) -> None:
-    """A database superuser bypassing the triggers (replica mode skips them) for this statement."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
-        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def _verify(capsys, schema: str) -> tuple[bool, str]:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from accounts.models import DeviceToken, User, new_security_stamp
 from accounts.validators import normalize_mainland_mobile, normalize_name
-from privacy.crypto import blind_index, blind_indexer, encrypt_with
+from privacy.crypto import blind_indexer, encrypt_with
 from privacy.keys import issue_person_key_ciphers
 from tenants.bulk_rows import RowTemplate, allocate_ids, qualified_table
 

@@ -5,7 +5,6 @@ and the bulk import all pass through it, so they accept and refuse exactly the s
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError

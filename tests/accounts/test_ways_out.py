@@ -60,6 +60,20 @@ def test_a_password_change_through_the_api_signs_out_every_other_device_and_cons
     assert _is_signed_out_of_console(console)
 
 
+@pytest.mark.promise("X3")
+def test_a_weak_new_password_is_refused_and_signs_nobody_out(enterprises, administrator, api_client_for):
+    phone, tablet = _device(enterprises, api_client_for, PHONE), _device(enterprises, api_client_for, TABLET)
+    console = _console(enterprises)
+
+    refused = phone.post("/api/v1/auth/password", {"old_password": FACTORY_PASSWORD, "new_password": "harbour42"},
+                         format="json")
+
+    assert refused.status_code == 400 and "new_password" in refused.json()["fields"]
+    assert tablet.get("/api/v1/me").status_code == 200  # nothing half-done: no way out was closed
+    assert not _is_signed_out_of_console(console)
+    _device(enterprises, api_client_for, "device-laptop-9003")  # the old password still signs in
+
+
 @pytest.mark.promise("X6")
 def test_a_password_change_in_the_console_signs_out_every_device_and_other_console(
         enterprises, administrator, api_client_for):

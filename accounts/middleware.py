@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticate_before_view
 from accounts.errors import PasswordChangeRequired
 from accounts.permissions import must_change_password_first
-from config.api_errors import domain_error_response
+from core.errors import domain_error_response
 
 EXEMPT_URL_NAMES = {"api-login", "api-password", "api-logout", "api-logout-all", "api-policy", "api-policy-accept"}
 

@@ -18,7 +18,7 @@ from accounts.models import DeviceToken, User, new_security_stamp
 from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.crypto import blind_indexer, encrypt_with
 from privacy.keys import issue_person_key_ciphers
-from tenants.bulk_rows import RowTemplate, allocate_ids, qualified_table
+from core.bulk_rows import RowTemplate, allocate_ids, qualified_table
 
 
 def validate_new_account(*, mobile: str, display_name: str, password: str | None) -> tuple[str, str]:

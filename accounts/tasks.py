@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from accounts import selectors, services
-from tenants.tasking import EnterpriseTask
+from core.tasking import EnterpriseTask
 
 
 @shared_task(base=EnterpriseTask, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

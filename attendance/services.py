@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from attendance import permissions
 from audit.chain import lock_person
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
-from config.api_errors import DomainError
+from core.errors import DomainError
 from consent import gate
 
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from tenants.tasking import EnterpriseTask
+from core.tasking import EnterpriseTask
 
 
 @shared_task(base=EnterpriseTask, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

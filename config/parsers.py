@@ -43,6 +43,6 @@ def _check_depth_and_characters(data) -> None:
 
 
 def _invalid(name: str):
-    from config.api_errors import InvalidCharacters  # not at import: DRF imports this module while api_errors loads
+    from core.errors import InvalidCharacters  # not at import: DRF imports this module while api_errors loads
 
     return InvalidCharacters(names=[name])

@@ -6,14 +6,14 @@
   names the parameter;
 - a body over DATA_UPLOAD_MAX_MEMORY_SIZE (files of a multipart upload excepted, as in Django) → 413;
 - more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters or DATA_UPLOAD_MAX_NUMBER_FILES files → 400.
-API paths (/api/) answer in config.api_errors' JSON shape, console and admin paths with a plain page.
+API paths (/api/) answer in core.errors' JSON shape, console and admin paths with a plain page.
 A cookie holding a control character is dropped, not refused: it is the browser's, and refusing
 would lock the person out until they cleared it; dropped, a session cookie means "signed out".
 The API's JSON bodies are checked by config.parsers.LimitedJSONParser (nesting, NUL).
 
 Django checks the body limits lazily, when request.POST or request.body is first read; DRF reads
 the body stream itself and turns that lazy error into a 500. Reading form bodies here, once, makes
-the refusal happen in one place; config.api_errors maps the same errors as a last resort.
+the refusal happen in one place; core.errors maps the same errors as a last resort.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from config.api_errors import DomainError, InvalidCharacters, MalformedRequest, RequestTooLarge, domain_error_response
+from core.errors import DomainError, InvalidCharacters, MalformedRequest, RequestTooLarge, domain_error_response
 
 # C0 controls but tab; form fields may also hold line breaks.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")

@@ -165,7 +165,7 @@ if CACHE_URL is None:  # e.g. a RabbitMQ broker: routing and caches still need a
     CACHE_URL = _cache_url_beside_broker(embedded.start_redis()[1])
 _cache_prefix = env("CACHE_KEY_PREFIX", default=DATABASES["default"]["NAME"])
 # Short timeouts: while Redis is unreachable, routing and consent read the database instead
-# (tenants.process_cache.redis_breaker) and must not wait long to find out.
+# (core.process_cache.redis_breaker) and must not wait long to find out.
 _cache_backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                   "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}}
 CACHES = {
@@ -236,7 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.DeviceTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

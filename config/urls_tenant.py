@@ -17,7 +17,7 @@ urlpatterns = [
     *common_urlpatterns,
 ]
 
-# Errors raised before a view runs: JSON on API paths (config.api_errors).
-handler400 = "config.api_errors.bad_request"
-handler404 = "config.api_errors.page_not_found"
-handler500 = "config.api_errors.server_error"
+# Errors raised before a view runs: JSON on API paths (core.errors).
+handler400 = "core.errors.bad_request"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

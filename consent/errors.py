@@ -1,7 +1,7 @@
-"""The refusals the consent app raises; config.api_errors maps them to 403 with their code."""
+"""The refusals the consent app raises; core.errors maps them to 403 with their code."""
 from rest_framework import status
 
-from config.api_errors import DomainError
+from core.errors import DomainError
 
 
 class ConsentRequired(DomainError):

@@ -12,7 +12,7 @@ from django_tenants.utils import get_public_schema_name
 from rest_framework.views import APIView
 
 from accounts.authentication import authenticate_before_view
-from config.api_errors import domain_error_response
+from core.errors import domain_error_response
 from consent import selectors
 from consent.errors import PolicyAcceptanceRequired
 from policies import selectors as policy_selectors

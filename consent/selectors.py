@@ -16,8 +16,8 @@ C6 — a withdrawal takes effect at once, so no layer may keep a state older tha
   every forget also bumps a generation counter in Redis (per schema and person, and per schema for
   the catalogue), the reader fetches the counter in the same round trip as the cached value, and
   stores only if the counter is unchanged (one Lua compare-and-set). The process copy has its own
-  generation counter for the same race (tenants.process_cache);
-- while Redis is unreachable (tenants.process_cache.redis_breaker), the state is read from the
+  generation counter for the same race (core.process_cache);
+- while Redis is unreachable (core.process_cache.redis_breaker), the state is read from the
   ledger on every request and forgets wait in the breaker until Redis answers again;
 - until its transaction commits, the connection that wrote reads the person's state (or the
   catalogue) from the database and shares it with no cache: what it sees is not committed and may
@@ -37,7 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 
 from consent.models import ConsentEvent, Disclosure, Purpose, PurposeRevision
-from tenants.process_cache import STORE_UNLESS_FORGOTTEN, ProcessCache, redis_breaker
+from core.process_cache import STORE_UNLESS_FORGOTTEN, ProcessCache, redis_breaker
 
 STATE_SECONDS = 600
 # A generation only has to outlive the reads that started before its bump (milliseconds); it

@@ -362,7 +362,7 @@ def record_legal_basis_in_bulk(*, person_ids, purpose_code: str, basis: str, ref
     Refuses what `record_legal_basis` refuses (a basis outside the listed ones, an empty
     reference, an unknown purpose).
     """
-    from tenants.bulk_rows import RowTemplate, allocate_ids
+    from core.bulk_rows import RowTemplate, allocate_ids
 
     purpose = _legal_basis_purpose(purpose_code=purpose_code, basis=basis, reference=reference)
     person_ids = list(person_ids)

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.permissions import BasePermission
 
 from accounts.models import User
-from config.api_errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from privacy.unmask import may_unmask
 
 ADMINISTER_DEPARTMENT = "administer_department"

@@ -1,7 +1,7 @@
 """Celery tasks of the organisation data: thin wrappers around orgdata.services.imports."""
 from celery import shared_task
 
-from tenants.tasking import EnterpriseTask
+from core.tasking import EnterpriseTask
 
 
 @shared_task(base=EnterpriseTask, acks_late=True, reject_on_worker_lost=True)

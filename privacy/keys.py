@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from privacy import crypto
 from privacy.models import PersonKey
-from tenants.bulk_rows import RowTemplate, allocate_ids
+from core.bulk_rows import RowTemplate, allocate_ids
 
 
 def _new_key_row() -> PersonKey:

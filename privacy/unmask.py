@@ -6,7 +6,7 @@ shows the real value calls `reveal()`, which refuses without the permission and 
 """
 from __future__ import annotations
 
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from privacy.signals import sensitive_value_revealed
 
 UNMASK_PERMISSION = "privacy.unmask_sensitive"

@@ -11,7 +11,7 @@ fetches the counter in the same round trip as the entry, and stores only if it i
 Lua compare-and-set, as consent.selectors does for consent state).
 
 Reading Redis on every request cost ~0.15 ms (most of the routing budget), so each process
-also keeps a local copy (tenants.process_cache), invalidated by a Redis pub/sub message that
+also keeps a local copy (core.process_cache), invalidated by a Redis pub/sub message that
 every `forget_*` publishes.
 
 While Redis is unreachable, routing reads the database on every request (process_cache's
@@ -23,7 +23,7 @@ import json
 
 from django.conf import settings
 
-from tenants.process_cache import STORE_UNLESS_FORGOTTEN, ProcessCache, redis_breaker, shared_redis
+from core.process_cache import STORE_UNLESS_FORGOTTEN, ProcessCache, redis_breaker, shared_redis
 
 _MISSING_HOST = "__none__"
 _TTL_SECONDS = 300

@@ -2,7 +2,7 @@ from celery import shared_task
 from django_tenants.utils import schema_context
 
 from tenants.selectors import enterprises_ready_for_periodic_work
-from tenants.tasking import PlatformTask
+from core.tasking import PlatformTask
 
 
 @shared_task(base=PlatformTask)

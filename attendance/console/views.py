@@ -4,7 +4,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import console_login_required
 from attendance import permissions, services
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 
 
 @console_login_required

@@ -132,7 +132,7 @@ class DisclosureSerializer(serializers.ModelSerializer):
 
 
 class RefusalSerializer(serializers.Serializer):
-    """The body of a 403 refusal (config.api_errors): `policy_acceptance_required` (C8) or
+    """The body of a 403 refusal (core.errors): `policy_acceptance_required` (C8) or
     `consent_required` (C1–C7)."""
 
     code = serializers.CharField(help_text="`policy_acceptance_required` or `consent_required`.")

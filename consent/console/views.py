@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import console_login_required
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from consent import selectors, services
 from consent.console import forms
 from consent.errors import ConsentRequired

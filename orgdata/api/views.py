@@ -12,7 +12,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from orgdata import permissions, selectors
 from orgdata.api.serializers import (
     AdminEmployeeChangeSerializer,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import can_use_console, console_login_required
-from config.api_errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from orgdata import permissions, selectors
 from orgdata.console import forms
 from orgdata.models import Application, ApplicationSwitch, JobLevel, Position

@@ -29,7 +29,7 @@ How an import runs
    resumes) long before the recovery job runs.
 Progress (phase, rows done, rows in total) goes to the cache, because the writing transaction is
 invisible to everyone else until it commits.
-6. While the cache Redis is unreachable (tenants.process_cache.redis_breaker) imports still run:
+6. While the cache Redis is unreachable (core.process_cache.redis_breaker) imports still run:
    progress and heartbeats are not written, the console shows the job's status from the database
    without progress numbers (and never calls an import interrupted only because its heartbeat
    cannot be read), and recovery takes the phase from the database (`total_rows` is committed once
@@ -72,8 +72,8 @@ from orgdata.services.employees import (
 )
 from privacy.crypto import blind_index, blind_indexer, encrypt_with
 from privacy.fields import sealed_value
-from tenants.bulk_rows import RowTemplate, allocate_ids, qualified_table
-from tenants.process_cache import redis_breaker
+from core.bulk_rows import RowTemplate, allocate_ids, qualified_table
+from core.process_cache import redis_breaker
 
 logger = logging.getLogger(__name__)
 
@@ -916,7 +916,7 @@ def _require_ungated_bulk_models() -> None:
 
 
 class _EmployeeRows:
-    """Writes new employee records with COPY (tenants.bulk_rows): the ID number encrypted under the
+    """Writes new employee records with COPY (core.bulk_rows): the ID number encrypted under the
     person's key (the account's) with its blind index; every other column as the row sets it or at
     its model default."""
 

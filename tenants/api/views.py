@@ -9,13 +9,13 @@ from rest_framework.views import APIView
 
 from tenants import selectors
 from tenants.api.serializers import EnterpriseLookupQuerySerializer, EnterpriseLookupSerializer
-from tenants.process_cache import redis_breaker
+from core.process_cache import redis_breaker
 
 
 class LookupThrottle(AnonRateThrottle):
     """At most 60 lookups a minute per client address, counted in the cache Redis.
 
-    Fails open while that Redis is unreachable (tenants.process_cache.redis_breaker): the lookup
+    Fails open while that Redis is unreachable (core.process_cache.redis_breaker): the lookup
     answers from the database then, uncounted, rather than with a 500; counting resumes when
     Redis answers again.
     """

@@ -70,7 +70,7 @@ def test_tracking_pings_need_the_enterprise_switch_and_the_persons_own_consent(e
 
 
 def test_employees_cannot_switch_tracking(enterprises):
-    from config.api_errors import NotPermitted
+    from core.errors import NotPermitted
 
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name), pytest.raises(NotPermitted):
@@ -96,7 +96,7 @@ def test_facial_check_in_needs_separate_biometric_consent_on_top_of_the_camera(e
 
 @pytest.mark.promise("C4")
 def test_only_the_manager_switches_tracking_for_the_whole_enterprise_not_a_sub_administrator(enterprises, client):
-    from config.api_errors import NotPermitted
+    from core.errors import NotPermitted
     from tests.orgdata.factories import make_department, make_sub_administrator
 
     with schema_context(enterprises.a.schema_name):

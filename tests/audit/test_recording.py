@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from audit import context, recording, selectors
 from audit.models import AuditEntry
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from privacy.unmask import note_bulk_reveal, reveal
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
 from tests.audit.conftest import audit_rows_as_text

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from orgdata.services import administrators
 from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree

@@ -83,7 +83,7 @@ def test_a_sub_administrator_switches_only_inside_their_departments(in_a, manage
     applications.switch_application(actor=deputy, application=attendance, enabled=True, department=tree["backend"])
     with pytest.raises(NotInYourScope):
         applications.switch_application(actor=deputy, application=attendance, enabled=True, department=tree["sales"])
-    from config.api_errors import NotPermitted
+    from core.errors import NotPermitted
 
     with pytest.raises(NotPermitted):
         applications.switch_application(actor=deputy, application=attendance, enabled=True)

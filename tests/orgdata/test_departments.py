@@ -60,7 +60,7 @@ def test_sibling_names_are_unique_and_slashes_are_refused(in_a):
 
 @pytest.mark.promise("E5")
 def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in_a, manager):
-    from config.api_errors import NotPermitted
+    from core.errors import NotPermitted
     from orgdata import selectors
     from tests.orgdata.factories import make_sub_administrator
 

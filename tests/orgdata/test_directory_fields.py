@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from orgdata.services.directory import choose_directory_fields
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from audit.models import AuditEntry
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from orgdata.services import exports
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
 from tests.orgdata.importing import processed

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from orgdata.models import Employee, ImportJob
 from orgdata.services import imports
-from tenants.process_cache import redis_breaker
+from core.process_cache import redis_breaker
 from tests.orgdata.importing import processed
 from tests.tenants.test_routing_resilience import throwaway_redis  # noqa: F401  (a fixture)
 

@@ -104,7 +104,7 @@ def administrators_below(scoped, manager):
 
 @pytest.mark.promise("E5")
 def test_a_sub_administrator_cannot_edit_an_administrators_record(scoped, administrators_below):
-    from config.api_errors import NotPermitted
+    from core.errors import NotPermitted
     from orgdata import permissions
 
     deputy, boss, other = scoped["deputy"], administrators_below["boss"], administrators_below["other"]

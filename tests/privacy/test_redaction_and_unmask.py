@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 
 from accounts.models import User
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from privacy import masking
 from privacy.redaction import redact
 from privacy.signals import sensitive_value_revealed

@@ -18,7 +18,7 @@ from consent import gate
 from consent import services as consent_services
 from tenants import routing_cache
 from tenants.models import Enterprise
-from tenants.process_cache import _client_by_pid, redis_breaker
+from core.process_cache import _client_by_pid, redis_breaker
 from tenants.services import change_enterprise_status
 from tests.accounts.factories import UserFactory
 

@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from audit import chain, checkpoints
+from core.schemas import enterprise_schema_names
 from audit.models import AccessLogEntry, AuditEntry
 
 
@@ -38,13 +39,8 @@ def checkpoint_problems() -> list[str]:
 
 def schemas_with_audit_log() -> list[str]:
     """Every enterprise schema that has an audit log, from the enterprises registered in public."""
-    from django_tenants.utils import get_public_schema_name
-
-    from tenants.models import Enterprise
-
     connection.set_schema_to_public()
-    names = list(Enterprise.objects.exclude(schema_name=get_public_schema_name())
-                 .order_by("schema_name").values_list("schema_name", flat=True))
+    names = enterprise_schema_names()
     with connection.cursor() as cursor:
         cursor.execute("SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                        " WHERE c.relname = 'audit_chain' AND n.nspname = ANY(%s)", [names])

@@ -11,6 +11,8 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
+from core.schemas import is_ready_for_periodic_work
+
 
 class MissingEnterpriseSchema(RuntimeError):
     """An enterprise task arrived without (or with the public) schema header."""
@@ -24,15 +26,13 @@ class EnterpriseTask(TenantTask):
     abstract = True
 
     def __call__(self, *args, **kwargs):
-        from tenants.selectors import enterprises_ready_for_periodic_work
-
         if connection.schema_name == get_public_schema_name():
             raise MissingEnterpriseSchema(
                 f"task {self.name} must be sent from inside an enterprise schema"
             )
         # The status is read at run time: an enterprise may have started cancelling since the
         # message was queued.
-        if not enterprises_ready_for_periodic_work().filter(schema_name=connection.schema_name).exists():
+        if not is_ready_for_periodic_work(connection.schema_name):
             raise EnterpriseNotReady(f"enterprise schema {connection.schema_name} is not ready")
         return super().__call__(*args, **kwargs)
 

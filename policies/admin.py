@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policies import services
 from policies.models import PolicyVersion, SignificantReason
 
 # Publication is "now or later": a back-dated publication would take effect early (C8).
@@ -46,6 +47,4 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         return False  # a published text is the record of what people agreed to
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.published_by = request.user
-        super().save_model(request, obj, form, change)
+        services.save_policy_version(actor=request.user, version=obj)

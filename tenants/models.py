@@ -6,6 +6,16 @@ from django_tenants.models import DomainMixin, TenantMixin
 from privacy.registry import personal_data
 
 
+class EnterpriseQuerySet(models.QuerySet):
+    def ready_for_periodic_work(self):
+        """Enterprises whose schema is complete and not on its way out.
+
+        Suspended enterprises still get housekeeping (retention must keep running); enterprises
+        being provisioned, cancelled or being cancelled are never reached by periodic work.
+        """
+        return self.filter(status__in=[Enterprise.Status.ACTIVE, Enterprise.Status.SUSPENDED])
+
+
 @personal_data(subject=None, fields={}, not_personal={
     "name": "the enterprise's name, not a person's",
     "schema_name": "the enterprise's database schema",
@@ -55,6 +65,8 @@ class Enterprise(TenantMixin):
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnterpriseQuerySet.as_manager()
 
     # Schemas are created by tenants.services.provision_enterprise (cloned from a verified
     # template) and never dropped by a row deletion.

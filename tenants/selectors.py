@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from tenants.models import Domain, Enterprise
 
 
@@ -21,15 +19,6 @@ def routing_facts_for_host(host: str) -> dict | None:
         "name": row["tenant__name"],
         "status": row["tenant__status"],
     }
-
-
-def enterprises_ready_for_periodic_work() -> QuerySet[Enterprise]:
-    """Enterprises whose schema is complete and not on its way out.
-
-    Suspended enterprises still get housekeeping (retention must keep running); enterprises being
-    provisioned, cancelled or being cancelled are never reached by periodic work.
-    """
-    return Enterprise.objects.filter(status__in=[Enterprise.Status.ACTIVE, Enterprise.Status.SUSPENDED])
 
 
 def enterprise_by_code(code: str) -> Enterprise | None:

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django_tenants.utils import schema_context
 
-from tenants.selectors import enterprises_ready_for_periodic_work
+from core.schemas import enterprise_schema_names
 from core.tasking import PlatformTask
 
 
@@ -15,7 +15,7 @@ def run_for_ready_enterprises(task_name: str) -> int:
     from config.celery import app
 
     sent = 0
-    for schema_name in enterprises_ready_for_periodic_work().values_list("schema_name", flat=True):
+    for schema_name in enterprise_schema_names(ready_for_periodic_work=True):
         with schema_context(schema_name):
             app.send_task(task_name)
         sent += 1

@@ -4,24 +4,18 @@ Migrations do this after every migrate (consent.signals.sync_catalogue_after_mig
 command is for a catalogue change deployed without one, or for a single schema. Idempotent: a
 schema already in step is left untouched.
 """
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from consent import selectors, services
+from core.schemas import enterprise_schema_names
 from consent.models import Purpose
 
 
 def _schemas() -> list[str]:
     """Every enterprise's schema, and the template new enterprises are cloned from."""
-    with schema_context(get_public_schema_name()):
-        names = list(get_tenant_model().objects.exclude(schema_name=get_public_schema_name())
-                     .order_by("schema_name").values_list("schema_name", flat=True))
-        template = getattr(settings, "TENANT_TEMPLATE_SCHEMA", None)
-        if template and template not in names and schema_exists(template):
-            names.append(template)
-        return [name for name in names if schema_exists(name)]
+    return enterprise_schema_names(include_template=True)
 
 
 class Command(BaseCommand):

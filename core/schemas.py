@@ -1,0 +1,43 @@
+"""Which enterprise schemas exist: the one way every app enumerates them.
+
+Enterprises are rows of django-tenants' tenant model (settings.TENANT_MODEL, `tenants.Enterprise`)
+in the public schema. Reaching it through `get_tenant_model()` keeps core free of imports of our
+apps; which enterprises get periodic work is the model's own rule
+(`EnterpriseQuerySet.ready_for_periodic_work`).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
+
+
+def enterprise_schema_names(*, ready_for_periodic_work: bool = False, include_template: bool = False) -> list[str]:
+    """Names of the enterprise schemas that exist in the database, sorted.
+
+    `ready_for_periodic_work`: only enterprises whose periodic work may run (not being provisioned,
+    cancelled or being cancelled). `include_template`: also the template schema new enterprises are
+    cloned from (work that must reach future enterprises too, e.g. the consent catalogue).
+    """
+    public = get_public_schema_name()
+    with schema_context(public):
+        enterprises = get_tenant_model().objects.exclude(schema_name=public)
+        if ready_for_periodic_work:
+            enterprises = enterprises.ready_for_periodic_work()
+        names = list(enterprises.values_list("schema_name", flat=True))
+        template = getattr(settings, "TENANT_TEMPLATE_SCHEMA", None)
+        if include_template and template and template not in names:
+            names.append(template)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [names])
+            existing = {row[0] for row in cursor.fetchall()}
+    return sorted(name for name in names if name in existing)
+
+
+def is_ready_for_periodic_work(schema_name: str) -> bool:
+    """Whether the enterprise owning `schema_name` may run periodic work now (read at call time).
+
+    Read through the current search_path: an enterprise's search_path ends in public, where the
+    tenant model lives, so no schema switch is needed.
+    """
+    return get_tenant_model().objects.ready_for_periodic_work().filter(schema_name=schema_name).exists()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 # Personal-information types a recipient can receive (C9), with their labels.
 PI_TYPES: dict[str, tuple[str, str]] = {
     "login_account": ("Login account", "登录账号"),
@@ -205,16 +207,24 @@ def third_party_application_recipient_code(application_code: str) -> str:
     return f"app.{application_code}"
 
 
+# The third-party applications every enterprise can switch on (E6; orgdata's application catalogue
+# offers them). Each is a recipient (C9): (code, name, provider, description).
+THIRD_PARTY_APPLICATIONS = (
+    ("e-signature", gettext_noop("E-signature"), "Shanghai Qianyin Network Technology Co., Ltd.",
+     gettext_noop("Sign contracts electronically with a third-party signing service.")),
+    ("expense-cards", gettext_noop("Corporate expense cards"), "Hangzhou Fenqi Payment Services Co., Ltd.",
+     gettext_noop("Company payment cards issued by a partner bank service.")),
+)
+
+
 def _application_recipients() -> tuple[RecipientDefinition, ...]:
     """Third-party applications of the platform's catalogue (E6): each is a recipient (C9)."""
-    from orgdata.catalogue import BUILT_IN_APPLICATIONS
-
     return tuple(
         RecipientDefinition(
             third_party_application_recipient_code(code), "third_party_application", str(provider or name),
             str(provider or name), f"The {name} application", f"{name}应用",
             THIRD_PARTY_APPLICATION_PI_TYPES, "Q 4(1)4")
-        for code, name, kind, _default_on, provider, _description in BUILT_IN_APPLICATIONS if kind == "third_party"
+        for code, name, provider, _description in THIRD_PARTY_APPLICATIONS
     )
 
 

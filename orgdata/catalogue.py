@@ -1,6 +1,12 @@
 """The platform's application catalogue (E6): the basic and third-party applications every
-enterprise can switch on or off. Self-built applications are added by each enterprise."""
+enterprise can switch on or off. Self-built applications are added by each enterprise.
+
+The third-party applications are recipients named by the privacy policy (C9), so consent's
+catalogue owns their list; this catalogue offers them beside the basic ones.
+"""
 from django.utils.translation import gettext_noop as _
+
+from consent.catalogue import THIRD_PARTY_APPLICATIONS
 
 # (code, name, kind, default on?, provider, description)
 BUILT_IN_APPLICATIONS = (
@@ -9,8 +15,6 @@ BUILT_IN_APPLICATIONS = (
     ("approvals", _("Approvals"), "basic", True, "", _("Leave, expense and other approval flows.")),
     ("attendance", _("Attendance"), "basic", False, "", _("Check-in and check-out.")),
     ("field-visits", _("Field visits"), "basic", False, "", _("Customer visit check-in and reports.")),
-    ("e-signature", _("E-signature"), "third_party", False, "Shanghai Qianyin Network Technology Co., Ltd.",
-     _("Sign contracts electronically with a third-party signing service.")),
-    ("expense-cards", _("Corporate expense cards"), "third_party", False, "Hangzhou Fenqi Payment Services Co., Ltd.",
-     _("Company payment cards issued by a partner bank service.")),
+    *((code, name, "third_party", False, provider, description)
+      for code, name, provider, description in THIRD_PARTY_APPLICATIONS),
 )

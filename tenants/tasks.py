@@ -1,4 +1,4 @@
-from celery import shared_task
+from celery import current_app, shared_task
 from django_tenants.utils import schema_context
 
 from core.schemas import enterprise_schema_names
@@ -12,12 +12,10 @@ def run_for_ready_enterprises(task_name: str) -> int:
     Enterprises still being provisioned or being cancelled are skipped here, and the enterprise
     task re-checks when it runs. Returns how many enterprises it was sent to.
     """
-    from config.celery import app
-
     sent = 0
     for schema_name in enterprise_schema_names(ready_for_periodic_work=True):
         with schema_context(schema_name):
-            app.send_task(task_name)
+            current_app.send_task(task_name)
         sent += 1
     return sent
 

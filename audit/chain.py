@@ -38,6 +38,8 @@ from datetime import datetime, timezone as dt_timezone
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
+
 GENESIS = "0" * 64
 
 CONTENT_FIELDS = ("id", "occurred_at", "actor", "action", "object_type", "object_id",
@@ -136,8 +138,6 @@ def lock_person(person_id: int, *, exclusive: bool) -> None:
     deferred foreign-key check would otherwise take at COMMIT, after the head).
     Refuses (LockOrderViolation) when this transaction already holds the audit-chain head.
     """
-    from accounts.models import User
-
     if not connection.in_atomic_block:
         raise LockOrderViolation("lock_person needs a transaction: the lock ends with the statement otherwise")
     mode = "UPDATE" if exclusive else "KEY SHARE"

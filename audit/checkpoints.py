@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from audit.chain import canonical_time
+from audit_anchors.models import ChainCheckpoint
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,6 @@ def problems(*, removable_before: datetime) -> list[str]:
 
     `removable_before`: retention may have removed entries written before this moment only.
     """
-    from audit_anchors.models import ChainCheckpoint
-
     schema = connection.schema_name
     head = current_head()
     found = []

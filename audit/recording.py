@@ -15,10 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.contrib.auth import signals as auth_signals
+from django.contrib.auth import get_user_model, signals as auth_signals
 from django.db import connection
 from django.db.models import Model, signals as model_signals
 from django_tenants.utils import get_public_schema_name
+
+from accounts.selectors import account_with_mobile
 
 from audit import chain
 from audit.context import ANONYMOUS, Actor, current_actor, current_request_facts
@@ -155,10 +157,6 @@ def _record_failed_login(sender, credentials, request=None, **kwargs):
     """The attempted mobile number is never written; the entry names the account if one matches."""
     if not is_recording_here():
         return
-    from django.contrib.auth import get_user_model
-
-    from accounts.selectors import account_with_mobile
-
     user_model = get_user_model()
     credentials = credentials or {}
     # The backend is called with the typed number under USERNAME_FIELD (or "username").

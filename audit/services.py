@@ -13,6 +13,7 @@ from django_tenants.utils import get_public_schema_name
 from audit import checkpoints, partitions, recording
 from audit.partitions import ACCESS_LOG, AUDIT_LOG
 from audit.retention import RowRule, retention_months, row_rules
+from audit_anchors.models import ChainCheckpoint
 from privacy.registry import Erasure
 
 logger = logging.getLogger(__name__)
@@ -175,8 +176,6 @@ def record_chain_checkpoint(*, now: datetime | None = None):
     Idempotent: while the head has not moved since the last checkpoint, records nothing and
     returns None. Refuses (RuntimeError) in the public schema, which has no audit chain.
     """
-    from audit_anchors.models import ChainCheckpoint
-
     schema = connection.schema_name
     if schema == get_public_schema_name():
         raise RuntimeError("the audit chains are per enterprise; select an enterprise schema first")

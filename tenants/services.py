@@ -12,6 +12,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
+from accounts import services as account_services
+
 from tenants import routing_cache
 from tenants.models import Domain, Enterprise
 from tenants.signals import enterprise_provisioned
@@ -59,8 +61,6 @@ def provision_enterprise(
     when its template lags). Refuses (ValidationError, field by field) an incomplete profile (E1)
     or an invalid administrator.
     """
-    from accounts import services as account_services
-
     enterprise = Enterprise.objects.filter(code=code).first()
     if enterprise is None:
         enterprise = Enterprise(

@@ -221,7 +221,7 @@ class ImportForm(forms.Form):
 class ExportForm(forms.Form):
     file_format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
     unmasked = forms.BooleanField(
-        label=_("Include full mobile and ID numbers (recorded in the audit log)"), required=False)
+        label=_("Include full contact details and ID numbers (recorded in the audit log)"), required=False)
 
 
 class AppointForm(forms.Form):

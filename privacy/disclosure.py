@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 
 from privacy import masking
-from privacy.registry import Mask, personal_fields, subject_id_of
+from privacy.registry import PI, Mask, declaration_for, personal_fields, subject_id_of
 from privacy.unmask import may_unmask, reveal
 
 _MASKERS = {
@@ -47,10 +47,7 @@ class Route(enum.Enum):
 def mask_of(model, field: str) -> str:
     """The declared mask of `model.<field>`; refuses (LookupError) a field the data map does not
     declare, so a surface cannot show a personal value nobody classified."""
-    rule = personal_fields(model).get(field)
-    if rule is None:
-        raise LookupError(f"{model._meta.label}.{field} is not a declared personal-information field")
-    return rule.mask
+    return _rule(model, field).mask
 
 
 def masked_fields(model) -> list[str]:
@@ -60,7 +57,7 @@ def masked_fields(model) -> list[str]:
 
 def is_shown_clear(*, viewer, instance, field: str, route: Route = Route.SURFACE) -> bool:
     """Whether `viewer` sees `instance.<field>` as stored when reaching it through `route`."""
-    return _is_clear(viewer=viewer, model=type(instance), field=field, route=route, instance=instance)
+    return _is_clear(viewer=viewer, rule=_rule(type(instance), field), route=route, instance=instance)
 
 
 def shown_value(*, viewer, instance, field: str, route: Route = Route.SURFACE):
@@ -69,39 +66,47 @@ def shown_value(*, viewer, instance, field: str, route: Route = Route.SURFACE):
     Through `Route.REVEAL` a masked value is released by privacy.unmask.reveal (audited), which
     refuses (NotPermitted) a viewer who may not unmask.
     """
-    mask = mask_of(type(instance), field)
-    if mask == Mask.HIDDEN:
+    rule = _rule(type(instance), field)
+    if rule.mask == Mask.HIDDEN:
         return ""
-    value = getattr(instance, field)
-    if route is Route.REVEAL and mask != Mask.NONE:
+    if route is Route.REVEAL and rule.mask != Mask.NONE:
         return reveal(user=viewer, instance=instance, field=field)
-    if is_shown_clear(viewer=viewer, instance=instance, field=field, route=route):
+    value = getattr(instance, field)
+    if _is_clear(viewer=viewer, rule=rule, route=route, instance=instance):
         return value
-    return _MASKERS[mask](value)
+    return _MASKERS[rule.mask](value)
 
 
 def shown_plain_value(*, viewer, model, field: str, value):
     """A value a selector read without its row (e.g. an address-book page of plain dicts), as any
     surface shows it to `viewer`: the answer `shown_value` gives through `Route.SURFACE`."""
-    mask = mask_of(model, field)
-    if mask == Mask.HIDDEN:
+    rule = _rule(model, field)
+    if rule.mask == Mask.HIDDEN:
         return ""
-    if _is_clear(viewer=viewer, model=model, field=field, route=Route.SURFACE):
+    if _is_clear(viewer=viewer, rule=rule, route=Route.SURFACE):
         return value
-    return _MASKERS[mask](value)
+    return _MASKERS[rule.mask](value)
 
 
-def _is_clear(*, viewer, model, field: str, route: Route, instance=None) -> bool:
-    mask = mask_of(model, field)
-    if mask == Mask.NONE:
+def _rule(model, field: str) -> PI:
+    # Read in place, not copied: an export asks once per cell.
+    declaration = declaration_for(model)
+    rule = declaration.fields.get(field) if declaration else None
+    if rule is None:
+        raise LookupError(f"{model._meta.label}.{field} is not a declared personal-information field")
+    return rule
+
+
+def _is_clear(*, viewer, rule: PI, route: Route, instance=None) -> bool:
+    if rule.mask == Mask.NONE:
         return True
-    if mask == Mask.HIDDEN:
+    if rule.mask == Mask.HIDDEN:
         return False
     if route is Route.OWN_RECORD:
         # R1: the person's own record; C2: sensitive values stay masked even for them.
         is_own = (instance is not None and viewer is not None and viewer.pk is not None
                   and subject_id_of(instance) == viewer.pk)
-        return is_own and not personal_fields(model)[field].is_sensitive
+        return is_own and not rule.is_sensitive
     if route is Route.REVEAL:
         return may_unmask(viewer)
     return False  # X2: masked for every viewer on every surface, the manager and the person included

@@ -44,7 +44,7 @@ def export_address_book(*, actor: User, file_format: str, unmasked: bool = False
     """
     permissions.require_organisation_administrator(actor)
     if unmasked and not permissions.can_reveal_sensitive_values(actor):
-        raise permissions.NotPermitted(_("You may not export unmasked mobile or ID numbers."))
+        raise permissions.NotPermitted(_("You may not export unmasked contact details or ID numbers."))
     if file_format not in ("csv", "xlsx"):
         raise permissions.DomainError(_("Choose CSV or XLSX."))
     people = selectors.search_employees(selectors.employees_visible_to(actor), text=search, department=department)

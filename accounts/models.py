@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.crypto import blind_index
 from privacy.fields import BlindIndexField, EncryptedTextField, PersonKeyField
-from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
+from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
 
 
 class UserQuerySet(models.QuerySet):
@@ -66,8 +66,8 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 @personal_data(
     subject="self",
     fields={
-        "mobile": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE),
-        "mobile_index": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE,
+        "mobile": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE, mask=Mask.MOBILE),
+        "mobile_index": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
                            note="keyed digest of the mobile number, for sign-in"),
         "display_name": PI(Category.BASIC, purpose="basic_service", erasure=Erasure.ANONYMISE),
     },

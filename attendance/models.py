@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.gate import GatedQuerySet
 from privacy.fields import EncryptedJSONField, EncryptedTextField, PersonKeyField
-from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
+from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
 
 
 @personal_data(subject=None, fields={})
@@ -28,7 +28,7 @@ class AttendanceSettings(models.Model):
     fields={
         # X4 (Q 2(2)3): attendance logs are kept; transaction-class retention.
         "location": PI(Category.SENSITIVE, purpose="device.location", retention=RetentionClass.TRANSACTION,
-                       erasure=Erasure.DELETE, note="A1: GPS, only with location consent"),
+                       erasure=Erasure.DELETE, mask=Mask.LOCATION, note="A1: GPS, only with location consent"),
         "place": PI(Category.BASIC, purpose="attendance", retention=RetentionClass.TRANSACTION,
                     erasure=Erasure.DELETE, note="A1: the place the person typed instead of GPS"),
     },
@@ -56,7 +56,8 @@ class CheckIn(models.Model):
     subject="person",
     fields={
         "location": PI(Category.SENSITIVE, purpose="location_tracking", retention=RetentionClass.PURPOSE,
-                       erasure=Erasure.DELETE, note="A3: only with tracking on and the person's consent"),
+                       erasure=Erasure.DELETE, mask=Mask.LOCATION,
+                       note="A3: only with tracking on and the person's consent"),
     },
 )
 class TrackingPing(models.Model):

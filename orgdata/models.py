@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from privacy.fields import BlindIndexField, EncryptedTextField, PersonKeyField
-from privacy.registry import PI, Category, Erasure, personal_data
+from privacy.registry import PI, Category, Erasure, Mask, personal_data
 
 _NAMES_NO_ONE = "the name of a unit of the organisation, identifies nobody"
 
@@ -122,8 +122,8 @@ _ADDRESS_BOOK = "address_book"
 _HR = "hr_records"
 
 
-def _basic(purpose: str = _ADDRESS_BOOK, erasure: str = Erasure.DELETE, note: str = "") -> PI:
-    return PI(Category.BASIC, purpose=purpose, erasure=erasure, note=note)
+def _basic(purpose: str = _ADDRESS_BOOK, erasure: str = Erasure.DELETE, note: str = "", mask: str = Mask.NONE) -> PI:
+    return PI(Category.BASIC, purpose=purpose, erasure=erasure, note=note, mask=mask)
 
 
 @personal_data(
@@ -137,11 +137,12 @@ def _basic(purpose: str = _ADDRESS_BOOK, erasure: str = Erasure.DELETE, note: st
         "work_status": _basic(),
         "date_of_birth": _basic(_HR),
         # C2: a resident ID number is sensitive personal information.
-        "id_number": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE),
-        "id_number_index": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE,
+        "id_number": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE, mask=Mask.ID_NUMBER),
+        "id_number_index": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE, mask=Mask.HIDDEN,
                               note="keyed digest of the ID number, for uniqueness and lookups"),
-        "landline": _basic(),
-        "email": _basic(),
+        # X2: contact values are shown masked like the mobile number.
+        "landline": _basic(mask=Mask.LANDLINE),
+        "email": _basic(mask=Mask.EMAIL),
         "title": _basic(),
         "gender": _basic(),
         "residence": _basic(_HR),

@@ -1,4 +1,5 @@
-"""Masking helpers: the one way personal identifiers are shown unless unmasking is permitted."""
+"""Masking helpers: what a masked value looks like. Which field is shown masked to whom is the one
+policy in privacy.disclosure (surfaces ask it, not these helpers); log redaction uses them directly."""
 
 
 def mask_mobile(value: str | None) -> str:

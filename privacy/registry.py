@@ -37,6 +37,21 @@ class RetentionClass(models.TextChoices):
     PURPOSE = "purpose", "As long as the purpose needs"
 
 
+class Mask(models.TextChoices):
+    """How a field is shown on every surface (API, console, masked export, Django admin); the one
+    policy that applies it to a viewer is privacy.disclosure."""
+
+    NONE = "none", "Shown as stored"
+    HIDDEN = "hidden", "Never shown"
+    MOBILE = "mobile", "Mobile number: 138****5678"
+    LANDLINE = "landline", "Landline: 021-****5678"
+    EMAIL = "email", "Email address: z***@example.com"
+    ID_NUMBER = "id_number", "Resident ID number: 1101**********1234"
+    BANK_CARD = "bank_card", "Bank card: 6222 **** **** 0123"
+    NAME = "name", "Name: first character only"
+    LOCATION = "location", "Whereabouts: only that one exists"
+
+
 # Minimum months a retention class must be kept (S2); None: no legal minimum.
 MINIMUM_RETENTION_MONTHS = {
     RetentionClass.ACCESS_LOG: 6,
@@ -54,6 +69,8 @@ class PI:
     retention: str = RetentionClass.PURPOSE
     erasure: str = Erasure.DELETE
     note: str = ""
+    # How every surface shows the value (privacy.disclosure applies it); Mask.NONE: as stored.
+    mask: str = Mask.NONE
 
     def __post_init__(self):
         if self.category not in Category.values:
@@ -62,8 +79,13 @@ class PI:
             raise ValueError(f"unknown retention class {self.retention!r}")
         if self.erasure not in Erasure.values:
             raise ValueError(f"unknown erasure rule {self.erasure!r}")
+        if self.mask not in Mask.values:
+            raise ValueError(f"unknown mask {self.mask!r}")
         if not self.purpose:
             raise ValueError("a purpose is required")
+        if self.is_sensitive and self.mask == Mask.NONE:
+            # C2: a sensitive value is never shown as stored, so its declaration must say how it is masked.
+            raise ValueError("a sensitive field needs a mask (or Mask.HIDDEN)")
 
     @property
     def is_sensitive(self) -> bool:
@@ -116,6 +138,24 @@ def declaration_for(model) -> Declaration | None:
 def personal_fields(model) -> dict[str, PI]:
     declaration = declaration_for(model)
     return dict(declaration.fields) if declaration else {}
+
+
+def subject_id_of(instance) -> int | None:
+    """The primary key of the accounts.User `instance` is about, following its declared `subject`
+    path; None when the row is about no single person or is not declared."""
+    declaration = declaration_for(type(instance))
+    path = declaration.subject if declaration else None
+    if not path:
+        return None
+    if path == "self":
+        return instance.pk
+    head, *rest = path.split(".")
+    if not rest:
+        return getattr(instance, f"{head}_id")
+    target = instance
+    for part in path.split("."):
+        target = getattr(target, part)
+    return target.pk if target is not None else None
 
 
 def audited_models() -> list[type[models.Model]]:

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import DeviceToken, User
-from privacy.masking import mask_mobile
+from privacy.disclosure import shown_value
 
 
 class LoginSerializer(serializers.Serializer):
@@ -24,7 +24,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         fields = ["id", "display_name", "mobile_masked", "role", "must_change_password"]
 
     def get_mobile_masked(self, user) -> str:
-        return mask_mobile(user.mobile)
+        # Outside "my profile" (R1) the person's own number is masked like everyone else's (X2).
+        request = self.context.get("request")
+        return shown_value(viewer=getattr(request, "user", None), instance=user, field="mobile")
 
 
 class LoginResponseSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from attendance.models import CheckIn
-from privacy.masking import mask_location
+from privacy.disclosure import shown_value
 
 
 class LocationSerializer(serializers.Serializer):
@@ -28,7 +28,8 @@ class CheckInSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "occurred_at", "place", "location", "has_location"]
 
     def get_location(self, record) -> str:
-        return mask_location(record.location)
+        request = self.context.get("request")
+        return shown_value(viewer=getattr(request, "user", None), instance=record, field="location")
 
     def get_has_location(self, record) -> bool:
         return record.location is not None

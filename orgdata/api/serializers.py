@@ -1,5 +1,5 @@
-"""Mobile API shapes of the organisation data. Values are masked here by the privacy helpers;
-rules live in orgdata.services and orgdata.selectors."""
+"""Mobile API shapes of the organisation data. Personal values are shown as the disclosure policy
+(privacy.disclosure) says; rules live in orgdata.services and orgdata.selectors."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,9 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from accounts.models import User
 from orgdata import selectors
 from orgdata.models import Department, Employee
-from privacy.masking import mask_email, mask_id_number, mask_landline, mask_mobile
+from privacy.disclosure import Route, shown_plain_value, shown_value
+
+
+def _viewer(serializer):
+    """Who the response is for; without a request in the context, nobody (everything masked)."""
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -54,16 +61,18 @@ class DirectoryEntrySerializer(serializers.Serializer):
     email_masked = serializers.CharField(required=False, help_text=_(
         "The email address, masked (z***@example.com). Present only when the enterprise shows it."))
 
-    _MASKED = {"mobile": ("mobile_masked", mask_mobile), "landline": ("landline_masked", mask_landline),
-               "email": ("email_masked", mask_email)}
+    # Row key → (entry name, the model whose declaration says how the value is shown).
+    _MASKED = {"mobile": ("mobile_masked", User), "landline": ("landline_masked", Employee),
+               "email": ("email_masked", Employee)}
 
     def to_representation(self, row: dict) -> dict:
         documented = self.fields
+        viewer = _viewer(self)
         entry = {}
         for field, value in row.items():
             if field in self._MASKED:
-                name, mask = self._MASKED[field]
-                entry[name] = mask(value)
+                name, model = self._MASKED[field]
+                entry[name] = shown_plain_value(viewer=viewer, model=model, field=field, value=value)
             elif field in documented:  # nothing leaves that the schema does not name
                 entry[field] = value
         return entry
@@ -85,17 +94,19 @@ class _EmployeeListEntrySerializer(serializers.Serializer):
     email_masked = serializers.SerializerMethodField()
 
     def get_mobile_masked(self, employee) -> str:
-        return mask_mobile(employee.account.mobile)
+        return shown_value(viewer=_viewer(self), instance=employee.account, field="mobile")
 
     def get_landline_masked(self, employee) -> str:
-        return mask_landline(employee.landline)
+        return shown_value(viewer=_viewer(self), instance=employee, field="landline")
 
     def get_email_masked(self, employee) -> str:
-        return mask_email(employee.email)
+        return shown_value(viewer=_viewer(self), instance=employee, field="email")
 
 
 class EmployeeProfileSerializer(serializers.Serializer):
-    """R1: everything the enterprise holds about me in the address book."""
+    """R1: everything the enterprise holds about me in the address book, through the disclosure
+    policy's own-record path (needs the request in the context): contact values clear, the ID
+    number masked."""
 
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(source="account.display_name", read_only=True)
@@ -121,8 +132,16 @@ class EmployeeProfileSerializer(serializers.Serializer):
     has_avatar = serializers.SerializerMethodField()
     has_seal_image = serializers.SerializerMethodField()
 
+    def to_representation(self, employee) -> dict:
+        profile = super().to_representation(employee)
+        viewer = _viewer(self)
+        for name, (instance, field) in {"mobile": (employee.account, "mobile"), "landline": (employee, "landline"),
+                                        "email": (employee, "email")}.items():
+            profile[name] = shown_value(viewer=viewer, instance=instance, field=field, route=Route.OWN_RECORD)
+        return profile
+
     def get_id_number_masked(self, employee) -> str:
-        return mask_id_number(employee.id_number)
+        return shown_value(viewer=_viewer(self), instance=employee, field="id_number", route=Route.OWN_RECORD)
 
     def get_has_avatar(self, employee) -> bool:
         return bool(employee.avatar)
@@ -194,7 +213,7 @@ class AdminEmployeeSerializer(_EmployeeListEntrySerializer):
     entry_date = serializers.DateField(allow_null=True)
 
     def get_id_number_masked(self, employee) -> str:
-        return mask_id_number(employee.id_number)
+        return shown_value(viewer=_viewer(self), instance=employee, field="id_number")
 
 
 class ApplicationSerializer(serializers.Serializer):

@@ -111,7 +111,8 @@ class MyProfileView(APIView):
 
     @extend_schema(responses={200: EmployeeProfileSerializer})
     def get(self, request):
-        return Response(EmployeeProfileSerializer(selectors.own_employee_record(request.user)).data)
+        return Response(EmployeeProfileSerializer(selectors.own_employee_record(request.user),
+                                                  context={"request": request}).data)
 
     @extend_schema(request=EmployeeProfileChangeSerializer, responses={200: EmployeeProfileSerializer})
     def patch(self, request):
@@ -119,7 +120,8 @@ class MyProfileView(APIView):
         changes = EmployeeProfileChangeSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         employee = employee_services.update_own_profile(account=request.user, changes=dict(changes.validated_data))
-        return Response(EmployeeProfileSerializer(selectors.own_employee_record(employee.account)).data)
+        return Response(EmployeeProfileSerializer(selectors.own_employee_record(employee.account),
+                                                  context={"request": request}).data)
 
 
 class DirectoryView(APIView):

@@ -11,6 +11,7 @@ from orgdata import selectors
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.validators import choice_refusal
 from orgdata.services.imports import CONSENT_STATEMENT
+from privacy.disclosure import shown_value
 
 
 class DateInput(forms.DateInput):
@@ -146,18 +147,17 @@ class EmployeeForm(forms.Form):
     # Shown masked; when editing, an empty box keeps the stored value.
     KEEP_WHEN_EMPTY = ("mobile", "id_number")
 
-    def __init__(self, *args, departments, editing: Employee | None = None, **kwargs):
+    def __init__(self, *args, departments, editing: Employee | None = None, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments.order_by("path")
         self.editing = editing
         if editing is not None:
-            from privacy.masking import mask_id_number, mask_mobile
-
             self.fields["mobile"].required = False
             self.fields["mobile"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
-                "masked": mask_mobile(editing.account.mobile)}
+                "masked": shown_value(viewer=viewer, instance=editing.account, field="mobile")}
             self.fields["id_number"].help_text = (
-                _("Now %(masked)s. Leave empty to keep it.") % {"masked": mask_id_number(editing.id_number)}
+                _("Now %(masked)s. Leave empty to keep it.") % {
+                    "masked": shown_value(viewer=viewer, instance=editing, field="id_number")}
                 if editing.id_number else "")
 
     def changes(self) -> dict:
@@ -221,7 +221,7 @@ class ImportForm(forms.Form):
 class ExportForm(forms.Form):
     file_format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
     unmasked = forms.BooleanField(
-        label=_("Include full mobile and ID numbers (recorded in the audit log)"), required=False)
+        label=_("Include full contact details and ID numbers (recorded in the audit log)"), required=False)
 
 
 class AppointForm(forms.Form):

@@ -28,7 +28,7 @@ from orgdata.services import employees as employee_services
 from orgdata.services import exports as export_services
 from orgdata.services import imports as import_services
 from orgdata.services import positions as position_services
-from privacy.masking import mask_id_number, mask_mobile
+from privacy.disclosure import Route, shown_value
 
 PAGE_SIZE = 25
 
@@ -133,7 +133,8 @@ def employee_list(request):
     page = paginator.get_page(request.GET.get("page"))
     employees = selectors.employees_in_order(selectors.employees_visible_to(request.user), list(page.object_list))
     names = selectors.department_names()
-    rows = [{"employee": employee, "mobile": mask_mobile(employee.account.mobile),
+    rows = [{"employee": employee,
+             "mobile": shown_value(viewer=request.user, instance=employee.account, field="mobile"),
              "department": selectors.department_label(employee.department, names=names)} for employee in employees]
     query = request.GET.copy()
     query.pop("page", None)
@@ -159,18 +160,13 @@ def employee_add(request):
 @organisation_page
 def employee_detail(request, pk: int):
     employee = selectors.employee_visible_to(request.user, pk)
-    revealed = {}
-    if request.method == "POST" and request.POST.get("action") == "reveal":
-        from privacy.unmask import reveal
-
-        # X2: the one way an unmasked value is shown, audited.
-        revealed["id_number"] = reveal(user=request.user, instance=employee, field="id_number")
-        revealed["mobile"] = reveal(user=request.user, instance=employee.account, field="mobile")
+    # X2: the reveal button is the one way this page shows values unmasked, each one audited.
+    route = Route.REVEAL if request.method == "POST" and request.POST.get("action") == "reveal" else Route.SURFACE
+    shown = {field: shown_value(viewer=request.user, instance=instance, field=field, route=route) for instance, field in
+             ((employee.account, "mobile"), (employee, "id_number"), (employee, "landline"), (employee, "email"))}
     return render(request, "orgdata/employee.html", {
-        "employee": employee, "department": selectors.department_label(employee.department),
-        "mobile": revealed.get("mobile") or mask_mobile(employee.account.mobile),
-        "id_number": revealed.get("id_number") or mask_id_number(employee.id_number),
-        "is_revealed": bool(revealed), "can_unmask": permissions.can_reveal_sensitive_values(request.user),
+        "employee": employee, "department": selectors.department_label(employee.department), **shown,
+        "is_revealed": route is Route.REVEAL, "can_unmask": permissions.can_reveal_sensitive_values(request.user),
         "can_reset_password": permissions.can_reset_password_of(request.user, employee.account),
     })
 
@@ -180,7 +176,7 @@ def employee_edit(request, pk: int):
     employee = selectors.employee_visible_to(request.user, pk)
     visible = selectors.departments_visible_to(request.user)
     form = forms.EmployeeForm(request.POST or None, request.FILES or None, departments=visible, editing=employee,
-                              initial=forms.EmployeeForm.initial_for(employee))
+                              viewer=request.user, initial=forms.EmployeeForm.initial_for(employee))
     if request.method == "POST" and form.is_valid():
         if _try(request, form, lambda: employee_services.update_employee(
                 actor=request.user, employee=employee, changes=form.changes())):

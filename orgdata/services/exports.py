@@ -16,10 +16,11 @@ from audit.recording import record_bulk
 from orgdata import permissions, selectors, tabular
 from orgdata.columns import COLUMNS
 from orgdata.models import Employee
-from privacy import masking
+from privacy.disclosure import masked_fields, shown_value
 from privacy.keys import preload_person_keys
 
-_MASKERS = {"mobile": masking.mask_mobile, "id_number": masking.mask_id_number}
+# Where each exported personal value is stored; its declaration says how it is masked.
+_ACCOUNT_FIELDS = ("display_name", "mobile")
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,15 @@ def export_address_book(*, actor: User, file_format: str, unmasked: bool = False
                         department=None) -> ExportFile:
     """The people `actor` administers (optionally narrowed like the employee list), as CSV or XLSX.
 
-    Mobile and resident ID numbers are masked unless `unmasked` is asked for AND the actor holds
-    the unmask permission; an unmasked export is recorded in the audit log, one "view_unmasked"
-    entry per exported person (object id = the employee), naming the revealed fields. Refuses
-    non-administrators and an unmask request without the permission.
+    Every value is shown as the disclosure policy shows it to the actor on any surface (mobile,
+    resident ID number, landline and email masked), unless `unmasked` is asked for AND the actor
+    holds the unmask permission: the bulk reveal path, recorded in the audit log as one
+    "view_unmasked" entry per exported person (object id = the employee), naming the revealed
+    fields. Refuses non-administrators and an unmask request without the permission.
     """
     permissions.require_organisation_administrator(actor)
     if unmasked and not permissions.can_reveal_sensitive_values(actor):
-        raise permissions.NotPermitted(_("You may not export unmasked mobile or ID numbers."))
+        raise permissions.NotPermitted(_("You may not export unmasked contact details or ID numbers."))
     if file_format not in ("csv", "xlsx"):
         raise permissions.DomainError(_("Choose CSV or XLSX."))
     people = selectors.search_employees(selectors.employees_visible_to(actor), text=search, department=department)
@@ -52,13 +54,13 @@ def export_address_book(*, actor: User, file_format: str, unmasked: bool = False
     rows, revealed_ids = [], []
     for chunk in _chunks(people, 2000):
         for employee in chunk:
-            rows.append([_cell(employee, column.key, names, unmasked) for column in COLUMNS])
+            rows.append([_cell(employee, column.key, names, actor=actor, unmasked=unmasked) for column in COLUMNS])
             revealed_ids.append(employee.pk)
     if unmasked and revealed_ids:
         # X2/X4: whose values left unmasked, person by person (as a single reveal in the console
         # is recorded), so "who saw my ID number?" has an answer; written in one statement.
         record_bulk(model=Employee, action="view_unmasked", object_ids=revealed_ids,
-                    changed_fields=[column.key for column in COLUMNS if column.masked_by],
+                    changed_fields=_revealed_columns(),
                     actor=Actor.for_user(actor))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if file_format == "xlsx":
@@ -81,11 +83,15 @@ def _chunks(queryset, size: int):
         yield [by_pk[pk] for pk, _key in part if pk in by_pk]
 
 
-def _cell(employee: Employee, key: str, names: dict[int, str], unmasked: bool) -> str:
-    if key == "display_name":
-        return employee.account.display_name
-    if key == "mobile":
-        value = employee.account.mobile
+def _revealed_columns() -> list[str]:
+    """The exported columns an unmasked export shows clear that a masked one masks."""
+    hidden = set(masked_fields(Employee)) | set(masked_fields(User))
+    return [column.key for column in COLUMNS if column.key in hidden]
+
+
+def _cell(employee: Employee, key: str, names: dict[int, str], *, actor: User, unmasked: bool) -> str:
+    if key in _ACCOUNT_FIELDS:
+        instance = employee.account
     elif key == "department":
         return selectors.department_label(employee.department, names=names)
     elif key in ("position", "job_level"):
@@ -94,10 +100,9 @@ def _cell(employee: Employee, key: str, names: dict[int, str], unmasked: bool) -
     elif key in ("work_status", "gender", "education"):
         return str(getattr(employee, f"get_{key}_display")()) if getattr(employee, key) else ""
     else:
-        value = getattr(employee, key)
+        instance = employee
+    # X2: the permission was checked and the reveal is recorded by the caller (one entry per person).
+    value = getattr(instance, key) if unmasked else shown_value(viewer=actor, instance=instance, field=key)
     if value is None:
         return ""
-    value = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if key in _MASKERS and not unmasked:
-        return _MASKERS[key](value)
-    return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

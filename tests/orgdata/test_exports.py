@@ -35,7 +35,8 @@ def test_an_export_is_masked_unless_the_exporter_may_unmask_and_an_unmasked_one_
     assert any(mobile in row and resident_id() in row for row in values)
     audited = AuditEntry.objects.filter(action__startswith="view_unmasked", actor=f"user:{manager.pk}")
     assert {entry.object_id for entry in audited} == {str(person.pk), str(deputy.employee.pk)}
-    assert all(sorted(entry.changed_fields) == ["id_number", "mobile"] for entry in audited)
+    # X2: an unmasked export releases every masked column (email and landline too, as on every surface).
+    assert all(sorted(entry.changed_fields) == ["email", "id_number", "landline", "mobile"] for entry in audited)
 
 
 @pytest.mark.promise("X2")
@@ -52,7 +53,7 @@ def test_an_unmasked_export_leaves_one_audit_entry_per_exported_person(in_a, man
     assert sorted(entry.object_id for entry in entries) == sorted(str(person.pk) for person in people)
     for entry in entries:
         assert entry.object_type == "orgdata.employee" and entry.actor == f"user:{manager.pk}"
-        assert sorted(entry.changed_fields) == ["id_number", "mobile"]
+        assert sorted(entry.changed_fields) == ["email", "id_number", "landline", "mobile"]
 
 
 def _formula_people(department):
@@ -69,8 +70,8 @@ def test_a_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(in_a
     assert row["Title"] == """'=HYPERLINK("http://evil.example","点我")"""
     assert row["Address"] == "'+cmd|' /C calc'!A0" and row["Permanent residence"] == "'@SUM(1,2)"
     assert row["Country/region"] == "'-2+3"
-    # Values that merely contain those characters, and dates, stay as they are.
-    assert row["Landline"] == "010-62345678" and row["Date of employment"] == "2024-03-01"
+    # Values that merely contain those characters, and dates, stay as they are (the landline masked, X2).
+    assert row["Landline"] == "010-****5678" and row["Date of employment"] == "2024-03-01"
 
 
 def test_an_xlsx_export_stores_formula_like_text_as_text(in_a, manager):
@@ -82,7 +83,7 @@ def test_an_xlsx_export_stores_formula_like_text_as_text(in_a, manager):
     for column, value in (("Name", "=1+2"), ("Title", person.title), ("Address", person.address),
                           ("Permanent residence", "@SUM(1,2)"), ("Country/region", "-2+3")):
         assert cells[column].value == value and cells[column].data_type == "s", column
-    assert cells["Landline"].value == "010-62345678" and not cells["Landline"].quotePrefix
+    assert cells["Landline"].value == "010-****5678" and not cells["Landline"].quotePrefix
     raw = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in raw  # no live formula anywhere in the sheet
 

@@ -65,7 +65,8 @@ def test_inventory_lists_fields_with_category_purpose_retention_and_erasure(caps
     assert mobile == {
         "table": "accounts_user", "model": "accounts.User", "field": "mobile", "column": "mobile",
         "category": "basic", "purpose": "account_login", "retention": "purpose",
-        "minimum_retention_months": None, "erasure": Erasure.DELETE, "encrypted": True, "subject": "self",
+        "minimum_retention_months": None, "erasure": Erasure.DELETE, "mask": "mobile", "encrypted": True,
+        "subject": "self",
     }
     assert {row["model"] for row in rows} >= {"accounts.User", "accounts.DeviceToken"}
 

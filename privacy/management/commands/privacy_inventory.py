@@ -22,6 +22,7 @@ def inventory() -> list[dict]:
                 "retention": rule.retention,
                 "minimum_retention_months": registry.MINIMUM_RETENTION_MONTHS[rule.retention],
                 "erasure": rule.erasure,
+                "mask": rule.mask,
                 "encrypted": model_field.__class__.__name__.startswith("Encrypted"),
                 "subject": declaration.subject,
             })
@@ -46,7 +47,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"\n{row['table']}  ({row['model']}, about: {row['subject'] or 'no single person'})")
             flags = " encrypted" if row["encrypted"] else ""
             self.stdout.write(f"  {row['field']:<24} {row['category']:<10} purpose={row['purpose']:<22} "
-                              f"retention={row['retention']:<12} erasure={row['erasure']}{flags}")
+                              f"retention={row['retention']:<12} erasure={row['erasure']:<17} "
+                              f"mask={row['mask']}{flags}")
         undeclared = registry.undeclared_personal_fields()
         self.stdout.write(f"\n{len(rows)} declared fields; {len(undeclared)} undeclared that look personal")
         for label in undeclared:

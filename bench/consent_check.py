@@ -22,7 +22,7 @@ from accounts import services as account_services
 from accounts.models import User
 from attendance.models import CheckIn
 from consent import gate
-from consent import services as consent_services
+from consent.services import ledger as ledger_services
 from tenants.services import provision_enterprise
 
 CODE = "bench-consent-check"
@@ -68,8 +68,8 @@ def main():
         with schema_context(provisioned.enterprise.schema_name):
             user = User.objects.get(role=User.Role.MANAGER)
             token = account_services.issue_device_token(user=user, device_id=DEVICE).token
-            consent_services.grant_consent(person=user, purpose_code="device.location", channel="mobile",
-                                           explicit_confirmation=True)
+            ledger_services.grant_consent(person=user, purpose_code="device.location", channel="mobile",
+                                          explicit_confirmation=True)
         client = Client(HTTP_HOST=provisioned.domain, HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID=DEVICE)
         _timed(client, 30)
         with ungated():

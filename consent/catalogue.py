@@ -1,7 +1,7 @@
 """The purposes and recipients both privacy policies describe, as data (C1–C5, C9, C11, C13).
 
 Each enterprise schema holds a copy (consent.models.Purpose / Recipient) kept in step with this
-module by consent.services.sync_purpose_catalogue. A purpose's `revision` says which version of
+module by consent.services.catalogue.sync_purpose_catalogue. A purpose's `revision` says which version of
 it people consented to: raising it (or changing what it covers, shares or requires, which raises
 it automatically) means nobody has consented to the new version yet (C7, C9 affiliates).
 
@@ -11,7 +11,9 @@ no stored field; the mobile app asks the gate before it uses them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 # Personal-information types a recipient can receive (C9), with their labels.
 PI_TYPES: dict[str, tuple[str, str]] = {
@@ -229,3 +231,10 @@ APPLICATION_RECIPIENTS = _application_recipients()
 ALL_RECIPIENTS = RECIPIENTS + APPLICATION_RECIPIENTS
 ALL_PURPOSES = PURPOSES + tuple(application_purpose(r) for r in APPLICATION_RECIPIENTS)
 _RECIPIENT.update({recipient.code: recipient for recipient in APPLICATION_RECIPIENTS})
+
+
+def definition_hash(definition: PurposeDefinition) -> str:
+    """The digest of what people consent to: when it changes, earlier consent no longer covers the
+    purpose (C7). Stored on each purpose row as the definition it was last brought in step with."""
+    content = {key: value for key, value in asdict(definition).items() if key not in ("revision",)}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

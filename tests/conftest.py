@@ -103,7 +103,7 @@ def _back_to_public_and_fresh_routes(request):
 def _forget_memos_of_rolled_back_tests(request):
     # Policy versions and purpose revisions changed in a test vanish with its transaction; so must
     # the in-process policy memo and the cached purpose catalogue (the cache is not transactional).
-    from consent.selectors import forget_catalogue
+    from consent.state_cache import forget_catalogue
     from policies.selectors import forget_timeline
 
     forget_timeline()

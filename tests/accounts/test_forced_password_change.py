@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from orgdata.services import administrators
-from tests.consent.factories import PolicyVersionFactory
+from tests.policies.factories import PolicyVersionFactory
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 NEW_PASSWORD = "Harbour-Lights-42"

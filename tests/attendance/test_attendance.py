@@ -173,7 +173,7 @@ def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_g
 
 @pytest.mark.promise("A1")
 def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
-    from consent import services as consent_services
+    from consent.services import ledger as ledger_services
     from consent.errors import ConsentRequired
     from tests.attendance.factories import make_located_check_in, make_typed_check_in
     from tests.consent.factories import EmployeeFactory
@@ -183,8 +183,8 @@ def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
         with pytest.raises(ConsentRequired):
             make_located_check_in(person)
         assert make_typed_check_in(person).location is None
-        consent_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
-                                       explicit_confirmation=True)
+        ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+                                      explicit_confirmation=True)
         assert make_located_check_in(person).location["lat"] == 31.2304
 
 

@@ -20,7 +20,7 @@ from audit.models import AuditChain, AuditEntry
 from audit_anchors.models import ChainCheckpoint
 from tenants.tasks import run_for_ready_enterprises
 from tests.audit.test_chain import _as_tamperer, _record_some
-from tests.audit.test_tasks import _committed
+from tests.committing import committed
 from tests.conftest import ROOT
 
 
@@ -173,17 +173,17 @@ def test_the_beat_task_signs_each_ready_enterprises_head_in_the_worker(session_e
     def clean_up():
         ChainCheckpoint.objects.filter(schema_name__in=[*schemas, cancelling]).delete()
 
-    _committed(clean_up)
+    committed("public", clean_up)
     try:
-        assert _committed(lambda: run_for_ready_enterprises("audit.tasks.record_chain_checkpoint")) >= 2
+        assert committed("public", lambda: run_for_ready_enterprises("audit.tasks.record_chain_checkpoint")) >= 2
         deadline = time.monotonic() + 60
-        while set(_committed(checkpoints)) != set(schemas) and time.monotonic() < deadline:
+        while set(committed("public", checkpoints)) != set(schemas) and time.monotonic() < deadline:
             time.sleep(0.5)
-        recorded, committed_heads = _committed(checkpoints), _committed(heads)
+        recorded, committed_heads = committed("public", checkpoints), committed("public", heads)
         assert set(recorded) == set(schemas)  # not the cancelling enterprise
         worker_log = (ROOT / ".data" / "test-worker.log").read_text()
         for schema in schemas:
             assert (recorded[schema].head_id, recorded[schema].head_hash) == committed_heads[schema]
             assert f"audit chain checkpoint: schema={schema} head=#{recorded[schema].head_id}" in worker_log
     finally:
-        _committed(clean_up)
+        committed("public", clean_up)

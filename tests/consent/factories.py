@@ -1,4 +1,4 @@
-"""Factories and helpers for consent, policy and attendance tests."""
+"""Factories and helpers for consent and attendance tests: people with a signed-in mobile client."""
 from __future__ import annotations
 
 from itertools import count
@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from tests.accounts.factories import UserFactory
-from tests.policies.factories import PolicyVersionFactory  # noqa: F401  (re-exported for consent tests)
 
 _mobiles = count(1)
 

@@ -38,6 +38,7 @@ from rest_framework.views import APIView
 from consent import gate
 from consent.catalogue import ALL_PURPOSES
 from consent.errors import ConsentRequired
+from consent.services import legal_bases as legal_basis_services
 from privacy.fields import sealed_value
 from privacy.registry import PROJECT_APPS, covered_field
 from tests.consent.factories import EmployeeFactory, signed_in
@@ -161,7 +162,8 @@ def _writes_gated_model_directly(function, owner=None) -> type | None:
 
 
 def _asks_the_gate(function) -> bool:
-    entry_points = (gate.require_consent, gate.may_process, gate.under_legal_basis)
+    entry_points = (gate.require_consent, gate.may_process, gate.processing_under,
+                    legal_basis_services.under_legal_basis)
     return getattr(function, "consent_purpose", None) is not None or any(
         obj is entry_point for obj in _Function(function).referenced() for entry_point in entry_points)
 

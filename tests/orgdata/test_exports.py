@@ -103,10 +103,10 @@ def test_numbers_and_dates_are_written_as_they_are():
 def test_the_import_error_report_neutralises_formulas_too(in_a, manager, console_as):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from orgdata.services import imports
+    from orgdata.services.imports import jobs as import_services
 
     upload = SimpleUploadedFile("people.csv", "工号,姓名,手机号,=HYPERLINK(\"http://evil.example\")\n".encode())
-    job = processed(imports.start_import(actor=manager, upload=upload, consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=upload, consent_confirmed=True))
     assert job.status == "rejected" and job.report[0]["column"].startswith("=HYPERLINK")
     response = console_as(manager).get(f"/console/organisation/import/{job.pk}/report.csv")
     assert response.status_code == 200

@@ -14,8 +14,8 @@ from django.utils import translation
 from accounts.models import User
 from accounts.validators import normalize_mainland_mobile
 from orgdata.columns import COLUMNS_BY_KEY
-from orgdata.models import Department, Employee
-from orgdata.services import imports
+from orgdata.models import Department, Employee, ImportJob
+from orgdata.services.imports import jobs as import_services
 from orgdata.validators import canonical_mainland_mobile, normalize_resident_id, parse_date
 from tests.orgdata.factories import make_employee, make_tree, resident_id
 from tests.orgdata.importing import processed
@@ -66,8 +66,8 @@ class Paths:
         keys = list(row)
         text = ",".join(str(COLUMNS_BY_KEY[key].zh_label) for key in keys) + "\n"
         text += ",".join(row[key] for key in keys) + "\n"
-        job = processed(imports.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv", text.encode()),
-                                             consent_confirmed=True, language="en"))
+        job = processed(import_services.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv", text.encode()),
+                                                     consent_confirmed=True, language="en"))
         if job.status == "succeeded":
             return Employee.objects.select_related("account").get(employee_number=number), set()
         assert job.status == "rejected", job.failure_reason
@@ -258,7 +258,7 @@ def test_a_bad_choice_is_refused_with_the_accepted_values_on_every_path(paths):
     employee = make_employee(mobile="13833330001")
     api = paths.api.patch(f"/api/v1/admin/employees/{employee.pk}", {"work_status": "sleeping"}, format="json")
     _none, imported = paths.import_add(work_status="sleeping")
-    job = imports.ImportJob.objects.order_by("-pk").first()
+    job = ImportJob.objects.order_by("-pk").first()
     for message in (page, api.json()["fields"]["work_status"][0], job.report[0]["reason"]):
         assert "Choose one of:" in message and "Working" in message and "Left the company" in message
     assert imported == {"work_status"}

@@ -15,7 +15,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from consent import gate
-from consent import services as consent_services
+from consent.services import ledger as ledger_services
 from tenants import routing_cache
 from tenants.models import Enterprise
 from core.process_cache import _client_by_pid, redis_breaker
@@ -132,12 +132,12 @@ def test_while_redis_is_down_routing_reads_the_database_and_returns_to_the_cache
 def test_while_redis_is_down_a_withdrawn_consent_is_refused(enterprises, throwaway_redis):
     with schema_context(enterprises.a.schema_name):
         person = UserFactory(mobile="13612349200")
-        consent_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
-                                       explicit_confirmation=True)
+        ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+                                      explicit_confirmation=True)
         assert gate.may_process(person, "device.location")  # now cached in the throwaway Redis
 
         throwaway_redis.stop()
-        consent_services.withdraw_consent(person=person, purpose_code="device.location", channel="mobile")
+        ledger_services.withdraw_consent(person=person, purpose_code="device.location", channel="mobile")
         assert not gate.may_process(person, "device.location")
 
         throwaway_redis.start()  # it still holds the state from before the withdrawal

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context, schema_exists
 
-from consent import selectors, services
+from consent import selectors
+from consent.services import catalogue as catalogue_services
 from consent.models import Purpose
 
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                 if selectors.catalogue_is_in_step():
                     self.stdout.write(f"{name}: in step")
                     continue
-                result = services.sync_purpose_catalogue()
+                result = catalogue_services.sync_purpose_catalogue()
                 synced += 1
                 self.stdout.write(f"{name}: {result['added']} added, {result['revised']} revised, "
                                   f"{result['retired']} retired")

@@ -23,7 +23,7 @@ from accounts.models import User
 from attendance.models import CheckIn
 from consent import gate
 from consent.services import ledger as ledger_services
-from tenants.services import provision_enterprise
+from tenants import services as tenant_services
 
 CODE = "bench-consent-check"
 ROUNDS, PER_ROUND = 40, 25
@@ -60,7 +60,7 @@ def _rate(client: Client, *, gated: bool) -> float:
 
 def main():
     _setup.drop_enterprise(CODE)
-    provisioned = provision_enterprise(
+    provisioned = tenant_services.provision_enterprise(
         code=CODE, name="Consent bench", location="Beijing", industry="Software", personnel_size="1-20",
         administrator_mobile="13755550002", administrator_name="Bench", administrator_password=None,
     )

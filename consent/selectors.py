@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import User
 from consent import catalogue, gate
 from consent.models import ConsentEvent, Disclosure, Purpose, PurposeRevision
 from consent.state_cache import PurposeFacts, catalogue_from_database
@@ -124,8 +125,6 @@ def consent_coverage() -> list[dict]:
     the same people), a grant counts only for the purpose's current revision, and a purpose counts
     only while every purpose it requires is consented too (tracking stops with location).
     """
-    from accounts.models import User
-
     people = User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF)
     # People with the same set of current grants are counted together: a few rows, whatever the size.
     with connection.cursor() as cursor:

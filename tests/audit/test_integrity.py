@@ -15,7 +15,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from audit import chain, services
+from audit import chain
+from audit import services as audit_services
 from audit.models import AuditChain, AuditEntry
 from audit_anchors.models import ChainCheckpoint
 from tenants.tasks import run_for_ready_enterprises
@@ -108,9 +109,9 @@ def test_a_chain_rewritten_together_with_its_head_is_caught_by_the_signed_checkp
     schema = enterprises.b.schema_name
     with schema_context(schema):
         first, rewritten, last = _record_some(3)
-        checkpoint = services.record_chain_checkpoint()
+        checkpoint = audit_services.record_chain_checkpoint()
         assert (checkpoint.schema_name, checkpoint.head_id) == (schema, last)
-        assert services.record_chain_checkpoint() is None  # the head has not moved
+        assert audit_services.record_chain_checkpoint() is None  # the head has not moved
         _record_some(1)
         _rewrite_from(rewritten, action="view_unmasked")
     intact, output = _verify(capsys, schema)
@@ -126,7 +127,7 @@ def test_a_head_moved_back_over_removed_entries_is_caught_by_the_signed_checkpoi
     schema = enterprises.b.schema_name
     with schema_context(schema):
         first, second, third = _record_some(3)
-        services.record_chain_checkpoint()
+        audit_services.record_chain_checkpoint()
         kept_hash = AuditEntry.objects.get(id=first).hash
         _as_tamperer("DELETE FROM audit_entry WHERE id >= %s", [second])
         _as_tamperer("UPDATE audit_chain SET head_id = %s, head_hash = %s WHERE id = 1", [first, kept_hash])
@@ -141,7 +142,7 @@ def test_a_forged_checkpoint_is_reported(enterprises, capsys):
     schema = enterprises.a.schema_name
     with schema_context(schema):
         _record_some(1)
-        checkpoint = services.record_chain_checkpoint()
+        checkpoint = audit_services.record_chain_checkpoint()
     intact, output = _verify(capsys, schema)
     assert intact, output
     ChainCheckpoint.objects.filter(pk=checkpoint.pk).update(head_hash="f" * 64)

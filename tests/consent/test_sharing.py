@@ -9,7 +9,7 @@ from consent.services import sharing as sharing_services
 from consent.errors import ConsentRequired
 from consent.models import Disclosure, Recipient
 from orgdata.models import Application
-from orgdata.services import applications
+from orgdata.services import applications as application_services
 from tests.consent.factories import signed_in
 from tests.orgdata.factories import make_employee
 
@@ -29,7 +29,7 @@ def test_switching_an_application_on_shares_exactly_four_fields_only_for_consent
 
     with schema_context(enterprises.a.schema_name):
         application = Application.objects.get(code="e-signature")
-        applications.switch_application(actor=manager, application=application, enabled=True)
+        application_services.switch_application(actor=manager, application=application, enabled=True)
         disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
     assert [d.person_id for d in disclosures] == [consenting.pk]
     record = disclosures[0]
@@ -158,13 +158,13 @@ def test_switching_an_application_on_shares_nothing_of_who_withdrew_or_while_the
         # While the purpose is switched off, consent given earlier lets nothing through (C7).
         Purpose.objects.filter(code="share.app.e-signature").update(is_active=False)
         forget_catalogue()
-        applications.switch_application(actor=manager, application=application, enabled=True)
+        application_services.switch_application(actor=manager, application=application, enabled=True)
         assert not Disclosure.objects.filter(recipient__code="app.e-signature").exists()
 
-        applications.switch_application(actor=manager, application=application, enabled=False)
+        application_services.switch_application(actor=manager, application=application, enabled=False)
         Purpose.objects.filter(code="share.app.e-signature").update(is_active=True)
         forget_catalogue()
-        applications.switch_application(actor=manager, application=application, enabled=True)
+        application_services.switch_application(actor=manager, application=application, enabled=True)
         disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
     # Only the person whose consent stands is shared, and the record names that consent.
     assert [d.person_id for d in disclosures] == [staying.pk]

@@ -55,11 +55,11 @@ def _retire(enterprise, django_db_blocker):
 
     from tenants import routing_cache
     from tenants.models import Enterprise
-    from tenants.services import change_enterprise_status
+    from tenants import services as tenant_services
 
     with django_db_blocker.unblock():
-        change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
-                                 status=Enterprise.Status.CANCELLING)
+        tenant_services.change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
+                                                 status=Enterprise.Status.CANCELLING)
         connection.set_schema_to_public()
     routing_cache.forget_host(enterprise.host)
 

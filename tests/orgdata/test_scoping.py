@@ -9,7 +9,7 @@ from orgdata import selectors
 from orgdata.models import Employee
 from orgdata.permissions import NotInYourScope
 from orgdata.services import employees as employee_services
-from orgdata.services import exports
+from orgdata.services import exports as export_services
 from orgdata.services.imports import jobs as import_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 from tests.orgdata.importing import processed
@@ -68,7 +68,7 @@ def test_through_the_console(scoped, console_as):
 
 @pytest.mark.promise("E5")
 def test_through_the_export(scoped):
-    exported = exports.export_address_book(actor=scoped["deputy"], file_format="csv")
+    exported = export_services.export_address_book(actor=scoped["deputy"], file_format="csv")
     text = exported.content.decode("utf-8-sig")
     assert "内部人" in text and "外部人" not in text
 
@@ -92,13 +92,14 @@ def test_through_the_import(scoped):
 def administrators_below(scoped, manager):
     """The enterprise manager's and another sub-administrator's records, both inside the deputy's
     departments (R&D): the manager role went to someone in Back end."""
-    from orgdata.services.administrators import transfer_manager_role
+    from orgdata.services import administrators as administrator_services
 
     tree = scoped["tree"]
     boss = make_employee(department=tree["backend"], name="新经理", employee_number="BOSS-1")
     manager.set_password("Manager-Pass-1!")
     manager.save(update_fields=["password"])
-    new_manager = transfer_manager_role(actor=manager, password="Manager-Pass-1!", new_manager=boss.account)
+    new_manager = administrator_services.transfer_manager_role(actor=manager, password="Manager-Pass-1!",
+                                                               new_manager=boss.account)
     other = make_sub_administrator(departments=[tree["frontend"]], manager=new_manager, name="另一管理员")
     return {"boss": Employee.objects.get(pk=boss.pk), "other": Employee.objects.get(account=other)}
 

@@ -66,7 +66,8 @@ class Paths:
         keys = list(row)
         text = ",".join(str(COLUMNS_BY_KEY[key].zh_label) for key in keys) + "\n"
         text += ",".join(row[key] for key in keys) + "\n"
-        job = processed(import_services.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv", text.encode()),
+        job = processed(import_services.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv",
+                                                                                                   text.encode()),
                                                      consent_confirmed=True, language="en"))
         if job.status == "succeeded":
             return Employee.objects.select_related("account").get(employee_number=number), set()
@@ -240,9 +241,9 @@ def test_department_and_position_names_are_cleaned_the_same_way(in_a, manager, c
     console.post("/console/organisation/departments/", {"name": "研发\u200b部\u202e"})
     assert Department.objects.filter(name="研发部").exists()
     from orgdata.models import Position
-    from orgdata.services.positions import create_position
+    from orgdata.services import positions as position_services
 
-    create_position(actor=manager, name=" 工程师\u2066 ")
+    position_services.create_position(actor=manager, name=" 工程师\u2066 ")
     assert Position.objects.filter(name="工程师").exists()
 
 
@@ -298,7 +299,8 @@ def _png(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 8)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT",
+                                                                 zlib.compress(b"\0" * 8)) + chunk(b"IEND", b"")
 
 
 def _jpeg(width: int, height: int) -> bytes:

@@ -144,7 +144,7 @@ def gated_fields() -> dict[str, list[str]]:
     return fields
 
 
-def _subject_id(instance) -> int | None:
+def _person_id_of(instance) -> int | None:
     declaration = declaration_for(type(instance))
     path = declaration.subject if declaration else None
     if not path:
@@ -189,7 +189,7 @@ def _covered_names(model_label: str, catalogue) -> set[str]:
 def _guard_gated_write(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
-    person_id = _subject_id(instance)
+    person_id = _person_id_of(instance)
     # Without a person there is no catalogue to read (it comes with the person's state); the code
     # catalogue's fields are refused below all the same.
     catalogue = state_cache.catalogue_and_state(person_id)[0] if person_id is not None else None

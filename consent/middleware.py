@@ -51,13 +51,13 @@ class PolicyAcceptanceMiddleware:
             return None
         view_class = getattr(view_func, "cls", None)
         if view_class is not None and issubclass(view_class, APIView):
-            user = authenticate_before_view(request, view_class)
-            if user is None or has_accepted(user.pk, required):
+            person = authenticate_before_view(request, view_class)
+            if person is None or has_accepted(person.pk, required):
                 return None
             return domain_error_response(PolicyAcceptanceRequired(
                 _("The privacy policy changed significantly. Read and accept version %(version)s "
                   "to continue.") % {"version": required.version}, extra={"version": required.version}))
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or has_accepted(user.pk, required):
+        person = getattr(request, "user", None)
+        if person is None or not person.is_authenticated or has_accepted(person.pk, required):
             return None
         return redirect("consent-console:policy-notice")

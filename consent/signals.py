@@ -15,8 +15,9 @@ from tenants.signals import enterprise_provisioned
 @receiver(third_party_application_switched)
 def _share_on_application_switch(sender, application_code, enabled, account_ids, **kwargs):
     # C9: runs inside orgdata's transaction; if sharing fails, the switch rolls back.
+    # The accounts the switch changed are the people whose information may be shared.
     sharing_services.share_for_application_switch(application_code=application_code, enabled=enabled,
-                                                  account_ids=list(account_ids))
+                                                  person_ids=list(account_ids))
 
 
 @receiver([post_save, post_delete], sender=Purpose)

@@ -17,8 +17,8 @@ from consent.services import legal_bases as legal_basis_services
 
 
 @transaction.atomic
-def share_for_application_switch(*, application_code: str, enabled: bool, account_ids: list[int]) -> list[Disclosure]:
-    """C9 (Q 4(1)4): a third-party application was switched on/off for `account_ids` (E6).
+def share_for_application_switch(*, application_code: str, enabled: bool, person_ids: list[int]) -> list[Disclosure]:
+    """C9 (Q 4(1)4): a third-party application was switched on/off for `person_ids` (E6).
 
     On: for each person who consented to sharing with this application, its login account,
     avatar, name and mobile are shared and the disclosure recorded; nobody else's data leaves.
@@ -31,13 +31,13 @@ def share_for_application_switch(*, application_code: str, enabled: bool, accoun
         catalogue_services.sync_purpose_catalogue()
         purpose = Purpose.objects.select_related("recipient").filter(
             code=purpose_catalogue.third_party_application_purpose_code(application_code)).first()
-    for person_id in account_ids:
+    for person_id in person_ids:
         ApplicationAudience.objects.update_or_create(application_code=application_code, person_id=person_id,
                                                      defaults={"is_enabled": enabled})
     if not enabled or purpose is None:
         return []
     disclosures = []
-    for person in User.objects.filter(pk__in=account_ids):
+    for person in User.objects.filter(pk__in=person_ids):
         # The gate decides (withdrawal, revision, an inactive purpose, what it requires); the grant
         # is only looked up to name it in the record. A legal basis in effect is no consent event
         # to name, and switching an application on is no obligation: nothing is shared then.

@@ -82,7 +82,8 @@ def start_import(*, actor: User, upload, consent_confirmed: bool, language: str 
 
 def _enqueue(job: ImportJob) -> None:
     # The task is found by its registered name, not imported: orgdata.tasks sits above the
-    # services it calls. Through the task object, so that EnterpriseTask adds the schema.
+    # services it calls (orgdata.apps registers it in every process). Sent through the task
+    # object, so that EnterpriseTask adds the schema.
     run_import_task = current_app.tasks["orgdata.tasks.run_import"]
     queue = getattr(settings, "ORGDATA_IMPORT_QUEUE", None) or settings.CELERY_TASK_DEFAULT_QUEUE
     transaction.on_commit(lambda: run_import_task.apply_async((job.pk, job.attempt), queue=queue))

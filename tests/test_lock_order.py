@@ -79,7 +79,7 @@ def test_locking_a_person_after_the_chain_head_in_one_transaction_is_refused(ent
 
     from audit.chain import LockOrderViolation
     from consent.services import ledger as ledger_services
-    from tests.consent.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeFactory
 
     with schema_context(enterprises.a.schema_name):
         person = EmployeeFactory()

@@ -146,7 +146,7 @@ def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_g
     from consent.errors import ConsentRequired
     from privacy.fields import sealed_value
     from tests.attendance.factories import make_typed_check_in
-    from tests.consent.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeFactory
 
     with schema_context(enterprises.a.schema_name):
         person = EmployeeFactory()
@@ -176,7 +176,7 @@ def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
     from consent.services import ledger as ledger_services
     from consent.errors import ConsentRequired
     from tests.attendance.factories import make_located_check_in, make_typed_check_in
-    from tests.consent.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeFactory
 
     with schema_context(enterprises.a.schema_name):
         person = EmployeeFactory()

@@ -41,7 +41,8 @@ from consent.errors import ConsentRequired
 from consent.services import legal_bases as legal_basis_services
 from privacy.fields import sealed_value
 from privacy.registry import PROJECT_APPS, covered_field
-from tests.consent.factories import EmployeeFactory, signed_in
+from tests.accounts.factories import EmployeeFactory
+from tests.consent.factories import signed_in
 
 GPS = {"lat": 31.2, "lng": 121.4}
 # How to make one row of each gated model for a person (the gated field set).

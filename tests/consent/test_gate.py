@@ -8,7 +8,8 @@ from consent.services import ledger as ledger_services
 from consent.services import legal_bases as legal_basis_services
 from consent.errors import ConsentRequired
 from consent.models import Purpose
-from tests.consent.factories import EmployeeFactory, signed_in
+from tests.accounts.factories import EmployeeFactory
+from tests.consent.factories import signed_in
 
 GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
 

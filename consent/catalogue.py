@@ -1,9 +1,10 @@
 """The purposes and recipients both privacy policies describe, as data (C1–C5, C9, C11, C13).
 
 Each enterprise schema holds a copy (consent.models.Purpose / Recipient) kept in step with this
-module by consent.services.catalogue.sync_purpose_catalogue. A purpose's `revision` says which version of
-it people consented to: raising it (or changing what it covers, shares or requires, which raises
-it automatically) means nobody has consented to the new version yet (C7, C9 affiliates).
+module by consent.services.catalogue.sync_purpose_catalogue. A purpose's `revision` says which
+version of it people consented to: raising it (or changing what it covers, shares or requires,
+which raises it automatically) means nobody has consented to the new version yet (C7, C9
+affiliates).
 
 `covers` names the registry fields ("app_label.Model.field") a purpose gates: writing them needs
 that purpose's consent (consent.enforcement). Device permissions that only act on the phone cover

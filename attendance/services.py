@@ -7,15 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance import permissions
-from audit.chain import lock_person
+from attendance.errors import TrackingSwitchedOff
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
-from core.errors import DomainError
+from audit.chain import lock_person
 from consent import gate
-
-
-class TrackingSwitchedOff(DomainError):
-    code = "tracking_off"
-    status_code = 403
 
 
 def clean_location(location) -> dict:

@@ -77,9 +77,9 @@ def import_file(content: bytes, name: str):
     from django.test import override_settings
 
     from accounts.models import User
-    from orgdata.services import imports
+    from orgdata.services.imports import jobs as import_services
 
     manager = User.objects.get(role=User.Role.MANAGER)
     with override_settings(ORGDATA_IMPORT_QUEUE="bench-unconsumed"):  # no worker takes it first
-        job = imports.start_import(actor=manager, upload=SimpleUploadedFile(name, content), consent_confirmed=True)
-    return imports.run_import(job_id=job.pk, attempt=job.attempt)
+        job = import_services.start_import(actor=manager, upload=SimpleUploadedFile(name, content), consent_confirmed=True)
+    return import_services.run_import(job_id=job.pk, attempt=job.attempt)

@@ -40,10 +40,10 @@ def drop_enterprise(code: str) -> None:
 
 def fresh_enterprise(code: str, name: str, administrator_mobile: str):
     """A newly provisioned benchmark enterprise (any earlier one with this code is dropped first)."""
-    from tenants.services import provision_enterprise
+    from tenants import services as tenant_services
 
     drop_enterprise(code)
-    return provision_enterprise(
+    return tenant_services.provision_enterprise(
         code=code, name=name, location="Beijing", industry="Software", personnel_size="1000+",
         administrator_mobile=administrator_mobile, administrator_name="Bench", administrator_password=None,
     )

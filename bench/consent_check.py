@@ -22,8 +22,8 @@ from accounts import services as account_services
 from accounts.models import User
 from attendance.models import CheckIn
 from consent import gate
-from consent import services as consent_services
-from tenants.services import provision_enterprise
+from consent.services import ledger as ledger_services
+from tenants import services as tenant_services
 
 CODE = "bench-consent-check"
 ROUNDS, PER_ROUND = 40, 25
@@ -60,7 +60,7 @@ def _rate(client: Client, *, gated: bool) -> float:
 
 def main():
     _setup.drop_enterprise(CODE)
-    provisioned = provision_enterprise(
+    provisioned = tenant_services.provision_enterprise(
         code=CODE, name="Consent bench", location="Beijing", industry="Software", personnel_size="1-20",
         administrator_mobile="13755550002", administrator_name="Bench", administrator_password=None,
     )
@@ -68,8 +68,8 @@ def main():
         with schema_context(provisioned.enterprise.schema_name):
             user = User.objects.get(role=User.Role.MANAGER)
             token = account_services.issue_device_token(user=user, device_id=DEVICE).token
-            consent_services.grant_consent(person=user, purpose_code="device.location", channel="mobile",
-                                           explicit_confirmation=True)
+            ledger_services.grant_consent(person=user, purpose_code="device.location", channel="mobile",
+                                          explicit_confirmation=True)
         client = Client(HTTP_HOST=provisioned.domain, HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID=DEVICE)
         _timed(client, 30)
         with ungated():

@@ -23,11 +23,11 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import issue_device_token
+from accounts import services as account_services
 from audit.access_log import writer as access_log_writer
 from orgdata import selectors
 from orgdata.models import Department, Employee
-from orgdata.services.directory import choose_directory_fields
+from orgdata.services import directory as directory_services
 
 CODE = "bench-directory"
 PEOPLE = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -60,12 +60,12 @@ def _seeded():
 def main():
     enterprise, domain = _seeded()
     try:
-        shown = choose_directory_fields(actor=User.objects.get(role=User.Role.MANAGER),
-                                        fields=selectors.DIRECTORY_OPTIONAL_FIELDS)
+        shown = directory_services.choose_directory_fields(actor=User.objects.get(role=User.Role.MANAGER),
+                                                           fields=selectors.DIRECTORY_OPTIONAL_FIELDS)
         print(f"  fields shown: {', '.join(shown)}")
 
         reader = Employee.objects.select_related("account").order_by("pk").first().account
-        issued = issue_device_token(user=reader, device_id=f"bench-device-{time.time_ns()}")
+        issued = account_services.issue_device_token(user=reader, device_id=f"bench-device-{time.time_ns()}")
         client = APIClient(HTTP_HOST=domain)
         client.credentials(HTTP_AUTHORIZATION=f"Token {issued.token}", HTTP_X_DEVICE_ID=issued.record.device_id)
 

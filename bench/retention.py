@@ -18,7 +18,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from audit import partitions, services
+from audit import partitions
+from audit import services as audit_services
 from audit.partitions import ACCESS_LOG
 
 CODE = "bench-retention"
@@ -52,8 +53,8 @@ def _expired_rows(cutoff) -> int:
 def main():
     provisioned = _setup.fresh_enterprise(CODE, "Retention bench", "13755550002")
     now = timezone.now()
-    cutoff = services.months_before(now, 6)  # the default (and minimum) access-log period
-    expired_month = partitions.month_of(services.months_before(now, EXPIRED_MONTHS_AGO))
+    cutoff = audit_services.months_before(now, 6)  # the default (and minimum) access-log period
+    expired_month = partitions.month_of(audit_services.months_before(now, EXPIRED_MONTHS_AGO))
     start = partitions.month_start(expired_month)
     try:
         with schema_context(provisioned.enterprise.schema_name):
@@ -74,7 +75,7 @@ def main():
 
             _fill(start)
             started = time.perf_counter()
-            summary = services.apply_retention(now=now)
+            summary = audit_services.apply_retention(now=now)
             drop_seconds = time.perf_counter() - started
             assert partitions.partition_name(ACCESS_LOG, expired_month) in summary["access_log"]["partitions_dropped"]
             assert _expired_rows(cutoff) == 0

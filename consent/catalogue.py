@@ -1,9 +1,10 @@
 """The purposes and recipients both privacy policies describe, as data (C1–C5, C9, C11, C13).
 
 Each enterprise schema holds a copy (consent.models.Purpose / Recipient) kept in step with this
-module by consent.services.sync_purpose_catalogue. A purpose's `revision` says which version of
-it people consented to: raising it (or changing what it covers, shares or requires, which raises
-it automatically) means nobody has consented to the new version yet (C7, C9 affiliates).
+module by consent.services.catalogue.sync_purpose_catalogue. A purpose's `revision` says which
+version of it people consented to: raising it (or changing what it covers, shares or requires,
+which raises it automatically) means nobody has consented to the new version yet (C7, C9
+affiliates).
 
 `covers` names the registry fields ("app_label.Model.field") a purpose gates: writing them needs
 that purpose's consent (consent.enforcement). Device permissions that only act on the phone cover
@@ -11,7 +12,9 @@ no stored field; the mobile app asks the gate before it uses them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext_noop
 
@@ -239,3 +242,10 @@ APPLICATION_RECIPIENTS = _application_recipients()
 ALL_RECIPIENTS = RECIPIENTS + APPLICATION_RECIPIENTS
 ALL_PURPOSES = PURPOSES + tuple(application_purpose(r) for r in APPLICATION_RECIPIENTS)
 _RECIPIENT.update({recipient.code: recipient for recipient in APPLICATION_RECIPIENTS})
+
+
+def definition_hash(definition: PurposeDefinition) -> str:
+    """The digest of what people consent to: when it changes, earlier consent no longer covers the
+    purpose (C7). Stored on each purpose row as the definition it was last brought in step with."""
+    content = {key: value for key, value in asdict(definition).items() if key not in ("revision",)}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

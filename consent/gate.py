@@ -11,11 +11,13 @@ Everything that processes personal information for an additional purpose asks `m
   bulk_create, bulk_update and QuerySet.update() send no signals and cannot tell whose row they
   write: every gated model's manager is a `GatedQuerySet`, which refuses them for gated fields.
 
-A purpose added at runtime (C7, consent.services.add_purpose) may cover further fields of a guarded
-model only: the guard and GatedQuerySet read the covered fields from the schema's catalogue too.
+A purpose added at runtime (C7, consent.services.catalogue.add_purpose) may cover further fields
+of a guarded model only: the guard and GatedQuerySet read the covered fields from the schema's
+catalogue too.
 
 The answer is derived from the append-only ledger and cached per schema and person
-(consent.selectors); a withdrawal deletes the cached state in its own transaction.
+(consent.state_cache); a withdrawal deletes the cached state in its own transaction. Processing
+without consent under a recorded legal basis (C12) passes through `processing_under`.
 """
 from __future__ import annotations
 
@@ -30,8 +32,11 @@ from django.db.models.signals import pre_save
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
-from consent import selectors
+from consent import catalogue as purpose_catalogue
+from consent import state_cache
 from consent.errors import ConsentRequired, GatedWriteRefused
+from consent.models import LegalBasisRecord, Purpose
+from privacy.registry import declaration_for
 
 # (person id, purpose code) pairs processed under a recorded legal basis in this context (C12).
 _legal_basis_in_effect: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
@@ -49,7 +54,7 @@ def missing_consents(person, purpose_code: str) -> list[str]:
     person_id = _person_id(person)
     if person_id is None:
         return [purpose_code]
-    catalogue, state = selectors.catalogue_and_state(person_id)
+    catalogue, state = state_cache.catalogue_and_state(person_id)
     missing, pending, seen = [], [purpose_code], set()
     while pending:
         code = pending.pop()
@@ -85,17 +90,13 @@ def require_consent(person, purpose_code: str) -> None:
 
 
 @contextmanager
-def under_legal_basis(person, purpose_code: str, *, basis: str, reference: str, recorded_by=None):
-    """C12: process `person`'s information for `purpose_code` without consent, under `basis`.
+def processing_under(record: LegalBasisRecord):
+    """C12: inside the block the gate lets `record`'s person and purpose through without consent.
 
-    Records the basis (consent.services.record_legal_basis) before anything is processed; inside
-    the block the gate lets this person and purpose through.
+    Takes the recorded legal basis itself, so nothing is let through that was not recorded first
+    (consent.services.legal_bases.under_legal_basis records it and opens this block).
     """
-    from consent import services
-
-    services.record_legal_basis(person=person, purpose_code=purpose_code, basis=basis, reference=reference,
-                                recorded_by=recorded_by)
-    token = _legal_basis_in_effect.set(_legal_basis_in_effect.get() | {(_person_id(person), purpose_code)})
+    token = _legal_basis_in_effect.set(_legal_basis_in_effect.get() | {(record.person_id, record.purpose.code)})
     try:
         yield
     finally:
@@ -131,10 +132,8 @@ def consent_required(purpose_code: str):
 @functools.cache
 def gated_fields() -> dict[str, list[str]]:
     """{"app.Model": [field, ...]} of every registry field an additional purpose covers."""
-    from consent.catalogue import ALL_PURPOSES
-
     fields: dict[str, list[str]] = {}
-    for purpose in ALL_PURPOSES:
+    for purpose in purpose_catalogue.ALL_PURPOSES:
         if purpose.kind == "basic":
             continue
         for label in purpose.covers:
@@ -145,9 +144,7 @@ def gated_fields() -> dict[str, list[str]]:
     return fields
 
 
-def _subject_id(instance) -> int | None:
-    from privacy.registry import declaration_for
-
+def _person_id_of(instance) -> int | None:
     declaration = declaration_for(type(instance))
     path = declaration.subject if declaration else None
     if not path:
@@ -192,10 +189,10 @@ def _covered_names(model_label: str, catalogue) -> set[str]:
 def _guard_gated_write(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
-    person_id = _subject_id(instance)
+    person_id = _person_id_of(instance)
     # Without a person there is no catalogue to read (it comes with the person's state); the code
     # catalogue's fields are refused below all the same.
-    catalogue = selectors.catalogue_and_state(person_id)[0] if person_id is not None else None
+    catalogue = state_cache.catalogue_and_state(person_id)[0] if person_id is not None else None
     for name in sorted(_covered_names(sender._meta.label, catalogue)):
         if _is_empty(getattr(instance, name, None)):
             continue
@@ -212,8 +209,6 @@ def _guard_gated_write(sender, instance, raw=False, update_fields=None, **kwargs
 def fields_needing_consent(model, names) -> list[str]:
     """Which of `names` (fields of `model`) an additional purpose of this schema covers: writers
     that bypass save() (update(), COPY) ask this and refuse to write any of them."""
-    from consent.models import Purpose
-
     model_label = model._meta.label
     static = set(gated_fields().get(model_label, ()))
     covered = {name for name in names if name in static}

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import authenticate_before_view
 from core.errors import domain_error_response
-from consent import selectors
+from consent import state_cache
 from consent.errors import PolicyAcceptanceRequired
 from policies import selectors as policy_selectors
 
@@ -22,7 +22,7 @@ EXEMPT_URL_NAMES = {"api-login", "api-logout", "api-logout-all", "login", "logou
 
 
 def has_accepted(person_id: int, required) -> bool:
-    _catalogue, state = selectors.catalogue_and_state(person_id)
+    _catalogue, state = state_cache.catalogue_and_state(person_id)
     return policy_selectors.satisfies(state["policies"], required)
 
 
@@ -39,8 +39,8 @@ class PolicyAcceptanceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # One read of each person's consent state per request (consent.selectors.request_scope).
-        with selectors.request_scope():
+        # One read of each person's consent state per request (consent.state_cache.request_scope).
+        with state_cache.request_scope():
             return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -51,13 +51,13 @@ class PolicyAcceptanceMiddleware:
             return None
         view_class = getattr(view_func, "cls", None)
         if view_class is not None and issubclass(view_class, APIView):
-            user = authenticate_before_view(request, view_class)
-            if user is None or has_accepted(user.pk, required):
+            person = authenticate_before_view(request, view_class)
+            if person is None or has_accepted(person.pk, required):
                 return None
             return domain_error_response(PolicyAcceptanceRequired(
                 _("The privacy policy changed significantly. Read and accept version %(version)s "
                   "to continue.") % {"version": required.version}, extra={"version": required.version}))
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or has_accepted(user.pk, required):
+        person = getattr(request, "user", None)
+        if person is None or not person.is_authenticated or has_accepted(person.pk, required):
             return None
         return redirect("consent-console:policy-notice")

@@ -3,7 +3,8 @@ legal bases of processing without consent, and the record of every disclosure to
 
 The three record tables (ConsentEvent, LegalBasisRecord, Disclosure) are append-only: the
 database refuses UPDATE and DELETE on them (trigger in migration 0001); only
-consent.services.erase_consent_records_of may delete, for lawful erasure of a person (R5/E9).
+consent.services.erasure.erase_consent_records_of may delete, for lawful erasure of a person
+(R5/E9).
 PurposeRevision, what each revision of a purpose said, is append-only too (migration 0002).
 """
 from django.conf import settings
@@ -175,8 +176,8 @@ class PurposeRevision(AppendOnlyModel):
     """C6/C9/C11: what one revision of a purpose said, as people were asked to agree to it.
 
     A consent receipt quotes the revision its event was for (ConsentEvent.purpose_revision), not
-    the purpose as it reads today. Written by consent.services when a purpose is created or gets a
-    new revision; append-only like the ledger it explains (trigger in migration 0002).
+    the purpose as it reads today. Written by consent.services.catalogue when a purpose is created or
+    gets a new revision; append-only like the ledger it explains (trigger in migration 0002).
     """
 
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="revisions")

@@ -4,7 +4,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_tenants.utils import get_public_schema_name
 
-from consent import selectors, services
+from consent import selectors, state_cache
+from consent.services import catalogue as catalogue_services
+from consent.services import sharing as sharing_services
 from consent.models import Purpose
 from orgdata.signals import third_party_application_switched
 from tenants.signals import enterprise_provisioned
@@ -13,13 +15,14 @@ from tenants.signals import enterprise_provisioned
 @receiver(third_party_application_switched)
 def _share_on_application_switch(sender, application_code, enabled, account_ids, **kwargs):
     # C9: runs inside orgdata's transaction; if sharing fails, the switch rolls back.
-    services.share_for_application_switch(application_code=application_code, enabled=enabled,
-                                          account_ids=list(account_ids))
+    # The accounts the switch changed are the people whose information may be shared.
+    sharing_services.share_for_application_switch(application_code=application_code, enabled=enabled,
+                                                  person_ids=list(account_ids))
 
 
 @receiver([post_save, post_delete], sender=Purpose)
 def _forget_catalogue(sender, **kwargs):
-    selectors.forget_catalogue()
+    state_cache.forget_catalogue()
 
 
 def sync_catalogue_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, **kwargs):
@@ -47,8 +50,8 @@ def sync_catalogue_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, **kw
     if selectors.catalogue_is_in_step(purpose_model):
         return
     with transaction.atomic(using=using):
-        services.apply_catalogue(purpose_model, recipient_model)
-        selectors.forget_catalogue()  # the migration state's models send no post_save to us
+        catalogue_services.apply_catalogue(purpose_model, recipient_model)
+        state_cache.forget_catalogue()  # the migration state's models send no post_save to us
 
 
 @receiver(enterprise_provisioned, dispatch_uid="consent-catalogue-on-provisioning")
@@ -56,4 +59,4 @@ def _sync_catalogue_of_new_enterprise(sender, enterprise, **kwargs):
     # The schema was cloned from the template or a spare made before the latest catalogue change
     # (a catalogue change needs no migration, so neither was migrated since): C7 from day one.
     if not selectors.catalogue_is_in_step():
-        services.sync_purpose_catalogue()
+        catalogue_services.sync_purpose_catalogue()

@@ -6,7 +6,7 @@ done once here: every column starts at its model default, and the table name car
 explicitly (the tenant boundary does not rest on search_path for these statements).
 
 COPY sends no model signals: callers record their audit entries themselves and must not write
-fields the consent gate guards (orgdata.services.imports checks this before it writes).
+fields the consent gate guards (orgdata.services.imports.writing checks this before it writes).
 """
 from __future__ import annotations
 

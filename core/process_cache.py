@@ -12,7 +12,7 @@ A reader takes `generation` before it reads the shared store and hands it back t
 invalidation in between (local, or received from another process) changes it, and `put` then
 stores nothing. `put`'s compare-and-store and `invalidate`'s bump-and-drop hold the same lock, so an
 invalidation cannot slip between the comparison and the store. The shared store needs its own guard
-against a reader that read before a writer committed (see consent.selectors).
+against a reader that read before a writer committed (see consent.state_cache).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _client_by_pid: dict[int, object] = {}
 # Store a value unless its generation changed since the reader took it (the shared store's guard
 # against a reader that read before a writer committed). KEYS[1]: the value's key, KEYS[2]: its
 # generation; ARGV: the generation read before the value ("" when there was none), the serialized
-# value, its expiry in seconds. Used by tenants.routing_cache and consent.selectors.
+# value, its expiry in seconds. Used by tenants.routing_cache and consent.state_cache.
 STORE_UNLESS_FORGOTTEN = """
 if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
     redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])

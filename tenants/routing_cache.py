@@ -8,7 +8,7 @@ A reader that misses Redis loads the facts from the database and stores them. A 
 commit and forget the entry in between; storing then would serve the enterprise again for the
 entry's lifetime. So every forget also bumps a generation counter per host in Redis, the reader
 fetches the counter in the same round trip as the entry, and stores only if it is unchanged (one
-Lua compare-and-set, as consent.selectors does for consent state).
+Lua compare-and-set, as consent.state_cache does for consent state).
 
 Reading Redis on every request cost ~0.15 ms (most of the routing budget), so each process
 also keeps a local copy (core.process_cache), invalidated by a Redis pub/sub message that

@@ -48,9 +48,9 @@ class SessionEnterprises:
 
 
 def _provision(code: str, name: str, mobile: str) -> SessionEnterprise:
-    from tenants.services import provision_enterprise
+    from tenants import services as tenant_services
 
-    provisioned = provision_enterprise(
+    provisioned = tenant_services.provision_enterprise(
         code=code, name=name, location="Shanghai", industry="Software", personnel_size="21-100",
         administrator_mobile=mobile, administrator_name=f"{name} manager", administrator_password=ADMIN_PASSWORD,
     )
@@ -69,7 +69,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def session_enterprises(django_db_setup, django_db_blocker) -> SessionEnterprises:
     from tenants.models import Enterprise
-    from tenants.services import change_enterprise_status
+    from tenants import services as tenant_services
 
     with django_db_blocker.unblock():
         if not connection.settings_dict["NAME"].startswith("test_"):
@@ -77,7 +77,7 @@ def session_enterprises(django_db_setup, django_db_blocker) -> SessionEnterprise
         a = _provision("alpha-test", "Alpha Test Co", "13711110001")
         b = _provision("bravo-test", "Bravo Test Co", "13722220001")
         leaving = _provision("leaving-test", "Leaving Test Co", "13733330001")
-        change_enterprise_status(enterprise=leaving.enterprise, status=Enterprise.Status.CANCELLING)
+        tenant_services.change_enterprise_status(enterprise=leaving.enterprise, status=Enterprise.Status.CANCELLING)
         connection.set_schema_to_public()
     return SessionEnterprises(a, b, leaving)
 
@@ -103,7 +103,7 @@ def _back_to_public_and_fresh_routes(request):
 def _forget_memos_of_rolled_back_tests(request):
     # Policy versions and purpose revisions changed in a test vanish with its transaction; so must
     # the in-process policy memo and the cached purpose catalogue (the cache is not transactional).
-    from consent.selectors import forget_catalogue
+    from consent.state_cache import forget_catalogue
     from policies.selectors import forget_timeline
 
     forget_timeline()

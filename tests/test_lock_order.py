@@ -16,25 +16,16 @@ from audit import selectors
 from consent.models import ConsentEvent
 from rest_framework.test import APIClient
 
+from tests.committing import committed
 from tests.consent.factories import Person, signed_in
 
 ROUNDS = 40
 
 
-def _committed(make):
-    """Run `make` on a connection of its own, so what it writes is committed (this test's own
-    connection is inside a transaction that the other threads' connections cannot see)."""
-    made = []
-    worker = threading.Thread(target=lambda: (made.append(make()), connections.close_all()))
-    worker.start()
-    worker.join()
-    return made[0]
-
-
 def test_a_consent_change_and_a_check_in_of_one_person_at_once_both_succeed(session_enterprises, django_db_blocker):
     enterprise = session_enterprises.b
     with django_db_blocker.unblock():
-        consenting = _committed(lambda: signed_in(enterprise))
+        consenting = committed("public", lambda: signed_in(enterprise))
         # The same person and token on a second client (one client per thread).
         checking_in = Person(enterprise, consenting.user, APIClient(HTTP_HOST=enterprise.host), consenting.device_id)
         checking_in.client.credentials(**consenting.client._credentials)
@@ -87,20 +78,20 @@ def test_locking_a_person_after_the_chain_head_in_one_transaction_is_refused(ent
     from django.db import transaction
 
     from audit.chain import LockOrderViolation
-    from consent import services as consent_services
-    from tests.consent.factories import EmployeeFactory
+    from consent.services import ledger as ledger_services
+    from tests.accounts.factories import EmployeeFactory
 
     with schema_context(enterprises.a.schema_name):
         person = EmployeeFactory()
         with pytest.raises(LockOrderViolation, match="after the audit-chain head"), transaction.atomic():
             person.display_name = "Renamed first"
             person.save()  # audited: takes the chain head
-            consent_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
-                                           explicit_confirmation=True)
+            ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+                                          explicit_confirmation=True)
         # The right order in one transaction is accepted: the person first, then audited writes.
         with transaction.atomic():
-            consent_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
-                                           explicit_confirmation=True)
+            ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+                                          explicit_confirmation=True)
             person.display_name = "Renamed after"
             person.save()
         assert ConsentEvent.objects.filter(person=person).count() == 1

@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiResponse
 
 from consent.api.serializers import RefusalSerializer
+from consent.middleware import EXEMPT_URL_NAMES
 
 POLICY_REFUSAL = ("403 `policy_acceptance_required` (C8): a significant privacy-policy change is in force "
                   "and the signed-in person has not accepted it yet; read GET /api/v1/policy and accept "
@@ -39,8 +40,6 @@ def consent_required_response(why: str = "") -> OpenApiResponse:
 
 def _may_refuse_for_policy(path: str) -> bool:
     """Whether consent.middleware can refuse this API path (mirrors its `_is_exempt`)."""
-    from consent.middleware import EXEMPT_URL_NAMES
-
     try:
         match = resolve(re.sub(r"\{[^}]+\}", "1", path), urlconf="config.urls_tenant")
     except Resolver404:

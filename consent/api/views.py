@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
 from consent.api.openapi import consent_required_response
-from consent import selectors, services
+from consent import selectors, state_cache
+from consent.services import ledger as ledger_services
 from consent.api.serializers import (
     AcceptPolicySerializer,
     ConsentEventSerializer,
@@ -29,7 +30,7 @@ def answer_context(request) -> dict:
 
 def policy_state(person) -> dict:
     required = policy_selectors.version_requiring_acceptance()
-    _catalogue, state = selectors.catalogue_and_state(person.pk)
+    _catalogue, state = state_cache.catalogue_and_state(person.pk)
     accepted = [facts.version for facts in policy_selectors.timeline() if facts.id in state["policies"]]
     must_accept = required.version if required and not policy_selectors.satisfies(state["policies"], required) \
         else None
@@ -58,8 +59,8 @@ class AcceptPolicyView(APIView):
     def post(self, request):
         payload = AcceptPolicySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.accept_policy(person=request.user, version_label=payload.validated_data["version"],
-                               **answer_context(request))
+        ledger_services.accept_policy(person=request.user, version_label=payload.validated_data["version"],
+                                      **answer_context(request))
         return Response(PolicyStateSerializer(policy_state(request.user)).data)
 
 
@@ -87,8 +88,8 @@ class GrantView(APIView):
     def post(self, request, code):
         payload = GrantSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        event = services.grant_consent(person=request.user, purpose_code=code, **payload.validated_data,
-                                       **answer_context(request))
+        event = ledger_services.grant_consent(person=request.user, purpose_code=code, **payload.validated_data,
+                                              **answer_context(request))
         return Response(ConsentEventSerializer(event).data, status=201)
 
 
@@ -99,7 +100,7 @@ class WithdrawView(APIView):
 
     @extend_schema(request=None, responses={201: ConsentEventSerializer})
     def post(self, request, code):
-        event = services.withdraw_consent(person=request.user, purpose_code=code, **answer_context(request))
+        event = ledger_services.withdraw_consent(person=request.user, purpose_code=code, **answer_context(request))
         return Response(ConsentEventSerializer(event).data, status=201)
 
 

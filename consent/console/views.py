@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import console_login_required
 from core.errors import NotPermitted
-from consent import selectors, services
+from consent import selectors, state_cache
+from consent.services import ledger as ledger_services
 from consent.console import forms
 from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
@@ -45,10 +46,11 @@ def policy_notice(request):
     """C8: the blocking notice — a significant change in force that this person has not accepted."""
     required = policy_selectors.version_requiring_acceptance()
     version = policy_selectors.published_version(required.version) if required else None
-    _catalogue, state = selectors.catalogue_and_state(request.user.pk)
+    _catalogue, state = state_cache.catalogue_and_state(request.user.pk)
     pending = version is not None and not policy_selectors.satisfies(state["policies"], required)
     if request.method == "POST" and pending:
-        services.accept_policy(person=request.user, version_label=version.version, **_console_answer_context(request))
+        ledger_services.accept_policy(person=request.user, version_label=version.version,
+                                      **_console_answer_context(request))
         messages.success(request, _("Thank you. You accepted privacy policy version %(version)s.")
                          % {"version": version.version})
         return redirect("console:dashboard")
@@ -90,8 +92,8 @@ def _record_on_request(*, person, administrator, answer: dict) -> ConsentEvent:
     on_request = {"person": person, "purpose_code": answer["purpose"], "recorded_by": administrator,
                   "channel": ConsentEvent.Channel.ADMIN_ON_REQUEST, "request_reference": answer["reference"]}
     if answer["action"] == forms.AnswerOnRequestForm.GRANT:
-        return services.grant_consent(explicit_confirmation=answer["confirmed"], **on_request)
-    return services.withdraw_consent(**on_request)
+        return ledger_services.grant_consent(explicit_confirmation=answer["confirmed"], **on_request)
+    return ledger_services.withdraw_consent(**on_request)
 
 
 @_employee_page

@@ -40,7 +40,7 @@ DROP FUNCTION IF EXISTS consent_append_only();
 
 def seed_catalogue(apps, schema_editor):
     """C1–C5, C7, C9: every purpose of the two policies, additional ones with nobody consenting."""
-    from consent.services import apply_catalogue
+    from consent.services.catalogue import apply_catalogue
 
     apply_catalogue(apps.get_model("consent", "Purpose"), apps.get_model("consent", "Recipient"))
 

@@ -10,7 +10,7 @@ from accounts.models import User, mobile_index_of
 from orgdata import selectors
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.validators import choice_refusal
-from orgdata.services.imports import CONSENT_STATEMENT
+from orgdata.services.imports.jobs import CONSENT_STATEMENT
 from privacy.disclosure import shown_value
 
 

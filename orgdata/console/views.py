@@ -26,7 +26,8 @@ from orgdata.services import departments as department_services
 from orgdata.services import directory as directory_services
 from orgdata.services import employees as employee_services
 from orgdata.services import exports as export_services
-from orgdata.services import imports as import_services
+from orgdata.services.imports import jobs as import_services
+from orgdata.services.imports import rows as import_rows
 from orgdata.services import positions as position_services
 from privacy.disclosure import Route, shown_value
 
@@ -237,7 +238,7 @@ def import_report(request, pk: int):
 def import_template(request, file_format: str):
     if file_format not in ("csv", "xlsx"):
         raise Http404
-    content = import_services.sample_template(file_format)
+    content = import_rows.sample_template(file_format)
     content_type = ("text/csv; charset=utf-8" if file_format == "csv"
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response = HttpResponse(content, content_type=content_type)

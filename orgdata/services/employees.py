@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.validators import normalize_mainland_mobile
-from consent import services as consent_services
+from consent.services import legal_bases as legal_basis_services
 from consent.models import LegalBasis
 from orgdata import permissions, selectors, validators
 from orgdata.models import Department, Employee, JobLevel, Position
@@ -112,8 +112,8 @@ def check_birth_date_against_record(values: dict[str, Any], employee: Employee) 
 
 def record_id_number_legal_basis(*, account, recorded_by=None) -> None:
     """C12: record why the enterprise holds `account`'s resident ID number without their consent."""
-    consent_services.record_legal_basis(person=account, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
-                                        reference=ID_NUMBER_REFERENCE, recorded_by=_recorder(recorded_by))
+    legal_basis_services.record_legal_basis(person=account, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
+                                            reference=ID_NUMBER_REFERENCE, recorded_by=_recorder(recorded_by))
 
 
 def _recorder(actor):

@@ -1,3 +1,6 @@
+"""Accounts: factory_boy factories for the User model (one hash of one password for speed)."""
+from itertools import count
+
 import factory
 from django.contrib.auth.hashers import make_password
 
@@ -16,3 +19,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name", locale="zh_CN")
     role = User.Role.EMPLOYEE
     password = _FACTORY_PASSWORD_HASH
+
+
+_employee_mobiles = count(1)
+
+
+class EmployeeFactory(UserFactory):
+    """An employee's account, with mobile numbers of their own range (1391234xxxx)."""
+
+    mobile = factory.LazyFunction(lambda: f"1391234{next(_employee_mobiles):04d}")

@@ -7,8 +7,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from orgdata.services import administrators
-from tests.consent.factories import PolicyVersionFactory
+from orgdata.services import administrators as administrator_services
+from tests.policies.factories import PolicyVersionFactory
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 NEW_PASSWORD = "Harbour-Lights-42"
@@ -21,7 +21,7 @@ def reset_employee(enterprises):
     with schema_context(enterprises.a.schema_name):
         manager = User.objects.get(role=User.Role.MANAGER)
         person = make_employee(name="王芳")
-        temporary = administrators.reset_employee_password(actor=manager, employee=person)
+        temporary = administrator_services.reset_employee_password(actor=manager, employee=person)
     return person.account, temporary
 
 

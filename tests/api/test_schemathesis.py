@@ -33,11 +33,11 @@ EXCLUDED_PATHS = ("/api/v1/auth/logout", "/api/v1/auth/logout-all", "/api/v1/aut
 
 @pytest.fixture(scope="module")
 def fuzzed_enterprise(session_enterprises, django_db_blocker):
-    from orgdata import services
+    from orgdata.services import employees as employee_services
 
     enterprise = _own_enterprise("fuzz-api", "Fuzz API Co", "13766660001", django_db_blocker)
     with django_db_blocker.unblock(), schema_context(enterprise.schema_name):
-        employee = services.add_employee(mobile="13766660002", display_name="被测员工", employee_number="FZ-1")
+        employee = employee_services.add_employee(mobile="13766660002", display_name="被测员工", employee_number="FZ-1")
         employee.account.set_password(EMPLOYEE_PASSWORD)
         employee.account.save(update_fields=["password"])
     yield enterprise, employee.account.mobile

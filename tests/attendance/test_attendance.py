@@ -3,7 +3,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from attendance import services
+from attendance import services as attendance_services
 from attendance.models import CheckIn, TrackingPing
 from tests.consent.factories import signed_in
 
@@ -74,7 +74,7 @@ def test_employees_cannot_switch_tracking(enterprises):
 
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name), pytest.raises(NotPermitted):
-        services.switch_tracking(actor=person.user, enabled=True)
+        attendance_services.switch_tracking(actor=person.user, enabled=True)
 
 
 @pytest.mark.promise("C5")
@@ -103,15 +103,15 @@ def test_only_the_manager_switches_tracking_for_the_whole_enterprise_not_a_sub_a
         manager = User.objects.get(role=User.Role.MANAGER)
         sub_administrator = make_sub_administrator(departments=[make_department("Field sales")], manager=manager)
         with pytest.raises(NotPermitted):
-            services.switch_tracking(actor=sub_administrator, enabled=True)
-        assert services.tracking_settings().is_tracking_enabled is False
+            attendance_services.switch_tracking(actor=sub_administrator, enabled=True)
+        assert attendance_services.tracking_settings().is_tracking_enabled is False
         client.force_login(sub_administrator)
     client.defaults["HTTP_HOST"] = enterprises.a.host
     refused = client.post("/console/attendance/", {"tracking": "on"})
     assert refused.status_code == 403
     with schema_context(enterprises.a.schema_name):
-        assert services.tracking_settings().is_tracking_enabled is False
-        assert services.switch_tracking(actor=manager, enabled=True).is_tracking_enabled is True
+        assert attendance_services.tracking_settings().is_tracking_enabled is False
+        assert attendance_services.switch_tracking(actor=manager, enabled=True).is_tracking_enabled is True
 
 
 @pytest.mark.promise("C4")
@@ -121,7 +121,7 @@ def test_the_settings_page_offers_the_tracking_switch_to_the_manager_only(enterp
     with schema_context(enterprises.a.schema_name):
         manager = User.objects.get(role=User.Role.MANAGER)
         sub_administrator = make_sub_administrator(departments=[make_department("Field service")], manager=manager)
-        services.switch_tracking(actor=manager, enabled=True)
+        attendance_services.switch_tracking(actor=manager, enabled=True)
         client.force_login(manager)
     client.defaults["HTTP_HOST"] = enterprises.a.host
     page = client.get("/console/attendance/").content.decode()
@@ -136,7 +136,7 @@ def test_the_settings_page_offers_the_tracking_switch_to_the_manager_only(enterp
     state = main.split('data-testid="tracking-state">')[1].split("</p>")[0]
     assert "Location tracking" in state and "on" in state.split(":")[1]
     with schema_context(enterprises.a.schema_name):
-        services.switch_tracking(actor=manager, enabled=False)
+        attendance_services.switch_tracking(actor=manager, enabled=False)
     state = client.get("/console/attendance/").content.decode().split('data-testid="tracking-state">')[1]
     assert state.split("</p>")[0].split(":")[1].strip() == "off"
 
@@ -146,7 +146,7 @@ def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_g
     from consent.errors import ConsentRequired
     from privacy.fields import sealed_value
     from tests.attendance.factories import make_typed_check_in
-    from tests.consent.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeFactory
 
     with schema_context(enterprises.a.schema_name):
         person = EmployeeFactory()
@@ -173,18 +173,18 @@ def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_g
 
 @pytest.mark.promise("A1")
 def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
-    from consent import services as consent_services
+    from consent.services import ledger as ledger_services
     from consent.errors import ConsentRequired
     from tests.attendance.factories import make_located_check_in, make_typed_check_in
-    from tests.consent.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeFactory
 
     with schema_context(enterprises.a.schema_name):
         person = EmployeeFactory()
         with pytest.raises(ConsentRequired):
             make_located_check_in(person)
         assert make_typed_check_in(person).location is None
-        consent_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
-                                       explicit_confirmation=True)
+        ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+                                      explicit_confirmation=True)
         assert make_located_check_in(person).location["lat"] == 31.2304
 
 

@@ -15,12 +15,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from audit import chain, services
+from audit import chain
+from audit import services as audit_services
 from audit.models import AuditChain, AuditEntry
 from audit_anchors.models import ChainCheckpoint
 from tenants.tasks import run_for_ready_enterprises
 from tests.audit.test_chain import _as_tamperer, _record_some
-from tests.audit.test_tasks import _committed
+from tests.committing import committed
 from tests.conftest import ROOT
 
 
@@ -108,9 +109,9 @@ def test_a_chain_rewritten_together_with_its_head_is_caught_by_the_signed_checkp
     schema = enterprises.b.schema_name
     with schema_context(schema):
         first, rewritten, last = _record_some(3)
-        checkpoint = services.record_chain_checkpoint()
+        checkpoint = audit_services.record_chain_checkpoint()
         assert (checkpoint.schema_name, checkpoint.head_id) == (schema, last)
-        assert services.record_chain_checkpoint() is None  # the head has not moved
+        assert audit_services.record_chain_checkpoint() is None  # the head has not moved
         _record_some(1)
         _rewrite_from(rewritten, action="view_unmasked")
     intact, output = _verify(capsys, schema)
@@ -126,7 +127,7 @@ def test_a_head_moved_back_over_removed_entries_is_caught_by_the_signed_checkpoi
     schema = enterprises.b.schema_name
     with schema_context(schema):
         first, second, third = _record_some(3)
-        services.record_chain_checkpoint()
+        audit_services.record_chain_checkpoint()
         kept_hash = AuditEntry.objects.get(id=first).hash
         _as_tamperer("DELETE FROM audit_entry WHERE id >= %s", [second])
         _as_tamperer("UPDATE audit_chain SET head_id = %s, head_hash = %s WHERE id = 1", [first, kept_hash])
@@ -141,7 +142,7 @@ def test_a_forged_checkpoint_is_reported(enterprises, capsys):
     schema = enterprises.a.schema_name
     with schema_context(schema):
         _record_some(1)
-        checkpoint = services.record_chain_checkpoint()
+        checkpoint = audit_services.record_chain_checkpoint()
     intact, output = _verify(capsys, schema)
     assert intact, output
     ChainCheckpoint.objects.filter(pk=checkpoint.pk).update(head_hash="f" * 64)
@@ -173,17 +174,17 @@ def test_the_beat_task_signs_each_ready_enterprises_head_in_the_worker(session_e
     def clean_up():
         ChainCheckpoint.objects.filter(schema_name__in=[*schemas, cancelling]).delete()
 
-    _committed(clean_up)
+    committed("public", clean_up)
     try:
-        assert _committed(lambda: run_for_ready_enterprises("audit.tasks.record_chain_checkpoint")) >= 2
+        assert committed("public", lambda: run_for_ready_enterprises("audit.tasks.record_chain_checkpoint")) >= 2
         deadline = time.monotonic() + 60
-        while set(_committed(checkpoints)) != set(schemas) and time.monotonic() < deadline:
+        while set(committed("public", checkpoints)) != set(schemas) and time.monotonic() < deadline:
             time.sleep(0.5)
-        recorded, committed_heads = _committed(checkpoints), _committed(heads)
+        recorded, committed_heads = committed("public", checkpoints), committed("public", heads)
         assert set(recorded) == set(schemas)  # not the cancelling enterprise
         worker_log = (ROOT / ".data" / "test-worker.log").read_text()
         for schema in schemas:
             assert (recorded[schema].head_id, recorded[schema].head_hash) == committed_heads[schema]
             assert f"audit chain checkpoint: schema={schema} head=#{recorded[schema].head_id}" in worker_log
     finally:
-        _committed(clean_up)
+        committed("public", clean_up)

@@ -5,42 +5,21 @@ The worker sees committed data only, so this test commits its log rows (and the 
 they need) into a session enterprise from a connection of its own, and removes them at the end.
 Nothing else in the session enterprises is old enough for the job to touch.
 """
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from audit import partitions, services
+from audit import partitions
+from audit import services as audit_services
 from audit.partitions import ACCESS_LOG
 from tenants.tasks import run_for_ready_enterprises
+from tests.committing import committed
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 TIMEOUT = 60
-
-
-def _committed(work):
-    """Run `work` on a connection of its own (a thread's), outside this test's transaction, so that
-    what it writes is committed and the worker can see it. Returns its result."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except BaseException as error:  # re-raised in the test's thread
-            outcome["error"] = error
-        finally:
-            connection.set_schema_to_public()
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("result")
 
 
 def _look(schema: str):
@@ -50,14 +29,14 @@ def _look(schema: str):
             remaining = {row[0] for row in cursor.fetchall()}
             return remaining, {partition.name for partition in partitions.partitions_of(ACCESS_LOG)}
 
-    return _committed(work)
+    return committed("public", work)
 
 
 @pytest.mark.promise("S2")
 def test_the_daily_retention_job_drops_expired_log_months_in_the_worker(session_enterprises):
     schema = session_enterprises.a.schema_name
     now = timezone.now()
-    seven_months_ago, five_months_ago = services.months_before(now, 7), services.months_before(now, 5)
+    seven_months_ago, five_months_ago = audit_services.months_before(now, 7), audit_services.months_before(now, 5)
     expired = partitions.partition_name(ACCESS_LOG, partitions.month_of(seven_months_ago))
     created = []
 
@@ -76,7 +55,7 @@ def test_the_daily_retention_job_drops_expired_log_months_in_the_worker(session_
             for name in created:
                 cursor.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
 
-    _committed(set_up)
+    committed("public", set_up)
     try:
         assert expired in _look(schema)[1]
         # What beat sends once a day (config/settings.py, "apply-retention").
@@ -88,7 +67,7 @@ def test_the_daily_retention_job_drops_expired_log_months_in_the_worker(session_
             time.sleep(0.2)
             remaining, names = _look(schema)
     finally:
-        _committed(clean_up)
+        committed("public", clean_up)
 
     assert remaining == {"worker-five-months"}  # the 5-month-old row survives, its month too
     assert expired not in names

@@ -1,21 +1,11 @@
-"""Factories and helpers for consent, policy and attendance tests."""
+"""Factories and helpers for consent and attendance tests: people with a signed-in mobile client."""
 from __future__ import annotations
 
-from itertools import count
-
-import factory
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from tests.accounts.factories import UserFactory
-from tests.policies.factories import PolicyVersionFactory  # noqa: F401  (re-exported for consent tests)
-
-_mobiles = count(1)
-
-
-class EmployeeFactory(UserFactory):
-    mobile = factory.LazyFunction(lambda: f"1391234{next(_mobiles):04d}")
+from tests.accounts.factories import EmployeeFactory
 
 
 class Person:

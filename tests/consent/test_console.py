@@ -3,7 +3,8 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from privacy.registry import undeclared_personal_fields
-from tests.consent.factories import PolicyVersionFactory, signed_in
+from tests.consent.factories import signed_in
+from tests.policies.factories import PolicyVersionFactory
 
 
 @pytest.fixture

@@ -38,9 +38,11 @@ from rest_framework.views import APIView
 from consent import gate
 from consent.catalogue import ALL_PURPOSES
 from consent.errors import ConsentRequired
+from consent.services import legal_bases as legal_basis_services
 from privacy.fields import sealed_value
 from privacy.registry import PROJECT_APPS, covered_field
-from tests.consent.factories import EmployeeFactory, signed_in
+from tests.accounts.factories import EmployeeFactory
+from tests.consent.factories import signed_in
 
 GPS = {"lat": 31.2, "lng": 121.4}
 # How to make one row of each gated model for a person (the gated field set).
@@ -161,7 +163,8 @@ def _writes_gated_model_directly(function, owner=None) -> type | None:
 
 
 def _asks_the_gate(function) -> bool:
-    entry_points = (gate.require_consent, gate.may_process, gate.under_legal_basis)
+    entry_points = (gate.require_consent, gate.may_process, gate.processing_under,
+                    legal_basis_services.under_legal_basis)
     return getattr(function, "consent_purpose", None) is not None or any(
         obj is entry_point for obj in _Function(function).referenced() for entry_point in entry_points)
 
@@ -344,7 +347,7 @@ def test_only_the_models_services_write_gated_models_and_they_ask_the_gate(enter
 @pytest.mark.promise("C1")
 def test_every_api_endpoint_that_can_write_a_covered_field_refuses_it_without_consent(enterprises):
     from accounts.models import User
-    from attendance import services
+    from attendance import services as attendance_services
 
     reaching = _entry_points_reaching()["api"]
     # A new endpoint that can write a gated model fails here until it is listed (and then proven below).
@@ -352,7 +355,7 @@ def test_every_api_endpoint_that_can_write_a_covered_field_refuses_it_without_co
 
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
-        services.switch_tracking(actor=User.objects.get(role=User.Role.MANAGER), enabled=True)
+        attendance_services.switch_tracking(actor=User.objects.get(role=User.Role.MANAGER), enabled=True)
     for label, (path, body) in API_WRITERS.items():
         refused = person.post(path, body)
         assert refused.status_code == 403 and refused.json()["code"] == "consent_required", label
@@ -362,9 +365,9 @@ class _ConsolePageCheckingInForThePerson:
     """A deliberately bad console page: it writes a location through the check-in service."""
 
     def post(self, request):
-        from attendance import services
+        from attendance import services as attendance_services
 
-        return services.check_in(person=request.user, kind="in", location=GPS)
+        return attendance_services.check_in(person=request.user, kind="in", location=GPS)
 
 
 def _task_clearing_pings(person_id):
@@ -386,7 +389,8 @@ def test_no_console_page_or_celery_task_writes_a_covered_field_without_the_gate(
     assert {"orgdata.tasks.run_import", "orgdata.tasks.recover_abandoned_imports", "audit.tasks.apply_retention",
             "accounts.tasks.purge_expired_device_tokens", "tenants.tasks.run_for_ready_enterprises"} <= tasks, tasks
     # ... and reports a console page or task that reaches a gated write, through the service or around it.
-    bad = [("console", "/console/bad/ post", _ConsolePageCheckingInForThePerson.post, _ConsolePageCheckingInForThePerson),
+    bad = [("console", "/console/bad/ post", _ConsolePageCheckingInForThePerson.post,
+            _ConsolePageCheckingInForThePerson),
            ("task", "tests.bad_task", _task_clearing_pings, None)]
     with_bad = _reaching([*entries, *bad])
     assert with_bad["console"]["/console/bad/ post"][-1] == "attendance.services.check_in"
@@ -411,9 +415,9 @@ def test_no_console_page_or_celery_task_writes_a_covered_field_without_the_gate(
 
 
 def _console_view_writing_through_the_service(request):
-    from attendance import services
+    from attendance import services as attendance_services
 
-    return services.check_in(person=request.user, kind="in", location=GPS)
+    return attendance_services.check_in(person=request.user, kind="in", location=GPS)
 
 
 def _task_updating_rows_around_the_service(person_id):
@@ -427,7 +431,7 @@ def _task_in_raw_sql(cursor, person_id):
 
 
 def test_the_call_graph_check_finds_writes_it_must_find(enterprises):
-    from attendance import services
+    from attendance import services as attendance_services
 
     # A console view calling the check-in service reaches the write, through the service.
     assert reaching_chain(_console_view_writing_through_the_service)[-1] == "attendance.services.check_in"
@@ -439,7 +443,8 @@ def test_the_call_graph_check_finds_writes_it_must_find(enterprises):
     # The real services write and ask the gate; a read-only selector writes nothing.
     from attendance import selectors
 
-    assert _writes_gated_model_directly(services.check_in) is not None and _asks_the_gate(services.check_in)
+    assert _writes_gated_model_directly(attendance_services.check_in) is not None
+    assert _asks_the_gate(attendance_services.check_in)
     assert _writes_gated_model_directly(selectors.check_ins_of) is None
 
 

@@ -3,10 +3,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from consent import gate, selectors, services
+from consent import gate, state_cache
+from consent.services import ledger as ledger_services
+from consent.services import legal_bases as legal_basis_services
 from consent.errors import ConsentRequired
 from consent.models import Purpose
-from tests.consent.factories import EmployeeFactory, signed_in
+from tests.accounts.factories import EmployeeFactory
+from tests.consent.factories import signed_in
 
 GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
 
@@ -22,7 +25,7 @@ def test_withdrawal_refuses_the_very_next_request_even_with_a_warm_cache(enterpr
     assert person.check_in(location=GPS).status_code == 201
     with schema_context(enterprises.a.schema_name):
         # The state is cached now (the check-in asked the gate).
-        assert cache.get(selectors.state_key(person.user.pk))["granted"]["device.location"] == 1
+        assert cache.get(state_cache.state_key(person.user.pk))["granted"]["device.location"] == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         assert person.withdraw("device.location").status_code == 201
@@ -76,8 +79,8 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
         employee = EmployeeFactory()
         with pytest.raises(ConsentRequired):
             gate.require_consent(employee, "sensitive.id_number")
-        with gate.under_legal_basis(employee, "sensitive.id_number", basis="criminal_investigation",
-                                    reference="Public security bureau request 2026-118"):
+        with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", basis="criminal_investigation",
+                                                    reference="Public security bureau request 2026-118"):
             gate.require_consent(employee, "sensitive.id_number")
         record = LegalBasisRecord.objects.get(person=employee)
         assert record.basis == "criminal_investigation" and record.purpose.code == "sensitive.id_number"
@@ -85,7 +88,7 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
             gate.require_consent(employee, "sensitive.id_number")
         from django.core.exceptions import ValidationError
         with pytest.raises(ValidationError) as refused:
-            with gate.under_legal_basis(employee, "sensitive.id_number", basis="curiosity", reference=""):
+            with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", basis="curiosity", reference=""):
                 pass
         assert set(refused.value.message_dict) == {"basis", "reference"}
 
@@ -101,31 +104,31 @@ def test_a_withdrawal_in_another_process_drops_this_process_copy_at_once(enterpr
     with django_capture_on_commit_callbacks(execute=True):
         person.grant("device.location")
     person.get("/api/v1/consent/purposes")  # starts this process's invalidation feed if need be
-    assert selectors._local.listening.wait(5)
+    assert state_cache._local.listening.wait(5)
     assert person.check_in(location=GPS).status_code == 201
     key = (enterprises.a.schema_name, person.user.pk)
-    assert selectors._local.get(key) is not None  # this process now answers from its own copy
+    assert state_cache._local.get(key) is not None  # this process now answers from its own copy
 
     # What consent.services publishes when another process records a withdrawal.
-    redis.Redis.from_url(settings.CACHE_URL).publish(selectors._local.channel(), f"{key[0]}:{key[1]}")
+    redis.Redis.from_url(settings.CACHE_URL).publish(state_cache._local.channel(), f"{key[0]}:{key[1]}")
     deadline = time.monotonic() + 2
-    while selectors._local.get(key) is not None and time.monotonic() < deadline:
+    while state_cache._local.get(key) is not None and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert selectors._local.get(key) is None
+    assert state_cache._local.get(key) is None
 
 
 def test_without_a_live_invalidation_feed_the_process_copy_is_not_used(enterprises):
     person = signed_in(enterprises.a)
     person.check_in(place="Gate 1")
     key = (enterprises.a.schema_name, person.user.pk)
-    was_listening = selectors._local.listening.is_set()
-    selectors._local.listening.clear()
+    was_listening = state_cache._local.listening.is_set()
+    state_cache._local.listening.clear()
     try:
-        assert selectors._local.get(key) is None
+        assert state_cache._local.get(key) is None
         assert person.check_in(place="Gate 1").status_code == 201  # answered from Redis or the ledger
     finally:
         if was_listening:
-            selectors._local.listening.set()
+            state_cache._local.listening.set()
 
 
 @pytest.mark.promise("C6")
@@ -134,7 +137,7 @@ def test_a_reader_that_read_the_ledger_before_a_withdrawal_committed_cannot_cach
     person = signed_in(enterprises.a)
     with django_capture_on_commit_callbacks(execute=True):
         assert person.grant("device.location").status_code == 201
-    read_ledger = selectors.ledger_state
+    read_ledger = state_cache.ledger_state
     withdrawn = []
 
     def ledger_read_while_a_withdrawal_commits(person_id):
@@ -147,14 +150,14 @@ def test_a_reader_that_read_the_ledger_before_a_withdrawal_committed_cannot_cach
 
     with schema_context(enterprises.a.schema_name):
         key = (enterprises.a.schema_name, person.user.pk)
-        assert selectors._local.get(key) is None and cache.get(selectors.state_key(person.user.pk)) is None
-        monkeypatch.setattr(selectors, "ledger_state", ledger_read_while_a_withdrawal_commits)
-        _catalogue, stale = selectors.catalogue_and_state(person.user.pk)
-        monkeypatch.setattr(selectors, "ledger_state", read_ledger)
+        assert state_cache._local.get(key) is None and cache.get(state_cache.state_key(person.user.pk)) is None
+        monkeypatch.setattr(state_cache, "ledger_state", ledger_read_while_a_withdrawal_commits)
+        _catalogue, stale = state_cache.catalogue_and_state(person.user.pk)
+        monkeypatch.setattr(state_cache, "ledger_state", read_ledger)
         assert withdrawn and stale["granted"] == {"device.location": 1}  # the slow reader did read "granted"
         # ... and could keep it nowhere.
-        assert cache.get(selectors.state_key(person.user.pk)) is None
-        assert selectors._local.get(key) is None
+        assert cache.get(state_cache.state_key(person.user.pk)) is None
+        assert state_cache._local.get(key) is None
         assert not gate.may_process(person.user, "device.location")
     refused = person.check_in(location=GPS)
     assert refused.status_code == 403 and refused.json()["code"] == "consent_required"
@@ -166,7 +169,7 @@ def test_a_reader_that_read_the_catalogue_before_a_revision_committed_cannot_cac
     person = signed_in(enterprises.a)
     with django_capture_on_commit_callbacks(execute=True):
         assert person.grant("device.camera", explicit=False).status_code == 201
-    read_catalogue = selectors._catalogue_from_database
+    read_catalogue = state_cache.catalogue_from_database
     revised = []
 
     def catalogue_read_while_a_revision_commits():
@@ -181,10 +184,10 @@ def test_a_reader_that_read_the_catalogue_before_a_revision_committed_cannot_cac
 
     with schema_context(enterprises.a.schema_name):
         with django_capture_on_commit_callbacks(execute=True):
-            selectors.forget_catalogue()  # the reader misses every cache
-        monkeypatch.setattr(selectors, "_catalogue_from_database", catalogue_read_while_a_revision_commits)
-        stale, _state = selectors.catalogue_and_state(person.user.pk)
-        monkeypatch.setattr(selectors, "_catalogue_from_database", read_catalogue)
+            state_cache.forget_catalogue()  # the reader misses every cache
+        monkeypatch.setattr(state_cache, "catalogue_from_database", catalogue_read_while_a_revision_commits)
+        stale, _state = state_cache.catalogue_and_state(person.user.pk)
+        monkeypatch.setattr(state_cache, "catalogue_from_database", read_catalogue)
         assert revised and stale["device.camera"].revision == 1
         # Consent given for revision 1 no longer covers the purpose.
         assert not gate.may_process(person.user, "device.camera")
@@ -195,11 +198,11 @@ def test_a_state_read_inside_a_transaction_that_rolls_back_is_never_cached(enter
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.grant_consent(person=person.user, purpose_code="device.location", channel="mobile",
-                                   explicit_confirmation=True)
+            ledger_services.grant_consent(person=person.user, purpose_code="device.location", channel="mobile",
+                                          explicit_confirmation=True)
             assert gate.may_process(person.user, "device.location")  # the transaction sees its own answer
             raise RuntimeError("the request fails after the answer")
-        assert cache.get(selectors.state_key(person.user.pk)) is None
+        assert cache.get(state_cache.state_key(person.user.pk)) is None
         assert not gate.may_process(person.user, "device.location")
     refused = person.check_in(location=GPS)
     assert refused.status_code == 403 and refused.json()["code"] == "consent_required"
@@ -208,9 +211,9 @@ def test_a_state_read_inside_a_transaction_that_rolls_back_is_never_cached(enter
 def test_the_process_copy_keeps_nothing_read_before_an_invalidation(enterprises):
     person = signed_in(enterprises.a)
     person.get("/api/v1/consent/purposes")
-    assert selectors._local.listening.wait(5)
+    assert state_cache._local.listening.wait(5)
     key = (enterprises.a.schema_name, person.user.pk)
-    generation = selectors._local.generation
-    selectors._local.invalidate(f"{key[0]}:{key[1]}")  # e.g. a message from another process
-    assert not selectors._local.put(key, ({}, {"granted": {"device.location": 1}, "policies": []}), generation)
-    assert selectors._local.get(key) is None
+    generation = state_cache._local.generation
+    state_cache._local.invalidate(f"{key[0]}:{key[1]}")  # e.g. a message from another process
+    assert not state_cache._local.put(key, ({}, {"granted": {"device.location": 1}, "policies": []}), generation)
+    assert state_cache._local.get(key) is None

@@ -4,8 +4,14 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django_tenants.utils import schema_context
 
+from consent import gate
+from consent.services import catalogue as catalogue_services
+from consent.services import erasure as erasure_services
+from consent.services import ledger as ledger_services
+from consent.services import legal_bases as legal_basis_services
 from consent.models import ConsentEvent, Purpose
-from tests.consent.factories import PolicyVersionFactory, signed_in
+from tests.consent.factories import signed_in
+from tests.policies.factories import PolicyVersionFactory
 
 
 @pytest.mark.promise("C6")
@@ -75,12 +81,10 @@ def test_every_device_permission_has_a_stated_purpose_is_off_by_default_and_can_
 
 @pytest.mark.promise("C7")
 def test_a_new_purpose_has_nobody_consenting_and_a_changed_purpose_voids_earlier_consent(enterprises):
-    from consent import gate, services
-
     person = signed_in(enterprises.a)
     person.grant("device.calendar", explicit=False)
     with schema_context(enterprises.a.schema_name):
-        purpose = services.add_purpose(
+        purpose = catalogue_services.add_purpose(
             code="feature.visit_photos", kind=Purpose.Kind.FEATURE, name_en="Visit photos", name_zh_hans="拜访照片",
             statement_en="Attach photos to customer visits.", statement_zh_hans="为客户拜访附加照片。",
             covers=["attendance.CheckIn.location"])
@@ -95,7 +99,7 @@ def test_a_new_purpose_has_nobody_consenting_and_a_changed_purpose_voids_earlier
     purposes = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}
     assert purposes["feature.visit_photos"]["has_consented"] is False
     with schema_context(enterprises.a.schema_name):
-        services.sync_purpose_catalogue()  # the catalogue never retires a function's own purpose
+        catalogue_services.sync_purpose_catalogue()  # the catalogue never retires a function's own purpose
         assert Purpose.objects.get(code="feature.visit_photos").is_active
     assert purposes["device.calendar"]["has_consented"] is False
 
@@ -103,11 +107,9 @@ def test_a_new_purpose_has_nobody_consenting_and_a_changed_purpose_voids_earlier
 def test_adding_a_purpose_refuses_undeclared_fields(enterprises):
     from django.core.exceptions import ValidationError
 
-    from consent import services
-
     with schema_context(enterprises.a.schema_name), pytest.raises(ValidationError) as refused:
-        services.add_purpose(code="feature.x", kind="feature", name_en="X", name_zh_hans="X", statement_en="X",
-                             statement_zh_hans="X", covers=["attendance.CheckIn.kind"])
+        catalogue_services.add_purpose(code="feature.x", kind="feature", name_en="X", name_zh_hans="X",
+                                       statement_en="X", statement_zh_hans="X", covers=["attendance.CheckIn.kind"])
     assert "covers" in refused.value.message_dict
 
 
@@ -115,18 +117,17 @@ def test_adding_a_purpose_refuses_undeclared_fields(enterprises):
 def test_adding_a_purpose_refuses_fields_the_gate_does_not_guard_and_unknown_required_purposes(enterprises):
     from django.core.exceptions import ValidationError
 
-    from consent import services
-
     person = signed_in(enterprises.a)
     new_function = dict(kind="feature", name_en="X", name_zh_hans="X", statement_en="X", statement_zh_hans="X")
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ValidationError) as refused:
             # Declared in the registry, but nothing refuses writing it without consent.
-            services.add_purpose(code="feature.wechat", covers=["orgdata.Employee.wechat_id"], **new_function)
+            catalogue_services.add_purpose(code="feature.wechat", covers=["orgdata.Employee.wechat_id"], **new_function)
         assert set(refused.value.message_dict) == {"covers"}
         assert "orgdata.Employee.wechat_id" in refused.value.message_dict["covers"][0]
         with pytest.raises(ValidationError) as refused:
-            services.add_purpose(code="feature.radar", requires=["device.location", "device.radar"], **new_function)
+            catalogue_services.add_purpose(code="feature.radar", requires=["device.location", "device.radar"],
+                                           **new_function)
         assert set(refused.value.message_dict) == {"requires"}
         assert "device.radar" in refused.value.message_dict["requires"][0]
         assert not Purpose.objects.filter(code__in=["feature.wechat", "feature.radar"]).exists()
@@ -136,14 +137,13 @@ def test_adding_a_purpose_refuses_fields_the_gate_does_not_guard_and_unknown_req
 
 @pytest.mark.promise("C7")
 def test_a_purpose_added_at_runtime_is_enforced_on_the_further_field_it_covers(enterprises):
-    from consent import services
     from consent.errors import ConsentRequired
     from tests.attendance.factories import make_typed_check_in
 
     person = signed_in(enterprises.a)
     assert person.check_in(place="Gate 1").status_code == 201
     with schema_context(enterprises.a.schema_name):
-        services.add_purpose(
+        catalogue_services.add_purpose(
             code="feature.visit_places", kind=Purpose.Kind.FEATURE, name_en="Visit places", name_zh_hans="拜访地点",
             statement_en="Record the places you visit.", statement_zh_hans="记录您拜访的地点。",
             covers=["attendance.CheckIn.place"])
@@ -159,26 +159,24 @@ def test_a_purpose_added_at_runtime_is_enforced_on_the_further_field_it_covers(e
 def test_recording_a_legal_basis_for_an_unknown_purpose_is_a_field_error(enterprises):
     from django.core.exceptions import ValidationError
 
-    from consent import services
     from consent.models import LegalBasisRecord
 
     with schema_context(enterprises.a.schema_name):
         person = signed_in(enterprises.a).user
         with pytest.raises(ValidationError) as refused:
-            services.record_legal_basis(person=person, purpose_code="no.such.purpose", basis="legal_obligation",
-                                        reference="Order 7")
+            legal_basis_services.record_legal_basis(person=person, purpose_code="no.such.purpose",
+                                                    basis="legal_obligation", reference="Order 7")
         assert set(refused.value.message_dict) == {"purpose_code"}
         assert not LegalBasisRecord.objects.filter(person=person).exists()
 
 
 def test_the_catalogue_is_seeded_in_every_enterprise_and_sync_is_idempotent(enterprises):
-    from consent import services
     from consent.catalogue import ALL_PURPOSES
 
     for each in (enterprises.a, enterprises.b):
         with schema_context(each.schema_name):
             assert set(Purpose.objects.values_list("code", flat=True)) >= {p.code for p in ALL_PURPOSES}
-            assert services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
+            assert catalogue_services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
             assert Purpose.objects.get(code="location_tracking").covers == ["attendance.TrackingPing.location"]
 
 
@@ -187,28 +185,25 @@ def test_an_administrator_records_an_answer_at_the_persons_request_and_is_named(
     from django.core.exceptions import ValidationError
 
     from accounts.models import User
-    from consent import services
 
     with schema_context(enterprises.a.schema_name):
         manager = User.objects.get(role=User.Role.MANAGER)
         person = signed_in(enterprises.a).user
         with pytest.raises(ValidationError):
-            services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                      request_reference="form 2026-7")
+            ledger_services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
+                                             request_reference="form 2026-7")
         with pytest.raises(ValidationError) as missing_reference:
-            services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                      recorded_by=manager)
+            ledger_services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
+                                             recorded_by=manager)
         assert "request_reference" in missing_reference.value.message_dict
-        event = services.grant_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                       recorded_by=manager, request_reference=" form 2026-7 ")
+        event = ledger_services.grant_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
+                                              recorded_by=manager, request_reference=" form 2026-7 ")
         assert event.channel == "admin_on_request" and event.recorded_by == manager
         assert event.request_reference == "form 2026-7"
 
 
 @pytest.mark.promise("C13")
 def test_personalised_push_and_marketing_are_off_by_default_and_can_be_left_at_any_time(enterprises):
-    from consent import gate
-
     person = signed_in(enterprises.a)
     purposes = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}
     assert purposes["personalised_push"]["has_consented"] is False
@@ -220,8 +215,6 @@ def test_personalised_push_and_marketing_are_off_by_default_and_can_be_left_at_a
 
 
 def test_only_lawful_erasure_of_a_person_deletes_their_consent_records(enterprises):
-    from consent import services
-
     person, other = signed_in(enterprises.a), signed_in(enterprises.a)
     person.grant("device.location")
     other.grant("device.location")
@@ -229,7 +222,7 @@ def test_only_lawful_erasure_of_a_person_deletes_their_consent_records(enterpris
         with pytest.raises(DatabaseError), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM consent_consentevent WHERE person_id = %s", [person.user.pk])
-        assert services.erase_consent_records_of(person_id=person.user.pk) == 1
+        assert erasure_services.erase_consent_records_of(person_id=person.user.pk) == 1
         assert not ConsentEvent.objects.filter(person=person.user).exists()
         assert ConsentEvent.objects.filter(person=other.user).count() == 1
         with pytest.raises(DatabaseError), transaction.atomic():  # the switch was only for that transaction

@@ -1,41 +1,21 @@
 """C8 in a real browser: after a significant change takes effect, the console blocks with a notice
 until the administrator accepts the new version."""
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from policies.models import PolicyVersion
 from policies.selectors import forget_timeline
+from tests.committing import committed
 
 pytestmark = pytest.mark.browser
-
-
-def _committed(work):
-    """Run `work` on a connection of its own (this test's transaction is invisible to the server)."""
-    from django.db import connections
-
-    outcome = {}
-
-    def run():
-        try:
-            connection.set_schema_to_public()
-            outcome["value"] = work()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return outcome.get("value")
 
 
 @pytest.fixture
 def significant_version(session_enterprises, live_server_port):
     # The live server sees committed rows only: publish for real, remove it afterwards.
-    version = _committed(lambda: PolicyVersion.objects.create(
+    version = committed("public", lambda: PolicyVersion.objects.create(
         version="browser-2026.9", title_en="Privacy policy (significant update)", title_zh_hans="隐私政策（重大更新）",
         text_en="We now share attendance summaries with your payroll provider.",
         text_zh_hans="我们现在与薪酬服务商共享考勤汇总。", summary_en="Recipients of sharing changed.",
@@ -43,7 +23,7 @@ def significant_version(session_enterprises, live_server_port):
         significant_reasons=["recipients"]))
     forget_timeline()
     yield version
-    _committed(lambda: PolicyVersion.objects.filter(pk=version.pk).delete())
+    committed("public", lambda: PolicyVersion.objects.filter(pk=version.pk).delete())
     forget_timeline()
 
 

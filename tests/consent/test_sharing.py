@@ -3,11 +3,13 @@ from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from consent import gate, services
+from consent import gate
+from consent.services import catalogue as catalogue_services
+from consent.services import sharing as sharing_services
 from consent.errors import ConsentRequired
 from consent.models import Disclosure, Recipient
 from orgdata.models import Application
-from orgdata.services import applications
+from orgdata.services import applications as application_services
 from tests.consent.factories import signed_in
 from tests.orgdata.factories import make_employee
 
@@ -27,7 +29,7 @@ def test_switching_an_application_on_shares_exactly_four_fields_only_for_consent
 
     with schema_context(enterprises.a.schema_name):
         application = Application.objects.get(code="e-signature")
-        applications.switch_application(actor=manager, application=application, enabled=True)
+        application_services.switch_application(actor=manager, application=application, enabled=True)
         disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
     assert [d.person_id for d in disclosures] == [consenting.pk]
     record = disclosures[0]
@@ -49,36 +51,38 @@ def test_sharing_with_a_partner_needs_consent_and_an_affiliate_changing_purpose_
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ConsentRequired):
-            services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+            sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
     person.grant("share.affiliate.qince")
     with schema_context(enterprises.a.schema_name):
-        record = services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+        record = sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
         assert record.pi_types == ["login_account", "name"] and record.purpose_revision == 1
         affiliate = Recipient.objects.get(code="affiliate.qince")
-        services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
-                                  purpose_zh_hans="广告效果评估")
+        catalogue_services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
+                                            purpose_zh_hans="广告效果评估")
         assert not gate.may_process(person.user, "share.affiliate.qince")
         with pytest.raises(ConsentRequired):
-            services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+            sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
         with pytest.raises(ValidationError):
-            services.revise_recipient(recipient=affiliate, purpose_en="x", purpose_zh_hans="x", pi_types=["dna"])
+            catalogue_services.revise_recipient(recipient=affiliate, purpose_en="x", purpose_zh_hans="x",
+                                                pi_types=["dna"])
     purposes = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}
     assert purposes["share.affiliate.qince"]["has_consented"] is False
     assert purposes["share.affiliate.qince"]["revision"] == 2
     assert person.grant("share.affiliate.qince").status_code == 201
     with schema_context(enterprises.a.schema_name):
-        assert services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince").purpose_revision == 2
+        shared = sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+        assert shared.purpose_revision == 2
 
 
 @pytest.mark.promise("C11")
 def test_public_disclosure_only_with_separate_explicit_consent_and_it_is_recorded(enterprises):
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name), pytest.raises(ConsentRequired):
-        services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
+        sharing_services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
     assert person.grant("public_disclosure", explicit=False).status_code == 400
     assert person.grant("public_disclosure").status_code == 201
     with schema_context(enterprises.a.schema_name):
-        services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
+        sharing_services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
     records = person.get("/api/v1/consent/sharing").json()
     assert records[0]["recipient"] is None and records[0]["occasion"] == "public_disclosure"
 
@@ -97,11 +101,12 @@ def test_disclosure_required_by_law_records_its_basis_instead_of_a_consent(enter
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ValidationError) as refused:
-            services.share_with_recipient(person=person.user, purpose_code="public_disclosure",
-                                          legal_basis="because", reference="")
+            sharing_services.share_with_recipient(person=person.user, purpose_code="public_disclosure",
+                                                  legal_basis="because", reference="")
         assert set(refused.value.message_dict) == {"basis", "reference"}
-        record = services.share_with_recipient(person=person.user, purpose_code="public_disclosure",
-                                               legal_basis="legal_obligation", reference="Court order (2026) 77")
+        record = sharing_services.share_with_recipient(
+            person=person.user, purpose_code="public_disclosure", legal_basis="legal_obligation",
+            reference="Court order (2026) 77")
         assert record.consent_event is None and record.legal_basis_record.basis == "legal_obligation"
     assert person.get("/api/v1/consent/sharing").json()[0]["consent_event"] is None
 
@@ -114,12 +119,12 @@ def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_c
     person.grant("share.affiliate.qince")
     with schema_context(enterprises.a.schema_name):
         affiliate = Recipient.objects.get(code="affiliate.qince")
-        services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
-                                  purpose_zh_hans="广告效果评估")
+        catalogue_services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
+                                            purpose_zh_hans="广告效果评估")
         revised = Purpose.objects.get(code="share.affiliate.qince")
         assert revised.revision == 2 and "Advertising measurement" in revised.statement_en
 
-        assert services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
+        assert catalogue_services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
 
         synced = Purpose.objects.get(code="share.affiliate.qince")
         assert (synced.revision, synced.statement_en, synced.statement_zh_hans) == (
@@ -128,7 +133,7 @@ def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_c
         assert (affiliate.purpose_en, affiliate.purpose_zh_hans) == ("Advertising measurement", "广告效果评估")
         assert not gate.may_process(person.user, "share.affiliate.qince")
         with pytest.raises(ConsentRequired):
-            services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+            sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
     shown = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}["share.affiliate.qince"]
     assert shown["revision"] == 2 and shown["has_consented"] is False
     assert "Advertising measurement" in shown["statement"]
@@ -138,7 +143,7 @@ def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_c
 @pytest.mark.promise("C9")
 def test_switching_an_application_on_shares_nothing_of_who_withdrew_or_while_the_purpose_is_inactive(enterprises):
     from consent.models import Purpose
-    from consent.selectors import forget_catalogue
+    from consent.state_cache import forget_catalogue
 
     with schema_context(enterprises.a.schema_name):
         manager = User.objects.get(role=User.Role.MANAGER)
@@ -153,13 +158,13 @@ def test_switching_an_application_on_shares_nothing_of_who_withdrew_or_while_the
         # While the purpose is switched off, consent given earlier lets nothing through (C7).
         Purpose.objects.filter(code="share.app.e-signature").update(is_active=False)
         forget_catalogue()
-        applications.switch_application(actor=manager, application=application, enabled=True)
+        application_services.switch_application(actor=manager, application=application, enabled=True)
         assert not Disclosure.objects.filter(recipient__code="app.e-signature").exists()
 
-        applications.switch_application(actor=manager, application=application, enabled=False)
+        application_services.switch_application(actor=manager, application=application, enabled=False)
         Purpose.objects.filter(code="share.app.e-signature").update(is_active=True)
         forget_catalogue()
-        applications.switch_application(actor=manager, application=application, enabled=True)
+        application_services.switch_application(actor=manager, application=application, enabled=True)
         disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
     # Only the person whose consent stands is shared, and the record names that consent.
     assert [d.person_id for d in disclosures] == [staying.pk]

@@ -38,36 +38,6 @@ def api_as(api_client_for, enterprises):
     return sign_in
 
 
-def committed(schema_name: str, work):
-    """Run `work()` in enterprise `schema_name` on a connection of its own, committed at once.
-
-    Tests run inside a transaction that is rolled back; a real worker process or the live server
-    sees only committed rows, so what they must see is written here (the test's own connection
-    still reads it: READ COMMITTED).
-    """
-    import threading
-
-    from django.db import connection as thread_connection
-
-    outcome = {}
-
-    def run():
-        try:
-            with schema_context(schema_name):
-                outcome["value"] = work()
-        except BaseException as error:  # re-raised in the test's thread
-            outcome["error"] = error
-        finally:
-            thread_connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
 def _own_enterprise(code: str, name: str, mobile: str, django_db_blocker):
     from django.db import connection
 
@@ -85,11 +55,11 @@ def _retire(enterprise, django_db_blocker):
 
     from tenants import routing_cache
     from tenants.models import Enterprise
-    from tenants.services import change_enterprise_status
+    from tenants import services as tenant_services
 
     with django_db_blocker.unblock():
-        change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
-                                 status=Enterprise.Status.CANCELLING)
+        tenant_services.change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
+                                                 status=Enterprise.Status.CANCELLING)
         connection.set_schema_to_public()
     routing_cache.forget_host(enterprise.host)
 

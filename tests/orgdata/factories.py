@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from orgdata import services
+from orgdata.services import departments as department_services
+from orgdata.services import employees as employee_services
 from orgdata.models import Department, Employee
 from orgdata.validators import resident_id_check_character
 
@@ -23,14 +24,14 @@ def next_mobile() -> str:
 
 
 def make_department(name: str | None = None, parent: Department | None = None) -> Department:
-    return services.create_department(name=name or f"Dept {next(_numbers)}", parent=parent)
+    return department_services.create_department(name=name or f"Dept {next(_numbers)}", parent=parent)
 
 
 def make_employee(*, department: Department | None = None, name: str = "张三", mobile: str | None = None,
                   employee_number: str | None = None, **profile) -> Employee:
-    return services.add_employee(mobile=mobile or next_mobile(), display_name=name,
-                                 employee_number=employee_number or f"T{next(_numbers):06d}",
-                                 department=department, **profile)
+    return employee_services.add_employee(mobile=mobile or next_mobile(), display_name=name,
+                                          employee_number=employee_number or f"T{next(_numbers):06d}",
+                                          department=department, **profile)
 
 
 def make_tree() -> dict[str, Department]:
@@ -45,9 +46,9 @@ def make_tree() -> dict[str, Department]:
 
 
 def make_sub_administrator(*, departments: list[Department], manager, name: str = "李四"):
-    from orgdata.services.administrators import appoint_sub_administrator
+    from orgdata.services import administrators as administrator_services
 
     employee = make_employee(department=departments[0], name=name)
-    appoint_sub_administrator(actor=manager, account=employee.account, departments=departments)
+    administrator_services.appoint_sub_administrator(actor=manager, account=employee.account, departments=departments)
     employee.account.refresh_from_db()
     return employee.account

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from core.errors import NotPermitted
-from orgdata.services import administrators
+from orgdata.services import administrators as administrator_services
 from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
@@ -14,21 +14,21 @@ from tests.orgdata.factories import make_employee, make_sub_administrator, make_
 def test_the_manager_hands_over_the_role_after_re_authenticating(in_a, manager):
     successor = make_employee(name="接班人").account
     with pytest.raises(ValidationError) as wrong:
-        administrators.transfer_manager_role(actor=manager, password="wrong", new_manager=successor)
+        administrator_services.transfer_manager_role(actor=manager, password="wrong", new_manager=successor)
     assert "password" in wrong.value.message_dict
-    administrators.transfer_manager_role(actor=manager, password=in_a.admin_password, new_manager=successor)
+    administrator_services.transfer_manager_role(actor=manager, password=in_a.admin_password, new_manager=successor)
 
     assert list(User.objects.filter(role=User.Role.MANAGER)) == [successor]
     manager.refresh_from_db()
     assert manager.role == User.Role.EMPLOYEE
     with pytest.raises(NotPermitted):
-        administrators.transfer_manager_role(actor=manager, password=in_a.admin_password, new_manager=successor)
+        administrator_services.transfer_manager_role(actor=manager, password=in_a.admin_password, new_manager=successor)
 
 
 @pytest.mark.promise("E5")
 def test_a_password_reset_forces_a_change_at_next_sign_in(in_a, manager, api_client_for):
     person = make_employee()
-    temporary = administrators.reset_employee_password(actor=manager, employee=person)
+    temporary = administrator_services.reset_employee_password(actor=manager, employee=person)
     person.account.refresh_from_db()
     assert person.account.check_password(temporary) and person.account.must_change_password
     login = api_client_for(in_a).post("/api/v1/auth/login", {"mobile": person.account.mobile, "password": temporary,
@@ -46,7 +46,7 @@ def test_the_manager_appoints_and_removes_sub_administrators_scoped_to_subtrees(
     assert sorted(d.name for d in selectors.departments_visible_to(deputy)) == ["Back end", "Front end", "R&D"]
     assert deputy.has_perm("orgdata.administer_department", tree["rnd"])  # guardian object permission
 
-    administrators.remove_sub_administrator(actor=manager, account=deputy)
+    administrator_services.remove_sub_administrator(actor=manager, account=deputy)
     deputy.refresh_from_db()
     assert deputy.role == User.Role.EMPLOYEE and not selectors.departments_visible_to(deputy).exists()
 
@@ -56,10 +56,10 @@ def test_a_sub_administrator_cannot_appoint_or_transfer(in_a, manager):
     deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager)
     other = make_employee(department=tree["backend"]).account
     with pytest.raises(NotPermitted):
-        administrators.appoint_sub_administrator(actor=deputy, account=other, departments=[tree["backend"]])
+        administrator_services.appoint_sub_administrator(actor=deputy, account=other, departments=[tree["backend"]])
     deputy.set_password(PASSWORD)
     with pytest.raises(NotPermitted):
-        administrators.transfer_manager_role(actor=deputy, password=PASSWORD, new_manager=other)
+        administrator_services.transfer_manager_role(actor=deputy, password=PASSWORD, new_manager=other)
 
 
 @pytest.mark.promise("E5")
@@ -67,12 +67,13 @@ def test_the_manager_corrects_the_enterprise_profile(in_a, manager):
     from tenants.models import Enterprise
 
     enterprise = Enterprise.objects.get(pk=in_a.enterprise.pk)
-    administrators.correct_enterprise_profile(actor=manager, enterprise=enterprise,
-                                              changes={"location": "北京市海淀区", "industry": "Retail"})
+    administrator_services.correct_enterprise_profile(actor=manager, enterprise=enterprise,
+                                                      changes={"location": "北京市海淀区", "industry": "Retail"})
     enterprise.refresh_from_db()
     assert (enterprise.location, enterprise.industry) == ("北京市海淀区", "Retail")
     with pytest.raises(ValidationError):
-        administrators.correct_enterprise_profile(actor=manager, enterprise=enterprise, changes={"industry": ""})
+        administrator_services.correct_enterprise_profile(actor=manager, enterprise=enterprise,
+                                                          changes={"industry": ""})
 
 
 @pytest.fixture
@@ -86,10 +87,12 @@ def deputy_above_administrators(in_a, manager):
     boss = make_employee(department=tree["backend"], name="新经理")
     manager.set_password(PASSWORD)
     manager.save(update_fields=["password"])
-    new_manager = administrators.transfer_manager_role(actor=manager, password=PASSWORD, new_manager=boss.account)
+    new_manager = administrator_services.transfer_manager_role(actor=manager, password=PASSWORD,
+                                                               new_manager=boss.account)
     other = make_sub_administrator(departments=[tree["frontend"]], manager=new_manager, name="另一管理员")
     plain = make_employee(department=tree["backend"], name="普通员工")
-    targets = {"manager": Employee.objects.get(account=new_manager), "sub-administrator": Employee.objects.get(account=other)}
+    targets = {"manager": Employee.objects.get(account=new_manager),
+               "sub-administrator": Employee.objects.get(account=other)}
     for employee in (*targets.values(), plain):
         employee.account.set_password(PASSWORD)
         employee.account.save(update_fields=["password"])

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from orgdata import selectors
 from orgdata.models import Application
 from orgdata.permissions import NotInYourScope
-from orgdata.services import applications
+from orgdata.services import applications as application_services
 from orgdata.signals import third_party_application_switched
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
@@ -24,16 +24,17 @@ def test_the_most_specific_switch_decides(in_a, manager):
     attendance = Application.objects.get(code="attendance")
     assert not _on_for(dev, "attendance")
 
-    applications.switch_application(actor=manager, application=attendance, enabled=True)
-    applications.switch_application(actor=manager, application=attendance, enabled=False, department=tree["rnd"])
-    applications.switch_application(actor=manager, application=attendance, enabled=True, account=dev.account)
+    application_services.switch_application(actor=manager, application=attendance, enabled=True)
+    application_services.switch_application(actor=manager, application=attendance, enabled=False,
+                                            department=tree["rnd"])
+    application_services.switch_application(actor=manager, application=attendance, enabled=True, account=dev.account)
     assert _on_for(dev, "attendance") and _on_for(sales, "attendance")
-    applications.switch_application(actor=manager, application=attendance, enabled=False, account=dev.account)
+    application_services.switch_application(actor=manager, application=attendance, enabled=False, account=dev.account)
     assert not _on_for(dev, "attendance")
 
-    own = applications.create_self_built_application(actor=manager, name="Canteen menu")
+    own = application_services.create_self_built_application(actor=manager, name="Canteen menu")
     assert own.kind == "self_built" and not _on_for(sales, own.code)
-    applications.switch_application(actor=manager, application=own, enabled=True, department=tree["sales"])
+    application_services.switch_application(actor=manager, application=own, enabled=True, department=tree["sales"])
     assert _on_for(sales, own.code) and not _on_for(dev, own.code)
 
 
@@ -49,9 +50,10 @@ def test_switching_a_third_party_application_on_announces_exactly_who_it_changed
     third_party_application_switched.connect(listener)
     try:
         signing = Application.objects.get(code="e-signature")
-        applications.switch_application(actor=manager, application=signing, enabled=True, department=tree["rnd"])
+        application_services.switch_application(actor=manager, application=signing, enabled=True,
+                                                department=tree["rnd"])
         basic = Application.objects.get(code="attendance")
-        applications.switch_application(actor=manager, application=basic, enabled=True)
+        application_services.switch_application(actor=manager, application=basic, enabled=True)
     finally:
         third_party_application_switched.disconnect(listener)
     assert len(heard) == 1
@@ -69,8 +71,8 @@ def test_a_refusing_receiver_rolls_the_switch_back(in_a, manager):
     third_party_application_switched.connect(refuse)
     try:
         with pytest.raises(ValidationError):
-            applications.switch_application(actor=manager, application=Application.objects.get(code="e-signature"),
-                                            enabled=True)
+            application_services.switch_application(
+                actor=manager, application=Application.objects.get(code="e-signature"), enabled=True)
     finally:
         third_party_application_switched.disconnect(refuse)
     assert not Application.objects.get(code="e-signature").switches.exists()
@@ -80,20 +82,22 @@ def test_a_sub_administrator_switches_only_inside_their_departments(in_a, manage
     tree = make_tree()
     deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager)
     attendance = Application.objects.get(code="attendance")
-    applications.switch_application(actor=deputy, application=attendance, enabled=True, department=tree["backend"])
+    application_services.switch_application(actor=deputy, application=attendance, enabled=True,
+                                            department=tree["backend"])
     with pytest.raises(NotInYourScope):
-        applications.switch_application(actor=deputy, application=attendance, enabled=True, department=tree["sales"])
+        application_services.switch_application(actor=deputy, application=attendance, enabled=True,
+                                                department=tree["sales"])
     from core.errors import NotPermitted
 
     with pytest.raises(NotPermitted):
-        applications.switch_application(actor=deputy, application=attendance, enabled=True)
+        application_services.switch_application(actor=deputy, application=attendance, enabled=True)
 
 
 def test_the_directory_follows_the_address_book_switch(in_a, manager, api_as):
     person = make_employee()
     api = api_as(person.account)
     assert api.get("/api/v1/directory").status_code == 200
-    applications.switch_application(actor=manager, application=Application.objects.get(code="address-book"),
-                                    enabled=False, account=person.account)
+    application_services.switch_application(actor=manager, application=Application.objects.get(code="address-book"),
+                                            enabled=False, account=person.account)
     assert api.get("/api/v1/directory").status_code == 403
     assert "address-book" not in [app["code"] for app in api.get("/api/v1/me/applications").json()]

@@ -4,7 +4,8 @@ import pytest
 
 from accounts.models import User
 from orgdata.models import Employee, ImportJob
-from tests.orgdata.conftest import PASSWORD, committed
+from tests.committing import committed
+from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 pytestmark = pytest.mark.browser

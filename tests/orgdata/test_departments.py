@@ -2,7 +2,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from orgdata import services
+from orgdata.services import departments as department_services
 from orgdata.models import Department
 from tests.orgdata.factories import make_department, make_employee, make_tree
 
@@ -16,13 +16,13 @@ def _labels():
 @pytest.mark.promise("E7")
 def test_departments_form_a_tree_that_can_be_renamed_moved_and_merged(in_a):
     tree = make_tree()
-    services.rename_department(department=tree["rnd"], name="Engineering")
-    services.move_department(department=tree["frontend"], new_parent=tree["sales"])
+    department_services.rename_department(department=tree["rnd"], name="Engineering")
+    department_services.move_department(department=tree["frontend"], new_parent=tree["sales"])
     assert _labels() == ["HQ", "HQ/Engineering", "HQ/Engineering/Back end", "HQ/Sales", "HQ/Sales/East",
                          "HQ/Sales/Front end"]
 
     person = make_employee(department=tree["east"])
-    services.merge_departments(source=tree["sales"], target=tree["rnd"])
+    department_services.merge_departments(source=tree["sales"], target=tree["rnd"])
     assert _labels() == ["HQ", "HQ/Engineering", "HQ/Engineering/Back end", "HQ/Engineering/East",
                          "HQ/Engineering/Front end"]
     person.refresh_from_db()
@@ -32,20 +32,20 @@ def test_departments_form_a_tree_that_can_be_renamed_moved_and_merged(in_a):
 def test_a_department_cannot_move_under_itself_or_merge_into_its_own_child(in_a):
     tree = make_tree()
     with pytest.raises(ValidationError):
-        services.move_department(department=tree["rnd"], new_parent=tree["backend"])
+        department_services.move_department(department=tree["rnd"], new_parent=tree["backend"])
     with pytest.raises(ValidationError):
-        services.merge_departments(source=tree["hq"], target=tree["sales"])
+        department_services.merge_departments(source=tree["hq"], target=tree["sales"])
     assert _labels()[0] == "HQ"
 
 
 def test_only_an_empty_department_can_be_deleted(in_a):
     tree = make_tree()
     with pytest.raises(ValidationError):
-        services.delete_department(department=tree["sales"])  # has a sub-department
+        department_services.delete_department(department=tree["sales"])  # has a sub-department
     make_employee(department=tree["backend"])
     with pytest.raises(ValidationError):
-        services.delete_department(department=tree["backend"])  # has an employee
-    services.delete_department(department=tree["frontend"])
+        department_services.delete_department(department=tree["backend"])  # has an employee
+    department_services.delete_department(department=tree["frontend"])
     assert not Department.objects.filter(name="Front end").exists()
 
 
@@ -69,15 +69,15 @@ def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in
     back_end_admin = make_sub_administrator(departments=[tree["backend"]], manager=manager, name="后端管理员")
     deep = make_department("Platform", tree["backend"])
     with pytest.raises(NotPermitted):  # Back end holds a grant: merged, it would widen to Front end
-        services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=deputy)
+        department_services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=deputy)
     with pytest.raises(NotPermitted):  # and so does anything whose subtree holds one
-        services.merge_departments(source=tree["rnd"], target=tree["sales"], actor=deputy)
+        department_services.merge_departments(source=tree["rnd"], target=tree["sales"], actor=deputy)
     assert list(selectors.administered_roots_of(back_end_admin)) == [tree["backend"]]
     assert Department.objects.filter(pk=tree["backend"].pk).exists()
 
     # A department without grants below it is the deputy's to merge.
-    services.merge_departments(source=deep, target=tree["frontend"], actor=deputy)
+    department_services.merge_departments(source=deep, target=tree["frontend"], actor=deputy)
     assert not Department.objects.filter(pk=deep.pk).exists()
     # The manager decides about scopes: their merge moves the grant along.
-    services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=manager)
+    department_services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=manager)
     assert list(selectors.administered_roots_of(back_end_admin)) == [tree["frontend"]]

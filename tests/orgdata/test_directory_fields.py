@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
 from core.errors import NotPermitted
-from orgdata.services.directory import choose_directory_fields
+from orgdata.services import directory as directory_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 EVERY_FIELD = ["position", "job_level", "title", "employee_number", "work_status", "mobile", "landline", "email"]
@@ -67,7 +67,7 @@ def test_a_field_the_manager_hides_in_the_console_is_absent_from_the_directory(i
 def test_name_and_department_are_shown_and_hidden_numbers_are_not_searchable(in_a, manager, api_as):
     tree = make_tree()
     _colleague(tree)
-    choose_directory_fields(actor=manager, fields=[])
+    directory_services.choose_directory_fields(actor=manager, fields=[])
     reader = api_as(make_employee(department=tree["hq"], name="读者").account)
     rows, entry = _entry_of(reader, "郑十")
     assert rows["shown_fields"] == ["display_name", "department"]
@@ -75,7 +75,7 @@ def test_name_and_department_are_shown_and_hidden_numbers_are_not_searchable(in_
     # A hidden number cannot be searched for either: nobody learns whose number it is.
     assert reader.get("/api/v1/directory", {"search": "13912345678"}).json()["results"] == []
     assert reader.get("/api/v1/directory", {"search": "Z001"}).json()["results"] == []
-    choose_directory_fields(actor=manager, fields=["mobile", "employee_number"])
+    directory_services.choose_directory_fields(actor=manager, fields=["mobile", "employee_number"])
     for number in ("13912345678", "Z001"):
         found = reader.get("/api/v1/directory", {"search": number}).json()["results"]
         assert [row["display_name"] for row in found] == ["郑十"]
@@ -88,12 +88,12 @@ def test_only_the_manager_chooses_and_unknown_fields_are_refused_field_by_field(
     employee = make_employee(department=tree["east"]).account
     for actor in (sub_administrator, employee):
         with pytest.raises(NotPermitted):
-            choose_directory_fields(actor=actor, fields=["mobile"])
+            directory_services.choose_directory_fields(actor=actor, fields=["mobile"])
     assert console_as(sub_administrator).post("/console/organisation/administrators/", {
         "action": "directory", "fields_shown": ["mobile"]}).status_code == 403
 
     with pytest.raises(ValidationError) as refused:
-        choose_directory_fields(actor=manager, fields=["mobile", "id_number"])
+        directory_services.choose_directory_fields(actor=manager, fields=["mobile", "id_number"])
     assert "id_number" in refused.value.message_dict["fields"][0]
     bad = console_as(manager).post("/console/organisation/administrators/", {"action": "directory",
                                                                              "fields_shown": ["id_number"]})
@@ -101,7 +101,7 @@ def test_only_the_manager_chooses_and_unknown_fields_are_refused_field_by_field(
 
 
 def test_a_change_of_the_choice_is_audited_by_field_name(in_a, manager):
-    choose_directory_fields(actor=manager, fields=["mobile", "email"])
+    directory_services.choose_directory_fields(actor=manager, fields=["mobile", "email"])
     entry = AuditEntry.objects.filter(action="directory_fields_chosen", actor=f"user:{manager.pk}").get()
     assert entry.changed_fields == ["directory_fields"]
 
@@ -110,7 +110,7 @@ def test_a_directory_page_costs_the_same_queries_whatever_its_size(in_a, manager
     tree = make_tree()
     for number in range(30):
         make_employee(department=tree["frontend"], name=f"钱{number:02d}")
-    choose_directory_fields(actor=manager, fields=EVERY_FIELD)
+    directory_services.choose_directory_fields(actor=manager, fields=EVERY_FIELD)
     reader = api_as(make_employee(department=tree["hq"], name="读者").account)
 
     def queries_for(size):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import User
-from orgdata import services
+from orgdata.services import employees as employee_services
 from orgdata.services import positions as position_services
 from orgdata.models import Employee
 from tests.orgdata.factories import make_department, make_employee, next_mobile, resident_id
@@ -15,7 +15,7 @@ from tests.orgdata.factories import make_department, make_employee, next_mobile,
 
 @pytest.mark.promise("E2")
 def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(in_a):
-    employee = services.add_employee(mobile="+86 139 8888 0001", display_name=" 王小明 ", employee_number="E1")
+    employee = employee_services.add_employee(mobile="+86 139 8888 0001", display_name=" 王小明 ", employee_number="E1")
 
     account = User.objects.with_mobile("13988880001").get()
     assert account == employee.account
@@ -26,10 +26,10 @@ def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(
 
 @pytest.mark.promise("E3")
 def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, api_as):
-    employee = services.add_employee(mobile=next_mobile(), display_name="赵六", employee_number="E2",
-                                     title="", gender="", residence="", country_region="", address="", qq="",
-                                     wechat_id="", education="", landline="", email="", date_of_birth=None,
-                                     entry_date=None, avatar=None, seal_image=None)
+    employee = employee_services.add_employee(mobile=next_mobile(), display_name="赵六", employee_number="E2",
+                                              title="", gender="", residence="", country_region="", address="", qq="",
+                                              wechat_id="", education="", landline="", email="", date_of_birth=None,
+                                              entry_date=None, avatar=None, seal_image=None)
     assert employee.pk and employee.work_status == Employee.WorkStatus.WORKING
     # The person signs in, reads their profile, finds themselves in the directory and supplements
     # one optional field while the others stay empty.
@@ -42,8 +42,8 @@ def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, ap
     assert supplemented.status_code == 200, supplemented.content
     assert supplemented.json()["qq"] == "12345678"
     # …and an administrator correcting only the mandatory facts is not asked for them either.
-    services.update_employee(actor=User.objects.get(role=User.Role.MANAGER), employee=employee,
-                             changes={"employee_number": "E2-B"})
+    employee_services.update_employee(actor=User.objects.get(role=User.Role.MANAGER), employee=employee,
+                                      changes={"employee_number": "E2-B"})
     employee.refresh_from_db()
     assert employee.employee_number == "E2-B"
 
@@ -82,7 +82,7 @@ def test_the_id_number_is_stored_encrypted_and_found_by_its_blind_index(in_a):
 def test_invalid_values_are_refused_field_by_field(in_a, field, value, message):
     values = {"mobile": next_mobile(), "display_name": "钱七", "employee_number": "E9", field: value}
     with pytest.raises(ValidationError) as refused:
-        services.add_employee(**values)
+        employee_services.add_employee(**values)
     assert field in refused.value.message_dict
     assert message in " ".join(refused.value.message_dict[field]).lower()
     assert not Employee.objects.filter(employee_number="E9").exists()
@@ -121,19 +121,19 @@ def test_a_birth_date_changed_alone_must_agree_with_the_stored_id_number(in_a, m
     person = make_employee(id_number=resident_id(birth=date(1990, 3, 7)))
     assert person.date_of_birth == date(1990, 3, 7)
     with pytest.raises(ValidationError) as refused:
-        services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
+        employee_services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
     assert list(refused.value.message_dict) == ["date_of_birth"]
     through_the_api = api_as(manager).patch(f"/api/v1/admin/employees/{person.pk}",
                                             {"date_of_birth": "1991-01-01"}, format="json")
     assert through_the_api.status_code == 400 and "date_of_birth" in through_the_api.json()["fields"]
     assert Employee.objects.get(pk=person.pk).date_of_birth == date(1990, 3, 7)
     # A new ID number brings its own birth date; an agreeing date is accepted.
-    services.update_employee(actor=manager, employee=person,
-                             changes={"id_number": resident_id(birth=date(1991, 1, 1), sequence=7)})
-    services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
+    employee_services.update_employee(actor=manager, employee=person,
+                                      changes={"id_number": resident_id(birth=date(1991, 1, 1), sequence=7)})
+    employee_services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
     assert Employee.objects.get(pk=person.pk).date_of_birth == date(1991, 1, 1)
     with pytest.raises(ValidationError):  # and the person's own profile keeps refusing it too (R1)
-        services.update_own_profile(account=person.account, changes={"date_of_birth": date(1990, 3, 7)})
+        employee_services.update_own_profile(account=person.account, changes={"date_of_birth": date(1990, 3, 7)})
 
 
 def _id_number_legal_bases(account):
@@ -152,13 +152,15 @@ def test_writing_an_id_number_records_its_legal_basis_never_the_number(in_a, man
 
     without_id = make_employee()
     assert _id_number_legal_bases(without_id.account) == []
-    services.update_employee(actor=manager, employee=without_id, changes={"title": "工程师"})
+    employee_services.update_employee(actor=manager, employee=without_id, changes={"title": "工程师"})
     assert _id_number_legal_bases(without_id.account) == []
-    services.update_employee(actor=manager, employee=without_id, changes={"id_number": resident_id(sequence=12)})
+    employee_services.update_employee(actor=manager, employee=without_id,
+                                      changes={"id_number": resident_id(sequence=12)})
     [later] = _id_number_legal_bases(without_id.account)
     assert later.basis == "contract_necessity" and later.recorded_by == manager
     # Saving the same number again writes nothing, so records nothing.
-    services.update_employee(actor=manager, employee=without_id, changes={"id_number": resident_id(sequence=12)})
+    employee_services.update_employee(actor=manager, employee=without_id,
+                                      changes={"id_number": resident_id(sequence=12)})
     assert len(_id_number_legal_bases(without_id.account)) == 1
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from audit.models import AuditEntry
 from core.errors import NotPermitted
-from orgdata.services import exports
+from orgdata.services import exports as export_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
 from tests.orgdata.importing import processed
 
@@ -22,14 +22,14 @@ def test_an_export_is_masked_unless_the_exporter_may_unmask_and_an_unmasked_one_
     mobile = person.account.mobile
     deputy = make_sub_administrator(departments=[tree["hq"]], manager=manager)
 
-    masked = exports.export_address_book(actor=deputy, file_format="csv").content.decode("utf-8-sig")
+    masked = export_services.export_address_book(actor=deputy, file_format="csv").content.decode("utf-8-sig")
     assert mobile not in masked and f"{mobile[:3]}****{mobile[-4:]}" in masked
     assert resident_id() not in masked and "HQ/R&D/Back end" in masked
     with pytest.raises(NotPermitted):
-        exports.export_address_book(actor=deputy, file_format="csv", unmasked=True)
+        export_services.export_address_book(actor=deputy, file_format="csv", unmasked=True)
     assert not AuditEntry.objects.filter(action="view_unmasked").exists()
 
-    full = exports.export_address_book(actor=manager, file_format="xlsx", unmasked=True)
+    full = export_services.export_address_book(actor=manager, file_format="xlsx", unmasked=True)
     sheet = openpyxl.load_workbook(io.BytesIO(full.content)).active
     values = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
     assert any(mobile in row and resident_id() in row for row in values)
@@ -44,10 +44,10 @@ def test_an_unmasked_export_leaves_one_audit_entry_per_exported_person(in_a, man
     tree = make_tree()
     people = [make_employee(department=tree["east"], name=f"导出{number}") for number in range(3)]
     before = AuditEntry.objects.count()
-    masked = exports.export_address_book(actor=manager, file_format="csv")
+    masked = export_services.export_address_book(actor=manager, file_format="csv")
     assert masked.row_count == 3 and AuditEntry.objects.count() == before  # a masked export reveals nothing
 
-    unmasked = exports.export_address_book(actor=manager, file_format="csv", unmasked=True)
+    unmasked = export_services.export_address_book(actor=manager, file_format="csv", unmasked=True)
     entries = list(AuditEntry.objects.filter(action="view_unmasked"))
     assert unmasked.row_count == 3 and len(entries) == 3
     assert sorted(entry.object_id for entry in entries) == sorted(str(person.pk) for person in people)
@@ -64,7 +64,7 @@ def _formula_people(department):
 
 def test_a_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(in_a, manager):
     _formula_people(make_tree()["east"])
-    text = exports.export_address_book(actor=manager, file_format="csv").content.decode("utf-8-sig")
+    text = export_services.export_address_book(actor=manager, file_format="csv").content.decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["Name"] == "'=1+2"
     assert row["Title"] == """'=HYPERLINK("http://evil.example","点我")"""
@@ -76,7 +76,7 @@ def test_a_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(in_a
 
 def test_an_xlsx_export_stores_formula_like_text_as_text(in_a, manager):
     person = _formula_people(make_tree()["east"])
-    content = exports.export_address_book(actor=manager, file_format="xlsx").content
+    content = export_services.export_address_book(actor=manager, file_format="xlsx").content
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     header = [cell.value for cell in sheet[1]]
     cells = dict(zip(header, sheet[2]))
@@ -104,10 +104,10 @@ def test_numbers_and_dates_are_written_as_they_are():
 def test_the_import_error_report_neutralises_formulas_too(in_a, manager, console_as):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from orgdata.services import imports
+    from orgdata.services.imports import jobs as import_services
 
     upload = SimpleUploadedFile("people.csv", "工号,姓名,手机号,=HYPERLINK(\"http://evil.example\")\n".encode())
-    job = processed(imports.start_import(actor=manager, upload=upload, consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=upload, consent_confirmed=True))
     assert job.status == "rejected" and job.report[0]["column"].startswith("=HYPERLINK")
     response = console_as(manager).get(f"/console/organisation/import/{job.pk}/report.csv")
     assert response.status_code == 200

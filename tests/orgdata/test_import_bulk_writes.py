@@ -12,7 +12,7 @@ from accounts.validators import normalize_mainland_mobile
 from audit import chain
 from audit.models import AuditEntry
 from orgdata.models import Employee, ImportJob
-from orgdata.services import imports
+from orgdata.services.imports import jobs as import_services
 from orgdata.validators import canonical_mainland_mobile
 from tests.orgdata.factories import make_employee, resident_id
 from tests.orgdata.importing import processed
@@ -22,7 +22,7 @@ HEADER = "工号,姓名,手机号,部门,职位,职级,入职日期,身份证号
 
 def _import(manager, text: str) -> ImportJob:
     upload = SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
-    return processed(imports.start_import(actor=manager, upload=upload, consent_confirmed=True))
+    return processed(import_services.start_import(actor=manager, upload=upload, consent_confirmed=True))
 
 
 def test_the_quick_mobile_check_gives_the_same_verdict_as_the_full_rule():

@@ -16,9 +16,10 @@ from django.test import Client, override_settings
 from accounts.models import User
 from orgdata import tabular
 from orgdata.models import Employee, ImportJob
-from orgdata.services import imports
+from orgdata.services.imports import jobs as import_services
+from orgdata.services.imports.progress import HEARTBEAT_STALE_SECONDS
 from orgdata.tasks import recover_abandoned_imports
-from tests.orgdata.conftest import committed
+from tests.committing import committed
 from tests.orgdata.test_import_worker import _job, _start_disposable_worker, _wait
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
@@ -246,12 +247,12 @@ def test_a_worker_killed_while_reading_is_shown_interrupted_within_seconds_and_f
 
     # The heartbeat stops with the process: the console says so long before the recovery job runs.
     progress = _wait(lambda: (lambda p: p if p["is_interrupted"] else None)(
-        _status_page(own_enterprise, job.pk)[1]), imports.HEARTBEAT_STALE_SECONDS + 10, 0.5)
+        _status_page(own_enterprise, job.pk)[1]), HEARTBEAT_STALE_SECONDS + 10, 0.5)
     assert progress["status"] == "running" and "will be marked failed" in progress["interruption"]
     page, _progress = _status_page(own_enterprise, job.pk)
     assert "will be marked failed" in page.content.decode()
 
-    _wait(lambda: not committed(schema, lambda: imports.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
+    _wait(lambda: not committed(schema, lambda: import_services.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
     from django_tenants.utils import schema_context
 
     with schema_context(schema):

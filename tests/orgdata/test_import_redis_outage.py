@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from orgdata.models import Employee, ImportJob
-from orgdata.services import imports
+from orgdata.services.imports import jobs as import_services
 from core.process_cache import redis_breaker
 from tests.orgdata.importing import processed
 from tests.tenants.test_routing_resilience import throwaway_redis  # noqa: F401  (a fixture)
@@ -39,8 +39,8 @@ def _redis_is_back(server):
 def test_while_redis_is_down_an_import_runs_and_its_page_shows_the_status_from_the_database(
         in_a, manager, console_as, throwaway_redis):
     console = console_as(manager)
-    job = imports.start_import(actor=manager, upload=_upload("R001,周一,13955550001,总部/研发部\n"
-                                                             "R002,吴二,13955550002,总部\n"), consent_confirmed=True)
+    job = import_services.start_import(actor=manager, upload=_upload("R001,周一,13955550001,总部/研发部\n"
+                                                                     "R002,吴二,13955550002,总部\n"), consent_confirmed=True)
     throwaway_redis.stop()
 
     page, progress = _status_page(console, job)
@@ -55,8 +55,8 @@ def test_while_redis_is_down_an_import_runs_and_its_page_shows_the_status_from_t
     assert "2 added, 0 updated, 2 departments created." in page
 
     # The rows this attempt checked were counted only in the cache: unknown now, and said so.
-    rejected = processed(imports.start_import(actor=manager, upload=_upload("R003,,13955550003,总部\n"),
-                                              consent_confirmed=True))
+    rejected = processed(import_services.start_import(actor=manager, upload=_upload("R003,,13955550003,总部\n"),
+                                                      consent_confirmed=True))
     assert rejected.status == ImportJob.Status.REJECTED
     page, progress = _status_page(console, rejected)
     assert (progress["status"], progress["is_progress_known"], progress["done"], progress["percent"]) == (
@@ -65,8 +65,8 @@ def test_while_redis_is_down_an_import_runs_and_its_page_shows_the_status_from_t
     assert 'data-testid="import-report"' in page  # the report lives in the database
 
     _redis_is_back(throwaway_redis)
-    again = processed(imports.start_import(actor=manager, upload=_upload("R004,,13955550004,总部\n"),
-                                           consent_confirmed=True))
+    again = processed(import_services.start_import(actor=manager, upload=_upload("R004,,13955550004,总部\n"),
+                                                   consent_confirmed=True))
     page, progress = _status_page(console, again)
     assert (progress["status"], progress["is_progress_known"], progress["done"], progress["total"]) == (
         "rejected", True, 1, 1)
@@ -76,7 +76,7 @@ def test_while_redis_is_down_an_import_runs_and_its_page_shows_the_status_from_t
 def test_a_running_import_is_called_interrupted_only_when_its_heartbeat_is_known_to_be_stale(
         in_a, manager, console_as, throwaway_redis):
     console = console_as(manager)
-    job = imports.start_import(actor=manager, upload=_upload("S001,郑三,13955550011,总部\n"), consent_confirmed=True)
+    job = import_services.start_import(actor=manager, upload=_upload("S001,郑三,13955550011,总部\n"), consent_confirmed=True)
     # What a worker that died just after starting leaves behind: the job running, no heartbeat.
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
     _, progress = _status_page(console, job)
@@ -95,14 +95,14 @@ def test_a_running_import_is_called_interrupted_only_when_its_heartbeat_is_known
 
 def test_while_redis_is_down_recovery_tells_from_the_database_whether_the_file_was_read(
         in_a, manager, throwaway_redis):
-    read_in_full, unread = (imports.start_import(actor=manager, upload=_upload(f"T00{n},王{n},1395555002{n},总部\n"),
-                                                 consent_confirmed=True) for n in (1, 2))
+    read_in_full, unread = (import_services.start_import(actor=manager, upload=_upload(f"T00{n},王{n},1395555002{n},总部\n"),
+                                                         consent_confirmed=True) for n in (1, 2))
     # Both workers died (no session holds their locks); one had committed the row count of its file.
     ImportJob.objects.filter(pk=read_in_full.pk).update(status=ImportJob.Status.RUNNING, total_rows=1)
     ImportJob.objects.filter(pk=unread.pk).update(status=ImportJob.Status.RUNNING)
     throwaway_redis.stop()
 
-    assert imports.recover_abandoned_imports() == {"failed": 1, "retried": 1, "resent": 0}
+    assert import_services.recover_abandoned_imports() == {"failed": 1, "retried": 1, "resent": 0}
     read_in_full.refresh_from_db()
     unread.refresh_from_db()
     assert (read_in_full.status, read_in_full.attempt) == (ImportJob.Status.QUEUED, 2)

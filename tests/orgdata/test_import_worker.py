@@ -15,10 +15,11 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from orgdata.models import Employee, ImportJob
-from orgdata.services import imports
+from orgdata.services.imports import jobs as import_services
+from orgdata.services.imports.progress import HEARTBEAT_STALE_SECONDS
 from orgdata.tasks import recover_abandoned_imports
 from tests.conftest import ROOT, _test_database_url
-from tests.orgdata.conftest import committed
+from tests.committing import committed
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 ROWS = 15_000
@@ -71,13 +72,13 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
     worker = _start_disposable_worker(queue, django_db_blocker)
     try:
         with override_settings(ORGDATA_IMPORT_QUEUE=queue):
-            job = committed(schema, lambda: imports.start_import(
+            job = committed(schema, lambda: import_services.start_import(
                 actor=User.objects.get(role=User.Role.MANAGER), upload=_big_csv(ROWS), consent_confirmed=True))
         assert job.status == ImportJob.Status.QUEUED
 
         # Live progress, as the console polls it: rows counted while the worker writes.
         seen = _wait(lambda: (lambda p: p if p["phase"] == "writing" and p["done"] > 0 else None)(
-            committed(schema, lambda: imports.import_progress(ImportJob.objects.get(pk=job.pk)))), 120, 0.05)
+            committed(schema, lambda: import_services.import_progress(ImportJob.objects.get(pk=job.pk)))), 120, 0.05)
         assert seen["status"] == "running" and seen["total"] == ROWS and 50 <= seen["percent"] < 100
         assert seen["is_worker_alive"] is True
 
@@ -88,15 +89,15 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
             worker.kill()
 
     # The dead worker's transaction died with its connection: nothing of the file is in the database.
-    _wait(lambda: not committed(schema, lambda: imports.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
+    _wait(lambda: not committed(schema, lambda: import_services.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
     with schema_context(schema):
         assert not Employee.objects.exists()
         assert User.objects.count() == 1  # the manager only: no half-created accounts
     assert _job(schema, job.pk).status == ImportJob.Status.RUNNING
     # The heartbeat stopped with the worker: within seconds the console says the import resumes.
     progress = _wait(lambda: (lambda p: p if p["is_interrupted"] else None)(
-        committed(schema, lambda: imports.import_progress(ImportJob.objects.get(pk=job.pk)))),
-        imports.HEARTBEAT_STALE_SECONDS + 10, 0.5)
+        committed(schema, lambda: import_services.import_progress(ImportJob.objects.get(pk=job.pk)))),
+        HEARTBEAT_STALE_SECONDS + 10, 0.5)
     assert progress["interruption"] == "Interrupted — resuming."
 
     # The periodic recovery (run here by the session's real worker) retries it on the normal queue.
@@ -108,7 +109,7 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
     with schema_context(schema):
         assert Employee.objects.count() == ROWS
         assert Employee.objects.values("employee_number").distinct().count() == ROWS
-        progress = imports.import_progress(ImportJob.objects.get(pk=job.pk))
+        progress = import_services.import_progress(ImportJob.objects.get(pk=job.pk))
     assert progress["percent"] == 100 and progress["done"] == ROWS
 
 
@@ -119,7 +120,7 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
     upload = SimpleUploadedFile("few.csv", "工号,姓名,手机号,部门\nQ001,赵一,13733330001,总部\nQ002,钱二,13733330002,总部\n"
                                 .encode(), content_type="text/csv")
     with override_settings(ORGDATA_IMPORT_QUEUE=lost_queue):
-        job = committed(schema, lambda: imports.start_import(
+        job = committed(schema, lambda: import_services.start_import(
             actor=User.objects.get(role=User.Role.MANAGER), upload=upload, consent_confirmed=True))
     assert job.status == ImportJob.Status.QUEUED
 
@@ -127,7 +128,7 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
     with schema_context(schema):
         assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 0, "resent": 0}
     committed(schema, lambda: ImportJob.objects.filter(pk=job.pk).update(
-        created_at=ImportJob.objects.get(pk=job.pk).created_at - imports.QUEUED_TOO_LONG))
+        created_at=ImportJob.objects.get(pk=job.pk).created_at - import_services.QUEUED_TOO_LONG))
 
     with schema_context(schema):
         assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 0, "resent": 1}

@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import User
 from audit.models import AuditEntry
 from orgdata.models import Department, Employee, ImportJob
-from orgdata.services import imports
+from orgdata.services.imports import jobs as import_services
+from orgdata.services.imports import rows as import_rows
 from tests.orgdata.factories import make_employee, resident_id
 from tests.orgdata.importing import processed
 
@@ -32,11 +33,11 @@ def _xlsx(rows: list[list], name: str = "people.xlsx") -> SimpleUploadedFile:
 def test_an_upload_without_the_consent_confirmation_is_refused_and_a_confirmed_one_is_recorded(in_a, manager):
     good = HEADER + "A001,张伟,13966660001,总部/研发部,工程师,P5,2024-03-01,,男,\n"
     with pytest.raises(Exception) as refused:
-        processed(imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=False))
+        processed(import_services.start_import(actor=manager, upload=_csv(good), consent_confirmed=False))
     assert "consent_confirmed" in refused.value.message_dict
     assert not ImportJob.objects.exists() and not Employee.objects.exists()
 
-    job = processed(imports.start_import(actor=manager, upload=_csv(good), consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=_csv(good), consent_confirmed=True))
     assert job.status == ImportJob.Status.SUCCEEDED
     assert job.consent_confirmed_at and "informed" in job.consent_statement and job.created_by == manager
     confirmation = AuditEntry.objects.get(action="import_consent_confirmed")
@@ -50,7 +51,7 @@ def test_a_valid_file_builds_the_organisation_structure_and_creates_accounts(in_
         "A002,王芳,+86 139 6666 0002,总部/研发部,工程师,P6,2023年7月15日,,女,\n"
         "A003,李娜,13966660003,总部/销售部,,,,,,\n"
     )
-    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert (job.status, job.created_count, job.departments_created) == ("succeeded", 3, 4)
     zhang = Employee.objects.select_related("account", "department").get(employee_number="A001")
     assert zhang.account.display_name == "张伟" and zhang.department.name == "后端组"
@@ -58,7 +59,7 @@ def test_a_valid_file_builds_the_organisation_structure_and_creates_accounts(in_
     assert zhang.gender == "male" and zhang.person_key_id == zhang.account.person_key_id
     assert User.objects.with_mobile("13966660002").get().employee.entry_date.isoformat() == "2023-07-15"
     # A second upload of corrections updates, keyed by employee number.
-    again = processed(imports.start_import(actor=manager, upload=_csv(HEADER + "A003,李娜,13966660003,总部/研发部,,,,,,\n"),
+    again = processed(import_services.start_import(actor=manager, upload=_csv(HEADER + "A003,李娜,13966660003,总部/研发部,,,,,,\n"),
                                  consent_confirmed=True))
     assert (again.status, again.created_count, again.updated_count) == ("succeeded", 0, 1)
     assert Employee.objects.get(employee_number="A003").department.name == "研发部"
@@ -75,7 +76,7 @@ def test_any_bad_row_means_nothing_is_written_and_the_report_lists_every_bad_row
         f"B005,重复手机,{existing.account.mobile},总部,,,,,,\n"
         "B001,重复工号,13966660016,总部,,,2099-01-01,,,\n"
     )
-    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert job.status == ImportJob.Status.REJECTED
     report = {(error["row"], error["column"]) for error in job.report}
     assert {(3, "Name"), (4, "Mobile number"), (5, "Resident ID number"), (6, "Mobile number"),
@@ -90,10 +91,10 @@ def test_any_bad_row_means_nothing_is_written_and_the_report_lists_every_bad_row
 def test_xlsx_files_are_imported_too_and_unknown_columns_are_reported(in_a, manager):
     rows = [["Employee number", "Name", "Mobile number", "Department", "Date of birth"],
             ["X001", "刘洋", "13966660021", "Ops", "1988-02-03"]]
-    job = processed(imports.start_import(actor=manager, upload=_xlsx(rows), consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=_xlsx(rows), consent_confirmed=True))
     assert job.status == "succeeded" and Employee.objects.get(employee_number="X001").department.name == "Ops"
 
-    bad = processed(imports.start_import(actor=manager, upload=_xlsx([["工号", "姓名", "手机号", "鞋码"], ["X2", "a", "13966660022", "42"]]),
+    bad = processed(import_services.start_import(actor=manager, upload=_xlsx([["工号", "姓名", "手机号", "鞋码"], ["X2", "a", "13966660022", "42"]]),
                                consent_confirmed=True))
     assert bad.status == "rejected" and bad.report[0]["column"] == "鞋码"
 
@@ -101,8 +102,8 @@ def test_xlsx_files_are_imported_too_and_unknown_columns_are_reported(in_a, mana
 def test_the_sample_template_can_be_imported_as_it_is(in_a, manager):
     outcomes = []
     for file_format in ("csv", "xlsx"):
-        content = imports.sample_template(file_format)
-        job = processed(imports.start_import(actor=manager, upload=SimpleUploadedFile(f"t.{file_format}", content),
+        content = import_rows.sample_template(file_format)
+        job = processed(import_services.start_import(actor=manager, upload=SimpleUploadedFile(f"t.{file_format}", content),
                                    consent_confirmed=True))
         assert job.status == "succeeded", job.report
         outcomes.append((job.created_count, job.updated_count))
@@ -111,7 +112,7 @@ def test_the_sample_template_can_be_imported_as_it_is(in_a, manager):
 
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(in_a, manager):
     with pytest.raises(Exception) as refused:
-        processed(imports.start_import(actor=manager, upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 ..."), consent_confirmed=True))
+        processed(import_services.start_import(actor=manager, upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 ..."), consent_confirmed=True))
     assert "file" in refused.value.message_dict
 
 
@@ -121,12 +122,12 @@ def test_a_birth_date_contradicting_the_stored_id_number_is_a_row_error(in_a, ma
     person = make_employee(employee_number="DOB-1", id_number=resident_id(birth=date(1990, 3, 7), sequence=21))
     header = "工号,姓名,手机号,出生日期\n"
     text = header + f"DOB-1,{person.account.display_name},{person.account.mobile},1991-01-01\n"
-    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert job.status == ImportJob.Status.REJECTED
     assert [(error["row"], error["column"]) for error in job.report] == [(2, "Date of birth")]
     assert Employee.objects.get(pk=person.pk).date_of_birth == date(1990, 3, 7)
     agreeing = header + f"DOB-1,{person.account.display_name},{person.account.mobile},1990-03-07\n"
-    assert processed(imports.start_import(actor=manager, upload=_csv(agreeing), consent_confirmed=True)).status == "succeeded"
+    assert processed(import_services.start_import(actor=manager, upload=_csv(agreeing), consent_confirmed=True)).status == "succeeded"
 
 
 @pytest.mark.promise("C12")
@@ -140,7 +141,7 @@ def test_an_import_records_the_legal_basis_of_every_id_number_it_writes(in_a, ma
         "L002,乙,13966660032,总部,,,,,,\n"
         f"L-OLD,{existing.account.display_name},{existing.account.mobile},,,,,{resident_id(sequence=32)},,\n"
     )
-    job = processed(imports.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
+    job = processed(import_services.start_import(actor=manager, upload=_csv(text), consent_confirmed=True))
     assert job.status == "succeeded", job.report
     records = LegalBasisRecord.objects.select_related("purpose")
     holders = {Employee.objects.get(employee_number="L001").account_id, existing.account_id}
@@ -151,7 +152,7 @@ def test_an_import_records_the_legal_basis_of_every_id_number_it_writes(in_a, ma
         assert record.purpose_revision == record.purpose.revision and record.occurred_at
     # The same file again writes no ID number, so records nothing more.
     again = HEADER + f"L-OLD,{existing.account.display_name},{existing.account.mobile},,,,,{resident_id(sequence=32)},,\n"
-    assert processed(imports.start_import(actor=manager, upload=_csv(again), consent_confirmed=True)).status == "succeeded"
+    assert processed(import_services.start_import(actor=manager, upload=_csv(again), consent_confirmed=True)).status == "succeeded"
     assert LegalBasisRecord.objects.count() == 2
 
 
@@ -159,13 +160,13 @@ def test_an_import_records_the_legal_basis_of_every_id_number_it_writes(in_a, ma
 def test_the_bulk_legal_basis_refuses_what_the_single_one_refuses(in_a, manager):
     from django.core.exceptions import ValidationError
 
-    from consent import services as consent_services
+    from consent.services import legal_bases as legal_basis_services
     from consent.models import LegalBasisRecord
 
     with pytest.raises(ValidationError) as refused:
-        consent_services.record_legal_basis_in_bulk(person_ids=[manager.pk], purpose_code="no.such.purpose",
-                                                    basis="curiosity", reference=" ")
+        legal_basis_services.record_legal_basis_in_bulk(person_ids=[manager.pk], purpose_code="no.such.purpose",
+                                                        basis="curiosity", reference=" ")
     assert set(refused.value.message_dict) == {"basis", "reference", "purpose_code"}
-    assert consent_services.record_legal_basis_in_bulk(
+    assert legal_basis_services.record_legal_basis_in_bulk(
         person_ids=[], purpose_code="sensitive.id_number", basis="contract_necessity", reference="x") == 0
     assert not LegalBasisRecord.objects.exists()

@@ -9,7 +9,8 @@ from orgdata import selectors
 from orgdata.models import Employee
 from orgdata.permissions import NotInYourScope
 from orgdata.services import employees as employee_services
-from orgdata.services import exports, imports
+from orgdata.services import exports as export_services
+from orgdata.services.imports import jobs as import_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 from tests.orgdata.importing import processed
 
@@ -67,7 +68,7 @@ def test_through_the_console(scoped, console_as):
 
 @pytest.mark.promise("E5")
 def test_through_the_export(scoped):
-    exported = exports.export_address_book(actor=scoped["deputy"], file_format="csv")
+    exported = export_services.export_address_book(actor=scoped["deputy"], file_format="csv")
     text = exported.content.decode("utf-8-sig")
     assert "内部人" in text and "外部人" not in text
 
@@ -79,7 +80,7 @@ def test_through_the_import(scoped):
             "NEW-1,新人,13955550001,HQ/Sales\n"
             "NEW-2,新人二,13955550002,HQ/R&D/Back end\n")
     upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
-    job = processed(imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True))
+    job = processed(import_services.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True))
     assert job.status == "rejected"
     problems = {(error["row"], error["column"]) for error in job.report}
     assert (2, "Employee number") in problems and (3, "Department") in problems
@@ -91,13 +92,14 @@ def test_through_the_import(scoped):
 def administrators_below(scoped, manager):
     """The enterprise manager's and another sub-administrator's records, both inside the deputy's
     departments (R&D): the manager role went to someone in Back end."""
-    from orgdata.services.administrators import transfer_manager_role
+    from orgdata.services import administrators as administrator_services
 
     tree = scoped["tree"]
     boss = make_employee(department=tree["backend"], name="新经理", employee_number="BOSS-1")
     manager.set_password("Manager-Pass-1!")
     manager.save(update_fields=["password"])
-    new_manager = transfer_manager_role(actor=manager, password="Manager-Pass-1!", new_manager=boss.account)
+    new_manager = administrator_services.transfer_manager_role(actor=manager, password="Manager-Pass-1!",
+                                                               new_manager=boss.account)
     other = make_sub_administrator(departments=[tree["frontend"]], manager=new_manager, name="另一管理员")
     return {"boss": Employee.objects.get(pk=boss.pk), "other": Employee.objects.get(account=other)}
 
@@ -143,13 +145,13 @@ def test_a_sub_administrator_cannot_edit_an_administrator_through_the_import(sco
             "IN-1,内部人,{inside}\n"
             "BOSS-1,新经理,13955550079\n").format(inside=scoped["inside"].account.mobile)
     upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
-    job = processed(imports.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True))
+    job = processed(import_services.start_import(actor=scoped["deputy"], upload=upload, consent_confirmed=True))
     assert job.status == "rejected"
     assert [(error["row"], error["column"]) for error in job.report] == [(3, "Employee number")]
     assert "manager" in job.report[0]["reason"]
     assert Employee.objects.get(pk=boss.pk).account.mobile == boss.account.mobile
     # The manager's own import may correct it.
     upload = SimpleUploadedFile("people.csv", rows.encode(), content_type="text/csv")
-    done = processed(imports.start_import(actor=boss.account, upload=upload, consent_confirmed=True))
+    done = processed(import_services.start_import(actor=boss.account, upload=upload, consent_confirmed=True))
     assert done.status == "succeeded", done.report
     assert Employee.objects.get(pk=boss.pk).account.mobile == "13955550079"

@@ -55,7 +55,7 @@ def test_plain_sheets_read_the_same_as_with_openpyxl(fill, write_only):
 
 
 def test_the_sample_template_and_a_date_formatted_sheet_read_the_same_as_with_openpyxl():
-    from orgdata.services.imports import sample_template
+    from orgdata.services.imports.rows import sample_template
 
     template = sample_template("xlsx")
     assert _trimmed(tabular.read_rows(io.BytesIO(template), "xlsx")) == _trimmed(_openpyxl_rows(template))

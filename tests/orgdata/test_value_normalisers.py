@@ -14,8 +14,8 @@ from django.utils import translation
 from accounts.models import User
 from accounts.validators import normalize_mainland_mobile
 from orgdata.columns import COLUMNS_BY_KEY
-from orgdata.models import Department, Employee
-from orgdata.services import imports
+from orgdata.models import Department, Employee, ImportJob
+from orgdata.services.imports import jobs as import_services
 from orgdata.validators import canonical_mainland_mobile, normalize_resident_id, parse_date
 from tests.orgdata.factories import make_employee, make_tree, resident_id
 from tests.orgdata.importing import processed
@@ -66,8 +66,9 @@ class Paths:
         keys = list(row)
         text = ",".join(str(COLUMNS_BY_KEY[key].zh_label) for key in keys) + "\n"
         text += ",".join(row[key] for key in keys) + "\n"
-        job = processed(imports.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv", text.encode()),
-                                             consent_confirmed=True, language="en"))
+        job = processed(import_services.start_import(actor=self.manager, upload=SimpleUploadedFile("people.csv",
+                                                                                                   text.encode()),
+                                                     consent_confirmed=True, language="en"))
         if job.status == "succeeded":
             return Employee.objects.select_related("account").get(employee_number=number), set()
         assert job.status == "rejected", job.failure_reason
@@ -240,9 +241,9 @@ def test_department_and_position_names_are_cleaned_the_same_way(in_a, manager, c
     console.post("/console/organisation/departments/", {"name": "研发\u200b部\u202e"})
     assert Department.objects.filter(name="研发部").exists()
     from orgdata.models import Position
-    from orgdata.services.positions import create_position
+    from orgdata.services import positions as position_services
 
-    create_position(actor=manager, name=" 工程师\u2066 ")
+    position_services.create_position(actor=manager, name=" 工程师\u2066 ")
     assert Position.objects.filter(name="工程师").exists()
 
 
@@ -258,7 +259,7 @@ def test_a_bad_choice_is_refused_with_the_accepted_values_on_every_path(paths):
     employee = make_employee(mobile="13833330001")
     api = paths.api.patch(f"/api/v1/admin/employees/{employee.pk}", {"work_status": "sleeping"}, format="json")
     _none, imported = paths.import_add(work_status="sleeping")
-    job = imports.ImportJob.objects.order_by("-pk").first()
+    job = ImportJob.objects.order_by("-pk").first()
     for message in (page, api.json()["fields"]["work_status"][0], job.report[0]["reason"]):
         assert "Choose one of:" in message and "Working" in message and "Left the company" in message
     assert imported == {"work_status"}
@@ -298,7 +299,8 @@ def _png(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 8)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT",
+                                                                 zlib.compress(b"\0" * 8)) + chunk(b"IEND", b"")
 
 
 def _jpeg(width: int, height: int) -> bytes:

@@ -9,7 +9,8 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from policies.models import PolicyVersion
-from tests.consent.factories import PolicyVersionFactory, signed_in
+from tests.consent.factories import signed_in
+from tests.policies.factories import PolicyVersionFactory
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from accounts.models import User
 from tenants.models import Domain, Enterprise
-from tenants.services import provision_enterprise
+from tenants import services as tenant_services
 
 VALID = dict(
     name="Gamma Logistics", location="Hangzhou", industry="Logistics", personnel_size="101-500",
@@ -23,7 +23,7 @@ def _tables(schema: str) -> set[str]:
 @pytest.mark.django_db
 @pytest.mark.promise("E1")
 def test_provisioning_creates_a_serving_enterprise_with_schema_domain_and_manager(platform_client):
-    result = provision_enterprise(code="gamma", **VALID)
+    result = tenant_services.provision_enterprise(code="gamma", **VALID)
 
     enterprise = Enterprise.objects.get(code="gamma")
     assert enterprise.status == Enterprise.Status.ACTIVE
@@ -46,7 +46,7 @@ def test_enterprise_without_location_industry_or_size_is_refused_before_anything
     fields = {**VALID, missing: ""}
 
     with pytest.raises(ValidationError) as refused:
-        provision_enterprise(code="delta", **fields)
+        tenant_services.provision_enterprise(code="delta", **fields)
 
     assert missing in refused.value.message_dict
     assert not Enterprise.objects.filter(code="delta").exists()
@@ -56,22 +56,22 @@ def test_enterprise_without_location_industry_or_size_is_refused_before_anything
 @pytest.mark.django_db
 @pytest.mark.promise("S1")
 def test_data_region_is_recorded_as_mainland_china_and_no_other_region_is_accepted():
-    provision_enterprise(code="epsilon", **VALID)
+    tenant_services.provision_enterprise(code="epsilon", **VALID)
     assert Enterprise.objects.get(code="epsilon").data_region == "cn-mainland"
 
     with pytest.raises(ValidationError) as refused:
-        provision_enterprise(code="zeta", data_region="us-east-1", **VALID)
+        tenant_services.provision_enterprise(code="zeta", data_region="us-east-1", **VALID)
     assert "data_region" in refused.value.message_dict
 
 
 @pytest.mark.django_db
 def test_provisioning_twice_changes_nothing_and_an_interrupted_run_is_completed():
-    first = provision_enterprise(code="eta", **VALID)
+    first = tenant_services.provision_enterprise(code="eta", **VALID)
     # Simulate a crash after the schema was created but before the domain was written.
     Domain.objects.filter(domain=first.domain).delete()
     Enterprise.objects.filter(code="eta").update(status=Enterprise.Status.PROVISIONING)
 
-    again = provision_enterprise(code="eta", **VALID)
+    again = tenant_services.provision_enterprise(code="eta", **VALID)
 
     assert again.enterprise.pk == first.enterprise.pk
     assert again.administrator_created is False
@@ -83,12 +83,12 @@ def test_provisioning_twice_changes_nothing_and_an_interrupted_run_is_completed(
 
 @pytest.mark.django_db
 def test_a_lagging_template_is_migrated_before_it_is_cloned(settings):
-    provision_enterprise(code="theta", **VALID)  # makes sure the template exists
+    tenant_services.provision_enterprise(code="theta", **VALID)  # makes sure the template exists
     template = settings.TENANT_TEMPLATE_SCHEMA
     call_command("migrate_schemas", "orgdata", "zero", schema_name=template, interactive=False, verbosity=0)
     assert "orgdata_employee" not in _tables(template)
 
-    provisioned = provision_enterprise(code="iota", **VALID)
+    provisioned = tenant_services.provision_enterprise(code="iota", **VALID)
 
     assert "orgdata_employee" in _tables(provisioned.enterprise.schema_name)
     assert "orgdata_employee" in _tables(template)
@@ -97,23 +97,24 @@ def test_a_lagging_template_is_migrated_before_it_is_cloned(settings):
 @pytest.mark.django_db
 def test_bad_administrator_details_are_reported_field_by_field():
     with pytest.raises(ValidationError) as refused:
-        provision_enterprise(code="kappa", **{**VALID, "administrator_mobile": "12345", "administrator_password": "short"})
+        tenant_services.provision_enterprise(code="kappa", **{**VALID, "administrator_mobile": "12345",
+                                                              "administrator_password": "short"})
     assert {"mobile", "password"} <= set(refused.value.message_dict)
     assert not Enterprise.objects.filter(code="kappa").exists()
 
 
 @pytest.mark.django_db
 def test_a_ready_spare_schema_is_claimed_instead_of_cloning(django_capture_on_commit_callbacks):
-    from tenants.services import _spare_schemas, replenish_spare_schemas
+    from tenants import services as tenant_services
 
-    assert replenish_spare_schemas(target=1) == 1
-    assert replenish_spare_schemas(target=1) == 0  # idempotent
-    (spare,) = _spare_schemas()
+    assert tenant_services.replenish_spare_schemas(target=1) == 1
+    assert tenant_services.replenish_spare_schemas(target=1) == 0  # idempotent
+    (spare,) = tenant_services._spare_schemas()
 
     with django_capture_on_commit_callbacks() as refills:
-        provisioned = provision_enterprise(code="lambda", **VALID)
+        provisioned = tenant_services.provision_enterprise(code="lambda", **VALID)
 
-    assert _spare_schemas() == []
+    assert tenant_services._spare_schemas() == []
     assert not schema_exists(spare)
     assert len(refills) == 1  # the pool is refilled in the background
     with schema_context(provisioned.enterprise.schema_name):
@@ -122,13 +123,13 @@ def test_a_ready_spare_schema_is_claimed_instead_of_cloning(django_capture_on_co
 
 @pytest.mark.django_db
 def test_a_spare_that_lags_the_migrations_is_dropped_not_handed_out():
-    from tenants.services import _spare_schemas, replenish_spare_schemas
+    from tenants import services as tenant_services
 
-    replenish_spare_schemas(target=1)
-    (spare,) = _spare_schemas()
+    tenant_services.replenish_spare_schemas(target=1)
+    (spare,) = tenant_services._spare_schemas()
     call_command("migrate_schemas", "orgdata", "zero", schema_name=spare, interactive=False, verbosity=0)
 
-    provisioned = provision_enterprise(code="mu-co", **VALID)
+    provisioned = tenant_services.provision_enterprise(code="mu-co", **VALID)
 
     assert not schema_exists(spare)
     assert "orgdata_employee" in _tables(provisioned.enterprise.schema_name)
@@ -137,7 +138,7 @@ def test_a_spare_that_lags_the_migrations_is_dropped_not_handed_out():
 @pytest.mark.django_db
 def test_a_cloned_schema_has_the_template_constraint_and_index_names(settings):
     """Later migrations drop and alter constraints by name; a clone must carry the same names."""
-    provisioned = provision_enterprise(code="nu-co", **VALID)
+    provisioned = tenant_services.provision_enterprise(code="nu-co", **VALID)
 
     def names(schema):
         with connection.cursor() as cursor:

@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from consent import selectors, services
-from core.schemas import enterprise_schema_names
+from consent import selectors
 from consent.models import Purpose
+from consent.services import catalogue as catalogue_services
+from core.schemas import enterprise_schema_names
 
 
 def _schemas() -> list[str]:
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 if selectors.catalogue_is_in_step():
                     self.stdout.write(f"{name}: in step")
                     continue
-                result = services.sync_purpose_catalogue()
+                result = catalogue_services.sync_purpose_catalogue()
                 synced += 1
                 self.stdout.write(f"{name}: {result['added']} added, {result['revised']} revised, "
                                   f"{result['retired']} retired")

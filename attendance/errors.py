@@ -1,0 +1,11 @@
+"""The refusals the attendance app raises; core.errors maps them to their status with their code."""
+from rest_framework import status
+
+from core.errors import DomainError
+
+
+class TrackingSwitchedOff(DomainError):
+    """A3: the enterprise has not switched location tracking on, so no ping is recorded."""
+
+    code = "tracking_off"
+    status_code = status.HTTP_403_FORBIDDEN

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from attendance.models import CheckIn
-from config.api_errors import NotPermitted
+from core.errors import NotPermitted
 from privacy import disclosure
 from privacy.disclosure import Route
 from privacy.registry import PI, Category, Mask, personal_data

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -137,3 +138,14 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
     with schema_context(schema):
         assert set(Employee.objects.filter(employee_number__startswith="Q").values_list(
             "employee_number", flat=True)) == {"Q001", "Q002"}
+
+
+def test_a_web_process_knows_the_import_task_it_queues():
+    """The console queues an import by the task's registered name; a web process (which never runs
+    Celery's autodiscovery) must know it, or the upload answers 500."""
+    program = ("import django; django.setup(); import config.wsgi; from celery import current_app; "
+               "print('orgdata.tasks.run_import' in current_app.tasks)")
+    result = subprocess.run([sys.executable, "-c", program], cwd=Path(__file__).resolve().parents[2],
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr[-2000:]

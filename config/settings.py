@@ -50,6 +50,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "guardian",
+    "access",  # who may do what: no models, in both lists so both kinds of schema load it
     "privacy",  # per-person data keys: in public for staff, in each enterprise for its people
     "accounts",  # in public: platform support staff; in each enterprise: its people
     "policies",  # C8: privacy-policy versions, published once for every enterprise
@@ -60,6 +61,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "axes",
     "guardian",
+    "access",
     "privacy",
     "accounts",
     "consent",
@@ -115,6 +117,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",  # E5: a reset password is changed first
     "consent.middleware.PolicyAcceptanceMiddleware",  # C8: significant changes are accepted first
+    "core.errors.ConsoleRefusalMiddleware",  # domain refusals become the console's 403/404 pages
 ]
 
 ROOT_URLCONF = "config.urls_tenant"

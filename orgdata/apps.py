@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class OrgdataConfig(AppConfig):
     name = "orgdata"
     verbose_name = "Organisation data"
+
+    def ready(self):
+        from access import resolvers
+        from orgdata import selectors
+
+        # The catalogue (access.capabilities) asks orgdata what only it knows: which departments
+        # a sub-administrator was granted (E5) and which applications are on for a person (E6).
+        resolvers.register_scope_resolver(selectors.OrganisationScope())
+        resolvers.register_application_resolver(selectors.is_application_enabled_for)

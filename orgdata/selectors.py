@@ -1,8 +1,10 @@
 """Reads of the organisation structure, already scoped to who is asking.
 
-THE scoping rule of E5 lives here: `departments_visible_to(actor)` and
-`employees_visible_to(actor)`. The console, the API, the export and the import all start from
-these two querysets, so a sub-administrator sees and changes exactly the same people everywhere.
+The scoping rule of E5 is the catalogue's (access.capabilities.scope_of); the querysets it
+scopes are built here: `departments_visible_to(actor)` and `employees_visible_to(actor)`. The
+console, the API, the export and the import all start from these two querysets, so a
+sub-administrator sees and changes exactly the same people everywhere. `OrganisationScope` is
+what the catalogue asks about a target (registered by OrgdataConfig.ready).
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from django.db.models import Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, Scope, may, scope_of
+from access.errors import NotInYourScope
+from access.roles import ADMINISTRATOR_ROLES
 from accounts.models import User
 from orgdata import permissions
 from orgdata.models import (
@@ -38,7 +43,7 @@ def organisation_summary() -> dict:
         "departments": Department.objects.count(),
         "employees": Employee.objects.count(),
         "active_accounts": User.objects.filter(is_active=True).count(),
-        "administrators": User.objects.filter(role__in=[User.Role.MANAGER, User.Role.SUB_ADMIN]).count(),
+        "administrators": User.objects.filter(role__in=ADMINISTRATOR_ROLES).count(),
     }
 
 
@@ -55,9 +60,10 @@ def administered_roots_of(actor) -> QuerySet[Department]:
 def departments_visible_to(actor) -> QuerySet[Department]:
     """Departments `actor` may see and administer: all for the manager, the granted subtrees for a
     sub-administrator, none for anyone else."""
-    if permissions.is_enterprise_manager(actor):
+    scope = scope_of(actor)
+    if scope is Scope.EVERYTHING:
         return Department.objects.all()
-    if not permissions.is_sub_administrator(actor):
+    if scope is Scope.NOTHING:
         return Department.objects.none()
     roots = list(administered_roots_of(actor).values_list("path", flat=True))
     if not roots:
@@ -74,9 +80,10 @@ def employees_visible_to(actor) -> QuerySet[Employee]:
     The manager: everyone. A sub-administrator: people whose department lies in one of their
     subtrees (people without a department belong to the manager). Anyone else: nobody.
     """
-    if permissions.is_enterprise_manager(actor):
+    scope = scope_of(actor)
+    if scope is Scope.EVERYTHING:
         return Employee.objects.all()
-    if not permissions.is_sub_administrator(actor):
+    if scope is Scope.NOTHING:
         return Employee.objects.none()
     return Employee.objects.filter(department__in=departments_visible_to(actor))
 
@@ -87,14 +94,28 @@ def employee_visible_to(actor, pk) -> Employee:
         return employees_visible_to(actor).select_related(
             "account", "department", "position", "job_level").get(pk=pk)
     except (Employee.DoesNotExist, ValueError, TypeError):
-        raise permissions.NotInYourScope()
+        raise NotInYourScope()
 
 
 def department_visible_to(actor, pk) -> Department:
     try:
         return departments_visible_to(actor).get(pk=pk)
     except (Department.DoesNotExist, ValueError, TypeError):
-        raise permissions.NotInYourScope()
+        raise NotInYourScope()
+
+
+class OrganisationScope:
+    """The catalogue's scope resolver (access.resolvers): is a department, an employee record or
+    an account inside the departments granted to a sub-administrator."""
+
+    def contains(self, actor, target) -> bool:
+        if isinstance(target, Department):
+            return departments_visible_to(actor).filter(pk=target.pk).exists()
+        if isinstance(target, Employee):
+            return employees_visible_to(actor).filter(pk=target.pk).exists()
+        if isinstance(target, User):
+            return employees_visible_to(actor).filter(account_id=target.pk).exists()
+        raise TypeError(f"no organisation scope for {type(target).__name__}")
 
 
 # --- address book reads -----------------------------------------------------------------------
@@ -206,7 +227,7 @@ def job_levels() -> QuerySet[JobLevel]:
 
 
 def administrators() -> QuerySet[User]:
-    return User.objects.filter(role__in=[User.Role.MANAGER, User.Role.SUB_ADMIN]).order_by("role", "display_name")
+    return User.objects.filter(role__in=ADMINISTRATOR_ROLES).order_by("role", "display_name")
 
 
 def grants_by_administrator(accounts: Iterable[User]) -> dict[int, list[Department]]:
@@ -221,9 +242,9 @@ def grants_by_administrator(accounts: Iterable[User]) -> dict[int, list[Departme
 
 def imports_visible_to(actor) -> QuerySet[ImportJob]:
     """The manager sees every import; a sub-administrator their own."""
-    if permissions.is_enterprise_manager(actor):
+    if may(actor, Capability.SEE_EVERY_IMPORT):
         return ImportJob.objects.all()
-    if permissions.is_sub_administrator(actor):
+    if may(actor, Capability.IMPORT_ADDRESS_BOOK):
         return ImportJob.objects.filter(created_by=actor)
     return ImportJob.objects.none()
 
@@ -232,7 +253,7 @@ def import_visible_to(actor, pk) -> ImportJob:
     try:
         return imports_visible_to(actor).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError):
-        raise permissions.NotInYourScope()
+        raise NotInYourScope()
 
 
 # --- version authorisation (E6) ---------------------------------------------------------------
@@ -283,17 +304,14 @@ def applications_enabled_for(account: User) -> list[Application]:
     return enabled
 
 
-def _application_for(account: User, code: str, *, with_enterprise_settings: bool = False):
-    """The application `code` with, in the same row, every switch of it (`switch_rows`), the
-    department path of `account` (`requester_path`) and, when asked, the enterprise's settings;
-    None when the catalogue has no such application.
+def _application_for(account: User, code: str):
+    """The application `code` with, in the same row, every switch of it (`switch_rows`) and the
+    department path of `account` (`requester_path`); None when the catalogue has no such application.
 
-    One hand-written statement: the directory asks on every request, and composing this query
-    with the ORM cost several times what running it does.
+    One hand-written statement: the directory and the attendance API ask on every request (E6,
+    through access.capabilities), and composing this query with the ORM cost several times what
+    running it does.
     """
-    settings_column = (
-        f"(SELECT settings FROM {Enterprise._meta.db_table} WHERE schema_name = %(schema)s)"
-        if with_enterprise_settings else "NULL")
     statement = f"""
         SELECT application.id, application.is_enabled_by_default,
                (SELECT department.path FROM {Department._meta.db_table} department
@@ -302,37 +320,25 @@ def _application_for(account: User, code: str, *, with_enterprise_settings: bool
                (SELECT coalesce(json_agg(json_build_object(
                            'account_id', switch.account_id, 'department_id', switch.department_id,
                            'is_enabled', switch.is_enabled)), '[]'::json)::text
-                  FROM {ApplicationSwitch._meta.db_table} switch WHERE switch.application_id = application.id),
-               {settings_column}::text
+                  FROM {ApplicationSwitch._meta.db_table} switch WHERE switch.application_id = application.id)
           FROM {Application._meta.db_table} application
          WHERE application.code = %(code)s"""
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"account": account.pk, "code": code, "schema": connection.schema_name})
+        cursor.execute(statement, {"account": account.pk, "code": code})
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, enabled_by_default, path, switches, settings = row
+    pk, enabled_by_default, path, switches = row
     return SimpleNamespace(
         pk=pk, is_enabled_by_default=enabled_by_default, requester_path=path or "",
-        switches=[SimpleNamespace(**switch) for switch in json.loads(switches)],
-        enterprise_settings=json.loads(settings) if settings else None)
+        switches=[SimpleNamespace(**switch) for switch in json.loads(switches)])
 
 
 def is_application_enabled_for(account: User, code: str) -> bool:
-    """Whether one application is on for one person."""
+    """Whether one application is on for one person: the catalogue's application resolver (E6)."""
     application = _application_for(account, code)
     return application is not None and _effective(
         application, application.switches, account_id=account.pk, department_path=application.requester_path)
-
-
-def directory_access(account: User, code: str) -> tuple[bool, tuple[str, ...]]:
-    """Whether the address-book application `code` is on for `account` (E6), and the fields the
-    enterprise shows in it (E7). One query: the directory asks on every request."""
-    application = _application_for(account, code, with_enterprise_settings=True)
-    if application is None or not _effective(application, application.switches, account_id=account.pk,
-                                             department_path=application.requester_path):
-        return False, ()
-    return True, _shown_directory_fields(application.enterprise_settings)
 
 
 def application_switches(application: Application) -> QuerySet[ApplicationSwitch]:
@@ -461,7 +467,7 @@ def own_employee_record(account: User) -> Employee:
     try:
         return Employee.objects.select_related("account", "department", "position", "job_level").get(account=account)
     except Employee.DoesNotExist:
-        raise permissions.NotInYourScope(_("You have no record in this enterprise's address book."))
+        raise NotInYourScope(_("You have no record in this enterprise's address book."))
 
 
 def departments_for_directory() -> QuerySet[Department]:

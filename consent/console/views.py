@@ -3,22 +3,20 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
-from core.errors import NotPermitted
+from core.errors import add_service_errors
 from consent import selectors, services
 from consent.console import forms
 from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
-from orgdata import permissions as organisation_permissions
 from orgdata import selectors as organisation_selectors
-from orgdata.console.forms import add_service_errors
 from policies import selectors as policy_selectors
 
 
@@ -63,20 +61,15 @@ policy_notice.policy_acceptance_exempt = True
 # --- answers recorded at the person's request ----------------------------------------------------
 
 def _employee_page(view):
-    """An organisation administrator's page about one employee: orgdata's rules decide who may open
+    """An organisation administrator's page about one employee: the catalogue decides who may open
     it (the manager: anyone; a sub-administrator: their department subtrees). Outside the scope is
-    404, like the employee's own page; not an administrator is 403."""
+    404, like the employee's own page; not an administrator is 403 (core.errors maps both)."""
 
     @console_login_required
     @wraps(view)
     def wrapper(request, pk: int, *args, **kwargs):
-        try:
-            organisation_permissions.require_organisation_administrator(request.user)
-            employee = organisation_selectors.employee_visible_to(request.user, pk)
-        except organisation_permissions.NotInYourScope:
-            raise Http404 from None
-        except NotPermitted as refusal:
-            raise PermissionDenied(refusal.detail) from None
+        require(request.user, Capability.RECORD_CONSENT_ON_REQUEST)
+        employee = organisation_selectors.employee_visible_to(request.user, pk)
         return view(request, employee, *args, **kwargs)
 
     return wrapper

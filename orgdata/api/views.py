@@ -12,7 +12,8 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
-from core.errors import NotPermitted
+from access.capabilities import Capability, require
+from access.errors import NotInYourScope
 from orgdata import permissions, selectors
 from orgdata.api.serializers import (
     AdminEmployeeChangeSerializer,
@@ -81,7 +82,7 @@ def _department_filter(request, queryset):
     try:
         return queryset.get(pk=int(raw))
     except (ValueError, queryset.model.DoesNotExist):
-        raise permissions.NotInYourScope(_("No such department."))
+        raise NotInYourScope(_("No such department."))
 
 
 def _directory_subtree(request) -> list[int] | None:
@@ -93,7 +94,7 @@ def _directory_subtree(request) -> list[int] | None:
     except ValueError:
         subtree = []
     if not subtree:
-        raise permissions.NotInYourScope(_("No such department."))
+        raise NotInYourScope(_("No such department."))
     return subtree
 
 
@@ -127,16 +128,17 @@ class DirectoryView(APIView):
     the fields the enterprise shows (`shown_fields`: name and department always, the rest as the
     enterprise manager chose), contact values masked.
 
-    Refused (403) when the enterprise switched the address-book application off for me (E6).
+    Refused (403 `application_not_authorised`) when the enterprise switched the address-book
+    application off for me (E6).
     """
 
     permission_classes = [IsEnterpriseMember]
 
     @extend_schema(parameters=_DIRECTORY_PARAMETERS, responses={200: DirectoryPageSerializer})
     def get(self, request):
-        is_enabled, fields = selectors.directory_access(request.user, DIRECTORY_APPLICATION)
-        if not is_enabled:
-            raise NotPermitted(_("The address book is switched off for you."))
+        require(request.user, Capability.USE_APPLICATION, target=DIRECTORY_APPLICATION,
+                refusal=_("The address book is switched off for you."))
+        fields = selectors.directory_fields()
         pagination = DirectoryPagination(request)
         people = selectors.directory(fields=fields, text=request.query_params.get("search", ""),
                                      department_ids=_directory_subtree(request))

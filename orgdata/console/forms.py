@@ -48,15 +48,6 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return f"{'— ' * department.depth}{department.name}"
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's field-level ValidationError on the form (unknown fields at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class IdForm(forms.Form):
     """The id a row's button posts (a hidden input): anything but a whole number names nothing."""
 

@@ -1,12 +1,13 @@
 """The web console's organisation pages. Thin: parse with a form, call one service or selector,
-render. Who may do what is decided in orgdata.permissions / orgdata.selectors (E5)."""
+render. Who may do what is decided in access.capabilities (scoped reads in orgdata.selectors, E5);
+refusals become 403/404 pages in core.errors.ConsoleRefusalMiddleware."""
 from __future__ import annotations
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
@@ -14,10 +15,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.capabilities import Capability, may, require
+from access.roles import Role, holds_role
 from accounts.models import User
-from accounts.permissions import can_use_console, console_login_required
-from core.errors import DomainError, NotPermitted
-from orgdata import permissions, selectors
+from accounts.permissions import console_login_required
+from core.errors import DomainError, add_service_errors
+from orgdata import selectors
 from orgdata.console import forms
 from orgdata.models import Application, ApplicationSwitch, JobLevel, Position
 from orgdata.services import administrators as admin_services
@@ -34,33 +37,24 @@ PAGE_SIZE = 25
 
 
 def organisation_page(view):
-    """Signed-in administrator; domain refusals become 404 (outside scope) or 403 (not permitted)."""
+    """Signed-in administrator of the organisation (the manager, or a sub-administrator in scope)."""
 
     @console_login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        try:
-            permissions.require_organisation_administrator(request.user)
-            return view(request, *args, **kwargs)
-        except permissions.NotInYourScope:
-            raise Http404
-        except NotPermitted as refusal:
-            raise PermissionDenied(refusal.detail)
+        require(request.user, Capability.ADMINISTER_ORGANISATION)
+        return view(request, *args, **kwargs)
 
     return wrapper
 
 
 def _try(request, form, action) -> bool:
-    """Run a service call; show its field-level refusals on `form`. Returns whether it succeeded."""
+    """Run a service call; show its refusals on `form` (core.errors). Returns whether it succeeded."""
     try:
         action()
         return True
-    except ValidationError as error:
-        forms.add_service_errors(form, error)
-    except (permissions.NotInYourScope, NotPermitted):
-        raise  # 404 / 403, see organisation_page
-    except DomainError as refusal:
-        form.add_error(None, refusal.detail)
+    except (ValidationError, DomainError) as error:
+        add_service_errors(form, error)
     return False
 
 
@@ -77,7 +71,7 @@ def department_tree(request):
             return redirect("orgdata:departments")
     return render(request, "orgdata/departments.html", {
         "rows": selectors.department_tree(visible), "create_form": create,
-        "is_manager": permissions.is_enterprise_manager(request.user),
+        "is_manager": may(request.user, Capability.CHANGE_TOP_OF_TREE),
     })
 
 
@@ -139,7 +133,7 @@ def employee_list(request):
     query.pop("page", None)
     return render(request, "orgdata/employees.html", {
         "filters": filters, "rows": rows, "page": page, "query": query.urlencode(),
-        "can_unmask": permissions.can_reveal_sensitive_values(request.user),
+        "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES),
     })
 
 
@@ -170,8 +164,8 @@ def employee_detail(request, pk: int):
         "employee": employee, "department": selectors.department_label(employee.department),
         "mobile": revealed.get("mobile") or mask_mobile(employee.account.mobile),
         "id_number": revealed.get("id_number") or mask_id_number(employee.id_number),
-        "is_revealed": bool(revealed), "can_unmask": permissions.can_reveal_sensitive_values(request.user),
-        "can_reset_password": permissions.can_reset_password_of(request.user, employee.account),
+        "is_revealed": bool(revealed), "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES),
+        "can_reset_password": may(request.user, Capability.RESET_PASSWORD, target=employee.account),
     })
 
 
@@ -259,14 +253,14 @@ def export(request):
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
     return render(request, "orgdata/export.html", {
-        "form": form, "can_unmask": permissions.can_reveal_sensitive_values(request.user)})
+        "form": form, "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES)})
 
 
 # --- administrators (E5) ------------------------------------------------------------------------
 
 @organisation_page
 def administrators(request):
-    permissions.require_enterprise_manager(request.user)
+    require(request.user, Capability.ADMINISTER_ADMINISTRATORS)
     action = request.POST.get("action") if request.method == "POST" else None
     appoint = forms.AppointForm(request.POST if action == "appoint" else None, actor=request.user)
     transfer = forms.TransferForm(request.POST if action == "transfer" else None, actor=request.user)
@@ -308,7 +302,8 @@ def administrators(request):
     people = list(selectors.administrators())
     grants = selectors.grants_by_administrator(people)
     return render(request, "orgdata/administrators.html", {
-        "people": [{"account": person, "departments": grants.get(person.pk, [])} for person in people],
+        "people": [{"account": person, "departments": grants.get(person.pk, []),
+                    "is_removable": holds_role(person, Role.SUB_ADMIN)} for person in people],
         "appoint_form": appoint, "transfer_form": transfer, "profile_form": profile, "directory_form": directory,
     })
 
@@ -317,7 +312,7 @@ def administrators(request):
 def role_handed_over(request):
     """Where a manager lands after handing the role over: as an employee they may open no console
     page any more, so this one (any signed-in account) says so instead of answering 403."""
-    if can_use_console(request.user):
+    if may(request.user, Capability.USE_CONSOLE):
         return redirect("console:dashboard")
     return render(request, "orgdata/role_handed_over.html")
 
@@ -349,11 +344,11 @@ def positions(request):
     are the choices of the employee form they use anyway, and changing them changes every
     department, not just theirs (so the services allow it to the manager alone).
     """
-    is_manager = permissions.is_enterprise_manager(request.user)
+    is_manager = may(request.user, Capability.ADMINISTER_POSITIONS)
     which = request.POST.get("list") if request.method == "POST" else None
     action = request.POST.get("action") if request.method == "POST" else None
     if request.method == "POST":
-        permissions.require_enterprise_manager(request.user)
+        require(request.user, Capability.ADMINISTER_POSITIONS)
         if which not in _ENTRY_LISTS or action not in ("add", "rename", "delete"):
             raise BadRequest
     add_forms = {kind: forms.NameForm(request.POST if (which, action) == (kind, "add") else None, prefix=kind)
@@ -399,7 +394,7 @@ def positions(request):
 
 @organisation_page
 def applications(request):
-    is_manager = permissions.is_enterprise_manager(request.user)
+    is_manager = may(request.user, Capability.MANAGE_APPLICATION_CATALOGUE)
     create = forms.SelfBuiltApplicationForm(request.POST if request.POST.get("action") == "create" else None)
     if request.method == "POST" and create.is_bound and create.is_valid():
         if _try(request, create, lambda: application_services.create_self_built_application(
@@ -447,5 +442,5 @@ def application_detail(request, pk: int):
                 or switch.department_id in visible_departments or switch.account_id in visible_accounts]
     return render(request, "orgdata/application.html", {
         "application": application, "switches": switches, "form": form, "clear_form": clear,
-        "is_manager": permissions.is_enterprise_manager(request.user),
+        "is_manager": may(request.user, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE),
     })

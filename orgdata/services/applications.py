@@ -7,7 +7,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from orgdata import permissions, selectors
+from access.capabilities import Capability, require
+from access.errors import NotInYourScope
+from orgdata import selectors
 from orgdata.catalogue import BUILT_IN_APPLICATIONS
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
 from orgdata.signals import third_party_application_switched
@@ -34,7 +36,7 @@ def create_self_built_application(*, actor: User, name: str, description: str = 
 
     Manager only; refuses an empty name or one already in the catalogue.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.MANAGE_APPLICATION_CATALOGUE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter a name.")]})
@@ -71,17 +73,17 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     rolls back. Refuses: enterprise-wide switches by anyone but the manager; a department or
     person outside a sub-administrator's scope (as "not found"); both a department and a person.
     """
-    permissions.require_organisation_administrator(actor)
+    require(actor, Capability.SWITCH_APPLICATIONS)
     if department is not None and account is not None:
         raise ValidationError({"level": [_("Switch for a department or for a person, not both.")]})
     if department is None and account is None:
-        permissions.require_enterprise_manager(actor)
+        require(actor, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)
     if department is not None:
         department = selectors.department_visible_to(actor, department.pk)
     if account is not None:
         employee = selectors.employees_visible_to(actor).filter(account=account).first()
         if employee is None:
-            raise permissions.NotInYourScope()
+            raise NotInYourScope()
 
     application = Application.objects.select_for_update().get(pk=application.pk)
     people = _people_in_scope(department=department, account=account)
@@ -104,14 +106,14 @@ def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[
 
     Same scope rules and the same signal as switch_application; returns the changed account ids.
     """
-    permissions.require_organisation_administrator(actor)
+    require(actor, Capability.SWITCH_APPLICATIONS)
     if switch.department_id is None and switch.account_id is None:
         raise ValidationError({"switch": [_("The enterprise-wide switch can be turned on or off, not removed.")]})
     if switch.department_id is not None:
         selectors.department_visible_to(actor, switch.department_id)
     if switch.account_id is not None and not selectors.employees_visible_to(actor).filter(
             account_id=switch.account_id).exists():
-        raise permissions.NotInYourScope()
+        raise NotInYourScope()
     application = Application.objects.select_for_update().get(pk=switch.application_id)
     people = _people_in_scope(department=switch.department, account=switch.account)
     before = selectors.enabled_states(application, people)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_event
-from orgdata import permissions, selectors
+from access.capabilities import Capability, require
+from orgdata import selectors
 from tenants.services import update_current_enterprise_settings
 
 
@@ -24,7 +25,7 @@ def choose_directory_fields(*, actor: User, fields: Iterable[str]) -> tuple[str,
     request and is recorded in the audit log (the field names only).
     Refuses anyone but the enterprise manager, and field names outside the address book's catalogue.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.CHOOSE_DIRECTORY_FIELDS)
     wanted = set(fields)
     unknown = wanted - set(selectors.DIRECTORY_ALWAYS_SHOWN) - set(selectors.DIRECTORY_OPTIONAL_FIELDS)
     if unknown:

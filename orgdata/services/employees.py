@@ -15,7 +15,8 @@ from accounts import services as account_services
 from accounts.validators import normalize_mainland_mobile
 from consent import services as consent_services
 from consent.models import LegalBasis
-from orgdata import permissions, selectors, validators
+from access.capabilities import Capability, Scope, require, scope_of
+from orgdata import selectors, validators
 from orgdata.models import Department, Employee, JobLevel, Position
 
 # Fields an administrator maintains (E5, E7) and the optional profile (E3).
@@ -179,15 +180,15 @@ def _check_id_number_free(id_number: str, *, exclude: Employee | None = None) ->
 
 def _check_actor_scope(actor, department: Department | None) -> None:
     """A sub-administrator may place people only in their own departments."""
-    if actor is None or permissions.is_enterprise_manager(actor):
+    require(actor, Capability.ADMINISTER_EMPLOYEES)
+    if scope_of(actor, Capability.ADMINISTER_EMPLOYEES) is Scope.EVERYTHING:
         return
-    permissions.require_organisation_administrator(actor)
     if department is None or not selectors.departments_visible_to(actor).filter(pk=department.pk).exists():
         raise ValidationError({"department": [_("Choose one of your departments.")]})
 
 
 @transaction.atomic
-def add_employee(*, mobile: str, display_name: str, employee_number: str, actor=None,
+def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
                  department: Department | None = None, position: Position | None = None,
                  job_level: JobLevel | None = None, **profile: Any) -> Employee:
     """E2/E7: add a person to the address book, creating their personal account (mobile + name).
@@ -228,8 +229,7 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     legal basis (C12).
     """
     employee = selectors.employee_visible_to(actor, employee.pk)
-    if not permissions.can_edit_identity_of(actor, employee.account):
-        raise permissions.NotPermitted(_("Only the enterprise manager can change an administrator's record."))
+    require(actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account)
     unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})

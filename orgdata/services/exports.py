@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_bulk
-from orgdata import permissions, selectors, tabular
+from access.capabilities import Capability, may, require
+from core.errors import DomainError, NotPermitted
+from orgdata import selectors, tabular
 from orgdata.columns import COLUMNS
 from orgdata.models import Employee
 from privacy import masking
@@ -40,11 +42,11 @@ def export_address_book(*, actor: User, file_format: str, unmasked: bool = False
     entry per exported person (object id = the employee), naming the revealed fields. Refuses
     non-administrators and an unmask request without the permission.
     """
-    permissions.require_organisation_administrator(actor)
-    if unmasked and not permissions.can_reveal_sensitive_values(actor):
-        raise permissions.NotPermitted(_("You may not export unmasked mobile or ID numbers."))
+    require(actor, Capability.EXPORT_ADDRESS_BOOK)
+    if unmasked and not may(actor, Capability.UNMASK_SENSITIVE_VALUES):
+        raise NotPermitted(_("You may not export unmasked mobile or ID numbers."))
     if file_format not in ("csv", "xlsx"):
-        raise permissions.DomainError(_("Choose CSV or XLSX."))
+        raise DomainError(_("Choose CSV or XLSX."))
     people = selectors.search_employees(selectors.employees_visible_to(actor), text=search, department=department)
     people = people.select_related("account", "department", "position", "job_level").order_by("employee_number")
     names = selectors.department_names()

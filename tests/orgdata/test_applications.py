@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from orgdata import selectors
 from orgdata.models import Application
-from orgdata.permissions import NotInYourScope
+from access.errors import NotInYourScope
 from orgdata.services import applications
 from orgdata.signals import third_party_application_switched
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from orgdata import services
 from orgdata.models import Department
-from tests.orgdata.factories import make_department, make_employee, make_tree
+from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, make_tree
 
 
 def _labels():
@@ -16,13 +16,13 @@ def _labels():
 @pytest.mark.promise("E7")
 def test_departments_form_a_tree_that_can_be_renamed_moved_and_merged(in_a):
     tree = make_tree()
-    services.rename_department(department=tree["rnd"], name="Engineering")
-    services.move_department(department=tree["frontend"], new_parent=tree["sales"])
+    services.rename_department(department=tree["rnd"], name="Engineering", actor=TEST_SETUP)
+    services.move_department(department=tree["frontend"], new_parent=tree["sales"], actor=TEST_SETUP)
     assert _labels() == ["HQ", "HQ/Engineering", "HQ/Engineering/Back end", "HQ/Sales", "HQ/Sales/East",
                          "HQ/Sales/Front end"]
 
     person = make_employee(department=tree["east"])
-    services.merge_departments(source=tree["sales"], target=tree["rnd"])
+    services.merge_departments(source=tree["sales"], target=tree["rnd"], actor=TEST_SETUP)
     assert _labels() == ["HQ", "HQ/Engineering", "HQ/Engineering/Back end", "HQ/Engineering/East",
                          "HQ/Engineering/Front end"]
     person.refresh_from_db()
@@ -32,20 +32,20 @@ def test_departments_form_a_tree_that_can_be_renamed_moved_and_merged(in_a):
 def test_a_department_cannot_move_under_itself_or_merge_into_its_own_child(in_a):
     tree = make_tree()
     with pytest.raises(ValidationError):
-        services.move_department(department=tree["rnd"], new_parent=tree["backend"])
+        services.move_department(department=tree["rnd"], new_parent=tree["backend"], actor=TEST_SETUP)
     with pytest.raises(ValidationError):
-        services.merge_departments(source=tree["hq"], target=tree["sales"])
+        services.merge_departments(source=tree["hq"], target=tree["sales"], actor=TEST_SETUP)
     assert _labels()[0] == "HQ"
 
 
 def test_only_an_empty_department_can_be_deleted(in_a):
     tree = make_tree()
     with pytest.raises(ValidationError):
-        services.delete_department(department=tree["sales"])  # has a sub-department
+        services.delete_department(department=tree["sales"], actor=TEST_SETUP)  # has a sub-department
     make_employee(department=tree["backend"])
     with pytest.raises(ValidationError):
-        services.delete_department(department=tree["backend"])  # has an employee
-    services.delete_department(department=tree["frontend"])
+        services.delete_department(department=tree["backend"], actor=TEST_SETUP)  # has an employee
+    services.delete_department(department=tree["frontend"], actor=TEST_SETUP)
     assert not Department.objects.filter(name="Front end").exists()
 
 

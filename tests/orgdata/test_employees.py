@@ -10,12 +10,13 @@ from accounts.models import User
 from orgdata import services
 from orgdata.services import positions as position_services
 from orgdata.models import Employee
-from tests.orgdata.factories import make_department, make_employee, next_mobile, resident_id
+from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, next_mobile, resident_id
 
 
 @pytest.mark.promise("E2")
 def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(in_a):
-    employee = services.add_employee(mobile="+86 139 8888 0001", display_name=" 王小明 ", employee_number="E1")
+    employee = services.add_employee(mobile="+86 139 8888 0001", display_name=" 王小明 ", employee_number="E1",
+                                     actor=TEST_SETUP)
 
     account = User.objects.with_mobile("13988880001").get()
     assert account == employee.account
@@ -51,8 +52,8 @@ def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, ap
 @pytest.mark.promise("E7")
 def test_the_address_book_holds_identity_employment_and_contact_facts(in_a):
     department = make_department("Finance")
-    position = position_services.create_position(actor=None, name="Accountant")
-    level = position_services.create_job_level(actor=None, name="P5")
+    position = position_services.create_position(actor=TEST_SETUP, name="Accountant")
+    level = position_services.create_job_level(actor=TEST_SETUP, name="P5")
     employee = make_employee(department=department, position=position, job_level=level,
                              date_of_birth=date(1990, 3, 7), entry_date=date(2020, 5, 1),
                              id_number=resident_id(), landline="010 6234 5678", email="Zhang@Example.com")
@@ -82,7 +83,7 @@ def test_the_id_number_is_stored_encrypted_and_found_by_its_blind_index(in_a):
 def test_invalid_values_are_refused_field_by_field(in_a, field, value, message):
     values = {"mobile": next_mobile(), "display_name": "钱七", "employee_number": "E9", field: value}
     with pytest.raises(ValidationError) as refused:
-        services.add_employee(**values)
+        services.add_employee(**values, actor=TEST_SETUP)
     assert field in refused.value.message_dict
     assert message in " ".join(refused.value.message_dict[field]).lower()
     assert not Employee.objects.filter(employee_number="E9").exists()

@@ -28,6 +28,7 @@ def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(
 @pytest.mark.promise("E3")
 def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, api_as):
     employee = services.add_employee(mobile=next_mobile(), display_name="赵六", employee_number="E2",
+                                     actor=TEST_SETUP,
                                      title="", gender="", residence="", country_region="", address="", qq="",
                                      wechat_id="", education="", landline="", email="", date_of_birth=None,
                                      entry_date=None, avatar=None, seal_image=None)

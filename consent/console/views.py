@@ -28,6 +28,7 @@ def _console_answer_context(request) -> dict:
 @console_login_required
 def privacy_overview(request):
     """Consent coverage per purpose (counts only, never who refused) and policy notices."""
+    require(request.user, Capability.SEE_CONSENT_PAGES)
     context = {
         "coverage": selectors.consent_coverage(),
         "current": policy_selectors.current_version(),

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.permissions import IsEnterpriseMember
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
+from accounts.permissions import IsEnterpriseMember
 from orgdata import permissions, selectors
 from orgdata.api.serializers import (
     AdminEmployeeChangeSerializer,

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, may, require
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_bulk
-from access.capabilities import Capability, may, require
 from core.errors import DomainError, NotPermitted
 from orgdata import selectors, tabular
 from orgdata.columns import COLUMNS

@@ -183,7 +183,8 @@ def answer(actor, capability: Capability, *, target=None) -> Answer:
         account = getattr(target, "account", target)
         return Answer.ALLOWED if getattr(account, "role", None) == Role.EMPLOYEE else Answer.REFUSED
     if grant is SWITCHED_ON:
-        return Answer.ALLOWED if target is not None and resolvers.application_resolver()(actor, target) else Answer.REFUSED
+        is_on = target is not None and resolvers.application_resolver()(actor, target)
+        return Answer.ALLOWED if is_on else Answer.REFUSED
     if grant is BY_PERMISSION:
         return Answer.ALLOWED if actor.has_perm(holders.permission) else Answer.REFUSED
     return Answer.REFUSED
@@ -217,7 +218,8 @@ def require(actor, capability: Capability, *, target=None, refusal: str = "") ->
 
 
 def scope_of(actor, capability: Capability = C.ADMINISTER_ORGANISATION) -> Scope:
-    """How far `actor`'s `capability` reaches: the scoped querysets (orgdata.selectors.scope) start here."""
+    """How far `actor`'s `capability` reaches: the scoped querysets
+    (orgdata.selectors.scope) start here."""
     grant = _grant_of(actor, capability)
     if grant is YES:
         return Scope.EVERYTHING

@@ -7,9 +7,10 @@ class OrgdataConfig(AppConfig):
 
     def ready(self):
         from access import resolvers
-        from orgdata import selectors
+        from orgdata.selectors import applications as application_selectors
+        from orgdata.selectors import scope as scope_selectors
 
         # The catalogue (access.capabilities) asks orgdata what only it knows: which departments
         # a sub-administrator was granted (E5) and which applications are on for a person (E6).
-        resolvers.register_scope_resolver(selectors.OrganisationScope())
-        resolvers.register_application_resolver(selectors.is_application_enabled_for)
+        resolvers.register_scope_resolver(scope_selectors.OrganisationScope())
+        resolvers.register_application_resolver(application_selectors.is_application_enabled_for)

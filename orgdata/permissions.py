@@ -1,7 +1,7 @@
 """orgdata's adapters to the capability catalogue (access.capabilities decides; E5).
 
 The sub-administrator's departments are django-guardian object permissions on departments with
-the codename below; orgdata.selectors turns them into the scope the catalogue asks about.
+the codename below; orgdata.selectors.scope turns them into the scope the catalogue asks about.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.console.forms import ConsoleLoginForm, PasswordChangeForm
 from accounts.permissions import console_login_required, console_login_required_for_password_change
-from orgdata import selectors as org_selectors
+from orgdata.selectors import address_book as address_book_selectors
 
 
 class ConsoleLoginView(auth_views.LoginView):
@@ -24,7 +24,7 @@ class ConsoleLogoutView(auth_views.LogoutView):
 
 @console_login_required
 def dashboard(request):
-    context = {"summary": org_selectors.organisation_summary()}
+    context = {"summary": address_book_selectors.organisation_summary()}
     return render(request, "console/dashboard.html", context)
 
 

@@ -16,7 +16,7 @@ from consent import selectors, services
 from consent.console import forms
 from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
-from orgdata import selectors as organisation_selectors
+from orgdata.selectors import scope as scope_selectors
 from policies import selectors as policy_selectors
 
 
@@ -70,7 +70,7 @@ def _employee_page(view):
     @wraps(view)
     def wrapper(request, pk: int, *args, **kwargs):
         require(request.user, Capability.RECORD_CONSENT_ON_REQUEST)
-        employee = organisation_selectors.employee_visible_to(request.user, pk)
+        employee = scope_selectors.employee_visible_to(request.user, pk)
         return view(request, employee, *args, **kwargs)
 
     return wrapper

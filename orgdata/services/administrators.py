@@ -14,7 +14,8 @@ from access.capabilities import Capability, require
 from access.roles import Role, holds_role
 from accounts import services as account_services
 from accounts.models import User
-from orgdata import permissions, selectors
+from orgdata import permissions
+from orgdata.selectors import scope as scope_selectors
 from orgdata.models import Department, DepartmentAdministratorPermission, Employee
 
 
@@ -98,7 +99,7 @@ def reset_employee_password(*, actor: User, employee: Employee) -> str:
     Refuses people outside the actor's departments (as "not found"), the actor's own account and,
     for a sub-administrator, other administrators. Returns the temporary password to show once.
     """
-    employee = selectors.employee_visible_to(actor, employee.pk)
+    employee = scope_selectors.employee_visible_to(actor, employee.pk)
     require(actor, Capability.RESET_PASSWORD, target=employee.account)
     return account_services.reset_password_forcing_change(account=employee.account)
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
-from orgdata import selectors
+from orgdata.selectors import applications as application_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.catalogue import BUILT_IN_APPLICATIONS
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
 from orgdata.signals import third_party_application_switched
@@ -79,20 +80,20 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     if department is None and account is None:
         require(actor, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)
     if department is not None:
-        department = selectors.department_visible_to(actor, department.pk)
+        department = scope_selectors.department_visible_to(actor, department.pk)
     if account is not None:
-        employee = selectors.employees_visible_to(actor).filter(account=account).first()
+        employee = scope_selectors.employees_visible_to(actor).filter(account=account).first()
         if employee is None:
             raise NotInYourScope()
 
     application = Application.objects.select_for_update().get(pk=application.pk)
     people = _people_in_scope(department=department, account=account)
-    before = selectors.enabled_states(application, people)
+    before = application_selectors.enabled_states(application, people)
     ApplicationSwitch.objects.update_or_create(
         application=application, department=department, account=account,
         defaults={"is_enabled": bool(enabled), "changed_by": actor},
     )
-    after = selectors.enabled_states(application, people)
+    after = application_selectors.enabled_states(application, people)
     changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
     if application.kind == Application.Kind.THIRD_PARTY and changed:
         third_party_application_switched.send(
@@ -110,15 +111,15 @@ def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[
     if switch.department_id is None and switch.account_id is None:
         raise ValidationError({"switch": [_("The enterprise-wide switch can be turned on or off, not removed.")]})
     if switch.department_id is not None:
-        selectors.department_visible_to(actor, switch.department_id)
-    if switch.account_id is not None and not selectors.employees_visible_to(actor).filter(
+        scope_selectors.department_visible_to(actor, switch.department_id)
+    if switch.account_id is not None and not scope_selectors.employees_visible_to(actor).filter(
             account_id=switch.account_id).exists():
         raise NotInYourScope()
     application = Application.objects.select_for_update().get(pk=switch.application_id)
     people = _people_in_scope(department=switch.department, account=switch.account)
-    before = selectors.enabled_states(application, people)
+    before = application_selectors.enabled_states(application, people)
     switch.delete()
-    after = selectors.enabled_states(application, people)
+    after = application_selectors.enabled_states(application, people)
     changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
     if application.kind == Application.Kind.THIRD_PARTY and changed:
         # Each person's new state is what `after` says; group by it so receivers get one list per state.

@@ -17,13 +17,13 @@ from accounts.validators import clean_name_text
 from access.capabilities import Capability, Scope, require, scope_of
 from access.errors import NotInYourScope
 from core.errors import NotPermitted
-from orgdata import selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.models import Department, Employee
 
 
 def _check_actor_may_administer(actor, *departments: Department | None, allow_top_level: bool = False) -> None:
     require(actor, Capability.ADMINISTER_DEPARTMENTS)
-    visible = selectors.departments_visible_to(actor)
+    visible = scope_selectors.departments_visible_to(actor)
     for department in departments:
         if department is None:
             if not allow_top_level:
@@ -95,7 +95,7 @@ def move_department(*, department: Department, new_parent: Department | None, ac
     """
     _check_actor_may_administer(actor, department, new_parent, allow_top_level=True)
     if _is_scoped_to_grants(actor):
-        if selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
+        if scope_selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
             raise NotPermitted(_("Ask the enterprise manager to move a department you were granted."))
     return _hang_under(department, new_parent)
 
@@ -186,7 +186,7 @@ def delete_department(*, department: Department, actor) -> None:
     """Delete an empty department. Refuses one that still has employees or sub-departments."""
     _check_actor_may_administer(actor, department)
     if _is_scoped_to_grants(actor):
-        if selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
+        if scope_selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
             raise NotPermitted(_("Ask the enterprise manager to delete a department you were granted."))
     if department.children.exists():
         raise ValidationError({"department": [_("This department still has sub-departments.")]})

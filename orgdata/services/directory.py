@@ -11,7 +11,7 @@ from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_event
 from access.capabilities import Capability, require
-from orgdata import selectors
+from orgdata.selectors import directory as directory_selectors
 from tenants.services import update_current_enterprise_settings
 
 
@@ -27,13 +27,13 @@ def choose_directory_fields(*, actor: User, fields: Iterable[str]) -> tuple[str,
     """
     require(actor, Capability.CHOOSE_DIRECTORY_FIELDS)
     wanted = set(fields)
-    unknown = wanted - set(selectors.DIRECTORY_ALWAYS_SHOWN) - set(selectors.DIRECTORY_OPTIONAL_FIELDS)
+    unknown = wanted - set(directory_selectors.DIRECTORY_ALWAYS_SHOWN) - set(directory_selectors.DIRECTORY_OPTIONAL_FIELDS)
     if unknown:
         raise ValidationError({"fields": [_("Not an address-book field: %(names)s.") % {
             "names": ", ".join(sorted(unknown))}]})
-    shown = selectors.DIRECTORY_ALWAYS_SHOWN + tuple(
-        field for field in selectors.DIRECTORY_OPTIONAL_FIELDS if field in wanted)
-    enterprise = update_current_enterprise_settings(**{selectors.DIRECTORY_FIELDS_SETTING: list(shown)})
+    shown = directory_selectors.DIRECTORY_ALWAYS_SHOWN + tuple(
+        field for field in directory_selectors.DIRECTORY_OPTIONAL_FIELDS if field in wanted)
+    enterprise = update_current_enterprise_settings(**{directory_selectors.DIRECTORY_FIELDS_SETTING: list(shown)})
     record_event(action="directory_fields_chosen", object_type="tenants.enterprise", object_id=enterprise.pk,
-                 changed_fields=[selectors.DIRECTORY_FIELDS_SETTING], actor=Actor.for_user(actor))
+                 changed_fields=[directory_selectors.DIRECTORY_FIELDS_SETTING], actor=Actor.for_user(actor))
     return shown

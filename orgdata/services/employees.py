@@ -16,7 +16,10 @@ from accounts.validators import normalize_mainland_mobile
 from consent import services as consent_services
 from consent.models import LegalBasis
 from access.capabilities import Capability, Scope, require, scope_of
-from orgdata import selectors, validators
+from orgdata import validators
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.models import Department, Employee, JobLevel, Position
 
 # Fields an administrator maintains (E5, E7) and the optional profile (E3).
@@ -171,7 +174,7 @@ def _check_employee_number_free(number: str, *, exclude: Employee | None = None)
 def _check_id_number_free(id_number: str, *, exclude: Employee | None = None) -> None:
     if not id_number:
         return
-    taken = selectors.employees_with_id_number(id_number)
+    taken = address_book_selectors.employees_with_id_number(id_number)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
@@ -183,7 +186,7 @@ def _check_actor_scope(actor, department: Department | None) -> None:
     require(actor, Capability.ADMINISTER_EMPLOYEES)
     if scope_of(actor, Capability.ADMINISTER_EMPLOYEES) is Scope.EVERYTHING:
         return
-    if department is None or not selectors.departments_visible_to(actor).filter(pk=department.pk).exists():
+    if department is None or not scope_selectors.departments_visible_to(actor).filter(pk=department.pk).exists():
         raise ValidationError({"department": [_("Choose one of your departments.")]})
 
 
@@ -228,7 +231,7 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     of birth sent back unchanged (see `clean_employee_values`). Writing an ID number records its
     legal basis (C12).
     """
-    employee = selectors.employee_visible_to(actor, employee.pk)
+    employee = scope_selectors.employee_visible_to(actor, employee.pk)
     require(actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account)
     unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
     if unknown:
@@ -254,7 +257,7 @@ def update_own_profile(*, account, changes: dict[str, Any]) -> Employee:
     stored ID number. An account without an address-book record (the manager is created without
     one) gets NotInYourScope (404).
     """
-    own = selectors.own_employee_record(account)
+    own = directory_selectors.own_employee_record(account)
     employee = Employee.objects.select_for_update().get(pk=own.pk)
     refused = set(changes) - set(SELF_EDITABLE_FIELDS)
     if refused:

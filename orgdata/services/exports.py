@@ -15,7 +15,9 @@ from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_bulk
 from core.errors import DomainError, NotPermitted
-from orgdata import selectors, tabular
+from orgdata import tabular
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.columns import COLUMNS
 from orgdata.models import Employee
 from privacy import masking
@@ -47,9 +49,9 @@ def export_address_book(*, actor: User, file_format: str, unmasked: bool = False
         raise NotPermitted(_("You may not export unmasked mobile or ID numbers."))
     if file_format not in ("csv", "xlsx"):
         raise DomainError(_("Choose CSV or XLSX."))
-    people = selectors.search_employees(selectors.employees_visible_to(actor), text=search, department=department)
+    people = address_book_selectors.search_employees(scope_selectors.employees_visible_to(actor), text=search, department=department)
     people = people.select_related("account", "department", "position", "job_level").order_by("employee_number")
-    names = selectors.department_names()
+    names = address_book_selectors.department_names()
     header = [str(column.label) for column in COLUMNS]
     rows, revealed_ids = [], []
     for chunk in _chunks(people, 2000):
@@ -89,7 +91,7 @@ def _cell(employee: Employee, key: str, names: dict[int, str], unmasked: bool) -
     if key == "mobile":
         value = employee.account.mobile
     elif key == "department":
-        return selectors.department_label(employee.department, names=names)
+        return address_book_selectors.department_label(employee.department, names=names)
     elif key in ("position", "job_level"):
         related = getattr(employee, key)
         return related.name if related else ""

@@ -62,7 +62,8 @@ from accounts import services as account_services
 from accounts.models import User
 from audit.context import Actor, acting_as
 from consent import services as consent_services
-from orgdata import selectors, tabular, validators
+from orgdata import tabular, validators
+from orgdata.selectors import scope as scope_selectors
 from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, column_for_header, header_aliases
 from orgdata.models import Department, Employee, ImportJob, JobLevel, Position
 from orgdata.services.employees import (
@@ -654,7 +655,7 @@ class _Plan:
     def __init__(self, actor: User):
         self.actor = actor
         self.is_manager = scope_of(actor, Capability.IMPORT_ADDRESS_BOOK) is Scope.EVERYTHING
-        visible = selectors.departments_visible_to(actor)
+        visible = scope_selectors.departments_visible_to(actor)
         self.visible_department_ids = set(visible.values_list("pk", flat=True))
         self.departments = {(d.parent_id, d.name): d for d in Department.objects.all()}
         self.new_department_paths: set[tuple[str, ...]] = set()
@@ -736,7 +737,7 @@ def _check_against_database(rows: list[_Row], plan: _Plan) -> list[RowError]:
             existing[employee.employee_number] = employee
     visible_ids = set()
     if existing and not plan.is_manager:
-        visible_ids = set(selectors.employees_visible_to(plan.actor).filter(
+        visible_ids = set(scope_selectors.employees_visible_to(plan.actor).filter(
             pk__in=[employee.pk for employee in existing.values()]).values_list("pk", flat=True))
     mobiles = [row.values["mobile"] for row in rows if row.values.get("mobile")]
     mobile_owners = account_services.existing_mobile_owners(mobiles)

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from audit import access_log
-from orgdata import selectors
+
 from tests.orgdata.conftest import api_as, in_a, manager  # noqa: F401  (fixtures)
 from tests.orgdata.factories import make_employee
 

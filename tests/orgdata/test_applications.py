@@ -3,7 +3,7 @@ application announces who it was switched on for, so the consent app can share (
 import pytest
 from django.core.exceptions import ValidationError
 
-from orgdata import selectors
+from orgdata.selectors import applications as application_selectors
 from orgdata.models import Application
 from access.errors import NotInYourScope
 from orgdata.services import applications
@@ -12,7 +12,7 @@ from tests.orgdata.factories import make_employee, make_sub_administrator, make_
 
 
 def _on_for(employee, code):
-    return selectors.is_application_enabled_for(employee.account, code)
+    return application_selectors.is_application_enabled_for(employee.account, code)
 
 
 @pytest.mark.promise("E6")

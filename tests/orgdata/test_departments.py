@@ -8,7 +8,7 @@ from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, 
 
 
 def _labels():
-    from orgdata.selectors import department_label
+    from orgdata.selectors.address_book import department_label
 
     return sorted(department_label(d) for d in Department.objects.all())
 
@@ -61,7 +61,7 @@ def test_sibling_names_are_unique_and_slashes_are_refused(in_a):
 @pytest.mark.promise("E5")
 def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in_a, manager):
     from core.errors import NotPermitted
-    from orgdata import selectors
+    from orgdata.selectors import scope as scope_selectors
     from tests.orgdata.factories import make_sub_administrator
 
     tree = make_tree()
@@ -72,7 +72,7 @@ def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in
         services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=deputy)
     with pytest.raises(NotPermitted):  # and so does anything whose subtree holds one
         services.merge_departments(source=tree["rnd"], target=tree["sales"], actor=deputy)
-    assert list(selectors.administered_roots_of(back_end_admin)) == [tree["backend"]]
+    assert list(scope_selectors.administered_roots_of(back_end_admin)) == [tree["backend"]]
     assert Department.objects.filter(pk=tree["backend"].pk).exists()
 
     # A department without grants below it is the deputy's to merge.
@@ -80,4 +80,4 @@ def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in
     assert not Department.objects.filter(pk=deep.pk).exists()
     # The manager decides about scopes: their merge moves the grant along.
     services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=manager)
-    assert list(selectors.administered_roots_of(back_end_admin)) == [tree["frontend"]]
+    assert list(scope_selectors.administered_roots_of(back_end_admin)) == [tree["frontend"]]

@@ -71,7 +71,7 @@ def test_the_id_number_is_stored_encrypted_and_found_by_its_blind_index(in_a):
         cursor.execute("SELECT id_number FROM orgdata_employee WHERE id = %s", [employee.pk])
         stored = cursor.fetchone()[0]
     assert resident_id() not in stored and "1990" not in stored
-    from orgdata.selectors import employees_with_id_number
+    from orgdata.selectors.address_book import employees_with_id_number
 
     assert list(employees_with_id_number(resident_id())) == [employee]
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgdata import selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.models import Employee
 from access.errors import NotInYourScope
 from orgdata.services import employees as employee_services
@@ -26,7 +26,7 @@ def scoped(in_a, manager):
 @pytest.mark.promise("E5")
 def test_through_the_services(scoped):
     deputy, outside = scoped["deputy"], scoped["outside"]
-    visible = set(selectors.employees_visible_to(deputy).values_list("employee_number", flat=True))
+    visible = set(scope_selectors.employees_visible_to(deputy).values_list("employee_number", flat=True))
     assert "IN-1" in visible and "OUT-1" not in visible
     with pytest.raises(NotInYourScope):
         employee_services.update_employee(actor=deputy, employee=outside, changes={"title": "x"})

@@ -23,12 +23,17 @@ def role_of(account) -> Role | None:
     """
     if account is None or not getattr(account, "is_authenticated", False) or not getattr(account, "is_active", False):
         return None
-    if getattr(account, "is_staff", False):
+    if is_platform_staff_account(account):
         return Role.PLATFORM_STAFF
     try:
         return Role(account.role)
     except ValueError:
         return None
+
+
+def is_platform_staff_account(account) -> bool:
+    """Whether `account` is a platform support staff account (by its role or its `is_staff` flag)."""
+    return holds_role(account, Role.PLATFORM_STAFF) or bool(getattr(account, "is_staff", False))
 
 
 def holds_role(account, role: Role) -> bool:

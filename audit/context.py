@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils.functional import SimpleLazyObject, empty
 
 from access.actors import SystemActor
-from access.roles import Role, holds_role
+from access.roles import is_platform_staff_account
 
 MAX_USER_AGENT = 512
 MAX_LANGUAGE = 35
@@ -42,7 +42,7 @@ class Actor:
         named kind of system work (an access.actors.SystemActor a service was given)."""
         if isinstance(user, SystemActor):
             return cls.system(user.name)
-        if holds_role(user, Role.PLATFORM_STAFF) or getattr(user, "is_staff", False):
+        if is_platform_staff_account(user):
             return cls(f"platform-staff:{user.pk}")
         return cls(f"user:{user.pk}")
 

@@ -19,8 +19,8 @@ class ScopeResolver(Protocol):
 
 
 class ApplicationResolver(Protocol):
-    def __call__(self, account, code: str) -> bool:
-        """Whether application `code` is switched on for `account` (E6)."""
+    def __call__(self, person, code: str) -> bool:
+        """Whether application `code` is switched on for `person` (E6)."""
 
 
 _scope: ScopeResolver | None = None

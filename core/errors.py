@@ -7,6 +7,9 @@ Unexpected exceptions become a 500 with no detail (503 when the database cannot 
 their traceback goes to the server log, masked by privacy.redaction's formatter like every line.
 Errors raised before a view runs (middleware) reach `server_error`, the URL confs' handler500,
 which answers API paths in the same shape.
+
+The console's mapping is here too (see the end): `ConsoleRefusalMiddleware` turns a refusal into
+the 403 or 404 page, `add_service_errors` puts a service's refusal onto a console form.
 """
 import logging
 import sys

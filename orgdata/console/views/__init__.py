@@ -2,6 +2,7 @@
 service or selector, render. Who may do what is decided in access.capabilities (scoped reads in
 orgdata.selectors.scope, E5); refusals become 403/404 pages in core.errors.ConsoleRefusalMiddleware.
 
+dashboard       — the console's start page (any administrator)
 base            — organisation_page (who may open a page), try_service (refusals onto forms)
 departments     — the department tree
 employees       — the scoped list, adding, one record, editing, password resets

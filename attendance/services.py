@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, require
-from audit.chain import lock_person
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
-from core.errors import DomainError
+from audit.chain import lock_person
 from consent import gate
+from core.errors import DomainError
 
 
 class TrackingSwitchedOff(DomainError):

@@ -25,8 +25,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services import issue_device_token
 from audit.access_log import writer as access_log_writer
-from orgdata.selectors import directory as directory_selectors
 from orgdata.models import Department, Employee
+from orgdata.selectors import directory as directory_selectors
 from orgdata.services.directory import choose_directory_fields
 
 CODE = "bench-directory"

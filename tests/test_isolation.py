@@ -4,8 +4,8 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from orgdata.models import Department
 from orgdata.services import create_department
-from tests.orgdata.factories import TEST_SETUP
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.orgdata.factories import TEST_SETUP
 
 
 def test_rows_written_in_a_are_invisible_to_the_orm_in_b(enterprises):

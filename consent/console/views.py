@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods
 
 from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
-from core.errors import add_service_errors
 from consent import selectors, services
 from consent.console import forms
 from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
+from core.errors import add_service_errors
 from orgdata.selectors import scope as scope_selectors
 from policies import selectors as policy_selectors
 

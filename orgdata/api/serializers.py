@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from orgdata.selectors import directory as directory_selectors
 from orgdata.models import Department, Employee
+from orgdata.selectors import directory as directory_selectors
 from privacy.masking import mask_email, mask_id_number, mask_landline, mask_mobile
 
 

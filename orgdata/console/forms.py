@@ -7,11 +7,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, mobile_index_of
+from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
-from orgdata.models import Department, Employee, JobLevel, Position
-from orgdata.validators import choice_refusal
 from orgdata.services.imports import CONSENT_STATEMENT
+from orgdata.validators import choice_refusal
 
 
 class DateInput(forms.DateInput):

@@ -15,8 +15,8 @@ from access.roles import Role, holds_role
 from accounts import services as account_services
 from accounts.models import User
 from orgdata import permissions
-from orgdata.selectors import scope as scope_selectors
 from orgdata.models import Department, DepartmentAdministratorPermission, Employee
+from orgdata.selectors import scope as scope_selectors
 
 
 def _administer_permission() -> Permission:

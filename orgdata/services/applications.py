@@ -6,13 +6,13 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
-from orgdata.selectors import applications as application_selectors
-from orgdata.selectors import scope as scope_selectors
+from accounts.models import User
 from orgdata.catalogue import BUILT_IN_APPLICATIONS
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
+from orgdata.selectors import applications as application_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.signals import third_party_application_switched
 
 

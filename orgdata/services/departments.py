@@ -13,12 +13,12 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from accounts.validators import clean_name_text
 from access.capabilities import Capability, Scope, require, scope_of
 from access.errors import NotInYourScope
+from accounts.validators import clean_name_text
 from core.errors import NotPermitted
-from orgdata.selectors import scope as scope_selectors
 from orgdata.models import Department, Employee
+from orgdata.selectors import scope as scope_selectors
 
 
 def _check_actor_may_administer(actor, *departments: Department | None, allow_top_level: bool = False) -> None:

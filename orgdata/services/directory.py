@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, require
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_event
-from access.capabilities import Capability, require
 from orgdata.selectors import directory as directory_selectors
 from tenants.services import update_current_enterprise_settings
 

@@ -11,16 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, Scope, require, scope_of
 from accounts import services as account_services
 from accounts.validators import normalize_mainland_mobile
 from consent import services as consent_services
 from consent.models import LegalBasis
-from access.capabilities import Capability, Scope, require, scope_of
 from orgdata import validators
+from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
-from orgdata.models import Department, Employee, JobLevel, Position
 
 # Fields an administrator maintains (E5, E7) and the optional profile (E3).
 IDENTITY_FIELDS = ("display_name", "mobile")

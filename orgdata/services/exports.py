@@ -16,10 +16,10 @@ from audit.context import Actor
 from audit.recording import record_bulk
 from core.errors import DomainError, NotPermitted
 from orgdata import tabular
-from orgdata.selectors import address_book as address_book_selectors
-from orgdata.selectors import scope as scope_selectors
 from orgdata.columns import COLUMNS
 from orgdata.models import Employee
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import scope as scope_selectors
 from privacy import masking
 from privacy.keys import preload_person_keys
 

@@ -63,9 +63,9 @@ from accounts.models import User
 from audit.context import Actor, acting_as
 from consent import services as consent_services
 from orgdata import tabular, validators
-from orgdata.selectors import scope as scope_selectors
 from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, column_for_header, header_aliases
 from orgdata.models import Department, Employee, ImportJob, JobLevel, Position
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services.employees import (
     ID_NUMBER_LEGAL_BASIS,
     ID_NUMBER_PURPOSE,

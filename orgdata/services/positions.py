@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
-from accounts.validators import clean_name_text
 from access.actors import SystemActor
 from access.capabilities import Capability, require
+from accounts.models import User
+from accounts.validators import clean_name_text
 from orgdata.models import JobLevel, Position
 
 

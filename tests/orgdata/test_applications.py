@@ -3,9 +3,9 @@ application announces who it was switched on for, so the consent app can share (
 import pytest
 from django.core.exceptions import ValidationError
 
-from orgdata.selectors import applications as application_selectors
-from orgdata.models import Application
 from access.errors import NotInYourScope
+from orgdata.models import Application
+from orgdata.selectors import applications as application_selectors
 from orgdata.services import applications
 from orgdata.signals import third_party_application_switched
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree

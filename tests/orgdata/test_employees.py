@@ -8,8 +8,8 @@ from django.db import connection
 
 from accounts.models import User
 from orgdata import services
-from orgdata.services import positions as position_services
 from orgdata.models import Employee
+from orgdata.services import positions as position_services
 from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, next_mobile, resident_id
 
 

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgdata.selectors import scope as scope_selectors
-from orgdata.models import Employee
 from access.errors import NotInYourScope
+from orgdata.models import Employee
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import employees as employee_services
 from orgdata.services import exports, imports
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree

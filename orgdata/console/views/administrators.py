@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from access.capabilities import Capability, may, require
 from access.roles import Role, holds_role
 from accounts.models import User
-from orgdata.selectors import directory as directory_selectors
-from orgdata.selectors import scope as scope_selectors
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page, try_service
+from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
 from orgdata.services import directory as directory_services
 

@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may
-from orgdata.selectors import applications as application_selectors
-from orgdata.selectors import scope as scope_selectors
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page, try_service
 from orgdata.models import Application, ApplicationSwitch
+from orgdata.selectors import applications as application_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import applications as application_services
 
 

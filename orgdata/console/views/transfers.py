@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may
-from orgdata.selectors import scope as scope_selectors
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page, try_service
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import exports as export_services
 from orgdata.services import imports as import_services
 

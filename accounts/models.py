@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from access.roles import Role
 from privacy.crypto import blind_index
 from privacy.fields import BlindIndexField, EncryptedTextField, PersonKeyField
 from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
@@ -80,11 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     enterprises has two independent accounts.
     """
 
-    class Role(models.TextChoices):
-        MANAGER = "manager", _("Enterprise manager")
-        SUB_ADMIN = "sub_admin", _("Sub-administrator")
-        EMPLOYEE = "employee", _("Employee")
-        PLATFORM_STAFF = "platform_staff", _("Platform support staff")
+    Role = Role  # access.roles: who may do what with each role is access.capabilities
 
     person_key = PersonKeyField()
     # X1: the login is stored encrypted under the person's key; sign-in finds it by blind index.

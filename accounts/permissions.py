@@ -1,25 +1,20 @@
-"""Who may use which interface: the one place role rules for accounts live."""
+"""accounts' adapters to the capability catalogue (access.capabilities decides who may use which
+interface): the mobile API's DRF permission and the console's view decorators."""
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
 
-from accounts.models import User
-
-CONSOLE_ROLES = {User.Role.MANAGER, User.Role.SUB_ADMIN}
-
-
-def can_use_console(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.role in CONSOLE_ROLES)
-
-
-def can_use_admin_site(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+from access.capabilities import Capability, may
 
 
 class IsEnterpriseMember(BasePermission):
     """An active account of the enterprise whose host served the request."""
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_active and user.role != User.Role.PLATFORM_STAFF)
+        return may(request.user, Capability.USE_MOBILE_API)
 
 
 def must_change_password_first(user) -> bool:
@@ -28,17 +23,11 @@ def must_change_password_first(user) -> bool:
 
 
 def _console_access(view, *, enforces_password_change: bool):
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied
-    from django.shortcuts import redirect
-
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not can_use_console(request.user):
+        if not may(request.user, Capability.USE_CONSOLE):
             raise PermissionDenied
         if enforces_password_change and must_change_password_first(request.user):
             return redirect("console:password-change")

@@ -1,16 +1,19 @@
-"""Who may change attendance's enterprise settings: the one place attendance's role rules live."""
+"""attendance's adapters to the capability catalogue (access.capabilities decides)."""
 from __future__ import annotations
 
-from orgdata import permissions as organisation_permissions
+from django.utils.translation import gettext as _
+from rest_framework.permissions import BasePermission
+
+from access.capabilities import Capability, require
+
+ATTENDANCE_APPLICATION = "attendance"  # its code in the application catalogue (orgdata.catalogue)
 
 
-def may_switch_tracking(user) -> bool:
-    """C4: location tracking is switched for the whole enterprise (the settings have no
-    per-department level), and enterprise-wide switches are the manager's alone (E5, like the
-    whole-enterprise application switch): sub-administrators administer their departments only."""
-    return organisation_permissions.is_enterprise_manager(user)
+class AttendanceApplicationOn(BasePermission):
+    """E6: every attendance API endpoint answers 403 `application_not_authorised` to a person
+    whose attendance application the enterprise switched off."""
 
-
-def require_tracking_switcher(user) -> None:
-    """Raises NotPermitted unless `may_switch_tracking(user)`."""
-    organisation_permissions.require_enterprise_manager(user)
+    def has_permission(self, request, view):
+        require(request.user, Capability.USE_APPLICATION, target=ATTENDANCE_APPLICATION,
+                refusal=_("The attendance application is switched off for you."))
+        return True

@@ -6,11 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance import permissions
+from access.capabilities import Capability, require
 from attendance.errors import TrackingSwitchedOff
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
 from audit.chain import lock_person
 from consent import gate
+from core.errors import DomainError
 
 
 def clean_location(location) -> dict:
@@ -81,7 +82,7 @@ def switch_tracking(*, actor, enabled: bool) -> AttendanceSettings:
     Refuses (NotPermitted) anyone but the manager: the switch is enterprise-wide, and
     enterprise-wide switches are the manager's (sub-administrators administer their departments).
     """
-    permissions.require_tracking_switcher(actor)
+    require(actor, Capability.SWITCH_TRACKING)
     settings_row = AttendanceSettings.objects.select_for_update().order_by("pk").first() or AttendanceSettings()
     settings_row.is_tracking_enabled = bool(enabled)
     settings_row.changed_by = actor

@@ -19,6 +19,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils.functional import SimpleLazyObject, empty
 
+from access.actors import SystemActor
+from access.roles import is_platform_staff_account
+
 MAX_USER_AGENT = 512
 MAX_LANGUAGE = 35
 
@@ -35,8 +38,11 @@ class Actor:
 
     @classmethod
     def for_user(cls, user) -> "Actor":
-        """An account acting; platform support staff are marked as such wherever they act."""
-        if getattr(user, "role", None) == "platform_staff" or getattr(user, "is_staff", False):
+        """An account acting (platform support staff are marked as such wherever they act), or a
+        named kind of system work (an access.actors.SystemActor a service was given)."""
+        if isinstance(user, SystemActor):
+            return cls.system(user.name)
+        if is_platform_staff_account(user):
             return cls(f"platform-staff:{user.pk}")
         return cls(f"user:{user.pk}")
 
@@ -124,8 +130,9 @@ def acting_as_platform_staff(user) -> Iterator[Actor]:
         yield actor
 
 
-def acting_as_system(name: str):
-    return acting_as(Actor.system(name))
+def acting_as_system(name: str | SystemActor):
+    """Everything recorded inside the block is attributed to system work `name` ("system:<name>")."""
+    return acting_as(Actor.system(name.name if isinstance(name, SystemActor) else name))
 
 
 def bind_actor(actor: Actor) -> Token:

@@ -25,8 +25,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts import services as account_services
 from audit.access_log import writer as access_log_writer
-from orgdata import selectors
 from orgdata.models import Department, Employee
+from orgdata.selectors import directory as directory_selectors
 from orgdata.services import directory as directory_services
 
 CODE = "bench-directory"
@@ -61,7 +61,7 @@ def main():
     enterprise, domain = _seeded()
     try:
         shown = directory_services.choose_directory_fields(actor=User.objects.get(role=User.Role.MANAGER),
-                                                           fields=selectors.DIRECTORY_OPTIONAL_FIELDS)
+                                                           fields=directory_selectors.DIRECTORY_OPTIONAL_FIELDS)
         print(f"  fields shown: {', '.join(shown)}")
 
         reader = Employee.objects.select_related("account").order_by("pk").first().account

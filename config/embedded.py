@@ -14,16 +14,14 @@ broker itself. It speaks the same protocol as a production Redis, so the code pa
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("PLATFORM_DATA_DIR", BASE_DIR / ".data"))
+from core.local_data import DATA_DIR
+
 EMBEDDED_DATABASE_NAME = "privacy_platform"
 
 # Unix sockets have a ~100 byte path limit; deep checkouts put theirs under the temp folder.
@@ -112,15 +110,3 @@ def stop_redis(url: str) -> None:
         redis.Redis(unix_socket_path=socket_path, socket_timeout=2).shutdown(nosave=True)
     except redis.ConnectionError:
         pass  # shutdown closes the connection it arrived on
-
-
-def persistent_secret(name: str, nbytes: int = 48) -> str:
-    """A development secret generated once and kept in .data/ (never in the repository)."""
-    path = DATA_DIR / "secrets" / name
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(nbytes)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from celery.schedules import crontab
 
 from config import embedded
+from core.local_data import DATA_DIR, persistent_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -26,7 +27,7 @@ if not os.environ.get("CELERY_BROKER_URL"):
 # X1: one flag switches on every HTTPS / secure-cookie setting.
 SECURE = env.bool("DJANGO_SECURE", default=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default=None) or embedded.persistent_secret("django_secret_key")
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None) or persistent_secret("django_secret_key")
 
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"])
@@ -50,16 +51,19 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "guardian",
+    "access",  # who may do what: no models, in both lists so both kinds of schema load it
     "privacy",  # per-person data keys: in public for staff, in each enterprise for its people
     "accounts",  # in public: platform support staff; in each enterprise: its people
     "policies",  # C8: privacy-policy versions, published once for every enterprise
     "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
+    "demo",  # `manage.py seed_demo`: the living demo enterprise of `make run` (no models)
 ]
 TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "axes",
     "guardian",
+    "access",
     "privacy",
     "accounts",
     "consent",
@@ -73,17 +77,17 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 # "<id>=<base64 of 32 bytes>", newest first; older entries only unwrap (rotation: prepend a key,
 # run `manage.py privacy_rewrap_keys`, then drop the old one). Development keeps one in .data/.
 PRIVACY_MASTER_KEYS = env("PRIVACY_MASTER_KEYS", default=None) or (
-    None if SECURE else "local1=" + embedded.persistent_secret("privacy_master_key", 32))
+    None if SECURE else "local1=" + persistent_secret("privacy_master_key", 32))
 # HMAC key of blind indexes (lookups by mobile and ID number). Never rotated in place: changing it
 # means recomputing every index.
 PRIVACY_BLIND_INDEX_KEY = env("PRIVACY_BLIND_INDEX_KEY", default=None) or (
-    None if SECURE else embedded.persistent_secret("privacy_blind_index_key", 32))
+    None if SECURE else persistent_secret("privacy_blind_index_key", 32))
 if not PRIVACY_MASTER_KEYS or not PRIVACY_BLIND_INDEX_KEY:
     raise ImproperlyConfigured("PRIVACY_MASTER_KEYS and PRIVACY_BLIND_INDEX_KEY must be set when DJANGO_SECURE=1")
 # X4: HMAC key that signs the audit chains' checkpoints (audit.checkpoints). Changing it makes
 # every earlier checkpoint fail verification.
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default=None) or (
-    None if SECURE else embedded.persistent_secret("audit_checkpoint_key", 32))
+    None if SECURE else persistent_secret("audit_checkpoint_key", 32))
 if not AUDIT_CHECKPOINT_KEY:
     raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be set when DJANGO_SECURE=1")
 DEFAULT_EXCEPTION_REPORTER_FILTER = "privacy.redaction.RedactingExceptionReporterFilter"
@@ -115,6 +119,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",  # E5: a reset password is changed first
     "consent.middleware.PolicyAcceptanceMiddleware",  # C8: significant changes are accepted first
+    "core.errors.ConsoleRefusalMiddleware",  # domain refusals become the console's 403/404 pages
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
@@ -277,7 +282,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 60 * 60
 CELERY_TASK_TENANT_CACHE_SECONDS = 0  # the task re-reads its enterprise's status every time
-CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic work is declared once per tenant task and fanned out to ready enterprises by
 # tenants.tasks.run_for_ready_enterprises.
 CELERY_BEAT_SCHEDULE = {
@@ -332,7 +337,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded files (avatars, seal images, import files) are private: served only through views that
 # check permissions, stored under a folder per enterprise schema.
-MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.DATA_DIR / "media"))
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 # Request limits (config.request_limits refuses beyond them: 413 / 400, never a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bytes of a body, files of a multipart upload excepted
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000

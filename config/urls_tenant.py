@@ -2,13 +2,19 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.console import urls as account_console_urls
 from config.urls_common import urlpatterns as common_urlpatterns
+from orgdata.console.views.dashboard import dashboard
+
+# The console's own pages: sign-in and password (accounts), and the dashboard, which shows the
+# organisation's counts (orgdata: accounts sits below it and does not import it).
+console_patterns = [path("", dashboard, name="dashboard"), *account_console_urls.urlpatterns]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:dashboard", permanent=False)),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
-    path("console/", include("accounts.console.urls")),
+    path("console/", include((console_patterns, "console"))),
     path("console/organisation/", include("orgdata.console.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("orgdata.api.urls")),

@@ -5,19 +5,9 @@ from django.dispatch import receiver
 from django_tenants.utils import get_public_schema_name
 
 from consent import selectors, state_cache
-from consent.services import catalogue as catalogue_services
-from consent.services import sharing as sharing_services
 from consent.models import Purpose
-from orgdata.signals import third_party_application_switched
+from consent.services import catalogue as catalogue_services
 from tenants.signals import enterprise_provisioned
-
-
-@receiver(third_party_application_switched)
-def _share_on_application_switch(sender, application_code, enabled, account_ids, **kwargs):
-    # C9: runs inside orgdata's transaction; if sharing fails, the switch rolls back.
-    # The accounts the switch changed are the people whose information may be shared.
-    sharing_services.share_for_application_switch(application_code=application_code, enabled=enabled,
-                                                  person_ids=list(account_ids))
 
 
 @receiver([post_save, post_delete], sender=Purpose)

@@ -7,6 +7,9 @@ Unexpected exceptions become a 500 with no detail (503 when the database cannot 
 their traceback goes to the server log, masked by privacy.redaction's formatter like every line.
 Errors raised before a view runs (middleware) reach `server_error`, the URL confs' handler500,
 which answers API paths in the same shape.
+
+The console's mapping is here too (see the end): `ConsoleRefusalMiddleware` turns a refusal into
+the 403 or 404 page, `add_service_errors` puts a service's refusal onto a console form.
 """
 import logging
 import sys
@@ -166,3 +169,43 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"code": getattr(exc, "default_code", "error"), "detail": detail}
     return response
+
+
+# --- the console (server-rendered pages) ------------------------------------------------------------
+
+class ConsoleRefusalMiddleware:
+    """The console's one mapping of domain refusals: a DomainError a page lets through becomes the
+    site's 404 page (404 errors: "not in your scope" answers as if absent) or its 403 page; on API
+    paths (views outside DRF), the JSON body the API handler gives. Views never map refusals."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        if request.path.startswith("/api/"):
+            return domain_error_response(exception)
+        if exception.status_code == status.HTTP_404_NOT_FOUND:
+            raise Http404(exception.detail) from None
+        if exception.status_code == status.HTTP_403_FORBIDDEN:
+            raise DjangoPermissionDenied(exception.detail) from None
+        return None
+
+
+def add_service_errors(form, error: DjangoValidationError | DomainError) -> None:
+    """Show a service's refusal on a console form: a ValidationError field by field (fields the form
+    does not have at the top), any other DomainError's detail at the top. A refusal that is a page
+    of its own (403, 404) is re-raised for ConsoleRefusalMiddleware."""
+    if isinstance(error, DomainError):
+        if error.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):
+            raise error
+        form.add_error(None, error.detail or error.code)
+    elif hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

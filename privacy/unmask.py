@@ -6,23 +6,18 @@ shows the real value calls `reveal()`, which refuses without the permission and 
 """
 from __future__ import annotations
 
-from core.errors import NotPermitted
+from access.capabilities import Capability, may, require
 from privacy.signals import sensitive_value_revealed
-
-UNMASK_PERMISSION = "privacy.unmask_sensitive"
 
 
 def may_unmask(user) -> bool:
-    """The enterprise manager, and anyone granted `privacy.unmask_sensitive`, may see values unmasked."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return getattr(user, "role", None) == "manager" or user.has_perm(UNMASK_PERMISSION)
+    """X2: the catalogue's answer (the enterprise manager, and anyone granted `privacy.unmask_sensitive`)."""
+    return may(user, Capability.UNMASK_SENSITIVE_VALUES)
 
 
 def reveal(*, user, instance, field: str):
     """The unmasked value of `instance.<field>` for `user`; recorded in the audit log."""
-    if not may_unmask(user):
-        raise NotPermitted("You may not see this information unmasked.")
+    require(user, Capability.UNMASK_SENSITIVE_VALUES)
     value = getattr(instance, field)
     sensitive_value_revealed.send(sender=type(instance), actor=user, model=type(instance),
                                   object_id=instance.pk, field=field)
@@ -31,8 +26,7 @@ def reveal(*, user, instance, field: str):
 
 def note_bulk_reveal(*, user, model, object_ids, fields) -> None:
     """Record that `user` saw `fields` of many rows unmasked (e.g. an unmasked export)."""
-    if not may_unmask(user):
-        raise NotPermitted("You may not see this information unmasked.")
+    require(user, Capability.UNMASK_SENSITIVE_VALUES)
     object_ids = list(object_ids)
     # One entry per field for the whole set: an export of 100,000 rows is one audited act.
     for field in fields:

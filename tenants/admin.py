@@ -3,8 +3,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from access.capabilities import Capability, may
 from tenants import services
 from tenants.models import Domain, Enterprise
+
+
+def _may_use_admin_site(request) -> bool:
+    return may(request.user, Capability.USE_ADMIN_SITE)
+
+
+# The Django admin asks the catalogue who may enter it (access.capabilities).
+admin.site.has_permission = _may_use_admin_site
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,7 +64,7 @@ class EnterpriseAdmin(ReadOnlyAdmin):
         self._change_status(request, queryset, Enterprise.Status.ACTIVE)
 
     def has_lifecycle_permission(self, request):
-        return request.user.has_perm("tenants.change_enterprise")
+        return may(request.user, Capability.CHANGE_ENTERPRISE_LIFECYCLE)
 
 
 @admin.register(Domain)

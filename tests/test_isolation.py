@@ -5,11 +5,12 @@ from accounts.models import User
 from orgdata.models import Department
 from orgdata.services import departments as department_services
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.orgdata.factories import TEST_SETUP
 
 
 def test_rows_written_in_a_are_invisible_to_the_orm_in_b(enterprises):
     with schema_context(enterprises.a.schema_name):
-        department_services.create_department(name="Only in A")
+        department_services.create_department(name="Only in A", actor=TEST_SETUP)
         UserFactory(display_name="Person of A")
     with schema_context(enterprises.b.schema_name):
         assert not Department.objects.filter(name="Only in A").exists()
@@ -40,7 +41,7 @@ def test_a_console_session_of_a_is_not_a_session_at_b(enterprises, client):
                             HTTP_HOST=enterprises.a.host)
     assert signed_in.status_code == 302
     with schema_context(enterprises.a.schema_name):
-        department_services.create_department(name="Secret department of A")
+        department_services.create_department(name="Secret department of A", actor=TEST_SETUP)
 
     at_a = client.get("/console/", HTTP_HOST=enterprises.a.host)
     assert at_a.status_code == 200

@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import can_use_console
+from access.capabilities import Capability, may
 
 
 class ConsoleLoginForm(AuthenticationForm):
@@ -19,7 +19,7 @@ class ConsoleLoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if not can_use_console(user):
+        if not may(user, Capability.USE_CONSOLE):
             raise forms.ValidationError(self.error_messages["not_admin"], code="not_admin")
 
 

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.console.forms import ConsoleLoginForm, PasswordChangeForm
-from accounts.permissions import console_login_required, console_login_required_for_password_change
-from orgdata import selectors as org_selectors
+from accounts.permissions import console_login_required_for_password_change
+from core.errors import add_service_errors
 
 
 class ConsoleLoginView(auth_views.LoginView):
@@ -22,12 +22,6 @@ class ConsoleLogoutView(auth_views.LogoutView):
     next_page = "console:login"
 
 
-@console_login_required
-def dashboard(request):
-    context = {"summary": org_selectors.organisation_summary()}
-    return render(request, "console/dashboard.html", context)
-
-
 @console_login_required_for_password_change
 @require_http_methods(["GET", "POST"])
 def password_change(request):
@@ -38,8 +32,7 @@ def password_change(request):
             services.change_password(user=request.user, old_password=form.cleaned_data["old_password"],
                                      new_password=form.cleaned_data["new_password"])
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_service_errors(form, error)
         else:
             # A new password changes the session's auth hash; keep this session signed in.
             update_session_auth_hash(request, request.user)

@@ -4,6 +4,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
 from attendance import selectors, services
+from attendance.api.openapi import APPLICATION_OFF, application_not_authorised_response
+from attendance.permissions import AttendanceApplicationOn
 from attendance.api.serializers import (
     CheckInRequestSerializer,
     CheckInSerializer,
@@ -17,15 +19,15 @@ from consent.gate import ConsentPermission
 class CheckInView(APIView):
     """A1: check in or out — with GPS only under location consent, otherwise with a typed place."""
 
-    permission_classes = [IsEnterpriseMember]
+    permission_classes = [IsEnterpriseMember, AttendanceApplicationOn]
 
-    @extend_schema(responses={200: CheckInSerializer(many=True)})
+    @extend_schema(responses={200: CheckInSerializer(many=True), 403: application_not_authorised_response()})
     def get(self, request):
         return Response(CheckInSerializer(selectors.check_ins_of(request.user)[:100], many=True).data)
 
     @extend_schema(request=CheckInRequestSerializer, responses={
         201: CheckInSerializer,
-        403: consent_required_response("Only when a GPS `location` is sent (device.location)."),
+        403: consent_required_response("Only when a GPS `location` is sent (device.location). " + APPLICATION_OFF),
     })
     def post(self, request):
         payload = CheckInRequestSerializer(data=request.data)
@@ -39,12 +41,13 @@ class CheckInView(APIView):
 class TrackingPingView(APIView):
     """A3/C4: one location-tracking ping; accepted only with tracking on and the person's consent."""
 
-    permission_classes = [IsEnterpriseMember, ConsentPermission]
+    permission_classes = [IsEnterpriseMember, AttendanceApplicationOn, ConsentPermission]
     consent_purposes = ("location_tracking",)
 
     @extend_schema(request=TrackingPingRequestSerializer, responses={
         201: TrackingPingSerializer,
-        403: consent_required_response("Also 403 `tracking_off` while the enterprise has tracking switched off.")})
+        403: consent_required_response("Also 403 `tracking_off` while the enterprise has tracking switched off. "
+                                       + APPLICATION_OFF)})
     def post(self, request):
         payload = TrackingPingRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

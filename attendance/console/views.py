@@ -1,10 +1,9 @@
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from access.capabilities import Capability, may
 from accounts.permissions import console_login_required
-from attendance import permissions, services
-from core.errors import NotPermitted
+from attendance import services
 
 
 @console_login_required
@@ -12,10 +11,7 @@ from core.errors import NotPermitted
 def attendance_settings(request):
     """C4: the enterprise's location-tracking switch (each person still consents separately)."""
     if request.method == "POST":
-        try:
-            services.switch_tracking(actor=request.user, enabled=request.POST.get("tracking") == "on")
-        except NotPermitted as refusal:
-            raise PermissionDenied(refusal.detail) from None
+        services.switch_tracking(actor=request.user, enabled=request.POST.get("tracking") == "on")
         return redirect("attendance-console:settings")
-    return render(request, "attendance/settings.html", {"settings": services.tracking_settings(),
-                                                        "may_switch": permissions.may_switch_tracking(request.user)})
+    return render(request, "attendance/settings.html", {
+        "settings": services.tracking_settings(), "may_switch": may(request.user, Capability.SWITCH_TRACKING)})

@@ -7,5 +7,5 @@ app_name = "consent-console"
 urlpatterns = [
     path("", views.privacy_overview, name="overview"),
     path("policy/", views.policy_notice, name="policy-notice"),
-    path("employees/<int:pk>/", views.person_consent, name="person"),
+    path("people/<int:pk>/", views.person_consent, name="person"),
 ]

@@ -3,23 +3,22 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from access.capabilities import Capability, require
+from access.errors import NotInYourScope
+from accounts.models import User
 from accounts.permissions import console_login_required
-from core.errors import NotPermitted
 from consent import selectors, state_cache
-from consent.services import ledger as ledger_services
 from consent.console import forms
 from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
-from orgdata import permissions as organisation_permissions
-from orgdata import selectors as organisation_selectors
-from orgdata.console.forms import add_service_errors
+from consent.services import ledger as ledger_services
+from core.errors import add_service_errors
 from policies import selectors as policy_selectors
 
 
@@ -31,6 +30,7 @@ def _console_answer_context(request) -> dict:
 @console_login_required
 def privacy_overview(request):
     """Consent coverage per purpose (counts only, never who refused) and policy notices."""
+    require(request.user, Capability.SEE_CONSENT_PAGES)
     context = {
         "coverage": selectors.consent_coverage(),
         "current": policy_selectors.current_version(),
@@ -64,22 +64,21 @@ policy_notice.policy_acceptance_exempt = True
 
 # --- answers recorded at the person's request ----------------------------------------------------
 
-def _employee_page(view):
-    """An organisation administrator's page about one employee: orgdata's rules decide who may open
-    it (the manager: anyone; a sub-administrator: their department subtrees). Outside the scope is
-    404, like the employee's own page; not an administrator is 403."""
+def _person_page(view):
+    """An organisation administrator's page about one person: the catalogue decides who may open
+    it (the manager: anyone; a sub-administrator: the people of their department subtrees). Outside
+    the scope is 404, like the employee's own page; not an administrator is 403 (core.errors maps
+    both)."""
 
     @console_login_required
     @wraps(view)
     def wrapper(request, pk: int, *args, **kwargs):
-        try:
-            organisation_permissions.require_organisation_administrator(request.user)
-            employee = organisation_selectors.employee_visible_to(request.user, pk)
-        except organisation_permissions.NotInYourScope:
-            raise Http404 from None
-        except NotPermitted as refusal:
-            raise PermissionDenied(refusal.detail) from None
-        return view(request, employee, *args, **kwargs)
+        require(request.user, Capability.RECORD_CONSENT_ON_REQUEST)
+        person = User.objects.filter(pk=pk).first()
+        if person is None:
+            raise NotInYourScope()
+        require(request.user, Capability.RECORD_CONSENT_ON_REQUEST, target=person)
+        return view(request, person, *args, **kwargs)
 
     return wrapper
 
@@ -96,13 +95,12 @@ def _record_on_request(*, person, administrator, answer: dict) -> ConsentEvent:
     return ledger_services.withdraw_consent(**on_request)
 
 
-@_employee_page
+@_person_page
 @require_http_methods(["GET", "POST"])
-def person_consent(request, employee):
+def person_consent(request, person):
     """One employee's current answer per additional purpose — what the person sees about themselves,
     nothing more — and the form recording an answer they gave outside the app (on paper)."""
     language = get_language() or "en"
-    person = employee.account
     rows = [{"purpose": purpose, "has_consented": has_consented}
             for purpose, has_consented in selectors.purposes_with_state_of(person) if not purpose.is_basic]
     form = forms.AnswerOnRequestForm(request.POST or None, purposes=[row["purpose"] for row in rows],
@@ -123,7 +121,8 @@ def person_consent(request, employee):
             else:
                 messages.success(request, _("Recorded: consent withdrawn at the person's request. "
                                             "The dependent processing stops now."))
-            return redirect("consent-console:person", pk=employee.pk)
+            return redirect("consent-console:person", pk=person.pk)
     return render(request, "consent/person.html", {
-        "employee": employee, "rows": rows, "form": form, "language": language,
+        "person": person, "employee_record": getattr(person, "employee", None), "rows": rows, "form": form,
+        "language": language,
     })

@@ -9,8 +9,8 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from accounts.models import User
-from orgdata import selectors
 from orgdata.models import Department, Employee
+from orgdata.selectors import directory as directory_selectors
 from privacy.disclosure import Route, shown_plain_value, shown_value
 
 
@@ -39,7 +39,7 @@ class DirectoryEntrySerializer(serializers.Serializer):
     """A colleague as the address book shows them (E7): name and department always, the other
     fields only when the enterprise shows them; contact values always masked (X2).
 
-    Reads the plain rows of `orgdata.selectors.directory_page`, which hold the shown fields only,
+    Reads the plain rows of `orgdata.selectors.directory.directory_page`, which hold the shown fields only,
     so a field the enterprise hides is absent from the entry, not empty.
     """
 
@@ -230,7 +230,7 @@ class _PageSerializer(serializers.Serializer):
 
 class DirectoryPageSerializer(_PageSerializer):
     shown_fields = serializers.ListField(child=serializers.ChoiceField(
-        choices=list(selectors.DIRECTORY_ALWAYS_SHOWN + selectors.DIRECTORY_OPTIONAL_FIELDS)), help_text=_(
+        choices=list(directory_selectors.DIRECTORY_ALWAYS_SHOWN + directory_selectors.DIRECTORY_OPTIONAL_FIELDS)), help_text=_(
         "The fields this enterprise shows in its address book; the entries hold these and no others "
         "(mobile, landline and email as mobile_masked, landline_masked and email_masked)."))
     results = DirectoryEntrySerializer(many=True)

@@ -11,9 +11,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from access.capabilities import Capability, require
+from access.errors import NotInYourScope
 from accounts.permissions import IsEnterpriseMember
-from core.errors import NotPermitted
-from orgdata import permissions, selectors
+from orgdata import permissions
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import applications as application_selectors
+from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.api.serializers import (
     AdminEmployeeChangeSerializer,
     AdminEmployeePageSerializer,
@@ -81,7 +86,7 @@ def _department_filter(request, queryset):
     try:
         return queryset.get(pk=int(raw))
     except (ValueError, queryset.model.DoesNotExist):
-        raise permissions.NotInYourScope(_("No such department."))
+        raise NotInYourScope(_("No such department."))
 
 
 def _directory_subtree(request) -> list[int] | None:
@@ -89,17 +94,17 @@ def _directory_subtree(request) -> list[int] | None:
     if not raw:
         return None
     try:
-        subtree = selectors.directory_subtree(int(raw))
+        subtree = directory_selectors.directory_subtree(int(raw))
     except ValueError:
         subtree = []
     if not subtree:
-        raise permissions.NotInYourScope(_("No such department."))
+        raise NotInYourScope(_("No such department."))
     return subtree
 
 
 def _paginated(request, people, serializer_class):
     page, next_url, previous_url = DirectoryPagination(request).page_of(people.values_list("pk", "person_key_id"))
-    employees = selectors.employees_in_order(people, page)
+    employees = address_book_selectors.employees_in_order(people, page)
     return Response({"next": next_url, "previous": previous_url,
                      "results": serializer_class(employees, many=True).data})
 
@@ -111,16 +116,16 @@ class MyProfileView(APIView):
 
     @extend_schema(responses={200: EmployeeProfileSerializer})
     def get(self, request):
-        return Response(EmployeeProfileSerializer(selectors.own_employee_record(request.user),
+        return Response(EmployeeProfileSerializer(directory_selectors.own_employee_record(request.user),
                                                   context={"request": request}).data)
 
     @extend_schema(request=EmployeeProfileChangeSerializer, responses={200: EmployeeProfileSerializer})
     def patch(self, request):
-        selectors.own_employee_record(request.user)  # 404 for an account without a record (the manager)
+        directory_selectors.own_employee_record(request.user)  # 404 for an account without a record (the manager)
         changes = EmployeeProfileChangeSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         employee = employee_services.update_own_profile(account=request.user, changes=dict(changes.validated_data))
-        return Response(EmployeeProfileSerializer(selectors.own_employee_record(employee.account),
+        return Response(EmployeeProfileSerializer(directory_selectors.own_employee_record(employee.account),
                                                   context={"request": request}).data)
 
 
@@ -129,20 +134,21 @@ class DirectoryView(APIView):
     the fields the enterprise shows (`shown_fields`: name and department always, the rest as the
     enterprise manager chose), contact values masked.
 
-    Refused (403) when the enterprise switched the address-book application off for me (E6).
+    Refused (403 `application_not_authorised`) when the enterprise switched the address-book
+    application off for me (E6).
     """
 
     permission_classes = [IsEnterpriseMember]
 
     @extend_schema(parameters=_DIRECTORY_PARAMETERS, responses={200: DirectoryPageSerializer})
     def get(self, request):
-        is_enabled, fields = selectors.directory_access(request.user, DIRECTORY_APPLICATION)
-        if not is_enabled:
-            raise NotPermitted(_("The address book is switched off for you."))
+        require(request.user, Capability.USE_APPLICATION, target=DIRECTORY_APPLICATION,
+                refusal=_("The address book is switched off for you."))
+        fields = directory_selectors.directory_fields()
         pagination = DirectoryPagination(request)
-        people = selectors.directory(fields=fields, text=request.query_params.get("search", ""),
+        people = directory_selectors.directory(fields=fields, text=request.query_params.get("search", ""),
                                      department_ids=_directory_subtree(request))
-        rows, has_more = selectors.directory_page(people, fields=fields, offset=pagination.offset,
+        rows, has_more = directory_selectors.directory_page(people, fields=fields, offset=pagination.offset,
                                                   limit=pagination.size)
         next_url, previous_url = pagination.links(has_more=has_more)
         return Response({"shown_fields": list(fields), "next": next_url, "previous": previous_url,
@@ -156,7 +162,7 @@ class DepartmentListView(APIView):
 
     @extend_schema(responses={200: DepartmentSerializer(many=True)})
     def get(self, request):
-        rows = selectors.department_tree(selectors.departments_for_directory())
+        rows = address_book_selectors.department_tree(directory_selectors.departments_for_directory())
         departments = []
         for row in rows:
             row["department"].employee_count = row["employee_count"]
@@ -171,7 +177,7 @@ class MyApplicationsView(APIView):
 
     @extend_schema(responses={200: ApplicationSerializer(many=True)})
     def get(self, request):
-        return Response(ApplicationSerializer(selectors.applications_enabled_for(request.user), many=True).data)
+        return Response(ApplicationSerializer(application_selectors.applications_enabled_for(request.user), many=True).data)
 
 
 class AdminEmployeeListView(APIView):
@@ -183,8 +189,8 @@ class AdminEmployeeListView(APIView):
     @extend_schema(parameters=_SEARCH_PARAMETERS, responses={200: AdminEmployeePageSerializer},
                    operation_id="v1_admin_employees_list")
     def get(self, request):
-        department = _department_filter(request, selectors.departments_visible_to(request.user))
-        people = selectors.search_employees(selectors.employees_visible_to(request.user),
+        department = _department_filter(request, scope_selectors.departments_visible_to(request.user))
+        people = address_book_selectors.search_employees(scope_selectors.employees_visible_to(request.user),
                                             text=request.query_params.get("search", ""), department=department)
         return _paginated(request, people.order_by("employee_number"), AdminEmployeeSerializer)
 
@@ -196,22 +202,22 @@ class AdminEmployeeDetailView(APIView):
 
     @extend_schema(responses={200: AdminEmployeeSerializer})
     def get(self, request, pk: int):
-        return Response(AdminEmployeeSerializer(selectors.employee_visible_to(request.user, pk)).data)
+        return Response(AdminEmployeeSerializer(scope_selectors.employee_visible_to(request.user, pk)).data)
 
     @extend_schema(request=AdminEmployeeChangeSerializer, responses={200: AdminEmployeeSerializer})
     def patch(self, request, pk: int):
-        employee = selectors.employee_visible_to(request.user, pk)
+        employee = scope_selectors.employee_visible_to(request.user, pk)
         changes = AdminEmployeeChangeSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         values = dict(changes.validated_data)
         if "department" in values and values["department"] is not None:
             values["department"] = _department_filter_by_id(request.user, values["department"])
         employee_services.update_employee(actor=request.user, employee=employee, changes=values)
-        return Response(AdminEmployeeSerializer(selectors.employee_visible_to(request.user, pk)).data)
+        return Response(AdminEmployeeSerializer(scope_selectors.employee_visible_to(request.user, pk)).data)
 
 
 def _department_filter_by_id(actor, pk: int):
-    department = selectors.departments_visible_to(actor).filter(pk=pk).first()
+    department = scope_selectors.departments_visible_to(actor).filter(pk=pk).first()
     if department is None:
         raise ValidationError({"department": [_("Choose one of your departments.")]})
     return department

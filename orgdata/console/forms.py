@@ -7,10 +7,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, mobile_index_of
-from orgdata import selectors
 from orgdata.models import Department, Employee, JobLevel, Position
-from orgdata.validators import choice_refusal
+from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services.imports.jobs import CONSENT_STATEMENT
+from orgdata.validators import choice_refusal
 from privacy.disclosure import shown_value
 
 
@@ -47,15 +48,6 @@ class ListedChoiceField(forms.ChoiceField):
 class DepartmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, department):
         return f"{'— ' * department.depth}{department.name}"
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's field-level ValidationError on the form (unknown fields at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class IdForm(forms.Form):
@@ -234,7 +226,7 @@ class AppointForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Manager only (the view checks): everyone is in scope. The service refuses the manager
         # themself and deactivated accounts with its own field errors.
-        self.fields["account"].people = selectors.employees_visible_to(actor)
+        self.fields["account"].people = scope_selectors.employees_visible_to(actor)
         self.fields["departments"].queryset = Department.objects.order_by("path")
         self.fields["departments"].label_from_instance = lambda d: f"{'— ' * d.depth}{d.name}"
 
@@ -246,7 +238,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_manager"].people = selectors.employees_visible_to(actor)
+        self.fields["new_manager"].people = scope_selectors.employees_visible_to(actor)
         # An account without an employee record (e.g. a former manager) can still be handed the
         # role back by mobile number; the service refuses the actor and deactivated accounts.
         self.fields["new_manager"].accounts = User.objects.filter(
@@ -283,7 +275,7 @@ class DirectoryFieldsForm(forms.Form):
 
     fields_shown = forms.MultipleChoiceField(
         label=_("Shown in the address book"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(field, _DIRECTORY_FIELD_LABELS[field]) for field in selectors.DIRECTORY_OPTIONAL_FIELDS],
+        choices=[(field, _DIRECTORY_FIELD_LABELS[field]) for field in directory_selectors.DIRECTORY_OPTIONAL_FIELDS],
         help_text=_("Name and department are always shown. Contact values are always shown masked."))
 
 

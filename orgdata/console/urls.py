@@ -1,25 +1,25 @@
 from django.urls import path
 
-from orgdata.console import views
+from orgdata.console.views import administrators, applications, departments, employees, positions, transfers
 
 app_name = "orgdata"
 
 urlpatterns = [
-    path("departments/", views.department_tree, name="departments"),
-    path("departments/<int:pk>/", views.department_detail, name="department"),
-    path("employees/", views.employee_list, name="employees"),
-    path("employees/add/", views.employee_add, name="employee_add"),
-    path("employees/<int:pk>/", views.employee_detail, name="employee"),
-    path("employees/<int:pk>/edit/", views.employee_edit, name="employee_edit"),
-    path("employees/<int:pk>/reset-password/", views.employee_reset_password, name="employee_reset_password"),
-    path("import/", views.import_upload, name="import_upload"),
-    path("import/<int:pk>/", views.import_status, name="import"),
-    path("import/<int:pk>/report.csv", views.import_report, name="import_report"),
-    path("import/template.<str:file_format>", views.import_template, name="import_template"),
-    path("export/", views.export, name="export"),
-    path("administrators/", views.administrators, name="administrators"),
-    path("administrators/handed-over/", views.role_handed_over, name="role_handed_over"),
-    path("positions/", views.positions, name="positions"),
-    path("applications/", views.applications, name="applications"),
-    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("departments/", departments.department_tree, name="departments"),
+    path("departments/<int:pk>/", departments.department_detail, name="department"),
+    path("employees/", employees.employee_list, name="employees"),
+    path("employees/add/", employees.employee_add, name="employee_add"),
+    path("employees/<int:pk>/", employees.employee_detail, name="employee"),
+    path("employees/<int:pk>/edit/", employees.employee_edit, name="employee_edit"),
+    path("employees/<int:pk>/reset-password/", employees.employee_reset_password, name="employee_reset_password"),
+    path("import/", transfers.import_upload, name="import_upload"),
+    path("import/<int:pk>/", transfers.import_status, name="import"),
+    path("import/<int:pk>/report.csv", transfers.import_report, name="import_report"),
+    path("import/template.<str:file_format>", transfers.import_template, name="import_template"),
+    path("export/", transfers.export, name="export"),
+    path("administrators/", administrators.administrators, name="administrators"),
+    path("administrators/handed-over/", administrators.role_handed_over, name="role_handed_over"),
+    path("positions/", positions.positions, name="positions"),
+    path("applications/", applications.applications, name="applications"),
+    path("applications/<int:pk>/", applications.application_detail, name="application"),
 ]

@@ -8,11 +8,3 @@ imports         — bulk import, all-or-nothing (E7, E8): a package (jobs, progr
 exports         — scoped, masked export (E7, X2)
 applications    — version authorisation (E6)
 """
-from orgdata.services.departments import (  # noqa: F401
-    create_department,
-    delete_department,
-    merge_departments,
-    move_department,
-    rename_department,
-)
-from orgdata.services.employees import add_employee, update_employee, update_own_profile  # noqa: F401

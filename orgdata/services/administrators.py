@@ -10,10 +10,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from access.capabilities import Capability, require
+from access.roles import Role, holds_role
 from accounts import services as account_services
 from accounts.models import User
-from orgdata import permissions, selectors
+from orgdata import permissions
 from orgdata.models import Department, DepartmentAdministratorPermission, Employee
+from orgdata.selectors import scope as scope_selectors
 
 
 def _administer_permission() -> Permission:
@@ -27,10 +30,10 @@ def appoint_sub_administrator(*, actor: User, account: User, departments: Iterab
     Calling it again for a sub-administrator replaces their departments. Manager only; refuses
     the manager themself, a deactivated account, and an empty list of departments.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_ADMINISTRATORS)
     account = User.objects.select_for_update().get(pk=account.pk)
     departments = list(departments)
-    if account.role == User.Role.MANAGER:
+    if holds_role(account, Role.MANAGER):
         raise ValidationError({"account": [_("The enterprise manager administers everything already.")]})
     if not account.is_active:
         raise ValidationError({"account": [_("This account is deactivated.")]})
@@ -42,19 +45,19 @@ def appoint_sub_administrator(*, actor: User, account: User, departments: Iterab
     for department in departments:
         # guardian picks the direct-foreign-key model (DepartmentAdministratorPermission) itself.
         assign_perm(permissions.ADMINISTER_DEPARTMENT_PERM, account, department)
-    account_services.assign_role(account=account, role=User.Role.SUB_ADMIN)
+    account_services.assign_role(account=account, role=Role.SUB_ADMIN)
     return account
 
 
 @transaction.atomic
 def remove_sub_administrator(*, actor: User, account: User) -> User:
     """Make a sub-administrator a plain employee again and withdraw all their department grants."""
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_ADMINISTRATORS)
     account = User.objects.select_for_update().get(pk=account.pk)
-    if account.role != User.Role.SUB_ADMIN:
+    if not holds_role(account, Role.SUB_ADMIN):
         raise ValidationError({"account": [_("This person is not a sub-administrator.")]})
     DepartmentAdministratorPermission.objects.filter(user=account).delete()
-    account_services.assign_role(account=account, role=User.Role.EMPLOYEE)
+    account_services.assign_role(account=account, role=Role.EMPLOYEE)
     return account
 
 
@@ -67,24 +70,24 @@ def transfer_manager_role(*, actor: User, password: str, new_manager: User) -> U
     sub-administrator grants lapse (they now administer everything). Refuses a wrong password,
     the manager themself, and a deactivated account.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.HAND_OVER_MANAGER_ROLE)
     # Serialise transfers: two concurrent transfers must not leave two managers.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:manager-role"])
     actor = User.objects.select_for_update().get(pk=actor.pk)
     new_manager = User.objects.select_for_update().get(pk=new_manager.pk)
-    if actor.role != User.Role.MANAGER:
-        raise permissions.NotPermitted(_("Only the enterprise manager can do this."))
+    # Asked again on the locked row: a concurrent transfer may have made the actor an employee.
+    require(actor, Capability.HAND_OVER_MANAGER_ROLE)
     if not actor.check_password(password or ""):
         raise ValidationError({"password": [_("Your password is incorrect.")]})
     if new_manager.pk == actor.pk:
         raise ValidationError({"new_manager": [_("Choose someone else.")]})
-    if not new_manager.is_active or new_manager.role == User.Role.PLATFORM_STAFF:
+    if not new_manager.is_active or holds_role(new_manager, Role.PLATFORM_STAFF):
         raise ValidationError({"new_manager": [_("This account cannot become the enterprise manager.")]})
     DepartmentAdministratorPermission.objects.filter(user=new_manager).delete()
-    account_services.assign_role(account=actor, role=User.Role.EMPLOYEE)
-    account_services.assign_role(account=new_manager, role=User.Role.MANAGER)
-    if User.objects.filter(role=User.Role.MANAGER).count() != 1:  # the invariant, checked before commit
+    account_services.assign_role(account=actor, role=Role.EMPLOYEE)
+    account_services.assign_role(account=new_manager, role=Role.MANAGER)
+    if User.objects.filter(role=Role.MANAGER).count() != 1:  # the invariant, checked before commit
         raise RuntimeError("manager role transfer would not leave exactly one manager")
     return new_manager
 
@@ -96,9 +99,8 @@ def reset_employee_password(*, actor: User, employee: Employee) -> str:
     Refuses people outside the actor's departments (as "not found"), the actor's own account and,
     for a sub-administrator, other administrators. Returns the temporary password to show once.
     """
-    employee = selectors.employee_visible_to(actor, employee.pk)
-    if not permissions.can_reset_password_of(actor, employee.account):
-        raise permissions.NotPermitted(_("You cannot reset this person's password."))
+    employee = scope_selectors.employee_visible_to(actor, employee.pk)
+    require(actor, Capability.RESET_PASSWORD, target=employee.account)
     return account_services.reset_password_forcing_change(account=employee.account)
 
 
@@ -112,7 +114,7 @@ def correct_enterprise_profile(*, actor: User, enterprise, changes: dict) -> obj
 
     Refuses anyone but the manager, unknown fields and invalid values.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.CORRECT_ENTERPRISE_PROFILE)
     unknown = set(changes) - set(ENTERPRISE_PROFILE_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})

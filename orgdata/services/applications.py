@@ -6,11 +6,14 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, require
+from access.errors import NotInYourScope
 from accounts.models import User
-from orgdata import permissions, selectors
+from consent.services import sharing as sharing_services
 from orgdata.catalogue import BUILT_IN_APPLICATIONS
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
-from orgdata.signals import third_party_application_switched
+from orgdata.selectors import applications as application_selectors
+from orgdata.selectors import scope as scope_selectors
 
 
 def sync_catalogue() -> int:
@@ -34,7 +37,7 @@ def create_self_built_application(*, actor: User, name: str, description: str = 
 
     Manager only; refuses an empty name or one already in the catalogue.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.MANAGE_APPLICATION_CATALOGUE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter a name.")]})
@@ -66,35 +69,34 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     one person. The most specific switch wins when the app decides who has it.
 
     Returns the ids of accounts whose effective state changed. For a third-party application those
-    ids are announced on `orgdata.signals.third_party_application_switched` inside this transaction,
-    so the consent app (C9) shares only for people who consented; if sharing fails, the switch
-    rolls back. Refuses: enterprise-wide switches by anyone but the manager; a department or
+    ids go to consent's sharing service inside this transaction, which shares only for people who
+    consented (C9); if sharing fails, the switch rolls back. Refuses: enterprise-wide switches by anyone but the manager; a department or
     person outside a sub-administrator's scope (as "not found"); both a department and a person.
     """
-    permissions.require_organisation_administrator(actor)
+    require(actor, Capability.SWITCH_APPLICATIONS)
     if department is not None and account is not None:
         raise ValidationError({"level": [_("Switch for a department or for a person, not both.")]})
     if department is None and account is None:
-        permissions.require_enterprise_manager(actor)
+        require(actor, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)
     if department is not None:
-        department = selectors.department_visible_to(actor, department.pk)
+        department = scope_selectors.department_visible_to(actor, department.pk)
     if account is not None:
-        employee = selectors.employees_visible_to(actor).filter(account=account).first()
+        employee = scope_selectors.employees_visible_to(actor).filter(account=account).first()
         if employee is None:
-            raise permissions.NotInYourScope()
+            raise NotInYourScope()
 
     application = Application.objects.select_for_update().get(pk=application.pk)
     people = _people_in_scope(department=department, account=account)
-    before = selectors.enabled_states(application, people)
+    before = application_selectors.enabled_states(application, people)
     ApplicationSwitch.objects.update_or_create(
         application=application, department=department, account=account,
         defaults={"is_enabled": bool(enabled), "changed_by": actor},
     )
-    after = selectors.enabled_states(application, people)
+    after = application_selectors.enabled_states(application, people)
     changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
     if application.kind == Application.Kind.THIRD_PARTY and changed:
-        third_party_application_switched.send(
-            sender=Application, application_code=application.code, enabled=bool(enabled), account_ids=changed)
+        sharing_services.share_for_application_switch(application_code=application.code, enabled=bool(enabled),
+                                                      person_ids=changed)
     return changed
 
 
@@ -102,27 +104,27 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
 def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[int]:
     """Remove one department's or person's switch so the level above decides again.
 
-    Same scope rules and the same signal as switch_application; returns the changed account ids.
+    Same scope rules and the same sharing as switch_application; returns the changed account ids.
     """
-    permissions.require_organisation_administrator(actor)
+    require(actor, Capability.SWITCH_APPLICATIONS)
     if switch.department_id is None and switch.account_id is None:
         raise ValidationError({"switch": [_("The enterprise-wide switch can be turned on or off, not removed.")]})
     if switch.department_id is not None:
-        selectors.department_visible_to(actor, switch.department_id)
-    if switch.account_id is not None and not selectors.employees_visible_to(actor).filter(
+        scope_selectors.department_visible_to(actor, switch.department_id)
+    if switch.account_id is not None and not scope_selectors.employees_visible_to(actor).filter(
             account_id=switch.account_id).exists():
-        raise permissions.NotInYourScope()
+        raise NotInYourScope()
     application = Application.objects.select_for_update().get(pk=switch.application_id)
     people = _people_in_scope(department=switch.department, account=switch.account)
-    before = selectors.enabled_states(application, people)
+    before = application_selectors.enabled_states(application, people)
     switch.delete()
-    after = selectors.enabled_states(application, people)
+    after = application_selectors.enabled_states(application, people)
     changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
     if application.kind == Application.Kind.THIRD_PARTY and changed:
-        # Each person's new state is what `after` says; group by it so receivers get one list per state.
+        # Each person's new state is what `after` says; group by it: one call to sharing per state.
         for state in (True, False):
             ids = [account_id for account_id in changed if after[account_id] is state]
             if ids:
-                third_party_application_switched.send(
-                    sender=Application, application_code=application.code, enabled=state, account_ids=ids)
+                sharing_services.share_for_application_switch(application_code=application.code, enabled=state,
+                                                              person_ids=ids)
     return changed

@@ -1,8 +1,9 @@
 """Writes to the department tree: create, rename, move, merge, delete-when-empty (E7).
 
 Every function keeps `Department.path` (the materialised chain of ids) exact, because the
-sub-administrator scope (E5) is a prefix match on it. When an `actor` is given, the department(s)
-must lie inside what the actor administers (orgdata.selectors.departments_visible_to).
+sub-administrator scope (E5) is a prefix match on it. The department(s) must lie inside what the
+actor administers (access.capabilities, ADMINISTER_DEPARTMENTS); `actor` is required (system work
+passes an access.actors.SystemActor).
 """
 from __future__ import annotations
 
@@ -12,22 +13,29 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, Scope, require, scope_of
+from access.errors import NotInYourScope
 from accounts.validators import clean_name_text
-from orgdata import permissions, selectors
+from core.errors import NotPermitted
 from orgdata.models import Department, Employee
+from orgdata.selectors import scope as scope_selectors
 
 
 def _check_actor_may_administer(actor, *departments: Department | None, allow_top_level: bool = False) -> None:
-    if actor is None:
-        return
-    permissions.require_organisation_administrator(actor)
-    visible = selectors.departments_visible_to(actor)
+    require(actor, Capability.ADMINISTER_DEPARTMENTS)
+    visible = scope_selectors.departments_visible_to(actor)
     for department in departments:
         if department is None:
-            if not (allow_top_level and permissions.is_enterprise_manager(actor)):
-                raise permissions.NotPermitted(_("Only the enterprise manager can change the top of the tree."))
+            if not allow_top_level:
+                raise NotPermitted(_("Only the enterprise manager can change the top of the tree."))
+            require(actor, Capability.CHANGE_TOP_OF_TREE)
         elif not visible.filter(pk=department.pk).exists():
-            raise permissions.NotInYourScope()
+            raise NotInYourScope()
+
+
+def _is_scoped_to_grants(actor) -> bool:
+    """A sub-administrator (their reach is the subtrees granted to them)."""
+    return scope_of(actor, Capability.ADMINISTER_DEPARTMENTS) is Scope.GRANTED_SUBTREES
 
 
 def _validate_name(name: str) -> str:
@@ -50,7 +58,7 @@ def _check_name_free(name: str, parent: Department | None, *, exclude: Departmen
 
 
 @transaction.atomic
-def create_department(*, name: str, parent: Department | None = None, actor=None,
+def create_department(*, name: str, parent: Department | None = None, actor,
                       sort_order: int = 0) -> Department:
     """Add a department under `parent` (or at the top of the tree, manager only).
 
@@ -67,7 +75,7 @@ def create_department(*, name: str, parent: Department | None = None, actor=None
 
 
 @transaction.atomic
-def rename_department(*, department: Department, name: str, actor=None) -> Department:
+def rename_department(*, department: Department, name: str, actor) -> Department:
     """Give a department a new name; refuses a name its siblings already use."""
     _check_actor_may_administer(actor, department)
     name = _validate_name(name)
@@ -78,7 +86,7 @@ def rename_department(*, department: Department, name: str, actor=None) -> Depar
 
 
 @transaction.atomic
-def move_department(*, department: Department, new_parent: Department | None, actor=None) -> Department:
+def move_department(*, department: Department, new_parent: Department | None, actor) -> Department:
     """Hang `department` (with everything below it) under `new_parent`.
 
     Refuses moving a department under itself or its own descendants, a name clash at the new
@@ -86,9 +94,13 @@ def move_department(*, department: Department, new_parent: Department | None, ac
     moving one of their own granted departments (that would change their own scope).
     """
     _check_actor_may_administer(actor, department, new_parent, allow_top_level=True)
-    if actor is not None and permissions.is_sub_administrator(actor):
-        if selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
-            raise permissions.NotPermitted(_("Ask the enterprise manager to move a department you were granted."))
+    if _is_scoped_to_grants(actor):
+        if scope_selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
+            raise NotPermitted(_("Ask the enterprise manager to move a department you were granted."))
+    return _hang_under(department, new_parent)
+
+
+def _hang_under(department: Department, new_parent: Department | None) -> Department:
     department = Department.objects.select_for_update().get(pk=department.pk)
     if new_parent is not None:
         new_parent = Department.objects.get(pk=new_parent.pk)
@@ -112,7 +124,7 @@ def _rewrite_paths(old_prefix: str, new_prefix: str) -> None:
 
 
 @transaction.atomic
-def merge_departments(*, source: Department, target: Department, actor=None) -> Department:
+def merge_departments(*, source: Department, target: Department, actor) -> Department:
     """Fold `source` into `target`: its employees, sub-departments, administrator grants and
     application switches move to `target`, then `source` is deleted.
 
@@ -125,11 +137,11 @@ def merge_departments(*, source: Department, target: Department, actor=None) -> 
         raise ValidationError({"target": [_("Choose a different department to merge into.")]})
     source = Department.objects.select_for_update().get(pk=source.pk)
     target = Department.objects.select_for_update().get(pk=target.pk)
-    if actor is not None and not permissions.is_enterprise_manager(actor) and _has_grants_in_subtree(source):
+    if scope_of(actor, Capability.ADMINISTER_DEPARTMENTS) is not Scope.EVERYTHING and _has_grants_in_subtree(source):
         # E5: the source's grants move onto `target`, widening that administrator's scope (and a
         # sub-administrator merging away their own granted department would change their own):
         # scopes are the manager's to change.
-        raise permissions.NotPermitted(
+        raise NotPermitted(
             _("Ask the enterprise manager to merge a department that has administrators."))
     if target.path.startswith(source.path):
         raise ValidationError({"target": [_("A department cannot be merged into its own sub-department.")]})
@@ -144,7 +156,7 @@ def merge_departments(*, source: Department, target: Department, actor=None) -> 
         employee.department = target
         employee.save(update_fields=["department", "updated_at"])
     for child in list(source.children.all()):
-        move_department(department=child, new_parent=target)
+        _hang_under(child, target)  # inside the source, which the actor was allowed to merge
     _move_grants_and_switches(source, target)
     source.delete()
     return target
@@ -170,12 +182,12 @@ def _move_grants_and_switches(source: Department, target: Department) -> None:
 
 
 @transaction.atomic
-def delete_department(*, department: Department, actor=None) -> None:
+def delete_department(*, department: Department, actor) -> None:
     """Delete an empty department. Refuses one that still has employees or sub-departments."""
     _check_actor_may_administer(actor, department)
-    if actor is not None and permissions.is_sub_administrator(actor):
-        if selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
-            raise permissions.NotPermitted(_("Ask the enterprise manager to delete a department you were granted."))
+    if _is_scoped_to_grants(actor):
+        if scope_selectors.administered_roots_of(actor).filter(pk=department.pk).exists():
+            raise NotPermitted(_("Ask the enterprise manager to delete a department you were granted."))
     if department.children.exists():
         raise ValidationError({"department": [_("This department still has sub-departments.")]})
     if department.employees.exists():

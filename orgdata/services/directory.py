@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, require
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_event
-from orgdata import permissions, selectors
+from orgdata.selectors import directory as directory_selectors
 from tenants.services import update_current_enterprise_settings
 
 
@@ -24,15 +25,15 @@ def choose_directory_fields(*, actor: User, fields: Iterable[str]) -> tuple[str,
     request and is recorded in the audit log (the field names only).
     Refuses anyone but the enterprise manager, and field names outside the address book's catalogue.
     """
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.CHOOSE_DIRECTORY_FIELDS)
     wanted = set(fields)
-    unknown = wanted - set(selectors.DIRECTORY_ALWAYS_SHOWN) - set(selectors.DIRECTORY_OPTIONAL_FIELDS)
+    unknown = wanted - set(directory_selectors.DIRECTORY_ALWAYS_SHOWN) - set(directory_selectors.DIRECTORY_OPTIONAL_FIELDS)
     if unknown:
         raise ValidationError({"fields": [_("Not an address-book field: %(names)s.") % {
             "names": ", ".join(sorted(unknown))}]})
-    shown = selectors.DIRECTORY_ALWAYS_SHOWN + tuple(
-        field for field in selectors.DIRECTORY_OPTIONAL_FIELDS if field in wanted)
-    enterprise = update_current_enterprise_settings(**{selectors.DIRECTORY_FIELDS_SETTING: list(shown)})
+    shown = directory_selectors.DIRECTORY_ALWAYS_SHOWN + tuple(
+        field for field in directory_selectors.DIRECTORY_OPTIONAL_FIELDS if field in wanted)
+    enterprise = update_current_enterprise_settings(**{directory_selectors.DIRECTORY_FIELDS_SETTING: list(shown)})
     record_event(action="directory_fields_chosen", object_type="tenants.enterprise", object_id=enterprise.pk,
-                 changed_fields=[selectors.DIRECTORY_FIELDS_SETTING], actor=Actor.for_user(actor))
+                 changed_fields=[directory_selectors.DIRECTORY_FIELDS_SETTING], actor=Actor.for_user(actor))
     return shown

@@ -11,12 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, Scope, require, scope_of
 from accounts import services as account_services
 from accounts.validators import normalize_mainland_mobile
 from consent.services import legal_bases as legal_basis_services
 from consent.models import LegalBasis
-from orgdata import permissions, selectors, validators
+from orgdata import validators
 from orgdata.models import Department, Employee, JobLevel, Position
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 
 # Fields an administrator maintains (E5, E7) and the optional profile (E3).
 IDENTITY_FIELDS = ("display_name", "mobile")
@@ -170,7 +174,7 @@ def _check_employee_number_free(number: str, *, exclude: Employee | None = None)
 def _check_id_number_free(id_number: str, *, exclude: Employee | None = None) -> None:
     if not id_number:
         return
-    taken = selectors.employees_with_id_number(id_number)
+    taken = address_book_selectors.employees_with_id_number(id_number)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
@@ -179,15 +183,15 @@ def _check_id_number_free(id_number: str, *, exclude: Employee | None = None) ->
 
 def _check_actor_scope(actor, department: Department | None) -> None:
     """A sub-administrator may place people only in their own departments."""
-    if actor is None or permissions.is_enterprise_manager(actor):
+    require(actor, Capability.ADMINISTER_EMPLOYEES)
+    if scope_of(actor, Capability.ADMINISTER_EMPLOYEES) is Scope.EVERYTHING:
         return
-    permissions.require_organisation_administrator(actor)
-    if department is None or not selectors.departments_visible_to(actor).filter(pk=department.pk).exists():
+    if department is None or not scope_selectors.departments_visible_to(actor).filter(pk=department.pk).exists():
         raise ValidationError({"department": [_("Choose one of your departments.")]})
 
 
 @transaction.atomic
-def add_employee(*, mobile: str, display_name: str, employee_number: str, actor=None,
+def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
                  department: Department | None = None, position: Position | None = None,
                  job_level: JobLevel | None = None, **profile: Any) -> Employee:
     """E2/E7: add a person to the address book, creating their personal account (mobile + name).
@@ -227,9 +231,8 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     of birth sent back unchanged (see `clean_employee_values`). Writing an ID number records its
     legal basis (C12).
     """
-    employee = selectors.employee_visible_to(actor, employee.pk)
-    if not permissions.can_edit_identity_of(actor, employee.account):
-        raise permissions.NotPermitted(_("Only the enterprise manager can change an administrator's record."))
+    employee = scope_selectors.employee_visible_to(actor, employee.pk)
+    require(actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account)
     unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
@@ -254,7 +257,7 @@ def update_own_profile(*, account, changes: dict[str, Any]) -> Employee:
     stored ID number. An account without an address-book record (the manager is created without
     one) gets NotInYourScope (404).
     """
-    own = selectors.own_employee_record(account)
+    own = directory_selectors.own_employee_record(account)
     employee = Employee.objects.select_for_update().get(pk=own.pk)
     refused = set(changes) - set(SELF_EDITABLE_FIELDS)
     if refused:

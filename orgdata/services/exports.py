@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, may, require
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_bulk
-from orgdata import permissions, selectors, tabular
+from core.errors import DomainError, NotPermitted
+from orgdata import tabular
 from orgdata.columns import COLUMNS
 from orgdata.models import Employee
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import scope as scope_selectors
 from privacy.disclosure import masked_fields, shown_value
 from privacy.keys import preload_person_keys
 
@@ -42,14 +46,14 @@ def export_address_book(*, actor: User, file_format: str, unmasked: bool = False
     "view_unmasked" entry per exported person (object id = the employee), naming the revealed
     fields. Refuses non-administrators and an unmask request without the permission.
     """
-    permissions.require_organisation_administrator(actor)
-    if unmasked and not permissions.can_reveal_sensitive_values(actor):
-        raise permissions.NotPermitted(_("You may not export unmasked contact details or ID numbers."))
+    require(actor, Capability.EXPORT_ADDRESS_BOOK)
+    if unmasked and not may(actor, Capability.UNMASK_SENSITIVE_VALUES):
+        raise NotPermitted(_("You may not export unmasked contact details or ID numbers."))
     if file_format not in ("csv", "xlsx"):
-        raise permissions.DomainError(_("Choose CSV or XLSX."))
-    people = selectors.search_employees(selectors.employees_visible_to(actor), text=search, department=department)
+        raise DomainError(_("Choose CSV or XLSX."))
+    people = address_book_selectors.search_employees(scope_selectors.employees_visible_to(actor), text=search, department=department)
     people = people.select_related("account", "department", "position", "job_level").order_by("employee_number")
-    names = selectors.department_names()
+    names = address_book_selectors.department_names()
     header = [str(column.label) for column in COLUMNS]
     rows, revealed_ids = [], []
     for chunk in _chunks(people, 2000):
@@ -93,7 +97,7 @@ def _cell(employee: Employee, key: str, names: dict[int, str], *, actor: User, u
     if key in _ACCOUNT_FIELDS:
         instance = employee.account
     elif key == "department":
-        return selectors.department_label(employee.department, names=names)
+        return address_book_selectors.department_label(employee.department, names=names)
     elif key in ("position", "job_level"):
         related = getattr(employee, key)
         return related.name if related else ""

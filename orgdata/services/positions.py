@@ -6,9 +6,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.actors import SystemActor
+from access.capabilities import Capability, require
 from accounts.models import User
 from accounts.validators import clean_name_text
-from orgdata import permissions
 from orgdata.models import JobLevel, Position
 
 
@@ -27,18 +28,16 @@ def _free_name(model: type[Position] | type[JobLevel], name: str, *, taken_by_ot
 
 
 @transaction.atomic
-def create_position(*, actor: User | None, name: str) -> Position:
+def create_position(*, actor: User | SystemActor, name: str) -> Position:
     """Add a position to the list. Manager only; refuses an empty or duplicate name."""
-    if actor is not None:
-        permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_POSITIONS)
     return Position.objects.create(name=_free_name(Position, name))
 
 
 @transaction.atomic
-def create_job_level(*, actor: User | None, name: str, rank: int | None = None) -> JobLevel:
+def create_job_level(*, actor: User | SystemActor, name: str, rank: int | None = None) -> JobLevel:
     """Add a job level (by default above the highest). Manager only; refuses duplicates."""
-    if actor is not None:
-        permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_POSITIONS)
     name = _free_name(JobLevel, name)
     if rank is None:
         rank = (JobLevel.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
@@ -49,7 +48,7 @@ def create_job_level(*, actor: User | None, name: str, rank: int | None = None) 
 def rename_position(*, actor: User, position: Position, name: str) -> Position:
     """Rename a position; everyone holding it keeps it under the new name. Manager only; refuses
     an empty name or one another position already has."""
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_POSITIONS)
     position = Position.objects.select_for_update().get(pk=position.pk)
     position.name = _free_name(Position, name, taken_by_other_than=position.pk)
     position.save(update_fields=["name"])
@@ -59,7 +58,7 @@ def rename_position(*, actor: User, position: Position, name: str) -> Position:
 @transaction.atomic
 def rename_job_level(*, actor: User, job_level: JobLevel, name: str) -> JobLevel:
     """Rename a job level (its rank stays). Manager only; refuses an empty or duplicate name."""
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_POSITIONS)
     job_level = JobLevel.objects.select_for_update().get(pk=job_level.pk)
     job_level.name = _free_name(JobLevel, name, taken_by_other_than=job_level.pk)
     job_level.save(update_fields=["name"])
@@ -69,7 +68,7 @@ def rename_job_level(*, actor: User, job_level: JobLevel, name: str) -> JobLevel
 @transaction.atomic
 def delete_position(*, actor: User, position: Position) -> None:
     """Remove an unused position; refuses one that people still hold."""
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_POSITIONS)
     # The row lock waits for (and then blocks) anyone being given this position meanwhile, so the
     # check below stays true until the delete (the foreign key would refuse it with a 500).
     position = Position.objects.select_for_update().get(pk=position.pk)
@@ -85,7 +84,7 @@ def delete_position(*, actor: User, position: Position) -> None:
 @transaction.atomic
 def delete_job_level(*, actor: User, job_level: JobLevel) -> None:
     """Remove an unused job level; refuses one that people still have."""
-    permissions.require_enterprise_manager(actor)
+    require(actor, Capability.ADMINISTER_POSITIONS)
     job_level = JobLevel.objects.select_for_update().get(pk=job_level.pk)  # see delete_position
     holders = job_level.employees.count()
     if holders:

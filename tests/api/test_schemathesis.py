@@ -24,6 +24,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.orgdata.conftest import _own_enterprise, _retire
+from tests.orgdata.factories import TEST_SETUP
 
 FUZZ_CASES_PER_ROLE = int(os.environ.get("FUZZ_CASES_PER_ROLE", "1500"))
 EMPLOYEE_PASSWORD = "Fuzz-Empl0yee!"
@@ -37,7 +38,8 @@ def fuzzed_enterprise(session_enterprises, django_db_blocker):
 
     enterprise = _own_enterprise("fuzz-api", "Fuzz API Co", "13766660001", django_db_blocker)
     with django_db_blocker.unblock(), schema_context(enterprise.schema_name):
-        employee = employee_services.add_employee(mobile="13766660002", display_name="被测员工", employee_number="FZ-1")
+        employee = employee_services.add_employee(mobile="13766660002", display_name="被测员工", employee_number="FZ-1",
+                                                  actor=TEST_SETUP)
         employee.account.set_password(EMPLOYEE_PASSWORD)
         employee.account.save(update_fields=["password"])
     yield enterprise, employee.account.mobile

@@ -204,3 +204,20 @@ def test_after_withdrawal_old_records_stay_and_can_be_corrected_but_no_new_locat
         with pytest.raises(ConsentRequired):
             record.save()
         assert CheckIn.objects.get(pk=record_id).location["lat"] == 31.2304
+
+
+@pytest.mark.promise("E6")
+def test_every_attendance_endpoint_refuses_a_person_whose_attendance_application_is_off(enterprises):
+    person = signed_in(enterprises.a, with_attendance=False)
+    person.grant("device.location")
+    person.grant("location_tracking")
+    for response in (person.get("/api/v1/attendance/check-ins"), person.check_in(place="Gate"),
+                     person.post("/api/v1/attendance/tracking/pings", {"location": GPS})):
+        assert response.status_code == 403
+        assert response.json()["code"] == "application_not_authorised"
+    with schema_context(enterprises.a.schema_name):
+        assert not CheckIn.objects.filter(person=person.user).exists()
+
+    switched_on = signed_in(enterprises.a)
+    assert switched_on.check_in(place="Gate").status_code == 201
+    assert switched_on.get("/api/v1/attendance/check-ins").status_code == 200

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from audit import access_log
-from orgdata import selectors
+from orgdata.selectors import directory as directory_selectors
 from tests.orgdata.conftest import api_as, in_a, manager  # noqa: F401  (fixtures)
 from tests.orgdata.factories import make_employee
 
@@ -103,7 +103,7 @@ def test_an_unhandled_api_error_is_logged_with_its_traceback_masked(in_a, api_as
     def failing_directory(**_kwargs):
         raise RuntimeError(f"directory index broken near {MOBILE}")
 
-    monkeypatch.setattr(selectors, "directory", failing_directory)
+    monkeypatch.setattr(directory_selectors, "directory", failing_directory)
     with caplog.at_level(logging.ERROR, logger="api.errors"):
         response = api.get("/api/v1/directory")
 

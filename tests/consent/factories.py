@@ -5,6 +5,7 @@ from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from orgdata.models import Application, ApplicationSwitch
 from tests.accounts.factories import EmployeeFactory
 
 
@@ -30,9 +31,14 @@ class Person:
         return self.post("/api/v1/attendance/check-ins", {"kind": "in", **data})
 
 
-def signed_in(enterprise, user=None, **user_fields) -> Person:
+def signed_in(enterprise, user=None, *, with_attendance: bool = True, **user_fields) -> Person:
+    """A signed-in person; unless told otherwise, with the attendance application (default off)
+    switched on for them, so the attendance API answers them (E6)."""
     with schema_context(enterprise.schema_name):
         user = user or EmployeeFactory(**user_fields)
+        if with_attendance:
+            ApplicationSwitch.objects.get_or_create(application=Application.objects.get(code="attendance"),
+                                                    account=user, department=None, defaults={"is_enabled": True})
         device_id = f"device-{user.pk}"
         token = account_services.issue_device_token(user=user, device_id=device_id).token
     client = APIClient(HTTP_HOST=enterprise.host)

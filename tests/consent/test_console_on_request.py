@@ -28,7 +28,7 @@ def people(enterprises):
 
 
 def _page(employee) -> str:
-    return f"/console/privacy/employees/{employee.pk}/"
+    return f"/console/privacy/people/{employee.account_id}/"
 
 
 def _events_of(employee):
@@ -88,7 +88,7 @@ def test_a_sub_administrator_records_inside_their_departments_only(people, conso
     refused = console.post(_page(outside), ON_REQUEST)
     assert refused.status_code == 404 and "外部人" not in refused.content.decode()
     assert not _events_of(outside).exists()
-    assert console.get("/console/privacy/employees/999999/").status_code == 404
+    assert console.get("/console/privacy/people/999999/").status_code == 404
 
     assert console.get(_page(inside)).status_code == 200
     assert console.post(_page(inside), ON_REQUEST).status_code == 302

@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from access.actors import SystemActor
+from orgdata.models import Department, Employee
 from orgdata.services import departments as department_services
 from orgdata.services import employees as employee_services
-from orgdata.models import Department, Employee
 from orgdata.validators import resident_id_check_character
 
 _numbers = itertools.count(1)
+# Test data is made by system work, not by any account the test then asks about.
+TEST_SETUP = SystemActor("test setup")
 
 
 def resident_id(birth: date = date(1990, 3, 7), sequence: int = 123, region: str = "110105") -> str:
@@ -24,14 +27,15 @@ def next_mobile() -> str:
 
 
 def make_department(name: str | None = None, parent: Department | None = None) -> Department:
-    return department_services.create_department(name=name or f"Dept {next(_numbers)}", parent=parent)
+    return department_services.create_department(name=name or f"Dept {next(_numbers)}", parent=parent,
+                                                 actor=TEST_SETUP)
 
 
 def make_employee(*, department: Department | None = None, name: str = "张三", mobile: str | None = None,
                   employee_number: str | None = None, **profile) -> Employee:
     return employee_services.add_employee(mobile=mobile or next_mobile(), display_name=name,
                                           employee_number=employee_number or f"T{next(_numbers):06d}",
-                                          department=department, **profile)
+                                          department=department, actor=TEST_SETUP, **profile)
 
 
 def make_tree() -> dict[str, Department]:

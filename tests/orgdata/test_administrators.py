@@ -40,15 +40,15 @@ def test_a_password_reset_forces_a_change_at_next_sign_in(in_a, manager, api_cli
 def test_the_manager_appoints_and_removes_sub_administrators_scoped_to_subtrees(in_a, manager):
     tree = make_tree()
     deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager)
-    from orgdata import selectors
+    from orgdata.selectors import scope as scope_selectors
 
     assert deputy.role == User.Role.SUB_ADMIN
-    assert sorted(d.name for d in selectors.departments_visible_to(deputy)) == ["Back end", "Front end", "R&D"]
+    assert sorted(d.name for d in scope_selectors.departments_visible_to(deputy)) == ["Back end", "Front end", "R&D"]
     assert deputy.has_perm("orgdata.administer_department", tree["rnd"])  # guardian object permission
 
     administrator_services.remove_sub_administrator(actor=manager, account=deputy)
     deputy.refresh_from_db()
-    assert deputy.role == User.Role.EMPLOYEE and not selectors.departments_visible_to(deputy).exists()
+    assert deputy.role == User.Role.EMPLOYEE and not scope_selectors.departments_visible_to(deputy).exists()
 
 
 def test_a_sub_administrator_cannot_appoint_or_transfer(in_a, manager):

@@ -1,18 +1,19 @@
 """Version authorisation (E6): switches for the enterprise, a department or a person; a third-party
-application announces who it was switched on for, so the consent app can share (C9)."""
+application hands who it was switched on for to consent's sharing service (C9)."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from orgdata import selectors
+from access.errors import NotInYourScope
+from consent.models import ApplicationAudience
+from consent.services import sharing as sharing_services
 from orgdata.models import Application
-from orgdata.permissions import NotInYourScope
+from orgdata.selectors import applications as application_selectors
 from orgdata.services import applications as application_services
-from orgdata.signals import third_party_application_switched
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 
 def _on_for(employee, code):
-    return selectors.is_application_enabled_for(employee.account, code)
+    return application_selectors.is_application_enabled_for(employee.account, code)
 
 
 @pytest.mark.promise("E6")
@@ -39,42 +40,32 @@ def test_the_most_specific_switch_decides(in_a, manager):
 
 
 @pytest.mark.promise("E6")
-def test_switching_a_third_party_application_on_announces_exactly_who_it_changed_for(in_a, manager):
+def test_switching_a_third_party_application_on_reaches_sharing_for_exactly_who_it_changed_for(in_a, manager):
     tree = make_tree()
     dev, sales = make_employee(department=tree["backend"]), make_employee(department=tree["east"])
-    heard = []
-
-    def listener(sender, **kwargs):
-        heard.append(kwargs)
-
-    third_party_application_switched.connect(listener)
-    try:
-        signing = Application.objects.get(code="e-signature")
-        application_services.switch_application(actor=manager, application=signing, enabled=True,
-                                                department=tree["rnd"])
-        basic = Application.objects.get(code="attendance")
-        application_services.switch_application(actor=manager, application=basic, enabled=True)
-    finally:
-        third_party_application_switched.disconnect(listener)
-    assert len(heard) == 1
-    assert heard[0]["application_code"] == "e-signature" and heard[0]["enabled"] is True
-    assert heard[0]["account_ids"] == [dev.account_id]
+    signing = Application.objects.get(code="e-signature")
+    changed = application_services.switch_application(actor=manager, application=signing, enabled=True,
+                                                      department=tree["rnd"])
+    basic = Application.objects.get(code="attendance")
+    application_services.switch_application(actor=manager, application=basic, enabled=True)
+    assert changed == [dev.account_id]
+    # Consent's sharing service remembers the audience of each third-party application (C9).
+    audience = ApplicationAudience.objects.filter(person_id__in=[dev.account_id, sales.account_id])
+    assert list(audience.values_list("application_code", "person_id", "is_enabled")) == [
+        ("e-signature", dev.account_id, True)]
 
 
-def test_a_refusing_receiver_rolls_the_switch_back(in_a, manager):
+def test_a_failure_to_share_rolls_the_switch_back(in_a, manager, monkeypatch):
     tree = make_tree()
     make_employee(department=tree["backend"])
 
-    def refuse(sender, **kwargs):
+    def refuse(**kwargs):
         raise ValidationError({"application": ["no consent flow"]})
 
-    third_party_application_switched.connect(refuse)
-    try:
-        with pytest.raises(ValidationError):
-            application_services.switch_application(
-                actor=manager, application=Application.objects.get(code="e-signature"), enabled=True)
-    finally:
-        third_party_application_switched.disconnect(refuse)
+    monkeypatch.setattr(sharing_services, "share_for_application_switch", refuse)
+    with pytest.raises(ValidationError):
+        application_services.switch_application(
+            actor=manager, application=Application.objects.get(code="e-signature"), enabled=True)
     assert not Application.objects.get(code="e-signature").switches.exists()
 
 

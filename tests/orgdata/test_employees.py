@@ -7,15 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import User
+from orgdata.models import Employee
 from orgdata.services import employees as employee_services
 from orgdata.services import positions as position_services
-from orgdata.models import Employee
-from tests.orgdata.factories import make_department, make_employee, next_mobile, resident_id
+from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, next_mobile, resident_id
 
 
 @pytest.mark.promise("E2")
 def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(in_a):
-    employee = employee_services.add_employee(mobile="+86 139 8888 0001", display_name=" 王小明 ", employee_number="E1")
+    employee = employee_services.add_employee(mobile="+86 139 8888 0001", display_name=" 王小明 ",
+                                              employee_number="E1", actor=TEST_SETUP)
 
     account = User.objects.with_mobile("13988880001").get()
     assert account == employee.account
@@ -27,6 +28,7 @@ def test_adding_an_employee_creates_their_personal_account_from_mobile_and_name(
 @pytest.mark.promise("E3")
 def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, api_as):
     employee = employee_services.add_employee(mobile=next_mobile(), display_name="赵六", employee_number="E2",
+                                              actor=TEST_SETUP,
                                               title="", gender="", residence="", country_region="", address="", qq="",
                                               wechat_id="", education="", landline="", email="", date_of_birth=None,
                                               entry_date=None, avatar=None, seal_image=None)
@@ -51,8 +53,8 @@ def test_an_employee_with_every_optional_field_empty_is_complete_enough(in_a, ap
 @pytest.mark.promise("E7")
 def test_the_address_book_holds_identity_employment_and_contact_facts(in_a):
     department = make_department("Finance")
-    position = position_services.create_position(actor=None, name="Accountant")
-    level = position_services.create_job_level(actor=None, name="P5")
+    position = position_services.create_position(actor=TEST_SETUP, name="Accountant")
+    level = position_services.create_job_level(actor=TEST_SETUP, name="P5")
     employee = make_employee(department=department, position=position, job_level=level,
                              date_of_birth=date(1990, 3, 7), entry_date=date(2020, 5, 1),
                              id_number=resident_id(), landline="010 6234 5678", email="Zhang@Example.com")
@@ -69,7 +71,7 @@ def test_the_id_number_is_stored_encrypted_and_found_by_its_blind_index(in_a):
         cursor.execute("SELECT id_number FROM orgdata_employee WHERE id = %s", [employee.pk])
         stored = cursor.fetchone()[0]
     assert resident_id() not in stored and "1990" not in stored
-    from orgdata.selectors import employees_with_id_number
+    from orgdata.selectors.address_book import employees_with_id_number
 
     assert list(employees_with_id_number(resident_id())) == [employee]
 
@@ -82,7 +84,7 @@ def test_the_id_number_is_stored_encrypted_and_found_by_its_blind_index(in_a):
 def test_invalid_values_are_refused_field_by_field(in_a, field, value, message):
     values = {"mobile": next_mobile(), "display_name": "钱七", "employee_number": "E9", field: value}
     with pytest.raises(ValidationError) as refused:
-        employee_services.add_employee(**values)
+        employee_services.add_employee(**values, actor=TEST_SETUP)
     assert field in refused.value.message_dict
     assert message in " ".join(refused.value.message_dict[field]).lower()
     assert not Employee.objects.filter(employee_number="E9").exists()

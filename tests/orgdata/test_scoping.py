@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from orgdata import selectors
+from access.errors import NotInYourScope
 from orgdata.models import Employee
-from orgdata.permissions import NotInYourScope
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import employees as employee_services
 from orgdata.services import exports as export_services
 from orgdata.services.imports import jobs as import_services
@@ -27,7 +27,7 @@ def scoped(in_a, manager):
 @pytest.mark.promise("E5")
 def test_through_the_services(scoped):
     deputy, outside = scoped["deputy"], scoped["outside"]
-    visible = set(selectors.employees_visible_to(deputy).values_list("employee_number", flat=True))
+    visible = set(scope_selectors.employees_visible_to(deputy).values_list("employee_number", flat=True))
     assert "IN-1" in visible and "OUT-1" not in visible
     with pytest.raises(NotInYourScope):
         employee_services.update_employee(actor=deputy, employee=outside, changes={"title": "x"})
@@ -107,14 +107,14 @@ def administrators_below(scoped, manager):
 @pytest.mark.promise("E5")
 def test_a_sub_administrator_cannot_edit_an_administrators_record(scoped, administrators_below):
     from core.errors import NotPermitted
-    from orgdata import permissions
+    from access.capabilities import Capability, may
 
     deputy, boss, other = scoped["deputy"], administrators_below["boss"], administrators_below["other"]
     boss_mobile = boss.account.mobile
-    assert permissions.can_edit_identity_of(deputy, scoped["inside"].account)
-    assert not permissions.can_edit_identity_of(deputy, boss.account)
-    assert not permissions.can_edit_identity_of(deputy, other.account)
-    assert permissions.can_edit_identity_of(boss.account, other.account)
+    assert may(deputy, Capability.EDIT_IDENTITY_RECORD, target=scoped["inside"].account)
+    assert not may(deputy, Capability.EDIT_IDENTITY_RECORD, target=boss.account)
+    assert not may(deputy, Capability.EDIT_IDENTITY_RECORD, target=other.account)
+    assert may(boss.account, Capability.EDIT_IDENTITY_RECORD, target=other.account)
     for target in (boss, other):
         with pytest.raises(NotPermitted):
             employee_services.update_employee(actor=deputy, employee=target, changes={"mobile": "13955550077"})

@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, Scope, may, scope_of
 from accounts import services as account_services
 from accounts.models import User
 from core.bulk_rows import qualified_table
-from orgdata import permissions, selectors
 from orgdata.columns import COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR
 from orgdata.models import Department, Employee, JobLevel, Position
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services.employees import check_birth_date_against_record
 from orgdata.services.imports.rows import Row, RowError
 from privacy.crypto import blind_indexer
@@ -27,8 +28,8 @@ class Plan:
 
     def __init__(self, actor: User):
         self.actor = actor
-        self.is_manager = permissions.is_enterprise_manager(actor)
-        visible = selectors.departments_visible_to(actor)
+        self.is_manager = scope_of(actor, Capability.IMPORT_ADDRESS_BOOK) is Scope.EVERYTHING
+        visible = scope_selectors.departments_visible_to(actor)
         self.visible_department_ids = set(visible.values_list("pk", flat=True))
         self.departments = {(d.parent_id, d.name): d for d in Department.objects.all()}
         self.new_department_paths: set[tuple[str, ...]] = set()
@@ -70,7 +71,7 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
             existing[employee.employee_number] = employee
     visible_ids = set()
     if existing and not plan.is_manager:
-        visible_ids = set(selectors.employees_visible_to(plan.actor).filter(
+        visible_ids = set(scope_selectors.employees_visible_to(plan.actor).filter(
             pk__in=[employee.pk for employee in existing.values()]).values_list("pk", flat=True))
     mobiles = [row.values["mobile"] for row in rows if row.values.get("mobile")]
     mobile_owners = account_services.existing_mobile_owners(mobiles)
@@ -89,7 +90,7 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
         if employee is not None and not plan.is_manager and employee.pk not in visible_ids:
             errors.append(RowError(row.number, label["employee_number"],
                                    _("This employee number belongs to someone outside your departments.")))
-        elif employee is not None and not permissions.can_edit_identity_of(plan.actor, employee.account):
+        elif employee is not None and not may(plan.actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account):
             # E5: as in update_employee, an administrator's record (their login) is the manager's to change.
             errors.append(RowError(row.number, label["employee_number"],
                                    _("Only the enterprise manager can change an administrator's record.")))

@@ -18,10 +18,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access.capabilities import Capability, require
 from accounts.models import User
 from audit.context import Actor, acting_as
 from audit.recording import record_event
-from orgdata import permissions, tabular
+from orgdata import tabular
 from orgdata.models import ImportJob
 from orgdata.services.imports import checks, progress, rows, writing
 
@@ -51,7 +52,7 @@ def start_import(*, actor: User, upload, consent_confirmed: bool, language: str 
     limit (too many parts, too large unpacked, a part compressed like a zip bomb). Never parses a
     cell: the job is queued for the worker once it is committed, and returned still queued.
     """
-    permissions.require_organisation_administrator(actor)
+    require(actor, Capability.IMPORT_ADDRESS_BOOK)
     if not consent_confirmed:
         raise ValidationError({"consent_confirmed": [
             _("Confirm that the employees in this file were informed and consented before uploading it.")]})
@@ -328,7 +329,7 @@ def recover_abandoned_imports() -> dict:
 def _import(job: ImportJob) -> None:
     """Read, validate, check and write one import: nothing is written unless every row is good."""
     actor = job.created_by
-    permissions.require_organisation_administrator(actor)
+    require(actor, Capability.IMPORT_ADDRESS_BOOK)
     progress.report_progress(job, "reading", 0, 0)
     keys, data = rows.read_file(job)
     total = len(data)

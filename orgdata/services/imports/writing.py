@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from access.actors import SystemActor
 from accounts import services as account_services
 from accounts.models import User
 from audit.recording import record_bulk
@@ -23,6 +24,9 @@ from privacy.crypto import blind_index, blind_indexer, encrypt_with
 from privacy.fields import sealed_value
 
 WRITE_BATCH = 5000  # new people per round of COPY statements
+# The worker creates the departments an accepted import names; the plan already checked them
+# against the importing administrator's scope.
+IMPORT_WORKER = SystemActor("address-book import")
 
 
 def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
@@ -36,7 +40,7 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         parent = created_departments.get(path[:-1]) if len(path) > 1 else None
         if parent is None and len(path) > 1:
             parent = _existing_department(plan, path[:-1])
-        created_departments[path] = create_department(name=path[-1], parent=parent)
+        created_departments[path] = create_department(name=path[-1], parent=parent, actor=IMPORT_WORKER)
     next_rank = (JobLevel.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     for name in sorted(plan.new_positions):
         plan.positions[name] = Position.objects.create(name=name)

@@ -11,10 +11,13 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from faker import Faker
 
+from access.actors import SystemActor
 from accounts.models import User
-from config import embedded
-from orgdata import services as org_services
+from audit.context import acting_as_system
+from core.local_data import persistent_secret
 from orgdata.models import Department, Employee, Position
+from orgdata.services import departments as department_services
+from orgdata.services import employees as employee_services
 from tenants import services as tenant_services
 
 DEMO_CODE = "acme"
@@ -28,11 +31,13 @@ DEPARTMENT_TREE = {
     }
 }
 EMPLOYEE_COUNT = 50
+# Whoever runs `make run` fills the demo enterprise: no account of it exists yet to act as.
+DEMO_SETUP = SystemActor("demo setup")
 
 
 def _password(name: str) -> str:
     # Mixed classes so the X3 validators accept it.
-    return embedded.persistent_secret(name, nbytes=9) + "-7Qa"
+    return persistent_secret(name, nbytes=9) + "-7Qa"
 
 
 def seed_demo() -> dict:
@@ -43,7 +48,7 @@ def seed_demo() -> dict:
         administrator_password=_password("demo_manager_password"),
     )
     _ensure_platform_staff(staff_mobile)
-    with schema_context(provisioned.enterprise.schema_name):
+    with schema_context(provisioned.enterprise.schema_name), acting_as_system(DEMO_SETUP):
         first_employee = _ensure_people()
     return {
         "enterprise_name": provisioned.enterprise.name,
@@ -75,11 +80,11 @@ def _ensure_people() -> str:
     existing = Employee.objects.count()
     for number in range(existing + 1, EMPLOYEE_COUNT + 1):
         mobile = f"139{number:08d}"
-        employee = org_services.add_employee(
+        employee = employee_services.add_employee(
             mobile=mobile, display_name=fake.name(), employee_number=f"E{number:05d}",
             department=randomiser.choice(leaves), position=randomiser.choice(positions),
             entry_date=fake.date_between(start_date="-8y", end_date="-30d"),
-            email=f"e{number:05d}@acme.example",
+            email=f"e{number:05d}@acme.example", actor=DEMO_SETUP,
         )
         if number == 1:
             employee.account.set_password(_password("demo_employee_password"))
@@ -90,4 +95,4 @@ def _ensure_people() -> str:
 def _create_tree(tree: dict | list, parent: Department | None) -> None:
     items = tree.items() if isinstance(tree, dict) else ((name, {}) for name in tree)
     for name, children in items:
-        _create_tree(children, org_services.create_department(name=name, parent=parent))
+        _create_tree(children, department_services.create_department(name=name, parent=parent, actor=DEMO_SETUP))

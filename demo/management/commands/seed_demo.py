@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from tenants.demo import seed_demo
+from demo.seeding import seed_demo
 
 
 class Command(BaseCommand):

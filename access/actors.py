@@ -1,0 +1,34 @@
+"""System actors: work no person started, named explicitly (Zulip's `acting_user=None` made visible).
+
+Every service that changes enterprise data takes a required `actor`. Code that runs on behalf of
+nobody in particular (provisioning a demo enterprise, the import worker creating the departments
+an accepted import names) passes a `SystemActor` naming that kind of work; the catalogue says
+which capabilities system work holds (the "system" column), and the audit log records the entry
+as "system:<name>".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    name: str
+
+    # Read by code that also handles accounts: a system actor is no signed-in person.
+    pk = None
+    is_authenticated = False
+    is_active = True
+
+    def __str__(self) -> str:
+        return f"system:{self.name}"
+
+
+def is_system_actor(actor) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def require_actor(actor) -> None:
+    """Refuse loudly a missing actor: passing None must never skip a check by accident."""
+    if actor is None:
+        raise TypeError("actor is required: pass the acting account or an access.actors.SystemActor")

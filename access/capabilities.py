@@ -1,0 +1,229 @@
+"""THE catalogue of who may do what (E5, E6, X2): every capability named once, with who holds it.
+
+Everything that decides whether someone may act asks `may(actor, capability, target=...)` or
+`require(...)` here; nothing else compares roles. The adapters below only translate the answer for
+their interface:
+
+- `accounts.permissions.IsEnterpriseMember`, `orgdata.permissions.IsOrganisationAdministrator`,
+  `attendance.permissions.AttendanceApplicationOn` — DRF permission classes;
+- `accounts.permissions.console_login_required` (and `..._for_password_change`) — console views;
+- `privacy.unmask.may_unmask` — the one release of unmasked values;
+- `tenants.admin` — the Django admin site and its lifecycle actions;
+- the `access` template library (`{% load access %}`, `user|may:"use_console"`) — templates;
+- `orgdata.selectors.scope` — scoped querysets, whose rule is `scope_of(actor)` below.
+
+How to read a row: one column per kind of actor. A sub-administrator's `IN_SCOPE` means "within the
+department subtrees granted to them" (orgdata's scope resolver answers for a target); an
+employee's `SWITCHED_ON` means "for themselves, when the enterprise has the application (the
+target) switched on for them" (E6). Services take a required `actor`; system work passes an
+`access.actors.SystemActor` and holds what the "system" column says.
+
+Adding a capability: add it to `Capability` and give it a row; tests/access/test_capabilities.py
+lists every answer and fails until the new row is there too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from access import resolvers
+from access.actors import SystemActor, require_actor
+from access.errors import ApplicationNotAuthorised, NotInYourScope
+from access.roles import Role, role_of
+from core.errors import NotPermitted
+
+
+class Capability(StrEnum):
+    USE_CONSOLE = "use_console"  # the enterprise's web console
+    USE_ADMIN_SITE = "use_admin_site"  # the platform's Django admin
+    USE_MOBILE_API = "use_mobile_api"  # the enterprise's mobile API, as one of its members
+    ADMINISTER_ORGANISATION = "administer_organisation"  # the organisation pages; THE scope rule (E5)
+    ADMINISTER_DEPARTMENTS = "administer_departments"  # create, rename, move, merge, delete
+    CHANGE_TOP_OF_TREE = "change_top_of_tree"  # departments at the top of the tree
+    ADMINISTER_EMPLOYEES = "administer_employees"  # add people, change them, place them in departments
+    EDIT_IDENTITY_RECORD = "edit_identity_record"  # target: the account whose record (E5)
+    RESET_PASSWORD = "reset_password"  # target: the account (never one's own)
+    IMPORT_ADDRESS_BOOK = "import_address_book"
+    SEE_EVERY_IMPORT = "see_every_import"  # others' imports too (one's own are always visible)
+    EXPORT_ADDRESS_BOOK = "export_address_book"
+    UNMASK_SENSITIVE_VALUES = "unmask_sensitive_values"  # X2: mobile and ID numbers in clear
+    ADMINISTER_POSITIONS = "administer_positions"  # the position and job-level lists (E7)
+    ADMINISTER_ADMINISTRATORS = "administer_administrators"  # appoint and remove sub-administrators
+    HAND_OVER_MANAGER_ROLE = "hand_over_manager_role"
+    CORRECT_ENTERPRISE_PROFILE = "correct_enterprise_profile"
+    CHOOSE_DIRECTORY_FIELDS = "choose_directory_fields"  # E7, enterprise-wide
+    MANAGE_APPLICATION_CATALOGUE = "manage_application_catalogue"  # E6: self-built applications
+    SWITCH_APPLICATIONS_ENTERPRISE_WIDE = "switch_applications_enterprise_wide"  # E6
+    SWITCH_APPLICATIONS = "switch_applications"  # E6: for a department or a person
+    SWITCH_TRACKING = "switch_tracking"  # C4, enterprise-wide
+    SEE_CONSENT_PAGES = "see_consent_pages"  # the console's privacy overview
+    RECORD_CONSENT_ON_REQUEST = "record_consent_on_request"  # C6: an answer given on paper
+    USE_APPLICATION = "use_application"  # E6; target: the application's code
+    CHANGE_ENTERPRISE_LIFECYCLE = "change_enterprise_lifecycle"  # suspend, reactivate
+
+
+class Grant(Enum):
+    NO = "no"
+    YES = "yes"
+    IN_SCOPE = "in scope"  # within the granted department subtrees (targets asked of orgdata)
+    PLAIN_EMPLOYEES = "plain employees"  # only for plain employees' accounts, found through the scope
+    SWITCHED_ON = "switched on"  # for themselves, when the application is on for them (E6)
+    BY_PERMISSION = "by permission"  # when granted the row's Django permission
+
+
+NO, YES, IN_SCOPE, PLAIN_EMPLOYEES, SWITCHED_ON, BY_PERMISSION = Grant
+
+
+@dataclass(frozen=True)
+class Holders:
+    manager: Grant
+    sub_admin: Grant
+    employee: Grant
+    platform_staff: Grant
+    system: Grant
+    permission: str = ""  # for BY_PERMISSION
+    never_on_oneself: bool = False
+
+    def for_role(self, role: Role) -> Grant:
+        return {Role.MANAGER: self.manager, Role.SUB_ADMIN: self.sub_admin, Role.EMPLOYEE: self.employee,
+                Role.PLATFORM_STAFF: self.platform_staff}[role]
+
+
+C = Capability
+UNMASK_PERMISSION = "privacy.unmask_sensitive"
+LIFECYCLE_PERMISSION = "tenants.change_enterprise"
+
+# One row per capability. Columns: manager, sub-administrator, employee, platform staff, system.
+CATALOGUE: dict[Capability, Holders] = {
+    C.USE_CONSOLE:                         Holders(YES, YES,             NO,          NO,  NO),
+    C.USE_ADMIN_SITE:                      Holders(NO,  NO,              NO,          YES, NO),
+    C.USE_MOBILE_API:                      Holders(YES, YES,             YES,         NO,  NO),
+    C.ADMINISTER_ORGANISATION:             Holders(YES, IN_SCOPE,        NO,          NO,  YES),
+    C.ADMINISTER_DEPARTMENTS:              Holders(YES, IN_SCOPE,        NO,          NO,  YES),
+    C.CHANGE_TOP_OF_TREE:                  Holders(YES, NO,              NO,          NO,  YES),
+    C.ADMINISTER_EMPLOYEES:                Holders(YES, IN_SCOPE,        NO,          NO,  YES),
+    C.EDIT_IDENTITY_RECORD:                Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  YES),
+    C.RESET_PASSWORD:                      Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  NO, never_on_oneself=True),
+    C.IMPORT_ADDRESS_BOOK:                 Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SEE_EVERY_IMPORT:                    Holders(YES, NO,              NO,          NO,  NO),
+    C.EXPORT_ADDRESS_BOOK:                 Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.UNMASK_SENSITIVE_VALUES:             Holders(YES, BY_PERMISSION,   BY_PERMISSION, BY_PERMISSION, NO,
+                                                   permission=UNMASK_PERMISSION),
+    C.ADMINISTER_POSITIONS:                Holders(YES, NO,              NO,          NO,  YES),
+    C.ADMINISTER_ADMINISTRATORS:           Holders(YES, NO,              NO,          NO,  NO),
+    C.HAND_OVER_MANAGER_ROLE:              Holders(YES, NO,              NO,          NO,  NO),
+    C.CORRECT_ENTERPRISE_PROFILE:          Holders(YES, NO,              NO,          NO,  NO),
+    C.CHOOSE_DIRECTORY_FIELDS:             Holders(YES, NO,              NO,          NO,  NO),
+    C.MANAGE_APPLICATION_CATALOGUE:        Holders(YES, NO,              NO,          NO,  NO),
+    C.SWITCH_APPLICATIONS_ENTERPRISE_WIDE: Holders(YES, NO,              NO,          NO,  NO),
+    C.SWITCH_APPLICATIONS:                 Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SWITCH_TRACKING:                     Holders(YES, NO,              NO,          NO,  NO),
+    C.SEE_CONSENT_PAGES:                   Holders(YES, YES,             NO,          NO,  NO),
+    C.RECORD_CONSENT_ON_REQUEST:           Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.USE_APPLICATION:                     Holders(SWITCHED_ON, SWITCHED_ON, SWITCHED_ON, NO, NO),
+    C.CHANGE_ENTERPRISE_LIFECYCLE:         Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=LIFECYCLE_PERMISSION),
+}
+
+# The words a refusal uses, per capability (the messages views have always shown).
+_MANAGER_ONLY = gettext_noop("Only the enterprise manager can do this.")
+_ADMINISTRATORS_ONLY = gettext_noop("Only enterprise administrators can do this.")
+_REFUSALS = {
+    C.ADMINISTER_ORGANISATION: _ADMINISTRATORS_ONLY, C.ADMINISTER_DEPARTMENTS: _ADMINISTRATORS_ONLY,
+    C.ADMINISTER_EMPLOYEES: _ADMINISTRATORS_ONLY, C.IMPORT_ADDRESS_BOOK: _ADMINISTRATORS_ONLY,
+    C.EXPORT_ADDRESS_BOOK: _ADMINISTRATORS_ONLY, C.SWITCH_APPLICATIONS: _ADMINISTRATORS_ONLY,
+    C.RECORD_CONSENT_ON_REQUEST: _ADMINISTRATORS_ONLY,
+    C.CHANGE_TOP_OF_TREE: gettext_noop("Only the enterprise manager can change the top of the tree."),
+    C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
+    C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),
+    C.UNMASK_SENSITIVE_VALUES: gettext_noop("You may not see this information unmasked."),
+}
+
+
+class Answer(Enum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"
+    OUT_OF_SCOPE = "out of scope"
+
+
+class Scope(Enum):
+    """How far an actor's organisation capabilities reach (E5)."""
+
+    EVERYTHING = "everything"
+    GRANTED_SUBTREES = "granted subtrees"
+    NOTHING = "nothing"
+
+
+def _grant_of(actor, capability: Capability) -> Grant:
+    holders = CATALOGUE[capability]
+    if isinstance(actor, SystemActor):
+        return holders.system
+    role = role_of(actor)  # None for nobody: an anonymous request, or DRF's user-less one
+    return NO if role is None else holders.for_role(role)
+
+
+def answer(actor, capability: Capability, *, target=None) -> Answer:
+    """The catalogue's answer for `actor` doing `capability` (to `target`, when given)."""
+    holders = CATALOGUE[capability]
+    grant = _grant_of(actor, capability)
+    if holders.never_on_oneself and target is not None and getattr(target, "pk", None) == getattr(actor, "pk", None):
+        return Answer.REFUSED
+    if grant is YES:
+        return Answer.ALLOWED
+    if grant is IN_SCOPE:
+        if target is None or resolvers.scope_resolver().contains(actor, target):
+            return Answer.ALLOWED
+        return Answer.OUT_OF_SCOPE
+    if grant is PLAIN_EMPLOYEES:
+        # The record was found through the actor's scope (orgdata's selectors); what is left to
+        # decide is whose account it is: another administrator's is the manager's alone.
+        account = getattr(target, "account", target)
+        return Answer.ALLOWED if getattr(account, "role", None) == Role.EMPLOYEE else Answer.REFUSED
+    if grant is SWITCHED_ON:
+        is_on = target is not None and resolvers.application_resolver()(actor, target)
+        return Answer.ALLOWED if is_on else Answer.REFUSED
+    if grant is BY_PERMISSION:
+        return Answer.ALLOWED if actor.has_perm(holders.permission) else Answer.REFUSED
+    return Answer.REFUSED
+
+
+def may(actor, capability: Capability, *, target=None) -> bool:
+    """Whether `actor` holds `capability` (for `target`, when the row's rule depends on it).
+
+    An interface asking about its request's user may pass None (nobody signed in): the answer is no.
+    """
+    return answer(actor, capability, target=target) is Answer.ALLOWED
+
+
+def require(actor, capability: Capability, *, target=None, refusal: str = "") -> None:
+    """Raise unless `actor` holds `capability`: NotInYourScope (404, as if absent) for a target
+    outside the actor's departments, ApplicationNotAuthorised (403) for an application switched
+    off (E6), NotPermitted (403) otherwise.
+
+    Services call it with their required `actor`: None is refused loudly (TypeError), so that a
+    missing actor can never pass for "no check wanted".
+    """
+    require_actor(actor)
+    outcome = answer(actor, capability, target=target)
+    if outcome is Answer.ALLOWED:
+        return
+    if outcome is Answer.OUT_OF_SCOPE:
+        raise NotInYourScope()
+    if capability is C.USE_APPLICATION:
+        raise ApplicationNotAuthorised(refusal or _("This application is switched off for you."))
+    raise NotPermitted(refusal or _(_REFUSALS.get(capability, _MANAGER_ONLY)))
+
+
+def scope_of(actor, capability: Capability = C.ADMINISTER_ORGANISATION) -> Scope:
+    """How far `actor`'s `capability` reaches: the scoped querysets
+    (orgdata.selectors.scope) start here."""
+    grant = _grant_of(actor, capability)
+    if grant is YES:
+        return Scope.EVERYTHING
+    if grant is IN_SCOPE:
+        return Scope.GRANTED_SUBTREES
+    return Scope.NOTHING
+

@@ -1,0 +1,49 @@
+"""What the catalogue cannot know by itself, answered by the app that owns the data.
+
+access imports nothing of ours but `core`. The sub-administrator's departments (django-guardian
+grants on orgdata's Department) and the application switches (E6, orgdata) belong to orgdata,
+which registers its resolvers here from `OrgdataConfig.ready()`:
+
+- the scope resolver answers "is this target inside the actor's departments" (a department, an
+  employee record, an account) and gives orgdata's selectors their scoped querysets;
+- the application resolver answers "is application `code` switched on for this person".
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class ScopeResolver(Protocol):
+    def contains(self, actor, target) -> bool:
+        """Whether `target` lies inside the departments granted to the sub-administrator `actor`."""
+
+
+class ApplicationResolver(Protocol):
+    def __call__(self, person, code: str) -> bool:
+        """Whether application `code` is switched on for `person` (E6)."""
+
+
+_scope: ScopeResolver | None = None
+_applications: ApplicationResolver | None = None
+
+
+def register_scope_resolver(resolver: ScopeResolver) -> None:
+    global _scope
+    _scope = resolver
+
+
+def register_application_resolver(resolver: ApplicationResolver) -> None:
+    global _applications
+    _applications = resolver
+
+
+def scope_resolver() -> ScopeResolver:
+    if _scope is None:
+        raise RuntimeError("no scope resolver registered (orgdata registers one when Django starts)")
+    return _scope
+
+
+def application_resolver() -> ApplicationResolver:
+    if _applications is None:
+        raise RuntimeError("no application resolver registered (orgdata registers one when Django starts)")
+    return _applications

@@ -1,0 +1,69 @@
+"""Console pages: Version authorisation (E6): the application catalogue and its switches."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from access.capabilities import Capability, may
+from orgdata.console import forms
+from orgdata.console.views.base import organisation_page, try_service
+from orgdata.models import Application, ApplicationSwitch
+from orgdata.selectors import applications as application_selectors
+from orgdata.selectors import scope as scope_selectors
+from orgdata.services import applications as application_services
+
+
+@organisation_page
+def applications(request):
+    is_manager = may(request.user, Capability.MANAGE_APPLICATION_CATALOGUE)
+    create = forms.SelfBuiltApplicationForm(request.POST if request.POST.get("action") == "create" else None)
+    if request.method == "POST" and create.is_bound and create.is_valid():
+        if try_service(create, lambda: application_services.create_self_built_application(
+                actor=request.user, name=create.cleaned_data["name"],
+                description=create.cleaned_data["description"])):
+            messages.success(request, _("Application added."))
+            return redirect("orgdata:applications")
+    return render(request, "orgdata/applications.html", {
+        "applications": application_selectors.application_catalogue(), "create_form": create, "is_manager": is_manager})
+
+
+@organisation_page
+def application_detail(request, pk: int):
+    try:
+        application = application_selectors.application_catalogue().get(pk=pk)
+    except Application.DoesNotExist:
+        raise Http404
+    clear = None  # the posted "remove this switch" row, when the service refused it
+    form = forms.SwitchForm(request.POST if request.POST.get("action") == "switch" else None,
+                            departments=scope_selectors.departments_visible_to(request.user),
+                            employees=scope_selectors.employees_visible_to(request.user))
+    if request.method == "POST" and request.POST.get("action") == "clear":
+        chosen = forms.IdForm(request.POST, field="switch")
+        switch = ApplicationSwitch.objects.filter(
+            pk=chosen.cleaned_data["id"], application=application).first() if chosen.is_valid() else None
+        if switch is None:
+            raise Http404
+        if try_service(chosen, lambda: application_services.clear_application_switch(
+                actor=request.user, switch=switch)):
+            messages.success(request, _("Saved."))
+            return redirect("orgdata:application", pk=application.pk)
+        clear = chosen
+    if form.is_bound and form.is_valid():
+        level = form.cleaned_data["level"]
+        if try_service(form, lambda: application_services.switch_application(
+                actor=request.user, application=application, enabled=form.cleaned_data["enabled"],
+                department=form.cleaned_data["department"] if level == "department" else None,
+                account=form.cleaned_data["employee"] if level == "employee" else None)):
+            messages.success(request, _("Saved."))
+            return redirect("orgdata:application", pk=application.pk)
+    visible_departments = set(scope_selectors.departments_visible_to(request.user).values_list("pk", flat=True))
+    visible_accounts = set(scope_selectors.employees_visible_to(request.user).values_list("account_id", flat=True))
+    switches = [switch for switch in application_selectors.application_switches(application)
+                if (switch.department_id is None and switch.account_id is None)
+                or switch.department_id in visible_departments or switch.account_id in visible_accounts]
+    return render(request, "orgdata/application.html", {
+        "application": application, "switches": switches, "form": form, "clear_form": clear,
+        "is_manager": may(request.user, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE),
+    })

@@ -1,0 +1,65 @@
+"""Console pages: the department tree (E7): list, create, rename, move, merge, delete."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from access.capabilities import Capability, may
+from orgdata.console import forms
+from orgdata.console.views.base import organisation_page, try_service
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import scope as scope_selectors
+from orgdata.services import departments as department_services
+
+
+@organisation_page
+def department_tree(request):
+    visible = scope_selectors.departments_visible_to(request.user)
+    create = forms.DepartmentCreateForm(request.POST or None, departments=visible)
+    if request.method == "POST" and create.is_valid():
+        if try_service(create, lambda: department_services.create_department(
+                name=create.cleaned_data["name"], parent=create.cleaned_data["parent"], actor=request.user)):
+            messages.success(request, _("Department created."))
+            return redirect("orgdata:departments")
+    return render(request, "orgdata/departments.html", {
+        "rows": address_book_selectors.department_tree(visible), "create_form": create,
+        "is_manager": may(request.user, Capability.CHANGE_TOP_OF_TREE),
+    })
+
+
+@organisation_page
+def department_detail(request, pk: int):
+    department = scope_selectors.department_visible_to(request.user, pk)
+    visible = scope_selectors.departments_visible_to(request.user)
+    action = request.POST.get("action") if request.method == "POST" else None
+    rename = forms.DepartmentRenameForm(request.POST if action == "rename" else None, initial={"name": department.name})
+    move = forms.DepartmentMoveForm(request.POST if action == "move" else None, departments=visible,
+                                    initial={"parent": department.parent_id})
+    merge = forms.DepartmentMergeForm(request.POST if action == "merge" else None,
+                                      departments=visible.exclude(pk=department.pk))
+    delete = forms.forms.Form(request.POST if action == "delete" else None)
+    done = False
+    if action == "rename" and rename.is_valid():
+        done = try_service(rename, lambda: department_services.rename_department(
+            department=department, name=rename.cleaned_data["name"], actor=request.user))
+    elif action == "move" and move.is_valid():
+        done = try_service(move, lambda: department_services.move_department(
+            department=department, new_parent=move.cleaned_data["parent"], actor=request.user))
+    elif action == "merge" and merge.is_valid():
+        done = try_service(merge, lambda: department_services.merge_departments(
+            source=department, target=merge.cleaned_data["target"], actor=request.user))
+    elif action == "delete" and delete.is_valid():
+        done = try_service(delete, lambda: department_services.delete_department(
+            department=department, actor=request.user))
+    if done:
+        messages.success(request, _("Saved."))
+        if action in ("merge", "delete"):
+            return redirect("orgdata:departments")
+        return redirect("orgdata:department", pk=department.pk)
+    return render(request, "orgdata/department.html", {
+        "department": department, "label": address_book_selectors.department_label(department),
+        "rename_form": rename, "move_form": move, "merge_form": merge, "delete_form": delete,
+        "employee_count": scope_selectors.employees_visible_to(request.user).filter(
+            department__path__startswith=department.path).count(),
+    })

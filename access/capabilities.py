@@ -63,6 +63,7 @@ class Capability(StrEnum):
     RECORD_CONSENT_ON_REQUEST = "record_consent_on_request"  # C6: an answer given on paper
     USE_APPLICATION = "use_application"  # E6; target: the application's code
     CHANGE_ENTERPRISE_LIFECYCLE = "change_enterprise_lifecycle"  # suspend, reactivate
+    PUBLISH_POLICY_VERSION = "publish_policy_version"  # C8: the platform's privacy policy
 
 
 class Grant(Enum):
@@ -126,6 +127,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.USE_APPLICATION:                     Holders(SWITCHED_ON, SWITCHED_ON, SWITCHED_ON, NO, NO),
     C.CHANGE_ENTERPRISE_LIFECYCLE:         Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
+    C.PUBLISH_POLICY_VERSION:              Holders(NO,  NO,              NO,          YES, NO),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -140,6 +142,7 @@ _REFUSALS = {
     C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),
     C.UNMASK_SENSITIVE_VALUES: gettext_noop("You may not see this information unmasked."),
+    C.PUBLISH_POLICY_VERSION: gettext_noop("Only platform staff publish privacy-policy versions."),
 }
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access.capabilities import Capability, may
 from policies import services
 from policies.models import PolicyVersion, SignificantReason
 
@@ -42,6 +43,12 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if obj is not None and obj.published_at <= timezone.now():
             return PolicyVersionForm.Meta.fields
         return []
+
+    def has_add_permission(self, request):
+        return may(request.user, Capability.PUBLISH_POLICY_VERSION)
+
+    def has_change_permission(self, request, obj=None):
+        return may(request.user, Capability.PUBLISH_POLICY_VERSION)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a published text is the record of what people agreed to

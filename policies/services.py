@@ -1,10 +1,9 @@
 """Writes of privacy-policy versions: publishing is a business action, not an admin side effect (C8)."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
+from access.capabilities import Capability, require
 from policies.models import PolicyVersion
 
 
@@ -12,15 +11,15 @@ from policies.models import PolicyVersion
 def save_policy_version(*, actor, version: PolicyVersion) -> PolicyVersion:
     """Publish `version` (new) or change a version whose publication is still scheduled.
 
-    `actor` is the platform staff member publishing; they are recorded as its publisher when the
-    version is new. Refuses (ValidationError, field by field) what the model refuses: an effective
+    `actor` is the platform staff member publishing (access.capabilities: PUBLISH_POLICY_VERSION);
+    they are recorded as its publisher when the version is new. Refuses anyone else (NotPermitted),
+    and (ValidationError, field by field) what the model refuses: an effective
     time earlier than seven days after publication, a significant change without a reason, a
     reason on a minor change; and any change to a version already published, because a published
     text is the record of what people agreed to. Every process sees the change within a minute
     (this one at once: policies.signals).
     """
-    if actor is None or not getattr(actor, "is_staff", False):
-        raise ValidationError(_("Only platform staff publish privacy-policy versions."))
+    require(actor, Capability.PUBLISH_POLICY_VERSION)
     if version.pk is None:
         version.published_by = actor
     version.full_clean()

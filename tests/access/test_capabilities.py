@@ -51,6 +51,7 @@ EXPECTED = {
     C.RECORD_CONSENT_ON_REQUEST:           (Y,      SCOPED,    N,        N,              N),
     C.USE_APPLICATION:                     (SWITCH, SWITCH,    SWITCH,   N,              N),
     C.CHANGE_ENTERPRISE_LIFECYCLE:         (N,      N,         N,        PERM,           N),
+    C.PUBLISH_POLICY_VERSION:              (N,      N,         N,        Y,              N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from accounts.console import urls as account_console_urls
 from config.urls_common import urlpatterns as common_urlpatterns
 from orgdata.console.views.dashboard import dashboard
+from orgdata.console.views.employees import employee_consent
 
 # The console's own pages: sign-in and password (accounts), and the dashboard, which shows the
 # organisation's counts (orgdata: accounts sits below it and does not import it).
@@ -12,6 +13,9 @@ console_patterns = [path("", dashboard, name="dashboard"), *account_console_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:dashboard", permanent=False)),
+    # The consent page about one person was addressed by their employee record before; that
+    # address still leads there.
+    path("console/privacy/employees/<int:pk>/", employee_consent),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
     path("console/", include((console_patterns, "console"))),

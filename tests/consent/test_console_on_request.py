@@ -89,8 +89,12 @@ def test_a_sub_administrator_records_inside_their_departments_only(people, conso
     assert refused.status_code == 404 and "外部人" not in refused.content.decode()
     assert not _events_of(outside).exists()
     assert console.get("/console/privacy/people/999999/").status_code == 404
+    assert console.get("/console/privacy/employees/999999/").status_code == 404
 
     assert console.get(_page(inside)).status_code == 200
+    # The page's earlier address, by employee record, still leads there, in scope only.
+    assert console.get(f"/console/privacy/employees/{outside.pk}/").status_code == 404
+    assert console.get(f"/console/privacy/employees/{inside.pk}/")["Location"] == _page(inside)
     assert console.post(_page(inside), ON_REQUEST).status_code == 302
     assert _events_of(inside).get().recorded_by == people["deputy"]
 

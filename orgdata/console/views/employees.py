@@ -91,3 +91,11 @@ def employee_reset_password(request, pk: int):
     employee = scope_selectors.employee_visible_to(request.user, pk)
     temporary = admin_services.reset_employee_password(actor=request.user, employee=employee)
     return render(request, "orgdata/password_reset.html", {"employee": employee, "temporary": temporary})
+
+
+@organisation_page
+def employee_consent(request, pk: int):
+    """The consent page's address from before it was keyed by the person (bookmarks keep working):
+    the employee is looked up in the administrator's scope, then sent to their person's page."""
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    return redirect("consent-console:person", pk=employee.account_id)

@@ -2,24 +2,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
 
 from audit import chain, checkpoints
 from core.schemas import enterprise_schema_names
-from audit.models import AccessLogEntry, AuditEntry
-
-
-def entries_about(*, object_type: str, object_id) -> QuerySet[AuditEntry]:
-    """Every audit entry about one record ("accounts.user", 12), oldest first."""
-    return AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("id")
-
-
-def entries_by_actor(*, actor: str) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(actor=actor).order_by("id")
-
-
-def access_log_of(*, user_id: int) -> QuerySet[AccessLogEntry]:
-    return AccessLogEntry.objects.filter(user_id=user_id).order_by("-occurred_at")
 
 
 def verify_audit_chain() -> chain.Verification:

@@ -44,12 +44,6 @@ class Route(enum.Enum):
     REVEAL = "reveal"
 
 
-def mask_of(model, field: str) -> str:
-    """The declared mask of `model.<field>`; refuses (LookupError) a field the data map does not
-    declare, so a surface cannot show a personal value nobody classified."""
-    return _rule(model, field).mask
-
-
 def masked_fields(model) -> list[str]:
     """The declared fields of `model` no surface shows as stored: what a reveal releases."""
     return [name for name, rule in personal_fields(model).items() if rule.mask not in (Mask.NONE, Mask.HIDDEN)]

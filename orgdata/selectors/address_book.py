@@ -72,18 +72,6 @@ def employees_with_id_number(id_number: str) -> QuerySet[Employee]:
     return Employee.objects.filter(id_number_index=index) if index else Employee.objects.none()
 
 
-def employee_ids_with_id_numbers(id_numbers: list[str]) -> dict[str, int]:
-    """{ID number: employee id} for those of `id_numbers` (normalised) somebody here already has."""
-    number_by_index = {blind_index("id_number", number): number for number in id_numbers if number}
-    indexes = list(number_by_index)
-    owners: dict[str, int] = {}
-    for start in range(0, len(indexes), 5000):
-        found = Employee.objects.filter(id_number_index__in=indexes[start:start + 5000]).values_list(
-            "id_number_index", "pk")
-        owners.update((number_by_index[index], pk) for index, pk in found)
-    return owners
-
-
 def department_tree(queryset: QuerySet[Department]) -> list[dict]:
     """Departments as a depth-first list of {"department", "depth", "employee_count"} rows."""
     from django.db.models import Count

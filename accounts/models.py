@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from access.roles import Role
 from privacy.crypto import blind_index
 from privacy.fields import BlindIndexField, EncryptedTextField, PersonKeyField
-from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
+from privacy.registry import PI, Category, Erasure, Mask, personal_data
 
 
 class UserQuerySet(models.QuerySet):
@@ -67,10 +67,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 @personal_data(
     subject="self",
     fields={
-        "mobile": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE, mask=Mask.MOBILE),
-        "mobile_index": PI(Category.BASIC, purpose="account_login", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
-                           note="keyed digest of the mobile number, for sign-in"),
-        "display_name": PI(Category.BASIC, purpose="basic_service", erasure=Erasure.ANONYMISE),
+        # The account becomes a tombstone when the person is erased: its id stays (actor links and
+        # the audit chain refer to it), every personal value goes.
+        "mobile": PI(Category.BASIC, purpose="account_login", erasure=Erasure.CRYPTO_SHRED, mask=Mask.MOBILE),
+        "mobile_index": PI(Category.BASIC, purpose="account_login", erasure=Erasure.ANONYMISE, replacement=None,
+                           mask=Mask.HIDDEN, note="keyed digest of the mobile number, for sign-in"),
+        "display_name": PI(Category.BASIC, purpose="basic_service", erasure=Erasure.ANONYMISE, replacement=""),
     },
 )
 class User(AbstractBaseUser, PermissionsMixin):
@@ -126,8 +128,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "device_id": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE,
                         note="X6: the device a token is bound to"),
         "device_name": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
-        "last_used_at": PI(Category.BASIC, purpose="account_security", retention=RetentionClass.ACCESS_LOG,
-                           erasure=Erasure.DELETE),
+        # Not a log: the token row goes a day after it expires or is revoked
+        # (accounts.services.purge_expired_device_tokens), with the person's other tokens on erasure.
+        "last_used_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
     },
 )
 class DeviceToken(models.Model):

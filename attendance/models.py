@@ -13,7 +13,7 @@ from privacy.fields import EncryptedJSONField, EncryptedTextField, PersonKeyFiel
 from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
 
 
-@personal_data(subject=None, fields={})
+@personal_data(subject=None, fields={}, actor_links={"changed_by": "the administrator who last changed the switches"})
 class AttendanceSettings(models.Model):
     """The enterprise's switches (one row). C4: tracking on still needs each person's consent."""
 
@@ -26,11 +26,15 @@ class AttendanceSettings(models.Model):
 @personal_data(
     subject="person",
     fields={
-        # X4 (Q 2(2)3): attendance logs are kept; transaction-class retention.
+        # X4 (Q 2(2)3): attendance records are transaction records, kept 3 years from the check-in and
+        # then deleted by the retention job (audit.retention derives the rule from here). Erasing
+        # the person before that destroys their key: the values can no longer be read (R4).
         "location": PI(Category.SENSITIVE, purpose="device.location", retention=RetentionClass.TRANSACTION,
-                       erasure=Erasure.DELETE, mask=Mask.LOCATION, note="A1: GPS, only with location consent"),
+                       retention_starts="occurred_at", erasure=Erasure.CRYPTO_SHRED, mask=Mask.LOCATION,
+                       note="A1: GPS, only with location consent"),
         "place": PI(Category.BASIC, purpose="attendance", retention=RetentionClass.TRANSACTION,
-                    erasure=Erasure.DELETE, note="A1: the place the person typed instead of GPS"),
+                    retention_starts="occurred_at", erasure=Erasure.CRYPTO_SHRED,
+                    note="A1: the place the person typed instead of GPS"),
     },
 )
 class CheckIn(models.Model):

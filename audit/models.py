@@ -12,19 +12,21 @@ from django.db import models
 from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
 
 
-def _log_field(note: str) -> PI:
-    # X4/S2: kept for the logs' legal period, then removed whole by the retention job; never
-    # changed per person (the audit log is append-only and hash-chained).
+def _log_field(note: str, setting: str) -> PI:
+    # X4/S2: kept for the logs' legal period, then removed whole (month partitions) by the retention
+    # job; never changed per person (the audit log is append-only and hash-chained).
     return PI(Category.BASIC, purpose="security_audit", retention=RetentionClass.ACCESS_LOG,
-              erasure=Erasure.KEEP_LEGAL_BASIS, note=note)
+              retention_starts="occurred_at", retention_setting=setting, erasure=Erasure.KEEP_LEGAL_BASIS,
+              note=note)
 
 
 @personal_data(
     subject=None,  # an entry is about an operation; `actor` is a reference, not a relation
+    person_reference="actor holds user:<id> of the account that acted; object_type/object_id the record acted on",
     fields={
-        "actor": _log_field("who acted: a reference such as user:<id>, never a name"),
-        "ip": _log_field("address the operation came from"),
-        "user_agent": _log_field("browser or app that sent it"),
+        "actor": _log_field("who acted: a reference such as user:<id>, never a name", "audit_log"),
+        "ip": _log_field("address the operation came from", "audit_log"),
+        "user_agent": _log_field("browser or app that sent it", "audit_log"),
     },
 )
 class AuditEntry(models.Model):
@@ -59,6 +61,7 @@ class AuditEntry(models.Model):
         return f"#{self.id} {self.actor} {self.action} {self.object_type}:{self.object_id}"
 
 
+@personal_data(subject=None, fields={}, reason="the chain's head and anchor: entry numbers and hashes only")
 class AuditChain(models.Model):
     """The single row that orders appends and anchors the chain's two ends.
 
@@ -82,9 +85,9 @@ class AuditChain(models.Model):
 @personal_data(
     subject="user",
     fields={
-        "user": _log_field("the signed-in account, if any"),
-        "ip": _log_field("address the request came from"),
-        "user_agent": _log_field("browser or app that sent it"),
+        "user": _log_field("the signed-in account, if any", "access_log"),
+        "ip": _log_field("address the request came from", "access_log"),
+        "user_agent": _log_field("browser or app that sent it", "access_log"),
     },
 )
 class AccessLogEntry(models.Model):

@@ -10,9 +10,12 @@ legal minimum it may not undercut:
 - login_log   (class access_log):  django-axes' login records (successes and failure counters).
 - transaction (class transaction): transaction records ≥ 3 years.
 
-Records of the class "purpose" are kept only as long as their purpose needs: the app that owns
-them removes them when the purpose ends (an account is cancelled, consent is withdrawn). A
-"purpose" rule here needs its own period and has no legal minimum.
+The row rules are derived from the data map (privacy.registry): every table whose personal fields
+declare a retention class with a legal period and the field that starts its clock expires by the
+same job (attendance check-ins: transaction; axes' login records: login_log). The two partitioned
+logs are removed by month instead (audit.services). Records of the class "purpose" are kept only
+as long as their purpose needs: the app that owns them removes them when the purpose ends (an
+account is cancelled, consent is withdrawn).
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from audit.partitions import PARTITIONED_TABLES
+from privacy import registry
 from privacy.registry import MINIMUM_RETENTION_MONTHS, Erasure, RetentionClass
 
 # Retention setting → its class. The keys are what settings.RETENTION_MONTHS may name.
@@ -32,6 +37,9 @@ SETTING_CLASSES = {
     "login_log": RetentionClass.ACCESS_LOG,
     "transaction": RetentionClass.TRANSACTION,
 }
+
+# The setting of a class when a field's declaration names none (PI.retention_setting).
+CLASS_SETTINGS = {RetentionClass.ACCESS_LOG: "access_log", RetentionClass.TRANSACTION: "transaction"}
 
 DEFAULT_MONTHS = {"access_log": 6, "audit_log": 12, "login_log": 6, "transaction": 36}
 
@@ -90,18 +98,46 @@ class RowRule:
         return apps.get_model(self.model_label)
 
 
-# Built-in rules for rows that are not in the partitioned logs. Apps with transaction records
-# add theirs to EXTRA_ROW_RULES from their AppConfig.ready() (setting "transaction": ≥ 36 months).
-BUILTIN_ROW_RULES = (
-    RowRule("axes login records", "axes.AccessLog", "attempt_time", "login_log"),
-    RowRule("axes login failure counters", "axes.AccessAttempt", "attempt_time", "login_log"),
-)
-EXTRA_ROW_RULES: list[RowRule] = []
+def derived_row_rules() -> list[RowRule]:
+    """S2: one rule per table and clock, from the data map's field declarations.
+
+    A table's personal fields with a class that has a legal period are grouped by (setting, clock);
+    when the period has passed, the rows are anonymised if every field of the group states a
+    replacement, and deleted otherwise. Raises ImproperlyConfigured for a setting of another class.
+    """
+    rules = []
+    for declaration in registry.table_declarations():
+        if declaration.table in PARTITIONED_TABLES or not declaration.model_label:
+            continue  # the two logs go by month partition (audit.services)
+        groups: dict[tuple[str, str], dict] = {}
+        for name, rule in sorted(declaration.fields.items()):
+            if rule.retention == RetentionClass.PURPOSE:
+                continue
+            setting = rule.retention_setting or CLASS_SETTINGS[rule.retention]
+            if SETTING_CLASSES.get(setting) != rule.retention:
+                raise ImproperlyConfigured(f"{declaration.label}.{name}: retention setting {setting!r} is not of "
+                                           f"class {rule.retention!r}")
+            groups.setdefault((setting, rule.retention_starts), {})[name] = rule
+        for (setting, clock), fields in groups.items():
+            label = declaration.title or declaration.label
+            if len(groups) > 1:
+                label = f"{label} ({clock})"
+            rules.append(_rule_for(label, declaration.model_label, clock, setting, fields))
+    return rules
+
+
+def _rule_for(label: str, model_label: str, clock: str, setting: str, fields: dict) -> RowRule:
+    if not all(rule.has_replacement for rule in fields.values()):
+        return RowRule(label, model_label, clock, setting)
+    replacements = {name: rule.replacement for name, rule in fields.items()}
+    return RowRule(label, model_label, clock, setting, erasure=Erasure.ANONYMISE,
+                   anonymise=lambda rows: rows.update(**replacements), anonymised_fields=tuple(replacements),
+                   anonymised_lookup=replacements)
 
 
 def row_rules() -> list[RowRule]:
-    """Every row-level rule: the built-in ones and those other apps added."""
-    return [rule for rule in (*BUILTIN_ROW_RULES, *EXTRA_ROW_RULES) if _model_exists(rule.model_label)]
+    """Every row-level rule, derived from the data map."""
+    return [rule for rule in derived_row_rules() if _model_exists(rule.model_label)]
 
 
 def _model_exists(label: str) -> bool:

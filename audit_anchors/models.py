@@ -9,7 +9,8 @@ from django.db import models
 from privacy.registry import personal_data
 
 
-@personal_data(subject=None, fields={})  # schema names, entry numbers, hashes and times only
+@personal_data(subject=None, fields={}, reason="schema names, entry numbers, hashes and times only", not_personal={
+    "schema_name": "an enterprise's database schema", "signature": "the platform key's HMAC of the checkpoint"})
 class ChainCheckpoint(models.Model):
     schema_name = models.CharField(max_length=63)
     head_id = models.BigIntegerField()

@@ -35,7 +35,8 @@ class LegalBasis(models.TextChoices):
 _CATALOGUE_TEXT = "catalogue text about a recipient or purpose, identifies nobody"
 
 
-@personal_data(subject=None, fields={}, not_personal={"name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT})
+@personal_data(subject=None, fields={}, reason=_CATALOGUE_TEXT,
+               not_personal={"name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT})
 class Recipient(models.Model):
     """A third party that may receive personal information (C9): partner, application or affiliate."""
 
@@ -67,7 +68,8 @@ class Recipient(models.Model):
         return self.purpose_zh_hans if language.lower().startswith("zh") else self.purpose_en
 
 
-@personal_data(subject=None, fields={}, not_personal={"name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT})
+@personal_data(subject=None, fields={}, reason=_CATALOGUE_TEXT,
+               not_personal={"name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT})
 class Purpose(models.Model):
     """One reason for processing personal information that people can consent to (or that is basic)."""
 
@@ -169,7 +171,7 @@ class AppendOnlyModel(models.Model):
         raise ValidationError(_("Consent records are append-only."))
 
 
-@personal_data(subject=None, fields={}, not_personal={
+@personal_data(subject=None, fields={}, reason="what a purpose said when people were asked", not_personal={
     "name_en": _CATALOGUE_TEXT, "name_zh_hans": _CATALOGUE_TEXT,
     "recipient_name_en": _CATALOGUE_TEXT, "recipient_name_zh_hans": _CATALOGUE_TEXT})
 class PurposeRevision(AppendOnlyModel):
@@ -227,12 +229,14 @@ class PurposeRevision(AppendOnlyModel):
     subject="person",
     fields={
         # C6: the record of an answer is kept as long as the consent it proves matters (it is the
-        # evidence that processing was lawful); erased with the person's other records.
+        # evidence that processing was lawful); withdrawal keeps it, erasing the person deletes it
+        # (consent.services.erasure.erase_consent_records_of: the trigger's one exception).
         "device_id": PI(Category.BASIC, purpose="consent_record", retention=RetentionClass.PURPOSE,
-                        erasure=Erasure.KEEP_LEGAL_BASIS, note="device the answer was given on"),
+                        erasure=Erasure.DELETE, note="device the answer was given on"),
         "ip_address": PI(Category.BASIC, purpose="consent_record", retention=RetentionClass.PURPOSE,
-                         erasure=Erasure.KEEP_LEGAL_BASIS, note="address the answer came from"),
+                         erasure=Erasure.DELETE, note="address the answer came from"),
     },
+    actor_links={"recorded_by": "the administrator who recorded an answer at the person's request"},
 )
 class ConsentEvent(AppendOnlyModel):
     """C6: one answer given (or withdrawn), or one policy version accepted, by one person."""
@@ -288,6 +292,12 @@ class ConsentEvent(AppendOnlyModel):
         return f"{self.action} {self.purpose_id or self.policy_version_label} #{self.pk}"
 
 
+@personal_data(
+    subject="person", fields={}, actor_links={"recorded_by": "the administrator who recorded the legal basis"},
+    erasure=Erasure.DELETE,
+    note="C6/C9/C12: kept as evidence while the person's records are; deleted with them by "
+         "consent.services.erasure.erase_consent_records_of",
+)
 class LegalBasisRecord(AppendOnlyModel):
     """C12: processing a person's information for a purpose without their consent, and why."""
 
@@ -306,6 +316,12 @@ class LegalBasisRecord(AppendOnlyModel):
         indexes = [models.Index(fields=["person", "purpose", "-id"], name="legalbasis_person_purpose")]
 
 
+@personal_data(
+    subject="person", fields={}, actor_links={"disclosed_by": "who disclosed the information"},
+    erasure=Erasure.DELETE,
+    note="C6/C9/C12: kept as evidence while the person's records are; deleted with them by "
+         "consent.services.erasure.erase_consent_records_of",
+)
 class Disclosure(AppendOnlyModel):
     """C9/C11: personal information given to a third party or to the public — who, what, to whom,
     when and under which consent (or legal basis). Field names only, never values."""
@@ -341,7 +357,9 @@ class Disclosure(AppendOnlyModel):
         ]
 
 
-@personal_data(subject=None, fields={}, not_personal={"application_code": "code of an application, not of a person"})
+@personal_data(subject="person", fields={}, not_personal={"application_code": "code of an application, not of a person"},
+               erasure=Erasure.DELETE,
+               note="C9: who an application is on for; deleted with the person's consent records")
 class ApplicationAudience(models.Model):
     """Who a third-party application is switched on for, as orgdata last told us (E6 → C9)."""
 

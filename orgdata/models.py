@@ -13,7 +13,7 @@ from privacy.registry import PI, Category, Erasure, Mask, personal_data
 _NAMES_NO_ONE = "the name of a unit of the organisation, identifies nobody"
 
 
-@personal_data(subject=None, fields={}, not_personal={"name": _NAMES_NO_ONE})
+@personal_data(subject=None, fields={}, reason="the department tree", not_personal={"name": _NAMES_NO_ONE})
 class Department(models.Model):
     """A node of the enterprise's department tree.
 
@@ -52,6 +52,9 @@ class Department(models.Model):
         return max(self.path.count("/") - 2, 0)
 
 
+@personal_data(subject="user", fields={}, erasure=Erasure.DELETE,
+               note="E5: a sub-administrator's grant on a department (django-guardian); the person's grants go "
+                    "when they stop administering or are erased")
 class DepartmentAdministratorPermission(UserObjectPermissionBase):
     """django-guardian's object permission with a real foreign key to the department (E5).
 
@@ -65,7 +68,8 @@ class DepartmentAdministratorPermission(UserObjectPermissionBase):
         pass
 
 
-@personal_data(subject=None, fields={}, not_personal={"name": "a position's title, identifies nobody"})
+@personal_data(subject=None, fields={}, reason="the catalogue of positions",
+               not_personal={"name": "a position's title, identifies nobody"})
 class Position(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
 
@@ -78,7 +82,8 @@ class Position(models.Model):
         return self.name
 
 
-@personal_data(subject=None, fields={}, not_personal={"name": "a job level's label, identifies nobody"})
+@personal_data(subject=None, fields={}, reason="the catalogue of job levels",
+               not_personal={"name": "a job level's label, identifies nobody"})
 class JobLevel(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     rank = models.PositiveIntegerField(_("rank"), default=0, help_text=_("Higher ranks are more senior."))
@@ -129,7 +134,7 @@ def _basic(purpose: str = _ADDRESS_BOOK, erasure: str = Erasure.DELETE, note: st
 @personal_data(
     subject="account",
     fields={
-        "employee_number": _basic(_HR, Erasure.ANONYMISE),
+        "employee_number": _basic(_HR),
         "department": _basic(),
         "position": _basic(),
         "job_level": _basic(_HR),
@@ -236,7 +241,8 @@ class Employee(models.Model):
         return self.employee_number
 
 
-@personal_data(subject=None, fields={}, not_personal={
+@personal_data(subject=None, fields={}, actor_links={"created_by": "the administrator who uploaded the file"},
+               not_personal={
     "original_name": "the uploaded file's name; the file itself is deleted once the import ends",
 })
 class ImportJob(models.Model):
@@ -289,7 +295,8 @@ class ImportJob(models.Model):
         return self.status in (self.Status.REJECTED, self.Status.FAILED, self.Status.SUCCEEDED)
 
 
-@personal_data(subject=None, fields={}, not_personal={"name": "an application's name, identifies nobody"})
+@personal_data(subject=None, fields={}, reason="the application catalogue",
+               not_personal={"name": "an application's name, identifies nobody"})
 class Application(models.Model):
     """An entry of the application catalogue (E6)."""
 
@@ -318,7 +325,7 @@ class Application(models.Model):
 @personal_data(subject="account", fields={
     "account": PI(Category.BASIC, purpose="version_authorisation", erasure=Erasure.DELETE,
                   note="E6: an application switched on or off for one person"),
-})
+}, actor_links={"changed_by": "the administrator who switched it"})
 class ApplicationSwitch(models.Model):
     """An administrator's on/off for one application at one level: the enterprise, a department
     (and everything below it) or one employee. The most specific switch wins."""

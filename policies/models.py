@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacy.registry import personal_data
+
 # C8: an update takes effect 7 days after it is published, never earlier.
 EFFECTIVE_AFTER = timedelta(days=7)
 
@@ -23,6 +25,8 @@ class SignificantReason(models.TextChoices):
     HIGH_RISK = "high_risk", _("A personal-information impact assessment shows a high risk")
 
 
+@personal_data(subject=None, fields={}, actor_links={"published_by": "the platform staff member who published it"},
+               not_personal={"significant_reasons": "why a change is significant, identifies nobody"})
 class PolicyVersion(models.Model):
     """One published version of the privacy policy.
 

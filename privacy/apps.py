@@ -7,3 +7,8 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         from privacy import checks  # noqa: F401  (registers the undeclared-field check)
+        from privacy import third_party_tables
+
+        # Our models' declarations are checked as each class is built; the third-party tables'
+        # field names only now, once every app's models are loaded.
+        third_party_tables.check_field_names()

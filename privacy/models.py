@@ -1,7 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from privacy.registry import Erasure, personal_data
 
+
+@personal_data(subject=None, fields={}, person_reference="accounts.User.person_key (and the person's other rows) point here",
+               erasure=Erasure.CRYPTO_SHRED,
+               note="R4: erasure destroys the key (wrapped_key set to NULL, privacy.keys.destroy_person_key); "
+                    "the row stays, so the ids referring to it stay valid")
 class PersonKey(models.Model):
     """One person's data key, stored only wrapped by a master key (R4).
 

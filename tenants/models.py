@@ -16,7 +16,7 @@ class EnterpriseQuerySet(models.QuerySet):
         return self.filter(status__in=[Enterprise.Status.ACTIVE, Enterprise.Status.SUSPENDED])
 
 
-@personal_data(subject=None, fields={}, not_personal={
+@personal_data(subject=None, fields={}, reason="an enterprise customer's profile; no person's information", not_personal={
     "name": "the enterprise's name, not a person's",
     "schema_name": "the enterprise's database schema",
     "location": "the enterprise's registered location (E1), not a person's whereabouts",
@@ -90,6 +90,7 @@ class Enterprise(TenantMixin):
         return self.status == self.Status.ACTIVE
 
 
+@personal_data(subject=None, fields={}, reason="host names routing to an enterprise")
 class Domain(DomainMixin):
     """A host name that routes to one enterprise (or to the platform's public schema)."""
 

@@ -11,11 +11,15 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from attendance.models import CheckIn
 from audit import checks, partitions, recording, retention, selectors
 from audit import services as audit_services
+from audit import tasks as audit_tasks
 from audit.models import AccessLogEntry, AuditChain, AuditEntry
 from audit.partitions import ACCESS_LOG, AUDIT_LOG
-from privacy.registry import Erasure
+from privacy.registry import Erasure, RetentionClass
+from tests.accounts.factories import EmployeeFactory
+from tests.attendance.factories import make_typed_check_in
 
 # A fixed "today" in the middle of a month, so that "6 months and a few days ago" always falls in
 # the month that straddles the cutoff.
@@ -128,13 +132,47 @@ def test_login_records_older_than_their_period_are_deleted_and_younger_ones_kept
 
 
 @pytest.mark.promise("S2")
+@pytest.mark.promise("X4")
+def test_check_ins_expire_three_years_after_they_were_made_through_the_daily_retention_job(enterprises):
+    """The check-in's declaration in the data map (transaction class, clock occurred_at) is the only
+    place its retention is written: the job derives its rule from it."""
+    with schema_context(enterprises.b.schema_name):
+        person = EmployeeFactory()
+        old, young, today = (make_typed_check_in(person, place=f"s2-{age}") for age in ("old", "young", "today"))
+        now = timezone.now()
+        CheckIn.objects.filter(pk=old.pk).update(occurred_at=audit_services.months_before(now, 37))
+        CheckIn.objects.filter(pk=young.pk).update(occurred_at=audit_services.months_before(now, 35))
+
+        summary = audit_tasks.apply_retention.apply().get()  # the daily task, run in this process
+
+        assert summary["rows"]["attendance.CheckIn"] == 1
+        assert set(CheckIn.objects.filter(person=person).values_list("pk", flat=True)) == {young.pk, today.pk}
+        assert AuditEntry.objects.filter(action="delete", object_type="attendance.checkin",
+                                         object_id=str(old.pk)).exists()  # X4: the removal is on record
+
+
+def test_the_row_rules_come_from_the_data_map():
+    rules = {rule.label: rule for rule in retention.row_rules()}
+    assert (rules["attendance.CheckIn"].model_label, rules["attendance.CheckIn"].timestamp_field,
+            rules["attendance.CheckIn"].setting) == ("attendance.CheckIn", "occurred_at", "transaction")
+    assert {rules[label].setting for label in ("axes login records", "axes login failure counters",
+                                                "axes login failures")} == {"login_log"}
+    assert not [rule for rule in rules.values() if rule.model_label in ("audit.AuditEntry", "audit.AccessLogEntry")]
+    # Each derived rule's period is never below its class's legal minimum.
+    months = retention.retention_months()
+    for rule in rules.values():
+        assert months[rule.setting] >= (retention.MINIMUM_RETENTION_MONTHS[retention.SETTING_CLASSES[rule.setting]] or 0)
+    assert retention.SETTING_CLASSES[rules["attendance.CheckIn"].setting] == RetentionClass.TRANSACTION
+
+
+@pytest.mark.promise("S2")
 def test_a_rule_may_anonymise_instead_of_deleting(enterprises, monkeypatch):
     rule = retention.RowRule(
         "login records, anonymised", "axes.AccessLog", "attempt_time", "login_log", erasure=Erasure.ANONYMISE,
         anonymise=lambda rows: rows.update(ip_address=None, user_agent="", username=None),
         anonymised_fields=("ip_address", "user_agent", "username"), anonymised_lookup={"username__isnull": True},
     )
-    monkeypatch.setattr(retention, "BUILTIN_ROW_RULES", (rule,))
+    monkeypatch.setattr(retention, "derived_row_rules", lambda: [rule])
     with schema_context(enterprises.b.schema_name):
         old = AccessLog.objects.create(user_agent="s2-anon-old", ip_address="192.0.2.3", username="digest-a",
                                        http_accept="*/*", path_info="/console/login/")

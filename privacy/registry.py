@@ -92,6 +92,10 @@ class _NotStated:
         return "NOT_STATED"
 
 
+# A row-level erasure: the row about the person stays (a tombstone, a record kept by law), its
+# personal values are erased as each field's declaration says.
+ROW_KEPT = "keep_row"
+
 # The replacement of a field that is not anonymised (None and "" are real replacements).
 NOT_STATED = _NotStated()
 
@@ -190,7 +194,7 @@ class Declaration:
             # A row cannot be both deleted and kept (anonymised, shredded or held) for the same person.
             raise ValueError(f"{where}: fields mix erasure 'delete' with {sorted(actions - {Erasure.DELETE})}")
         if not self.erasure:
-            self.erasure = Erasure.DELETE if Erasure.DELETE in actions or not actions else "keep_row"
+            self.erasure = Erasure.DELETE if Erasure.DELETE in actions or not actions else ROW_KEPT
 
     @property
     def kind(self) -> str:

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from privacy import registry
-from privacy.registry import Erasure, RetentionClass, TableKind
+from privacy.registry import ROW_KEPT, Erasure, RetentionClass, TableKind
 
-_ROW_ERASURE = {**dict(Erasure.choices), "keep_row": "Row kept, its personal values erased as each field says"}
+_ROW_ERASURE = {**dict(Erasure.choices), ROW_KEPT: "Row kept, its personal values erased as each field says"}
 
 
 def _schemas(declaration) -> list[str]:

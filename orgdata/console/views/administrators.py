@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from access.capabilities import Capability, may, require
 from access.roles import Role, holds_role
 from accounts.models import User
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page, try_service
+from orgdata.console.views.base import organisation_page
 from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services

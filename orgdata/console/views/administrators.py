@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may, require
-from access.roles import Role, holds_role
 from accounts.models import User
 from core.errors import try_service
 from orgdata.console import forms
@@ -64,8 +63,7 @@ def administrators(request):
     people = list(scope_selectors.administrators())
     grants = scope_selectors.grants_by_administrator(people)
     return render(request, "orgdata/administrators.html", {
-        "people": [{"account": person, "departments": grants.get(person.pk, []),
-                    "is_removable": holds_role(person, Role.SUB_ADMIN)} for person in people],
+        "people": [{"account": person, "departments": grants.get(person.pk, [])} for person in people],
         "appoint_form": appoint, "transfer_form": transfer, "profile_form": profile, "directory_form": directory,
     })
 

@@ -1,6 +1,6 @@
 """The web console's organisation pages, one module per area. Thin: parse with a form, call one
 service or selector, render. Who may do what is decided in access.capabilities (scoped reads in
-orgdata.selectors.scope, E5); refusals become 403/404 pages in core.errors.ConsoleRefusalMiddleware.
+orgdata.selectors.scope, E5); refusals become pages in core.errors.ConsoleRefusalMiddleware.
 
 dashboard       — the console's start page (any administrator)
 base            — organisation_page (who may open a page)

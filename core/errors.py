@@ -206,7 +206,7 @@ class ConsoleRefusalMiddleware:
 
 def refusal_page(refusal: DomainError) -> HttpResponse:
     """The plain page (console, admin) for a refusal that is not a 403 or 404: its status and what
-    it refuses, in the request's language."""
+    it refuses, in the active language."""
     message = getattr(refusal, "explanation", "") or refusal.detail or refusal.code
     page = render_to_string("request_refused.html", {"message": message, "status": refusal.status_code})
     return HttpResponse(page, status=refusal.status_code)

@@ -5,7 +5,8 @@ Everything that decides whether someone may act asks `may(actor, capability, tar
 their interface:
 
 - `accounts.permissions.IsEnterpriseMember`, `orgdata.permissions.IsOrganisationAdministrator`,
-  `attendance.permissions.AttendanceApplicationOn` — DRF permission classes;
+  `accounts.permissions.ApplicationSwitchedOn` (E6, for the attendance API and the directory) — DRF
+  permission classes;
 - `accounts.permissions.console_login_required` (and `..._for_password_change`) — console views;
 - `privacy.unmask.may_unmask` — the one release of unmasked values;
 - `tenants.admin` — the Django admin site and its lifecycle actions;

@@ -13,3 +13,11 @@ class PasswordChangeRequired(DomainError):
 
     code = "password_change_required"
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class LoginLocked(DomainError):
+    """Too many failed sign-ins for this identifier or address (accounts.throttling): every attempt
+    is refused until the cool-off ends, even with the right password."""
+
+    code = "login_locked"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS

@@ -1,5 +1,5 @@
 """accounts' adapters to the capability catalogue (access.capabilities decides who may use which
-interface): the mobile API's DRF permission and the console's view decorators."""
+interface): the mobile API's DRF permissions and the console's view decorators."""
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
 
-from access.capabilities import Capability, may
+from access.capabilities import Capability, may, require
 
 
 class IsEnterpriseMember(BasePermission):
@@ -15,6 +15,17 @@ class IsEnterpriseMember(BasePermission):
 
     def has_permission(self, request, view):
         return may(request.user, Capability.USE_MOBILE_API)
+
+
+class ApplicationSwitchedOn(BasePermission):
+    """E6: the view's application (`application`, its code in the application catalogue) is switched
+    on for the caller; otherwise 403 `application_not_authorised` with the view's
+    `application_refusal`. The one check for every endpoint that belongs to an application."""
+
+    def has_permission(self, request, view):
+        require(request.user, Capability.USE_APPLICATION, target=view.application,
+                refusal=str(view.application_refusal))
+        return True
 
 
 def must_change_password_first(user) -> bool:

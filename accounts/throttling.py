@@ -22,11 +22,12 @@ from django.conf import settings
 from django.db.models import Sum
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from accounts.errors import LoginLocked
 from accounts.models import normalized_mobile
+from core.errors import domain_error_response
 
 
 def note_login_identifier(request, mobile: str) -> None:
@@ -95,5 +96,5 @@ def _keep_no_request_data(sender, instance, **kwargs):
 def lockout_response(request, original_response=None, credentials=None):
     message = _("Too many failed sign-in attempts. Try again in 15 minutes.")
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "login_locked", "detail": message}, status=429)
+        return domain_error_response(LoginLocked(message))
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)

@@ -39,6 +39,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.errors import LockOrderViolation
 
 GENESIS = "0" * 64
 
@@ -111,10 +112,6 @@ RETURNING appended.id, pg_current_xact_id()::text
 
 # The attribute of the connection wrapper that remembers which transaction holds the head.
 _HEAD_HELD_BY = "_audit_chain_head_held_by"
-
-
-class LockOrderViolation(RuntimeError):
-    """A transaction asked for a person's row after it had locked the audit-chain head."""
 
 
 def _holder(transaction_id: str) -> tuple:

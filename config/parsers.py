@@ -43,6 +43,8 @@ def _check_depth_and_characters(data) -> None:
 
 
 def _invalid(name: str):
-    from core.errors import InvalidCharacters  # not at import: DRF imports this module while api_errors loads
+    # Not at import: core.errors imports rest_framework.views, whose APIView reads this parser from
+    # the DRF settings while core.errors is still loading.
+    from core.errors import InvalidCharacters
 
     return InvalidCharacters(names=[name])

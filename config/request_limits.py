@@ -22,11 +22,11 @@ import re
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, InvalidCharacters, MalformedRequest, RequestTooLarge, domain_error_response
+from core.errors import (DomainError, InvalidCharacters, MalformedRequest, RequestTooLarge, domain_error_response,
+                         refusal_page)
 
 # C0 controls but tab; form fields may also hold line breaks.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")
@@ -101,7 +101,4 @@ def _refusal_response(request, refusal: DomainError) -> HttpResponse:
     with translation.override(translation.get_language_from_request(request)):
         if request.path.startswith("/api/"):
             return domain_error_response(refusal)
-        message = getattr(refusal, "explanation", refusal.detail)
-        page = render_to_string("request_refused.html", {"message": message,
-                                                         "status": refusal.status_code})
-        return HttpResponse(page, status=refusal.status_code)
+        return refusal_page(refusal)

@@ -119,7 +119,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",  # E5: a reset password is changed first
     "consent.middleware.PolicyAcceptanceMiddleware",  # C8: significant changes are accepted first
-    "core.errors.ConsoleRefusalMiddleware",  # domain refusals become the console's 403/404 pages
+    "core.errors.ConsoleRefusalMiddleware",  # domain refusals become console pages with their status
 ]
 
 ROOT_URLCONF = "config.urls_tenant"

@@ -9,16 +9,20 @@ Errors raised before a view runs (middleware) reach `server_error`, the URL conf
 which answers API paths in the same shape.
 
 The console's mapping is here too (see the end): `ConsoleRefusalMiddleware` turns a refusal into
-the 403 or 404 page, `add_service_errors` puts a service's refusal onto a console form.
+its page (403, 404, sign-in, or a plain page naming the problem), `try_service` runs a service for a
+console form and puts its refusal onto the form.
 """
 import logging
 import sys
+from collections.abc import Callable
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views import defaults
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -174,9 +178,11 @@ def exception_handler(exc, context):
 # --- the console (server-rendered pages) ------------------------------------------------------------
 
 class ConsoleRefusalMiddleware:
-    """The console's one mapping of domain refusals: a DomainError a page lets through becomes the
-    site's 404 page (404 errors: "not in your scope" answers as if absent) or its 403 page; on API
-    paths (views outside DRF), the JSON body the API handler gives. Views never map refusals."""
+    """The console's one mapping of domain refusals: a DomainError a page lets through becomes a page
+    with its status — 404 the site's not-found page ("not in your scope" answers as if absent), 403
+    its forbidden page, 401 the sign-in page (a redirect), any other status (400, 409, 429, ...) the
+    plain refusal page naming the problem; on API paths (views outside DRF), the JSON body the API
+    handler gives. Views never map refusals; none ends as a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -193,18 +199,47 @@ class ConsoleRefusalMiddleware:
             raise Http404(exception.detail) from None
         if exception.status_code == status.HTTP_403_FORBIDDEN:
             raise DjangoPermissionDenied(exception.detail) from None
-        return None
+        if exception.status_code == status.HTTP_401_UNAUTHORIZED:
+            return redirect_to_login(request.get_full_path())
+        return refusal_page(exception)
 
 
-def add_service_errors(form, error: DjangoValidationError | DomainError) -> None:
-    """Show a service's refusal on a console form: a ValidationError field by field (fields the form
-    does not have at the top), any other DomainError's detail at the top. A refusal that is a page
-    of its own (403, 404) is re-raised for ConsoleRefusalMiddleware."""
-    if isinstance(error, DomainError):
-        if error.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):
-            raise error
-        form.add_error(None, error.detail or error.code)
-    elif hasattr(error, "error_dict"):
+def refusal_page(refusal: DomainError) -> HttpResponse:
+    """The plain page (console, admin) for a refusal that is not a 403 or 404: its status and what
+    it refuses, in the active language."""
+    message = getattr(refusal, "explanation", "") or refusal.detail or refusal.code
+    page = render_to_string("request_refused.html", {"message": message, "status": refusal.status_code})
+    return HttpResponse(page, status=refusal.status_code)
+
+
+def try_service(form, action: Callable[[], object], *,
+                describe: Callable[[DomainError], str] | None = None) -> bool:
+    """Run `action` (a service call) for a console form; returns whether it succeeded. A refusal goes
+    onto `form`: a ValidationError field by field (fields the form does not have at the top); a
+    DomainError that names one of the form's fields in its `extra` (ConsentRequired's `purpose`) on
+    that field; any other DomainError at the top, unless it is a page of its own (403, 404), which is
+    re-raised for ConsoleRefusalMiddleware. `describe` words a DomainError for the form (default:
+    its detail)."""
+    try:
+        action()
+        return True
+    except DjangoValidationError as error:
+        _add_validation_errors(form, error)
+    except DomainError as error:
+        message = describe(error) if describe else (error.detail or error.code)
+        named = [name for name in error.extra if name in form.fields]
+        if named:
+            for name in named:
+                form.add_error(name, message)
+        elif error.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):
+            raise
+        else:
+            form.add_error(None, message)
+    return False
+
+
+def _add_validation_errors(form, error: DjangoValidationError) -> None:
+    if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)
     else:

@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
+from orgdata.errors import BadCell, FileRefused, UnreadableFile
+
 XLSX_MAGIC = b"PK\x03\x04"
 
 # --- hard limits: checked before (and while) anything is parsed; each is named in its message ----
@@ -28,24 +30,6 @@ MAX_SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook, relationships, styles: pars
 MAX_SHARED_STRINGS = 2_000_000
 MAX_ELEMENT_BYTES = 1024 * 1024  # one tag (name and attributes), which expat buffers whole
 _CHUNK = 64 * 1024
-
-
-class UnreadableFile(ValueError):
-    """The upload is not a CSV or XLSX file this importer can read (message is user-facing)."""
-
-
-class FileRefused(UnreadableFile):
-    """The file breaks one of the hard limits above; it is refused before anything more is read
-    (message is user-facing and names the limit)."""
-
-
-class BadCell(UnreadableFile):
-    """One cell cannot be imported at all (e.g. a NUL character): `row` as the spreadsheet
-    numbers it, `column` counted from 1 (message is user-facing)."""
-
-    def __init__(self, row: int, column: int, message: str):
-        super().__init__(message)
-        self.row, self.column = row, column
 
 
 def detect_format(head: bytes, filename: str) -> str:

@@ -25,15 +25,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connection
 
+from privacy.errors import KeyDestroyed, UnreadableValue
+
 TOKEN_VERSION = "v1"
-
-
-class KeyDestroyed(Exception):
-    """The person's data key was destroyed: their values are gone for good (R4)."""
-
-
-class UnreadableValue(Exception):
-    """A stored value failed authentication: tampered, moved, or encrypted under an unknown key."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models.signals import pre_save
 
 from privacy import crypto
+from privacy.errors import KeyDestroyed
 
 
 class Ciphertext(str):
@@ -78,7 +79,7 @@ class EncryptedTextField(models.TextField):
             return self.empty_value()
         try:
             return self.parse_plain(crypto.decrypt(value, context=_field_context(self)))
-        except crypto.KeyDestroyed:
+        except KeyDestroyed:
             return self.empty_value()
 
     def to_python(self, value):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseNotFound, JsonResponse
+from django.http import HttpResponseNotFound
 from django.shortcuts import render
 from django.http.request import split_domain_port
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import domain_error_response
 from tenants import routing_cache, selectors
+from tenants.errors import EnterpriseUnavailable
 from tenants.models import Enterprise
 
 _REFUSALS = {
@@ -64,5 +66,5 @@ class TenantRoutingMiddleware:
 def _refusal(request, facts):
     code, message = _REFUSALS.get(facts["status"], ("enterprise_not_ready", gettext_lazy("Not available.")))
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": code, "detail": str(message)}, status=403)
+        return domain_error_response(EnterpriseUnavailable(str(message), code=code))
     return render(request, "tenants/refused.html", {"message": message, "code": code}, status=403)

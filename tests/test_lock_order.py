@@ -77,7 +77,7 @@ def test_locking_a_person_after_the_chain_head_in_one_transaction_is_refused(ent
     for a person's row fails every time, instead of deadlocking now and then under load."""
     from django.db import transaction
 
-    from audit.chain import LockOrderViolation
+    from audit.errors import LockOrderViolation
     from consent.services import ledger as ledger_services
     from tests.accounts.factories import EmployeeFactory
 

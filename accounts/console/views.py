@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.console.forms import ConsoleLoginForm, PasswordChangeForm
 from accounts.permissions import console_login_required_for_password_change
-from core.errors import add_service_errors
+from core.errors import try_service
 
 
 class ConsoleLoginView(auth_views.LoginView):
@@ -28,12 +27,9 @@ def password_change(request):
     """Change my password; where console_login_required sends a person whose password was reset (E5)."""
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.change_password(user=request.user, old_password=form.cleaned_data["old_password"],
-                                     new_password=form.cleaned_data["new_password"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        if try_service(form, lambda: services.change_password(
+                user=request.user, old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"])):
             # A new password changes the session's auth hash; keep this session signed in.
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password was changed."))

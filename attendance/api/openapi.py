@@ -1,4 +1,4 @@
-"""OpenAPI: the refusal every attendance endpoint can answer (E6, attendance.permissions)."""
+"""OpenAPI: the refusal every attendance endpoint can answer (E6, the base view in attendance.api.views)."""
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse

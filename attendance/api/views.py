@@ -1,11 +1,11 @@
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsEnterpriseMember
+from accounts.permissions import ApplicationSwitchedOn, IsEnterpriseMember
 from attendance import selectors, services
 from attendance.api.openapi import APPLICATION_OFF, application_not_authorised_response
-from attendance.permissions import AttendanceApplicationOn
 from attendance.api.serializers import (
     CheckInRequestSerializer,
     CheckInSerializer,
@@ -16,10 +16,22 @@ from consent.api.openapi import consent_required_response
 from consent.gate import ConsentPermission
 
 
-class CheckInView(APIView):
-    """A1: check in or out — with GPS only under location consent, otherwise with a typed place."""
+class AttendanceAPIView(APIView):
+    """Every attendance endpoint's base: E6 at one point. The caller is a member of the enterprise
+    whose attendance application is switched on (403 `application_not_authorised` otherwise),
+    checked before whatever the endpoint adds in `permission_classes` (consent, ...); an endpoint
+    cannot drop the check by listing its own."""
 
-    permission_classes = [IsEnterpriseMember, AttendanceApplicationOn]
+    application = "attendance"  # its code in the application catalogue (orgdata.catalogue)
+    application_refusal = gettext_lazy("The attendance application is switched off for you.")
+    permission_classes = ()
+
+    def get_permissions(self):
+        return [IsEnterpriseMember(), ApplicationSwitchedOn(), *super().get_permissions()]
+
+
+class CheckInView(AttendanceAPIView):
+    """A1: check in or out — with GPS only under location consent, otherwise with a typed place."""
 
     @extend_schema(responses={200: CheckInSerializer(many=True), 403: application_not_authorised_response()})
     def get(self, request):
@@ -38,10 +50,10 @@ class CheckInView(APIView):
         return Response(CheckInSerializer(record).data, status=201)
 
 
-class TrackingPingView(APIView):
+class TrackingPingView(AttendanceAPIView):
     """A3/C4: one location-tracking ping; accepted only with tracking on and the person's consent."""
 
-    permission_classes = [IsEnterpriseMember, AttendanceApplicationOn, ConsentPermission]
+    permission_classes = [ConsentPermission]
     consent_purposes = ("location_tracking",)
 
     @extend_schema(request=TrackingPingRequestSerializer, responses={

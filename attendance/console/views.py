@@ -14,4 +14,4 @@ def attendance_settings(request):
         services.switch_tracking(actor=request.user, enabled=request.POST.get("tracking") == "on")
         return redirect("attendance-console:settings")
     return render(request, "attendance/settings.html", {
-        "settings": services.tracking_settings(), "may_switch": may(request.user, Capability.SWITCH_TRACKING)})
+        "settings": services.tracking_settings(), "may_switch_tracking": may(request.user, Capability.SWITCH_TRACKING)})

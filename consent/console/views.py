@@ -3,7 +3,6 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,10 +14,9 @@ from accounts.models import User
 from accounts.permissions import console_login_required
 from consent import selectors, state_cache
 from consent.console import forms
-from consent.errors import ConsentRequired
 from consent.models import ConsentEvent
 from consent.services import ledger as ledger_services
-from core.errors import add_service_errors
+from core.errors import try_service
 from policies import selectors as policy_selectors
 
 
@@ -106,16 +104,20 @@ def person_consent(request, person):
     form = forms.AnswerOnRequestForm(request.POST or None, purposes=[row["purpose"] for row in rows],
                                      language=language)
     if request.method == "POST" and form.is_valid():
-        try:
-            event = _record_on_request(person=person, administrator=request.user, answer=form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConsentRequired as refusal:
-            names = {row["purpose"].code: row["purpose"].name(language) for row in rows}
-            missing = ", ".join(names.get(code, code) for code in refusal.extra.get("missing", []))
-            form.add_error("purpose", _("Record consent to what this purpose needs first: %(missing)s.")
-                           % {"missing": missing})
-        else:
+        names = {row["purpose"].code: row["purpose"].name(language) for row in rows}
+
+        def needs_first(refusal) -> str:
+            # A purpose that needs another first (ConsentRequired names the `missing` codes): say which,
+            # by the names this page shows.
+            if "missing" not in refusal.extra:
+                return refusal.detail or refusal.code
+            missing = ", ".join(names.get(code, code) for code in refusal.extra["missing"])
+            return _("Record consent to what this purpose needs first: %(missing)s.") % {"missing": missing}
+
+        recorded = []
+        if try_service(form, lambda: recorded.append(_record_on_request(
+                person=person, administrator=request.user, answer=form.cleaned_data)), describe=needs_first):
+            event, = recorded
             if event.action == ConsentEvent.Action.GRANTED:
                 messages.success(request, _("Recorded: consent given at the person's request."))
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
@@ -11,9 +12,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from access.capabilities import Capability, require
 from access.errors import NotInYourScope
-from accounts.permissions import IsEnterpriseMember
+from accounts.permissions import ApplicationSwitchedOn, IsEnterpriseMember
 from orgdata import permissions
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import applications as application_selectors
@@ -138,12 +138,12 @@ class DirectoryView(APIView):
     application off for me (E6).
     """
 
-    permission_classes = [IsEnterpriseMember]
+    permission_classes = [IsEnterpriseMember, ApplicationSwitchedOn]
+    application = DIRECTORY_APPLICATION
+    application_refusal = gettext_lazy("The address book is switched off for you.")
 
     @extend_schema(parameters=_DIRECTORY_PARAMETERS, responses={200: DirectoryPageSerializer})
     def get(self, request):
-        require(request.user, Capability.USE_APPLICATION, target=DIRECTORY_APPLICATION,
-                refusal=_("The address book is switched off for you."))
         fields = directory_selectors.directory_fields()
         pagination = DirectoryPagination(request)
         people = directory_selectors.directory(fields=fields, text=request.query_params.get("search", ""),

@@ -1,9 +1,11 @@
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from accounts.models import User
 from attendance import services as attendance_services
+from attendance.api import urls as attendance_api_urls
 from attendance.models import CheckIn, TrackingPing
 from tests.consent.factories import signed_in
 
@@ -211,10 +213,17 @@ def test_every_attendance_endpoint_refuses_a_person_whose_attendance_application
     person = signed_in(enterprises.a, with_attendance=False)
     person.grant("device.location")
     person.grant("location_tracking")
-    for response in (person.get("/api/v1/attendance/check-ins"), person.check_in(place="Gate"),
-                     person.post("/api/v1/attendance/tracking/pings", {"location": GPS})):
-        assert response.status_code == 403
-        assert response.json()["code"] == "application_not_authorised"
+    # Every route of attendance.api.urls and every method its view answers: a new endpoint that
+    # does not go through the attendance base view fails here.
+    calls = [(method, reverse(route.name, kwargs={name: 1 for name in route.pattern.converters}))
+             for route in attendance_api_urls.urlpatterns
+             for method in ("get", "post", "put", "patch", "delete") if hasattr(route.callback.view_class, method)]
+    assert {path for _method, path in calls} >= {"/api/v1/attendance/check-ins", "/api/v1/attendance/tracking/pings"}
+    for method, path in calls:
+        response = getattr(person.client, method)(path, {"kind": "in", "place": "Gate", "location": GPS},
+                                                  format="json")
+        assert response.status_code == 403, (method, path)
+        assert response.json()["code"] == "application_not_authorised", (method, path)
     with schema_context(enterprises.a.schema_name):
         assert not CheckIn.objects.filter(person=person.user).exists()
 

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from orgdata import tabular
+from orgdata.errors import UnreadableFile
 
 
 def _openpyxl_rows(content: bytes) -> list[list]:
@@ -68,5 +69,5 @@ def test_the_sample_template_and_a_date_formatted_sheet_read_the_same_as_with_op
 
 
 def test_a_damaged_spreadsheet_is_still_refused():
-    with pytest.raises(tabular.UnreadableFile):
+    with pytest.raises(UnreadableFile):
         list(tabular.read_rows(io.BytesIO(b"PK\x03\x04 not really a zip"), "xlsx"))

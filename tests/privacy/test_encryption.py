@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from accounts.models import User
 from privacy import crypto, keys
+from privacy.errors import KeyDestroyed, UnreadableValue
 from privacy.models import PersonKey
 from tests.accounts.factories import UserFactory
 
@@ -73,9 +74,9 @@ def test_a_value_moved_to_another_persons_row_does_not_decrypt(enterprises):
     victim, attacker = UserFactory(mobile="13912345681"), UserFactory(mobile="13912345682")
     stolen = _raw_column("accounts_user", "mobile", victim.pk)
     forged = stolen.replace(f"v1.{victim.person_key_id}.", f"v1.{attacker.person_key_id}.")
-    with pytest.raises(crypto.UnreadableValue):
+    with pytest.raises(UnreadableValue):
         crypto.decrypt(forged, context="accounts.User.mobile")
-    with pytest.raises(crypto.UnreadableValue):
+    with pytest.raises(UnreadableValue):
         crypto.decrypt(stolen, context="accounts.User.display_name")  # another field
 
 
@@ -87,7 +88,7 @@ def test_after_key_destruction_the_row_read_straight_from_the_table_cannot_be_de
 
     keys.destroy_person_key(person.person_key_id)
 
-    with pytest.raises(crypto.KeyDestroyed):
+    with pytest.raises(KeyDestroyed):
         crypto.decrypt(copy_in_a_backup, context="accounts.User.mobile")
     assert _fresh(person).mobile == ""
     key = PersonKey.objects.get(pk=person.person_key_id)
@@ -120,7 +121,7 @@ def test_a_database_alone_is_not_enough_to_read_values(enterprises, settings):
     person = UserFactory(mobile="13912345685")
     crypto._memo.clear()
     with override_settings(PRIVACY_MASTER_KEYS="other=" + base64.urlsafe_b64encode(b"o" * 32).decode()):
-        with pytest.raises(crypto.UnreadableValue):
+        with pytest.raises(UnreadableValue):
             _fresh(person)
     crypto._memo.clear()
 

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may, require
-from access.roles import Role, holds_role
 from accounts.models import User
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page, try_service
+from orgdata.console.views.base import organisation_page
 from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
@@ -63,8 +63,7 @@ def administrators(request):
     people = list(scope_selectors.administrators())
     grants = scope_selectors.grants_by_administrator(people)
     return render(request, "orgdata/administrators.html", {
-        "people": [{"account": person, "departments": grants.get(person.pk, []),
-                    "is_removable": holds_role(person, Role.SUB_ADMIN)} for person in people],
+        "people": [{"account": person, "departments": grants.get(person.pk, [])} for person in people],
         "appoint_form": appoint, "transfer_form": transfer, "profile_form": profile, "directory_form": directory,
     })
 

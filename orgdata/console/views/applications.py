@@ -6,9 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from access.capabilities import Capability, may
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page, try_service
+from orgdata.console.views.base import organisation_page
 from orgdata.models import Application, ApplicationSwitch
 from orgdata.selectors import applications as application_selectors
 from orgdata.selectors import scope as scope_selectors
@@ -17,7 +17,6 @@ from orgdata.services import applications as application_services
 
 @organisation_page
 def applications(request):
-    is_manager = may(request.user, Capability.MANAGE_APPLICATION_CATALOGUE)
     create = forms.SelfBuiltApplicationForm(request.POST if request.POST.get("action") == "create" else None)
     if request.method == "POST" and create.is_bound and create.is_valid():
         if try_service(create, lambda: application_services.create_self_built_application(
@@ -26,7 +25,7 @@ def applications(request):
             messages.success(request, _("Application added."))
             return redirect("orgdata:applications")
     return render(request, "orgdata/applications.html", {
-        "applications": application_selectors.application_catalogue(), "create_form": create, "is_manager": is_manager})
+        "applications": application_selectors.application_catalogue(), "create_form": create})
 
 
 @organisation_page
@@ -65,5 +64,4 @@ def application_detail(request, pk: int):
                 or switch.department_id in visible_departments or switch.account_id in visible_accounts]
     return render(request, "orgdata/application.html", {
         "application": application, "switches": switches, "form": form, "clear_form": clear,
-        "is_manager": may(request.user, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE),
     })

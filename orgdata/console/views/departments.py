@@ -5,9 +5,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from access.capabilities import Capability, may
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page, try_service
+from orgdata.console.views.base import organisation_page
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import departments as department_services
@@ -24,7 +24,6 @@ def department_tree(request):
             return redirect("orgdata:departments")
     return render(request, "orgdata/departments.html", {
         "rows": address_book_selectors.department_tree(visible), "create_form": create,
-        "is_manager": may(request.user, Capability.CHANGE_TOP_OF_TREE),
     })
 
 

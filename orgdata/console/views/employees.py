@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.capabilities import Capability, may
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import PAGE_SIZE, organisation_page, try_service
+from orgdata.console.views.base import PAGE_SIZE, organisation_page
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services

@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may, require
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page, try_service
+from orgdata.console.views.base import organisation_page
 from orgdata.models import JobLevel, Position
 from orgdata.services import positions as position_services
 
@@ -40,7 +41,7 @@ def positions(request):
     are the choices of the employee form they use anyway, and changing them changes every
     department, not just theirs (so the services allow it to the manager alone).
     """
-    is_manager = may(request.user, Capability.ADMINISTER_POSITIONS)
+    may_administer_positions = may(request.user, Capability.ADMINISTER_POSITIONS)
     which = request.POST.get("list") if request.method == "POST" else None
     action = request.POST.get("action") if request.method == "POST" else None
     if request.method == "POST":
@@ -75,7 +76,7 @@ def positions(request):
     sections = []
     for kind, title in (("position", _("Positions")), ("job_level", _("Job levels"))):
         entries = _ENTRY_LISTS[kind][0].objects.all()
-        if is_manager:  # how many people hold each: enterprise-wide counts, so for the manager only
+        if may_administer_positions:  # how many hold each: enterprise-wide counts, so for the manager only
             entries = entries.annotate(holders=Count("employees"))
         refused = problem if problem and problem[0] == kind else None
         sections.append({
@@ -83,4 +84,5 @@ def positions(request):
             "refused_entry": refused[1] if refused else None,
             "refusals": [error for errors in refused[2].errors.values() for error in errors] if refused else [],
         })
-    return render(request, "orgdata/positions.html", {"sections": sections, "is_manager": is_manager})
+    return render(request, "orgdata/positions.html", {"sections": sections,
+                                                     "may_administer_positions": may_administer_positions})

@@ -6,8 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may
+from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page, try_service
+from orgdata.console.views.base import organisation_page
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import exports as export_services
 from orgdata.services.imports import jobs as import_services

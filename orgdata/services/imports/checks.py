@@ -28,7 +28,7 @@ class Plan:
 
     def __init__(self, actor: User):
         self.actor = actor
-        self.is_manager = scope_of(actor, Capability.IMPORT_ADDRESS_BOOK) is Scope.EVERYTHING
+        self.may_import_anywhere = scope_of(actor, Capability.IMPORT_ADDRESS_BOOK) is Scope.EVERYTHING
         visible = scope_selectors.departments_visible_to(actor)
         self.visible_department_ids = set(visible.values_list("pk", flat=True))
         self.departments = {(d.parent_id, d.name): d for d in Department.objects.all()}
@@ -45,14 +45,14 @@ class Plan:
         for depth, name in enumerate(parts):
             found = self.departments.get((parent.pk if parent else None, name))
             if found is None:
-                if not self.is_manager and (deepest_existing is None
+                if not self.may_import_anywhere and (deepest_existing is None
                                             or deepest_existing.pk not in self.visible_department_ids):
                     return None, _("This department is outside your departments.")
                 for extra in range(depth + 1, len(parts) + 1):
                     self.new_department_paths.add(parts[:extra])
                 return parts, ""
             parent = deepest_existing = found
-        if not self.is_manager and parent.pk not in self.visible_department_ids:
+        if not self.may_import_anywhere and parent.pk not in self.visible_department_ids:
             return None, _("This department is outside your departments.")
         return parent, ""
 
@@ -70,7 +70,7 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
         for employee in Employee.objects.filter(pk__in=found[start:start + 5000]).select_related("account"):
             existing[employee.employee_number] = employee
     visible_ids = set()
-    if existing and not plan.is_manager:
+    if existing and not plan.may_import_anywhere:
         visible_ids = set(scope_selectors.employees_visible_to(plan.actor).filter(
             pk__in=[employee.pk for employee in existing.values()]).values_list("pk", flat=True))
     mobiles = [row.values["mobile"] for row in rows if row.values.get("mobile")]
@@ -87,7 +87,7 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
         number = row.values.get("employee_number")
         employee = existing.get(number) if number else None
         row.values["_existing"] = employee
-        if employee is not None and not plan.is_manager and employee.pk not in visible_ids:
+        if employee is not None and not plan.may_import_anywhere and employee.pk not in visible_ids:
             errors.append(RowError(row.number, label["employee_number"],
                                    _("This employee number belongs to someone outside your departments.")))
         elif employee is not None and not may(plan.actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account):
@@ -124,13 +124,13 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
             if problem:
                 errors.append(RowError(row.number, label["department"], problem))
             row.values["_department"] = resolved
-        elif employee is None and not plan.is_manager:
+        elif employee is None and not plan.may_import_anywhere:
             errors.append(RowError(row.number, label["department"], _("Choose one of your departments.")))
         for key, known, new in (("position", plan.positions, plan.new_positions),
                                 ("job_level", plan.job_levels, plan.new_job_levels)):
             name = getattr(row, key)
             if name and name not in known:
-                if plan.is_manager:
+                if plan.may_import_anywhere:
                     new.add(name)
                 else:
                     errors.append(RowError(row.number, label[key],

@@ -23,6 +23,7 @@ from accounts.models import User
 from audit.context import Actor, acting_as
 from audit.recording import record_event
 from orgdata import tabular
+from orgdata.errors import FileRefused, Rejected, UnreadableFile
 from orgdata.models import ImportJob
 from orgdata.services.imports import checks, progress, rows, writing
 
@@ -65,7 +66,7 @@ def start_import(*, actor: User, upload, consent_confirmed: bool, language: str 
     try:
         file_format = tabular.detect_format(head, upload.name)
         tabular.check_upload(upload, file_format)
-    except tabular.UnreadableFile as error:
+    except UnreadableFile as error:
         raise ValidationError({"file": [str(error)]})
 
     with transaction.atomic():
@@ -226,11 +227,11 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
                 # Whatever the import writes is recorded as the uploading administrator's act.
                 with acting_as(Actor.for_user(job.created_by)), _without_cycle_collection(), _memory_ceiling():
                     _import(job)
-            except rows.Rejected as rejection:
+            except Rejected as rejection:
                 _finish(job, ImportJob.Status.REJECTED, report=[error.as_dict() for error in rejection.errors])
-            except tabular.FileRefused as error:  # a hard limit: the message names it
+            except FileRefused as error:  # a hard limit: the message names it
                 _finish(job, ImportJob.Status.FAILED, reason=str(error))
-            except tabular.UnreadableFile as error:
+            except UnreadableFile as error:
                 _finish(job, ImportJob.Status.REJECTED, report=[rows.RowError(0, "", str(error)).as_dict()])
             except MemoryError:  # the ceiling and the cycle collection were undone on the way out
                 logger.error("import %s attempt %s ran out of its memory budget", job.pk, attempt)
@@ -347,7 +348,7 @@ def _import(job: ImportJob) -> None:
         errors.extend(checks.check_against_database(parsed, plan))
         if errors:
             errors.sort(key=lambda error: (error.row, error.column))
-            raise rows.Rejected(errors)
+            raise Rejected(errors)
         counts = writing.write(job, parsed, plan)
         job.status, job.finished_at = ImportJob.Status.SUCCEEDED, timezone.now()
         job.created_count, job.updated_count, job.departments_created = counts

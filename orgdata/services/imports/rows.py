@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from orgdata import tabular, validators
 from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, column_for_header, header_aliases
+from orgdata.errors import BadCell, FileRefused, Rejected
 from orgdata.models import Employee, ImportJob
 from orgdata.services.employees import clean_employee_values
 from orgdata.services.imports import progress
@@ -30,14 +31,6 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "reason": self.reason}
-
-
-class Rejected(Exception):
-    """The file or some of its rows cannot be imported: nothing is written, the report lists each."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} bad rows")
-        self.errors = errors
 
 
 @dataclass
@@ -90,9 +83,9 @@ def read_file(job: ImportJob) -> tuple[list[str], list[tuple[int, list]]]:
                 # Cells right of the header are never read: not kept either.
                 data.append((number, row if len(row) <= width else row[:width]))
                 if len(data) > MAX_ROWS:
-                    raise tabular.FileRefused(_("The file has more than %(limit)s rows; split it.")
+                    raise FileRefused(_("The file has more than %(limit)s rows; split it.")
                                               % {"limit": f"{MAX_ROWS:,}"})
-        except tabular.BadCell as bad:
+        except BadCell as bad:
             raise Rejected([RowError(bad.row, _column_name(bad.column, header), str(bad))])
     if not data:
         raise Rejected([RowError(2, "", _("The file has no rows to import."))])

@@ -28,6 +28,13 @@ def is_system_actor(actor) -> bool:
     return isinstance(actor, SystemActor)
 
 
+def account_of(actor):
+    """The account a "recorded by" / "disclosed by" column stores for `actor`: the acting account
+    itself, None for system work (the audit log names that as "system:<name>")."""
+    require_actor(actor)
+    return None if is_system_actor(actor) else actor
+
+
 def require_actor(actor) -> None:
     """Refuse loudly a missing actor: passing None must never skip a check by accident."""
     if actor is None:

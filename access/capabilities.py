@@ -63,6 +63,7 @@ class Capability(StrEnum):
     RECORD_CONSENT_ON_REQUEST = "record_consent_on_request"  # C6: an answer given on paper
     USE_APPLICATION = "use_application"  # E6; target: the application's code
     CHANGE_ENTERPRISE_LIFECYCLE = "change_enterprise_lifecycle"  # suspend, reactivate
+    PROVISION_ENTERPRISE = "provision_enterprise"  # create an enterprise with its manager account
 
 
 class Grant(Enum):
@@ -95,6 +96,7 @@ class Holders:
 C = Capability
 UNMASK_PERMISSION = "privacy.unmask_sensitive"
 LIFECYCLE_PERMISSION = "tenants.change_enterprise"
+PROVISIONING_PERMISSION = "tenants.add_enterprise"
 
 # One row per capability. Columns: manager, sub-administrator, employee, platform staff, system.
 CATALOGUE: dict[Capability, Holders] = {
@@ -126,6 +128,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.USE_APPLICATION:                     Holders(SWITCHED_ON, SWITCHED_ON, SWITCHED_ON, NO, NO),
     C.CHANGE_ENTERPRISE_LIFECYCLE:         Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
+    C.PROVISION_ENTERPRISE:                Holders(NO,  NO,              NO,          BY_PERMISSION, YES,
+                                                   permission=PROVISIONING_PERMISSION),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

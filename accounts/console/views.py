@@ -29,7 +29,7 @@ def password_change(request):
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_password(user=request.user, old_password=form.cleaned_data["old_password"],
+            services.change_password(person=request.user, old_password=form.cleaned_data["old_password"],
                                      new_password=form.cleaned_data["new_password"])
         except ValidationError as error:
             add_service_errors(form, error)

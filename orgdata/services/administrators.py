@@ -45,7 +45,7 @@ def appoint_sub_administrator(*, actor: User, account: User, departments: Iterab
     for department in departments:
         # guardian picks the direct-foreign-key model (DepartmentAdministratorPermission) itself.
         assign_perm(permissions.ADMINISTER_DEPARTMENT_PERM, account, department)
-    account_services.assign_role(account=account, role=Role.SUB_ADMIN)
+    account_services.assign_role(actor=actor, person=account, role=Role.SUB_ADMIN)
     return account
 
 
@@ -57,7 +57,7 @@ def remove_sub_administrator(*, actor: User, account: User) -> User:
     if not holds_role(account, Role.SUB_ADMIN):
         raise ValidationError({"account": [_("This person is not a sub-administrator.")]})
     DepartmentAdministratorPermission.objects.filter(user=account).delete()
-    account_services.assign_role(account=account, role=Role.EMPLOYEE)
+    account_services.assign_role(actor=actor, person=account, role=Role.EMPLOYEE)
     return account
 
 
@@ -85,8 +85,10 @@ def transfer_manager_role(*, actor: User, password: str, new_manager: User) -> U
     if not new_manager.is_active or holds_role(new_manager, Role.PLATFORM_STAFF):
         raise ValidationError({"new_manager": [_("This account cannot become the enterprise manager.")]})
     DepartmentAdministratorPermission.objects.filter(user=new_manager).delete()
-    account_services.assign_role(account=actor, role=Role.EMPLOYEE)
-    account_services.assign_role(account=new_manager, role=Role.MANAGER)
+    # The new manager first: assign_role asks the actor's capability, which the actor holds only
+    # until they step down.
+    account_services.assign_role(actor=actor, person=new_manager, role=Role.MANAGER)
+    account_services.assign_role(actor=actor, person=actor, role=Role.EMPLOYEE)
     if User.objects.filter(role=Role.MANAGER).count() != 1:  # the invariant, checked before commit
         raise RuntimeError("manager role transfer would not leave exactly one manager")
     return new_manager
@@ -101,7 +103,7 @@ def reset_employee_password(*, actor: User, employee: Employee) -> str:
     """
     employee = scope_selectors.employee_visible_to(actor, employee.pk)
     require(actor, Capability.RESET_PASSWORD, target=employee.account)
-    return account_services.reset_password_forcing_change(account=employee.account)
+    return account_services.reset_password_forcing_change(actor=actor, person=employee.account)
 
 
 ENTERPRISE_PROFILE_FIELDS = ("name", "location", "industry", "personnel_size")

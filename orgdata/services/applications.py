@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from accounts.models import User
@@ -16,11 +17,18 @@ from orgdata.selectors import applications as application_selectors
 from orgdata.selectors import scope as scope_selectors
 
 
-def sync_catalogue() -> int:
+# Keeping an enterprise's application catalogue in step with the built-in applications (on
+# provisioning, after a release) is work nobody in the enterprise started.
+APPLICATION_CATALOGUE_SYNC = SystemActor("application catalogue sync")
+
+
+def sync_catalogue(*, actor) -> int:
     """Make the enterprise's catalogue carry every built-in application; returns how many were added.
 
-    Idempotent; existing entries and every switch are left as they are.
+    Idempotent; existing entries and every switch are left as they are. System work
+    (`APPLICATION_CATALOGUE_SYNC`) as a rule; refuses a missing actor.
     """
+    require_actor(actor)
     added = 0
     for code, name, kind, default_on, provider, description in BUILT_IN_APPLICATIONS:
         _application, created = Application.objects.get_or_create(code=code, defaults={
@@ -95,8 +103,8 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     after = application_selectors.enabled_states(application, people)
     changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
     if application.kind == Application.Kind.THIRD_PARTY and changed:
-        sharing_services.share_for_application_switch(application_code=application.code, enabled=bool(enabled),
-                                                      person_ids=changed)
+        sharing_services.share_for_application_switch(actor=actor, application_code=application.code,
+                                                      enabled=bool(enabled), person_ids=changed)
     return changed
 
 
@@ -125,6 +133,6 @@ def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[
         for state in (True, False):
             ids = [account_id for account_id in changed if after[account_id] is state]
             if ids:
-                sharing_services.share_for_application_switch(application_code=application.code, enabled=state,
-                                                              person_ids=ids)
+                sharing_services.share_for_application_switch(actor=actor, application_code=application.code,
+                                                              enabled=state, person_ids=ids)
     return changed

@@ -51,6 +51,7 @@ EXPECTED = {
     C.RECORD_CONSENT_ON_REQUEST:           (Y,      SCOPED,    N,        N,              N),
     C.USE_APPLICATION:                     (SWITCH, SWITCH,    SWITCH,   N,              N),
     C.CHANGE_ENTERPRISE_LIFECYCLE:         (N,      N,         N,        PERM,           N),
+    C.PROVISION_ENTERPRISE:                (N,      N,         N,        PERM,           Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 
@@ -114,6 +115,7 @@ def test_permission_rows_follow_the_django_permission(cast):
     employee = User.objects.get(pk=employee.pk)  # a fresh permission cache
     assert may(employee, C.UNMASK_SENSITIVE_VALUES)
     assert not may(employee, C.CHANGE_ENTERPRISE_LIFECYCLE)
+    assert not may(employee, C.PROVISION_ENTERPRISE)
 
 
 def test_the_scope_of_each_actor(cast):

@@ -7,9 +7,11 @@ from django_tenants.utils import schema_context, schema_exists
 from accounts.models import User
 from tenants.models import Domain, Enterprise
 from tenants import services as tenant_services
+from tests.tenants.factories import TEST_PROVISIONING
 
 VALID = dict(
-    name="Gamma Logistics", location="Hangzhou", industry="Logistics", personnel_size="101-500",
+    actor=TEST_PROVISIONING, name="Gamma Logistics", location="Hangzhou", industry="Logistics",
+    personnel_size="101-500",
     administrator_mobile="13544440001", administrator_name="Zhao Min", administrator_password="Gamma-Strong-9",
 )
 
@@ -106,6 +108,7 @@ def test_bad_administrator_details_are_reported_field_by_field():
 @pytest.mark.django_db
 def test_a_ready_spare_schema_is_claimed_instead_of_cloning(django_capture_on_commit_callbacks):
     from tenants import services as tenant_services
+from tests.tenants.factories import TEST_PROVISIONING
 
     assert tenant_services.replenish_spare_schemas(target=1) == 1
     assert tenant_services.replenish_spare_schemas(target=1) == 0  # idempotent
@@ -124,6 +127,7 @@ def test_a_ready_spare_schema_is_claimed_instead_of_cloning(django_capture_on_co
 @pytest.mark.django_db
 def test_a_spare_that_lags_the_migrations_is_dropped_not_handed_out():
     from tenants import services as tenant_services
+from tests.tenants.factories import TEST_PROVISIONING
 
     tenant_services.replenish_spare_schemas(target=1)
     (spare,) = tenant_services._spare_schemas()

@@ -108,7 +108,6 @@ def test_bad_administrator_details_are_reported_field_by_field():
 @pytest.mark.django_db
 def test_a_ready_spare_schema_is_claimed_instead_of_cloning(django_capture_on_commit_callbacks):
     from tenants import services as tenant_services
-from tests.tenants.factories import TEST_PROVISIONING
 
     assert tenant_services.replenish_spare_schemas(target=1) == 1
     assert tenant_services.replenish_spare_schemas(target=1) == 0  # idempotent
@@ -127,7 +126,6 @@ from tests.tenants.factories import TEST_PROVISIONING
 @pytest.mark.django_db
 def test_a_spare_that_lags_the_migrations_is_dropped_not_handed_out():
     from tenants import services as tenant_services
-from tests.tenants.factories import TEST_PROVISIONING
 
     tenant_services.replenish_spare_schemas(target=1)
     (spare,) = tenant_services._spare_schemas()

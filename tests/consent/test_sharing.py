@@ -105,7 +105,7 @@ def test_disclosure_required_by_law_records_its_basis_instead_of_a_consent(enter
                                                   legal_basis="because", reference="")
         assert set(refused.value.message_dict) == {"basis", "reference"}
         record = sharing_services.share_with_recipient(
-            person=person.user, purpose_code="public_disclosure", legal_basis="legal_obligation",
+            actor=TEST_SETUP, person=person.user, purpose_code="public_disclosure", legal_basis="legal_obligation",
             reference="Court order (2026) 77")
         assert record.consent_event is None and record.legal_basis_record.basis == "legal_obligation"
     assert person.get("/api/v1/consent/sharing").json()[0]["consent_event"] is None
@@ -124,7 +124,8 @@ def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_c
         revised = Purpose.objects.get(code="share.affiliate.qince")
         assert revised.revision == 2 and "Advertising measurement" in revised.statement_en
 
-        assert catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC) == {"added": 0, "revised": 0, "retired": 0}
+        assert catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC) == {
+            "added": 0, "revised": 0, "retired": 0}
 
         synced = Purpose.objects.get(code="share.affiliate.qince")
         assert (synced.revision, synced.statement_en, synced.statement_zh_hans) == (

@@ -60,11 +60,11 @@ def create_self_built_application(*, actor: User, name: str, description: str = 
                                       description=(description or "").strip()[:300])
 
 
-def _people_in_scope(*, department: Department | None, account: User | None) -> list[tuple[int, str]]:
+def _people_in_scope(*, department: Department | None, person: User | None) -> list[tuple[int, str]]:
     """(account id, department path) of everyone a switch at this level can affect."""
     people = Employee.objects.all()
-    if account is not None:
-        people = people.filter(account=account)
+    if person is not None:
+        people = people.filter(account=person)
     elif department is not None:
         people = people.filter(department__path__startswith=department.path)
     return list(people.values_list("account_id", "department__path"))
@@ -72,7 +72,7 @@ def _people_in_scope(*, department: Department | None, account: User | None) -> 
 
 @transaction.atomic
 def switch_application(*, actor: User, application: Application, enabled: bool,
-                       department: Department | None = None, account: User | None = None) -> list[int]:
+                       department: Department | None = None, person: User | None = None) -> list[int]:
     """E6: switch `application` on or off for the enterprise, a department (with its subtree) or
     one person. The most specific switch wins when the app decides who has it.
 
@@ -82,22 +82,22 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     person outside a sub-administrator's scope (as "not found"); both a department and a person.
     """
     require(actor, Capability.SWITCH_APPLICATIONS)
-    if department is not None and account is not None:
+    if department is not None and person is not None:
         raise ValidationError({"level": [_("Switch for a department or for a person, not both.")]})
-    if department is None and account is None:
+    if department is None and person is None:
         require(actor, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)
     if department is not None:
         department = scope_selectors.department_visible_to(actor, department.pk)
-    if account is not None:
-        employee = scope_selectors.employees_visible_to(actor).filter(account=account).first()
+    if person is not None:
+        employee = scope_selectors.employees_visible_to(actor).filter(account=person).first()
         if employee is None:
             raise NotInYourScope()
 
     application = Application.objects.select_for_update().get(pk=application.pk)
-    people = _people_in_scope(department=department, account=account)
+    people = _people_in_scope(department=department, person=person)
     before = application_selectors.enabled_states(application, people)
     ApplicationSwitch.objects.update_or_create(
-        application=application, department=department, account=account,
+        application=application, department=department, account=person,
         defaults={"is_enabled": bool(enabled), "changed_by": actor},
     )
     after = application_selectors.enabled_states(application, people)
@@ -123,7 +123,7 @@ def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[
             account_id=switch.account_id).exists():
         raise NotInYourScope()
     application = Application.objects.select_for_update().get(pk=switch.application_id)
-    people = _people_in_scope(department=switch.department, account=switch.account)
+    people = _people_in_scope(department=switch.department, person=switch.account)
     before = application_selectors.enabled_states(application, people)
     switch.delete()
     after = application_selectors.enabled_states(application, people)

@@ -133,7 +133,7 @@ def test_require_says_why(cast, manager):
     with pytest.raises(NotPermitted, match="reset"):
         require(manager, C.RESET_PASSWORD, target=manager)  # never one's own
     applications.switch_application(actor=manager, application=Application.objects.get(code="address-book"),
-                                    enabled=False, account=employee)
+                                    enabled=False, person=employee)
     with pytest.raises(ApplicationNotAuthorised):
         require(employee, C.USE_APPLICATION, target="address-book")
 

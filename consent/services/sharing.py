@@ -48,7 +48,8 @@ def share_for_application_switch(*, actor, application_code: str, enabled: bool,
         grant = selectors.current_grant(person.pk, purpose)
         if grant is not None:
             disclosures.append(ledger_services.record_disclosure(
-                actor=actor, person=person, purpose=purpose, event=grant, occasion=Disclosure.Occasion.APPLICATION_SWITCHED_ON))
+                actor=actor, person=person, purpose=purpose, event=grant,
+                occasion=Disclosure.Occasion.APPLICATION_SWITCHED_ON))
     return disclosures
 
 

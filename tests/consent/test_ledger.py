@@ -86,7 +86,8 @@ def test_a_new_purpose_has_nobody_consenting_and_a_changed_purpose_voids_earlier
     person.grant("device.calendar", explicit=False)
     with schema_context(enterprises.a.schema_name):
         purpose = catalogue_services.add_purpose(
-            actor=TEST_SETUP, code="feature.visit_photos", kind=Purpose.Kind.FEATURE, name_en="Visit photos", name_zh_hans="拜访照片",
+            actor=TEST_SETUP, code="feature.visit_photos", kind=Purpose.Kind.FEATURE, name_en="Visit photos",
+            name_zh_hans="拜访照片",
             statement_en="Attach photos to customer visits.", statement_zh_hans="为客户拜访附加照片。",
             covers=["attendance.CheckIn.location"])
         assert purpose.revision == 1
@@ -110,8 +111,9 @@ def test_adding_a_purpose_refuses_undeclared_fields(enterprises):
     from django.core.exceptions import ValidationError
 
     with schema_context(enterprises.a.schema_name), pytest.raises(ValidationError) as refused:
-        catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.x", kind="feature", name_en="X", name_zh_hans="X",
-                                       statement_en="X", statement_zh_hans="X", covers=["attendance.CheckIn.kind"])
+        catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.x", kind="feature", name_en="X",
+                                       name_zh_hans="X", statement_en="X", statement_zh_hans="X",
+                                       covers=["attendance.CheckIn.kind"])
     assert "covers" in refused.value.message_dict
 
 
@@ -124,12 +126,13 @@ def test_adding_a_purpose_refuses_fields_the_gate_does_not_guard_and_unknown_req
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ValidationError) as refused:
             # Declared in the registry, but nothing refuses writing it without consent.
-            catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.wechat", covers=["orgdata.Employee.wechat_id"], **new_function)
+            catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.wechat",
+                                           covers=["orgdata.Employee.wechat_id"], **new_function)
         assert set(refused.value.message_dict) == {"covers"}
         assert "orgdata.Employee.wechat_id" in refused.value.message_dict["covers"][0]
         with pytest.raises(ValidationError) as refused:
-            catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.radar", requires=["device.location", "device.radar"],
-                                           **new_function)
+            catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.radar",
+                                           requires=["device.location", "device.radar"], **new_function)
         assert set(refused.value.message_dict) == {"requires"}
         assert "device.radar" in refused.value.message_dict["requires"][0]
         assert not Purpose.objects.filter(code__in=["feature.wechat", "feature.radar"]).exists()
@@ -146,7 +149,8 @@ def test_a_purpose_added_at_runtime_is_enforced_on_the_further_field_it_covers(e
     assert person.check_in(place="Gate 1").status_code == 201
     with schema_context(enterprises.a.schema_name):
         catalogue_services.add_purpose(
-            actor=TEST_SETUP, code="feature.visit_places", kind=Purpose.Kind.FEATURE, name_en="Visit places", name_zh_hans="拜访地点",
+            actor=TEST_SETUP, code="feature.visit_places", kind=Purpose.Kind.FEATURE, name_en="Visit places",
+            name_zh_hans="拜访地点",
             statement_en="Record the places you visit.", statement_zh_hans="记录您拜访的地点。",
             covers=["attendance.CheckIn.place"])
         with pytest.raises(ConsentRequired):

@@ -164,9 +164,10 @@ def test_the_bulk_legal_basis_refuses_what_the_single_one_refuses(in_a, manager)
     from consent.models import LegalBasisRecord
 
     with pytest.raises(ValidationError) as refused:
-        legal_basis_services.record_legal_basis_in_bulk(actor=TEST_SETUP, person_ids=[manager.pk], purpose_code="no.such.purpose",
-                                                        basis="curiosity", reference=" ")
+        legal_basis_services.record_legal_basis_in_bulk(actor=TEST_SETUP, person_ids=[manager.pk],
+                                                        purpose_code="no.such.purpose", basis="curiosity", reference=" ")
     assert set(refused.value.message_dict) == {"basis", "reference", "purpose_code"}
     assert legal_basis_services.record_legal_basis_in_bulk(
-        actor=TEST_SETUP, person_ids=[], purpose_code="sensitive.id_number", basis="contract_necessity", reference="x") == 0
+        actor=TEST_SETUP, person_ids=[], purpose_code="sensitive.id_number", basis="contract_necessity",
+        reference="x") == 0
     assert not LegalBasisRecord.objects.exists()

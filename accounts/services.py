@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from access.actors import require_actor
+from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
 from accounts.models import DeviceToken, User, new_security_stamp
 from accounts.validators import normalize_mainland_mobile, normalize_name
@@ -113,8 +113,16 @@ def sign_out_everywhere(*, person: User, keeping: DeviceToken | None = None) -> 
     return revoked
 
 
-def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
-    """Delete tokens that expired or were revoked more than a day ago; returns how many."""
+# Clearing out tokens no device can use any more is work nobody in the enterprise started.
+TOKEN_PURGE = SystemActor("device-token purge")
+
+
+def purge_expired_device_tokens(*, actor, now: datetime | None = None) -> int:
+    """Delete tokens that expired or were revoked more than a day ago; returns how many.
+
+    System work (`TOKEN_PURGE`); refuses a missing actor.
+    """
+    require_actor(actor)
     cutoff = (now or timezone.now()) - timezone.timedelta(days=1)
     deleted, _ = DeviceToken.objects.filter(expires_at__lt=cutoff).delete()
     revoked, _ = DeviceToken.objects.filter(revoked_at__lt=cutoff).delete()

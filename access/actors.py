@@ -1,10 +1,17 @@
 """System actors: work no person started, named explicitly (Zulip's `acting_user=None` made visible).
 
-Every service that changes enterprise data takes a required `actor`. Code that runs on behalf of
-nobody in particular (provisioning a demo enterprise, the import worker creating the departments
-an accepted import names) passes a `SystemActor` naming that kind of work; the catalogue says
-which capabilities system work holds (the "system" column), and the audit log records the entry
-as "system:<name>".
+Every service that changes enterprise data takes a required `actor`; None is refused loudly
+(`require_actor`, and `access.capabilities.require`). Code that runs on behalf of nobody in
+particular passes a `SystemActor` naming that kind of work, one module-level constant each, kept
+beside the work: provisioning the demo enterprise (`demo.seeding.DEMO_SETUP`; platform staff may
+provision too), the import worker creating the departments an accepted import names
+(`orgdata.services.imports.writing.IMPORT_WORKER`), keeping the purpose and application catalogues
+in step (`consent.services.catalogue.CATALOGUE_SYNC`, `orgdata.services.applications.
+APPLICATION_CATALOGUE_SYNC`), purging dead device tokens (`accounts.services.TOKEN_PURGE`) and
+the logs' upkeep (`audit.services.LOG_PARTITIONING`, `RETENTION`, `CHAIN_CHECKPOINTING`). The catalogue says which capabilities system work holds (the "system"
+column); a "recorded by" column stores nobody for it (`account_of`), and the audit log names it
+"system:<name>" where the work runs under `audit.context.acting_as_system` (Celery tasks are named
+by their task).
 """
 from __future__ import annotations
 
@@ -26,6 +33,13 @@ class SystemActor:
 
 def is_system_actor(actor) -> bool:
     return isinstance(actor, SystemActor)
+
+
+def account_of(actor):
+    """The account a "recorded by" / "disclosed by" column stores for `actor`: the acting account
+    itself, None for system work (the audit log names that as "system:<name>")."""
+    require_actor(actor)
+    return None if is_system_actor(actor) else actor
 
 
 def require_actor(actor) -> None:

@@ -65,6 +65,7 @@ class Capability(StrEnum):
     USE_APPLICATION = "use_application"  # E6; target: the application's code
     CHANGE_ENTERPRISE_LIFECYCLE = "change_enterprise_lifecycle"  # suspend, reactivate
     PUBLISH_POLICY_VERSION = "publish_policy_version"  # C8: the platform's privacy policy
+    PROVISION_ENTERPRISE = "provision_enterprise"  # create an enterprise with its manager account
 
 
 class Grant(Enum):
@@ -97,6 +98,7 @@ class Holders:
 C = Capability
 UNMASK_PERMISSION = "privacy.unmask_sensitive"
 LIFECYCLE_PERMISSION = "tenants.change_enterprise"
+PROVISIONING_PERMISSION = "tenants.add_enterprise"
 
 # One row per capability. Columns: manager, sub-administrator, employee, platform staff, system.
 CATALOGUE: dict[Capability, Holders] = {
@@ -129,6 +131,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.CHANGE_ENTERPRISE_LIFECYCLE:         Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
     C.PUBLISH_POLICY_VERSION:              Holders(NO,  NO,              NO,          YES, NO),
+    C.PROVISION_ENTERPRISE:                Holders(NO,  NO,              NO,          BY_PERMISSION, YES,
+                                                   permission=PROVISIONING_PERMISSION),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

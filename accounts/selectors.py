@@ -8,8 +8,9 @@ def headcount() -> dict:
     return {"schema": connection.schema_name, "active_accounts": User.objects.filter(is_active=True).count()}
 
 
-def active_devices_of(user: User):
-    return DeviceToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+def active_devices_of(person: User):
+    """`person`'s device tokens still in force, the newest first."""
+    return DeviceToken.objects.filter(user=person, revoked_at__isnull=True).order_by("-created_at")
 
 
 def account_with_mobile(mobile: str) -> User | None:

@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from access.actors import SystemActor, require_actor
+from access.capabilities import Capability, require
 from accounts.models import DeviceToken, User, new_security_stamp
 from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.crypto import blind_indexer, encrypt_with
@@ -43,25 +45,33 @@ def validate_new_account(*, mobile: str, display_name: str, password: str | None
 
 
 @transaction.atomic
-def create_account(*, mobile: str, display_name: str, role: str = User.Role.EMPLOYEE,
+def create_account(*, actor, mobile: str, display_name: str, role: str = User.Role.EMPLOYEE,
                    password: str | None = None) -> User:
     """E2: an administrator creates a person's account from mobile number and name.
 
     There is no self-registration path: this is the only function that creates enterprise
-    accounts. Refuses an invalid or already registered mobile number, or a weak password.
+    accounts. Its callers decide who may (orgdata's add_employee asks the actor's scope,
+    provisioning creates the manager): `actor` is required all the same. Refuses a missing
+    actor, an invalid or already registered mobile number, or a weak password.
     """
+    require_actor(actor)
     mobile, display_name = validate_new_account(mobile=mobile, display_name=display_name, password=password)
     if User.objects.with_mobile(mobile).exists():
         raise ValidationError({"mobile": ["An account with this mobile number already exists."]})
     return User.objects.create_user(mobile=mobile, display_name=display_name, password=password, role=role)
 
 
-def ensure_enterprise_manager(*, mobile: str, display_name: str, password: str | None) -> tuple[User, bool]:
-    """Make sure the current enterprise has its manager account; return it and whether it is new."""
+def ensure_enterprise_manager(*, actor, mobile: str, display_name: str,
+                              password: str | None) -> tuple[User, bool]:
+    """Make sure the current enterprise has its manager account; return it and whether it is new.
+
+    `actor` is whoever provisions the enterprise (tenants.services.provision_enterprise asks).
+    """
     existing = User.objects.filter(role=User.Role.MANAGER).first()
     if existing:
         return existing, False
-    return create_account(mobile=mobile, display_name=display_name, role=User.Role.MANAGER, password=password), True
+    return create_account(actor=actor, mobile=mobile, display_name=display_name, role=User.Role.MANAGER,
+                          password=password), True
 
 
 @dataclass(frozen=True)
@@ -70,11 +80,12 @@ class IssuedToken:
     record: DeviceToken
 
 
-def issue_device_token(*, user: User, device_id: str, device_name: str = "") -> IssuedToken:
-    """X6: issue an API token bound to `device_id`; it is refused from any other device."""
+def issue_device_token(*, person: User, device_id: str, device_name: str = "") -> IssuedToken:
+    """X6: issue `person`, who has just signed in, an API token bound to `device_id`; it is
+    refused from any other device."""
     raw = secrets.token_urlsafe(32)
     record = DeviceToken.objects.create(
-        user=user, digest=DeviceToken.digest_of(raw), device_id=device_id, device_name=device_name,
+        user=person, digest=DeviceToken.digest_of(raw), device_id=device_id, device_name=device_name,
         expires_at=timezone.now() + settings.DEVICE_TOKEN_TTL,
     )
     return IssuedToken(raw, record)
@@ -85,25 +96,33 @@ def revoke_device_token(*, token: DeviceToken) -> None:
     DeviceToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def sign_out_everywhere(*, user: User, keeping: DeviceToken | None = None) -> int:
-    """Log out everywhere: every API token of `user` but `keeping` and every console session stop
+def sign_out_everywhere(*, person: User, keeping: DeviceToken | None = None) -> int:
+    """Log out everywhere: every API token of `person` but `keeping` and every console session stop
     working on their next request. Returns how many tokens were revoked.
 
     Sessions end because the security stamp is part of their auth hash (accounts.models.User);
     a caller that keeps its own console session updates its hash (update_session_auth_hash).
     Refuses nothing: signing out is always allowed.
     """
-    tokens = DeviceToken.objects.filter(user=user, revoked_at__isnull=True)
+    tokens = DeviceToken.objects.filter(user=person, revoked_at__isnull=True)
     if keeping is not None:
         tokens = tokens.exclude(pk=keeping.pk)
     revoked = tokens.update(revoked_at=timezone.now())
-    user.security_stamp = new_security_stamp()
-    User.objects.filter(pk=user.pk).update(security_stamp=user.security_stamp)
+    person.security_stamp = new_security_stamp()
+    User.objects.filter(pk=person.pk).update(security_stamp=person.security_stamp)
     return revoked
 
 
-def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
-    """Delete tokens that expired or were revoked more than a day ago; returns how many."""
+# Clearing out tokens no device can use any more is work nobody in the enterprise started.
+TOKEN_PURGE = SystemActor("device-token purge")
+
+
+def purge_expired_device_tokens(*, actor, now: datetime | None = None) -> int:
+    """Delete tokens that expired or were revoked more than a day ago; returns how many.
+
+    System work (`TOKEN_PURGE`); refuses a missing actor.
+    """
+    require_actor(actor)
     cutoff = (now or timezone.now()) - timezone.timedelta(days=1)
     deleted, _ = DeviceToken.objects.filter(expires_at__lt=cutoff).delete()
     revoked, _ = DeviceToken.objects.filter(revoked_at__lt=cutoff).delete()
@@ -111,9 +130,9 @@ def purge_expired_device_tokens(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def change_password(*, user: User, old_password: str, new_password: str,
+def change_password(*, person: User, old_password: str, new_password: str,
                     keeping: DeviceToken | None = None) -> None:
-    """Replace `user`'s password and lift a forced change (E5).
+    """Replace `person`'s own password and lift a forced change (E5).
 
     Signs the person out everywhere except the device that changed it: every other API token is
     revoked (`keeping`, the token of the API call that changed it, goes on working) and every
@@ -123,20 +142,20 @@ def change_password(*, user: User, old_password: str, new_password: str,
     password an administrator has seen must not survive the forced change).
     """
     errors = {}
-    if not user.check_password(old_password):
+    if not person.check_password(old_password):
         errors["old_password"] = [gettext("The current password is incorrect.")]
     try:
-        validate_password(new_password, user)
+        validate_password(new_password, person)
     except ValidationError as error:
         errors["new_password"] = error.messages
     if new_password == old_password and "old_password" not in errors:
         errors.setdefault("new_password", []).append(gettext("The new password must differ from the current one."))
     if errors:
         raise ValidationError(errors)
-    user.set_password(new_password)
-    user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
-    sign_out_everywhere(user=user, keeping=keeping)
+    person.set_password(new_password)
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
+    sign_out_everywhere(person=person, keeping=keeping)
 
 
 # --- used by the organisation data (orgdata) services -----------------------------------------
@@ -149,36 +168,39 @@ def _mobile_taken(mobile: str, *, exclude: User | None = None) -> bool:
 
 
 @transaction.atomic
-def correct_account_identity(*, account: User, mobile: str | None = None, display_name: str | None = None) -> User:
+def correct_account_identity(*, actor, person: User, mobile: str | None = None,
+                             display_name: str | None = None) -> User:
     """E5: an administrator corrects a person's name or mobile number (their login).
 
-    Refuses an invalid mobile number, one another account already uses, and an empty name.
-    Changing the mobile number signs the person out of every device.
+    Refuses an actor who may not edit `person`'s identity record (an administrator's record is
+    the manager's to change), an invalid mobile number, one another account already uses, and an
+    empty name. Changing the mobile number signs the person out of every device.
     """
+    require(actor, Capability.EDIT_IDENTITY_RECORD, target=person)
     changed = []
     if display_name is not None:
         try:
             display_name = normalize_name(display_name, max_length=User._meta.get_field("display_name").max_length)
         except ValidationError as error:
             raise ValidationError({"display_name": error.messages})
-        if display_name != account.display_name:
-            account.display_name = display_name
+        if display_name != person.display_name:
+            person.display_name = display_name
             changed.append("display_name")
     if mobile is not None:
         try:
             mobile = normalize_mainland_mobile(mobile)
         except ValidationError as error:
             raise ValidationError({"mobile": error.messages})
-        if mobile != account.mobile:
-            if _mobile_taken(mobile, exclude=account):
+        if mobile != person.mobile:
+            if _mobile_taken(mobile, exclude=person):
                 raise ValidationError({"mobile": ["An account with this mobile number already exists."]})
-            account.mobile = mobile
+            person.mobile = mobile
             changed.append("mobile")
     if changed:
-        account.save(update_fields=changed)
+        person.save(update_fields=changed)
         if "mobile" in changed:
-            sign_out_everywhere(user=account)
-    return account
+            sign_out_everywhere(person=person)
+    return person
 
 
 def generate_temporary_password() -> str:
@@ -192,28 +214,37 @@ def generate_temporary_password() -> str:
 
 
 @transaction.atomic
-def reset_password_forcing_change(*, account: User) -> str:
-    """E5: set a temporary password the person must replace at their next sign-in.
+def reset_password_forcing_change(*, actor, person: User) -> str:
+    """E5: set a temporary password `person` must replace at their next sign-in.
 
     Signs the person out of every device. Returns the temporary password, to be shown once to
-    the administrator who reset it (it is stored only as a hash).
+    the administrator who reset it (it is stored only as a hash). Refuses an actor who may not
+    reset this person's password (their own, or, for a sub-administrator, an administrator's).
     """
+    require(actor, Capability.RESET_PASSWORD, target=person)
     temporary = generate_temporary_password()
-    account.set_password(temporary)
-    account.must_change_password = True
-    account.save(update_fields=["password", "must_change_password"])
-    sign_out_everywhere(user=account)
+    person.set_password(temporary)
+    person.must_change_password = True
+    person.save(update_fields=["password", "must_change_password"])
+    sign_out_everywhere(person=person)
     return temporary
 
 
-def assign_role(*, account: User, role: str) -> User:
-    """Set an account's role; callers (orgdata.services.administrators) decide who may."""
+def assign_role(*, actor, person: User, role: str) -> User:
+    """Set `person`'s role (orgdata.services.administrators decides when).
+
+    Refuses an actor who may not appoint administrators (ADMINISTER_ADMINISTRATORS), and an
+    unknown role. Making someone the manager is the manager's hand-over alone
+    (HAND_OVER_MANAGER_ROLE).
+    """
+    require(actor, Capability.HAND_OVER_MANAGER_ROLE if role == User.Role.MANAGER
+            else Capability.ADMINISTER_ADMINISTRATORS)
     if role not in (User.Role.MANAGER, User.Role.SUB_ADMIN, User.Role.EMPLOYEE):
         raise ValidationError({"role": ["Unknown role."]})
-    if account.role != role:
-        account.role = role
-        account.save(update_fields=["role"])
-    return account
+    if person.role != role:
+        person.role = role
+        person.save(update_fields=["role"])
+    return person
 
 
 def existing_mobile_owners(mobiles: list[str]) -> dict[str, int]:
@@ -237,7 +268,7 @@ class CreatedAccount(NamedTuple):
     cipher: object  # the person's AESGCM cipher, for encrypting their other rows in the same run
 
 
-def create_accounts_in_bulk(*, people: list[tuple[str, str]]) -> list[CreatedAccount]:
+def create_accounts_in_bulk(*, actor, people: list[tuple[str, str]]) -> list[CreatedAccount]:
     """E2 in bulk: create employee accounts from (normalised mobile, name) pairs.
 
     The caller has validated and de-duplicated the pairs and holds the transaction. Each account
@@ -245,8 +276,10 @@ def create_accounts_in_bulk(*, people: list[tuple[str, str]]) -> list[CreatedAcc
     index, and an unusable password (no per-account password hashing): people activate their
     accounts or an administrator resets them. Rows are written with PostgreSQL COPY; no model
     signals are sent (the caller records the audit entries). Returns (id, key id, cipher) of
-    each account, in the order given.
+    each account, in the order given. The caller (the import, for its administrator `actor`)
+    has decided who may; a missing actor is refused.
     """
+    require_actor(actor)
     if not people:
         return []
     keys = issue_person_key_ciphers(len(people))

@@ -7,7 +7,7 @@ from core.tasking import EnterpriseTask
 @shared_task(base=EnterpriseTask, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def purge_expired_device_tokens() -> int:
     """Periodic, per enterprise: drop tokens that can no longer authenticate (idempotent)."""
-    return services.purge_expired_device_tokens()
+    return services.purge_expired_device_tokens(actor=services.TOKEN_PURGE)
 
 
 @shared_task(base=EnterpriseTask)

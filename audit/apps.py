@@ -18,6 +18,6 @@ class AuditConfig(AppConfig):
 
 
 def _prepare_log_partitions(sender, enterprise, **kwargs):
-    from audit.services import ensure_log_partitions
+    from audit import services as audit_services
 
-    ensure_log_partitions()
+    audit_services.ensure_log_partitions(actor=audit_services.LOG_PARTITIONING)

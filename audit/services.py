@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
+from access.actors import SystemActor, require_actor
 from audit import checkpoints, partitions, recording
 from audit.partitions import ACCESS_LOG, AUDIT_LOG
 from audit.retention import RowRule, retention_months, row_rules
@@ -23,6 +24,11 @@ MONTHS_AHEAD = 2
 # transaction for longer than this (the task is retried later instead).
 _LOCK_TIMEOUT = "5s"
 
+# The logs' upkeep is work nobody in the enterprise started: each kind names itself.
+LOG_PARTITIONING = SystemActor("log partitioning")
+RETENTION = SystemActor("retention")
+CHAIN_CHECKPOINTING = SystemActor("audit chain checkpointing")
+
 
 def months_before(moment: datetime, months: int) -> datetime:
     """The same day and time `months` months earlier (the 31st becomes the month's last day)."""
@@ -32,12 +38,14 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def ensure_log_partitions(*, now: datetime | None = None, months_ahead: int = MONTHS_AHEAD) -> list[str]:
+def ensure_log_partitions(*, actor, now: datetime | None = None, months_ahead: int = MONTHS_AHEAD) -> list[str]:
     """Create this enterprise's log partitions for this month and the next `months_ahead`.
 
     Idempotent; rows that had landed in a default partition for those months are moved into the
-    new partition. Returns the names of the partitions it created.
+    new partition. Returns the names of the partitions it created. System work
+    (`LOG_PARTITIONING`); refuses a missing actor.
     """
+    require_actor(actor)
     this_month = partitions.month_of(now or timezone.now())
     created = []
     for table in partitions.PARTITIONED_TABLES:
@@ -48,20 +56,22 @@ def ensure_log_partitions(*, now: datetime | None = None, months_ahead: int = MO
     return created
 
 
-def apply_retention(*, now: datetime | None = None, batch_size: int = 5000) -> dict:
+def apply_retention(*, actor, now: datetime | None = None, batch_size: int = 5000) -> dict:
     """S2: remove from the current enterprise every record whose retention period has passed.
 
     - access log and audit log: whole month partitions older than the period are dropped; the
       rows older than the period in the remaining month (and the default partition) are deleted;
     - other rows (retention.row_rules()): deleted or anonymised in batches of `batch_size`.
 
-    Refuses (ImproperlyConfigured) to run with a period below its legal minimum. Nothing younger
+    System work (`RETENTION`): refuses a missing actor, and (ImproperlyConfigured) to run with a
+    period below its legal minimum. Nothing younger
     than its period is touched. Idempotent: a second run finds nothing more to do. Returns what it
     removed, by kind.
     """
+    require_actor(actor)
     months = retention_months()
     now = now or timezone.now()
-    summary = {"partitions_created": ensure_log_partitions(now=now)}
+    summary = {"partitions_created": ensure_log_partitions(actor=actor, now=now)}
     summary["access_log"] = _expire_access_log(cutoff=months_before(now, months["access_log"]), batch_size=batch_size)
     summary["audit_log"] = _expire_audit_log(cutoff=months_before(now, months["audit_log"]))
     summary["rows"] = {
@@ -169,13 +179,15 @@ def _expire_rows(rule: RowRule, *, cutoff: datetime, batch_size: int) -> int:
             return done  # a rule whose anonymise() changes nothing must not loop forever
 
 
-def record_chain_checkpoint(*, now: datetime | None = None):
+def record_chain_checkpoint(*, actor, now: datetime | None = None):
     """X4: record the current enterprise's audit-chain head in the public schema, signed with the
     platform key, and write it to the log (schema, entry number and hash only: no personal data).
 
     Idempotent: while the head has not moved since the last checkpoint, records nothing and
-    returns None. Refuses (RuntimeError) in the public schema, which has no audit chain.
+    returns None. System work (`CHAIN_CHECKPOINTING`): refuses a missing actor, and (RuntimeError)
+    the public schema, which has no audit chain.
     """
+    require_actor(actor)
     schema = connection.schema_name
     if schema == get_public_schema_name():
         raise RuntimeError("the audit chains are per enterprise; select an enterprise schema first")

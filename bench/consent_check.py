@@ -61,14 +61,15 @@ def _rate(client: Client, *, gated: bool) -> float:
 def main():
     _setup.drop_enterprise(CODE)
     provisioned = tenant_services.provision_enterprise(
-        code=CODE, name="Consent bench", location="Beijing", industry="Software", personnel_size="1-20",
+        actor=_setup.BENCH_SETUP, code=CODE, name="Consent bench", location="Beijing", industry="Software",
+        personnel_size="1-20",
         administrator_mobile="13755550002", administrator_name="Bench", administrator_password=None,
     )
     try:
         with schema_context(provisioned.enterprise.schema_name):
             user = User.objects.get(role=User.Role.MANAGER)
-            token = account_services.issue_device_token(user=user, device_id=DEVICE).token
-            ledger_services.grant_consent(person=user, purpose_code="device.location", channel="mobile",
+            token = account_services.issue_device_token(person=user, device_id=DEVICE).token
+            ledger_services.grant_consent(actor=user, person=user, purpose_code="device.location", channel="mobile",
                                           explicit_confirmation=True)
         client = Client(HTTP_HOST=provisioned.domain, HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID=DEVICE)
         _timed(client, 30)

@@ -65,7 +65,7 @@ def main():
         print(f"  fields shown: {', '.join(shown)}")
 
         reader = Employee.objects.select_related("account").order_by("pk").first().account
-        issued = account_services.issue_device_token(user=reader, device_id=f"bench-device-{time.time_ns()}")
+        issued = account_services.issue_device_token(person=reader, device_id=f"bench-device-{time.time_ns()}")
         client = APIClient(HTTP_HOST=domain)
         client.credentials(HTTP_AUTHORIZATION=f"Token {issued.token}", HTTP_X_DEVICE_ID=issued.record.device_id)
 

@@ -40,7 +40,7 @@ def main():
     try:
         with schema_context(provisioned.enterprise.schema_name):
             user = User.objects.get(role=User.Role.MANAGER)
-            token = account_services.issue_device_token(user=user, device_id=DEVICE).token
+            token = account_services.issue_device_token(person=user, device_id=DEVICE).token
 
         full = _client(token, provisioned.domain)
         baseline = _client(token, provisioned.domain)

@@ -75,7 +75,7 @@ def main():
 
             _fill(start)
             started = time.perf_counter()
-            summary = audit_services.apply_retention(now=now)
+            summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=now)
             drop_seconds = time.perf_counter() - started
             assert partitions.partition_name(ACCESS_LOG, expired_month) in summary["access_log"]["partitions_dropped"]
             assert _expired_rows(cutoff) == 0

@@ -49,4 +49,4 @@ def _sync_catalogue_of_new_enterprise(sender, enterprise, **kwargs):
     # The schema was cloned from the template or a spare made before the latest catalogue change
     # (a catalogue change needs no migration, so neither was migrated since): C7 from day one.
     if not selectors.catalogue_is_in_step():
-        catalogue_services.sync_purpose_catalogue()
+        catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)

@@ -43,7 +43,7 @@ def _password(name: str) -> str:
 def seed_demo() -> dict:
     manager_mobile, staff_mobile = "13800000001", "13800000000"
     provisioned = tenant_services.provision_enterprise(
-        code=DEMO_CODE, name=DEMO_NAME, location="上海市浦东新区", industry="Manufacturing",
+        actor=DEMO_SETUP, code=DEMO_CODE, name=DEMO_NAME, location="上海市浦东新区", industry="Manufacturing",
         personnel_size="21-100", administrator_mobile=manager_mobile, administrator_name="王经理",
         administrator_password=_password("demo_manager_password"),
     )

@@ -64,7 +64,7 @@ def shown_value(*, viewer, instance, field: str, route: Route = Route.SURFACE):
     if rule.mask == Mask.HIDDEN:
         return ""
     if route is Route.REVEAL and rule.mask != Mask.NONE:
-        return reveal(user=viewer, instance=instance, field=field)
+        return reveal(actor=viewer, instance=instance, field=field)
     value = getattr(instance, field)
     if _is_clear(viewer=viewer, rule=rule, route=route, instance=instance):
         return value

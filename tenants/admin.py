@@ -49,7 +49,7 @@ class EnterpriseAdmin(ReadOnlyAdmin):
     def _change_status(self, request, queryset, status):
         for enterprise in queryset:
             try:
-                services.change_enterprise_status(enterprise=enterprise, status=status)
+                services.change_enterprise_status(actor=request.user, enterprise=enterprise, status=status)
             except ValidationError as error:
                 self.message_user(request, f"{enterprise}: {'; '.join(error.messages)}", messages.ERROR)
             else:

@@ -12,6 +12,8 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
+from access.actors import require_actor
+from access.capabilities import Capability, require
 from accounts import services as account_services
 
 from tenants import routing_cache
@@ -42,6 +44,7 @@ def enterprise_host(code: str) -> str:
 
 def provision_enterprise(
     *,
+    actor,
     code: str,
     name: str,
     location: str,
@@ -59,8 +62,10 @@ def provision_enterprise(
     undone and changes nothing that is already there. The schema is cloned from a template that
     is checked to carry every migration first (django-tenants' clone silently skips migrations
     when its template lags). Refuses (ValidationError, field by field) an incomplete profile (E1)
-    or an invalid administrator.
+    or an invalid administrator, and (NotPermitted) an actor who may not provision: platform staff
+    with the permission, or system work naming itself (a SystemActor, e.g. the demo's setup).
     """
+    require(actor, Capability.PROVISION_ENTERPRISE)
     enterprise = Enterprise.objects.filter(code=code).first()
     if enterprise is None:
         enterprise = Enterprise(
@@ -80,7 +85,7 @@ def provision_enterprise(
 
     with schema_context(enterprise.schema_name):
         administrator, created = account_services.ensure_enterprise_manager(
-            mobile=administrator_mobile, display_name=administrator_name, password=administrator_password
+            actor=actor, mobile=administrator_mobile, display_name=administrator_name, password=administrator_password
         )
         enterprise_provisioned.send(sender=Enterprise, enterprise=enterprise)
 
@@ -91,8 +96,13 @@ def provision_enterprise(
     return ProvisionedEnterprise(enterprise, host, administrator.mobile, created)
 
 
-def change_enterprise_status(*, enterprise: Enterprise, status: str) -> Enterprise:
-    """Suspend, reactivate or start cancelling an enterprise; routing refuses it at once."""
+def change_enterprise_status(*, actor, enterprise: Enterprise, status: str) -> Enterprise:
+    """Suspend, reactivate or start cancelling an enterprise; routing refuses it at once.
+
+    Refuses (NotPermitted) an actor without CHANGE_ENTERPRISE_LIFECYCLE (platform staff with the
+    permission) and a change the lifecycle does not allow (ValidationError).
+    """
+    require(actor, Capability.CHANGE_ENTERPRISE_LIFECYCLE)
     allowed = {
         Enterprise.Status.ACTIVE: {Enterprise.Status.SUSPENDED, Enterprise.Status.CANCELLING},
         Enterprise.Status.SUSPENDED: {Enterprise.Status.ACTIVE, Enterprise.Status.CANCELLING},
@@ -260,12 +270,14 @@ def replenish_spare_schemas(*, target: int | None = None) -> int:
 
 
 @transaction.atomic
-def update_current_enterprise_settings(**changes) -> Enterprise:
+def update_current_enterprise_settings(*, actor, **changes) -> Enterprise:
     """Change some of the current enterprise's settings (the JSON `settings`), leaving the others.
 
     Runs inside the enterprise's schema; the row is locked so two administrators changing
-    different settings at once both keep their change.
+    different settings at once both keep their change. The caller asks whether `actor` may change
+    the setting (its capability is the setting's own); a missing actor is refused.
     """
+    require_actor(actor)
     enterprise = Enterprise.objects.select_for_update().get(schema_name=connection.schema_name)
     enterprise.settings = {**(enterprise.settings or {}), **changes}
     enterprise.save(update_fields=["settings", "updated_at"])

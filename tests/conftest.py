@@ -49,9 +49,11 @@ class SessionEnterprises:
 
 def _provision(code: str, name: str, mobile: str) -> SessionEnterprise:
     from tenants import services as tenant_services
+    from tests.tenants.factories import TEST_PROVISIONING
 
     provisioned = tenant_services.provision_enterprise(
-        code=code, name=name, location="Shanghai", industry="Software", personnel_size="21-100",
+        actor=TEST_PROVISIONING, code=code, name=name, location="Shanghai", industry="Software",
+        personnel_size="21-100",
         administrator_mobile=mobile, administrator_name=f"{name} manager", administrator_password=ADMIN_PASSWORD,
     )
     return SessionEnterprise(provisioned.enterprise, provisioned.domain, mobile, ADMIN_PASSWORD)
@@ -70,6 +72,7 @@ def pytest_collection_modifyitems(items):
 def session_enterprises(django_db_setup, django_db_blocker) -> SessionEnterprises:
     from tenants.models import Enterprise
     from tenants import services as tenant_services
+    from tests.tenants.factories import platform_operator
 
     with django_db_blocker.unblock():
         if not connection.settings_dict["NAME"].startswith("test_"):
@@ -77,7 +80,8 @@ def session_enterprises(django_db_setup, django_db_blocker) -> SessionEnterprise
         a = _provision("alpha-test", "Alpha Test Co", "13711110001")
         b = _provision("bravo-test", "Bravo Test Co", "13722220001")
         leaving = _provision("leaving-test", "Leaving Test Co", "13733330001")
-        tenant_services.change_enterprise_status(enterprise=leaving.enterprise, status=Enterprise.Status.CANCELLING)
+        tenant_services.change_enterprise_status(actor=platform_operator(), enterprise=leaving.enterprise,
+                                                 status=Enterprise.Status.CANCELLING)
         connection.set_schema_to_public()
     return SessionEnterprises(a, b, leaving)
 

@@ -86,11 +86,11 @@ def test_locking_a_person_after_the_chain_head_in_one_transaction_is_refused(ent
         with pytest.raises(LockOrderViolation, match="after the audit-chain head"), transaction.atomic():
             person.display_name = "Renamed first"
             person.save()  # audited: takes the chain head
-            ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+            ledger_services.grant_consent(actor=person, person=person, purpose_code="device.location", channel="mobile",
                                           explicit_confirmation=True)
         # The right order in one transaction is accepted: the person first, then audited writes.
         with transaction.atomic():
-            ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+            ledger_services.grant_consent(actor=person, person=person, purpose_code="device.location", channel="mobile",
                                           explicit_confirmation=True)
             person.display_name = "Renamed after"
             person.save()

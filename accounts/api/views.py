@@ -37,7 +37,7 @@ class LoginView(APIView):
         user = authenticate(request._request, username=data["mobile"].strip(), password=data["password"])
         if user is None or not user.is_active:
             raise InvalidCredentials(_("Mobile number or password is incorrect."))
-        issued = services.issue_device_token(user=user, device_id=data["device_id"], device_name=data["device_name"])
+        issued = services.issue_device_token(person=user, device_id=data["device_id"], device_name=data["device_name"])
         # The console's login() sends this; the API signs in without a session, so it says so itself
         # (audit entry, last_login, login throttling reset).
         user_logged_in.send(sender=type(user), request=request._request, user=user)
@@ -64,7 +64,7 @@ class LogoutEverywhereView(APIView):
 
     @extend_schema(request=None, responses={200: LogoutAllResponseSerializer})
     def post(self, request):
-        revoked = services.sign_out_everywhere(user=request.user)
+        revoked = services.sign_out_everywhere(person=request.user)
         return Response({"revoked": revoked})
 
 
@@ -112,5 +112,5 @@ class PasswordChangeView(APIView):
         payload = PasswordChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # This device keeps its token; every other token and console session of the person ends.
-        services.change_password(user=request.user, keeping=request.auth, **payload.validated_data)
+        services.change_password(person=request.user, keeping=request.auth, **payload.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

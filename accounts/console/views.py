@@ -28,7 +28,7 @@ def password_change(request):
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if try_service(form, lambda: services.change_password(
-                user=request.user, old_password=form.cleaned_data["old_password"],
+                person=request.user, old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"])):
             # A new password changes the session's auth hash; keep this session signed in.
             update_session_auth_hash(request, request.user)

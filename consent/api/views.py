@@ -59,8 +59,9 @@ class AcceptPolicyView(APIView):
     def post(self, request):
         payload = AcceptPolicySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        ledger_services.accept_policy(person=request.user, version_label=payload.validated_data["version"],
-                                      **answer_context(request))
+        ledger_services.accept_policy(
+            actor=request.user, person=request.user, version_label=payload.validated_data["version"],
+            **answer_context(request))
         return Response(PolicyStateSerializer(policy_state(request.user)).data)
 
 
@@ -88,8 +89,9 @@ class GrantView(APIView):
     def post(self, request, code):
         payload = GrantSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        event = ledger_services.grant_consent(person=request.user, purpose_code=code, **payload.validated_data,
-                                              **answer_context(request))
+        event = ledger_services.grant_consent(
+            actor=request.user, person=request.user, purpose_code=code, **payload.validated_data,
+            **answer_context(request))
         return Response(ConsentEventSerializer(event).data, status=201)
 
 
@@ -100,7 +102,8 @@ class WithdrawView(APIView):
 
     @extend_schema(request=None, responses={201: ConsentEventSerializer})
     def post(self, request, code):
-        event = ledger_services.withdraw_consent(person=request.user, purpose_code=code, **answer_context(request))
+        event = ledger_services.withdraw_consent(
+            actor=request.user, person=request.user, purpose_code=code, **answer_context(request))
         return Response(ConsentEventSerializer(event).data, status=201)
 
 

@@ -47,7 +47,7 @@ def policy_notice(request):
     _catalogue, state = state_cache.catalogue_and_state(request.user.pk)
     pending = version is not None and not policy_selectors.satisfies(state["policies"], required)
     if request.method == "POST" and pending:
-        ledger_services.accept_policy(person=request.user, version_label=version.version,
+        ledger_services.accept_policy(actor=request.user, person=request.user, version_label=version.version,
                                       **_console_answer_context(request))
         messages.success(request, _("Thank you. You accepted privacy policy version %(version)s.")
                          % {"version": version.version})
@@ -86,7 +86,7 @@ def _record_on_request(*, person, administrator, answer: dict) -> ConsentEvent:
     # processing at the person's very next request (they forget the cached state). The
     # administrator's confirmation that the person asked for it themselves (on a signed form) is the
     # person's explicit confirmation for sensitive and sharing purposes (C2, C9).
-    on_request = {"person": person, "purpose_code": answer["purpose"], "recorded_by": administrator,
+    on_request = {"actor": administrator, "person": person, "purpose_code": answer["purpose"],
                   "channel": ConsentEvent.Channel.ADMIN_ON_REQUEST, "request_reference": answer["reference"]}
     if answer["action"] == forms.AnswerOnRequestForm.GRANT:
         return ledger_services.grant_consent(explicit_confirmation=answer["confirmed"], **on_request)

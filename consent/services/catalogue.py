@@ -7,10 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.actors import SystemActor, require_actor
 from consent import catalogue as purpose_catalogue
 from consent import gate, state_cache
 from consent.models import Purpose, PurposeRevision, Recipient
 from privacy.registry import covered_field
+
+# Keeping an enterprise's purposes in step with the code's catalogue (after migrations, on deploy,
+# or when a sharing purpose is first needed) is work nobody in the enterprise started.
+CATALOGUE_SYNC = SystemActor("purpose catalogue sync")
 
 
 def _record_revision(purpose) -> None:
@@ -102,23 +107,29 @@ def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[st
 
 
 @transaction.atomic
-def sync_purpose_catalogue() -> dict[str, int]:
-    """Run apply_catalogue in this enterprise's schema and forget the cached catalogue."""
+def sync_purpose_catalogue(*, actor) -> dict[str, int]:
+    """Run apply_catalogue in this enterprise's schema and forget the cached catalogue.
+
+    System work (`CATALOGUE_SYNC`) as a rule; refuses a missing actor.
+    """
+    require_actor(actor)
     result = apply_catalogue()
     state_cache.forget_catalogue()
     return result
 
 
 @transaction.atomic
-def add_purpose(*, code: str, kind: str, name_en: str, name_zh_hans: str, statement_en: str,
+def add_purpose(*, actor, code: str, kind: str, name_en: str, name_zh_hans: str, statement_en: str,
                 statement_zh_hans: str, covers: list[str] = (), is_sensitive: bool = False,
                 sensitive_category: str = "", requires: list[str] = ()) -> Purpose:
     """C7: a new function that collects new information adds its purpose; nobody has consented yet.
 
     Refuses a basic purpose (new collection is never basic), an existing code, covered fields that
     are not declared in the personal-information registry or whose model the consent gate does not
-    guard (the purpose could never be enforced there), and required purposes that do not exist.
+    guard (the purpose could never be enforced there), required purposes that do not exist, and a
+    missing actor (the platform's release adding the function, as a rule a system actor).
     """
+    require_actor(actor)
     errors = {}
     if kind == Purpose.Kind.BASIC:
         errors["kind"] = [_("A new function's purpose is additional: people choose it themselves.")]
@@ -153,15 +164,16 @@ def add_purpose(*, code: str, kind: str, name_en: str, name_zh_hans: str, statem
 
 
 @transaction.atomic
-def revise_recipient(*, recipient: Recipient, purpose_en: str, purpose_zh_hans: str,
+def revise_recipient(*, actor, recipient: Recipient, purpose_en: str, purpose_zh_hans: str,
                      pi_types: list[str] | None = None) -> Recipient:
     """C9: a recipient (e.g. an affiliate) changes its purpose or what it receives.
 
     Every sharing purpose naming it gets the next revision, so earlier consent no longer covers
     it: nothing is shared again until each person consents anew. The revision is durable: each
     purpose is marked as in step with its catalogue definition, so sync_purpose_catalogue keeps it
-    until that definition itself changes. Refuses unknown information types.
+    until that definition itself changes. Refuses unknown information types and a missing actor.
     """
+    require_actor(actor)
     definitions = {definition.code: definition for definition in purpose_catalogue.ALL_PURPOSES}
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     recipient.purpose_en, recipient.purpose_zh_hans = purpose_en, purpose_zh_hans

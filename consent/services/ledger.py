@@ -11,6 +11,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.actors import account_of, is_system_actor
+from access.capabilities import Capability, require
 from audit.chain import lock_person
 from consent import gate, state_cache
 from consent.errors import ConsentRequired
@@ -18,13 +20,21 @@ from consent.models import ApplicationAudience, ConsentEvent, Disclosure, LegalB
 from policies import selectors as policy_selectors
 
 
-def _append_event(*, person, action: str, channel: str, device_id: str = "", ip_address: str | None = None,
-                  purpose: Purpose | None = None, policy_version=None, recorded_by=None,
-                  request_reference: str = "") -> ConsentEvent:
+def _append_event(*, actor, person, action: str, channel: str, device_id: str = "", ip_address: str | None = None,
+                  purpose: Purpose | None = None, policy_version=None, request_reference: str = "") -> ConsentEvent:
+    """Append one answer to `person`'s chain, recorded by `actor` (the person answering in the app,
+    the administrator recording an answer given on request, or a system actor).
+
+    An answer on request (C6) names the administrator who recorded it: system work cannot record
+    one, and the administrator must hold RECORD_CONSENT_ON_REQUEST for this person.
+    """
+    recorded_by = account_of(actor)  # refuses a missing actor
     if channel not in ConsentEvent.Channel.values:
         raise ValidationError({"channel": [_("Unknown channel.")]})
-    if channel == ConsentEvent.Channel.ADMIN_ON_REQUEST and recorded_by is None:
-        raise ValidationError({"recorded_by": [_("Say which administrator recorded the answer.")]})
+    if channel == ConsentEvent.Channel.ADMIN_ON_REQUEST:
+        if is_system_actor(actor):
+            raise ValidationError({"recorded_by": [_("Say which administrator recorded the answer.")]})
+        require(actor, Capability.RECORD_CONSENT_ON_REQUEST, target=person)
     request_reference = (request_reference or "").strip()
     if channel == ConsentEvent.Channel.ADMIN_ON_REQUEST and not request_reference:
         raise ValidationError({"request_reference": [_("Give the reference of the person's request.")]})
@@ -68,14 +78,18 @@ def additional_purpose(code: str) -> Purpose:
 
 
 @transaction.atomic
-def grant_consent(*, person, purpose_code: str, channel: str, device_id: str = "", ip_address: str | None = None,
-                  explicit_confirmation: bool = False, recorded_by=None, request_reference: str = "") -> ConsentEvent:
+def grant_consent(*, actor, person, purpose_code: str, channel: str, device_id: str = "",
+                  ip_address: str | None = None, explicit_confirmation: bool = False,
+                  request_reference: str = "") -> ConsentEvent:
     """The person consents to one additional purpose (C3: each asked for separately).
 
     Sensitive, sharing and public-disclosure purposes need `explicit_confirmation` (C2, C9, C11):
     the person confirmed this purpose on its own. Refuses basic and unknown purposes, and a purpose
     whose required permission (e.g. location for tracking) is not given yet. For a third-party
     application already switched on for the person, the disclosure happens now and is recorded.
+    `actor` is the person answering in the app, or the administrator recording an answer the
+    person gave on request (channel "admin_on_request": refused unless they hold
+    RECORD_CONSENT_ON_REQUEST for this person, and for system work).
     """
     purpose = additional_purpose(purpose_code)
     if purpose.needs_explicit_confirmation and not explicit_confirmation:
@@ -85,47 +99,53 @@ def grant_consent(*, person, purpose_code: str, channel: str, device_id: str = "
         if not gate.may_process(person, required):
             raise ConsentRequired(_("Give the permission this needs first."),
                                   extra={"purpose": purpose_code, "missing": [required]})
-    event = _append_event(person=person, action=ConsentEvent.Action.GRANTED, purpose=purpose, channel=channel,
-                          device_id=device_id, ip_address=ip_address, recorded_by=recorded_by,
+    event = _append_event(actor=actor, person=person, action=ConsentEvent.Action.GRANTED, purpose=purpose,
+                          channel=channel, device_id=device_id, ip_address=ip_address,
                           request_reference=request_reference)
     if purpose.kind == Purpose.Kind.SHARING and purpose.recipient_id:
         application_code = purpose.recipient.code.removeprefix("app.")
         if purpose.recipient.kind == Recipient.Kind.THIRD_PARTY_APPLICATION and ApplicationAudience.objects.filter(
                 application_code=application_code, person=person, is_enabled=True).exists():
-            record_disclosure(person=person, purpose=purpose, event=event, occasion=Disclosure.Occasion.CONSENT_GIVEN)
+            record_disclosure(actor=actor, person=person, purpose=purpose, event=event,
+                              occasion=Disclosure.Occasion.CONSENT_GIVEN)
     return event
 
 
 @transaction.atomic
-def withdraw_consent(*, person, purpose_code: str, channel: str, device_id: str = "", ip_address: str | None = None,
-                     recorded_by=None, request_reference: str = "") -> ConsentEvent:
+def withdraw_consent(*, actor, person, purpose_code: str, channel: str, device_id: str = "",
+                     ip_address: str | None = None, request_reference: str = "") -> ConsentEvent:
     """C6: the person withdraws consent; dependent processing stops at the very next request.
 
     Past events and data processed before the withdrawal are kept (the ledger is append-only).
     Withdrawing a permission also stops the purposes that require it (the gate checks both).
+    `actor` as for grant_consent (an answer on request is refused to anyone but an administrator
+    holding RECORD_CONSENT_ON_REQUEST for this person).
     """
     purpose = additional_purpose(purpose_code)
-    return _append_event(person=person, action=ConsentEvent.Action.WITHDRAWN, purpose=purpose, channel=channel,
-                         device_id=device_id, ip_address=ip_address, recorded_by=recorded_by,
+    return _append_event(actor=actor, person=person, action=ConsentEvent.Action.WITHDRAWN, purpose=purpose,
+                         channel=channel, device_id=device_id, ip_address=ip_address,
                          request_reference=request_reference)
 
 
 @transaction.atomic
-def accept_policy(*, person, version_label: str, channel: str, device_id: str = "",
+def accept_policy(*, actor, person, version_label: str, channel: str, device_id: str = "",
                   ip_address: str | None = None) -> ConsentEvent:
-    """C8: the person accepts a published policy version (the current or an upcoming one)."""
+    """C8: the person accepts a published policy version (the current or an upcoming one);
+    `actor` is the person themselves (or a system actor)."""
     version = policy_selectors.published_version(version_label)
     if version is None:
         raise ValidationError({"version": [_("No published policy version with this label.")]})
-    return _append_event(person=person, action=ConsentEvent.Action.POLICY_ACCEPTED, policy_version=version,
+    return _append_event(actor=actor, person=person, action=ConsentEvent.Action.POLICY_ACCEPTED, policy_version=version,
                          channel=channel, device_id=device_id, ip_address=ip_address)
 
 
-def record_disclosure(*, person, purpose: Purpose, event: ConsentEvent | None, occasion: str, disclosed_by=None,
-              legal_basis_record: LegalBasisRecord | None = None) -> Disclosure:
-    """Hand the recipient exactly the purpose's PI types and record it (field names, never values)."""
+def record_disclosure(*, actor, person, purpose: Purpose, event: ConsentEvent | None, occasion: str,
+                      legal_basis_record: LegalBasisRecord | None = None) -> Disclosure:
+    """Hand the recipient exactly the purpose's PI types and record it (field names, never values),
+    naming `actor` as the discloser (nobody for system work). The caller has checked the consent or
+    legal basis it discloses under."""
     pi_types = list(purpose.recipient.pi_types) if purpose.recipient_id else []
     return Disclosure.objects.create(
         person=person, recipient=purpose.recipient, purpose=purpose, purpose_revision=purpose.revision,
         pi_types=pi_types, occasion=occasion, consent_event=event, legal_basis_record=legal_basis_record,
-        disclosed_by=disclosed_by, disclosed_at=timezone.now())
+        disclosed_by=account_of(actor), disclosed_at=timezone.now())

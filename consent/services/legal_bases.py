@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.actors import account_of
 from consent import gate
 from consent.models import LegalBasis, LegalBasisRecord, Purpose
 from core.bulk_rows import RowTemplate, allocate_ids
@@ -32,25 +33,28 @@ def _legal_basis_purpose(*, purpose_code: str, basis: str, reference: str) -> Pu
 
 
 @transaction.atomic
-def record_legal_basis(*, person, purpose_code: str, basis: str, reference: str, recorded_by=None) -> LegalBasisRecord:
-    """C12: record that `person`'s information is processed for `purpose_code` without consent, and why.
+def record_legal_basis(*, actor, person, purpose_code: str, basis: str, reference: str) -> LegalBasisRecord:
+    """C12: record that `person`'s information is processed for `purpose_code` without consent, and
+    why, naming `actor` as its recorder (nobody for system work). The caller decides who may.
 
-    Refuses a basis outside the listed ones, an empty reference and an unknown purpose.
+    Refuses a missing actor, a basis outside the listed ones, an empty reference and an unknown
+    purpose.
     """
+    recorded_by = account_of(actor)
     purpose = _legal_basis_purpose(purpose_code=purpose_code, basis=basis, reference=reference)
     return LegalBasisRecord.objects.create(person=person, purpose=purpose, purpose_revision=purpose.revision,
                                            basis=basis, reference=reference.strip()[:200], recorded_by=recorded_by,
                                            occurred_at=timezone.now())
 
 
-def record_legal_basis_in_bulk(*, person_ids, purpose_code: str, basis: str, reference: str,
-                               recorded_by=None) -> int:
+def record_legal_basis_in_bulk(*, actor, person_ids, purpose_code: str, basis: str, reference: str) -> int:
     """C12 for bulk writes (an import of 100,000 people): the record `record_legal_basis` makes,
     once for each of `person_ids`, written with COPY in the caller's transaction. Returns how many.
 
-    Refuses what `record_legal_basis` refuses (a basis outside the listed ones, an empty
-    reference, an unknown purpose).
+    Refuses what `record_legal_basis` refuses (a missing actor, a basis outside the listed ones,
+    an empty reference, an unknown purpose).
     """
+    recorded_by = account_of(actor)
     purpose = _legal_basis_purpose(purpose_code=purpose_code, basis=basis, reference=reference)
     person_ids = list(person_ids)
     if not person_ids:
@@ -70,13 +74,13 @@ def record_legal_basis_in_bulk(*, person_ids, purpose_code: str, basis: str, ref
 
 
 @contextmanager
-def under_legal_basis(person, purpose_code: str, *, basis: str, reference: str, recorded_by=None):
+def under_legal_basis(person, purpose_code: str, *, actor, basis: str, reference: str):
     """C12: process `person`'s information for `purpose_code` without consent, under `basis`.
 
     Records the basis (record_legal_basis) before anything is processed; inside the block the gate
     lets this person and purpose through. Refuses what record_legal_basis refuses.
     """
-    record = record_legal_basis(person=person, purpose_code=purpose_code, basis=basis, reference=reference,
-                                recorded_by=recorded_by)
+    record = record_legal_basis(actor=actor, person=person, purpose_code=purpose_code, basis=basis,
+                                reference=reference)
     with gate.processing_under(record):
         yield

@@ -17,8 +17,10 @@ from consent.services import legal_bases as legal_basis_services
 
 
 @transaction.atomic
-def share_for_application_switch(*, application_code: str, enabled: bool, person_ids: list[int]) -> list[Disclosure]:
-    """C9 (Q 4(1)4): a third-party application was switched on/off for `person_ids` (E6).
+def share_for_application_switch(*, actor, application_code: str, enabled: bool,
+                                 person_ids: list[int]) -> list[Disclosure]:
+    """C9 (Q 4(1)4): `actor` switched a third-party application on/off for `person_ids` (E6; the
+    caller, orgdata.services.applications, asked whether they may). The disclosures name them.
 
     On: for each person who consented to sharing with this application, its login account,
     avatar, name and mobile are shared and the disclosure recorded; nobody else's data leaves.
@@ -28,7 +30,7 @@ def share_for_application_switch(*, application_code: str, enabled: bool, person
     purpose = Purpose.objects.select_related("recipient").filter(
         code=purpose_catalogue.third_party_application_purpose_code(application_code)).first()
     if purpose is None:
-        catalogue_services.sync_purpose_catalogue()
+        catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)
         purpose = Purpose.objects.select_related("recipient").filter(
             code=purpose_catalogue.third_party_application_purpose_code(application_code)).first()
     for person_id in person_ids:
@@ -46,18 +48,20 @@ def share_for_application_switch(*, application_code: str, enabled: bool, person
         grant = selectors.current_grant(person.pk, purpose)
         if grant is not None:
             disclosures.append(ledger_services.record_disclosure(
-                person=person, purpose=purpose, event=grant, occasion=Disclosure.Occasion.APPLICATION_SWITCHED_ON))
+                actor=actor, person=person, purpose=purpose, event=grant,
+                occasion=Disclosure.Occasion.APPLICATION_SWITCHED_ON))
     return disclosures
 
 
 @transaction.atomic
-def share_with_recipient(*, person, purpose_code: str, disclosed_by=None, legal_basis: str = "",
+def share_with_recipient(*, actor, person, purpose_code: str, legal_basis: str = "",
                          reference: str = "") -> Disclosure:
     """C9/C11: give `person`'s information to the purpose's recipient (or the public) and record it.
 
     Only with consent for the current revision of the purpose — or, without consent, under one of
     the listed legal bases (C12), which is recorded first and named by the disclosure. Refuses
-    otherwise (ConsentRequired) and for purposes that share nothing.
+    otherwise (ConsentRequired) and for purposes that share nothing. The records name `actor`, who
+    discloses (nobody for system work).
     """
     purpose = ledger_services.additional_purpose(purpose_code)
     if purpose.kind not in (Purpose.Kind.SHARING, Purpose.Kind.DISCLOSURE):
@@ -65,11 +69,10 @@ def share_with_recipient(*, person, purpose_code: str, disclosed_by=None, legal_
     occasion = Disclosure.Occasion.PUBLIC_DISCLOSURE if purpose.kind == Purpose.Kind.DISCLOSURE \
         else Disclosure.Occasion.SERVICE_USED
     if legal_basis:
-        record = legal_basis_services.record_legal_basis(person=person, purpose_code=purpose_code, basis=legal_basis,
-                                                         reference=reference, recorded_by=disclosed_by)
-        return ledger_services.record_disclosure(person=person, purpose=purpose, event=None, occasion=occasion,
-                                                 disclosed_by=disclosed_by, legal_basis_record=record)
+        record = legal_basis_services.record_legal_basis(actor=actor, person=person, purpose_code=purpose_code,
+                                                         basis=legal_basis, reference=reference)
+        return ledger_services.record_disclosure(actor=actor, person=person, purpose=purpose, event=None,
+                                                 occasion=occasion, legal_basis_record=record)
     gate.require_consent(person, purpose_code)
-    return ledger_services.record_disclosure(person=person, purpose=purpose,
-                                             event=selectors.current_grant(person.pk, purpose), occasion=occasion,
-                                             disclosed_by=disclosed_by)
+    return ledger_services.record_disclosure(actor=actor, person=person, purpose=purpose,
+                                             event=selectors.current_grant(person.pk, purpose), occasion=occasion)

@@ -124,7 +124,7 @@ class MyProfileView(APIView):
         directory_selectors.own_employee_record(request.user)  # 404 for an account without a record (the manager)
         changes = EmployeeProfileChangeSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
-        employee = employee_services.update_own_profile(account=request.user, changes=dict(changes.validated_data))
+        employee = employee_services.update_own_profile(person=request.user, changes=dict(changes.validated_data))
         return Response(EmployeeProfileSerializer(directory_selectors.own_employee_record(employee.account),
                                                   context={"request": request}).data)
 

@@ -50,19 +50,19 @@ def enabled_states(application: Application, accounts: Iterable[tuple[int, str]]
             for account_id, path in accounts}
 
 
-def applications_enabled_for(account: User) -> list[Application]:
-    """The applications switched on for one person, as their app shows them."""
-    path = Department.objects.filter(employees__account=account).values_list("path", flat=True).first() or ""
+def applications_enabled_for(person: User) -> list[Application]:
+    """The applications switched on for `person`, as their app shows them."""
+    path = Department.objects.filter(employees__account=person).values_list("path", flat=True).first() or ""
     enabled = []
     for application in Application.objects.prefetch_related("switches"):
-        if _effective(application, list(application.switches.all()), account_id=account.pk, department_path=path):
+        if _effective(application, list(application.switches.all()), account_id=person.pk, department_path=path):
             enabled.append(application)
     return enabled
 
 
-def _application_for(account: User, code: str):
+def _application_for(person: User, code: str):
     """The application `code` with, in the same row, every switch of it (`switch_rows`) and the
-    department path of `account` (`requester_path`); None when the catalogue has no such application.
+    department path of `person` (`requester_path`); None when the catalogue has no such application.
 
     One hand-written statement: the directory and the attendance API ask on every request (E6,
     through access.capabilities), and composing this query with the ORM cost several times what
@@ -80,7 +80,7 @@ def _application_for(account: User, code: str):
           FROM {Application._meta.db_table} application
          WHERE application.code = %(code)s"""
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"account": account.pk, "code": code})
+        cursor.execute(statement, {"account": person.pk, "code": code})
         row = cursor.fetchone()
     if row is None:
         return None
@@ -90,11 +90,11 @@ def _application_for(account: User, code: str):
         switches=[SimpleNamespace(**switch) for switch in json.loads(switches)])
 
 
-def is_application_enabled_for(account: User, code: str) -> bool:
-    """Whether one application is on for one person: the catalogue's application resolver (E6)."""
-    application = _application_for(account, code)
+def is_application_enabled_for(person: User, code: str) -> bool:
+    """Whether one application is on for `person`: the catalogue's application resolver (E6)."""
+    application = _application_for(person, code)
     return application is not None and _effective(
-        application, application.switches, account_id=account.pk, department_path=application.requester_path)
+        application, application.switches, account_id=person.pk, department_path=application.requester_path)
 
 
 def application_switches(application: Application) -> QuerySet[ApplicationSwitch]:

@@ -131,10 +131,10 @@ def directory_page(people: QuerySet[Employee], *, fields: Sequence[str], offset:
     return entries, has_more
 
 
-def own_employee_record(account: User) -> Employee:
-    """R1: the caller's own address-book record, or NotInYourScope when they have none."""
+def own_employee_record(person: User) -> Employee:
+    """R1: `person`'s own address-book record, or NotInYourScope when they have none."""
     try:
-        return Employee.objects.select_related("account", "department", "position", "job_level").get(account=account)
+        return Employee.objects.select_related("account", "department", "position", "job_level").get(account=person)
     except Employee.DoesNotExist:
         raise NotInYourScope(_("You have no record in this enterprise's address book."))
 

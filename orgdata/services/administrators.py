@@ -24,41 +24,41 @@ def _administer_permission() -> Permission:
 
 
 @transaction.atomic
-def appoint_sub_administrator(*, actor: User, account: User, departments: Iterable[Department]) -> User:
-    """Make `account` a sub-administrator of exactly `departments` (each with its subtree).
+def appoint_sub_administrator(*, actor: User, person: User, departments: Iterable[Department]) -> User:
+    """Make `person` a sub-administrator of exactly `departments` (each with its subtree).
 
     Calling it again for a sub-administrator replaces their departments. Manager only; refuses
     the manager themself, a deactivated account, and an empty list of departments.
     """
     require(actor, Capability.ADMINISTER_ADMINISTRATORS)
-    account = User.objects.select_for_update().get(pk=account.pk)
+    person = User.objects.select_for_update().get(pk=person.pk)
     departments = list(departments)
-    if holds_role(account, Role.MANAGER):
+    if holds_role(person, Role.MANAGER):
         raise ValidationError({"account": [_("The enterprise manager administers everything already.")]})
-    if not account.is_active:
+    if not person.is_active:
         raise ValidationError({"account": [_("This account is deactivated.")]})
     if not departments:
         raise ValidationError({"departments": [_("Choose at least one department.")]})
     permission = _administer_permission()
-    DepartmentAdministratorPermission.objects.filter(user=account, permission=permission).exclude(
+    DepartmentAdministratorPermission.objects.filter(user=person, permission=permission).exclude(
         content_object__in=departments).delete()
     for department in departments:
         # guardian picks the direct-foreign-key model (DepartmentAdministratorPermission) itself.
-        assign_perm(permissions.ADMINISTER_DEPARTMENT_PERM, account, department)
-    account_services.assign_role(account=account, role=Role.SUB_ADMIN)
-    return account
+        assign_perm(permissions.ADMINISTER_DEPARTMENT_PERM, person, department)
+    account_services.assign_role(actor=actor, person=person, role=Role.SUB_ADMIN)
+    return person
 
 
 @transaction.atomic
-def remove_sub_administrator(*, actor: User, account: User) -> User:
+def remove_sub_administrator(*, actor: User, person: User) -> User:
     """Make a sub-administrator a plain employee again and withdraw all their department grants."""
     require(actor, Capability.ADMINISTER_ADMINISTRATORS)
-    account = User.objects.select_for_update().get(pk=account.pk)
-    if not holds_role(account, Role.SUB_ADMIN):
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not holds_role(person, Role.SUB_ADMIN):
         raise ValidationError({"account": [_("This person is not a sub-administrator.")]})
-    DepartmentAdministratorPermission.objects.filter(user=account).delete()
-    account_services.assign_role(account=account, role=Role.EMPLOYEE)
-    return account
+    DepartmentAdministratorPermission.objects.filter(user=person).delete()
+    account_services.assign_role(actor=actor, person=person, role=Role.EMPLOYEE)
+    return person
 
 
 @transaction.atomic
@@ -85,8 +85,10 @@ def transfer_manager_role(*, actor: User, password: str, new_manager: User) -> U
     if not new_manager.is_active or holds_role(new_manager, Role.PLATFORM_STAFF):
         raise ValidationError({"new_manager": [_("This account cannot become the enterprise manager.")]})
     DepartmentAdministratorPermission.objects.filter(user=new_manager).delete()
-    account_services.assign_role(account=actor, role=Role.EMPLOYEE)
-    account_services.assign_role(account=new_manager, role=Role.MANAGER)
+    # The new manager first: assign_role asks the actor's capability, which the actor holds only
+    # until they step down.
+    account_services.assign_role(actor=actor, person=new_manager, role=Role.MANAGER)
+    account_services.assign_role(actor=actor, person=actor, role=Role.EMPLOYEE)
     if User.objects.filter(role=Role.MANAGER).count() != 1:  # the invariant, checked before commit
         raise RuntimeError("manager role transfer would not leave exactly one manager")
     return new_manager
@@ -101,7 +103,7 @@ def reset_employee_password(*, actor: User, employee: Employee) -> str:
     """
     employee = scope_selectors.employee_visible_to(actor, employee.pk)
     require(actor, Capability.RESET_PASSWORD, target=employee.account)
-    return account_services.reset_password_forcing_change(account=employee.account)
+    return account_services.reset_password_forcing_change(actor=actor, person=employee.account)
 
 
 ENTERPRISE_PROFILE_FIELDS = ("name", "location", "industry", "personnel_size")

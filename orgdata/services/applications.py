@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from accounts.models import User
@@ -16,11 +17,18 @@ from orgdata.selectors import applications as application_selectors
 from orgdata.selectors import scope as scope_selectors
 
 
-def sync_catalogue() -> int:
+# Keeping an enterprise's application catalogue in step with the built-in applications (on
+# provisioning, after a release) is work nobody in the enterprise started.
+APPLICATION_CATALOGUE_SYNC = SystemActor("application catalogue sync")
+
+
+def sync_catalogue(*, actor) -> int:
     """Make the enterprise's catalogue carry every built-in application; returns how many were added.
 
-    Idempotent; existing entries and every switch are left as they are.
+    Idempotent; existing entries and every switch are left as they are. System work
+    (`APPLICATION_CATALOGUE_SYNC`) as a rule; refuses a missing actor.
     """
+    require_actor(actor)
     added = 0
     for code, name, kind, default_on, provider, description in BUILT_IN_APPLICATIONS:
         _application, created = Application.objects.get_or_create(code=code, defaults={
@@ -52,11 +60,11 @@ def create_self_built_application(*, actor: User, name: str, description: str = 
                                       description=(description or "").strip()[:300])
 
 
-def _people_in_scope(*, department: Department | None, account: User | None) -> list[tuple[int, str]]:
+def _people_in_scope(*, department: Department | None, person: User | None) -> list[tuple[int, str]]:
     """(account id, department path) of everyone a switch at this level can affect."""
     people = Employee.objects.all()
-    if account is not None:
-        people = people.filter(account=account)
+    if person is not None:
+        people = people.filter(account=person)
     elif department is not None:
         people = people.filter(department__path__startswith=department.path)
     return list(people.values_list("account_id", "department__path"))
@@ -64,7 +72,7 @@ def _people_in_scope(*, department: Department | None, account: User | None) -> 
 
 @transaction.atomic
 def switch_application(*, actor: User, application: Application, enabled: bool,
-                       department: Department | None = None, account: User | None = None) -> list[int]:
+                       department: Department | None = None, person: User | None = None) -> list[int]:
     """E6: switch `application` on or off for the enterprise, a department (with its subtree) or
     one person. The most specific switch wins when the app decides who has it.
 
@@ -74,29 +82,29 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     person outside a sub-administrator's scope (as "not found"); both a department and a person.
     """
     require(actor, Capability.SWITCH_APPLICATIONS)
-    if department is not None and account is not None:
+    if department is not None and person is not None:
         raise ValidationError({"level": [_("Switch for a department or for a person, not both.")]})
-    if department is None and account is None:
+    if department is None and person is None:
         require(actor, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)
     if department is not None:
         department = scope_selectors.department_visible_to(actor, department.pk)
-    if account is not None:
-        employee = scope_selectors.employees_visible_to(actor).filter(account=account).first()
+    if person is not None:
+        employee = scope_selectors.employees_visible_to(actor).filter(account=person).first()
         if employee is None:
             raise NotInYourScope()
 
     application = Application.objects.select_for_update().get(pk=application.pk)
-    people = _people_in_scope(department=department, account=account)
+    people = _people_in_scope(department=department, person=person)
     before = application_selectors.enabled_states(application, people)
     ApplicationSwitch.objects.update_or_create(
-        application=application, department=department, account=account,
+        application=application, department=department, account=person,
         defaults={"is_enabled": bool(enabled), "changed_by": actor},
     )
     after = application_selectors.enabled_states(application, people)
     changed = sorted(account_id for account_id, state in after.items() if before.get(account_id) != state)
     if application.kind == Application.Kind.THIRD_PARTY and changed:
-        sharing_services.share_for_application_switch(application_code=application.code, enabled=bool(enabled),
-                                                      person_ids=changed)
+        sharing_services.share_for_application_switch(actor=actor, application_code=application.code,
+                                                      enabled=bool(enabled), person_ids=changed)
     return changed
 
 
@@ -115,7 +123,7 @@ def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[
             account_id=switch.account_id).exists():
         raise NotInYourScope()
     application = Application.objects.select_for_update().get(pk=switch.application_id)
-    people = _people_in_scope(department=switch.department, account=switch.account)
+    people = _people_in_scope(department=switch.department, person=switch.account)
     before = application_selectors.enabled_states(application, people)
     switch.delete()
     after = application_selectors.enabled_states(application, people)
@@ -125,6 +133,6 @@ def clear_application_switch(*, actor: User, switch: ApplicationSwitch) -> list[
         for state in (True, False):
             ids = [account_id for account_id in changed if after[account_id] is state]
             if ids:
-                sharing_services.share_for_application_switch(application_code=application.code, enabled=state,
-                                                              person_ids=ids)
+                sharing_services.share_for_application_switch(actor=actor, application_code=application.code,
+                                                              enabled=state, person_ids=ids)
     return changed

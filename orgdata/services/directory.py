@@ -12,7 +12,7 @@ from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_event
 from orgdata.selectors import directory as directory_selectors
-from tenants.services import update_current_enterprise_settings
+from tenants import services as tenant_services
 
 
 @transaction.atomic
@@ -33,7 +33,8 @@ def choose_directory_fields(*, actor: User, fields: Iterable[str]) -> tuple[str,
             "names": ", ".join(sorted(unknown))}]})
     shown = directory_selectors.DIRECTORY_ALWAYS_SHOWN + tuple(
         field for field in directory_selectors.DIRECTORY_OPTIONAL_FIELDS if field in wanted)
-    enterprise = update_current_enterprise_settings(**{directory_selectors.DIRECTORY_FIELDS_SETTING: list(shown)})
+    enterprise = tenant_services.update_current_enterprise_settings(
+        actor=actor, **{directory_selectors.DIRECTORY_FIELDS_SETTING: list(shown)})
     record_event(action="directory_fields_chosen", object_type="tenants.enterprise", object_id=enterprise.pk,
                  changed_fields=[directory_selectors.DIRECTORY_FIELDS_SETTING], actor=Actor.for_user(actor))
     return shown

@@ -114,14 +114,11 @@ def check_birth_date_against_record(values: dict[str, Any], employee: Employee) 
         raise ValidationError({"date_of_birth": [_birth_date_mismatch()]})
 
 
-def record_id_number_legal_basis(*, account, recorded_by=None) -> None:
-    """C12: record why the enterprise holds `account`'s resident ID number without their consent."""
-    legal_basis_services.record_legal_basis(person=account, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
-                                            reference=ID_NUMBER_REFERENCE, recorded_by=_recorder(recorded_by))
-
-
-def _recorder(actor):
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) and actor.pk else None
+def record_id_number_legal_basis(*, actor, person) -> None:
+    """C12: record why the enterprise holds `person`'s resident ID number without their consent,
+    and that `actor` wrote it (the caller has asked whether they may)."""
+    legal_basis_services.record_legal_basis(actor=actor, person=person, purpose_code=ID_NUMBER_PURPOSE,
+                                            basis=ID_NUMBER_LEGAL_BASIS, reference=ID_NUMBER_REFERENCE)
 
 
 # Free text that is a name or reads like one: one normaliser (accounts.validators.clean_name_text).
@@ -210,12 +207,13 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     _check_actor_scope(actor, values["department"])
     _check_employee_number_free(values["employee_number"])
     _check_id_number_free(values.get("id_number", ""))
-    account = account_services.create_account(mobile=values.pop("mobile"), display_name=values.pop("display_name"))
+    account = account_services.create_account(actor=actor, mobile=values.pop("mobile"),
+                                              display_name=values.pop("display_name"))
     # The record shares the account's data key: erasing the person (R4) shreds both at once.
     employee = Employee(account=account, person_key_id=account.person_key_id, **values)
     employee.save()
     if employee.id_number:
-        record_id_number_legal_basis(account=account, recorded_by=actor)
+        record_id_number_legal_basis(actor=actor, person=account)
     return employee
 
 
@@ -241,14 +239,14 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     if "department" in values:
         _check_actor_scope(actor, values["department"])
     writes_id_number = bool(values.get("id_number")) and values["id_number"] != employee.id_number
-    employee = _apply(employee, values)
+    employee = _apply(employee, values, actor=actor)
     if writes_id_number:
-        record_id_number_legal_basis(account=employee.account, recorded_by=actor)
+        record_id_number_legal_basis(actor=actor, person=employee.account)
     return employee
 
 
 @transaction.atomic
-def update_own_profile(*, account, changes: dict[str, Any]) -> Employee:
+def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
     """R1: a person corrects and supplements their own profile.
 
     Refuses fields that are the enterprise's records (name, mobile number, employee number,
@@ -257,24 +255,24 @@ def update_own_profile(*, account, changes: dict[str, Any]) -> Employee:
     stored ID number. An account without an address-book record (the manager is created without
     one) gets NotInYourScope (404).
     """
-    own = directory_selectors.own_employee_record(account)
+    own = directory_selectors.own_employee_record(person)
     employee = Employee.objects.select_for_update().get(pk=own.pk)
     refused = set(changes) - set(SELF_EDITABLE_FIELDS)
     if refused:
         raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
     values = clean_employee_values(changes)
     check_birth_date_against_record(values, employee)
-    return _apply(employee, values)
+    return _apply(employee, values, actor=person)
 
 
-def _apply(employee: Employee, values: dict[str, Any]) -> Employee:
+def _apply(employee: Employee, values: dict[str, Any], *, actor) -> Employee:
     if "employee_number" in values:
         _check_employee_number_free(values["employee_number"], exclude=employee)
     if values.get("id_number"):
         _check_id_number_free(values["id_number"], exclude=employee)
     identity = {field: values.pop(field) for field in IDENTITY_FIELDS if field in values}
     if identity:
-        account_services.correct_account_identity(account=employee.account, **identity)
+        account_services.correct_account_identity(actor=actor, person=employee.account, **identity)
     changed = []
     for field, value in values.items():
         if getattr(employee, field) != value:

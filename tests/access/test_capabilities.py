@@ -52,6 +52,7 @@ EXPECTED = {
     C.USE_APPLICATION:                     (SWITCH, SWITCH,    SWITCH,   N,              N),
     C.CHANGE_ENTERPRISE_LIFECYCLE:         (N,      N,         N,        PERM,           N),
     C.PUBLISH_POLICY_VERSION:              (N,      N,         N,        Y,              N),
+    C.PROVISION_ENTERPRISE:                (N,      N,         N,        PERM,           Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 
@@ -115,6 +116,7 @@ def test_permission_rows_follow_the_django_permission(cast):
     employee = User.objects.get(pk=employee.pk)  # a fresh permission cache
     assert may(employee, C.UNMASK_SENSITIVE_VALUES)
     assert not may(employee, C.CHANGE_ENTERPRISE_LIFECYCLE)
+    assert not may(employee, C.PROVISION_ENTERPRISE)
 
 
 def test_the_scope_of_each_actor(cast):
@@ -132,7 +134,7 @@ def test_require_says_why(cast, manager):
     with pytest.raises(NotPermitted, match="reset"):
         require(manager, C.RESET_PASSWORD, target=manager)  # never one's own
     applications.switch_application(actor=manager, application=Application.objects.get(code="address-book"),
-                                    enabled=False, account=employee)
+                                    enabled=False, person=employee)
     with pytest.raises(ApplicationNotAuthorised):
         require(employee, C.USE_APPLICATION, target="address-book")
 

@@ -170,7 +170,7 @@ def test_failure_counters_are_deleted_by_the_retention_job_like_other_login_reco
         AccessAttempt.objects.filter(username=old).update(attempt_time=audit_services.months_before(now, 7))
         AccessAttempt.objects.filter(username=young).update(attempt_time=audit_services.months_before(now, 5))
 
-        summary = audit_services.apply_retention(now=now)
+        summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=now)
 
         assert summary["rows"]["axes login failure counters"] == 1
         assert list(AccessAttempt.objects.values_list("username", flat=True)) == [young]

@@ -185,7 +185,7 @@ def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
         with pytest.raises(ConsentRequired):
             make_located_check_in(person)
         assert make_typed_check_in(person).location is None
-        ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+        ledger_services.grant_consent(actor=person, person=person, purpose_code="device.location", channel="mobile",
                                       explicit_confirmation=True)
         assert make_located_check_in(person).location["lat"] == 31.2304
 

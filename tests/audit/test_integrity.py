@@ -109,9 +109,10 @@ def test_a_chain_rewritten_together_with_its_head_is_caught_by_the_signed_checkp
     schema = enterprises.b.schema_name
     with schema_context(schema):
         first, rewritten, last = _record_some(3)
-        checkpoint = audit_services.record_chain_checkpoint()
+        checkpoint = audit_services.record_chain_checkpoint(actor=audit_services.CHAIN_CHECKPOINTING)
         assert (checkpoint.schema_name, checkpoint.head_id) == (schema, last)
-        assert audit_services.record_chain_checkpoint() is None  # the head has not moved
+        # The head has not moved.
+        assert audit_services.record_chain_checkpoint(actor=audit_services.CHAIN_CHECKPOINTING) is None
         _record_some(1)
         _rewrite_from(rewritten, action="view_unmasked")
     intact, output = _verify(capsys, schema)
@@ -127,7 +128,7 @@ def test_a_head_moved_back_over_removed_entries_is_caught_by_the_signed_checkpoi
     schema = enterprises.b.schema_name
     with schema_context(schema):
         first, second, third = _record_some(3)
-        audit_services.record_chain_checkpoint()
+        audit_services.record_chain_checkpoint(actor=audit_services.CHAIN_CHECKPOINTING)
         kept_hash = AuditEntry.objects.get(id=first).hash
         _as_tamperer("DELETE FROM audit_entry WHERE id >= %s", [second])
         _as_tamperer("UPDATE audit_chain SET head_id = %s, head_hash = %s WHERE id = 1", [first, kept_hash])
@@ -142,7 +143,7 @@ def test_a_forged_checkpoint_is_reported(enterprises, capsys):
     schema = enterprises.a.schema_name
     with schema_context(schema):
         _record_some(1)
-        checkpoint = audit_services.record_chain_checkpoint()
+        checkpoint = audit_services.record_chain_checkpoint(actor=audit_services.CHAIN_CHECKPOINTING)
     intact, output = _verify(capsys, schema)
     assert intact, output
     ChainCheckpoint.objects.filter(pk=checkpoint.pk).update(head_hash="f" * 64)

@@ -177,10 +177,10 @@ def test_an_unmasked_view_is_recorded_with_the_field_name_and_a_refused_one_is_n
         manager = UserFactory(role=User.Role.MANAGER)
         employee = UserFactory()
         subject = UserFactory(mobile="13655550003")
-        assert reveal(user=manager, instance=subject, field="mobile") == "13655550003"
+        assert reveal(actor=manager, instance=subject, field="mobile") == "13655550003"
         with pytest.raises(NotPermitted):
-            reveal(user=employee, instance=subject, field="mobile")
-        note_bulk_reveal(user=manager, model=User, object_ids=[subject.pk, employee.pk], fields=["mobile"])
+            reveal(actor=employee, instance=subject, field="mobile")
+        note_bulk_reveal(actor=manager, model=User, object_ids=[subject.pk, employee.pk], fields=["mobile"])
 
     entries = _entries(enterprises.a.schema_name, action__startswith="view_unmasked", actor=f"user:{manager.pk}")
     assert [(e.action, e.actor, e.object_type, e.object_id, e.changed_fields) for e in entries] == [

@@ -61,7 +61,7 @@ def test_access_log_months_past_the_period_are_dropped_and_younger_rows_untouche
     _request_at(client, NOW, at_time, "s2-today")
 
     with schema_context(schema):
-        summary = audit_services.apply_retention(now=NOW)
+        summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)
         remaining_partitions = _partition_names(ACCESS_LOG)
 
     assert summary["access_log"] == {"partitions_dropped": ["audit_access_log_p2026_04"], "rows_deleted": 2}
@@ -70,7 +70,7 @@ def test_access_log_months_past_the_period_are_dropped_and_younger_rows_untouche
     assert _access_rows(schema) == {"s2-five-months-and-26-days", "s2-five-months", "s2-today"}
 
     with schema_context(schema):
-        again = audit_services.apply_retention(now=NOW)
+        again = audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)
     assert again["access_log"] == {"partitions_dropped": [], "rows_deleted": 0}  # idempotent
     assert _access_rows(schema) == {"s2-five-months-and-26-days", "s2-five-months", "s2-today"}
 
@@ -92,7 +92,7 @@ def test_expired_audit_entries_go_as_a_prefix_and_the_rest_of_the_chain_still_ve
                                                      changed_fields=["display_name"])
         head = AuditChain.objects.get().head_id
 
-        summary = audit_services.apply_retention(now=run_at)
+        summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=run_at)
 
         dropped = summary["audit_log"]["partitions_dropped"]
         for month in (today, later(1)):  # whole months before the cutoff went as partitions
@@ -101,7 +101,8 @@ def test_expired_audit_entries_go_as_a_prefix_and_the_rest_of_the_chain_still_ve
         assert list(AuditEntry.objects.values_list("id", flat=True)) == list(range(ids[6], head + 1))
         assert AuditChain.objects.get().anchor_id == ids[6]
         assert selectors.verify_audit_chain().is_intact
-        assert audit_services.apply_retention(now=run_at)["audit_log"]["rows_deleted"] == 0  # idempotent
+        assert audit_services.apply_retention(
+            actor=audit_services.RETENTION, now=run_at)["audit_log"]["rows_deleted"] == 0  # idempotent
 
     call_command("audit_verify", schema=schema)
     assert f"{schema}: intact, {head - ids[6] + 1} entries" in capsys.readouterr().out
@@ -125,7 +126,7 @@ def test_login_records_older_than_their_period_are_deleted_and_younger_ones_kept
         AccessLog.objects.filter(pk=old.pk).update(attempt_time=audit_services.months_before(NOW, 7))
         AccessLog.objects.filter(pk=young.pk).update(attempt_time=audit_services.months_before(NOW, 5))
 
-        summary = audit_services.apply_retention(now=NOW)
+        summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)
 
         assert summary["rows"]["axes login records"] == 1
         assert list(AccessLog.objects.filter(user_agent__startswith="s2-login").values_list("pk", flat=True)) == [young.pk]
@@ -180,8 +181,10 @@ def test_a_rule_may_anonymise_instead_of_deleting(enterprises, monkeypatch):
                                          http_accept="*/*", path_info="/console/login/")
         AccessLog.objects.filter(pk=old.pk).update(attempt_time=audit_services.months_before(NOW, 8))
 
-        assert audit_services.apply_retention(now=NOW)["rows"] == {"login records, anonymised": 1}
-        assert audit_services.apply_retention(now=NOW)["rows"] == {"login records, anonymised": 0}
+        assert audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)["rows"] == {
+            "login records, anonymised": 1}
+        assert audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)["rows"] == {
+            "login records, anonymised": 0}
 
         old.refresh_from_db()
         young.refresh_from_db()
@@ -206,7 +209,7 @@ def test_a_period_below_the_legal_minimum_is_refused_and_nothing_is_deleted(
     settings.RETENTION_MONTHS = {**settings.RETENTION_MONTHS, **configured}
 
     with schema_context(schema), pytest.raises(ImproperlyConfigured, match=message.replace("[", r"\[")):
-        audit_services.apply_retention(now=NOW)
+        audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)
     [error] = checks.check_retention_periods()
     assert error.id == "audit.E001"
     assert _access_rows(schema) == {"s2-seven-months"}
@@ -219,7 +222,7 @@ def test_longer_periods_than_the_minimum_are_honoured(enterprises, settings, api
         partitions.ensure_month(ACCESS_LOG, partitions.month_of(_utc(2026, 4, 1)))
     _request_at(api_client_for(enterprises.a), _utc(2026, 4, 20), at_time, "s2-seven-months")
     with schema_context(schema):
-        audit_services.apply_retention(now=NOW)
+        audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)
     assert _access_rows(schema) == {"s2-seven-months"}
     assert checks.check_retention_periods() == []
 
@@ -237,11 +240,11 @@ def test_partitions_are_created_ahead_and_early_rows_move_out_of_the_default_par
             cursor.execute("SELECT count(*) FROM audit_entry_default WHERE id = %s", [entry_id])
             assert cursor.fetchone()[0] == 1
 
-        created = audit_services.ensure_log_partitions(now=later)
+        created = audit_services.ensure_log_partitions(actor=audit_services.LOG_PARTITIONING, now=later)
 
         month = partitions.partition_name(AUDIT_LOG, partitions.month_of(later))
         assert month in created and len(created) == 6  # 3 months x 2 logs
-        assert audit_services.ensure_log_partitions(now=later) == []
+        assert audit_services.ensure_log_partitions(actor=audit_services.LOG_PARTITIONING, now=later) == []
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {month} WHERE id = %s", [entry_id])
             assert cursor.fetchone()[0] == 1

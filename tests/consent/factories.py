@@ -40,7 +40,7 @@ def signed_in(enterprise, user=None, *, with_attendance: bool = True, **user_fie
             ApplicationSwitch.objects.get_or_create(application=Application.objects.get(code="attendance"),
                                                     account=user, department=None, defaults={"is_enabled": True})
         device_id = f"device-{user.pk}"
-        token = account_services.issue_device_token(user=user, device_id=device_id).token
+        token = account_services.issue_device_token(person=user, device_id=device_id).token
     client = APIClient(HTTP_HOST=enterprise.host)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID=device_id)
     return Person(enterprise, user, client, device_id)

@@ -10,6 +10,7 @@ from consent.errors import ConsentRequired
 from consent.models import Purpose
 from tests.accounts.factories import EmployeeFactory
 from tests.consent.factories import signed_in
+from tests.orgdata.factories import TEST_SETUP
 
 GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
 
@@ -79,7 +80,8 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
         employee = EmployeeFactory()
         with pytest.raises(ConsentRequired):
             gate.require_consent(employee, "sensitive.id_number")
-        with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", basis="criminal_investigation",
+        with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", actor=TEST_SETUP,
+                                                    basis="criminal_investigation",
                                                     reference="Public security bureau request 2026-118"):
             gate.require_consent(employee, "sensitive.id_number")
         record = LegalBasisRecord.objects.get(person=employee)
@@ -88,7 +90,8 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
             gate.require_consent(employee, "sensitive.id_number")
         from django.core.exceptions import ValidationError
         with pytest.raises(ValidationError) as refused:
-            with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", basis="curiosity", reference=""):
+            with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", actor=TEST_SETUP,
+                                                        basis="curiosity", reference=""):
                 pass
         assert set(refused.value.message_dict) == {"basis", "reference"}
 
@@ -198,8 +201,8 @@ def test_a_state_read_inside_a_transaction_that_rolls_back_is_never_cached(enter
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(RuntimeError), transaction.atomic():
-            ledger_services.grant_consent(person=person.user, purpose_code="device.location", channel="mobile",
-                                          explicit_confirmation=True)
+            ledger_services.grant_consent(actor=person.user, person=person.user, purpose_code="device.location",
+                                          channel="mobile", explicit_confirmation=True)
             assert gate.may_process(person.user, "device.location")  # the transaction sees its own answer
             raise RuntimeError("the request fails after the answer")
         assert cache.get(state_cache.state_key(person.user.pk)) is None

@@ -12,6 +12,7 @@ from consent.services import legal_bases as legal_basis_services
 from consent.models import ConsentEvent, Purpose
 from tests.consent.factories import signed_in
 from tests.policies.factories import PolicyVersionFactory
+from tests.orgdata.factories import TEST_SETUP
 
 
 @pytest.mark.promise("C6")
@@ -85,7 +86,8 @@ def test_a_new_purpose_has_nobody_consenting_and_a_changed_purpose_voids_earlier
     person.grant("device.calendar", explicit=False)
     with schema_context(enterprises.a.schema_name):
         purpose = catalogue_services.add_purpose(
-            code="feature.visit_photos", kind=Purpose.Kind.FEATURE, name_en="Visit photos", name_zh_hans="拜访照片",
+            actor=TEST_SETUP, code="feature.visit_photos", kind=Purpose.Kind.FEATURE, name_en="Visit photos",
+            name_zh_hans="拜访照片",
             statement_en="Attach photos to customer visits.", statement_zh_hans="为客户拜访附加照片。",
             covers=["attendance.CheckIn.location"])
         assert purpose.revision == 1
@@ -99,7 +101,8 @@ def test_a_new_purpose_has_nobody_consenting_and_a_changed_purpose_voids_earlier
     purposes = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}
     assert purposes["feature.visit_photos"]["has_consented"] is False
     with schema_context(enterprises.a.schema_name):
-        catalogue_services.sync_purpose_catalogue()  # the catalogue never retires a function's own purpose
+        # The catalogue never retires a function's own purpose.
+        catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)
         assert Purpose.objects.get(code="feature.visit_photos").is_active
     assert purposes["device.calendar"]["has_consented"] is False
 
@@ -108,8 +111,9 @@ def test_adding_a_purpose_refuses_undeclared_fields(enterprises):
     from django.core.exceptions import ValidationError
 
     with schema_context(enterprises.a.schema_name), pytest.raises(ValidationError) as refused:
-        catalogue_services.add_purpose(code="feature.x", kind="feature", name_en="X", name_zh_hans="X",
-                                       statement_en="X", statement_zh_hans="X", covers=["attendance.CheckIn.kind"])
+        catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.x", kind="feature", name_en="X",
+                                       name_zh_hans="X", statement_en="X", statement_zh_hans="X",
+                                       covers=["attendance.CheckIn.kind"])
     assert "covers" in refused.value.message_dict
 
 
@@ -122,12 +126,13 @@ def test_adding_a_purpose_refuses_fields_the_gate_does_not_guard_and_unknown_req
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ValidationError) as refused:
             # Declared in the registry, but nothing refuses writing it without consent.
-            catalogue_services.add_purpose(code="feature.wechat", covers=["orgdata.Employee.wechat_id"], **new_function)
+            catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.wechat",
+                                           covers=["orgdata.Employee.wechat_id"], **new_function)
         assert set(refused.value.message_dict) == {"covers"}
         assert "orgdata.Employee.wechat_id" in refused.value.message_dict["covers"][0]
         with pytest.raises(ValidationError) as refused:
-            catalogue_services.add_purpose(code="feature.radar", requires=["device.location", "device.radar"],
-                                           **new_function)
+            catalogue_services.add_purpose(actor=TEST_SETUP, code="feature.radar",
+                                           requires=["device.location", "device.radar"], **new_function)
         assert set(refused.value.message_dict) == {"requires"}
         assert "device.radar" in refused.value.message_dict["requires"][0]
         assert not Purpose.objects.filter(code__in=["feature.wechat", "feature.radar"]).exists()
@@ -144,7 +149,8 @@ def test_a_purpose_added_at_runtime_is_enforced_on_the_further_field_it_covers(e
     assert person.check_in(place="Gate 1").status_code == 201
     with schema_context(enterprises.a.schema_name):
         catalogue_services.add_purpose(
-            code="feature.visit_places", kind=Purpose.Kind.FEATURE, name_en="Visit places", name_zh_hans="拜访地点",
+            actor=TEST_SETUP, code="feature.visit_places", kind=Purpose.Kind.FEATURE, name_en="Visit places",
+            name_zh_hans="拜访地点",
             statement_en="Record the places you visit.", statement_zh_hans="记录您拜访的地点。",
             covers=["attendance.CheckIn.place"])
         with pytest.raises(ConsentRequired):
@@ -164,7 +170,7 @@ def test_recording_a_legal_basis_for_an_unknown_purpose_is_a_field_error(enterpr
     with schema_context(enterprises.a.schema_name):
         person = signed_in(enterprises.a).user
         with pytest.raises(ValidationError) as refused:
-            legal_basis_services.record_legal_basis(person=person, purpose_code="no.such.purpose",
+            legal_basis_services.record_legal_basis(actor=TEST_SETUP, person=person, purpose_code="no.such.purpose",
                                                     basis="legal_obligation", reference="Order 7")
         assert set(refused.value.message_dict) == {"purpose_code"}
         assert not LegalBasisRecord.objects.filter(person=person).exists()
@@ -176,7 +182,8 @@ def test_the_catalogue_is_seeded_in_every_enterprise_and_sync_is_idempotent(ente
     for each in (enterprises.a, enterprises.b):
         with schema_context(each.schema_name):
             assert set(Purpose.objects.values_list("code", flat=True)) >= {p.code for p in ALL_PURPOSES}
-            assert catalogue_services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
+            assert catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC) == {
+                "added": 0, "revised": 0, "retired": 0}
             assert Purpose.objects.get(code="location_tracking").covers == ["attendance.TrackingPing.location"]
 
 
@@ -185,19 +192,22 @@ def test_an_administrator_records_an_answer_at_the_persons_request_and_is_named(
     from django.core.exceptions import ValidationError
 
     from accounts.models import User
+    from core.errors import NotPermitted
 
     with schema_context(enterprises.a.schema_name):
         manager = User.objects.get(role=User.Role.MANAGER)
         person = signed_in(enterprises.a).user
-        with pytest.raises(ValidationError):
-            ledger_services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                             request_reference="form 2026-7")
+        on_request = {"person": person, "purpose_code": "device.storage", "channel": "admin_on_request"}
+        with pytest.raises(ValidationError):  # system work names no administrator
+            ledger_services.withdraw_consent(actor=TEST_SETUP, request_reference="form 2026-7", **on_request)
+        with pytest.raises(NotPermitted):  # only an administrator records an answer on request
+            ledger_services.withdraw_consent(actor=person, request_reference="form 2026-7", **on_request)
+        with pytest.raises(TypeError, match="actor is required"):
+            ledger_services.withdraw_consent(actor=None, request_reference="form 2026-7", **on_request)
         with pytest.raises(ValidationError) as missing_reference:
-            ledger_services.withdraw_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                             recorded_by=manager)
+            ledger_services.withdraw_consent(actor=manager, **on_request)
         assert "request_reference" in missing_reference.value.message_dict
-        event = ledger_services.grant_consent(person=person, purpose_code="device.storage", channel="admin_on_request",
-                                              recorded_by=manager, request_reference=" form 2026-7 ")
+        event = ledger_services.grant_consent(actor=manager, request_reference=" form 2026-7 ", **on_request)
         assert event.channel == "admin_on_request" and event.recorded_by == manager
         assert event.request_reference == "form 2026-7"
 

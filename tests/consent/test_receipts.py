@@ -13,6 +13,7 @@ from consent import catalogue
 from consent.services import catalogue as catalogue_services
 from consent.models import Purpose, PurposeRevision, Recipient
 from tests.consent.factories import signed_in
+from tests.orgdata.factories import TEST_SETUP
 
 
 def _receipt(person, event_id) -> dict:
@@ -29,7 +30,7 @@ def test_the_receipt_of_an_answer_keeps_the_affiliates_purpose_and_types_it_was_
     assert first.status_code == 201
     with schema_context(enterprises.a.schema_name):
         asked = Purpose.objects.get(code="share.affiliate.qince")
-        catalogue_services.revise_recipient(recipient=Recipient.objects.get(code="affiliate.qince"),
+        catalogue_services.revise_recipient(actor=TEST_SETUP, recipient=Recipient.objects.get(code="affiliate.qince"),
                                             purpose_en="Advertising measurement", purpose_zh_hans="广告效果评估",
                                             pi_types=["login_account"])
     second = person.grant("share.affiliate.qince")
@@ -64,7 +65,7 @@ def test_the_receipt_of_an_answer_keeps_the_wording_of_a_revision_the_catalogue_
                     if d.code == "public_disclosure" else d for d in catalogue.ALL_PURPOSES)
     monkeypatch.setattr(catalogue, "ALL_PURPOSES", changed)
     with schema_context(enterprises.a.schema_name), django_capture_on_commit_callbacks(execute=True):
-        assert catalogue_services.sync_purpose_catalogue()["revised"] == 1
+        assert catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)["revised"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         second = person.grant("public_disclosure")
     assert second.status_code == 201

@@ -11,7 +11,7 @@ from consent.models import Disclosure, Recipient
 from orgdata.models import Application
 from orgdata.services import applications as application_services
 from tests.consent.factories import signed_in
-from tests.orgdata.factories import make_employee
+from tests.orgdata.factories import TEST_SETUP, make_employee
 
 
 @pytest.mark.promise("C9")
@@ -51,26 +51,30 @@ def test_sharing_with_a_partner_needs_consent_and_an_affiliate_changing_purpose_
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ConsentRequired):
-            sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+            sharing_services.share_with_recipient(
+                actor=TEST_SETUP, person=person.user, purpose_code="share.affiliate.qince")
     person.grant("share.affiliate.qince")
     with schema_context(enterprises.a.schema_name):
-        record = sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+        record = sharing_services.share_with_recipient(
+            actor=TEST_SETUP, person=person.user, purpose_code="share.affiliate.qince")
         assert record.pi_types == ["login_account", "name"] and record.purpose_revision == 1
         affiliate = Recipient.objects.get(code="affiliate.qince")
-        catalogue_services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
+        catalogue_services.revise_recipient(actor=TEST_SETUP, recipient=affiliate, purpose_en="Advertising measurement",
                                             purpose_zh_hans="广告效果评估")
         assert not gate.may_process(person.user, "share.affiliate.qince")
         with pytest.raises(ConsentRequired):
-            sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+            sharing_services.share_with_recipient(
+                actor=TEST_SETUP, person=person.user, purpose_code="share.affiliate.qince")
         with pytest.raises(ValidationError):
-            catalogue_services.revise_recipient(recipient=affiliate, purpose_en="x", purpose_zh_hans="x",
-                                                pi_types=["dna"])
+            catalogue_services.revise_recipient(actor=TEST_SETUP, recipient=affiliate, purpose_en="x",
+                                                purpose_zh_hans="x", pi_types=["dna"])
     purposes = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}
     assert purposes["share.affiliate.qince"]["has_consented"] is False
     assert purposes["share.affiliate.qince"]["revision"] == 2
     assert person.grant("share.affiliate.qince").status_code == 201
     with schema_context(enterprises.a.schema_name):
-        shared = sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+        shared = sharing_services.share_with_recipient(
+            actor=TEST_SETUP, person=person.user, purpose_code="share.affiliate.qince")
         assert shared.purpose_revision == 2
 
 
@@ -78,11 +82,13 @@ def test_sharing_with_a_partner_needs_consent_and_an_affiliate_changing_purpose_
 def test_public_disclosure_only_with_separate_explicit_consent_and_it_is_recorded(enterprises):
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name), pytest.raises(ConsentRequired):
-        sharing_services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
+        sharing_services.share_with_recipient(
+            actor=TEST_SETUP, person=person.user, purpose_code="public_disclosure")
     assert person.grant("public_disclosure", explicit=False).status_code == 400
     assert person.grant("public_disclosure").status_code == 201
     with schema_context(enterprises.a.schema_name):
-        sharing_services.share_with_recipient(person=person.user, purpose_code="public_disclosure")
+        sharing_services.share_with_recipient(
+            actor=TEST_SETUP, person=person.user, purpose_code="public_disclosure")
     records = person.get("/api/v1/consent/sharing").json()
     assert records[0]["recipient"] is None and records[0]["occasion"] == "public_disclosure"
 
@@ -101,11 +107,11 @@ def test_disclosure_required_by_law_records_its_basis_instead_of_a_consent(enter
     person = signed_in(enterprises.a)
     with schema_context(enterprises.a.schema_name):
         with pytest.raises(ValidationError) as refused:
-            sharing_services.share_with_recipient(person=person.user, purpose_code="public_disclosure",
-                                                  legal_basis="because", reference="")
+            sharing_services.share_with_recipient(actor=TEST_SETUP, person=person.user,
+                                                  purpose_code="public_disclosure", legal_basis="because", reference="")
         assert set(refused.value.message_dict) == {"basis", "reference"}
         record = sharing_services.share_with_recipient(
-            person=person.user, purpose_code="public_disclosure", legal_basis="legal_obligation",
+            actor=TEST_SETUP, person=person.user, purpose_code="public_disclosure", legal_basis="legal_obligation",
             reference="Court order (2026) 77")
         assert record.consent_event is None and record.legal_basis_record.basis == "legal_obligation"
     assert person.get("/api/v1/consent/sharing").json()[0]["consent_event"] is None
@@ -119,12 +125,13 @@ def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_c
     person.grant("share.affiliate.qince")
     with schema_context(enterprises.a.schema_name):
         affiliate = Recipient.objects.get(code="affiliate.qince")
-        catalogue_services.revise_recipient(recipient=affiliate, purpose_en="Advertising measurement",
+        catalogue_services.revise_recipient(actor=TEST_SETUP, recipient=affiliate, purpose_en="Advertising measurement",
                                             purpose_zh_hans="广告效果评估")
         revised = Purpose.objects.get(code="share.affiliate.qince")
         assert revised.revision == 2 and "Advertising measurement" in revised.statement_en
 
-        assert catalogue_services.sync_purpose_catalogue() == {"added": 0, "revised": 0, "retired": 0}
+        assert catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC) == {
+            "added": 0, "revised": 0, "retired": 0}
 
         synced = Purpose.objects.get(code="share.affiliate.qince")
         assert (synced.revision, synced.statement_en, synced.statement_zh_hans) == (
@@ -133,7 +140,8 @@ def test_an_affiliates_revised_purpose_survives_the_catalogue_sync_and_earlier_c
         assert (affiliate.purpose_en, affiliate.purpose_zh_hans) == ("Advertising measurement", "广告效果评估")
         assert not gate.may_process(person.user, "share.affiliate.qince")
         with pytest.raises(ConsentRequired):
-            sharing_services.share_with_recipient(person=person.user, purpose_code="share.affiliate.qince")
+            sharing_services.share_with_recipient(
+                actor=TEST_SETUP, person=person.user, purpose_code="share.affiliate.qince")
     shown = {p["code"]: p for p in person.get("/api/v1/consent/purposes").json()}["share.affiliate.qince"]
     assert shown["revision"] == 2 and shown["has_consented"] is False
     assert "Advertising measurement" in shown["statement"]

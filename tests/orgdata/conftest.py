@@ -56,10 +56,12 @@ def _retire(enterprise, django_db_blocker):
     from tenants import routing_cache
     from tenants.models import Enterprise
     from tenants import services as tenant_services
+    from tests.tenants.factories import platform_operator
 
     with django_db_blocker.unblock():
-        tenant_services.change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
-                                                 status=Enterprise.Status.CANCELLING)
+        tenant_services.change_enterprise_status(
+            actor=platform_operator(), enterprise=Enterprise.objects.get(pk=enterprise.enterprise.pk),
+            status=Enterprise.Status.CANCELLING)
         connection.set_schema_to_public()
     routing_cache.forget_host(enterprise.host)
 

@@ -53,6 +53,6 @@ def make_sub_administrator(*, departments: list[Department], manager, name: str 
     from orgdata.services import administrators as administrator_services
 
     employee = make_employee(department=departments[0], name=name)
-    administrator_services.appoint_sub_administrator(actor=manager, account=employee.account, departments=departments)
+    administrator_services.appoint_sub_administrator(actor=manager, person=employee.account, departments=departments)
     employee.account.refresh_from_db()
     return employee.account

@@ -46,7 +46,7 @@ def test_the_manager_appoints_and_removes_sub_administrators_scoped_to_subtrees(
     assert sorted(d.name for d in scope_selectors.departments_visible_to(deputy)) == ["Back end", "Front end", "R&D"]
     assert deputy.has_perm("orgdata.administer_department", tree["rnd"])  # guardian object permission
 
-    administrator_services.remove_sub_administrator(actor=manager, account=deputy)
+    administrator_services.remove_sub_administrator(actor=manager, person=deputy)
     deputy.refresh_from_db()
     assert deputy.role == User.Role.EMPLOYEE and not scope_selectors.departments_visible_to(deputy).exists()
 
@@ -56,7 +56,7 @@ def test_a_sub_administrator_cannot_appoint_or_transfer(in_a, manager):
     deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager)
     other = make_employee(department=tree["backend"]).account
     with pytest.raises(NotPermitted):
-        administrator_services.appoint_sub_administrator(actor=deputy, account=other, departments=[tree["backend"]])
+        administrator_services.appoint_sub_administrator(actor=deputy, person=other, departments=[tree["backend"]])
     deputy.set_password(PASSWORD)
     with pytest.raises(NotPermitted):
         administrator_services.transfer_manager_role(actor=deputy, password=PASSWORD, new_manager=other)

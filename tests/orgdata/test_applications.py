@@ -28,9 +28,9 @@ def test_the_most_specific_switch_decides(in_a, manager):
     application_services.switch_application(actor=manager, application=attendance, enabled=True)
     application_services.switch_application(actor=manager, application=attendance, enabled=False,
                                             department=tree["rnd"])
-    application_services.switch_application(actor=manager, application=attendance, enabled=True, account=dev.account)
+    application_services.switch_application(actor=manager, application=attendance, enabled=True, person=dev.account)
     assert _on_for(dev, "attendance") and _on_for(sales, "attendance")
-    application_services.switch_application(actor=manager, application=attendance, enabled=False, account=dev.account)
+    application_services.switch_application(actor=manager, application=attendance, enabled=False, person=dev.account)
     assert not _on_for(dev, "attendance")
 
     own = application_services.create_self_built_application(actor=manager, name="Canteen menu")
@@ -89,6 +89,6 @@ def test_the_directory_follows_the_address_book_switch(in_a, manager, api_as):
     api = api_as(person.account)
     assert api.get("/api/v1/directory").status_code == 200
     application_services.switch_application(actor=manager, application=Application.objects.get(code="address-book"),
-                                            enabled=False, account=person.account)
+                                            enabled=False, person=person.account)
     assert api.get("/api/v1/directory").status_code == 403
     assert "address-book" not in [app["code"] for app in api.get("/api/v1/me/applications").json()]

@@ -135,7 +135,7 @@ def test_a_birth_date_changed_alone_must_agree_with_the_stored_id_number(in_a, m
     employee_services.update_employee(actor=manager, employee=person, changes={"date_of_birth": date(1991, 1, 1)})
     assert Employee.objects.get(pk=person.pk).date_of_birth == date(1991, 1, 1)
     with pytest.raises(ValidationError):  # and the person's own profile keeps refusing it too (R1)
-        employee_services.update_own_profile(account=person.account, changes={"date_of_birth": date(1990, 3, 7)})
+        employee_services.update_own_profile(person=person.account, changes={"date_of_birth": date(1990, 3, 7)})
 
 
 def _id_number_legal_bases(account):

@@ -10,7 +10,7 @@ from audit.models import AuditEntry
 from orgdata.models import Department, Employee, ImportJob
 from orgdata.services.imports import jobs as import_services
 from orgdata.services.imports import rows as import_rows
-from tests.orgdata.factories import make_employee, resident_id
+from tests.orgdata.factories import TEST_SETUP, make_employee, resident_id
 from tests.orgdata.importing import processed
 
 HEADER = "工号,姓名,手机号,部门,职位,职级,入职日期,身份证号,性别,邮箱\n"
@@ -164,9 +164,10 @@ def test_the_bulk_legal_basis_refuses_what_the_single_one_refuses(in_a, manager)
     from consent.models import LegalBasisRecord
 
     with pytest.raises(ValidationError) as refused:
-        legal_basis_services.record_legal_basis_in_bulk(person_ids=[manager.pk], purpose_code="no.such.purpose",
-                                                        basis="curiosity", reference=" ")
+        legal_basis_services.record_legal_basis_in_bulk(actor=TEST_SETUP, person_ids=[manager.pk],
+                                                        purpose_code="no.such.purpose", basis="curiosity", reference=" ")
     assert set(refused.value.message_dict) == {"basis", "reference", "purpose_code"}
     assert legal_basis_services.record_legal_basis_in_bulk(
-        person_ids=[], purpose_code="sensitive.id_number", basis="contract_necessity", reference="x") == 0
+        actor=TEST_SETUP, person_ids=[], purpose_code="sensitive.id_number", basis="contract_necessity",
+        reference="x") == 0
     assert not LegalBasisRecord.objects.exists()

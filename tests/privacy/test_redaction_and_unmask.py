@@ -89,9 +89,9 @@ def test_reveal_refuses_without_permission_and_announces_every_reveal(enterprise
     sensitive_value_revealed.connect(receiver)
     try:
         with pytest.raises(NotPermitted):
-            reveal(user=UserFactory(), instance=person, field="mobile")
+            reveal(actor=UserFactory(), instance=person, field="mobile")
         assert seen == []
-        assert reveal(user=manager, instance=person, field="mobile") == "13812349999"
+        assert reveal(actor=manager, instance=person, field="mobile") == "13812349999"
     finally:
         sensitive_value_revealed.disconnect(receiver)
     assert len(seen) == 1

@@ -5,11 +5,14 @@ from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
 from accounts.models import User
+from core.errors import NotPermitted
 from tenants.models import Domain, Enterprise
 from tenants import services as tenant_services
+from tests.tenants.factories import TEST_PROVISIONING, platform_operator
 
 VALID = dict(
-    name="Gamma Logistics", location="Hangzhou", industry="Logistics", personnel_size="101-500",
+    actor=TEST_PROVISIONING, name="Gamma Logistics", location="Hangzhou", industry="Logistics",
+    personnel_size="101-500",
     administrator_mobile="13544440001", administrator_name="Zhao Min", administrator_password="Gamma-Strong-9",
 )
 
@@ -149,3 +152,27 @@ def test_a_cloned_schema_has_the_template_constraint_and_index_names(settings):
 
     assert "department_unique_name_per_parent" in names(provisioned.enterprise.schema_name)
     assert names(provisioned.enterprise.schema_name) == names(settings.TENANT_TEMPLATE_SCHEMA)
+
+
+@pytest.mark.django_db
+def test_provisioning_and_lifecycle_changes_ask_the_catalogue_inside_the_service():
+    staff_without_rights = User(pk=10**9, role=User.Role.PLATFORM_STAFF, is_staff=True, is_active=True)  # unsaved
+    with pytest.raises(TypeError, match="actor is required"):
+        tenant_services.provision_enterprise(**{**VALID, "actor": None}, code="omicron")
+    with pytest.raises(NotPermitted):
+        tenant_services.provision_enterprise(**{**VALID, "actor": staff_without_rights}, code="omicron")
+    assert not Enterprise.objects.filter(code="omicron").exists()
+    enterprise = tenant_services.provision_enterprise(
+        **{**VALID, "actor": platform_operator()}, code="omicron").enterprise
+
+    with pytest.raises(TypeError, match="actor is required"):
+        tenant_services.change_enterprise_status(actor=None, enterprise=enterprise,
+                                                 status=Enterprise.Status.SUSPENDED)
+    for refused in (staff_without_rights, TEST_PROVISIONING):  # system work does not suspend enterprises
+        with pytest.raises(NotPermitted):
+            tenant_services.change_enterprise_status(actor=refused, enterprise=enterprise,
+                                                     status=Enterprise.Status.SUSPENDED)
+    assert Enterprise.objects.get(pk=enterprise.pk).status == Enterprise.Status.ACTIVE
+    tenant_services.change_enterprise_status(actor=platform_operator(), enterprise=enterprise,
+                                             status=Enterprise.Status.SUSPENDED)
+    assert Enterprise.objects.get(pk=enterprise.pk).status == Enterprise.Status.SUSPENDED

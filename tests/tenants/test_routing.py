@@ -1,9 +1,9 @@
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants.models import Enterprise
 from tenants import services as tenant_services
+from tests.tenants.factories import platform_operator
 
 
 def test_each_host_is_served_by_its_own_enterprise(enterprises, api_client_for):
@@ -27,8 +27,9 @@ def test_a_suspended_enterprise_is_refused_on_the_next_request_even_with_a_warm_
     client = api_client_for(enterprises.a)
     assert client.get("/console/login/").status_code == 200  # warms the routing cache
 
-    tenant_services.change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprises.a.enterprise.pk),
-                                             status=Enterprise.Status.SUSPENDED)
+    tenant_services.change_enterprise_status(
+        actor=platform_operator(), enterprise=Enterprise.objects.get(pk=enterprises.a.enterprise.pk),
+        status=Enterprise.Status.SUSPENDED)
 
     api = client.post("/api/v1/auth/login", {}, format="json")
     assert api.status_code == 403

@@ -20,6 +20,7 @@ from tenants import routing_cache
 from tenants.models import Enterprise
 from core.process_cache import _client_by_pid, redis_breaker
 from tenants import services as tenant_services
+from tests.tenants.factories import platform_operator
 from tests.accounts.factories import UserFactory
 
 
@@ -46,8 +47,9 @@ def test_a_lookup_that_loaded_before_a_suspension_does_not_put_it_back(enterpris
     racing = threading.Thread(target=routing_cache.lookup, args=(host, slow_loader))
     racing.start()
     assert loaded.wait(10)
-    tenant_services.change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprises.b.enterprise.pk),
-                                             status=Enterprise.Status.SUSPENDED)
+    tenant_services.change_enterprise_status(
+        actor=platform_operator(), enterprise=Enterprise.objects.get(pk=enterprises.b.enterprise.pk),
+        status=Enterprise.Status.SUSPENDED)
     may_return.set()
     racing.join(10)
 
@@ -118,8 +120,9 @@ def test_while_redis_is_down_routing_reads_the_database_and_returns_to_the_cache
 
     throwaway_redis.stop()
     assert _refusal_code(api_client_for, enterprises.b) == "not_authenticated"  # no 500: the database answers
-    tenant_services.change_enterprise_status(enterprise=Enterprise.objects.get(pk=enterprises.b.enterprise.pk),
-                                             status=Enterprise.Status.SUSPENDED)
+    tenant_services.change_enterprise_status(
+        actor=platform_operator(), enterprise=Enterprise.objects.get(pk=enterprises.b.enterprise.pk),
+        status=Enterprise.Status.SUSPENDED)
     assert _refusal_code(api_client_for, enterprises.b) == "enterprise_suspended"
 
     throwaway_redis.start()  # with the "active" entry it held before it stopped
@@ -132,12 +135,12 @@ def test_while_redis_is_down_routing_reads_the_database_and_returns_to_the_cache
 def test_while_redis_is_down_a_withdrawn_consent_is_refused(enterprises, throwaway_redis):
     with schema_context(enterprises.a.schema_name):
         person = UserFactory(mobile="13612349200")
-        ledger_services.grant_consent(person=person, purpose_code="device.location", channel="mobile",
+        ledger_services.grant_consent(actor=person, person=person, purpose_code="device.location", channel="mobile",
                                       explicit_confirmation=True)
         assert gate.may_process(person, "device.location")  # now cached in the throwaway Redis
 
         throwaway_redis.stop()
-        ledger_services.withdraw_consent(person=person, purpose_code="device.location", channel="mobile")
+        ledger_services.withdraw_consent(actor=person, person=person, purpose_code="device.location", channel="mobile")
         assert not gate.may_process(person, "device.location")
 
         throwaway_redis.start()  # it still holds the state from before the withdrawal

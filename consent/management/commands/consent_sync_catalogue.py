@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 if selectors.catalogue_is_in_step():
                     self.stdout.write(f"{name}: in step")
                     continue
-                result = catalogue_services.sync_purpose_catalogue()
+                result = catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)
                 synced += 1
                 self.stdout.write(f"{name}: {result['added']} added, {result['revised']} revised, "
                                   f"{result['retired']} retired")

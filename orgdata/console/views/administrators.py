@@ -33,7 +33,7 @@ def administrators(request):
     done = False
     if action == "appoint" and appoint.is_valid():
         done = try_service(appoint, lambda: admin_services.appoint_sub_administrator(
-            actor=request.user, account=appoint.cleaned_data["account"],
+            actor=request.user, person=appoint.cleaned_data["account"],
             departments=appoint.cleaned_data["departments"]))
     elif action == "remove":
         chosen = forms.IdForm(request.POST, field="account")
@@ -41,7 +41,7 @@ def administrators(request):
         if account is None:
             raise Http404
         done = try_service(appoint, lambda: admin_services.remove_sub_administrator(
-            actor=request.user, account=account))
+            actor=request.user, person=account))
     elif action == "transfer" and transfer.is_valid():
         done = try_service(transfer, lambda: admin_services.transfer_manager_role(
             actor=request.user, password=transfer.cleaned_data["password"],

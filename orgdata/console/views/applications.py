@@ -54,7 +54,7 @@ def application_detail(request, pk: int):
         if try_service(form, lambda: application_services.switch_application(
                 actor=request.user, application=application, enabled=form.cleaned_data["enabled"],
                 department=form.cleaned_data["department"] if level == "department" else None,
-                account=form.cleaned_data["employee"] if level == "employee" else None)):
+                person=form.cleaned_data["employee"] if level == "employee" else None)):
             messages.success(request, _("Saved."))
             return redirect("orgdata:application", pk=application.pk)
     visible_departments = set(scope_selectors.departments_visible_to(request.user).values_list("pk", flat=True))

@@ -68,7 +68,7 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     for start in range(0, len(new_rows), WRITE_BATCH):
         batch = new_rows[start:start + WRITE_BATCH]
         accounts = account_services.create_accounts_in_bulk(
-            people=[(row.values["mobile"], row.values["display_name"]) for row in batch])
+            actor=plan.actor, people=[(row.values["mobile"], row.values["display_name"]) for row in batch])
         id_number_holders.extend(account.pk for row, account in zip(batch, accounts) if row.values.get("id_number"))
         employee_ids_by_fields = writer.copy(batch, accounts, department_of, plan)
         record_bulk(model=User, action="create", object_ids=[account.pk for account in accounts],
@@ -85,7 +85,7 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         identity = {key: row.values[key] for key in ("mobile", "display_name")
                     if row.values.get(key) and row.values[key] != getattr(employee.account, key)}
         if identity:
-            account_services.correct_account_identity(account=employee.account, **identity)
+            account_services.correct_account_identity(actor=plan.actor, person=employee.account, **identity)
         values = {key: value for key, value in row.values.items()
                   if not key.startswith("_") and key not in ("mobile", "display_name", "employee_number")}
         if row.department:
@@ -119,8 +119,8 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
                     changed_fields=list(fields))
         updated += len(employees)
     legal_basis_services.record_legal_basis_in_bulk(
-        person_ids=id_number_holders, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
-        reference=ID_NUMBER_REFERENCE, recorded_by=plan.actor)
+        actor=plan.actor, person_ids=id_number_holders, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
+        reference=ID_NUMBER_REFERENCE)
     progress.report_progress(job, "writing", total, total)
     return len(new_rows), len(updates), len(created_departments)
 

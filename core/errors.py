@@ -49,6 +49,26 @@ class NotPermitted(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
 
 
+# --- a file being read (core.tabular): refused before any row is used -------------------------------
+
+class UnreadableFile(ValueError):
+    """The upload is not a CSV or XLSX file this importer can read (message is user-facing)."""
+
+
+class FileRefused(UnreadableFile):
+    """The file breaks one of core.tabular's hard limits; it is refused before anything more is
+    read (message is user-facing and names the limit)."""
+
+
+class BadCell(UnreadableFile):
+    """One cell cannot be imported at all (e.g. a NUL character): `row` as the spreadsheet
+    numbers it, `column` counted from 1 (message is user-facing)."""
+
+    def __init__(self, row: int, column: int, message: str):
+        super().__init__(message)
+        self.row, self.column = row, column
+
+
 class InvalidCharacters(DomainError):
     """A value holds a control character (NUL, line breaks where none belong, ...)."""
 

@@ -14,8 +14,8 @@ from access.capabilities import Capability, may, require
 from accounts.models import User
 from audit.context import Actor
 from audit.recording import record_bulk
+from core import tabular
 from core.errors import DomainError, NotPermitted
-from orgdata import tabular
 from orgdata.columns import COLUMNS
 from orgdata.models import Employee
 from orgdata.selectors import address_book as address_book_selectors

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from audit.models import AuditEntry
+from core import tabular
 from core.errors import NotPermitted
 from orgdata.services import exports as export_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
@@ -89,8 +90,6 @@ def test_an_xlsx_export_stores_formula_like_text_as_text(in_a, manager):
 
 
 def test_numbers_and_dates_are_written_as_they_are():
-    from orgdata import tabular
-
     assert not tabular.is_formula_like(-5) and not tabular.is_formula_like(date(2024, 1, 1))
     assert not tabular.is_formula_like("010-1234") and tabular.is_formula_like("\t=1")
     text = tabular.write_csv(["a", "b", "c", "d"], [[-5, -1.5, date(2024, 1, 1), "\r=1"]]).decode("utf-8-sig")

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 
 from accounts.models import User
-from orgdata import tabular
+from core import tabular
 from orgdata.models import Employee, ImportJob
 from orgdata.services.imports import jobs as import_services
 from orgdata.services.imports.progress import HEARTBEAT_STALE_SECONDS

@@ -6,8 +6,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from orgdata import tabular
-from orgdata.errors import UnreadableFile
+from core import tabular
+from core.errors import UnreadableFile
 
 
 def _openpyxl_rows(content: bytes) -> list[list]:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may
+from core import tabular
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
@@ -43,8 +44,6 @@ def import_status(request, pk: int):
 @organisation_page
 def import_report(request, pk: int):
     """The bad rows as a CSV file: row, column, reason (never a cell's value)."""
-    from orgdata import tabular
-
     job = scope_selectors.import_visible_to(request.user, pk)
     rows = [[error["row"], error["column"], error["reason"]] for error in job.report]
     content = tabular.write_csv([_("Row"), _("Column"), _("Reason")], rows)

@@ -21,7 +21,7 @@ How an import runs
    sends again the task of a job still queued after QUEUED_TOO_LONG (a message the broker lost,
    i.e. an attempt that never started); a repeated delivery of the same attempt does nothing, so
    sending twice is harmless.
-4. Reading is bounded before it starts (orgdata.tabular's hard limits) and the attempt runs under
+4. Reading is bounded before it starts (core.tabular's hard limits) and the attempt runs under
    a memory ceiling (MEMORY_BUDGET_BYTES of address space above what the worker already uses):
    a MemoryError fails the import at once with a message, after that one attempt.
 5. While an attempt runs, a thread writes a heartbeat to the cache every HEARTBEAT_SECONDS; when it

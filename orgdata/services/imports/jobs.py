@@ -22,8 +22,9 @@ from access.capabilities import Capability, require
 from accounts.models import User
 from audit.context import Actor, acting_as
 from audit.recording import record_event
-from orgdata import tabular
-from orgdata.errors import FileRefused, Rejected, UnreadableFile
+from core import tabular
+from core.errors import FileRefused, UnreadableFile
+from orgdata.errors import Rejected
 from orgdata.models import ImportJob
 from orgdata.services.imports import checks, progress, rows, writing
 
@@ -150,7 +151,7 @@ def _memory_ceiling():
             in_use = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     except (ImportError, OSError, StopIteration, ValueError):
-        yield  # not Linux: no ceiling, the hard limits of orgdata.tabular still hold
+        yield  # not Linux: no ceiling, the hard limits of core.tabular still hold
         return
     ceiling = in_use + memory_budget_bytes()
     if hard != resource.RLIM_INFINITY:

@@ -1,5 +1,5 @@
 """Reading an import file and validating each row on its own (no database read), and the sample
-file with every column. Bounded by orgdata.tabular's hard limits while it reads.
+file with every column. Bounded by core.tabular's hard limits while it reads.
 """
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from orgdata import tabular, validators
+from core import tabular
+from core.errors import BadCell, FileRefused
+from orgdata import validators
 from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, column_for_header, header_aliases
-from orgdata.errors import BadCell, FileRefused, Rejected
+from orgdata.errors import Rejected
 from orgdata.models import Employee, ImportJob
 from orgdata.services.employees import clean_employee_values
 from orgdata.services.imports import progress
@@ -64,7 +66,7 @@ _SHORT_GENDERS = {"男": "male", "女": "female", "m": "male", "f": "female"}
 def read_file(job: ImportJob) -> tuple[list[str], list[tuple[int, list]]]:
     """The file's column keys and its non-empty data rows (with spreadsheet row numbers).
 
-    A file beyond a hard limit of orgdata.tabular raises FileRefused (the job fails with its
+    A file beyond a hard limit of core.tabular raises FileRefused (the job fails with its
     message); a cell that cannot be imported at all (e.g. a NUL in a CSV cell) is reported with its
     row and column."""
     header: list = []

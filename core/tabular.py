@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
-from orgdata.errors import BadCell, FileRefused, UnreadableFile
+from core.errors import BadCell, FileRefused, UnreadableFile
 
 XLSX_MAGIC = b"PK\x03\x04"
 

@@ -1,4 +1,5 @@
-"""Reading and writing the address book's CSV and XLSX files (no business rules here)."""
+"""Reading and writing CSV and XLSX files safely: bounded before and while reading, formulas
+neutralised when writing (no business rules here; the address-book import and export use it)."""
 from __future__ import annotations
 
 import csv

@@ -5,13 +5,13 @@ Every service that changes enterprise data takes a required `actor`; None is ref
 particular passes a `SystemActor` naming that kind of work, one module-level constant each, kept
 beside the work: provisioning the demo enterprise (`demo.seeding.DEMO_SETUP`; platform staff may
 provision too), the import worker creating the departments an accepted import names
-(`orgdata.services.imports.writing.IMPORT_WORKER`), keeping the purpose and application catalogues
-in step (`consent.services.catalogue.CATALOGUE_SYNC`, `orgdata.services.applications.
-APPLICATION_CATALOGUE_SYNC`), purging dead device tokens (`accounts.services.TOKEN_PURGE`) and
-the logs' upkeep (`audit.services.LOG_PARTITIONING`, `RETENTION`, `CHAIN_CHECKPOINTING`). The catalogue says which capabilities system work holds (the "system"
-column); a "recorded by" column stores nobody for it (`account_of`), and the audit log names it
-"system:<name>" where the work runs under `audit.context.acting_as_system` (Celery tasks are named
-by their task).
+(`orgdata.services.imports.writing.IMPORT_WORKER`), keeping the purpose catalogue in step
+(`consent.services.catalogue.CATALOGUE_SYNC`), purging dead device tokens
+(`accounts.services.TOKEN_PURGE`) and the logs' upkeep (`audit.services.LOG_PARTITIONING`,
+`RETENTION`, `CHAIN_CHECKPOINTING`). The catalogue says which capabilities system work holds (the
+"system" column); a "recorded by" column stores nobody for it (`account_of`), and the audit log
+names it "system:<name>" where the work runs under `audit.context.acting_as_system` (Celery tasks
+are named by their task).
 """
 from __future__ import annotations
 

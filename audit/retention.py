@@ -19,7 +19,9 @@ account is cancelled, consent is withdrawn).
 """
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 from django.apps import apps
@@ -42,6 +44,14 @@ SETTING_CLASSES = {
 CLASS_SETTINGS = {RetentionClass.ACCESS_LOG: "access_log", RetentionClass.TRANSACTION: "transaction"}
 
 DEFAULT_MONTHS = {"access_log": 6, "audit_log": 12, "login_log": 6, "transaction": 36}
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` months earlier (the 31st becomes the month's last day)."""
+    index = moment.year * 12 + (moment.month - 1) - months
+    year, month = index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def retention_months() -> dict[str, int]:

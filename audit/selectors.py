@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.utils import timezone
 
 from audit import chain, checkpoints
+from audit.retention import months_before, retention_months
 from core.schemas import enterprise_schema_names
 
 
@@ -14,11 +16,6 @@ def verify_audit_chain() -> chain.Verification:
 
 def checkpoint_problems() -> list[str]:
     """What the signed checkpoints of the current schema's chain say is wrong (empty: nothing)."""
-    from django.utils import timezone
-
-    from audit.retention import retention_months
-    from audit.services import months_before
-
     return checkpoints.problems(removable_before=months_before(timezone.now(), retention_months()["audit_log"]))
 
 

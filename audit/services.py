@@ -2,7 +2,6 @@
 signed checkpoints of the audit chain's head (X4)."""
 from __future__ import annotations
 
-import calendar
 import logging
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from django_tenants.utils import get_public_schema_name
 from access.actors import SystemActor, require_actor
 from audit import checkpoints, partitions, recording
 from audit.partitions import ACCESS_LOG, AUDIT_LOG
-from audit.retention import RowRule, retention_months, row_rules
+from audit.retention import RowRule, months_before, retention_months, row_rules
 from audit_anchors.models import ChainCheckpoint
 from privacy.registry import Erasure
 
@@ -28,14 +27,6 @@ _LOCK_TIMEOUT = "5s"
 LOG_PARTITIONING = SystemActor("log partitioning")
 RETENTION = SystemActor("retention")
 CHAIN_CHECKPOINTING = SystemActor("audit chain checkpointing")
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` months earlier (the 31st becomes the month's last day)."""
-    index = moment.year * 12 + (moment.month - 1) - months
-    year, month = index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def ensure_log_partitions(*, actor, now: datetime | None = None, months_ahead: int = MONTHS_AHEAD) -> list[str]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from audit import partitions
+from audit import retention
 from audit import services as audit_services
 from audit.partitions import ACCESS_LOG
 
@@ -53,8 +54,8 @@ def _expired_rows(cutoff) -> int:
 def main():
     provisioned = _setup.fresh_enterprise(CODE, "Retention bench", "13755550002")
     now = timezone.now()
-    cutoff = audit_services.months_before(now, 6)  # the default (and minimum) access-log period
-    expired_month = partitions.month_of(audit_services.months_before(now, EXPIRED_MONTHS_AGO))
+    cutoff = retention.months_before(now, 6)  # the default (and minimum) access-log period
+    expired_month = partitions.month_of(retention.months_before(now, EXPIRED_MONTHS_AGO))
     start = partitions.month_start(expired_month)
     try:
         with schema_context(provisioned.enterprise.schema_name):

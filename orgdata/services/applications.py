@@ -6,37 +6,13 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from accounts.models import User
 from consent.services import sharing as sharing_services
-from orgdata.catalogue import BUILT_IN_APPLICATIONS
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
 from orgdata.selectors import applications as application_selectors
 from orgdata.selectors import scope as scope_selectors
-
-
-# Keeping an enterprise's application catalogue in step with the built-in applications (on
-# provisioning, after a release) is work nobody in the enterprise started.
-APPLICATION_CATALOGUE_SYNC = SystemActor("application catalogue sync")
-
-
-def sync_catalogue(*, actor) -> int:
-    """Make the enterprise's catalogue carry every built-in application; returns how many were added.
-
-    Idempotent; existing entries and every switch are left as they are. System work
-    (`APPLICATION_CATALOGUE_SYNC`) as a rule; refuses a missing actor.
-    """
-    require_actor(actor)
-    added = 0
-    for code, name, kind, default_on, provider, description in BUILT_IN_APPLICATIONS:
-        _application, created = Application.objects.get_or_create(code=code, defaults={
-            "name": name, "kind": kind, "is_enabled_by_default": default_on, "provider": provider,
-            "description": description,
-        })
-        added += created
-    return added
 
 
 @transaction.atomic

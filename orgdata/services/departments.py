@@ -17,7 +17,7 @@ from access.capabilities import Capability, Scope, require, scope_of
 from access.errors import NotInYourScope
 from accounts.validators import clean_name_text
 from core.errors import NotPermitted
-from orgdata.models import Department, Employee
+from orgdata.models import ApplicationSwitch, Department, DepartmentAdministratorPermission, Employee
 from orgdata.selectors import scope as scope_selectors
 
 
@@ -163,15 +163,11 @@ def merge_departments(*, source: Department, target: Department, actor) -> Depar
 
 
 def _has_grants_in_subtree(department: Department) -> bool:
-    from orgdata.models import DepartmentAdministratorPermission
-
     return DepartmentAdministratorPermission.objects.filter(
         content_object__path__startswith=department.path).exists()
 
 
 def _move_grants_and_switches(source: Department, target: Department) -> None:
-    from orgdata.models import ApplicationSwitch, DepartmentAdministratorPermission
-
     for grant in DepartmentAdministratorPermission.objects.filter(content_object=source):
         DepartmentAdministratorPermission.objects.get_or_create(
             user_id=grant.user_id, permission_id=grant.permission_id, content_object=target)

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User, normalized_mobile
 from accounts.throttling import login_identifier_digest
+from audit import retention
 from audit import services as audit_services
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
 
@@ -167,8 +168,8 @@ def test_failure_counters_are_deleted_by_the_retention_job_like_other_login_reco
         _api_login(client, number, WRONG)
     old, young = login_identifier_digest("13612348006"), login_identifier_digest("13612348007")
     with schema_context(enterprises.b.schema_name):
-        AccessAttempt.objects.filter(username=old).update(attempt_time=audit_services.months_before(now, 7))
-        AccessAttempt.objects.filter(username=young).update(attempt_time=audit_services.months_before(now, 5))
+        AccessAttempt.objects.filter(username=old).update(attempt_time=retention.months_before(now, 7))
+        AccessAttempt.objects.filter(username=young).update(attempt_time=retention.months_before(now, 5))
 
         summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=now)
 

@@ -82,7 +82,7 @@ def test_expired_audit_entries_go_as_a_prefix_and_the_rest_of_the_chain_still_ve
     entry a month from now) is removed; entries 6 and 13 months from now stay and still verify."""
     schema = enterprises.b.schema_name
     today = timezone.now()
-    later = lambda months: audit_services.months_before(today, -months)  # noqa: E731
+    later = lambda months: retention.months_before(today, -months)  # noqa: E731
     run_at = later(14)  # the audit log is kept 12 months by default: the cutoff is 2 months from now
     with schema_context(schema):
         ids = {}
@@ -123,8 +123,8 @@ def test_login_records_older_than_their_period_are_deleted_and_younger_ones_kept
                                        http_accept="*/*", path_info="/console/login/")
         young = AccessLog.objects.create(user_agent="s2-login-young", ip_address="192.0.2.2", username="digest-young",
                                          http_accept="*/*", path_info="/console/login/")
-        AccessLog.objects.filter(pk=old.pk).update(attempt_time=audit_services.months_before(NOW, 7))
-        AccessLog.objects.filter(pk=young.pk).update(attempt_time=audit_services.months_before(NOW, 5))
+        AccessLog.objects.filter(pk=old.pk).update(attempt_time=retention.months_before(NOW, 7))
+        AccessLog.objects.filter(pk=young.pk).update(attempt_time=retention.months_before(NOW, 5))
 
         summary = audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)
 
@@ -141,8 +141,8 @@ def test_check_ins_expire_three_years_after_they_were_made_through_the_daily_ret
         person = EmployeeFactory()
         old, young, today = (make_typed_check_in(person, place=f"s2-{age}") for age in ("old", "young", "today"))
         now = timezone.now()
-        CheckIn.objects.filter(pk=old.pk).update(occurred_at=audit_services.months_before(now, 37))
-        CheckIn.objects.filter(pk=young.pk).update(occurred_at=audit_services.months_before(now, 35))
+        CheckIn.objects.filter(pk=old.pk).update(occurred_at=retention.months_before(now, 37))
+        CheckIn.objects.filter(pk=young.pk).update(occurred_at=retention.months_before(now, 35))
 
         summary = audit_tasks.apply_retention.apply().get()  # the daily task, run in this process
 
@@ -179,7 +179,7 @@ def test_a_rule_may_anonymise_instead_of_deleting(enterprises, monkeypatch):
                                        http_accept="*/*", path_info="/console/login/")
         young = AccessLog.objects.create(user_agent="s2-anon-young", ip_address="192.0.2.4", username="digest-b",
                                          http_accept="*/*", path_info="/console/login/")
-        AccessLog.objects.filter(pk=old.pk).update(attempt_time=audit_services.months_before(NOW, 8))
+        AccessLog.objects.filter(pk=old.pk).update(attempt_time=retention.months_before(NOW, 8))
 
         assert audit_services.apply_retention(actor=audit_services.RETENTION, now=NOW)["rows"] == {
             "login records, anonymised": 1}

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from audit import partitions
+from audit import retention
 from audit import services as audit_services
 from audit.partitions import ACCESS_LOG
 from tenants.tasks import run_for_ready_enterprises
@@ -36,7 +37,7 @@ def _look(schema: str):
 def test_the_daily_retention_job_drops_expired_log_months_in_the_worker(session_enterprises):
     schema = session_enterprises.a.schema_name
     now = timezone.now()
-    seven_months_ago, five_months_ago = audit_services.months_before(now, 7), audit_services.months_before(now, 5)
+    seven_months_ago, five_months_ago = retention.months_before(now, 7), retention.months_before(now, 5)
     expired = partitions.partition_name(ACCESS_LOG, partitions.month_of(seven_months_ago))
     created = []
 

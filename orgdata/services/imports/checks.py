@@ -18,7 +18,7 @@ from core.bulk_rows import qualified_table
 from orgdata.columns import COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors import scope as scope_selectors
-from orgdata.services.employees import check_birth_date_against_record
+from orgdata.services import employees as employee_services
 from orgdata.services.imports.rows import Row, RowError
 from privacy.crypto import blind_indexer
 
@@ -96,7 +96,7 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
                                    _("Only the enterprise manager can change an administrator's record.")))
         if employee is not None:
             try:
-                check_birth_date_against_record(row.values, employee)
+                employee_services.check_birth_date_against_record(row.values, employee)
             except ValidationError as error:
                 errors.extend(RowError(row.number, label[key], message)
                               for key, messages in error.message_dict.items() for message in messages)

@@ -17,7 +17,7 @@ from orgdata import validators
 from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, column_for_header, header_aliases
 from orgdata.errors import Rejected
 from orgdata.models import Employee, ImportJob
-from orgdata.services.employees import clean_employee_values
+from orgdata.services import employees as employee_services
 from orgdata.services.imports import progress
 
 MAX_ROWS = tabular.MAX_DATA_ROWS
@@ -171,13 +171,14 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
     if mobile:
         del raw["mobile"]
     try:
-        row.values = clean_employee_values(raw)
+        row.values = employee_services.clean_employee_values(raw)
     except ValidationError as error:
         for key, messages in error.message_dict.items():
             errors.extend(RowError(number, str(COLUMNS_BY_KEY[key].label), message) for message in messages)
         # Keep the row's good values, so duplicates of them are reported too.
         try:
-            row.values = clean_employee_values({k: v for k, v in raw.items() if k not in error.message_dict})
+            row.values = employee_services.clean_employee_values(
+                {k: v for k, v in raw.items() if k not in error.message_dict})
         except ValidationError:
             row.values = {}
     if mobile:

@@ -15,7 +15,7 @@ from consent.gate import fields_needing_consent
 from consent.services import legal_bases as legal_basis_services
 from core.bulk_rows import RowTemplate, allocate_ids
 from orgdata.models import Department, Employee, ImportJob, JobLevel, Position
-from orgdata.services.departments import create_department
+from orgdata.services import departments as department_services
 from orgdata.services.employees import ID_NUMBER_LEGAL_BASIS, ID_NUMBER_PURPOSE, ID_NUMBER_REFERENCE
 from orgdata.services.imports import progress
 from orgdata.services.imports.checks import Plan
@@ -40,7 +40,8 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         parent = created_departments.get(path[:-1]) if len(path) > 1 else None
         if parent is None and len(path) > 1:
             parent = _existing_department(plan, path[:-1])
-        created_departments[path] = create_department(name=path[-1], parent=parent, actor=IMPORT_WORKER)
+        created_departments[path] = department_services.create_department(name=path[-1], parent=parent,
+                                                                          actor=IMPORT_WORKER)
     next_rank = (JobLevel.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     for name in sorted(plan.new_positions):
         plan.positions[name] = Position.objects.create(name=name)

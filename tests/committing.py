@@ -17,20 +17,20 @@ from django_tenants.utils import schema_context
 T = TypeVar("T")
 
 
-def committed(schema_name: str, work: Callable[[], T]) -> T:
-    """Run `work()` in schema `schema_name` ("public" for the platform's tables; `work` may switch
-    itself) on a connection of its own, committed at once. Returns its result and re-raises its
-    error in the test's thread."""
+def in_a_thread(work: Callable[[], T], *, cleanup: Callable[[], None] | None = None) -> T:
+    """Run `work()` in a thread of its own (its own database connection, in autocommit, like a
+    server's), then `cleanup()` there whatever happened. Returns what `work` returned and re-raises
+    its error in the test's thread."""
     outcome = {}
 
     def run():
         try:
-            with schema_context(schema_name):
-                outcome["value"] = work()
+            outcome["value"] = work()
         except BaseException as error:  # re-raised in the test's thread
             outcome["error"] = error
         finally:
-            connections.close_all()  # this thread's connections only
+            if cleanup is not None:
+                cleanup()
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -38,3 +38,15 @@ def committed(schema_name: str, work: Callable[[], T]) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def committed(schema_name: str, work: Callable[[], T]) -> T:
+    """Run `work()` in schema `schema_name` ("public" for the platform's tables; `work` may switch
+    itself) on a connection of its own, committed at once. Returns its result and re-raises its
+    error in the test's thread."""
+
+    def in_schema():
+        with schema_context(schema_name):
+            return work()
+
+    return in_a_thread(in_schema, cleanup=connections.close_all)  # that thread's connections only

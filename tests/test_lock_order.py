@@ -79,10 +79,10 @@ def test_locking_a_person_after_the_chain_head_in_one_transaction_is_refused(ent
 
     from audit.errors import LockOrderViolation
     from consent.services import ledger as ledger_services
-    from tests.accounts.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeAccountFactory
 
     with schema_context(enterprises.a.schema_name):
-        person = EmployeeFactory()
+        person = EmployeeAccountFactory()
         with pytest.raises(LockOrderViolation, match="after the audit-chain head"), transaction.atomic():
             person.display_name = "Renamed first"
             person.save()  # audited: takes the chain head

@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 _employee_mobiles = count(1)
 
 
-class EmployeeFactory(UserFactory):
+class EmployeeAccountFactory(UserFactory):
     """An employee's account, with mobile numbers of their own range (1391234xxxx)."""
 
     mobile = factory.LazyFunction(lambda: f"1391234{next(_employee_mobiles):04d}")

@@ -148,10 +148,10 @@ def test_gated_rows_cannot_be_written_in_bulk_or_by_queryset_update_around_the_g
     from consent.errors import ConsentRequired
     from privacy.fields import sealed_value
     from tests.attendance.factories import make_typed_check_in
-    from tests.accounts.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeAccountFactory
 
     with schema_context(enterprises.a.schema_name):
-        person = EmployeeFactory()
+        person = EmployeeAccountFactory()
         record = make_typed_check_in(person, place="Gate 3")
         with pytest.raises(ConsentRequired):
             CheckIn.objects.bulk_create([CheckIn(person=person, kind="in", place="x", location=GPS)])
@@ -178,10 +178,10 @@ def test_the_check_in_service_itself_refuses_gps_without_consent(enterprises):
     from consent.services import ledger as ledger_services
     from consent.errors import ConsentRequired
     from tests.attendance.factories import make_located_check_in, make_typed_check_in
-    from tests.accounts.factories import EmployeeFactory
+    from tests.accounts.factories import EmployeeAccountFactory
 
     with schema_context(enterprises.a.schema_name):
-        person = EmployeeFactory()
+        person = EmployeeAccountFactory()
         with pytest.raises(ConsentRequired):
             make_located_check_in(person)
         assert make_typed_check_in(person).location is None

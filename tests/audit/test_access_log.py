@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from audit import access_log
 from audit.models import AccessLogEntry
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.committing import in_a_thread
 
 BROWSER = "Mozilla/5.0 (iPhone) AccessLogTest/2.0"
 
@@ -83,34 +84,28 @@ def test_outside_a_transaction_rows_are_written_by_the_background_writer(session
     """Production path: requests in autocommit hand their rows to the writer thread, which commits
     them (many rows per INSERT) on its own connection."""
     schema, marker = session_enterprises.b.schema_name, "writer-path-test"
-    outcome = {}
 
-    def serve_and_look():  # a thread of its own: its connection is in autocommit, like a server's
-        try:
-            client = Client(HTTP_HOST=session_enterprises.b.host)
-            for index in range(5):
-                client.get(f"/api/v1/me?attempt={index}", HTTP_USER_AGENT=marker, REMOTE_ADDR="192.0.2.50")
-            outcome["flushed"] = access_log.writer.flush()
-            with schema_context(schema):
-                outcome["rows"] = list(AccessLogEntry.objects.filter(user_agent=marker)
-                                       .values_list("path", "status", "ip"))
-        except Exception as error:  # re-raised below
-            outcome["error"] = error
-        finally:
-            with schema_context(schema), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audit_access_log WHERE user_agent = %s", [marker])
-            connection.set_schema_to_public()
-            connections.close_all()
+    def serve_and_look():  # its connection is in autocommit, like a server's
+        client = Client(HTTP_HOST=session_enterprises.b.host)
+        for index in range(5):
+            client.get(f"/api/v1/me?attempt={index}", HTTP_USER_AGENT=marker, REMOTE_ADDR="192.0.2.50")
+        flushed = access_log.writer.flush()
+        with schema_context(schema):
+            return flushed, list(AccessLogEntry.objects.filter(user_agent=marker).values_list("path", "status", "ip"))
+
+    def clean_up():
+        with schema_context(schema), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_access_log WHERE user_agent = %s", [marker])
+        connection.set_schema_to_public()
+        connections.close_all()
 
     with django_db_blocker.unblock():
-        thread = threading.Thread(target=serve_and_look)
-        thread.start()
-        thread.join()
-        access_log.writer.stop()  # and close its connection: the test database is dropped at the end
-    if "error" in outcome:
-        raise outcome["error"]
-    assert outcome["flushed"]
-    assert outcome["rows"] == [("/api/v1/me", 401, "192.0.2.50")] * 5
+        try:
+            flushed, rows = in_a_thread(serve_and_look, cleanup=clean_up)
+        finally:
+            access_log.writer.stop()  # and close its connection: the test database is dropped at the end
+    assert flushed
+    assert rows == [("/api/v1/me", 401, "192.0.2.50")] * 5
 
 
 @pytest.mark.promise("X4")

@@ -18,7 +18,7 @@ from audit import tasks as audit_tasks
 from audit.models import AccessLogEntry, AuditChain, AuditEntry
 from audit.partitions import ACCESS_LOG, AUDIT_LOG
 from privacy.registry import Erasure, RetentionClass
-from tests.accounts.factories import EmployeeFactory
+from tests.accounts.factories import EmployeeAccountFactory
 from tests.attendance.factories import make_typed_check_in
 
 # A fixed "today" in the middle of a month, so that "6 months and a few days ago" always falls in
@@ -138,7 +138,7 @@ def test_check_ins_expire_three_years_after_they_were_made_through_the_daily_ret
     """The check-in's declaration in the data map (transaction class, clock occurred_at) is the only
     place its retention is written: the job derives its rule from it."""
     with schema_context(enterprises.b.schema_name):
-        person = EmployeeFactory()
+        person = EmployeeAccountFactory()
         old, young, today = (make_typed_check_in(person, place=f"s2-{age}") for age in ("old", "young", "today"))
         now = timezone.now()
         CheckIn.objects.filter(pk=old.pk).update(occurred_at=retention.months_before(now, 37))

@@ -3,7 +3,6 @@ gets the traceback in the server log, masked; an error report never needs the da
 import logging
 import socket
 import sys
-import threading
 
 import pytest
 from django.db import connection
@@ -14,6 +13,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from audit import access_log
 from orgdata.selectors import directory as directory_selectors
+from tests.committing import in_a_thread
 from tests.orgdata.conftest import api_as, in_a, manager  # noqa: F401  (fixtures)
 from tests.orgdata.factories import make_employee
 
@@ -29,27 +29,16 @@ def _port_where_nothing_listens() -> int:
 def _with_the_database_unreachable(work):
     """Run `work()` in a thread whose database connection points where no server listens: every
     query fails as it would during an outage (connection refused). Returns what `work` returned."""
-    outcome = {}
 
-    def run():
+    def unreachable():
         connection.close()
         connection.settings_dict = {**connection.settings_dict, "HOST": "127.0.0.1",
                                     "PORT": _port_where_nothing_listens()}
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # re-raised in the test's thread
-            outcome["error"] = error
-        finally:
-            # Requests served here (autocommit) handed their access-log rows to the background
-            # writer, which has a working connection of its own: write them and close it.
-            access_log.writer.stop()
+        return work()
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    # Requests served there (autocommit) hand their access-log rows to the background writer,
+    # which has a working connection of its own: write them and close it.
+    return in_a_thread(unreachable, cleanup=access_log.writer.stop)
 
 
 @pytest.mark.promise("X1")

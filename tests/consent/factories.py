@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from orgdata.models import Application, ApplicationSwitch
-from tests.accounts.factories import EmployeeFactory
+from tests.accounts.factories import EmployeeAccountFactory
 
 
 class Person:
@@ -35,7 +35,7 @@ def signed_in(enterprise, user=None, *, with_attendance: bool = True, **user_fie
     """A signed-in person; unless told otherwise, with the attendance application (default off)
     switched on for them, so the attendance API answers them (E6)."""
     with schema_context(enterprise.schema_name):
-        user = user or EmployeeFactory(**user_fields)
+        user = user or EmployeeAccountFactory(**user_fields)
         if with_attendance:
             ApplicationSwitch.objects.get_or_create(application=Application.objects.get(code="attendance"),
                                                     account=user, department=None, defaults={"is_enabled": True})

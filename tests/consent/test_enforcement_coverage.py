@@ -41,7 +41,7 @@ from consent.errors import ConsentRequired
 from consent.services import legal_bases as legal_basis_services
 from privacy.fields import sealed_value
 from privacy.registry import PROJECT_APPS, covered_field
-from tests.accounts.factories import EmployeeFactory
+from tests.accounts.factories import EmployeeAccountFactory
 from tests.consent.factories import signed_in
 
 GPS = {"lat": 31.2, "lng": 121.4}
@@ -278,7 +278,7 @@ def test_every_covered_field_is_declared_and_its_model_is_guarded(enterprises):
 @pytest.mark.promise("C1")
 def test_saving_a_covered_field_without_consent_is_refused_whatever_the_caller(enterprises):
     with schema_context(enterprises.a.schema_name):
-        person = EmployeeFactory()
+        person = EmployeeAccountFactory()
         for model_label, make in ROW_MAKERS.items():
             model = apps.get_model(model_label)
             row = model(**make(person))
@@ -293,7 +293,7 @@ def test_every_write_path_of_a_covered_field_is_refused_without_consent(enterpri
     model, name, _rule = covered_field(label)
     make = ROW_MAKERS[model._meta.label]
     with schema_context(enterprises.a.schema_name):
-        person = EmployeeFactory()
+        person = EmployeeAccountFactory()
 
         def row(**values):
             made = model(**{**make(person), **values})

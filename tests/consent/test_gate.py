@@ -8,7 +8,7 @@ from consent.services import ledger as ledger_services
 from consent.services import legal_bases as legal_basis_services
 from consent.errors import ConsentRequired
 from consent.models import Purpose
-from tests.accounts.factories import EmployeeFactory
+from tests.accounts.factories import EmployeeAccountFactory
 from tests.consent.factories import signed_in
 from tests.orgdata.factories import TEST_SETUP
 
@@ -77,7 +77,7 @@ def test_processing_without_consent_records_its_legal_basis(enterprises):
     from consent.models import LegalBasisRecord
 
     with schema_context(enterprises.a.schema_name):
-        employee = EmployeeFactory()
+        employee = EmployeeAccountFactory()
         with pytest.raises(ConsentRequired):
             gate.require_consent(employee, "sensitive.id_number")
         with legal_basis_services.under_legal_basis(employee, "sensitive.id_number", actor=TEST_SETUP,

@@ -12,5 +12,6 @@ def purge_expired_device_tokens() -> int:
 
 @shared_task(base=EnterpriseTask)
 def enterprise_headcount() -> dict:
-    """How many active accounts the enterprise of the sending schema has (used by /healthz-style checks)."""
+    """How many active accounts the enterprise of the sending schema has (used by /healthz-style
+    checks), small counts suppressed (S3: "<5")."""
     return selectors.headcount()

@@ -14,6 +14,7 @@ from accounts.models import User
 from consent import catalogue, gate
 from consent.models import ConsentEvent, Disclosure, Purpose, PurposeRevision
 from consent.state_cache import PurposeFacts, catalogue_from_database
+from privacy import statistics
 
 def purposes_with_state_of(person) -> list[tuple[Purpose, bool]]:
     """Every active purpose with whether `person` may currently be processed for it (C1–C5, C9)."""
@@ -119,7 +120,21 @@ def _processable_closures(catalogue: dict[str, PurposeFacts]) -> dict[str, froze
 
 
 def consent_coverage() -> list[dict]:
-    """Per additional purpose: how many people may be processed for it now. Counts only, never who refused.
+    """Per additional purpose: how many people may be processed for it now, out of how many. Counts
+    only, never who refused.
+
+    S3: the counts are anonymised (privacy.statistics): fewer than 5 is "<5", and a count whose
+    rest (the people who are not consenting) is fewer than 5 is a range, so the total shown with it
+    reveals no small cell either.
+    """
+    total, counts = _exact_coverage()
+    return [{"purpose": purpose, "consenting": statistics.part_of(consenting, total=total),
+             "people": statistics.cell(total)} for purpose, consenting in counts]
+
+
+def _exact_coverage() -> tuple[int, list[tuple[Purpose, int]]]:
+    """The people counted, and per additional purpose how many of them may be processed for it now,
+    exact: for consent_coverage to anonymise, never to show as they are.
 
     The same rule as the gate (consent.gate.may_process): active people only (the total counts
     the same people), a grant counts only for the purpose's current revision, and a purpose counts
@@ -142,13 +157,11 @@ def consent_coverage() -> list[dict]:
             [ConsentEvent.Action.GRANTED, User.Role.PLATFORM_STAFF])
         groups = [(frozenset(codes), count) for codes, count in cursor.fetchall()]
     closures = _processable_closures(catalogue_from_database())
-    total = people.count()
-    rows = []
+    counts = []
     for purpose in Purpose.objects.filter(is_active=True).exclude(kind=Purpose.Kind.BASIC).order_by("kind", "code"):
         needed = closures.get(purpose.code)
-        consenting = 0 if needed is None else sum(count for codes, count in groups if needed <= codes)
-        rows.append({"purpose": purpose, "consenting": consenting, "people": total})
-    return rows
+        counts.append((purpose, 0 if needed is None else sum(count for codes, count in groups if needed <= codes)))
+    return people.count(), counts
 
 
 def catalogue_is_in_step(purpose_model=Purpose) -> bool:

@@ -375,6 +375,7 @@ GLOSSARY = {
     "Significant change: everyone must accept it again.": "重大变更：所有人都须重新同意。",
     "Consent coverage": "同意情况",
     "How many people currently consent to each additional purpose. Who declined is never shown.": "当前同意各项需征得同意的处理目的的人数。不会显示谁拒绝了。",
+    "So that nobody can be singled out by a count, fewer than 5 people is shown as <5, and a count that would reveal fewer than 5 people who do not consent is shown as a range (>N).": "为避免任何人通过人数被识别出来，不足 5 人显示为 <5；若某一人数会暴露不足 5 名未同意的人，则以范围（>N）显示。",
     "Purpose": "处理目的",
     "Sensitive": "敏感",
     "Consenting": "已同意人数",

@@ -1,8 +1,12 @@
+import html
+import re
+
 import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import User
 from privacy.registry import undeclared_personal_fields
+from tests.accounts.factories import EmployeeAccountFactory
 from tests.consent.factories import signed_in
 from tests.policies.factories import PolicyVersionFactory
 
@@ -15,6 +19,18 @@ def console(enterprises, client):
     return client
 
 
+def _coverage_of(page: str, code: str) -> tuple[str, str]:
+    """The privacy overview's (consenting, people) for one purpose, as the reader sees them."""
+    row = page.split(f'data-purpose="{code}"')[1].split("</tr>")[0]
+    consenting, people = html.unescape(re.findall(r"<td>([^<]*)</td>", row)[-1]).split(" / ")
+    return consenting, people
+
+
+def _people_counted(enterprise) -> int:
+    with schema_context(enterprise.schema_name):
+        return User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF).count()
+
+
 def test_coverage_per_purpose_shows_counts_never_who_declined(enterprises, console):
     yes, no = signed_in(enterprises.a, display_name="Consenting Person"), signed_in(enterprises.a,
                                                                                    display_name="Declining Person")
@@ -23,10 +39,7 @@ def test_coverage_per_purpose_shows_counts_never_who_declined(enterprises, conso
     no.withdraw("device.location")
     page = console.get("/console/privacy/").content.decode()
     assert 'data-purpose="device.location"' in page
-    row = page.split('data-purpose="device.location"')[1].split("</tr>")[0]
-    with schema_context(enterprises.a.schema_name):
-        people = User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF).count()
-    assert f"1 / {people}" in row
+    assert _coverage_of(page, "device.location")[0] == "<5"  # S3: one person is a small cell
     assert "Declining Person" not in page and "Consenting Person" not in page
     assert 'data-purpose="basic_service"' not in page
 
@@ -46,16 +59,64 @@ def test_coverage_counts_what_the_gate_allows_and_only_active_people(enterprises
     with schema_context(enterprises.a.schema_name):
         User.objects.filter(pk=left.user.pk).update(is_active=False)
         people = list(User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF))
-        coverage = {row["purpose"].code: row for row in selectors.consent_coverage()}
-        for code, row in coverage.items():
-            assert row["people"] == len(people)
-            assert row["consenting"] == sum(gate.may_process(person, code) for person in people), code
-    assert coverage["location_tracking"]["consenting"] == 1
-    assert coverage["device.location"]["consenting"] == 1
-    assert coverage["device.camera"]["consenting"] == 0
+        # The exact counts, before S3 anonymises them for the page (a calculation check).
+        total, exact = selectors._exact_coverage()
+        coverage = {purpose.code: consenting for purpose, consenting in exact}
+        assert total == len(people)
+        for code, consenting in coverage.items():
+            assert consenting == sum(gate.may_process(person, code) for person in people), code
+    assert coverage["location_tracking"] == 1
+    assert coverage["device.location"] == 1
+    assert coverage["device.camera"] == 0
     page = console.get("/console/privacy/").content.decode()
-    row = page.split('data-purpose="location_tracking"')[1].split("</tr>")[0]
-    assert f"1 / {len(people)}" in row
+    assert _coverage_of(page, "location_tracking")[0] == "<5"
+
+
+@pytest.mark.promise("S3")
+def test_coverage_suppresses_fewer_than_5_people_and_shows_5_or_more(enterprises, console):
+    consenting = [signed_in(enterprises.a, with_attendance=False) for _ in range(6)]
+    for person in consenting[:3]:
+        assert person.grant("device.location").status_code == 201
+    with schema_context(enterprises.a.schema_name):
+        EmployeeAccountFactory.create_batch(5)  # people who answered nothing: the rest stays 5 or more
+    people = _people_counted(enterprises.a)
+    assert people >= 12
+    page = console.get("/console/privacy/").content.decode()
+    assert _coverage_of(page, "device.location") == ("<5", str(people))
+    assert "small-cells" in page  # the page says what "<5" means
+    for person in consenting[3:]:
+        assert person.grant("device.location").status_code == 201
+    page = console.get("/console/privacy/").content.decode()
+    assert _coverage_of(page, "device.location") == ("6", str(people))
+
+
+@pytest.mark.promise("S3")
+def test_coverage_with_its_total_never_reveals_a_small_cell(enterprises, console):
+    # Everyone but a few consents: "consenting / people" would tell how many declined by
+    # subtraction, so the count is given as a range.
+    already = _people_counted(enterprises.a)
+    consenting = [signed_in(enterprises.a, with_attendance=False) for _ in range(max(5, 8 - already))]
+    for person in consenting:
+        assert person.grant("device.location").status_code == 201
+    people = _people_counted(enterprises.a)
+    rest = already  # everyone who was there before consents to nothing
+    assert 0 < rest < 5
+    page = console.get("/console/privacy/").content.decode()
+    shown, total = _coverage_of(page, "device.location")
+    assert total == str(people)
+    assert shown == f">{people - 5}" and str(people - rest) not in shown
+    # Nobody at all consents: a zero is a small cell too (it tells every person's answer).
+    assert _coverage_of(page, "device.camera") == ("<5", str(people))
+
+
+@pytest.mark.promise("S3")
+def test_a_small_enterprise_shows_no_count_at_all(enterprises, console):
+    person = signed_in(enterprises.a, with_attendance=False)
+    assert person.grant("device.location").status_code == 201
+    people = _people_counted(enterprises.a)
+    assert people < 5
+    page = console.get("/console/privacy/").content.decode()
+    assert _coverage_of(page, "device.location") == ("<5", "<5")
 
 
 @pytest.mark.promise("C8")

@@ -13,7 +13,7 @@ def test_a_task_runs_in_the_schema_it_was_sent_from(session_enterprises):
     for each in (session_enterprises.a, session_enterprises.b):
         with schema_context(each.schema_name):
             result = enterprise_headcount.delay().get(timeout=TIMEOUT)
-        assert result == {"schema": each.schema_name, "active_accounts": 1}  # just the manager
+        assert result == {"schema": each.schema_name, "active_accounts": "<5"}  # just the manager (S3)
 
 
 def test_an_enterprise_task_sent_without_a_schema_fails_loudly(session_enterprises):

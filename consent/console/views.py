@@ -27,7 +27,8 @@ def _console_answer_context(request) -> dict:
 
 @console_login_required
 def privacy_overview(request):
-    """Consent coverage per purpose (counts only, never who refused) and policy notices."""
+    """Consent coverage per purpose (counts only, never who refused; small cells suppressed, S3)
+    and policy notices."""
     require(request.user, Capability.SEE_CONSENT_PAGES)
     context = {
         "coverage": selectors.consent_coverage(),

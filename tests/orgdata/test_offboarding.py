@@ -173,3 +173,13 @@ def test_rehiring_starts_a_fresh_account_and_the_old_one_stays_closed(in_a, mana
     new.account.save(update_fields=["password"])
     assert _api_login(api_client_for, in_a, "13912340077", password="N3w-Start-Pass!").status_code == 200
     assert _api_login(api_client_for, in_a, "13912340077", device="device-offboard-2").status_code == 401
+
+
+def test_a_person_cannot_record_their_own_leaving(in_a, api_as):
+    employee = make_employee()
+    me = api_as(employee.account)
+
+    refused = me.patch("/api/v1/me/profile", {"work_status": "left"}, format="json")
+
+    assert refused.status_code == 400 and "work_status" in refused.json()["fields"]
+    assert me.get("/api/v1/me").status_code == 200

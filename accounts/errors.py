@@ -8,6 +8,14 @@ class InvalidCredentials(DomainError):
     status_code = status.HTTP_401_UNAUTHORIZED
 
 
+class AccountLeftCompany(DomainError):
+    """The account was disabled because its holder left the company (orgdata's offboarding); only
+    said to someone who gave the account's right password, so it reveals nothing to a guesser."""
+
+    code = "account_left_company"
+    status_code = status.HTTP_403_FORBIDDEN
+
+
 class PasswordChangeRequired(DomainError):
     """E5: an administrator reset this person's password; they must choose their own first."""
 

@@ -113,6 +113,45 @@ def sign_out_everywhere(*, person: User, keeping: DeviceToken | None = None) -> 
     return revoked
 
 
+@transaction.atomic
+def disable_account(*, actor, person: User) -> User:
+    """Close every way in for `person` at once (issue 12, offboarding): the account becomes
+    inactive, so signing in is refused everywhere, and every device token and console session
+    ends on its next request (the one mechanism of `sign_out_everywhere`).
+
+    The account row is kept: its erasure after the retention period is the erasure engine's (a
+    later part of issue 12). Refuses an actor who may not edit `person`'s identity record.
+    """
+    require(actor, Capability.EDIT_IDENTITY_RECORD, target=person)
+    if person.is_active:
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+    sign_out_everywhere(person=person)
+    return person
+
+
+def is_disabled_account(*, mobile: str, password: str) -> bool:
+    """Whether `mobile` and `password` are the right credentials of an account that was disabled
+    (its holder left the company): sign-in then says so instead of "incorrect". Someone without
+    the password learns nothing."""
+    return any(account.check_password(password)
+               for account in User.objects.with_mobile(mobile).filter(is_active=False))
+
+
+def release_login_of_disabled_accounts(*, actor, mobile: str) -> list[int]:
+    """Rehiring (issue 12): free `mobile` from the disabled accounts of people who left, so a new
+    account can take it; returns their ids (the caller records the change in the audit log).
+
+    The old account is otherwise kept as it is (its number stays, encrypted, with the record it
+    belongs to); only its blind index goes, as erasure would anonymise it, so the login stays
+    unique (Django's USERNAME_FIELD) and leads to the one account in use. Refuses a missing actor.
+    """
+    require_actor(actor)
+    released = list(User.objects.with_mobile(mobile).filter(is_active=False).values_list("pk", flat=True))
+    User.objects.filter(pk__in=released).update(mobile_index=None)
+    return released
+
+
 # Clearing out tokens no device can use any more is work nobody in the enterprise started.
 TOKEN_PURGE = SystemActor("device-token purge")
 

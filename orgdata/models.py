@@ -127,8 +127,15 @@ _ADDRESS_BOOK = "address_book"
 _HR = "hr_records"
 
 
+# Issue 12: the employment record is kept after the person leaves, for its retention class,
+# counted from the day they left (`left_at`, set by orgdata.services.employees); erasing it once
+# that class ends is the erasure engine's (a later part of issue 12).
+_EMPLOYMENT_CLOCK = "left_at"
+
+
 def _basic(purpose: str = _ADDRESS_BOOK, erasure: str = Erasure.DELETE, note: str = "", mask: str = Mask.NONE) -> PI:
-    return PI(Category.BASIC, purpose=purpose, erasure=erasure, note=note, mask=mask)
+    return PI(Category.BASIC, purpose=purpose, erasure=erasure, note=note, mask=mask,
+              retention_starts=_EMPLOYMENT_CLOCK)
 
 
 @personal_data(
@@ -140,10 +147,13 @@ def _basic(purpose: str = _ADDRESS_BOOK, erasure: str = Erasure.DELETE, note: st
         "job_level": _basic(_HR),
         "entry_date": _basic(_HR),
         "work_status": _basic(),
+        "left_at": _basic(_HR, note="the day the person left the company; the record's retention runs from it"),
         "date_of_birth": _basic(_HR),
         # C2: a resident ID number is sensitive personal information.
-        "id_number": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE, mask=Mask.ID_NUMBER),
+        "id_number": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE, mask=Mask.ID_NUMBER,
+                        retention_starts=_EMPLOYMENT_CLOCK),
         "id_number_index": PI(Category.SENSITIVE, purpose=_HR, erasure=Erasure.DELETE, mask=Mask.HIDDEN,
+                              retention_starts=_EMPLOYMENT_CLOCK,
                               note="keyed digest of the ID number, for uniqueness and lookups"),
         # X2: contact values are shown masked like the mobile number.
         "landline": _basic(mask=Mask.LANDLINE),
@@ -205,6 +215,8 @@ class Employee(models.Model):
     entry_date = models.DateField(_("date of employment"), null=True, blank=True)
     work_status = models.CharField(_("work status"), max_length=20, choices=WorkStatus.choices,
                                    default=WorkStatus.WORKING)
+    # Set when work_status becomes "left" (issue 12): the day the employment ended.
+    left_at = models.DateField(_("date of leaving"), null=True, blank=True, editable=False)
     # E7 — identity
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     id_number = EncryptedTextField(_("resident ID number"), blank=True)

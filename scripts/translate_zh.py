@@ -505,6 +505,14 @@ GLOSSARY = {
     "The image is larger than %(side)d × %(side)d pixels.": "图片尺寸超过 %(side)d × %(side)d 像素。",
     "Request refused": "请求被拒绝",
     "Progress cannot be shown right now; the status below is up to date.": "暂时无法显示进度；下方的状态为最新状态。",
+    "This account was closed because you left the company. Ask your administrator if you have been rehired.":
+        "您已离职，此账号已关闭。如您已重新入职，请联系管理员。",
+    "date of leaving": "离职日期",
+    "Someone who left the company cannot be set back: add them as a new employee to rehire them.":
+        "已离职人员不能改回其他状态：如需重新录用，请将其作为新员工添加。",
+    "The manager cannot leave the company: hand the manager role over first.":
+        "主管理员不能设为离职：请先移交主管理员角色。",
+    "A new employee cannot be added as having left the company.": "新员工不能以“离职”状态添加。",
 }
 PLURALS = {
     "Your password must mix at least %(count)d kind of character: lower case, upper case, digits, symbols.":

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.errors import InvalidCredentials
+from accounts.errors import AccountLeftCompany, InvalidCredentials
 from accounts.throttling import note_login_identifier
 from accounts.api.serializers import (
     DeviceSerializer,
@@ -27,7 +27,13 @@ class LoginView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, auth=[])
+    @extend_schema(request=LoginSerializer, auth=[], responses={
+        200: LoginResponseSerializer,
+        401: OpenApiResponse(description="`invalid_credentials`: the mobile number or password is incorrect."),
+        403: OpenApiResponse(description="`account_left_company`: the right password, but the account was "
+                                         "disabled because its holder left the company."),
+        429: OpenApiResponse(description="`login_locked`: too many failed sign-ins; wait for the cool-off."),
+    })
     def post(self, request):
         credentials = LoginSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
@@ -36,6 +42,9 @@ class LoginView(APIView):
         note_login_identifier(request._request, data["mobile"].strip())
         user = authenticate(request._request, username=data["mobile"].strip(), password=data["password"])
         if user is None or not user.is_active:
+            if services.is_disabled_account(mobile=data["mobile"].strip(), password=data["password"]):
+                raise AccountLeftCompany(_("This account was closed because you left the company. "
+                                           "Ask your administrator if you have been rehired."))
             raise InvalidCredentials(_("Mobile number or password is incorrect."))
         issued = services.issue_device_token(person=user, device_id=data["device_id"], device_name=data["device_name"])
         # The console's login() sends this; the API signs in without a session, so it says so itself

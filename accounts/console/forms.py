@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from access.capabilities import Capability, may
+from accounts import services as account_services
 
 
 class ConsoleLoginForm(AuthenticationForm):
@@ -14,8 +15,21 @@ class ConsoleLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("Mobile number or password is incorrect."),
+        "account_left_company": _("This account was closed because you left the company. "
+                                  "Ask your administrator if you have been rehired."),
         "not_admin": _("Only enterprise administrators can use the console. Use the mobile app instead."),
     }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            # Issue 12: someone who left the company and gives their right password is told why.
+            if error.code == "invalid_login" and account_services.is_disabled_account(
+                    mobile=self.cleaned_data.get("username", ""), password=self.cleaned_data.get("password", "")):
+                raise forms.ValidationError(self.error_messages["account_left_company"],
+                                            code="account_left_company") from error
+            raise
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

@@ -9,11 +9,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, Scope, require, scope_of
+from access.roles import Role, holds_role
 from accounts import services as account_services
+from accounts.models import User
 from accounts.validators import normalize_mainland_mobile
+from audit.recording import record_bulk
+from consent import state_cache as consent_state_cache
 from consent.services import legal_bases as legal_basis_services
 from consent.models import LegalBasis
 from orgdata import validators
@@ -187,6 +192,23 @@ def _check_actor_scope(actor, department: Department | None) -> None:
         raise ValidationError({"department": [_("Choose one of your departments.")]})
 
 
+def _release_identifiers_of_leavers(*, actor, mobile: str, id_number: str) -> None:
+    """Issue 12, rehiring: someone who left keeps their disabled account and employment record as
+    they are, but their mobile number and ID number no longer block a new account and record
+    for the same person (no data is carried over). Only the blind indexes go (set to NULL, which
+    is what erasure makes of them), so uniqueness holds among people who have not left."""
+    released = account_services.release_login_of_disabled_accounts(actor=actor, mobile=mobile)
+    if released:
+        record_bulk(model=User, action="update", object_ids=released, changed_fields=["mobile_index"])
+    if not id_number:
+        return
+    leavers = address_book_selectors.employees_with_id_number(id_number).filter(work_status=Employee.WorkStatus.LEFT)
+    left_ids = list(leavers.values_list("pk", flat=True))
+    if left_ids:
+        Employee.objects.filter(pk__in=left_ids).update(id_number_index=None)
+        record_bulk(model=Employee, action="update", object_ids=left_ids, changed_fields=["id_number_index"])
+
+
 @transaction.atomic
 def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
                  department: Department | None = None, position: Position | None = None,
@@ -194,8 +216,10 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     """E2/E7: add a person to the address book, creating their personal account (mobile + name).
 
     The account gets no usable password: the person activates it (or an administrator resets
-    it). Refuses invalid values field by field, an employee number, mobile number or resident ID
-    number already in use, and (for a sub-administrator) a department outside their scope.
+    it). Someone who left the company is rehired this way: a fresh account and record (issue 12),
+    their old ones kept as they are. Refuses invalid values field by field, an employee number,
+    mobile number or resident ID number in use by someone who has not left, and (for a
+    sub-administrator) a department outside their scope.
     """
     unknown = set(profile) - set(PROFILE_FIELDS + FILE_FIELDS + ("entry_date", "work_status"))
     if unknown:
@@ -206,6 +230,7 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     })
     _check_actor_scope(actor, values["department"])
     _check_employee_number_free(values["employee_number"])
+    _release_identifiers_of_leavers(actor=actor, mobile=values["mobile"], id_number=values.get("id_number", ""))
     _check_id_number_free(values.get("id_number", ""))
     account = account_services.create_account(actor=actor, mobile=values.pop("mobile"),
                                               display_name=values.pop("display_name"))
@@ -227,7 +252,9 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     outside the actor's, unknown fields, invalid values, a date of birth contradicting the
     stored ID number, and values another person already uses. A new ID number corrects a date
     of birth sent back unchanged (see `clean_employee_values`). Writing an ID number records its
-    legal basis (C12).
+    legal basis (C12). Setting the work status to "left" closes every way in at once
+    (`close_every_way_in`); setting it back, or the manager's record to "left", is refused
+    (`check_work_status_change`).
     """
     employee = scope_selectors.employee_visible_to(actor, employee.pk)
     require(actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account)
@@ -261,11 +288,47 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
     if refused:
         raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
     values = clean_employee_values(changes)
+    if values.get("work_status") == Employee.WorkStatus.LEFT != employee.work_status:
+        # Leaving ends the account: the enterprise records it (issue 12), not the person.
+        raise ValidationError({"work_status": [_("Ask your administrator to change this.")]})
     check_birth_date_against_record(values, employee)
     return _apply(employee, values, actor=person)
 
 
+def check_work_status_change(employee: Employee, values: dict[str, Any]) -> bool:
+    """Refuse a work-status change the offboarding rules forbid; return whether it is leaving.
+
+    Issue 12: someone who left is never set back to working (they are rehired: a new account and
+    record, `add_employee`), and the manager's record cannot be set to "left" before the manager
+    role is handed over (the enterprise would have nobody to run it). Sets `left_at` in `values`
+    when the person leaves. Raises ValidationError on work_status.
+    """
+    status = values.get("work_status")
+    if status is None or status == employee.work_status:
+        return False
+    if employee.work_status == Employee.WorkStatus.LEFT:
+        raise ValidationError({"work_status": [_("Someone who left the company cannot be set back: add them as a new "
+                                                 "employee to rehire them.")]})
+    if status != Employee.WorkStatus.LEFT:
+        return False
+    if holds_role(employee.account, Role.MANAGER):
+        raise ValidationError({"work_status": [_("The manager cannot leave the company: hand the manager role over "
+                                                 "first.")]})
+    values["left_at"] = timezone.localdate()
+    return True
+
+
+def close_every_way_in(*, actor, employee: Employee) -> None:
+    """Issue 12: `employee` left the company. Their account is disabled in the caller's transaction
+    (every device token revoked, every console session ended, sign-in refused) and their cached
+    consent state forgotten. The employment record stays for its retention class, counted from
+    `left_at`; erasing it once that class ends is the erasure engine's (a later part of issue 12)."""
+    account_services.disable_account(actor=actor, person=employee.account)
+    consent_state_cache.forget_person(employee.account_id)
+
+
 def _apply(employee: Employee, values: dict[str, Any], *, actor) -> Employee:
+    leaving = check_work_status_change(employee, values)
     if "employee_number" in values:
         _check_employee_number_free(values["employee_number"], exclude=employee)
     if values.get("id_number"):
@@ -280,4 +343,6 @@ def _apply(employee: Employee, values: dict[str, Any], *, actor) -> Employee:
             changed.append(field)
     if changed:
         employee.save(update_fields=changed + ["updated_at"])
+    if leaving:
+        close_every_way_in(actor=actor, employee=employee)
     return employee

@@ -94,9 +94,14 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
             # E5: as in update_employee, an administrator's record (their login) is the manager's to change.
             errors.append(RowError(row.number, label["employee_number"],
                                    _("Only the enterprise manager can change an administrator's record.")))
+        if employee is None and row.values.get("work_status") == Employee.WorkStatus.LEFT:
+            errors.append(RowError(row.number, label["work_status"],
+                                   _("A new employee cannot be added as having left the company.")))
         if employee is not None:
             try:
                 employee_services.check_birth_date_against_record(row.values, employee)
+                # Issue 12: the same offboarding rules as update_employee (sets left_at for the writer).
+                employee_services.check_work_status_change(employee, row.values)
             except ValidationError as error:
                 errors.extend(RowError(row.number, label[key], message)
                               for key, messages in error.message_dict.items() for message in messages)

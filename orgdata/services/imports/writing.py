@@ -16,6 +16,7 @@ from consent.services import legal_bases as legal_basis_services
 from core.bulk_rows import RowTemplate, allocate_ids
 from orgdata.models import Department, Employee, ImportJob, JobLevel, Position
 from orgdata.services import departments as department_services
+from orgdata.services import employees as employee_services
 from orgdata.services.employees import ID_NUMBER_LEGAL_BASIS, ID_NUMBER_PURPOSE, ID_NUMBER_REFERENCE
 from orgdata.services.imports import progress
 from orgdata.services.imports.checks import Plan
@@ -81,6 +82,7 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
 
     # Existing people: correct what differs; empty cells leave a value as it was.
     by_fields: dict[tuple[str, ...], list[Employee]] = defaultdict(list)
+    leavers: list[Employee] = []  # issue 12: checks.py refused what offboarding forbids
     for row in updates:
         employee = row.values.pop("_existing")
         identity = {key: row.values[key] for key in ("mobile", "display_name")
@@ -107,6 +109,8 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
             changed = tuple(sorted({*changed, "id_number_index"}))
         if changed:
             by_fields[changed].append(employee)
+        if "work_status" in changed and employee.work_status == Employee.WorkStatus.LEFT:
+            leavers.append(employee)
         done += 1
         if done % progress.BATCH == 0:
             progress.report_progress(job, "writing", done, total)
@@ -119,6 +123,9 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         record_bulk(model=Employee, action="update", object_ids=[employee.pk for employee in employees],
                     changed_fields=list(fields))
         updated += len(employees)
+    for employee in leavers:
+        # The one way every way in is closed, as when an administrator sets "left" (issue 12).
+        employee_services.close_every_way_in(actor=plan.actor, employee=employee)
     legal_basis_services.record_legal_basis_in_bulk(
         actor=plan.actor, person_ids=id_number_holders, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
         reference=ID_NUMBER_REFERENCE)

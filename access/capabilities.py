@@ -9,7 +9,7 @@ their interface:
   permission classes;
 - `accounts.permissions.console_login_required` (and `..._for_password_change`) — console views;
 - `privacy.unmask.may_unmask` — the one release of unmasked values;
-- `tenants.admin` — the Django admin site and its lifecycle actions;
+- `tenants.admin` and `policies.admin` — the Django admin site, its lifecycle actions and policy publishing;
 - the `access` template library (`{% load access %}`, `user|may:"use_console"`) — templates;
 - `orgdata.selectors.scope` — scoped querysets, whose rule is `scope_of(actor)` below.
 

@@ -66,6 +66,7 @@ class Capability(StrEnum):
     CHANGE_ENTERPRISE_LIFECYCLE = "change_enterprise_lifecycle"  # suspend, reactivate
     PUBLISH_POLICY_VERSION = "publish_policy_version"  # C8: the platform's privacy policy
     PROVISION_ENTERPRISE = "provision_enterprise"  # create an enterprise with its manager account
+    ERASE_PERSON = "erase_person"  # R4/R5; target: the account erased (issue 12)
 
 
 class Grant(Enum):
@@ -133,6 +134,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.PUBLISH_POLICY_VERSION:              Holders(NO,  NO,              NO,          YES, NO),
     C.PROVISION_ENTERPRISE:                Holders(NO,  NO,              NO,          BY_PERMISSION, YES,
                                                    permission=PROVISIONING_PERMISSION),
+    C.ERASE_PERSON:                        Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  YES),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

@@ -70,6 +70,7 @@ TENANT_APPS = [
     "orgdata",
     "audit",
     "attendance",
+    "erasure",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -314,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(minute="*/5"),
         "args": ("orgdata.tasks.recover_abandoned_imports",),
+    },
+    "recover-erasure-jobs": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/10"),
+        "args": ("erasure.tasks.recover_erasure_jobs",),
     },
 }
 # S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:

@@ -53,6 +53,7 @@ EXPECTED = {
     C.CHANGE_ENTERPRISE_LIFECYCLE:         (N,      N,         N,        PERM,           N),
     C.PUBLISH_POLICY_VERSION:              (N,      N,         N,        Y,              N),
     C.PROVISION_ENTERPRISE:                (N,      N,         N,        PERM,           Y),
+    C.ERASE_PERSON:                        (Y,      PLAIN,     N,        N,              Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 
@@ -77,7 +78,7 @@ def _targets(capability, cast):
     """(target inside the rule, target outside it) for the rows that depend on one."""
     if capability in (C.ADMINISTER_DEPARTMENTS, C.SWITCH_APPLICATIONS):
         return cast["tree"]["backend"], cast["tree"]["east"]
-    if capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD):
+    if capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD, C.ERASE_PERSON):
         return cast["inside"].account, cast["admin"]
     if capability is C.USE_APPLICATION:
         return "address-book", "attendance"  # on, and off, by default
@@ -89,7 +90,7 @@ def _observed(actor, capability, cast) -> str:
     plain = may(actor, capability)
     if capability is C.USE_APPLICATION:
         return SWITCH if may(actor, capability, target=inside) and not may(actor, capability, target=outside) else N
-    if capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD):
+    if capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD, C.ERASE_PERSON):
         with_inside, with_outside = may(actor, capability, target=inside), may(actor, capability, target=outside)
         if with_inside and with_outside:
             return Y
@@ -142,7 +143,7 @@ def test_require_says_why(cast, manager):
 @pytest.mark.promise("E5")
 def test_a_sub_administrator_resets_and_edits_only_plain_employees_inside_their_departments(cast):
     deputy, outside = cast["actors"]["sub_admin"], cast["outside"].account
-    for capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD):
+    for capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD, C.ERASE_PERSON):
         assert may(deputy, capability, target=cast["inside"].account)
         assert answer(deputy, capability, target=outside) is Answer.OUT_OF_SCOPE
         with pytest.raises(NotInYourScope):

@@ -26,6 +26,7 @@ LAYERS = [
     "consent",        # purposes, ledger, the consent gate, sharing
     "orgdata",        # departments, employees, administrators, import/export, applications
     "attendance",     # check-in and tracking
+    "erasure",        # the erasure engine: a person erased from every table, with a residue scan
     "demo",           # the living demo enterprise (make run)
 ]
 COMPOSITION_ROOT = "config"

@@ -1,0 +1,263 @@
+"""The erasure engine (issue 12, R4/R5): erase one person from every table the data map classifies
+about a person, prove it with a residue scan, and survive a worker killed half-way.
+
+`erase_person` records an ErasureJob with its steps and queues erasure.tasks.run_erasure_job.
+`run_erasure_job` runs the steps still pending, in STEPS' order, each in its own transaction and
+idempotent, so a killed worker leaves a job that `recover_erasure_jobs` (periodic) finishes and
+running a job twice changes nothing. What a step does to a table is read from the data map
+(privacy.registry): delete the row, anonymise a field with its declared replacement, crypto-shred
+(the person's key is destroyed last), or keep under a legal basis (noted on the job as kept).
+
+Lock order: the person's row, then the audit-chain head (audit.chain.lock_person) in every step.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.utils import timezone
+
+from access.actors import SystemActor, require_actor
+from access.capabilities import Capability, require
+from accounts import services as account_services
+from accounts.models import DeviceToken, User
+from accounts.throttling import login_identifier_digest
+from audit import recording
+from audit.chain import lock_person
+from consent.services.erasure import erase_consent_records_of
+from erasure import person_rows
+from erasure.models import ErasureJob, ErasureStep
+from privacy import keys
+from privacy.registry import Erasure
+
+# Finishing jobs a killed worker left is work nobody in the enterprise started.
+ERASURE_RECOVERY = SystemActor("erasure recovery")
+# A job untouched this long has lost its worker (a running step commits within seconds).
+ABANDONED_AFTER = timedelta(minutes=10)
+
+
+class ResidueFound(RuntimeError):
+    """The residue scan found the erased person's information; the job is marked failed."""
+
+
+def erase_person(*, actor, person: User, reason: str) -> ErasureJob:
+    """R4/R5: start erasing `person`: record the job and its steps and queue the worker.
+
+    Before anything is scrubbed, the person's blind-index values (and the keyed digest their login
+    leaves in the throttling records) are kept on the job as SHA-256 only, never in clear, for the
+    residue scan. Refuses an actor without Capability.ERASE_PERSON for `person` (NotPermitted),
+    and an empty reason.
+    """
+    require(actor, Capability.ERASE_PERSON, target=person)
+    if not reason.strip():
+        raise ValueError("an erasure needs a reason")
+    with transaction.atomic():
+        job = ErasureJob.objects.create(
+            person=person, reason=reason[:200], identifier_digests=_former_identifier_digests(person),
+            requested_by=None if isinstance(actor, SystemActor) else actor,
+            requested_by_system=actor.name if isinstance(actor, SystemActor) else "")
+        ErasureStep.objects.bulk_create(ErasureStep(job=job, position=position, name=name)
+                                        for position, (name, _) in enumerate(STEPS))
+        from erasure import tasks
+
+        transaction.on_commit(lambda: tasks.run_erasure_job.delay(job.pk))
+    return job
+
+
+def _former_identifier_digests(person: User) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = {}
+    for declaration in person_rows.tables_about_a_person():
+        fields = person_rows.blind_index_fields(declaration)
+        if not fields or not declaration.subject:
+            continue
+        rows = person_rows.rows_of(declaration, person, {})
+        for field in fields:
+            for value in rows.exclude(**{f"{field.name}__isnull": True}).values_list(field.name, flat=True):
+                found.setdefault(field.kind, set()).add(person_rows.digest(value))
+    if person.mobile:
+        found.setdefault("login", set()).add(person_rows.digest(login_identifier_digest(person.mobile)))
+    return {kind: sorted(values) for kind, values in found.items()}
+
+
+def run_erasure_job(*, job_id: int) -> ErasureJob:
+    """Run the job's pending steps in order; each commits on its own. A finished job is returned
+    as it is. Raises ResidueFound (after marking the job failed) when the residue scan is not empty."""
+    job = ErasureJob.objects.get(pk=job_id)
+    if job.status in (ErasureJob.Status.DONE, ErasureJob.Status.FAILED):
+        return job
+    ErasureJob.objects.filter(pk=job.pk).update(status=ErasureJob.Status.RUNNING, updated_at=timezone.now())
+    for name, step in STEPS:
+        with transaction.atomic():
+            # Lock order: the person's row before the audit-chain head (the steps' audit entries).
+            lock_person(job.person_id, exclusive=True)
+            record = ErasureStep.objects.select_for_update().get(job=job, name=name)
+            if record.status != ErasureStep.Status.PENDING:
+                continue
+            person = User.objects.get(pk=job.person_id)
+            counts = step(job, person)
+            status = ErasureStep.Status.FAILED if counts.get("residue") else ErasureStep.Status.DONE
+            record.status, record.counts, record.finished_at = status, counts, timezone.now()
+            record.save(update_fields=["status", "counts", "finished_at"])
+            ErasureJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())
+    job.refresh_from_db()
+    if job.status == ErasureJob.Status.FAILED:
+        # Fails loudly: the job stays failed with the residue named (never a value), the task fails.
+        raise ResidueFound(f"erasure job {job.pk}: residue in {', '.join(job.residue)}")
+    return job
+
+
+def recover_erasure_jobs(*, actor) -> int:
+    """Finish every job left unfinished for ABANDONED_AFTER (its worker died); returns how many
+    were run. Refuses a missing actor."""
+    require_actor(actor)
+    stale = timezone.now() - ABANDONED_AFTER
+    job_ids = list(ErasureJob.objects.filter(
+        status__in=(ErasureJob.Status.PENDING, ErasureJob.Status.RUNNING), updated_at__lt=stale,
+    ).values_list("pk", flat=True))
+    for job_id in job_ids:
+        try:
+            run_erasure_job(job_id=job_id)
+        except ResidueFound:
+            pass  # recorded on the job, which failed loudly
+    return len(job_ids)
+
+
+# --- the steps --------------------------------------------------------------------------------
+
+def _close_every_way_in(job: ErasureJob, person: User) -> dict:
+    # Tokens revoked and console sessions ended through the one sign-out mechanism; the session
+    # rows themselves go with the data map's step below. An account already closed is left as it
+    # is, so erasing twice changes nothing.
+    if not person.is_active and not DeviceToken.objects.filter(user=person, revoked_at__isnull=True).exists():
+        return {"tokens_revoked": 0}
+    revoked = account_services.sign_out_everywhere(person=person)
+    User.objects.filter(pk=person.pk).update(is_active=False)
+    recording.record_bulk(model=User, action="update", object_ids=[person.pk], changed_fields=["is_active"])
+    return {"tokens_revoked": revoked}
+
+
+def _erase_consent_records(job: ErasureJob, person: User) -> dict:
+    # consent owns its append-only ledger: its own erasure service is the one deletion it allows
+    # (it also forgets the person's cached consent state).
+    return {"consent_records_deleted": erase_consent_records_of(person_id=person.pk)}
+
+
+def _delete_stored_files(job: ErasureJob, person: User) -> dict:
+    deleted = 0
+    for declaration in person_rows.tables_about_a_person():
+        file_fields = [field for field in declaration.model._meta.concrete_fields
+                       if isinstance(field, models.FileField) and field.name in declaration.fields]
+        if not file_fields:
+            continue
+        for row in person_rows.rows_of(declaration, person, job.identifier_digests):
+            for field in file_fields:
+                stored = getattr(row, field.name)
+                if stored:
+                    stored.storage.delete(stored.name)
+                    deleted += 1
+    return {"files_deleted": deleted}
+
+
+def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
+    counts, kept = {}, set(job.kept)
+    for declaration in person_rows.tables_about_a_person():
+        if declaration.erasure == Erasure.CRYPTO_SHRED:
+            continue  # the key itself: destroyed by the last step
+        rows = person_rows.rows_of(declaration, person, job.identifier_digests)
+        if declaration.erasure == Erasure.DELETE:
+            if rows.exists():
+                counts[declaration.label] = rows.delete()[0]
+            continue
+        replacements = {name: rule.replacement for name, rule in declaration.fields.items()
+                        if rule.erasure == Erasure.ANONYMISE}
+        kept |= {f"{declaration.label}.{name}" for name, rule in declaration.fields.items()
+                 if rule.erasure == Erasure.KEEP_LEGAL_BASIS}
+        if replacements:
+            ids = list(rows.values_list("pk", flat=True))
+            rows.update(**replacements)
+            if declaration.model in recording.audited_models():
+                recording.record_bulk(model=declaration.model, action="anonymise", object_ids=ids,
+                                      changed_fields=sorted(replacements))
+            counts[declaration.label] = len(ids)
+    # R4: records the law makes us keep stay isolated, pseudonymised, until their retention class ends.
+    ErasureJob.objects.filter(pk=job.pk).update(kept=sorted(kept))
+    job.kept = sorted(kept)
+    return {"rows": counts}
+
+
+def _make_tombstone(job: ErasureJob, person: User) -> dict:
+    # The id survives (actor links and the audit chain name it); what the data map does not
+    # declare personal but lets someone in goes too. update(): a save() would refill the blind
+    # index from the mobile number.
+    if not (person.is_active or person.is_staff or person.is_superuser or person.has_usable_password()):
+        return {"tombstone": person.pk}
+    User.objects.filter(pk=person.pk).update(is_active=False, is_staff=False, is_superuser=False,
+                                             must_change_password=False, password=make_password(None))
+    recording.record_bulk(model=User, action="anonymise", object_ids=[person.pk],
+                          changed_fields=["is_active", "is_staff", "is_superuser", "password"])
+    return {"tombstone": person.pk}
+
+
+def _destroy_key(job: ErasureJob, person: User) -> dict:
+    # R4: crypto-shredding; every encrypted value of the person, live or in a backup, is unreadable.
+    if person.person_key_id is not None:
+        keys.destroy_person_key(person.person_key_id)
+    return {"key_destroyed": person.person_key_id}
+
+
+def scan_for_residue(job: ErasureJob, person: User) -> list[str]:
+    """Every table classified about a person, searched for the person's information still there:
+    rows of theirs a DELETE rule should have removed, fields not holding their declared
+    replacement, encrypted values whose key still exists, and their former blind-index values
+    anywhere in the table. Returns "table.field" names (never a value); kept-by-law fields are not
+    residue."""
+    from privacy.models import PersonKey
+
+    residue = []
+    for declaration in person_rows.tables_about_a_person():
+        rows = person_rows.rows_of(declaration, person, job.identifier_digests)
+        if declaration.erasure == Erasure.CRYPTO_SHRED:
+            if rows.filter(wrapped_key__isnull=False).exists():
+                residue.append(f"{declaration.table}.wrapped_key")
+        elif declaration.erasure == Erasure.DELETE:
+            if rows.exists():
+                residue.append(f"{declaration.table}.*")
+        else:
+            for name, rule in declaration.fields.items():
+                if rule.erasure == Erasure.ANONYMISE and rows.exclude(**_holds(name, rule.replacement)).exists():
+                    residue.append(f"{declaration.table}.{name}")
+                elif rule.erasure == Erasure.CRYPTO_SHRED:
+                    key_ids = rows.values_list("person_key_id", flat=True)
+                    if PersonKey.objects.filter(pk__in=key_ids, wrapped_key__isnull=False).exists():
+                        residue.append(f"{declaration.table}.{name}")
+        for field in person_rows.blind_index_fields(declaration):
+            if person_rows.with_former_identifier(declaration, field, job.identifier_digests).exists():
+                residue.append(f"{declaration.table}.{field.name}")
+    return sorted(set(residue))
+
+
+def _holds(name: str, replacement) -> dict:
+    return {f"{name}__isnull": True} if replacement is None else {name: replacement}
+
+
+def _scan_for_residue(job: ErasureJob, person: User) -> dict:
+    residue = scan_for_residue(job, person)
+    finished = {"residue": residue, "finished_at": timezone.now(),
+                "status": ErasureJob.Status.FAILED if residue else ErasureJob.Status.DONE}
+    ErasureJob.objects.filter(pk=job.pk).update(**finished)
+    return {"residue": len(residue)}
+
+
+# The declared order: close the ways in first (nothing new arrives while erasing), consent's own
+# ledger before the data map's generic rules, files before the rows that name them, the key last
+# but one (encrypted values are read by the steps before it), the residue scan last.
+STEPS = (
+    ("close_every_way_in", _close_every_way_in),
+    ("consent_records", _erase_consent_records),
+    ("stored_files", _delete_stored_files),
+    ("rows_by_data_map", _erase_rows_by_data_map),
+    ("tombstone", _make_tombstone),
+    ("destroy_key", _destroy_key),
+    ("residue_scan", _scan_for_residue),
+)

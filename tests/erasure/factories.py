@@ -1,0 +1,76 @@
+"""One person with data in every table the data map classifies about a person, made through the
+services a user's actions go through wherever one exists. `test_the_factory_fills_every_table_about_a_person`
+fails when a new table about a person is added without this factory filling it."""
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from accounts import services as account_services
+from accounts.throttling import login_identifier_digest
+from attendance import services as attendance_services
+from audit import access_log
+from audit.context import Actor, acting_as
+from consent.models import LegalBasis
+from consent.services import ledger, sharing
+from orgdata.models import Application, Position
+from orgdata.services import administrators, applications
+from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, resident_id
+
+GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
+# The smallest PNG header the storage needs: the factory writes the file, not the upload checks.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_person_everywhere(*, manager):
+    """A sub-administrator with a profile, files, tokens, a console session, consents, disclosures,
+    an application switched on for them, check-ins, tracking pings, access-log and audit entries,
+    login-throttling records and guardian grants. Returns their account."""
+    from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
+
+    department = make_department()
+    employee = make_employee(department=department, name="赵六", id_number=resident_id(sequence=611),
+                             email="zhao.liu@example.com", landline="021-12345678", address="1 Nanjing Road")
+    employee.avatar.save("avatar.png", ContentFile(PNG), save=False)
+    employee.seal_image.save("seal.png", ContentFile(PNG), save=False)
+    employee.save()
+    person = employee.account
+    administrators.appoint_sub_administrator(actor=manager, person=person, departments=[department])
+    person.refresh_from_db()
+    person.groups.add(Group.objects.get_or_create(name="erasure test group")[0])
+    person.user_permissions.add(Permission.objects.get(codename="unmask_sensitive"))
+    assign_perm("orgdata.change_position", person, Position.objects.create(name="Erasure tester"))
+    account_services.issue_device_token(person=person, device_id="device-erasure-1", device_name="Zhao's phone")
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(person.pk)
+    session.create()
+
+    with acting_as(Actor.for_user(person)):  # the person's own answers: audit entries naming them
+        ledger.grant_consent(actor=person, person=person, purpose_code="device.location", channel="mobile",
+                             device_id="device-erasure-1", ip_address="10.1.2.3", explicit_confirmation=True)
+        ledger.grant_consent(actor=person, person=person, purpose_code="location_tracking", channel="mobile",
+                             explicit_confirmation=True)
+    sharing.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
+                                 legal_basis=LegalBasis.CONTRACT_NECESSITY, reference="contract 2026-1")
+    third_party = Application.objects.filter(kind=Application.Kind.THIRD_PARTY).order_by("code").first()
+    applications.switch_application(actor=manager, application=third_party, enabled=True, person=person)
+
+    attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
+    attendance_services.switch_tracking(actor=manager, enabled=True)
+    attendance_services.record_tracking_ping(person=person, location=GPS)
+    access_log.write_now(connection.schema_name, (timezone.now(), "GET", "/api/v1/me", 200, person.pk,
+                                                  "10.1.2.3", "erasure-test", "en", 3))
+
+    login = login_identifier_digest(person.mobile)
+    record = {"username": login, "ip_address": "10.1.2.3", "user_agent": "erasure-test", "http_accept": "*/*",
+              "path_info": "/api/v1/auth/login"}
+    attempt = AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1, **record)
+    AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=timezone.now())
+    AccessFailureLog.objects.create(**record)
+    AccessLog.objects.create(**record)
+    return person

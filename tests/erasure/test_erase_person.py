@@ -1,6 +1,8 @@
 """Issue 12: the erasure engine erases one person from every table the data map classifies about
 a person, through erasure.services (the path the task runs), and proves it with the residue scan."""
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -51,6 +53,8 @@ def test_erasing_a_person_leaves_a_tombstone_and_no_residue(in_a, manager):
     assert not tombstone.groups.exists() and not tombstone.user_permissions.exists()
     assert not Employee.objects.filter(account_id=person.pk).exists()
     assert not DeviceToken.objects.filter(user_id=person.pk).exists()
+    assert str(person.pk) not in {SessionStore().decode(session.session_data).get("_auth_user_id")
+                                  for session in Session.objects.all()}
     assert not any(default_storage.exists(name) for name in files)
     # R4: crypto-shredded: the key is gone, the check-in kept by law reads as nothing.
     assert PersonKey.objects.get(pk=person.person_key_id).wrapped_key is None

@@ -59,7 +59,7 @@ def erase_person(*, actor, person: User, reason: str) -> ErasureJob:
             requested_by_system=actor.name if isinstance(actor, SystemActor) else "")
         ErasureStep.objects.bulk_create(ErasureStep(job=job, position=position, name=name)
                                         for position, (name, _) in enumerate(STEPS))
-        from erasure import tasks
+        from erasure import tasks  # the task module imports this one
 
         transaction.on_commit(lambda: tasks.run_erasure_job.delay(job.pk))
     return job

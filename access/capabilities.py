@@ -134,7 +134,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.PUBLISH_POLICY_VERSION:              Holders(NO,  NO,              NO,          YES, NO),
     C.PROVISION_ENTERPRISE:                Holders(NO,  NO,              NO,          BY_PERMISSION, YES,
                                                    permission=PROVISIONING_PERMISSION),
-    C.ERASE_PERSON:                        Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  YES),
+    C.ERASE_PERSON:                        Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  YES, never_on_oneself=True),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

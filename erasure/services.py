@@ -15,11 +15,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.actors import SystemActor, require_actor
-from access.capabilities import Capability, require
+from access.capabilities import Capability, may, require
 from accounts import services as account_services
 from accounts.models import DeviceToken, User
 from accounts.throttling import login_identifier_digest
@@ -46,12 +48,15 @@ def erase_person(*, actor, person: User, reason: str) -> ErasureJob:
 
     Before anything is scrubbed, the person's blind-index values (and the keyed digest their login
     leaves in the throttling records) are kept on the job as SHA-256 only, never in clear, for the
-    residue scan. Refuses an actor without Capability.ERASE_PERSON for `person` (NotPermitted),
-    and an empty reason.
+    residue scan. Refuses an actor without Capability.ERASE_PERSON for `person` (NotPermitted; never
+    oneself), the enterprise manager while they hold the role (it must be handed over first: an
+    enterprise always has its manager), and an empty reason (ValidationError, field by field).
     """
     require(actor, Capability.ERASE_PERSON, target=person)
+    if may(person, Capability.HAND_OVER_MANAGER_ROLE):
+        raise ValidationError({"person": [_("Hand the enterprise manager role over before erasing this person.")]})
     if not reason.strip():
-        raise ValueError("an erasure needs a reason")
+        raise ValidationError({"reason": [_("Say why this person's information is erased.")]})
     with transaction.atomic():
         job = ErasureJob.objects.create(
             person=person, reason=reason[:200], identifier_digests=_former_identifier_digests(person),

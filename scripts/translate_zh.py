@@ -277,6 +277,8 @@ GLOSSARY = {
     "This application is switched off for you.": "此应用未对您开通。",
     "The attendance application is switched off for you.": "考勤应用未对您开通。",
     "Only platform staff publish privacy-policy versions.": "只有平台工作人员可以发布隐私政策版本。",
+    "Hand the enterprise manager role over before erasing this person.": "请先移交企业主管理员身份，再删除此人的信息。",
+    "Say why this person's information is erased.": "请说明删除此人信息的原因。",
     "Choose CSV or XLSX.": "请选择 CSV 或 XLSX。",
     "I confirm that every person in this file was informed that the enterprise processes their personal information in this address book, and consented to it.": "我确认：本文件中的每一位人员均已被告知企业将在通讯录中处理其个人信息，并已表示同意。",
     "Confirm that the employees in this file were informed and consented before uploading it.": "上传前，请确认本文件中的员工均已被告知并已同意。",

@@ -3,6 +3,7 @@ a person, through erasure.services (the path the task runs), and proves it with 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -121,3 +122,17 @@ def test_erasure_needs_the_capability(in_a, manager):
     with pytest.raises(NotPermitted):
         services.erase_person(actor=colleague, person=person, reason="not theirs to ask")
     assert services.erase_person(actor=manager, person=person, reason="the person asked").requested_by == manager
+
+
+@pytest.mark.promise("R5")
+def test_erasure_refuses_the_manager_oneself_and_no_reason(in_a, manager):
+    person = make_employee().account
+    with pytest.raises(ValidationError) as no_manager:
+        services.erase_person(actor=services.ERASURE_RECOVERY, person=manager, reason="asked")
+    assert "person" in no_manager.value.message_dict
+    with pytest.raises(NotPermitted):
+        services.erase_person(actor=manager, person=manager, reason="asked")
+    with pytest.raises(ValidationError) as no_reason:
+        services.erase_person(actor=manager, person=person, reason="  ")
+    assert "reason" in no_reason.value.message_dict
+    assert not ErasureJob.objects.filter(person=person).exists()

@@ -11,12 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django_tenants.utils import schema_context
 
+from accounts.models import User
 from consent import tasks
 from consent.models import DeletionNotice, Recipient
 from consent.services import deletion_notices
 from consent.services import sharing as sharing_services
 from tests.consent.factories import signed_in
-from tests.orgdata.factories import TEST_SETUP
+from tests.orgdata.factories import TEST_SETUP, make_employee
 
 SECRET = "test-webhook-secret-of-the-affiliate"
 
@@ -62,9 +63,9 @@ def receiver_answering():
         receiver.close()
 
 
-def shared_with_affiliate(enterprise, receiver):
+def shared_with_affiliate(enterprise, receiver, user=None):
     """A person whose information went to the Qince affiliate (C9), whose webhook is `receiver`."""
-    person = signed_in(enterprise)
+    person = signed_in(enterprise, user)
     assert person.grant("share.affiliate.qince").status_code == 201
     with schema_context(enterprise.schema_name):
         sharing_services.share_with_recipient(actor=TEST_SETUP, person=person.user,
@@ -157,3 +158,25 @@ def test_only_recipients_in_the_sharing_ledger_are_told(enterprises, receiver_an
     # A second erasure run tells nobody twice.
     assert notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks) == []
     assert len(receiver.received) == 1
+
+
+@pytest.mark.promise("R3")
+def test_the_person_and_the_administrator_see_each_notice_and_its_status(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks, console_as):
+    receiver = receiver_answering(503)
+    with schema_context(enterprises.a.schema_name):
+        employee = make_employee(name="通知人")
+        manager = User.objects.get(role=User.Role.MANAGER)
+    person = shared_with_affiliate(enterprises.a, receiver, user=employee.account)
+    assert person.get("/api/v1/consent/deletion-notices").json() == []
+
+    notice, = notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks)
+
+    mine, = person.get("/api/v1/consent/deletion-notices").json()
+    assert (mine["id"], mine["status"], mine["attempts"]) == (notice.pk, "failed", deletion_notices.MAX_ATTEMPTS)
+    assert mine["recipient"]["code"] == "affiliate.qince"
+    assert signed_in(enterprises.a).get("/api/v1/consent/deletion-notices").json() == []  # only one's own
+
+    page = console_as(manager).get(f"/console/privacy/people/{employee.account_id}/").content.decode()
+    row = page.split('data-testid="deletion-notices"')[1].split("</table>")[0]
+    assert 'data-recipient="affiliate.qince" data-status="failed"' in row

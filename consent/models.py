@@ -52,6 +52,11 @@ class Recipient(models.Model):
     purpose_en = models.CharField(max_length=300)
     purpose_zh_hans = models.CharField(max_length=300)
     pi_types = ArrayField(models.CharField(max_length=40), default=list)
+    # R3: where deletion notices are POSTed. The signing secret is stored wrapped (AES-GCM) by the
+    # privacy master key, like the per-person data keys (privacy.crypto): a database copy alone
+    # cannot forge or read it. Set with consent.services.deletion_notices.set_webhook.
+    webhook_url = models.URLField(max_length=500, blank=True, default="")
+    webhook_secret_sealed = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     revised_at = models.DateTimeField(auto_now=True)
 
@@ -371,3 +376,37 @@ class ApplicationAudience(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["application_code", "person"],
                                                name="applicationaudience_unique")]
+
+
+@personal_data(
+    subject="person", fields={}, erasure=Erasure.KEEP_LEGAL_BASIS,
+    note="R3: the proof that each recipient was told to delete; names only the erased person's "
+         "tombstone id, never their information",
+)
+class DeletionNotice(models.Model):
+    """R3: the outbox of deletion notices — one per recipient that received an erased person's
+    information (the Disclosure ledger says who), delivered by consent.tasks.deliver_deletion_notice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="deletion_notices")
+    # The account survives erasure as a tombstone, so the id stays valid.
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # An HTTP status ("http_500") or a transport error class ("timeout"): never a response body,
+    # which could echo personal information.
+    last_error_code = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["person", "-id"], name="deletionnotice_person")]
+
+    def __str__(self):
+        return f"deletion notice #{self.pk} to {self.recipient_id} ({self.status})"

@@ -515,6 +515,14 @@ GLOSSARY = {
     "The manager cannot leave the company: hand the manager role over first.":
         "主管理员不能设为离职：请先移交主管理员角色。",
     "A new employee cannot be added as having left the company.": "新员工不能以“离职”状态添加。",
+    "Delivered": "已送达",
+    "Recipients told to delete": "已通知删除的接收方",
+    "Every recipient the person's information was shared with is told when it is erased.":
+        "此人的信息被删除时，会通知每一个曾接收其信息的接收方。",
+    "Recipient": "接收方",
+    "Status": "状态",
+    "Attempts": "尝试次数",
+    "Last attempt": "最近一次尝试",
 }
 PLURALS = {
     "Your password must mix at least %(count)d kind of character: lower case, upper case, digits, symbols.":

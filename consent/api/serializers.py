@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consent.catalogue import PI_TYPES
-from consent.models import ConsentEvent, Disclosure
+from consent.models import ConsentEvent, DeletionNotice, Disclosure
 
 
 def _language() -> str:
@@ -141,3 +141,19 @@ class RefusalSerializer(serializers.Serializer):
     purpose = serializers.CharField(required=False, help_text="consent_required: the purpose asked for.")
     missing = serializers.ListField(child=serializers.CharField(), required=False,
                                     help_text="consent_required: the purposes still to consent to.")
+
+
+class DeletionNoticeSerializer(serializers.ModelSerializer):
+    """R3: one recipient told to delete the person's information, and whether it has been."""
+
+    recipient = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeletionNotice
+        fields = ["id", "recipient", "status", "attempts", "created_at", "last_attempt_at", "delivered_at"]
+
+    @extend_schema_field(RecipientSerializer)
+    def get_recipient(self, notice):
+        recipient = notice.recipient
+        return {"code": recipient.code, "kind": recipient.kind, "name": recipient.name(_language()),
+                "purpose": recipient.purpose(_language())}

@@ -11,4 +11,5 @@ urlpatterns = [
     path("consent/history", views.HistoryView.as_view(), name="api-consent-history"),
     path("consent/receipts/<int:event_id>", views.ReceiptView.as_view(), name="api-consent-receipt"),
     path("consent/sharing", views.SharingView.as_view(), name="api-consent-sharing"),
+    path("consent/deletion-notices", views.DeletionNoticeView.as_view(), name="api-consent-deletion-notices"),
 ]

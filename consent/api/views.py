@@ -1,4 +1,5 @@
-"""Mobile API of "My Settings – Privacy": policy, purposes, answers, history, receipts, sharing."""
+"""Mobile API of "My Settings – Privacy": policy, purposes, answers, history, receipts, sharing,
+deletion notices."""
 import json
 
 from django.http import HttpResponse
@@ -13,6 +14,7 @@ from consent.services import ledger as ledger_services
 from consent.api.serializers import (
     AcceptPolicySerializer,
     ConsentEventSerializer,
+    DeletionNoticeSerializer,
     DisclosureSerializer,
     GrantSerializer,
     PolicyStateSerializer,
@@ -139,3 +141,14 @@ class SharingView(APIView):
     @extend_schema(responses={200: DisclosureSerializer(many=True)})
     def get(self, request):
         return Response(DisclosureSerializer(selectors.disclosures_of(request.user)[:500], many=True).data)
+
+
+class DeletionNoticeView(APIView):
+    """R3: every recipient told to delete my information, and the status of each notice
+    (queued, delivered, failed)."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(responses={200: DeletionNoticeSerializer(many=True)})
+    def get(self, request):
+        return Response(DeletionNoticeSerializer(selectors.deletion_notices_of(request.user)[:500], many=True).data)

@@ -98,7 +98,8 @@ def _record_on_request(*, person, administrator, answer: dict) -> ConsentEvent:
 @require_http_methods(["GET", "POST"])
 def person_consent(request, person):
     """One employee's current answer per additional purpose — what the person sees about themselves,
-    nothing more — and the form recording an answer they gave outside the app (on paper)."""
+    nothing more — the form recording an answer they gave outside the app (on paper), and the
+    recipients told to delete their information with each notice's status (R3)."""
     language = get_language() or "en"
     rows = [{"purpose": purpose, "has_consented": has_consented}
             for purpose, has_consented in selectors.purposes_with_state_of(person) if not purpose.is_basic]
@@ -127,5 +128,5 @@ def person_consent(request, person):
             return redirect("consent-console:person", pk=person.pk)
     return render(request, "consent/person.html", {
         "person": person, "employee_record": getattr(person, "employee", None), "rows": rows, "form": form,
-        "language": language,
+        "language": language, "deletion_notices": selectors.deletion_notices_of(person)[:100],
     })

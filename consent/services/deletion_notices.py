@@ -1,0 +1,183 @@
+"""R3: recipients the person's information was shared with are told to delete it.
+
+The outbox: `notify_recipients_of_erasure` writes one DeletionNotice per recipient the sharing
+ledger (Disclosure) names for the person, in the caller's transaction, and queues its delivery
+after commit; `deliver_notice` (run by consent.tasks.deliver_deletion_notice, with retries) POSTs
+the signed notice to the recipient's webhook.
+
+The body carries no personal information: the notice id (the receiver dedupes on it), the
+recipient's code, the time, and a pseudonymous subject reference — HMAC-SHA256 of the person's id
+under that recipient's own secret. The reference is stable for one recipient (a repeated notice
+names the same subject) yet differs between recipients, so two recipients cannot link their
+notices, and an eavesdropper learns nothing; the recipient computes the same HMAC over the account
+ids it received to find the records to delete.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import socket
+import urllib.error
+import urllib.request
+from typing import Protocol
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from consent.models import DeletionNotice, Recipient
+from privacy import crypto
+
+SIGNATURE_HEADER = "X-Deletion-Notice-Signature"
+# consent.tasks retries a notice up to this many attempts in all, with exponential backoff.
+MAX_ATTEMPTS = 5
+TIMEOUT_SECONDS = 10
+
+
+class NoticeTransport(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST `body`; return the HTTP status, or raise OSError when the endpoint is unreachable."""
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    # A notice goes to the registered URL only: a redirect (possibly to another host) is not followed
+    # and counts as not delivered.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class UrllibTransport:
+    """The real transport: urllib, a timeout, no redirects, no proxies from the environment."""
+
+    def __init__(self, timeout: float = TIMEOUT_SECONDS):
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _RefuseRedirects)
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return response.status
+        except urllib.error.HTTPError as refusal:
+            refusal.close()
+            return refusal.code
+
+
+transport: NoticeTransport = UrllibTransport()
+
+
+# --- the recipient's secret ------------------------------------------------------------------------
+
+def _seal_secret(secret: str) -> str:
+    master_key_id, wrapped = crypto.wrap_data_key(secret.encode())
+    return f"{master_key_id}:{base64.b64encode(wrapped).decode()}"
+
+
+def _unseal_secret(sealed: str) -> bytes:
+    master_key_id, _, encoded = sealed.rpartition(":")
+    return crypto.unwrap_data_key(master_key_id, base64.b64decode(encoded))
+
+
+@transaction.atomic
+def set_webhook(*, actor, recipient: Recipient, url: str, secret: str = "") -> str:
+    """R3: register where `recipient` receives deletion notices and the secret that signs them
+    (a fresh random one when none is given; returned once, to hand to the recipient). The secret is
+    stored only wrapped by the privacy master key and never logged. `actor` is platform or
+    enterprise configuration work (recipients are catalogue data)."""
+    secret = secret or secrets.token_urlsafe(32)
+    recipient.webhook_url = url
+    recipient.webhook_secret_sealed = _seal_secret(secret)
+    recipient.full_clean(exclude=["code"])
+    recipient.save(update_fields=["webhook_url", "webhook_secret_sealed", "revised_at"])
+    return secret
+
+
+def subject_reference(*, person_id: int, secret: bytes) -> str:
+    """The pseudonym of a person in the notices one recipient receives (see the module docstring)."""
+    return hmac.new(secret, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def signature(*, body: bytes, secret: bytes) -> str:
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+def notify_recipients_of_erasure(*, actor, person) -> list[DeletionNotice]:
+    """R3: queue one deletion notice for every recipient that received `person`'s information.
+
+    Who received it is the sharing ledger's answer (Disclosure with a recipient; a public
+    disclosure names nobody to tell), so call this before the consent records are erased. Written
+    in the caller's transaction; delivery is queued only once it commits, so a rolled-back erasure
+    tells nobody. A recipient that already has a queued or delivered notice about the person gets
+    no second one. `actor` is who erases (the erasure engine's system actor).
+    """
+    from consent import tasks  # tasks import this module
+
+    recipients = Recipient.objects.filter(disclosures__person=person).distinct().order_by("pk")
+    already_told = set(DeletionNotice.objects.filter(
+        person=person, status__in=[DeletionNotice.Status.QUEUED, DeletionNotice.Status.DELIVERED],
+    ).values_list("recipient_id", flat=True))
+    notices = DeletionNotice.objects.bulk_create(
+        [DeletionNotice(recipient=recipient, person=person) for recipient in recipients
+         if recipient.pk not in already_told])
+    for notice in notices:
+        transaction.on_commit(lambda notice_id=notice.pk: tasks.deliver_deletion_notice.delay(notice_id))
+    return notices
+
+
+def notice_body(notice: DeletionNotice, *, secret: bytes) -> bytes:
+    return json.dumps({
+        "type": "deletion_notice",
+        "notice_id": notice.pk,
+        "recipient": notice.recipient.code,
+        "subject": subject_reference(person_id=notice.person_id, secret=secret),
+        "erased_at": notice.created_at.isoformat(),
+        "sent_at": timezone.now().isoformat(),
+    }, separators=(",", ":")).encode()
+
+
+def deliver_notice(*, notice_id: int, is_last_attempt: bool) -> str:
+    """R3: POST one queued notice, signed (HMAC-SHA256 of the body with the recipient's secret, in
+    SIGNATURE_HEADER), and record the attempt: delivered on a 2xx answer, failed when
+    `is_last_attempt` is not answered with one. Returns the notice's status afterwards.
+
+    Delivered once: the row is locked for the attempt and a notice that is no longer queued is
+    not sent again. Records only an error code (the HTTP status or the kind of network failure),
+    never what the receiver answered.
+    """
+    with transaction.atomic():
+        notice = DeletionNotice.objects.select_for_update().select_related("recipient") \
+            .filter(pk=notice_id).first()
+        if notice is None:
+            return ""
+        if notice.status != DeletionNotice.Status.QUEUED:
+            return notice.status
+        recipient = notice.recipient
+        status_code, error_code = None, ""
+        if not recipient.webhook_url or not recipient.webhook_secret_sealed:
+            error_code = "no_webhook"
+        else:
+            secret = _unseal_secret(recipient.webhook_secret_sealed)
+            body = notice_body(notice, secret=secret)
+            headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(body=body, secret=secret),
+                       "X-Deletion-Notice-Id": str(notice.pk), "X-Enterprise": connection.schema_name}
+            try:
+                status_code = transport.post(recipient.webhook_url, body, headers)
+            except (TimeoutError, socket.timeout):
+                error_code = "timeout"
+            except OSError:
+                error_code = "unreachable"
+        now = timezone.now()
+        notice.attempts += 1
+        notice.last_attempt_at = now
+        if status_code is not None and 200 <= status_code < 300:
+            notice.status, notice.delivered_at, notice.last_error_code = DeletionNotice.Status.DELIVERED, now, ""
+        else:
+            notice.last_error_code = error_code or f"http_{status_code}"
+            if is_last_attempt:
+                notice.status = DeletionNotice.Status.FAILED
+        notice.save(update_fields=["status", "attempts", "last_attempt_at", "delivered_at", "last_error_code"])
+        return notice.status

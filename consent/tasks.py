@@ -1,0 +1,20 @@
+from celery import shared_task
+
+from consent.services import deletion_notices
+from core.tasking import EnterpriseTask
+
+
+class NoticeNotDelivered(Exception):
+    """The recipient did not answer 2xx yet: Celery retries with backoff (R3)."""
+
+
+@shared_task(bind=True, base=EnterpriseTask, autoretry_for=(NoticeNotDelivered,), retry_backoff=2,
+             retry_backoff_max=600, retry_jitter=True, max_retries=deletion_notices.MAX_ATTEMPTS - 1)
+def deliver_deletion_notice(self, notice_id: int) -> str:
+    """R3: deliver one deletion notice; retried until delivered or the last attempt (idempotent: a
+    notice no longer queued is not sent again)."""
+    status = deletion_notices.deliver_notice(notice_id=notice_id,
+                                             is_last_attempt=self.request.retries >= self.max_retries)
+    if status == "queued":
+        raise NoticeNotDelivered(f"deletion notice {notice_id} not delivered yet")
+    return status

@@ -1,0 +1,153 @@
+"""R3: recipients the person's information was shared with are told to delete it — through the
+service, the Celery task and a real HTTP receiver on 127.0.0.1."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from consent import tasks
+from consent.models import DeletionNotice, Recipient
+from consent.services import deletion_notices
+from consent.services import sharing as sharing_services
+from tests.consent.factories import signed_in
+from tests.consent.webhook_receiver import Receiver
+from tests.orgdata.factories import TEST_SETUP, make_employee
+
+SECRET = "test-webhook-secret-of-the-affiliate"
+
+
+@pytest.fixture
+def receiver_answering():
+    receivers = []
+
+    def start(*statuses):
+        receivers.append(Receiver(statuses))
+        return receivers[-1]
+
+    yield start
+    for receiver in receivers:
+        receiver.close()
+
+
+def shared_with_affiliate(enterprise, receiver, user=None):
+    """A person whose information went to the Qince affiliate (C9), whose webhook is `receiver`."""
+    person = signed_in(enterprise, user)
+    assert person.grant("share.affiliate.qince").status_code == 201
+    with schema_context(enterprise.schema_name):
+        sharing_services.share_with_recipient(actor=TEST_SETUP, person=person.user,
+                                              purpose_code="share.affiliate.qince")
+        affiliate = Recipient.objects.get(code="affiliate.qince")
+        deletion_notices.set_webhook(actor=TEST_SETUP, recipient=affiliate, url=receiver.url, secret=SECRET)
+    return person
+
+
+def notify_and_deliver(enterprise, person, django_capture_on_commit_callbacks):
+    with schema_context(enterprise.schema_name):
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            notices = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person.user)
+        assert len(queued) == len(notices)  # delivery is queued only after the erasure commits
+        for notice in notices:
+            tasks.deliver_deletion_notice.apply(args=[notice.pk])
+        return [DeletionNotice.objects.get(pk=notice.pk) for notice in notices]
+
+
+@pytest.mark.promise("R3")
+def test_a_recipient_that_received_the_information_gets_a_signed_notice_without_personal_data(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks):
+    receiver = receiver_answering(200)
+    person = shared_with_affiliate(enterprises.a, receiver)
+
+    notice, = notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks)
+
+    assert notice.recipient.code == "affiliate.qince"
+    assert (notice.status, notice.attempts, notice.last_error_code) == ("delivered", 1, "")
+    (headers, body), = receiver.received
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers[deletion_notices.SIGNATURE_HEADER], expected)
+    payload = json.loads(body)
+    assert payload["notice_id"] == notice.pk and payload["recipient"] == "affiliate.qince"
+    assert payload["subject"] == hmac.new(SECRET.encode(), f"person:{person.user.pk}".encode(),
+                                          hashlib.sha256).hexdigest()
+    with schema_context(enterprises.a.schema_name):
+        person.user.refresh_from_db()
+        personal = [person.user.display_name, person.user.mobile]
+    assert all(personal) and not [value for value in personal if value in body.decode()]
+    assert sorted(payload) == ["erased_at", "notice_id", "recipient", "sent_at", "subject", "type"]
+    assert person.user.pk not in payload.values() and str(person.user.pk) not in payload.values()
+    # The secret is stored only wrapped by the master key.
+    assert SECRET not in notice.recipient.webhook_secret_sealed
+
+    # Delivered once: running the task again sends nothing.
+    with schema_context(enterprises.a.schema_name):
+        assert tasks.deliver_deletion_notice.apply(args=[notice.pk]).get() == "delivered"
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.promise("R3")
+def test_a_receiver_failing_twice_then_answering_gets_the_notice_after_retries(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks):
+    receiver = receiver_answering(500, 500, 200)
+    person = shared_with_affiliate(enterprises.a, receiver)
+
+    notice, = notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks)
+
+    assert (notice.status, notice.attempts) == ("delivered", 3)
+    assert len({json.loads(body)["notice_id"] for _headers, body in receiver.received}) == 1
+
+
+@pytest.mark.promise("R3")
+def test_a_receiver_that_never_answers_2xx_ends_failed_with_an_error_code_only(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks):
+    receiver = receiver_answering(500)
+    person = shared_with_affiliate(enterprises.a, receiver)
+
+    notice, = notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks)
+
+    assert (notice.status, notice.attempts, notice.last_error_code) == (
+        "failed", deletion_notices.MAX_ATTEMPTS, "http_500")
+    assert len(receiver.received) == deletion_notices.MAX_ATTEMPTS
+
+
+@pytest.mark.promise("R3")
+def test_only_recipients_in_the_sharing_ledger_are_told(enterprises, receiver_answering,
+                                                       django_capture_on_commit_callbacks):
+    receiver = receiver_answering(200)
+    person = shared_with_affiliate(enterprises.a, receiver)
+    never_shared = signed_in(enterprises.a)
+    with schema_context(enterprises.a.schema_name):
+        for other in Recipient.objects.exclude(code="affiliate.qince"):
+            deletion_notices.set_webhook(actor=TEST_SETUP, recipient=other, url=receiver.url)
+
+    assert [n.recipient.code for n in notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks)] \
+        == ["affiliate.qince"]
+    assert notify_and_deliver(enterprises.a, never_shared, django_capture_on_commit_callbacks) == []
+    # A second erasure run tells nobody twice.
+    assert notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks) == []
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.promise("R3")
+def test_the_person_and_the_administrator_see_each_notice_and_its_status(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks, console_as):
+    receiver = receiver_answering(503)
+    with schema_context(enterprises.a.schema_name):
+        employee = make_employee(name="通知人")
+        manager = User.objects.get(role=User.Role.MANAGER)
+    person = shared_with_affiliate(enterprises.a, receiver, user=employee.account)
+    assert person.get("/api/v1/consent/deletion-notices").json() == []
+
+    notice, = notify_and_deliver(enterprises.a, person, django_capture_on_commit_callbacks)
+
+    mine, = person.get("/api/v1/consent/deletion-notices").json()
+    assert (mine["id"], mine["status"], mine["attempts"]) == (notice.pk, "failed", deletion_notices.MAX_ATTEMPTS)
+    assert mine["recipient"]["code"] == "affiliate.qince"
+    assert signed_in(enterprises.a).get("/api/v1/consent/deletion-notices").json() == []  # only one's own
+
+    page = console_as(manager).get(f"/console/privacy/people/{employee.account_id}/").content.decode()
+    row = page.split('data-testid="deletion-notices"')[1].split("</table>")[0]
+    assert 'data-recipient="affiliate.qince" data-status="failed"' in row

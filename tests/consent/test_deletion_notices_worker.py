@@ -1,0 +1,60 @@
+"""R3 through the real Celery worker: a notice queued when the erasure commits is retried by the
+worker with backoff until the real local receiver accepts it."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import transaction
+
+from accounts.models import User
+from consent.models import DeletionNotice, LegalBasis, Recipient
+from consent.services import deletion_notices
+from consent.services import erasure as consent_erasure
+from consent.services import sharing as sharing_services
+from tests.accounts.factories import EmployeeAccountFactory
+from tests.committing import committed
+from tests.consent.webhook_receiver import Receiver
+from tests.orgdata.factories import TEST_SETUP
+
+pytestmark = pytest.mark.usefixtures("celery_worker")
+TIMEOUT = 60
+
+
+@pytest.mark.promise("R3")
+def test_the_worker_retries_a_failing_receiver_until_the_notice_is_delivered(session_enterprises):
+    schema = session_enterprises.b.schema_name
+    receiver = Receiver([500, 500, 200])
+
+    def erase_and_notify() -> tuple[int, int]:
+        person = EmployeeAccountFactory()
+        # Shared under a legal basis (C12), so no consent answer is needed for the ledger to name it.
+        sharing_services.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
+                                              legal_basis=LegalBasis.LEGAL_OBLIGATION, reference="R3 worker test")
+        deletion_notices.set_webhook(actor=TEST_SETUP, recipient=Recipient.objects.get(code="affiliate.qince"),
+                                     url=receiver.url, secret="worker-test-secret")
+        with transaction.atomic():  # the erasure's transaction: the task is sent when it commits
+            notice, = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person)
+        return person.pk, notice.pk
+
+    def look(notice_id: int):
+        return committed(schema, lambda: DeletionNotice.objects.filter(pk=notice_id)
+                         .values_list("status", "attempts").first())
+
+    person_id, notice_id = committed(schema, erase_and_notify)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while look(notice_id)[0] == "queued" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert look(notice_id) == ("delivered", 3)
+        assert len(receiver.received) == 3
+    finally:
+        receiver.close()
+
+        def clean_up():
+            DeletionNotice.objects.filter(pk=notice_id).delete()
+            consent_erasure.erase_consent_records_of(person_id=person_id)
+            Recipient.objects.filter(code="affiliate.qince").update(webhook_url="", webhook_secret_sealed="")
+            User.objects.filter(pk=person_id).delete()
+
+        committed(schema, clean_up)

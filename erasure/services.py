@@ -27,6 +27,7 @@ from accounts.models import DeviceToken, User
 from accounts.throttling import login_identifier_digest
 from audit import recording
 from audit.chain import lock_person
+from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
 from erasure.models import ErasureJob, ErasureStep
@@ -35,6 +36,8 @@ from privacy.registry import Erasure
 
 # Finishing jobs a killed worker left is work nobody in the enterprise started.
 ERASURE_RECOVERY = SystemActor("erasure recovery")
+# The engine itself, where a step acts through another app's service (recipients' notices).
+ERASURE_WORKER = SystemActor("erasure")
 # A job untouched this long has lost its worker (a running step commits within seconds).
 ABANDONED_AFTER = timedelta(minutes=10)
 
@@ -142,6 +145,13 @@ def _close_every_way_in(job: ErasureJob, person: User) -> dict:
     return {"tokens_revoked": revoked}
 
 
+def _tell_recipients(job: ErasureJob, person: User) -> dict:
+    # R3: every recipient the sharing ledger names is told, before the ledger itself is erased;
+    # the notices go out once this step commits (consent's outbox retries them).
+    notices = deletion_notice_services.notify_recipients_of_erasure(actor=ERASURE_WORKER, person=person)
+    return {"notices_queued": len(notices)}
+
+
 def _erase_consent_records(job: ErasureJob, person: User) -> dict:
     # consent owns its append-only ledger: its own erasure service is the one deletion it allows
     # (it also forgets the person's cached consent state).
@@ -174,6 +184,8 @@ def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
             if rows.exists():
                 counts[declaration.label] = rows.delete()[0]
             continue
+        if declaration.erasure == Erasure.KEEP_LEGAL_BASIS:
+            kept.add(declaration.label)  # the whole row, e.g. the proof that recipients were told
         replacements = {name: rule.replacement for name, rule in declaration.fields.items()
                         if rule.erasure == Erasure.ANONYMISE}
         kept |= {f"{declaration.label}.{name}" for name, rule in declaration.fields.items()
@@ -259,6 +271,7 @@ def _scan_for_residue(job: ErasureJob, person: User) -> dict:
 # but one (encrypted values are read by the steps before it), the residue scan last.
 STEPS = (
     ("close_every_way_in", _close_every_way_in),
+    ("tell_recipients", _tell_recipients),
     ("consent_records", _erase_consent_records),
     ("stored_files", _delete_stored_files),
     ("rows_by_data_map", _erase_rows_by_data_map),

@@ -15,8 +15,8 @@ from accounts.throttling import login_identifier_digest
 from attendance import services as attendance_services
 from audit import access_log
 from audit.context import Actor, acting_as
-from consent.models import LegalBasis
-from consent.services import ledger, sharing
+from consent.models import DeletionNotice, LegalBasis
+from consent.services import deletion_notices, ledger, sharing
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications
 from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, resident_id
@@ -59,6 +59,9 @@ def make_person_everywhere(*, manager):
                                  legal_basis=LegalBasis.CONTRACT_NECESSITY, reference="contract 2026-1")
     third_party = Application.objects.filter(kind=Application.Kind.THIRD_PARTY).order_by("code").first()
     applications.switch_application(actor=manager, application=third_party, enabled=True, person=person)
+    # A notice from an earlier attempt that the recipient never acknowledged: erasing tells it again.
+    earlier = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person)
+    DeletionNotice.objects.filter(pk__in=[notice.pk for notice in earlier]).update(status=DeletionNotice.Status.FAILED)
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
     attendance_services.switch_tracking(actor=manager, enabled=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from access.actors import SystemActor
 from accounts.models import DeviceToken, User
 from attendance.models import CheckIn
+from consent.models import DeletionNotice
 from audit.selectors import verify_audit_chain
 from core.errors import NotPermitted
 from erasure import person_rows, services, tasks
@@ -35,6 +36,7 @@ def test_the_factory_fills_every_table_about_a_person(in_a, manager):
     assert empty == [], "grow tests/erasure/factories.make_person_everywhere for these tables"
 
 
+@pytest.mark.promise("R3")
 @pytest.mark.promise("R4")
 @pytest.mark.promise("R5")
 def test_erasing_a_person_leaves_a_tombstone_and_no_residue(in_a, manager):
@@ -63,6 +65,11 @@ def test_erasing_a_person_leaves_a_tombstone_and_no_residue(in_a, manager):
     assert kept.location is None and kept.place == ""
     assert "audit.AuditEntry.actor" in job.kept
     assert verify_audit_chain().is_intact
+    # R3: the recipient the sharing ledger names is told (again: its earlier notice had failed).
+    assert job.steps.get(name="tell_recipients").counts == {"notices_queued": 1}
+    told = DeletionNotice.objects.filter(person_id=person.pk, status=DeletionNotice.Status.QUEUED)
+    assert list(told.values_list("recipient__code", flat=True)) == ["affiliate.qince"]
+    assert "consent.DeletionNotice" in job.kept
 
 
 def test_erasing_twice_changes_nothing(in_a, manager):

@@ -1,0 +1,43 @@
+"""Console pages of the erasure engine (issue 12, part 3): an administrator deletes an employee
+outright, then follows the job. They live here, not in orgdata: erasure sits above orgdata in the
+import graph."""
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from access.capabilities import Capability, Scope, require, scope_of
+from accounts.permissions import console_login_required
+from core.errors import try_service
+from erasure import services
+from erasure.console.forms import EraseEmployeeForm
+from erasure.models import ErasureJob
+from orgdata.selectors import scope as scope_selectors
+
+
+@console_login_required
+@require_POST
+def erase_employee(request, pk: int):
+    """R4/R5: the employee page's delete form. The employee is looked up in the administrator's
+    scope (404 outside it); the engine's service decides who may erase whom (a sub-administrator:
+    plain employees in scope only)."""
+    require(request.user, Capability.ADMINISTER_ORGANISATION)
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    form = EraseEmployeeForm(request.POST, employee=employee)
+    started = []
+    if form.is_valid() and try_service(form, lambda: started.append(services.erase_person(
+            actor=request.user, person=employee.account, reason=form.cleaned_data["reason"]))):
+        return redirect("erasure-console:job", pk=started[0].pk)
+    return render(request, "erasure/erase_employee.html", {"form": form, "employee": employee}, status=400)
+
+
+@console_login_required
+def erasure_job(request, pk: int):
+    """The job's status and steps; no personal data (the person is a tombstone). Shown to whoever
+    requested it and to the manager; to anyone else it does not exist."""
+    require(request.user, Capability.ADMINISTER_ORGANISATION)
+    job = get_object_or_404(ErasureJob, pk=pk)
+    if job.requested_by_id != request.user.pk and scope_of(request.user) is not Scope.EVERYTHING:
+        raise Http404
+    return render(request, "erasure/job.html", {"job": job, "steps": job.steps.all()})

@@ -7,4 +7,5 @@ app_name = "erasure-console"
 urlpatterns = [
     path("employees/<int:pk>/erase/", views.erase_employee, name="erase_employee"),
     path("erasures/<int:pk>/", views.erasure_job, name="job"),
+    path("erasures/<int:pk>/certificate.json", views.erasure_certificate, name="certificate"),
 ]

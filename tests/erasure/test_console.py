@@ -1,11 +1,17 @@
 """Issue 12, part 3: an administrator deletes an employee outright from the console, with the
 employee number typed again; the engine runs and the job page shows its steps, no personal data."""
+import hashlib
+import json
+
 import pytest
 
 from accounts.models import User
+from audit.models import AuditChain, AuditEntry
+from audit.selectors import verify_audit_chain
 from erasure import tasks
 from erasure.models import ErasureJob, ErasureStep
 from orgdata.models import Employee
+from tests.erasure.factories import make_person_everywhere
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 
@@ -38,6 +44,7 @@ def test_the_manager_deletes_an_employee_and_follows_the_job(in_a, manager, cons
     assert shown.status_code == 200 and str(ErasureJob.Status.DONE.label) in body
     assert body.count('data-testid="step"') == ErasureStep.objects.filter(job=job).count()
     assert "待删除" not in body and employee.account.mobile not in body
+    assert 'data-testid="certificate-link"' in body
 
 
 def test_a_wrong_confirmation_is_a_field_error_and_erases_nothing(in_a, manager, console_as):
@@ -79,3 +86,55 @@ def test_a_sub_administrator_deletes_a_plain_employee_in_scope(in_a, manager, co
     assert console.get(response["Location"]).status_code == 200
     other = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="另一个")
     assert console_as(other).get(response["Location"]).status_code == 404
+
+
+@pytest.mark.promise("R5")
+def test_the_certificate_says_what_went_and_what_is_kept_hash_linked_to_the_audit_log(in_a, manager, console_as):
+    person = make_person_everywhere(manager=manager)
+    employee = Employee.objects.get(account=person)
+    secrets = [person.display_name, person.mobile, employee.id_number]
+    console = console_as(manager)
+    job = ErasureJob.objects.get(pk=_delete(console, employee)["Location"].rstrip("/").rsplit("/", 1)[1])
+    tasks.run_erasure_job.apply(args=[job.pk]).get()
+    head = AuditChain.objects.get()
+
+    response = console.get(f"/console/organisation/erasures/{job.pk}/certificate.json")
+
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    text = response.content.decode()
+    assert not [secret for secret in secrets if secret and secret in text]
+    certificate = json.loads(text)
+    body = {key: value for key, value in certificate.items() if key != "sha256"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert certificate["sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+    assert (certificate["job"], certificate["status"], certificate["reason"]) == (
+        job.pk, ErasureJob.Status.DONE, "asked to be forgotten (test)")
+    assert certificate["requested_by"] == f"user:{manager.pk}" and certificate["person"] == f"user:{person.pk}"
+    assert certificate["finished_at"] and certificate["requested_at"]
+    assert "orgdata.Employee" in certificate["deleted"] and certificate["anonymised"]
+    assert certificate["residue_scan"] == {"status": ErasureStep.Status.DONE, "residue": []}
+    kept = {item["kept"]: item for item in certificate["kept"]}
+    assert kept["audit.AuditEntry.actor"]["retention_class"] == "access_log"
+    assert kept["audit.AuditEntry.actor"]["minimum_months"] == 6
+    shredded = {item["field"]: item for item in certificate["crypto_shredded"]}
+    assert shredded["attendance.CheckIn.location"]["retention_class"] == "transaction"
+    assert shredded["attendance.CheckIn.location"]["clock_starts_at"] == "occurred_at"
+    # Hash-linked: the chain's head as the job finished is an entry of the (intact) audit log.
+    chain_head = certificate["audit_chain_head"]
+    assert chain_head["id"] <= head.head_id
+    assert AuditEntry.objects.get(pk=chain_head["id"]).hash == chain_head["hash"]
+    assert verify_audit_chain().is_intact
+
+
+def test_only_the_requester_and_the_manager_download_the_certificate(in_a, manager, console_as):
+    tree = make_tree()
+    inside = make_employee(department=tree["backend"], name="内部人", employee_number="IN-2")
+    deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="副管理员")
+    other = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="另一个")
+    job_page = _delete(console_as(deputy), inside)["Location"]
+    certificate = f"{job_page}certificate.json"
+    assert console_as(deputy).get(certificate).status_code == 200
+    assert console_as(manager).get(certificate).status_code == 200
+    assert console_as(other).get(certificate).status_code == 404
+    plain = make_employee(name="普通员工", employee_number="EMP-2")
+    assert console_as(plain.account).get(certificate).status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from access.capabilities import Capability, Scope, require, scope_of
 from accounts.permissions import console_login_required
@@ -17,13 +17,16 @@ from orgdata.selectors import scope as scope_selectors
 
 
 @console_login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def erase_employee(request, pk: int):
-    """R4/R5: the employee page's delete form. The employee is looked up in the administrator's
-    scope (404 outside it); the engine's service decides who may erase whom (a sub-administrator:
-    plain employees in scope only)."""
+    """R4/R5: the delete form (also on the employee page, for the manager). The employee is looked
+    up in the administrator's scope (404 outside it); the engine's service decides who may erase
+    whom (a sub-administrator: plain employees in scope only), and the form is shown only to them."""
     require(request.user, Capability.ADMINISTER_ORGANISATION)
     employee = scope_selectors.employee_visible_to(request.user, pk)
+    if request.method == "GET":
+        require(request.user, Capability.ERASE_PERSON, target=employee.account)
+        return render(request, "erasure/erase_employee.html", {"employee": employee})
     form = EraseEmployeeForm(request.POST, employee=employee)
     started = []
     if form.is_valid() and try_service(form, lambda: started.append(services.erase_person(

@@ -80,11 +80,17 @@ def test_a_sub_administrator_deletes_a_plain_employee_in_scope(in_a, manager, co
     inside = make_employee(department=tree["backend"], name="内部人", employee_number="IN-1")
     deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="副管理员")
     console = console_as(deputy)
+    assert 'data-testid="erase-link"' in console.get(f"/console/organisation/employees/{inside.pk}/").content.decode()
+    assert 'data-testid="erase-form"' in console.get(f"/console/organisation/employees/{inside.pk}/erase/").content.decode()
+    # Another administrator's account (in the same departments) is the manager's alone to erase.
+    other = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="另一个")
+    assert console.get(f"/console/organisation/employees/{other.employee.pk}/erase/").status_code == 403
+    assert _delete(console, other.employee).status_code == 403
+    assert not ErasureJob.objects.exists()
     response = _delete(console, inside)
     job = ErasureJob.objects.get(person_id=inside.account_id)
     assert response.status_code == 302 and job.requested_by_id == deputy.pk
     assert console.get(response["Location"]).status_code == 200
-    other = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="另一个")
     assert console_as(other).get(response["Location"]).status_code == 404
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("console/attendance/", include("attendance.console.urls")),
     path("console/", include((console_patterns, "console"))),
     path("console/organisation/", include("orgdata.console.urls")),
+    path("console/organisation/", include("erasure.console.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("orgdata.api.urls")),
     path("api/v1/", include("consent.api.urls")),

@@ -27,6 +27,7 @@ from accounts.models import DeviceToken, User
 from accounts.throttling import login_identifier_digest
 from audit import recording
 from audit.chain import lock_person
+from audit.models import AuditChain
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
@@ -263,7 +264,10 @@ def _scan_for_residue(job: ErasureJob, person: User) -> dict:
     finished = {"residue": residue, "finished_at": timezone.now(),
                 "status": ErasureJob.Status.FAILED if residue else ErasureJob.Status.DONE}
     ErasureJob.objects.filter(pk=job.pk).update(**finished)
-    return {"residue": len(residue)}
+    # The certificate is hash-linked to the audit log through the chain's head as the job finished
+    # (the step holds the head's lock: lock_person above).
+    head = AuditChain.objects.values("head_id", "head_hash").get(pk=1)
+    return {"residue": len(residue), "audit_chain_head": {"id": head["head_id"], "hash": head["head_hash"]}}
 
 
 # The declared order: close the ways in first (nothing new arrives while erasing), consent's own

@@ -523,6 +523,15 @@ GLOSSARY = {
     "Status": "状态",
     "Attempts": "尝试次数",
     "Last attempt": "最近一次尝试",
+    "Type the employee number again to confirm": "请再次输入工号以确认",
+    "This is not the employee number of the person shown.": "这不是当前所示人员的工号。",
+    "Delete this person's information": "删除此人的个人信息",
+    "Everything about this person is deleted or anonymised; records the law makes us keep are kept anonymised until their retention ends. This cannot be undone.": "此人的全部个人信息将被删除或匿名化；法律要求保存的记录以匿名化形式保存至保存期限届满。此操作无法撤销。",
+    "Erasure": "删除任务",
+    "Requested at": "申请时间",
+    "Finished at": "完成时间",
+    "Step": "步骤",
+    "Download the erasure certificate": "下载删除证明",
 }
 PLURALS = {
     "Your password must mix at least %(count)d kind of character: lower case, upper case, digits, symbols.":

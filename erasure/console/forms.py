@@ -1,0 +1,20 @@
+"""Console forms of the erasure engine: deleting one employee outright (issue 12, part 3)."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class EraseEmployeeForm(forms.Form):
+    """The employee number typed again, so nobody is erased by a stray click, and why."""
+
+    confirmation = forms.CharField(label=_("Type the employee number again to confirm"), max_length=50)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, employee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.employee = employee
+
+    def clean_confirmation(self):
+        typed = self.cleaned_data["confirmation"].strip()
+        if typed != self.employee.employee_number:
+            raise forms.ValidationError(_("This is not the employee number of the person shown."))
+        return typed

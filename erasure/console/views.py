@@ -1,0 +1,63 @@
+"""Console pages of the erasure engine (issue 12, part 3): an administrator deletes an employee
+outright, then follows the job. They live here, not in orgdata: erasure sits above orgdata in the
+import graph."""
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from access.capabilities import Capability, Scope, require, scope_of
+from accounts.permissions import console_login_required
+from core.errors import try_service
+from erasure import selectors, services
+from erasure.console.forms import EraseEmployeeForm
+from erasure.models import ErasureJob
+from orgdata.selectors import scope as scope_selectors
+
+
+@console_login_required
+@require_http_methods(["GET", "POST"])
+def erase_employee(request, pk: int):
+    """R4/R5: the delete form (also on the employee page, for the manager). The employee is looked
+    up in the administrator's scope (404 outside it); the engine's service decides who may erase
+    whom (a sub-administrator: plain employees in scope only), and the form is shown only to them."""
+    require(request.user, Capability.ADMINISTER_ORGANISATION)
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    if request.method == "GET":
+        require(request.user, Capability.ERASE_PERSON, target=employee.account)
+        return render(request, "erasure/erase_employee.html", {"employee": employee})
+    form = EraseEmployeeForm(request.POST, employee=employee)
+    started = []
+    if form.is_valid() and try_service(form, lambda: started.append(services.erase_person(
+            actor=request.user, person=employee.account, reason=form.cleaned_data["reason"]))):
+        return redirect("erasure-console:job", pk=started[0].pk)
+    return render(request, "erasure/erase_employee.html", {"form": form, "employee": employee}, status=400)
+
+
+@console_login_required
+def erasure_job(request, pk: int):
+    """The job's status and steps; no personal data (the person is a tombstone). Shown to whoever
+    requested it and to the manager; to anyone else it does not exist."""
+    require(request.user, Capability.ADMINISTER_ORGANISATION)
+    job = _job_shown_to(request.user, pk)
+    return render(request, "erasure/job.html", {"job": job, "steps": job.steps.all()})
+
+
+@console_login_required
+def erasure_certificate(request, pk: int):
+    """R5: the erasure certificate as a JSON download (erasure.selectors.erasure_certificate), for
+    whoever may see the job; the erased person has no account left to sign in with."""
+    require(request.user, Capability.ADMINISTER_ORGANISATION)
+    certificate = selectors.erasure_certificate(_job_shown_to(request.user, pk))
+    response = JsonResponse(certificate, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="erasure-certificate-{pk}.json"'
+    return response
+
+
+def _job_shown_to(user, pk: int) -> ErasureJob:
+    # The requester and the manager; to any other administrator the job does not exist.
+    job = get_object_or_404(ErasureJob, pk=pk)
+    if job.requested_by_id != user.pk and scope_of(user) is not Scope.EVERYTHING:
+        raise Http404
+    return job

@@ -67,6 +67,7 @@ class Capability(StrEnum):
     PUBLISH_POLICY_VERSION = "publish_policy_version"  # C8: the platform's privacy policy
     PROVISION_ENTERPRISE = "provision_enterprise"  # create an enterprise with its manager account
     ERASE_PERSON = "erase_person"  # R4/R5; target: the account erased (issue 12)
+    SEE_EVERY_ERASURE = "see_every_erasure"  # others' erasure jobs and certificates (one's own always)
 
 
 class Grant(Enum):
@@ -135,6 +136,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.PROVISION_ENTERPRISE:                Holders(NO,  NO,              NO,          BY_PERMISSION, YES,
                                                    permission=PROVISIONING_PERMISSION),
     C.ERASE_PERSON:                        Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  YES, never_on_oneself=True),
+    C.SEE_EVERY_ERASURE:                   Holders(YES, NO,              NO,          NO,  NO),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

@@ -4,12 +4,31 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.db.models import QuerySet
+from django.http import Http404
+
+from access.capabilities import Capability, may
 from erasure.models import ErasureJob, ErasureStep
 from erasure.person_rows import tables_about_a_person
 from privacy.registry import MINIMUM_RETENTION_MONTHS, Erasure, RetentionClass, declarations
 
 CERTIFICATE_VERSION = 1
 
+
+
+def erasure_jobs_visible_to(actor) -> QuerySet[ErasureJob]:
+    """The manager sees every erasure job and certificate; anyone else the ones they requested."""
+    if may(actor, Capability.SEE_EVERY_ERASURE):
+        return ErasureJob.objects.all()
+    return ErasureJob.objects.filter(requested_by_id=getattr(actor, "pk", None))
+
+
+def erasure_job_visible_to(actor, pk) -> ErasureJob:
+    """One job `actor` may see; to anyone else it does not exist (Http404)."""
+    job = erasure_jobs_visible_to(actor).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
 
 def _retention(rule) -> dict:
     return {"retention_class": rule.retention, "minimum_months": MINIMUM_RETENTION_MONTHS[rule.retention],

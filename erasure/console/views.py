@@ -3,16 +3,15 @@ outright, then follows the job. They live here, not in orgdata: erasure sits abo
 import graph."""
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from access.capabilities import Capability, Scope, require, scope_of
+from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
 from core.errors import try_service
 from erasure import selectors, services
 from erasure.console.forms import EraseEmployeeForm
-from erasure.models import ErasureJob
 from orgdata.selectors import scope as scope_selectors
 
 
@@ -40,7 +39,7 @@ def erasure_job(request, pk: int):
     """The job's status and steps; no personal data (the person is a tombstone). Shown to whoever
     requested it and to the manager; to anyone else it does not exist."""
     require(request.user, Capability.ADMINISTER_ORGANISATION)
-    job = _job_shown_to(request.user, pk)
+    job = selectors.erasure_job_visible_to(request.user, pk)
     return render(request, "erasure/job.html", {"job": job, "steps": job.steps.all()})
 
 
@@ -49,15 +48,8 @@ def erasure_certificate(request, pk: int):
     """R5: the erasure certificate as a JSON download (erasure.selectors.erasure_certificate), for
     whoever may see the job; the erased person has no account left to sign in with."""
     require(request.user, Capability.ADMINISTER_ORGANISATION)
-    certificate = selectors.erasure_certificate(_job_shown_to(request.user, pk))
+    certificate = selectors.erasure_certificate(selectors.erasure_job_visible_to(request.user, pk))
     response = JsonResponse(certificate, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="erasure-certificate-{pk}.json"'
     return response
 
-
-def _job_shown_to(user, pk: int) -> ErasureJob:
-    # The requester and the manager; to any other administrator the job does not exist.
-    job = get_object_or_404(ErasureJob, pk=pk)
-    if job.requested_by_id != user.pk and scope_of(user) is not Scope.EVERYTHING:
-        raise Http404
-    return job

@@ -54,6 +54,7 @@ EXPECTED = {
     C.PUBLISH_POLICY_VERSION:              (N,      N,         N,        Y,              N),
     C.PROVISION_ENTERPRISE:                (N,      N,         N,        PERM,           Y),
     C.ERASE_PERSON:                        (Y,      PLAIN,     N,        N,              Y),
+    C.SEE_EVERY_ERASURE:                   (Y,      N,         N,        N,              N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -19,3 +19,11 @@ def active_devices_of(person: User):
 def account_with_mobile(mobile: str) -> User | None:
     """The account whose login is `mobile` (any accepted spelling), looked up by blind index."""
     return User.objects.with_mobile(mobile).first()
+
+
+def is_disabled_account(*, mobile: str, password: str) -> bool:
+    """Whether `mobile` and `password` are the right credentials of an account that was disabled
+    (its holder left the company): sign-in then says so instead of "incorrect". Someone without
+    the password learns nothing."""
+    return any(account.check_password(password)
+               for account in User.objects.with_mobile(mobile).filter(is_active=False))

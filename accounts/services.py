@@ -130,14 +130,6 @@ def disable_account(*, actor, person: User) -> User:
     return person
 
 
-def is_disabled_account(*, mobile: str, password: str) -> bool:
-    """Whether `mobile` and `password` are the right credentials of an account that was disabled
-    (its holder left the company): sign-in then says so instead of "incorrect". Someone without
-    the password learns nothing."""
-    return any(account.check_password(password)
-               for account in User.objects.with_mobile(mobile).filter(is_active=False))
-
-
 def release_login_of_disabled_accounts(*, actor, mobile: str) -> list[int]:
     """Rehiring (issue 12): free `mobile` from the disabled accounts of people who left, so a new
     account can take it; returns their ids (the caller records the change in the audit log).

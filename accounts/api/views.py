@@ -42,7 +42,7 @@ class LoginView(APIView):
         note_login_identifier(request._request, data["mobile"].strip())
         user = authenticate(request._request, username=data["mobile"].strip(), password=data["password"])
         if user is None or not user.is_active:
-            if services.is_disabled_account(mobile=data["mobile"].strip(), password=data["password"]):
+            if selectors.is_disabled_account(mobile=data["mobile"].strip(), password=data["password"]):
                 raise AccountLeftCompany(_("This account was closed because you left the company. "
                                            "Ask your administrator if you have been rehired."))
             raise InvalidCredentials(_("Mobile number or password is incorrect."))

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from access.capabilities import Capability, may
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 
 
@@ -25,7 +26,7 @@ class ConsoleLoginForm(AuthenticationForm):
             return super().clean()
         except forms.ValidationError as error:
             # Issue 12: someone who left the company and gives their right password is told why.
-            if error.code == "invalid_login" and account_services.is_disabled_account(
+            if error.code == "invalid_login" and account_selectors.is_disabled_account(
                     mobile=self.cleaned_data.get("username", ""), password=self.cleaned_data.get("password", "")):
                 raise forms.ValidationError(self.error_messages["account_left_company"],
                                             code="account_left_company") from error

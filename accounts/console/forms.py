@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from access.capabilities import Capability, may
 from accounts import selectors as account_selectors
-from accounts import services as account_services
 
 
 class ConsoleLoginForm(AuthenticationForm):

@@ -68,6 +68,9 @@ class Capability(StrEnum):
     PROVISION_ENTERPRISE = "provision_enterprise"  # create an enterprise with its manager account
     ERASE_PERSON = "erase_person"  # R4/R5; target: the account erased (issue 12)
     SEE_EVERY_ERASURE = "see_every_erasure"  # others' erasure jobs and certificates (one's own always)
+    CANCEL_ENTERPRISE = "cancel_enterprise"  # E9: apply for (or withdraw) the enterprise's cancellation
+    ANNOUNCE_CESSATION = "announce_cessation"  # E10: announce (or withdraw) the end of the service
+    VERIFY_MINOR_CASE = "verify_minor_case"  # M2: confirm or dismiss that a person is a minor
 
 
 class Grant(Enum):
@@ -137,6 +140,11 @@ CATALOGUE: dict[Capability, Holders] = {
                                                    permission=PROVISIONING_PERMISSION),
     C.ERASE_PERSON:                        Holders(YES, PLAIN_EMPLOYEES, NO,          NO,  YES, never_on_oneself=True),
     C.SEE_EVERY_ERASURE:                   Holders(YES, NO,              NO,          NO,  NO),
+    C.CANCEL_ENTERPRISE:                   Holders(YES, NO,              NO,          BY_PERMISSION, YES,
+                                                   permission=LIFECYCLE_PERMISSION),
+    C.ANNOUNCE_CESSATION:                  Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=LIFECYCLE_PERMISSION),
+    C.VERIFY_MINOR_CASE:                   Holders(YES, NO,              NO,          NO,  YES),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

@@ -96,3 +96,76 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
+
+
+@personal_data(subject=None, fields={}, reason="an enterprise's cancellation: dates, the steps' counts and names",
+               not_personal={
+                   "requested_by": "who applied, as an actor label (user:<id> of a tombstone, staff:<id>, system:<name>)",
+                   "withdrawn_by": "who withdrew it, as an actor label",
+                   "steps": "each step's status and row counts; never a value",
+                   "residue": "table.field names still holding personal information; never a value",
+                   "archived_rows": "how many rows of each table the legal-hold archive keeps",
+               })
+class EnterpriseCancellation(models.Model):
+    """E9/E10: an enterprise's cancellation, from the application to the legal-hold archive's end.
+
+    Open (neither withdrawn nor finished) until the engine (erasure.enterprise) has erased every
+    person; an enterprise has at most one open cancellation. Kept in the public schema: it outlives
+    the enterprise's schema, and is what support staff and a regulator read afterwards.
+    """
+
+    class Reason(models.TextChoices):
+        REQUESTED = "requested", _("Applied for by the enterprise")
+        UNPAID = "unpaid", _("Not renewed 30 days after the paid period")
+        SERVICE_CESSATION = "service_cessation", _("The service is ceasing")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="cancellations")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    requested_at = models.DateTimeField(_("applied"), auto_now_add=True)
+    requested_by = models.CharField(_("applied by"), max_length=80)
+    cancel_after = models.DateTimeField(_("cancelled after"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.CharField(_("withdrawn by"), max_length=80, blank=True)
+    started_at = models.DateTimeField(_("erasure started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("erasure finished"), null=True, blank=True)
+    steps = models.JSONField(default=dict, blank=True)
+    residue = models.JSONField(default=list, blank=True)
+    archive_schema = models.CharField(_("legal-hold archive"), max_length=63, blank=True)
+    archived_rows = models.JSONField(default=dict, blank=True)
+    hold_until = models.DateField(_("archive kept until"), null=True, blank=True)
+    archive_dropped_at = models.DateTimeField(_("archive dropped"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise"], condition=models.Q(withdrawn_at__isnull=True,
+                                                                            finished_at__isnull=True),
+                                    name="one_open_cancellation_per_enterprise"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} ({self.get_reason_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.withdrawn_at is None and self.finished_at is None
+
+
+@personal_data(subject=None, fields={}, reason="the platform's record of each enterprise's lifecycle steps",
+               not_personal={"actor": "an actor label (staff:<id>, user:<id> of a tombstone, system:<name>)",
+                             "detail": "counts, dates and table names; never a person's value"})
+class LifecycleEvent(models.Model):
+    """One step in an enterprise's life (provisioned, suspended, cancellation applied, erased, …).
+
+    The platform's own log: the enterprise's audit log records the steps inside its schema, but is
+    dropped with it; this one, in the public schema, is kept for support staff.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="lifecycle_events")
+    at = models.DateTimeField(auto_now_add=True)
+    event = models.CharField(max_length=40)
+    actor = models.CharField(max_length=80)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

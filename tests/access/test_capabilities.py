@@ -55,6 +55,9 @@ EXPECTED = {
     C.PROVISION_ENTERPRISE:                (N,      N,         N,        PERM,           Y),
     C.ERASE_PERSON:                        (Y,      PLAIN,     N,        N,              Y),
     C.SEE_EVERY_ERASURE:                   (Y,      N,         N,        N,              N),
+    C.CANCEL_ENTERPRISE:                   (Y,      N,         N,        PERM,           Y),
+    C.ANNOUNCE_CESSATION:                  (N,      N,         N,        PERM,           N),
+    C.VERIFY_MINOR_CASE:                   (Y,      N,         N,        N,              Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "erasure.context_processors.enterprise_cancellation",
             ],
         },
     },
@@ -316,12 +317,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "args": ("orgdata.tasks.recover_abandoned_imports",),
     },
+    "enterprise-lifecycle": {
+        "task": "erasure.tasks.run_enterprise_lifecycle",
+        "schedule": crontab(minute="*/10"),
+    },
     "recover-erasure-jobs": {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(minute="*/10"),
         "args": ("erasure.tasks.recover_erasure_jobs",),
     },
 }
+# E9: days an enterprise's manager can withdraw an application for cancellation; days after the paid
+# period ends before an unrenewed paid enterprise is cancelled (it is warned the day it ends).
+ENTERPRISE_CANCELLATION_GRACE_DAYS = env.int("ENTERPRISE_CANCELLATION_GRACE_DAYS", default=15)
+UNPAID_CANCELLATION_DAYS = env.int("UNPAID_CANCELLATION_DAYS", default=30)
 # S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:
 # 6 for logs, 36 for transaction records).
 RETENTION_MONTHS = {

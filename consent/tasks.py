@@ -9,7 +9,8 @@ class NoticeNotDelivered(Exception):
 
 
 @shared_task(bind=True, base=EnterpriseTask, autoretry_for=(NoticeNotDelivered,), retry_backoff=2,
-             retry_backoff_max=600, retry_jitter=True, max_retries=deletion_notices.MAX_ATTEMPTS - 1)
+             retry_backoff_max=600, retry_jitter=True, max_retries=deletion_notices.MAX_ATTEMPTS - 1,
+             runs_while_cancelling=True)
 def deliver_deletion_notice(self, notice_id: int) -> str:
     """R3: deliver one deletion notice; retried until delivered or the last attempt (idempotent: a
     notice no longer queued is not sent again)."""

@@ -41,3 +41,8 @@ def is_ready_for_periodic_work(schema_name: str) -> bool:
     tenant model lives, so no schema switch is needed.
     """
     return get_tenant_model().objects.ready_for_periodic_work().filter(schema_name=schema_name).exists()
+
+
+def is_being_cancelled(schema_name: str) -> bool:
+    """Whether the enterprise owning `schema_name` is being cancelled now (read at call time)."""
+    return get_tenant_model().objects.being_cancelled().filter(schema_name=schema_name).exists()

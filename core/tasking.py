@@ -11,7 +11,7 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
-from core.schemas import is_ready_for_periodic_work
+from core.schemas import is_being_cancelled, is_ready_for_periodic_work
 
 
 class MissingEnterpriseSchema(RuntimeError):
@@ -23,7 +23,14 @@ class EnterpriseNotReady(RuntimeError):
 
 
 class EnterpriseTask(TenantTask):
+    """A task that runs inside one enterprise's schema, only while the enterprise is ready.
+
+    `runs_while_cancelling = True` (set on the task) lets a task also finish work in an enterprise
+    being cancelled: only the work that is part of the cancellation itself (telling recipients, R3).
+    """
+
     abstract = True
+    runs_while_cancelling = False
 
     def __call__(self, *args, **kwargs):
         if connection.schema_name == get_public_schema_name():
@@ -32,7 +39,8 @@ class EnterpriseTask(TenantTask):
             )
         # The status is read at run time: an enterprise may have started cancelling since the
         # message was queued.
-        if not is_ready_for_periodic_work(connection.schema_name):
+        if not is_ready_for_periodic_work(connection.schema_name) and not (
+                self.runs_while_cancelling and is_being_cancelled(connection.schema_name)):
             raise EnterpriseNotReady(f"enterprise schema {connection.schema_name} is not ready")
         return super().__call__(*args, **kwargs)
 

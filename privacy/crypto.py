@@ -123,6 +123,14 @@ def forget_data_key(key_id: int) -> None:
         _memo.pop((connection.schema_name, key_id), None)
 
 
+def forget_schema_data_keys() -> None:
+    """Drop every memo entry of the current schema (its keys were all destroyed)."""
+    schema = connection.schema_name
+    with _memo_lock:
+        for memo_key in [memo_key for memo_key in _memo if memo_key[0] == schema]:
+            del _memo[memo_key]
+
+
 def data_cipher(key_id: int) -> AESGCM:
     entry = _memo_get(key_id)
     if entry is None:

@@ -48,6 +48,16 @@ def destroy_person_key(key_id: int) -> None:
     transaction.on_commit(lambda: crypto.forget_data_key(key_id))
 
 
+def destroy_every_person_key() -> int:
+    """E9: crypto-shred every person of the current enterprise at once (it is being cancelled).
+    Returns how many keys were destroyed. Idempotent."""
+    destroyed = PersonKey.objects.filter(wrapped_key__isnull=False).update(
+        wrapped_key=None, destroyed_at=timezone.now())
+    crypto.forget_schema_data_keys()
+    transaction.on_commit(crypto.forget_schema_data_keys)
+    return destroyed
+
+
 def rewrap_person_keys(batch_size: int = 1000) -> int:
     """Re-wrap every live key under the current master key (after prepending a new master key).
 

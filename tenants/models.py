@@ -15,6 +15,11 @@ class EnterpriseQuerySet(models.QuerySet):
         """
         return self.filter(status__in=[Enterprise.Status.ACTIVE, Enterprise.Status.SUSPENDED])
 
+    def being_cancelled(self):
+        """Enterprises whose people are being erased (E9): only the work that finishes a
+        cancellation runs there (e.g. telling recipients, R3)."""
+        return self.filter(status=Enterprise.Status.CANCELLING)
+
 
 @personal_data(subject=None, fields={}, reason="an enterprise customer's profile; no person's information", not_personal={
     "name": "the enterprise's name, not a person's",

@@ -27,7 +27,7 @@ from typing import Protocol
 from django.db import connection, transaction
 from django.utils import timezone
 
-from consent.models import DeletionNotice, Recipient
+from consent.models import DeletionNotice, Disclosure, Recipient
 from privacy import crypto
 
 SIGNATURE_HEADER = "X-Deletion-Notice-Signature"
@@ -104,6 +104,13 @@ def signature(*, body: bytes, secret: bytes) -> str:
 
 
 # --- the outbox -------------------------------------------------------------------------------
+
+def people_shared_with_recipients() -> list[int]:
+    """Ids of everyone whose information the sharing ledger says went to a recipient (E9: all of
+    them are told when the enterprise is cancelled)."""
+    return list(Disclosure.objects.filter(recipient__isnull=False).values_list("person_id", flat=True)
+                .distinct().order_by("person_id"))
+
 
 def notify_recipients_of_erasure(*, actor, person) -> list[DeletionNotice]:
     """R3: queue one deletion notice for every recipient that received `person`'s information.

@@ -18,3 +18,11 @@ class EraseEmployeeForm(forms.Form):
         if typed != self.employee.employee_number:
             raise forms.ValidationError(_("This is not the employee number of the person shown."))
         return typed
+
+
+class CancelEnterpriseForm(forms.Form):
+    """E9: the manager's password (re-authentication) and the enterprise code typed as confirmation;
+    the service checks both (erasure.enterprise.apply_for_cancellation)."""
+
+    password = forms.CharField(label=_("Your password"), max_length=128, strip=False, widget=forms.PasswordInput)
+    confirmation = forms.CharField(label=_("Type the enterprise code to confirm"), max_length=50)

@@ -3,15 +3,19 @@ outright, then follows the job. They live here, not in orgdata: erasure sits abo
 import graph."""
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
 from core.errors import try_service
+from erasure import enterprise as enterprise_services
 from erasure import selectors, services
-from erasure.console.forms import EraseEmployeeForm
+from erasure.console.forms import CancelEnterpriseForm, EraseEmployeeForm
 from orgdata.selectors import scope as scope_selectors
 
 
@@ -53,3 +57,44 @@ def erasure_certificate(request, pk: int):
     response["Content-Disposition"] = f'attachment; filename="erasure-certificate-{pk}.json"'
     return response
 
+
+
+def _current_enterprise(request):
+    from tenants.models import Enterprise
+
+    return Enterprise.objects.get(pk=request.tenant.pk)
+
+
+@console_login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_cancellation(request):
+    """E9: the manager applies for the enterprise's cancellation (password and the enterprise code
+    typed again), sees when it will run and what happens, and can withdraw it until then."""
+    require(request.user, Capability.CANCEL_ENTERPRISE)
+    enterprise = _current_enterprise(request)
+    context = {"enterprise": enterprise, "cancellation": enterprise_services.open_cancellation(enterprise)}
+    if request.method == "GET":
+        return render(request, "erasure/cancellation.html", {**context, "form": CancelEnterpriseForm()})
+    form = CancelEnterpriseForm(request.POST)
+    if form.is_valid() and try_service(form, lambda: enterprise_services.apply_for_cancellation(
+            actor=request.user, password=form.cleaned_data["password"],
+            confirmation=form.cleaned_data["confirmation"])):
+        messages.success(request, _("The enterprise's cancellation is scheduled. You can withdraw it until then."))
+        return redirect("erasure-console:cancellation")
+    return render(request, "erasure/cancellation.html", {**context, "form": form}, status=400)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def withdraw_enterprise_cancellation(request):
+    """E9: withdraw the scheduled cancellation during its grace period."""
+    require(request.user, Capability.CANCEL_ENTERPRISE)
+    enterprise = _current_enterprise(request)
+    form = forms.Form({})  # nothing to fill in: carries the refusal to the page
+    form.is_valid()
+    if try_service(form, lambda: enterprise_services.withdraw_cancellation(actor=request.user, enterprise=enterprise)):
+        messages.success(request, _("The cancellation is withdrawn; the enterprise carries on."))
+        return redirect("erasure-console:cancellation")
+    context = {"enterprise": enterprise, "cancellation": enterprise_services.open_cancellation(enterprise),
+               "form": form}
+    return render(request, "erasure/cancellation.html", context, status=400)

@@ -28,7 +28,7 @@ def drop_enterprise(code: str) -> None:
     from django.db import connection
 
     from audit.access_log import writer as access_log_writer
-    from tenants.models import Enterprise
+    from tenants.models import Enterprise, EnterpriseCancellation, LifecycleEvent
 
     # Requests the script made are still queued for the access log: write them before the schema goes.
     access_log_writer.flush()
@@ -37,10 +37,15 @@ def drop_enterprise(code: str) -> None:
     if enterprise is None:
         return
     schema = enterprise.schema_name
+    archives = [c.archive_schema for c in EnterpriseCancellation.objects.filter(enterprise=enterprise) if c.archive_schema]
+    EnterpriseCancellation.objects.filter(enterprise=enterprise).delete()
+    LifecycleEvent.objects.filter(enterprise=enterprise).delete()
     enterprise.domains.all().delete()
     Enterprise.objects.filter(pk=enterprise.pk).delete()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        for archive in archives:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{archive}" CASCADE')
 
 
 def fresh_enterprise(code: str, name: str, administrator_mobile: str):

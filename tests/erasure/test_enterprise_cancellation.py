@@ -167,6 +167,13 @@ def test_after_the_grace_period_everyone_is_erased_and_only_an_anonymised_archiv
     events = list(LifecycleEvent.objects.filter(enterprise=enterprise).values_list("event", flat=True))
     assert events == ["cancellation_scheduled", "cancellation_started", "archived", "schema_dropped", "cancelled"]
 
+    # The scan reads the archive itself: a name written back into it is residue.
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{archive}".accounts_user SET display_name = %s WHERE id = %s', ["赵六", person.pk])
+    assert enterprise_services.scan_for_residue(cancellation) == [f"{archive}.accounts_user.display_name"]
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{archive}".accounts_user SET display_name = %s WHERE id = %s', ["", person.pk])
+
     # Running it again changes nothing; when the longest retention ends, the archive goes too.
     assert tasks.run_enterprise_cancellation.apply(args=[cancellation.pk]).get() == "cancelled"
     assert enterprise_services.drop_expired_archives(
@@ -208,3 +215,17 @@ def test_the_periodic_job_starts_a_cancellation_whose_grace_period_ended(leaving
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert _lifecycle_job()["started"] == 1
     assert len(queued) == 1
+
+
+def test_a_cancellation_in_its_grace_period_does_not_run_even_when_asked(leaving):
+    enterprise, manager, console = leaving
+    assert _apply(console).status_code == 302
+    connection.set_schema_to_public()
+    cancellation = EnterpriseCancellation.objects.get(enterprise=enterprise)
+
+    assert tasks.run_enterprise_cancellation.apply(args=[cancellation.pk]).get() == "in progress"
+
+    enterprise.refresh_from_db()
+    cancellation.refresh_from_db()
+    assert enterprise.status == Enterprise.Status.ACTIVE and cancellation.started_at is None
+    assert schema_exists(enterprise.schema_name)

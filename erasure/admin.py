@@ -23,6 +23,9 @@ class _ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return True  # part of the enterprise's page, which asks for its own view permission
+
 
 class CancellationInline(_ReadOnlyInline):
     model = EnterpriseCancellation

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -229,3 +230,27 @@ def test_a_cancellation_in_its_grace_period_does_not_run_even_when_asked(leaving
     cancellation.refresh_from_db()
     assert enterprise.status == Enterprise.Status.ACTIVE and cancellation.started_at is None
     assert schema_exists(enterprise.schema_name)
+
+
+@pytest.mark.promise("E9")
+def test_support_staff_see_the_lifecycle_and_record_a_renewal_in_the_admin(leaving, client, settings):
+    enterprise, manager, console = leaving
+    assert _apply(console).status_code == 302
+    connection.set_schema_to_public()
+    staff = User.objects.create_user(mobile="13800007778", display_name="Support", password="Supp0rt-Desk!",
+                                     is_staff=True, role=User.Role.PLATFORM_STAFF)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_enterprise", "change_enterprise"]))
+    client.defaults["HTTP_HOST"] = settings.PLATFORM_DOMAIN
+    client.force_login(staff)
+    cancellation = EnterpriseCancellation.objects.get(enterprise=enterprise)
+
+    page = client.get(f"/admin/tenants/enterprise/{enterprise.pk}/change/").content.decode()
+
+    assert "cancellation_scheduled" in page and f"user:{manager.pk}" in page
+    assert "Applied for by the enterprise" in page
+    listing = client.get("/admin/tenants/enterprise/").content.decode()
+    assert "Record a renewal for one year" in listing and "Withdraw the scheduled cancellation" in listing
+
+    client.post("/admin/tenants/enterprise/", {"action": "withdraw_cancellation", "_selected_action": [enterprise.pk]})
+    cancellation.refresh_from_db()
+    assert cancellation.withdrawn_by == f"staff:{staff.pk}"

@@ -71,6 +71,7 @@ TENANT_APPS = [
     "audit",
     "attendance",
     "erasure",
+    "rights",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -27,6 +27,7 @@ LAYERS = [
     "orgdata",        # departments, employees, administrators, import/export, applications
     "attendance",     # check-in and tracking
     "erasure",        # the erasure engine: a person erased from every table, with a residue scan
+    "rights",         # the individual's requests: verified, on time, refusals recorded
     "demo",           # the living demo enterprise (make run)
 ]
 COMPOSITION_ROOT = "config"

@@ -1,0 +1,52 @@
+"""Due dates of rights requests (R2, R5, R8, R10) on the official mainland-China calendar.
+
+Working days are those of the State Council's yearly holiday arrangement, make-up working days
+(调休) included, read from the maintained `chinese_calendar` package. For a year the package does
+not cover yet (the arrangement is published each November or December), Monday to Friday count as
+working days: the due date can then only come earlier than the official one, never later.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import chinese_calendar
+
+# Calendar days to answer (R2, R8: 15 days), working days for the rest.
+ANSWER_DAYS = 15
+ACCOUNT_CANCELLED_WORKING_DAYS = 1  # R5: the account is cancelled within 1 working day
+INFORMATION_ERASED_WORKING_DAYS = 7  # R5: personal information erased within 7 working days
+COMPLAINT_WORKING_DAYS = 15  # R10: the PI protection contact replies within 15 working days
+
+
+def is_working_day(day: date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the official arrangement is not published for yet
+        return day.weekday() < 5
+
+
+def working_days_after(start: date, count: int) -> date:
+    """The `count`-th working day after `start` (the day of submission does not count)."""
+    day, left = start, count
+    while left:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            left -= 1
+    return day
+
+
+def due_dates(kind: str, submitted_on: date) -> tuple[date, date | None]:
+    """(answer due, information erased by) for a request of `kind` submitted on `submitted_on`.
+
+    An account cancellation is due (the account cancelled) 1 working day after submission and the
+    information erased within 7; a complaint is answered within 15 working days; everything else
+    within 15 days.
+    """
+    from rights.models import RightsRequest
+
+    if kind == RightsRequest.Kind.ACCOUNT_CANCELLATION:
+        return (working_days_after(submitted_on, ACCOUNT_CANCELLED_WORKING_DAYS),
+                working_days_after(submitted_on, INFORMATION_ERASED_WORKING_DAYS))
+    if kind == RightsRequest.Kind.COMPLAINT:
+        return working_days_after(submitted_on, COMPLAINT_WORKING_DAYS), None
+    return submitted_on + timedelta(days=ANSWER_DAYS), None

@@ -1,0 +1,150 @@
+"""Rights requests (issue 13): what an individual asks of the enterprise about their personal
+information, verified, tracked against its due date, answered or refused for a recorded reason."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
+
+_RIGHTS = "rights_requests"
+
+
+@personal_data(
+    subject="person",
+    fields={
+        "details": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
+                      retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement={}),
+        "answer": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
+                     retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement=""),
+        "refusal_explanation": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
+                                  retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement=""),
+        "result_file": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
+                          retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement=""),
+    },
+    erasure=Erasure.KEEP_LEGAL_BASIS,
+    actor_links={"decided_by": "the administrator or PI protection contact who decided",
+                 "repeats": "the earlier request this one repeats"},
+    not_personal={
+        "kind": "which right is exercised", "status": "where the request stands",
+        "refusal_reason": "one of the listed reasons (R8)", "legal_exception": "one of the listed exceptions (R9)",
+        "repeated": "whether it repeats an earlier request", "excessive": "whether it was flagged excessive",
+    },
+)
+class RightsRequest(models.Model):
+    """One request of one person. Kept (the proof that it was answered in time) for the
+    transaction-records class, its personal contents anonymised when the person is erased."""
+
+    class Kind(models.TextChoices):
+        COPY = "copy", _("A copy of my personal information")
+        GENERATED = "generated", _("Information generated while I used the service")
+        CORRECTION = "correction", _("Correct or supplement my information")
+        DELETION = "deletion", _("Delete my personal information")
+        ACCOUNT_CANCELLATION = "account_cancellation", _("Cancel my account")
+        AUTOMATED_DECISION = "automated_decision", _("An automated decision: explain, object or appeal")
+        NEXT_OF_KIN = "next_of_kin", _("A close relative of a deceased person")
+        COMPLAINT = "complaint", _("A complaint")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class RefusalReason(models.TextChoices):
+        # R8: the only reasons a request may be refused for.
+        BASELESS = "baseless", _("Baseless")
+        REPEATED = "repeated", _("Repeated without reason")
+        EXCESSIVE = "excessive", _("Excessive")
+        HARMS_OTHERS = "harms_others", _("Would harm others' legitimate rights")
+        UNREALISTIC = "unrealistic", _("Unrealistic")
+
+    class LegalException(models.TextChoices):
+        # R9: requests are not answered when one of these applies.
+        NATIONAL_SECURITY = "national_security", _("National security or defence")
+        PUBLIC_SAFETY = "public_safety", _("Public safety, public health or major public interest")
+        CRIMINAL_INVESTIGATION = "criminal_investigation", _("Criminal investigation, prosecution, trial or enforcement")
+        MALICE_OR_ABUSE = "malice_or_abuse", _("Proven subjective malice or abuse of rights")
+        SERIOUS_HARM = "serious_harm", _("Serious harm to the legitimate rights of others")
+        TRADE_SECRETS = "trade_secrets", _("Trade secrets")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rights_requests")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    due_on = models.DateField(_("due"))
+    # R5: an account cancellation has two deadlines: the account within 1 working day, the
+    # information within 7.
+    erase_by = models.DateField(_("information erased by"), null=True, blank=True)
+    repeats = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    repeated = models.BooleanField(_("repeats an earlier request"), default=False)
+    excessive = models.BooleanField(_("flagged excessive"), default=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    refusal_reason = models.CharField(_("refusal reason"), max_length=20, choices=RefusalReason.choices, blank=True)
+    legal_exception = models.CharField(_("legal exception"), max_length=30, choices=LegalException.choices, blank=True)
+    refusal_explanation = models.TextField(_("explanation"), blank=True)
+    result_file = models.CharField(_("result file"), max_length=200, blank=True)
+    result_expires_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "due_on"], name="rights_request_open_due")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.IN_PROGRESS)
+
+
+@personal_data(
+    subject="request.person",
+    fields={"note": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
+                       retention_starts="at", erasure=Erasure.ANONYMISE, replacement="")},
+    erasure=Erasure.KEEP_LEGAL_BASIS,
+    actor_links={"actor": "who took the step (the person, an administrator, system work)"},
+    not_personal={"event": "the step's name", "actor_label": "the actor as the audit log names it"},
+)
+class RequestEvent(models.Model):
+    """One step in a request's history, shown to the person and in the console."""
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    event = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    actor_label = models.CharField(max_length=80)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+@personal_data(
+    subject="person",
+    fields={"subject_line": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.PURPOSE,
+                               erasure=Erasure.DELETE),
+            "body": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.PURPOSE,
+                       erasure=Erasure.DELETE)},
+    erasure=Erasure.DELETE,
+    not_personal={"read_at": "when the person read it", "request": "the request it is about"},
+)
+class InboxMessage(models.Model):
+    """A message to the person in the app's inbox (every change of their requests)."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox")
+    request = models.ForeignKey(RightsRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    subject_line = models.CharField(max_length=200)
+    body = models.TextField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

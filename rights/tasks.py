@@ -1,0 +1,1 @@
+"""Celery tasks of rights requests: thin wrappers around rights.services."""

@@ -1,12 +1,19 @@
 """Rights requests (issue 13): what an individual asks of the enterprise about their personal
 information, verified, tracked against its due date, answered or refused for a recorded reason."""
+import uuid
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
 
 _RIGHTS = "rights_requests"
+
+
+def result_upload_path(instance, filename: str) -> str:
+    # Namespaced by enterprise schema, named by a random id: the name reveals nothing of its owner.
+    return f"{connection.schema_name}/rights/results/{uuid.uuid4().hex}.zip"
 
 
 @personal_data(
@@ -87,7 +94,7 @@ class RightsRequest(models.Model):
     refusal_reason = models.CharField(_("refusal reason"), max_length=20, choices=RefusalReason.choices, blank=True)
     legal_exception = models.CharField(_("legal exception"), max_length=30, choices=LegalException.choices, blank=True)
     refusal_explanation = models.TextField(_("explanation"), blank=True)
-    result_file = models.CharField(_("result file"), max_length=200, blank=True)
+    result_file = models.FileField(_("result file"), upload_to=result_upload_path, max_length=200, blank=True)
     result_expires_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -71,6 +71,7 @@ class Capability(StrEnum):
     CANCEL_ENTERPRISE = "cancel_enterprise"  # E9: apply for (or withdraw) the enterprise's cancellation
     ANNOUNCE_CESSATION = "announce_cessation"  # E10: announce (or withdraw) the end of the service
     VERIFY_MINOR_CASE = "verify_minor_case"  # M2: confirm or dismiss that a person is a minor
+    HANDLE_RIGHTS_REQUESTS = "handle_rights_requests"  # R2–R10: the queue, answers and refusals
 
 
 class Grant(Enum):
@@ -104,6 +105,7 @@ C = Capability
 UNMASK_PERMISSION = "privacy.unmask_sensitive"
 LIFECYCLE_PERMISSION = "tenants.change_enterprise"
 PROVISIONING_PERMISSION = "tenants.add_enterprise"
+RIGHTS_PERMISSION = "rights.handle_rights_requests"  # the PI protection contact's, when not the manager
 
 # One row per capability. Columns: manager, sub-administrator, employee, platform staff, system.
 CATALOGUE: dict[Capability, Holders] = {
@@ -145,6 +147,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.ANNOUNCE_CESSATION:                  Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
     C.VERIFY_MINOR_CASE:                   Holders(YES, NO,              NO,          NO,  YES),
+    C.HANDLE_RIGHTS_REQUESTS:              Holders(YES, BY_PERMISSION,   NO,          NO,  YES,
+                                                   permission=RIGHTS_PERMISSION),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

@@ -322,6 +322,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "erasure.tasks.run_enterprise_lifecycle",
         "schedule": crontab(minute="*/10"),
     },
+    "rights-deadlines": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/15"),
+        "args": ("rights.tasks.watch_deadlines",),
+    },
     "recover-erasure-jobs": {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(minute="*/10"),

@@ -21,10 +21,12 @@ urlpatterns = [
     path("console/", include((console_patterns, "console"))),
     path("console/organisation/", include("orgdata.console.urls")),
     path("console/organisation/", include("erasure.console.urls")),
+    path("console/rights/", include("rights.console.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("orgdata.api.urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("attendance.api.urls")),
+    path("api/v1/", include("rights.api.urls")),
     *common_urlpatterns,
 ]
 

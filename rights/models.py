@@ -35,6 +35,7 @@ def result_upload_path(instance, filename: str) -> str:
         "kind": "which right is exercised", "status": "where the request stands",
         "refusal_reason": "one of the listed reasons (R8)", "legal_exception": "one of the listed exceptions (R9)",
         "repeated": "whether it repeats an earlier request", "excessive": "whether it was flagged excessive",
+        "erasure_job": "the erasure job the request started",
     },
 )
 class RightsRequest(models.Model):
@@ -97,11 +98,17 @@ class RightsRequest(models.Model):
     result_file = models.FileField(_("result file"), upload_to=result_upload_path, max_length=200, blank=True)
     result_expires_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The erasure the request started (deletion, account cancellation, a relative's deletion).
+    erasure_job = models.ForeignKey("erasure.ErasureJob", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["status", "due_on"], name="rights_request_open_due")]
+        # Given to the personal-information protection contact when a sub-administrator is appointed as
+        # such (access.capabilities HANDLE_RIGHTS_REQUESTS).
+        permissions = [("handle_rights_requests", "Handle individuals' rights requests")]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
@@ -155,3 +162,19 @@ class InboxMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+@personal_data(
+    subject="person",
+    fields={"instructions": PI(Category.BASIC, purpose=_RIGHTS, erasure=Erasure.DELETE),
+            "relative_contact": PI(Category.BASIC, purpose=_RIGHTS, erasure=Erasure.DELETE)},
+    erasure=Erasure.DELETE,
+    not_personal={"updated_at": "when it was last changed"},
+)
+class PreDeathArrangement(models.Model):
+    """R7: what the person wants done with their information after their death, and whom to trust."""
+
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    instructions = models.TextField(_("instructions"), max_length=2000)
+    relative_contact = models.CharField(_("close relative to contact"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

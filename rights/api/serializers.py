@@ -1,0 +1,50 @@
+from rest_framework import serializers
+
+from rights.models import InboxMessage, PreDeathArrangement, RequestEvent, RightsRequest
+
+
+class SubmitRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[kind for kind in RightsRequest.Kind.choices
+                                            if kind[0] != RightsRequest.Kind.NEXT_OF_KIN])
+    details = serializers.DictField(required=False, default=dict,
+                                    help_text="What the kind needs: correction {field, correct_value, note}; deletion "
+                                              "{grounds, note}; account_cancellation {irreversible_acknowledged: true}; "
+                                              "automated_decision {action: explain|object|appeal, decision}; complaint {text}.")
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="",
+                                 help_text="The one-time code sent to the account's mobile number (R8).")
+
+
+class RequestEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestEvent
+        fields = ["at", "event", "note"]
+
+
+class RightsRequestSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    has_result = serializers.SerializerMethodField()
+    history = RequestEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta:
+        model = RightsRequest
+        fields = ["id", "kind", "kind_label", "status", "status_label", "details", "submitted_at", "due_on",
+                  "erase_by", "repeated", "answer", "refusal_reason", "legal_exception", "refusal_explanation",
+                  "has_result", "result_expires_at", "history"]
+
+    def get_has_result(self, request) -> bool:
+        return bool(request.result_file)
+
+
+class InboxMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InboxMessage
+        fields = ["id", "request", "created_at", "subject_line", "body", "read_at"]
+
+
+class ArrangementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PreDeathArrangement
+        fields = ["instructions", "relative_contact", "updated_at"]
+        read_only_fields = ["updated_at"]

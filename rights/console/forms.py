@@ -1,0 +1,27 @@
+"""Console forms of the rights-request queue."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rights.models import RightsRequest
+from rights.services import NEXT_OF_KIN_ACTIONS
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer the person will read"), widget=forms.Textarea, required=False,
+                             max_length=2000)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason (R8)"), required=False,
+                               choices=[("", "—"), *RightsRequest.RefusalReason.choices])
+    legal_exception = forms.ChoiceField(label=_("Or a legal exception (R9)"), required=False,
+                                        choices=[("", "—"), *RightsRequest.LegalException.choices])
+    explanation = forms.CharField(label=_("Explanation the person will read"), widget=forms.Textarea, max_length=2000)
+
+
+class NextOfKinForm(forms.Form):
+    action = forms.ChoiceField(label=_("The relative asks to"), choices=[(a, a) for a in NEXT_OF_KIN_ACTIONS])
+    relative_name = forms.CharField(label=_("Relative's name"), max_length=500)
+    relationship = forms.CharField(label=_("Relationship to the deceased"), max_length=500)
+    contact = forms.CharField(label=_("Relative's contact"), max_length=500)
+    proof = forms.CharField(label=_("Proof shown (death and relationship), verified by you"), max_length=500)

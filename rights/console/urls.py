@@ -1,0 +1,13 @@
+from django.urls import path
+
+from rights.console import views
+
+app_name = "rights-console"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:pk>/", views.detail, name="request"),
+    path("<int:pk>/authorise/", views.authorise, name="authorise"),
+    path("<int:pk>/refuse/", views.refuse, name="refuse"),
+    path("next-of-kin/<int:employee_pk>/", views.next_of_kin, name="next_of_kin"),
+]

@@ -1,0 +1,395 @@
+"""Every write to rights requests (issue 13): the individual submits and withdraws; the enterprise's
+administrators (the manager, or the PI protection contact: Capability.HANDLE_RIGHTS_REQUESTS)
+authorise, answer or refuse; system work fulfils copies, cancels accounts and escalates.
+
+Every request is verified before anything is done (R8: the password and a one-time code sent to the
+account's mobile number), is due on a date the platform tracks (rights.deadlines), and every step is
+a RequestEvent the person sees, a message in their inbox (and an e-mail where an address is known),
+and an entry in the audit log (the models are audited). A refusal names one of the listed reasons
+and explains it (R8); a legal exception is recorded as such (R9). Requests are free; a repeated or
+excessive one is flagged, never a shortcut past verification.
+
+What each kind leads to:
+- copy, generated (R2): built in the background at once (rights.copy_archive), downloadable by the
+  person through a short-lived link;
+- deletion (R3): an administrator authorises it, then the erasure engine runs;
+- account cancellation (R5): the account is closed at once (within 1 working day) and the erasure
+  engine runs (information erased within 7 working days); irreversible;
+- correction, automated decision (R6), complaint (R10), next of kin (R7): answered in writing; a
+  next-of-kin deletion, once its proof is verified, runs the erasure engine on the deceased.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.actors import SystemActor, account_of, is_system_actor, require_actor
+from access.capabilities import Capability, may, require
+from accounts import services as account_services
+from accounts.models import User
+from erasure import services as erasure_services
+from erasure.models import ErasureJob
+from rights import deadlines
+from rights.models import InboxMessage, PreDeathArrangement, RequestEvent, RightsRequest
+
+# System work of this app, named where it acts.
+RIGHTS_FULFILMENT = SystemActor("rights requests")  # copies, account cancellations, erasures
+DEADLINE_WATCH = SystemActor("rights deadlines")  # escalation of requests near or past their due date
+
+Kind = RightsRequest.Kind
+Status = RightsRequest.Status
+# R3: the grounds on which a person may ask for deletion.
+DELETION_GROUNDS = {
+    "purpose_achieved": _("The purpose has been achieved, cannot be achieved or no longer needs it"),
+    "service_stopped": _("The enterprise stopped providing the product or service"),
+    "retention_expired": _("The retention period has expired"),
+    "consent_withdrawn": _("I withdrew my consent"),
+    "unlawful_processing": _("It was processed in violation of law or of our agreement"),
+}
+AUTOMATED_DECISION_ACTIONS = ("explain", "object", "appeal")
+NEXT_OF_KIN_ACTIONS = ("access", "copy", "correct", "delete")
+# A request of the same kind within this window repeats it; this many within it are excessive.
+REPEAT_WINDOW = timedelta(days=30)
+EXCESSIVE_AFTER = 4
+TEXT_LIMIT = 2000
+
+
+# --- the individual ---------------------------------------------------------------------------
+
+def submit_request(*, actor, kind: str, details: dict, password: str, code: str) -> RightsRequest:
+    """The signed-in person (`actor`) asks for `kind` about themselves, verified first (R8).
+
+    Refuses (ValidationError, field by field): a wrong password or code, an unknown kind, details
+    the kind does not accept (each names its field), an account cancellation not acknowledged as
+    irreversible, and the enterprise manager cancelling their account (hand the role over first).
+    A next-of-kin request is recorded by an administrator (`record_next_of_kin_request`).
+    """
+    require_actor(actor)
+    require(actor, Capability.USE_MOBILE_API)
+    if kind not in Kind.values or kind == Kind.NEXT_OF_KIN:
+        raise ValidationError({"kind": [_("Choose one of the requests listed.")]})
+    details = _checked_details(kind, details or {})
+    if kind == Kind.ACCOUNT_CANCELLATION and may(actor, Capability.HAND_OVER_MANAGER_ROLE):
+        raise ValidationError({"kind": [_("Hand the enterprise manager role over before cancelling your account.")]})
+    _verify_identity(actor, password=password, code=code)
+    with transaction.atomic():
+        request = _create(person=actor, kind=kind, details=details, actor=actor)
+    _after_submission(request)
+    return request
+
+
+def _verify_identity(person: User, *, password: str, code: str) -> None:
+    # R8: the password re-entered (the one-time code joins it with the SMS interface).
+    if not person.check_password(password or ""):
+        raise ValidationError({"password": [_("Your password is incorrect.")]})
+
+
+def _checked_details(kind: str, details: dict) -> dict:
+    if not isinstance(details, dict):
+        raise ValidationError({"details": [_("Give the details as an object.")]})
+
+    def text(name: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+        value = details.get(name, "")
+        if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
+            raise ValidationError({f"details.{name}": [
+                _("Required, as text of at most %(limit)s characters.") % {"limit": limit}]})
+        return value.strip()
+
+    def choice(name: str, allowed) -> str:
+        value = details.get(name)
+        if value not in allowed:
+            raise ValidationError({f"details.{name}": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)}]})
+        return value
+
+    if kind in (Kind.COPY, Kind.GENERATED):
+        return {}
+    if kind == Kind.CORRECTION:
+        return {"field": text("field", limit=100), "correct_value": text("correct_value", limit=500),
+                "note": text("note", required=False)}
+    if kind == Kind.DELETION:
+        return {"grounds": choice("grounds", list(DELETION_GROUNDS)), "note": text("note", required=False)}
+    if kind == Kind.ACCOUNT_CANCELLATION:
+        if details.get("irreversible_acknowledged") is not True:
+            raise ValidationError({"details.irreversible_acknowledged": [_(
+                "Cancelling your account cannot be undone: your account is closed within 1 working day and "
+                "your personal information erased within 7. Confirm that you understand.")]})
+        return {"irreversible_acknowledged": True, "note": text("note", required=False)}
+    if kind == Kind.AUTOMATED_DECISION:
+        return {"action": choice("action", AUTOMATED_DECISION_ACTIONS), "decision": text("decision", limit=500),
+                "note": text("note", required=False)}
+    if kind == Kind.COMPLAINT:
+        return {"text": text("text")}
+    raise ValidationError({"kind": [_("Choose one of the requests listed.")]})
+
+
+def _create(*, person: User, kind: str, details: dict, actor) -> RightsRequest:
+    now = timezone.now()
+    earlier = RightsRequest.objects.filter(person=person, kind=kind, submitted_at__gte=now - REPEAT_WINDOW) \
+        .exclude(status=Status.WITHDRAWN).order_by("-submitted_at")
+    due_on, erase_by = deadlines.due_dates(kind, timezone.localdate(now))
+    request = RightsRequest.objects.create(
+        person=person, kind=kind, details=details, due_on=due_on, erase_by=erase_by,
+        repeats=earlier.first(), repeated=earlier.exists(), excessive=earlier.count() + 1 >= EXCESSIVE_AFTER)
+    _step(request, "submitted", actor, _("Your request was received and verified. It is due by %(due)s.")
+          % {"due": due_on.isoformat()})
+    if request.repeated:
+        _step(request, "flagged_repeated", RIGHTS_FULFILMENT, "", tell=False)
+    return request
+
+
+def _after_submission(request: RightsRequest) -> None:
+    from rights import tasks  # the task module imports this one
+
+    if request.kind in (Kind.COPY, Kind.GENERATED):
+        transaction.on_commit(lambda: tasks.build_copy.delay(request.pk))
+    elif request.kind == Kind.ACCOUNT_CANCELLATION:
+        # R5: the account is cancelled at once, then erased by the engine.
+        cancel_account(actor=RIGHTS_FULFILMENT, request=request)
+
+
+@transaction.atomic
+def withdraw_request(*, actor, request: RightsRequest) -> RightsRequest:
+    """The person withdraws their own open request. Refuses (NotPermitted, as not found) anyone else
+    and (ValidationError) a request that is no longer open or an account cancellation (it is
+    irreversible once made)."""
+    require_actor(actor)
+    request = _locked(request)
+    if is_system_actor(actor) or request.person_id != actor.pk:
+        raise RightsRequest.DoesNotExist
+    if not request.is_open or request.kind == Kind.ACCOUNT_CANCELLATION:
+        raise ValidationError({"status": [_("This request can no longer be withdrawn.")]})
+    request.status = Status.WITHDRAWN
+    request.save(update_fields=["status", "updated_at"])
+    _step(request, "withdrawn", actor, _("You withdrew this request."))
+    return request
+
+
+@transaction.atomic
+def record_arrangement(*, actor, instructions: str, relative_contact: str = "") -> PreDeathArrangement:
+    """R7: the person records (or replaces) what should happen to their information after death.
+    Refuses (ValidationError) empty or over-long instructions."""
+    require(actor, Capability.USE_MOBILE_API)
+    if not (instructions or "").strip() or len(instructions) > TEXT_LIMIT:
+        raise ValidationError({"instructions": [_("Required, as text of at most %(limit)s characters.")
+                                                % {"limit": TEXT_LIMIT}]})
+    if len(relative_contact or "") > 200:
+        raise ValidationError({"relative_contact": [_("At most 200 characters.")]})
+    arrangement, _created = PreDeathArrangement.objects.update_or_create(
+        person=actor, defaults={"instructions": instructions.strip(), "relative_contact": (relative_contact or "").strip()})
+    return arrangement
+
+
+# --- the enterprise -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def record_next_of_kin_request(*, actor, deceased: User, action: str, relative_name: str, relationship: str,
+                               contact: str, proof: str) -> RightsRequest:
+    """R7: an administrator records a close relative's request about a deceased person, with the
+    proof they were shown (verified by that administrator). The deceased's own arrangement, if they
+    recorded one, is shown with the request and prevails. Refuses (NotPermitted) an actor without
+    HANDLE_RIGHTS_REQUESTS and (ValidationError) missing fields or an unknown action."""
+    require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
+    details = {"action": action, "relative_name": relative_name, "relationship": relationship,
+               "contact": contact, "proof": proof}
+    for name, value in details.items():
+        if not isinstance(value, str) or not value.strip() or len(value) > 500:
+            raise ValidationError({name: [_("Required, as text of at most 500 characters.")]})
+    if action not in NEXT_OF_KIN_ACTIONS:
+        raise ValidationError({"action": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(NEXT_OF_KIN_ACTIONS)}]})
+    details["proof_verified_by"] = actor.pk
+    request = _create(person=deceased, kind=Kind.NEXT_OF_KIN, details=details, actor=actor)
+    return request
+
+
+@transaction.atomic
+def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsRequest:
+    """An administrator authorises a request and, with it, what it asks: a deletion (R3) or a
+    next-of-kin deletion runs the erasure engine; anything else is answered with `answer` (required).
+
+    Refuses (NotPermitted) an actor without HANDLE_RIGHTS_REQUESTS and (ValidationError) a request
+    that is not open, an answer missing where one is needed, and authorising one's own request.
+    """
+    require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
+    request = _locked(request)
+    _refuse_own_or_closed(actor, request)
+    erases = request.kind == Kind.DELETION or (request.kind == Kind.NEXT_OF_KIN and request.details.get("action") == "delete")
+    if not erases and not (answer or "").strip():
+        raise ValidationError({"answer": [_("Write the answer the person will read.")]})
+    if len(answer or "") > TEXT_LIMIT:
+        raise ValidationError({"answer": [_("At most %(limit)s characters.") % {"limit": TEXT_LIMIT}]})
+    request.answer, request.decided_by, request.decided_at = (answer or "").strip(), account_of(actor), timezone.now()
+    if erases:
+        job = erasure_services.erase_person(actor=actor, person=request.person,
+                                            reason=f"rights request #{request.pk} ({request.kind})")
+        request.erasure_job = job
+        request.status = Status.IN_PROGRESS
+        message = _("Your request was authorised; your personal information is being erased.")
+    else:
+        request.status = Status.DONE
+        message = _("Your request was answered: %(answer)s") % {"answer": request.answer}
+    request.save(update_fields=["answer", "decided_by", "decided_at", "erasure_job", "status", "updated_at"])
+    _step(request, "authorised" if erases else "answered", actor, message)
+    return request
+
+
+@transaction.atomic
+def refuse(*, actor, request: RightsRequest, reason: str = "", legal_exception: str = "",
+           explanation: str) -> RightsRequest:
+    """Refuse a request for one of the listed reasons (R8) or because a legal exception applies
+    (R9), always with a written explanation the person reads.
+
+    Refuses (NotPermitted) an actor without HANDLE_RIGHTS_REQUESTS and (ValidationError) neither or
+    both of a reason and an exception, one not in its list, an empty explanation, a request that is
+    not open, one's own request, and an account cancellation (R5: it is not refused; it is done).
+    """
+    require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
+    request = _locked(request)
+    _refuse_own_or_closed(actor, request)
+    if request.kind == Kind.ACCOUNT_CANCELLATION:
+        raise ValidationError({"reason": [_("An account cancellation is carried out, not refused.")]})
+    if bool(reason) == bool(legal_exception):
+        raise ValidationError({"reason": [_("Choose either one of the listed reasons or a legal exception.")]})
+    if reason and reason not in RightsRequest.RefusalReason.values:
+        raise ValidationError({"reason": [_("Choose one of the listed reasons.")]})
+    if legal_exception and legal_exception not in RightsRequest.LegalException.values:
+        raise ValidationError({"legal_exception": [_("Choose one of the listed legal exceptions.")]})
+    if not (explanation or "").strip() or len(explanation) > TEXT_LIMIT:
+        raise ValidationError({"explanation": [_("Explain the refusal to the person (at most %(limit)s characters).")
+                                               % {"limit": TEXT_LIMIT}]})
+    request.status, request.refusal_reason, request.legal_exception = Status.REFUSED, reason, legal_exception
+    request.refusal_explanation, request.decided_by, request.decided_at = explanation.strip(), account_of(actor), timezone.now()
+    request.save(update_fields=["status", "refusal_reason", "legal_exception", "refusal_explanation",
+                                "decided_by", "decided_at", "updated_at"])
+    label = (RightsRequest.RefusalReason(reason).label if reason
+             else RightsRequest.LegalException(legal_exception).label)
+    _step(request, "refused", actor, _("Your request was refused (%(why)s): %(explanation)s")
+          % {"why": label, "explanation": request.refusal_explanation})
+    return request
+
+
+def _refuse_own_or_closed(actor, request: RightsRequest) -> None:
+    if not is_system_actor(actor) and request.person_id == actor.pk:
+        raise ValidationError({"request": [_("Someone else must decide your own request.")]})
+    if not request.is_open:
+        raise ValidationError({"request": [_("This request is no longer open.")]})
+
+
+# --- system work ----------------------------------------------------------------------------------------
+
+def cancel_account(*, actor, request: RightsRequest) -> RightsRequest:
+    """R5: close the person's account at once (every token and session ends, sign-in refused) and
+    start the erasure engine; the request is done when the job is. Refuses (NotPermitted) an actor
+    without ERASE_PERSON for the person."""
+    require(actor, Capability.ERASE_PERSON, target=request.person)
+    with transaction.atomic():
+        request = _locked(request)
+        person = request.person
+        User.objects.filter(pk=person.pk).update(is_active=False)
+        account_services.sign_out_everywhere(person=person)
+        job = erasure_services.erase_person(actor=actor, person=person,
+                                            reason=f"rights request #{request.pk} (account cancellation)")
+        request.status, request.erasure_job = Status.IN_PROGRESS, job
+        request.save(update_fields=["status", "erasure_job", "updated_at"])
+        _step(request, "account_cancelled", actor,
+              _("Your account is cancelled; your personal information is being erased."))
+    return request
+
+
+def finish_copy(*, actor, request: RightsRequest) -> RightsRequest:
+    """R2: the copy (or the information generated in use) is ready: built by rights.copy_archive,
+    the person is told they can download it. Refuses a missing actor."""
+    from rights import copy_archive
+
+    require_actor(actor)
+    request = RightsRequest.objects.get(pk=request.pk)
+    if request.status != Status.SUBMITTED:
+        return request
+    copy_archive.fulfil(request=request)
+    with transaction.atomic():
+        request = _locked(request)
+        request.status = Status.DONE
+        request.save(update_fields=["status", "updated_at"])
+        _step(request, "ready", actor, _("Your copy is ready to download until %(until)s.")
+              % {"until": timezone.localtime(request.result_expires_at).strftime("%Y-%m-%d %H:%M")})
+    return request
+
+
+def copies_waiting(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Copy requests submitted a while ago and not built yet (their task was lost)."""
+    return list(RightsRequest.objects.filter(kind__in=[Kind.COPY, Kind.GENERATED], status=Status.SUBMITTED,
+                                             submitted_at__lt=timezone.now() - older_than).values_list("pk", flat=True))
+
+
+def finish_erasures(*, actor) -> int:
+    """Mark done every request whose erasure job finished (the person is a tombstone by now; the
+    request remains as the proof, R5). Returns how many were finished."""
+    require_actor(actor)
+    finished = 0
+    for request in RightsRequest.objects.filter(status=Status.IN_PROGRESS, erasure_job__status=ErasureJob.Status.DONE):
+        RightsRequest.objects.filter(pk=request.pk).update(status=Status.DONE, updated_at=timezone.now())
+        _step(request, "erased", actor, "", tell=False)
+        finished += 1
+    return finished
+
+
+def escalate_due_requests(*, actor, today=None) -> int:
+    """Requests still open within 2 working days of their due date (or of R5's erasure date), or past
+    it, are escalated once to everyone who handles requests: a message in their inbox. Returns how
+    many were escalated."""
+    require_actor(actor)
+    today = today or timezone.localdate()
+    horizon = deadlines.working_days_after(today, 2)
+    handlers = [user for user in User.objects.filter(is_active=True).exclude(role=User.Role.EMPLOYEE)
+                if may(user, Capability.HANDLE_RIGHTS_REQUESTS)]
+    escalated = 0
+    for request in RightsRequest.objects.filter(status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
+                                                escalated_at__isnull=True, due_on__lte=horizon):
+        with transaction.atomic():
+            RightsRequest.objects.filter(pk=request.pk).update(escalated_at=timezone.now())
+            _step(request, "escalated", actor, "", tell=False)
+            for handler in handlers:
+                InboxMessage.objects.create(
+                    person=handler, request=request,
+                    subject_line=_("A rights request is due on %(due)s") % {"due": request.due_on.isoformat()},
+                    body=_("%(kind)s #%(id)s is due on %(due)s and still open.")
+                    % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()})
+        escalated += 1
+    return escalated
+
+
+# --- history and telling the person -------------------------------------------------------------------
+
+def _locked(request: RightsRequest) -> RightsRequest:
+    return RightsRequest.objects.select_for_update().select_related("person").get(pk=request.pk)
+
+
+def _label(actor) -> str:
+    return str(actor) if is_system_actor(actor) else f"user:{actor.pk}"
+
+
+def _step(request: RightsRequest, event: str, actor, message: str, *, tell: bool = True) -> None:
+    RequestEvent.objects.create(request=request, event=event, actor=account_of(actor), actor_label=_label(actor),
+                                note=message)
+    if tell and message:
+        tell_person(request=request, message=message)
+
+
+def tell_person(*, request: RightsRequest, message: str) -> None:
+    """Every change of a request reaches its person: a message in their inbox, and an e-mail through
+    Django's e-mail backend where the enterprise knows their address (sent after commit)."""
+    subject = _("Your request: %(kind)s") % {"kind": request.get_kind_display()}
+    InboxMessage.objects.create(person=request.person, request=request, subject_line=subject, body=message)
+    address = _email_of(request.person)
+    if address:
+        transaction.on_commit(lambda: send_mail(subject, message, None, [address], fail_silently=True))
+
+
+def _email_of(person: User) -> str:
+    from orgdata.models import Employee
+
+    return Employee.objects.filter(account=person).values_list("email", flat=True).first() or ""

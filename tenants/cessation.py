@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -64,6 +64,16 @@ def current_cessation() -> CessationNotice | None:
     notice = None if row is None else CessationNotice(row.pk, row.announced_at, row.stop_on, row.message)
     _local.put(_ENTRY, notice or _NO_ANNOUNCEMENT, generation)
     return notice
+
+
+def current_cessation_if_readable() -> CessationNotice | None:
+    """current_cessation(), or None while the database cannot be reached: for the notice and the
+    collection stop asked on every request, which must not turn /healthz or a read into a 500 (a
+    write fails with the database anyway, answered 503 by core.errors)."""
+    try:
+        return current_cessation()
+    except (OperationalError, InterfaceError):
+        return None
 
 
 def collection_stopped(today: date | None = None) -> bool:

@@ -63,7 +63,7 @@ class CollectionStopMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        notice = cessation.current_cessation()
+        notice = cessation.current_cessation_if_readable()
         if notice is None:
             return self.get_response(request)
         if (request.method in WRITE_METHODS and notice.collection_stopped() and _on_enterprise_host(request)

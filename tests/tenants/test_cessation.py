@@ -302,3 +302,17 @@ def test_the_announcement_service_refuses_what_it_says(staff):
     assert cessation.current_cessation() is None and cessation.enterprises_cancelled_on() is None
     with pytest.raises(ValidationError):
         cessation.withdraw_cessation(actor=staff)
+
+
+def test_a_read_that_raced_an_announcement_cannot_store_the_old_answer(staff):
+    """The stale-refill trap: a reader that loaded "nothing announced" just before an announcement
+    committed stores it after the announcement forgot the entry; it must not be kept."""
+    cessation.current_cessation()  # starts this process's invalidation feed
+    assert cessation._local.listening.wait(5), "the invalidation feed did not start"
+    generation_before_the_read = cessation._local.generation
+    _announce(staff)
+    stored = cessation._local.put(cessation._ENTRY, cessation._NO_ANNOUNCEMENT, generation_before_the_read)
+    assert not stored
+    assert cessation.current_cessation() is not None
+    # A read that began after the change is kept, and answers without the database.
+    assert cessation._local.get(cessation._ENTRY) is not None

@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "config.request_limits.RequestLimitsMiddleware",  # no input causes a 500: refused here, logged above
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tenants.collection_stop.CollectionStopMiddleware",  # E10: no new personal information from the stop date
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "erasure.context_processors.enterprise_cancellation",
+                "tenants.context_processors.service_cessation",  # E10: every page shows an announced cessation
             ],
         },
     },
@@ -345,6 +347,15 @@ RETENTION_MONTHS = {
     "login_log": env.int("RETENTION_LOGIN_LOG_MONTHS", default=6),
     "transaction": env.int("RETENTION_TRANSACTION_MONTHS", default=36),
 }
+
+# E10: a service cessation is announced at least this many days before collection stops (never
+# fewer than 30), and enterprises keep reading and exporting for the wind-down days after it.
+SERVICE_CESSATION_NOTICE_DAYS = env.int("SERVICE_CESSATION_NOTICE_DAYS", default=30)
+SERVICE_CESSATION_WIND_DOWN_DAYS = env.int("SERVICE_CESSATION_WIND_DOWN_DAYS", default=30)
+if SERVICE_CESSATION_NOTICE_DAYS < 30:
+    raise ImproperlyConfigured("SERVICE_CESSATION_NOTICE_DAYS cannot be fewer than 30 (E10)")
+if SERVICE_CESSATION_WIND_DOWN_DAYS < 0:
+    raise ImproperlyConfigured("SERVICE_CESSATION_WIND_DOWN_DAYS cannot be negative")
 
 # --- i18n, static, logging -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

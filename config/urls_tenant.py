@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("attendance.api.urls")),
     path("api/v1/", include("rights.api.urls")),
+    path("api/v1/", include("tenants.api.status_urls")),
     *common_urlpatterns,
 ]
 

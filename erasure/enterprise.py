@@ -51,7 +51,7 @@ from erasure import person_rows
 from privacy import keys
 from privacy import registry
 from privacy.registry import Erasure
-from tenants import routing_cache
+from tenants import cessation, routing_cache
 from tenants.models import Enterprise, EnterpriseCancellation, LifecycleEvent
 
 # The platform's periodic lifecycle work (warning unpaid enterprises, running due cancellations,
@@ -209,8 +209,9 @@ def warn_unpaid_enterprises(*, actor, today: date | None = None) -> int:
 
 
 def cessation_ends() -> date | None:
-    """The day every enterprise is cancelled because the service ceases (E10), if one is announced."""
-    return None  # until the platform can announce a cessation
+    """The day every enterprise is cancelled because the service ceases (E10), if one is announced:
+    the stop date plus the wind-down in which enterprises still read and export."""
+    return cessation.enterprises_cancelled_on()
 
 
 def schedule_cessation_cancellations(*, actor, cessation_ends: date | None, today: date | None = None) -> int:

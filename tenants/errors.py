@@ -14,3 +14,12 @@ class EnterpriseUnavailable(DomainError):
     def __init__(self, detail: str, *, code: str):
         super().__init__(detail)
         self.code = code
+
+
+class CollectionStopped(DomainError):
+    """E10: the service has ceased collecting personal information (its stop date has come): a
+    request that would record something new is refused; reading, exporting, signing in and out
+    and everything that removes information still work (tenants.collection_stop)."""
+
+    code = "collection_stopped"
+    status_code = status.HTTP_403_FORBIDDEN

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -174,3 +175,43 @@ class LifecycleEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+@personal_data(subject=None, fields={},
+               actor_links={"announced_by": "the platform staff member who announced the cessation",
+                            "withdrawn_by": "the platform staff member who withdrew it"},
+               not_personal={"message": "the notice every console and app shows; about the service, not a person"})
+class ServiceCessation(models.Model):
+    """E10: the announcement that the whole service stops on `stop_on`.
+
+    Platform-wide (public schema). At most one announcement is live (not withdrawn); it is written
+    only through tenants.cessation, which refuses a stop date less than
+    SERVICE_CESSATION_NOTICE_DAYS ahead and a withdrawal on or after the stop date.
+    """
+
+    announced_at = models.DateTimeField(_("announced"), auto_now_add=True)
+    # Null for system work (and, once erased, the staff member's tombstone stays linked).
+    announced_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+                                     on_delete=models.SET_NULL, related_name="+")
+    stop_on = models.DateField(_("collection stops on"))
+    message = models.TextField(_("message shown with the notice"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-announced_at", "-id"]
+        verbose_name = _("service cessation")
+        verbose_name_plural = _("service cessations")
+        constraints = [
+            # Every live row has withdrawn_at NULL; NULLs counted as equal: at most one live row.
+            models.UniqueConstraint(fields=["withdrawn_at"], condition=models.Q(withdrawn_at__isnull=True),
+                                    nulls_distinct=False, name="one_live_service_cessation"),
+        ]
+
+    def __str__(self):
+        return str(self.stop_on)
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None

@@ -109,10 +109,13 @@ def _forget_memos_of_rolled_back_tests(request):
     # the in-process policy memo and the cached purpose catalogue (the cache is not transactional).
     from consent.state_cache import forget_catalogue
     from policies.selectors import forget_timeline
+    from tenants.cessation import forget_cessation
 
     forget_timeline()
+    forget_cessation()
     yield
     forget_timeline()
+    forget_cessation()
     if "enterprises" in request.fixturenames or "session_enterprises" in request.fixturenames:
         enterprises = request.getfixturevalue("session_enterprises")
         for each in (enterprises.a, enterprises.b):

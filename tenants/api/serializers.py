@@ -11,3 +11,14 @@ class EnterpriseLookupSerializer(serializers.Serializer):
     host = serializers.CharField()
     api_base_url = serializers.URLField()
     status = serializers.CharField()
+
+
+class CessationNoticeSerializer(serializers.Serializer):
+    stop_on = serializers.DateField(help_text="From this day no new personal information is collected.")
+    message = serializers.CharField(allow_blank=True, help_text="The notice's text from the platform, if any.")
+    collection_stopped = serializers.BooleanField(
+        help_text="Whether the stop date has come: writes that collect are refused with 403 collection_stopped.")
+
+
+class ServiceStatusSerializer(serializers.Serializer):
+    cessation = CessationNoticeSerializer(allow_null=True, help_text="The announced cessation (E10), or null.")

@@ -7,8 +7,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from tenants import selectors
-from tenants.api.serializers import EnterpriseLookupQuerySerializer, EnterpriseLookupSerializer
+from tenants import cessation, selectors
+from tenants.api.serializers import (EnterpriseLookupQuerySerializer, EnterpriseLookupSerializer,
+                                     ServiceStatusSerializer)
 from core.process_cache import redis_breaker
 
 
@@ -55,3 +56,24 @@ class EnterpriseLookupView(APIView):
             "status": enterprise.status,
         }
         return Response(EnterpriseLookupSerializer(body).data)
+
+
+class ServiceStatusView(APIView):
+    """E10: whether the service's cessation is announced, for the app's notice; no sign-in needed.
+
+    While an announcement is live every API response also carries the header
+    `Service-Cessation: stop-on=YYYY-MM-DD` (tenants.collection_stop).
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    # The notice is for everybody, before accepting a policy or changing a reset password too.
+    policy_acceptance_exempt = True
+    password_change_exempt = True
+
+    @extend_schema(responses={200: ServiceStatusSerializer}, auth=[], summary="Service status (cessation notice)")
+    def get(self, request):
+        notice = cessation.current_cessation()
+        body = {"cessation": None if notice is None else {
+            "stop_on": notice.stop_on, "message": notice.message, "collection_stopped": notice.collection_stopped()}}
+        return Response(ServiceStatusSerializer(body).data)

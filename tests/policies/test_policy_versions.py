@@ -154,8 +154,9 @@ def test_a_change_of_control_is_a_significant_change_that_needs_new_acceptance(e
 
 # C8: what stays reachable while a significant change waits for acceptance — signing in and out,
 # changing the password (account security, E5) and reading and accepting the policy itself.
+# The service's status (E10's cessation notice) is for everybody, whatever they still have to accept.
 POLICY_EXEMPT_API_ROUTES = {"api-login", "api-logout", "api-logout-all", "api-password", "api-policy",
-                            "api-policy-accept"}
+                            "api-policy-accept", "api-service-status"}
 _SIGNING_OUT = ("api-logout", "api-logout-all")
 
 

@@ -27,6 +27,7 @@ from core.errors import FileRefused, UnreadableFile
 from orgdata.errors import Rejected
 from orgdata.models import ImportJob
 from orgdata.services.imports import checks, progress, rows, writing
+from tenants import cessation
 
 logger = logging.getLogger("orgdata.services.imports")
 
@@ -208,7 +209,8 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
     """Process one queued import attempt; idempotent for repeated deliveries of the same attempt.
 
     Outcome on the job: SUCCEEDED (everything written), REJECTED (bad rows, nothing written,
-    report filled) or FAILED (an unexpected error; nothing written). Never raises for a bad file.
+    report filled) or FAILED (an unexpected error, or the service's stop date has come (E10);
+    nothing written). Never raises for a bad file.
     """
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.attempt != attempt or job.status != ImportJob.Status.QUEUED:
@@ -218,6 +220,12 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
             return job
         job.refresh_from_db()
         if job.attempt != attempt or job.status != ImportJob.Status.QUEUED:
+            return job
+        if cessation.collection_stopped():
+            # E10: an import accepted before the service's stop date and run after it collects nothing.
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                _finish(job, ImportJob.Status.FAILED,
+                        reason=cessation.collection_stopped_message(cessation.current_cessation()))
             return job
         # The phase is known before the status says "running": recovery reads it (see above).
         progress.report_progress(job, "reading", 0, 0)

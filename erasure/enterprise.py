@@ -26,6 +26,7 @@ changes nothing.
 """
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -505,9 +506,12 @@ def scan_for_residue(cancellation: EnterpriseCancellation) -> list[str]:
 
 
 def _any_row(archive: str, table: str, column: str, replacement) -> bool:
+    if isinstance(replacement, (dict, list)):  # a JSON field's replacement, compared as JSON
+        condition, replacement = f'"{column}"::jsonb IS DISTINCT FROM %s::jsonb', json.dumps(replacement)
+    else:
+        condition = f'"{column}" IS DISTINCT FROM %s'
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT 1 FROM "{archive}"."{table}" WHERE "{column}" IS DISTINCT FROM %s LIMIT 1',
-                       [replacement])
+        cursor.execute(f'SELECT 1 FROM "{archive}"."{table}" WHERE {condition} LIMIT 1', [replacement])
         return cursor.fetchone() is not None
 
 

@@ -19,6 +19,8 @@ from consent.models import DeletionNotice, LegalBasis
 from consent.services import deletion_notices, ledger, sharing
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications
+from rights import services as rights_services
+from tests.accounts.factories import FACTORY_PASSWORD
 from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, resident_id
 
 GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
@@ -62,6 +64,13 @@ def make_person_everywhere(*, manager):
     # A notice from an earlier attempt that the recipient never acknowledged: erasing tells it again.
     earlier = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person)
     DeletionNotice.objects.filter(pk__in=[notice.pk for notice in earlier]).update(status=DeletionNotice.Status.FAILED)
+
+    # Their rights requests, its history, their inbox and their pre-death arrangement.
+    person.set_password(FACTORY_PASSWORD)
+    person.save(update_fields=["password"])
+    rights_services.submit_request(actor=person, kind="complaint", details={"text": "The canteen camera."},
+                                   password=FACTORY_PASSWORD, code="")
+    rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
     attendance_services.switch_tracking(actor=manager, enabled=True)

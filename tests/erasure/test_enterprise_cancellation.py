@@ -254,3 +254,28 @@ def test_support_staff_see_the_lifecycle_and_record_a_renewal_in_the_admin(leavi
     client.post("/admin/tenants/enterprise/", {"action": "withdraw_cancellation", "_selected_action": [enterprise.pk]})
     cancellation.refresh_from_db()
     assert cancellation.withdrawn_by == f"staff:{staff.pk}"
+
+
+@pytest.mark.promise("E10")
+def test_after_a_ceased_service_winds_down_every_enterprise_is_scheduled_for_cancellation(leaving):
+    from tenants import cessation
+    from tenants.models import ServiceCessation
+
+    enterprise, manager, console = leaving
+    staff = User.objects.create_user(mobile="13800007779", display_name="Support", password="Supp0rt-Desk!",
+                                     is_staff=True, is_superuser=True, role=User.Role.PLATFORM_STAFF)
+    cessation.announce_cessation(actor=staff, stop_on=cessation.earliest_stop_date(),
+                                 message="Closing down.")
+    assert _lifecycle_job()["scheduled"] == 0  # announced, not yet stopped: nothing is cancelled
+    wind_down = timedelta(days=settings.SERVICE_CESSATION_WIND_DOWN_DAYS)
+    ServiceCessation.objects.update(stop_on=timezone.localdate() - wind_down)
+    cessation.forget_cessation()
+
+    result = _lifecycle_job()
+
+    ready = Enterprise.objects.ready_for_periodic_work().count()
+    assert result["scheduled"] == ready >= 1
+    cancellation = EnterpriseCancellation.objects.get(enterprise=enterprise)
+    assert cancellation.reason == EnterpriseCancellation.Reason.SERVICE_CESSATION
+    refused = console.post("/console/organisation/cancellation/withdraw/")
+    assert refused.status_code == 400 and "The service is ceasing" in refused.content.decode()

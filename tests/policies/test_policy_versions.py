@@ -156,7 +156,11 @@ def test_a_change_of_control_is_a_significant_change_that_needs_new_acceptance(e
 # changing the password (account security, E5) and reading and accepting the policy itself.
 # The service's status (E10's cessation notice) is for everybody, whatever they still have to accept.
 POLICY_EXEMPT_API_ROUTES = {"api-login", "api-logout", "api-logout-all", "api-password", "api-policy",
-                            "api-policy-accept", "api-service-status"}
+                            "api-policy-accept", "api-service-status",
+                            # Exercising a right (a copy, deletion, cancelling the account rather than
+                            # accepting the change) never waits for an acceptance.
+                            "api-rights-requests", "api-rights-request", "api-rights-withdraw", "api-rights-inbox",
+                            "api-rights-inbox-read", "api-rights-arrangement"}
 _SIGNING_OUT = ("api-logout", "api-logout-all")
 
 

@@ -9,3 +9,10 @@ class ErasureConfig(AppConfig):
         # The service queues its task by the task object (erasure.tasks sits above the service
         # in this app only), so the tasks register in every process, the web server's too.
         from erasure import tasks  # noqa: F401
+
+        # M2: orgdata (below this app) announces the minors its real-name data reveals; the cases
+        # and the erasure of children under 14 are this app's (erasure.services).
+        from erasure import services
+        from orgdata import signals as orgdata_signals
+
+        orgdata_signals.minor_found.connect(services.on_minor_found, dispatch_uid="erasure.on_minor_found")

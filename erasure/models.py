@@ -1,8 +1,10 @@
-"""Erasure jobs (issue 12, R4/R5): one person's erasure and its resumable steps."""
+"""Erasure jobs (issue 12, R4/R5): one person's erasure and its resumable steps; minors' cases (M2)."""
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from privacy.registry import personal_data
+from privacy.registry import PI, Category, Erasure, personal_data
 
 
 @personal_data(
@@ -62,3 +64,54 @@ class ErasureStep(models.Model):
     class Meta:
         ordering = ["job", "position"]
         constraints = [models.UniqueConstraint(fields=["job", "name"], name="erasure_step_once_per_job")]
+
+
+# M2: what the case says about the person is kept as the proof that the promise was kept; once the
+# person is erased the row points to their tombstone and holds no personal value (the note goes).
+@personal_data(
+    subject="person",
+    fields={"note": PI(Category.BASIC, purpose="minor_protection", erasure=Erasure.ANONYMISE, replacement="",
+                       note="what the administrator noted when recording a guardian's report or deciding")},
+    not_personal={
+        "found_by": "how the case was found (real-name data or a guardian's report)",
+        "status": "open, confirmed or dismissed: once the person is erased, about a tombstone",
+        "found_at": "when the case was opened", "decided_at": "when it was decided",
+        "decided_by_system": "the name of the system work that decided (a child under 14, found in real-name data)",
+        "erasure_job": "the erasure the confirmation started (its job names no one)",
+    },
+    actor_links={"reported_by": "the administrator who recorded a guardian's report",
+                 "decided_by": "the administrator who confirmed or dismissed the case"},
+)
+class MinorCase(models.Model):
+    """M2: a person whom real-name data or a guardian's report shows to be a minor, to verify.
+
+    Opened by erasure.services (`open_minor_cases`, `record_guardian_report`); the enterprise
+    manager confirms it (the person is erased at once) or dismisses it (the data was wrong). A
+    child under 14 found in real-name data is confirmed and erased at once by system work."""
+
+    class FoundBy(models.TextChoices):
+        REAL_NAME_DATA = "real_name_data", _("Real-name data")
+        GUARDIAN_REPORT = "guardian_report", _("A guardian's report")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To verify")
+        CONFIRMED = "confirmed", _("Confirmed a minor: information erased")
+        DISMISSED = "dismissed", _("Not a minor: dismissed")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    found_by = models.CharField(max_length=20, choices=FoundBy.choices)
+    found_at = models.DateTimeField(default=timezone.now)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_by_system = models.CharField(max_length=100, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    erasure_job = models.ForeignKey(ErasureJob, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["found_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(status="open"),
+                                               name="minor_case_one_open_per_person")]

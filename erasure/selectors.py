@@ -1,4 +1,4 @@
-"""What the erasure engine shows: the erasure certificate (issue 12, R4/R5)."""
+"""What the erasure engine shows: the erasure certificate (issue 12, R4/R5) and minors' cases (M2)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from access.capabilities import Capability, may
-from erasure.models import ErasureJob, ErasureStep
+from erasure.models import ErasureJob, ErasureStep, MinorCase
 from erasure.person_rows import tables_about_a_person
 from privacy.registry import MINIMUM_RETENTION_MONTHS, Erasure, RetentionClass, declarations
 
@@ -29,6 +29,22 @@ def erasure_job_visible_to(actor, pk) -> ErasureJob:
     if job is None:
         raise Http404
     return job
+
+def open_minor_cases() -> QuerySet[MinorCase]:
+    """M2: the cases still to verify, oldest first, with the person's address-book record. A person
+    whose information is already being erased (by another request) has nothing left to verify."""
+    return (MinorCase.objects.filter(status=MinorCase.Status.OPEN)
+            .exclude(person_id__in=ErasureJob.objects.values("person_id"))
+            .select_related("person", "person__employee", "reported_by"))
+
+
+def open_minor_case(pk) -> MinorCase:
+    """One case still to verify (Http404 for any other: decided ones are not decided again)."""
+    case = open_minor_cases().filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
 
 def _retention(rule) -> dict:
     return {"retention_class": rule.retention, "minimum_months": MINIMUM_RETENTION_MONTHS[rule.retention],

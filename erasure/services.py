@@ -1,5 +1,7 @@
 """The erasure engine (issue 12, R4/R5): erase one person from every table the data map classifies
-about a person, prove it with a residue scan, and survive a worker killed half-way.
+about a person, prove it with a residue scan, and survive a worker killed half-way. Also minors'
+cases (M2, at the end): opened when real-name data or a guardian reveals a minor, decided by the
+manager; a confirmed minor, and a child under 14 found in real-name data at once, is erased here.
 
 `erase_person` records an ErasureJob with its steps and queues erasure.tasks.run_erasure_job.
 `run_erasure_job` runs the steps still pending, in STEPS' order, each in its own transaction and
@@ -20,7 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access.actors import SystemActor, require_actor
+from access.actors import SystemActor, account_of, require_actor
 from access.capabilities import Capability, may, require
 from accounts import services as account_services
 from accounts.models import DeviceToken, User
@@ -31,7 +33,8 @@ from audit.models import AuditChain
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
-from erasure.models import ErasureJob, ErasureStep
+from erasure.models import ErasureJob, ErasureStep, MinorCase
+from orgdata.services.minors import MINOR_PROTECTION
 from privacy import keys
 from privacy.registry import Erasure
 
@@ -283,3 +286,108 @@ STEPS = (
     ("destroy_key", _destroy_key),
     ("residue_scan", _scan_for_residue),
 )
+
+
+# --- minors (M2) --------------------------------------------------------------------------------
+# "When real-name data reveals a minor, or a guardian reports one, the case is verified and the data
+# deleted or anonymised promptly; information of children under 14 is deleted as soon as found."
+# orgdata finds them (orgdata.services.minors) and announces them with orgdata.signals.minor_found;
+# `on_minor_found` (connected in ErasureConfig.ready) opens the cases here. The case row is the
+# proof the promise was kept: it stays, pointing to the tombstone, its note anonymised (data map).
+
+CHILD_ERASURE_REASON = "M2: real-name data shows a child under 14 (minor case {case})"
+CONFIRMED_MINOR_REASON = "M2: confirmed a minor (minor case {case})"
+
+
+def on_minor_found(sender, *, person_ids: list[int], is_child: bool, **kwargs) -> None:
+    """Receiver of orgdata.signals.minor_found, in the transaction that found them: a child under 14
+    is erased at once (`erase_child_found`); anyone aged 14 to 17 gets a case to verify."""
+    if is_child:
+        for person in User.objects.filter(pk__in=person_ids).order_by("pk"):
+            erase_child_found(person=person)
+    else:
+        open_minor_cases(actor=MINOR_PROTECTION, person_ids=person_ids)
+
+
+def open_minor_cases(*, actor, person_ids: list[int]) -> list[MinorCase]:
+    """M2: open a case "to verify", found in real-name data, for each person of `person_ids` who has
+    no open case yet; returns the cases opened. Creation is audited (one entry per case). Refuses
+    an actor without Capability.VERIFY_MINOR_CASE (system work holds it)."""
+    require(actor, Capability.VERIFY_MINOR_CASE)
+    already = set(MinorCase.objects.filter(person_id__in=person_ids, status=MinorCase.Status.OPEN)
+                  .values_list("person_id", flat=True))
+    cases = MinorCase.objects.bulk_create(
+        MinorCase(person_id=person_id, found_by=MinorCase.FoundBy.REAL_NAME_DATA)
+        for person_id in dict.fromkeys(person_ids) if person_id not in already)
+    recording.record_bulk(model=MinorCase, action="create", object_ids=[case.pk for case in cases],
+                          changed_fields=["person", "found_by", "status"])
+    return cases
+
+
+def erase_child_found(*, person: User) -> MinorCase:
+    """M2: real-name data shows that `person` is under 14: their case (an open one, or a new one) is
+    confirmed by system work and the person erased at once (`erase_person`, reason naming M2).
+    The caller holds the person's lock (orgdata.services.minors.protect_children)."""
+    case = MinorCase.objects.select_for_update().filter(person=person, status=MinorCase.Status.OPEN).first()
+    if case is None:
+        case = MinorCase(person=person, found_by=MinorCase.FoundBy.REAL_NAME_DATA)
+        case.save()
+    return _confirm(case, actor=MINOR_PROTECTION, note="", reason=CHILD_ERASURE_REASON)
+
+
+def record_guardian_report(*, actor, person: User, note: str = "") -> MinorCase:
+    """M2: an administrator records that a guardian reports `person` to be a minor: a case "to
+    verify", found by a guardian's report, with the administrator's short note. Refuses an actor who
+    may not administer `person` (NotPermitted, or NotInYourScope outside a sub-administrator's
+    departments), a note over 200 characters, and a person who already has an open case or whose
+    information is already being erased (ValidationError)."""
+    require(actor, Capability.ADMINISTER_EMPLOYEES, target=person)
+    note = note.strip()
+    if len(note) > 200:
+        raise ValidationError({"note": [_("Use at most %(count)d characters.") % {"count": 200}]})
+    with transaction.atomic():
+        # Lock order: the person's row before the audit-chain head (the case's audit entry).
+        lock_person(person.pk, exclusive=True)
+        if ErasureJob.objects.filter(person=person).exists():
+            raise ValidationError({"note": [_("This person's information is already being deleted.")]})
+        if MinorCase.objects.filter(person=person, status=MinorCase.Status.OPEN).exists():
+            raise ValidationError({"note": [_("A case about this person is already open for the manager to verify.")]})
+        return MinorCase.objects.create(person=person, found_by=MinorCase.FoundBy.GUARDIAN_REPORT,
+                                        reported_by=account_of(actor), note=note)
+
+
+def decide_minor_case(*, actor, case: MinorCase, is_minor: bool, note: str = "") -> MinorCase:
+    """M2: the manager decides an open case. "Confirmed a minor": the person is erased at once
+    (`erase_person`, reason naming M2 and the case; the case keeps the job). "Not a minor" (the data
+    was wrong): dismissed with a note saying why, nothing erased. The decision (status, who, when,
+    note) is audited. Refuses an actor without Capability.VERIFY_MINOR_CASE (NotPermitted), a case
+    already decided, a dismissal without a note or a note over 200 characters (ValidationError),
+    and whatever `erase_person` refuses (the manager's own case, while they hold the role)."""
+    require(actor, Capability.VERIFY_MINOR_CASE)
+    note = note.strip()
+    if len(note) > 200:
+        raise ValidationError({"note": [_("Use at most %(count)d characters.") % {"count": 200}]})
+    if not is_minor and not note:
+        raise ValidationError({"note": [_("Say why this person is not a minor (e.g. the date of birth was wrong).")]})
+    with transaction.atomic():
+        # Lock order: the person's row before the audit-chain head (the decision's audit entry).
+        lock_person(case.person_id, exclusive=True)
+        case = MinorCase.objects.select_for_update().get(pk=case.pk)
+        if case.status != MinorCase.Status.OPEN:
+            raise ValidationError({"decision": [_("This case was already decided.")]})
+        if is_minor:
+            return _confirm(case, actor=actor, note=note, reason=CONFIRMED_MINOR_REASON)
+        case.status = MinorCase.Status.DISMISSED
+        case.decided_by, case.decided_at, case.note = account_of(actor), timezone.now(), note
+        case.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        return case
+
+
+def _confirm(case: MinorCase, *, actor, note: str, reason: str) -> MinorCase:
+    job = erase_person(actor=actor, person=case.person, reason=reason.format(case=case.pk))
+    case.status, case.erasure_job = MinorCase.Status.CONFIRMED, job
+    case.decided_by, case.decided_at = account_of(actor), timezone.now()
+    case.decided_by_system = actor.name if isinstance(actor, SystemActor) else ""
+    case.note = note
+    case.save(update_fields=["status", "erasure_job", "decided_by", "decided_by_system", "decided_at", "note"])
+    return case

@@ -1,9 +1,14 @@
-"""The refusals orgdata raises that are not core.errors' DomainErrors: an import whose rows cannot be
-imported. Their messages are user-facing (the import job's report shows them). A file that cannot
-be read at all is refused by core.tabular (core.errors.UnreadableFile and its kinds)."""
+"""The refusals orgdata raises: an import whose rows cannot be imported, and (a DomainError) an edit
+that revealed a child under 14 (M2). Their messages are user-facing (the import job's report shows
+them). A file that cannot be read at all is refused by core.tabular (core.errors.UnreadableFile and
+its kinds)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
 
 if TYPE_CHECKING:
     from orgdata.services.imports.rows import RowError
@@ -15,3 +20,15 @@ class Rejected(Exception):
     def __init__(self, errors: list[RowError]):
         super().__init__(f"{len(errors)} bad rows")
         self.errors = errors
+
+
+class ChildInformationDeleted(DomainError):
+    """M2: an edit revealed that the person is under 14. Their edited values were not stored, their
+    account was disabled and their information is being erased; `fields` names what revealed it."""
+
+    code = "child_information_deleted"
+    status_code = 400
+
+    def __init__(self, *, fields: dict[str, list[str]]):
+        super().__init__(_("This person is under 14: the changes were not stored, their account was disabled and "
+                           "their information is being deleted."), extra={"fields": fields})

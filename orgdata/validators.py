@@ -16,6 +16,7 @@ from datetime import date, datetime
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.validators import clean_name_text, normalize_mainland_mobile, normalize_name, visible_text
@@ -25,6 +26,7 @@ __all__ = [
     "normalize_email", "normalize_employee_number", "normalize_landline", "normalize_mainland_mobile",
     "normalize_name", "normalize_qq", "normalize_resident_id", "normalize_wechat_id", "parse_date",
     "resident_id_check_character", "validate_image_upload", "validate_not_in_future", "visible_text",
+    "age_on", "is_child", "is_minor",
 ]
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
@@ -65,10 +67,32 @@ def normalize_resident_id(value: str) -> str:
 
 
 def birth_date_of_resident_id(text: str) -> date | None:
+    """The birth date digits 7–14 of an 18-character resident ID number state (YYYYMMDD), or None."""
     try:
         return date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         return None
+
+
+# M2: information of children under 14 is never collected (and deleted as soon as found); a person
+# aged 14 to 17 is a minor whose case is verified. Ages are whole years on the enterprise's day.
+CHILD_AGE_LIMIT = 14
+ADULT_AGE = 18
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years from `birth` to `day` (someone born on 29 February turns a year older on 1 March)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def is_child(birth: date | None, *, today: date | None = None) -> bool:
+    """M2: whether a person born on `birth` is under 14 today (None: nothing is known)."""
+    return birth is not None and age_on(birth, today or timezone.localdate()) < CHILD_AGE_LIMIT
+
+
+def is_minor(birth: date | None, *, today: date | None = None) -> bool:
+    """M2: whether a person born on `birth` is under 18 today, children under 14 included."""
+    return birth is not None and age_on(birth, today or timezone.localdate()) < ADULT_AGE
 
 
 # A mainland mobile number already in its canonical 11-digit form, minus the prefixes the

@@ -1,4 +1,5 @@
-"""Console forms of the erasure engine: deleting one employee outright (issue 12, part 3)."""
+"""Console forms of the erasure engine: deleting one employee outright (issue 12, part 3), and
+minors' cases (M2)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +27,20 @@ class CancelEnterpriseForm(forms.Form):
 
     password = forms.CharField(label=_("Your password"), max_length=128, strip=False, widget=forms.PasswordInput)
     confirmation = forms.CharField(label=_("Type the enterprise code to confirm"), max_length=50)
+
+
+class GuardianReportForm(forms.Form):
+    """M2: an administrator records that a guardian reports a person to be a minor."""
+
+    note = forms.CharField(label=_("Note (who reported it, how to reach them)"), max_length=200, required=False)
+
+
+class MinorCaseDecisionForm(forms.Form):
+    """M2: the manager's decision on a case; a dismissal says why (the service refuses one without)."""
+
+    CONFIRMED, DISMISSED = "confirmed", "dismissed"
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
+        (CONFIRMED, _("Confirmed a minor: delete their information now")),
+        (DISMISSED, _("Not a minor: the data was wrong")),
+    ])
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -10,4 +10,7 @@ urlpatterns = [
     path("erasures/<int:pk>/certificate.json", views.erasure_certificate, name="certificate"),
     path("cancellation/", views.enterprise_cancellation, name="cancellation"),
     path("cancellation/withdraw/", views.withdraw_enterprise_cancellation, name="withdraw_cancellation"),
+    path("employees/<int:pk>/guardian-report/", views.guardian_report, name="guardian_report"),
+    path("minors/", views.minor_cases, name="minor_cases"),
+    path("minors/<int:pk>/", views.minor_case, name="minor_case"),
 ]

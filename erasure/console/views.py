@@ -1,6 +1,7 @@
 """Console pages of the erasure engine (issue 12, part 3): an administrator deletes an employee
-outright, then follows the job. They live here, not in orgdata: erasure sits above orgdata in the
-import graph."""
+outright, then follows the job; minors' cases (M2): a guardian's report recorded from the employee
+page, the manager's list of cases to verify and the decision on each. They live here, not in
+orgdata: erasure sits above orgdata in the import graph."""
 from __future__ import annotations
 
 from django import forms
@@ -15,7 +16,7 @@ from accounts.permissions import console_login_required
 from core.errors import try_service
 from erasure import enterprise as enterprise_services
 from erasure import selectors, services
-from erasure.console.forms import CancelEnterpriseForm, EraseEmployeeForm
+from erasure.console.forms import CancelEnterpriseForm, EraseEmployeeForm, GuardianReportForm, MinorCaseDecisionForm
 from orgdata.selectors import scope as scope_selectors
 
 
@@ -98,3 +99,48 @@ def withdraw_enterprise_cancellation(request):
     context = {"enterprise": enterprise, "cancellation": enterprise_services.open_cancellation(enterprise),
                "form": form}
     return render(request, "erasure/cancellation.html", context, status=400)
+
+
+@console_login_required
+@require_http_methods(["GET", "POST"])
+def guardian_report(request, pk: int):
+    """M2: an administrator records that a guardian reports this employee to be a minor, which opens
+    a case for the manager to verify. The employee is looked up in the administrator's scope (404
+    outside it); the service decides who may."""
+    require(request.user, Capability.ADMINISTER_ORGANISATION)
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    require(request.user, Capability.ADMINISTER_EMPLOYEES, target=employee.account)
+    form = GuardianReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and try_service(form, lambda: services.record_guardian_report(
+            actor=request.user, person=employee.account, note=form.cleaned_data["note"])):
+        messages.success(request, _("The guardian's report was recorded: the enterprise manager verifies the case."))
+        return redirect("orgdata:employee", pk=employee.pk)
+    return render(request, "erasure/guardian_report.html", {"form": form, "employee": employee},
+                  status=400 if form.is_bound else 200)
+
+
+@console_login_required
+def minor_cases(request):
+    """M2: the cases still to verify, for the manager."""
+    require(request.user, Capability.VERIFY_MINOR_CASE)
+    return render(request, "erasure/minor_cases.html", {"cases": selectors.open_minor_cases()})
+
+
+@console_login_required
+@require_http_methods(["GET", "POST"])
+def minor_case(request, pk: int):
+    """M2: one case to verify and the manager's decision: confirmed (the person is erased at once;
+    the erasure job's page follows) or dismissed with a note (back to the list)."""
+    require(request.user, Capability.VERIFY_MINOR_CASE)
+    case = selectors.open_minor_case(pk)
+    form = MinorCaseDecisionForm(request.POST or None)
+    decided = []
+    if request.method == "POST" and form.is_valid() and try_service(form, lambda: decided.append(
+            services.decide_minor_case(actor=request.user, case=case, note=form.cleaned_data["note"],
+                                       is_minor=form.cleaned_data["decision"] == form.CONFIRMED))):
+        if decided[0].erasure_job_id:
+            return redirect("erasure-console:job", pk=decided[0].erasure_job_id)
+        messages.success(request, _("The case was dismissed; nothing was deleted."))
+        return redirect("erasure-console:minor_cases")
+    return render(request, "erasure/minor_case.html", {"case": case, "form": form},
+                  status=400 if form.is_bound else 200)

@@ -26,6 +26,7 @@ from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
+from orgdata.services import minors as minor_services
 
 # Fields an administrator maintains (E5, E7) and the optional profile (E3).
 IDENTITY_FIELDS = ("display_name", "mobile")
@@ -67,6 +68,9 @@ ID_NUMBER_REFERENCE = "employment record"
 def clean_employee_values(values: dict[str, Any], *, record: Employee | None = None) -> dict[str, Any]:
     """Normalise the given employee fields; raise ValidationError naming each bad field.
 
+    M2: a date of birth or an ID number stating an age under 14 is refused on its field with the
+    code `minors.CHILD_REFUSAL_CODE` (information of children under 14 is never collected).
+
     Empty optional values become "" / None (E3: they never block anything). Only the keys present
     in `values` are checked; uniqueness against the database is the caller's part. A date of
     birth must agree with the ID number given with it, except that when `record` (the person
@@ -90,6 +94,12 @@ def clean_employee_values(values: dict[str, Any], *, record: Employee | None = N
             errors.setdefault("date_of_birth", []).append(_birth_date_mismatch())
         elif not birth:
             cleaned["date_of_birth"] = inside  # the ID number states it; no need to type it twice
+        if validators.is_child(inside):
+            errors.setdefault("id_number", []).append(minor_services.child_refusal())
+    if birth and validators.is_child(birth):
+        # M2: a child's information is never collected; on an edit the caller erases the person
+        # (orgdata.services.minors.erase_child), whatever else the values got wrong.
+        errors.setdefault("date_of_birth", []).append(minor_services.child_refusal())
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -218,8 +228,10 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     The account gets no usable password: the person activates it (or an administrator resets
     it). Someone who left the company is rehired this way: a fresh account and record (issue 12),
     their old ones kept as they are. Refuses invalid values field by field, an employee number,
-    mobile number or resident ID number in use by someone who has not left, and (for a
-    sub-administrator) a department outside their scope.
+    mobile number or resident ID number in use by someone who has not left, (for a
+    sub-administrator) a department outside their scope, and (M2) a date of birth or ID number
+    stating an age under 14: nothing is stored. Someone aged 14 to 17 is added and announced for a
+    case to verify (`minors.announce_minors`).
     """
     unknown = set(profile) - set(PROFILE_FIELDS + FILE_FIELDS + ("entry_date", "work_status"))
     if unknown:
@@ -239,10 +251,11 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     employee.save()
     if employee.id_number:
         record_id_number_legal_basis(actor=actor, person=account)
+    if validators.is_minor(employee.date_of_birth):
+        minor_services.announce_minors(person_ids=[account.pk])  # M2: 14 to 17, a case to verify
     return employee
 
 
-@transaction.atomic
 def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Employee:
     """E5: an administrator corrects or supplements a person's record (scoped, see selectors).
 
@@ -255,24 +268,39 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     legal basis (C12). Setting the work status to "left" closes every way in at once
     (`close_every_way_in`); setting it back, or the manager's record to "left", is refused
     (`check_work_status_change`).
+
+    M2: values stating an age under 14 are not stored; the account is disabled and the person
+    erased at once, and ChildInformationDeleted names the fields (`minors.erase_child`). A new
+    birth date of 14 to 17 is stored and announced for a case to verify.
     """
-    employee = scope_selectors.employee_visible_to(actor, employee.pk)
-    require(actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account)
-    unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
-    values = clean_employee_values(changes, record=employee)
-    check_birth_date_against_record(values, employee)
-    if "department" in values:
-        _check_actor_scope(actor, values["department"])
-    writes_id_number = bool(values.get("id_number")) and values["id_number"] != employee.id_number
-    employee = _apply(employee, values, actor=actor)
-    if writes_id_number:
-        record_id_number_legal_basis(actor=actor, person=employee.account)
-    return employee
+    with transaction.atomic():
+        employee = scope_selectors.employee_visible_to(actor, employee.pk)
+        require(actor, Capability.EDIT_IDENTITY_RECORD, target=employee.account)
+        unknown = set(changes) - set(ADMIN_EDITABLE_FIELDS)
+        if unknown:
+            raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
+        try:
+            values = clean_employee_values(changes, record=employee)
+        except ValidationError as refusal:
+            if not minor_services.fields_revealing_a_child(refusal):
+                raise
+            refused_child = refusal
+        else:
+            check_birth_date_against_record(values, employee)
+            if "department" in values:
+                _check_actor_scope(actor, values["department"])
+            writes_id_number = bool(values.get("id_number")) and values["id_number"] != employee.id_number
+            reveals_a_minor = _reveals_a_minor(values, employee)
+            employee = _apply(employee, values, actor=actor)
+            if writes_id_number:
+                record_id_number_legal_basis(actor=actor, person=employee.account)
+            if reveals_a_minor:
+                minor_services.announce_minors(person_ids=[employee.account_id])
+            return employee
+    # Outside the edit's transaction, which refused the values: the protection must stay done.
+    minor_services.erase_child(employee=employee, refusal=refused_child)
 
 
-@transaction.atomic
 def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
     """R1: a person corrects and supplements their own profile.
 
@@ -280,19 +308,40 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
     department, position, job level, date of employment, ID number): those go through an
     administrator. Refuses invalid values field by field, and a date of birth contradicting the
     stored ID number. An account without an address-book record (the manager is created without
-    one) gets NotInYourScope (404).
+    one) gets NotInYourScope (404). M2: a date of birth under 14 is not stored and the person is
+    erased at once (ChildInformationDeleted), as when an administrator writes it; 14 to 17 is
+    stored and announced for a case to verify.
     """
-    own = directory_selectors.own_employee_record(person)
-    employee = Employee.objects.select_for_update().get(pk=own.pk)
-    refused = set(changes) - set(SELF_EDITABLE_FIELDS)
-    if refused:
-        raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
-    values = clean_employee_values(changes)
-    if values.get("work_status") == Employee.WorkStatus.LEFT != employee.work_status:
-        # Leaving ends the account: the enterprise records it (issue 12), not the person.
-        raise ValidationError({"work_status": [_("Ask your administrator to change this.")]})
-    check_birth_date_against_record(values, employee)
-    return _apply(employee, values, actor=person)
+    with transaction.atomic():
+        own = directory_selectors.own_employee_record(person)
+        employee = Employee.objects.select_for_update().get(pk=own.pk)
+        refused = set(changes) - set(SELF_EDITABLE_FIELDS)
+        if refused:
+            raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
+        try:
+            values = clean_employee_values(changes, record=employee)
+        except ValidationError as refusal:
+            if not minor_services.fields_revealing_a_child(refusal):
+                raise
+            refused_child = refusal
+        else:
+            if values.get("work_status") == Employee.WorkStatus.LEFT != employee.work_status:
+                # Leaving ends the account: the enterprise records it (issue 12), not the person.
+                raise ValidationError({"work_status": [_("Ask your administrator to change this.")]})
+            check_birth_date_against_record(values, employee)
+            reveals_a_minor = _reveals_a_minor(values, employee)
+            employee = _apply(employee, values, actor=person)
+            if reveals_a_minor:
+                minor_services.announce_minors(person_ids=[employee.account_id])
+            return employee
+    minor_services.erase_child(employee=employee, refusal=refused_child)
+
+
+def _reveals_a_minor(values: dict[str, Any], employee: Employee) -> bool:
+    """M2: whether `values` write a new date of birth stating 14 to 17 (under 14 never gets here).
+    An unchanged one was announced when it was written."""
+    birth = values.get("date_of_birth")
+    return birth != employee.date_of_birth and validators.is_minor(birth)
 
 
 def check_work_status_change(employee: Employee, values: dict[str, Any]) -> bool:

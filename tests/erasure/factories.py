@@ -17,6 +17,7 @@ from audit import access_log
 from audit.context import Actor, acting_as
 from consent.models import DeletionNotice, LegalBasis
 from consent.services import deletion_notices, ledger, sharing
+from erasure import services as erasure_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications
 from rights import services as rights_services
@@ -31,7 +32,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def make_person_everywhere(*, manager):
     """A sub-administrator with a profile, files, tokens, a console session, consents, disclosures,
     an application switched on for them, check-ins, tracking pings, access-log and audit entries,
-    login-throttling records and guardian grants. Returns their account."""
+    login-throttling records, guardian grants and a minor's case (M2). Returns their account."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
 
     department = make_department()
@@ -47,6 +48,8 @@ def make_person_everywhere(*, manager):
     person.user_permissions.add(Permission.objects.get(codename="unmask_sensitive"))
     assign_perm("orgdata.change_position", person, Position.objects.create(name="Erasure tester"))
     account_services.issue_device_token(person=person, device_id="device-erasure-1", device_name="Zhao's phone")
+    # M2: a guardian's report, with the administrator's note about it (anonymised by the erasure).
+    erasure_services.record_guardian_report(actor=manager, person=person, note="Mother called; says born 2010")
 
     session = SessionStore()
     session["_auth_user_id"] = str(person.pk)

@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 from access.capabilities import Capability, may
 from core.errors import try_service
 from orgdata.console import forms
+from orgdata.errors import ChildInformationDeleted
 from orgdata.console.views.base import PAGE_SIZE, organisation_page
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
 from orgdata.services import employees as employee_services
+from orgdata.validators import is_minor
 from privacy.disclosure import Route, shown_value
 
 
@@ -54,6 +56,7 @@ def employee_add(request):
         if try_service(form, lambda: created.append(employee_services.add_employee(
                 actor=request.user, **form.changes()))):
             messages.success(request, _("Employee added; their account was created."))
+            _say_if_minor(request, created[0])
             return redirect("orgdata:employee", pk=created[0].pk)
     return render(request, "orgdata/employee_form.html", {"form": form, "employee": None})
 
@@ -79,11 +82,31 @@ def employee_edit(request, pk: int):
     form = forms.EmployeeForm(request.POST or None, request.FILES or None, departments=visible, editing=employee,
                               viewer=request.user, initial=forms.EmployeeForm.initial_for(employee))
     if request.method == "POST" and form.is_valid():
-        if try_service(form, lambda: employee_services.update_employee(
-                actor=request.user, employee=employee, changes=form.changes())):
+        erased, saved, birth_before = [], [], employee.date_of_birth
+
+        def save():
+            try:
+                saved.append(employee_services.update_employee(actor=request.user, employee=employee,
+                                                               changes=form.changes()))
+            except ChildInformationDeleted as refusal:  # M2: the person is being erased; no form to go back to
+                erased.append(refusal)
+
+        if try_service(form, save):
+            if erased:
+                messages.warning(request, erased[0].detail)
+                return redirect("orgdata:employees")
             messages.success(request, _("Saved."))
+            if saved[0].date_of_birth != birth_before:
+                _say_if_minor(request, saved[0])
             return redirect("orgdata:employee", pk=employee.pk)
     return render(request, "orgdata/employee_form.html", {"form": form, "employee": employee})
+
+
+def _say_if_minor(request, employee) -> None:
+    # M2: the record was stored, and the erasure app opened a case for the manager to verify.
+    if is_minor(employee.date_of_birth):
+        messages.warning(request, _("The date of birth shows that this person is under 18: a case was opened for the "
+                                    "enterprise manager to verify."))
 
 
 @organisation_page

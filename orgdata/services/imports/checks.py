@@ -19,6 +19,7 @@ from orgdata.columns import COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import employees as employee_services
+from orgdata.services import minors as minor_services
 from orgdata.services.imports.rows import Row, RowError
 from privacy.crypto import blind_indexer
 
@@ -37,6 +38,9 @@ class Plan:
         self.job_levels = {level.name: level for level in JobLevel.objects.all()}
         self.new_positions: set[str] = set()
         self.new_job_levels: set[str] = set()
+        # M2: records this import's rows found to be of children under 14 (erased after the
+        # rejected import rolls back: jobs._import).
+        self.children_found: list[int] = []
 
     def resolve_department(self, label: str) -> tuple[Department | tuple | None, str]:
         """An existing department, or the path of names to create; or an error message."""
@@ -94,6 +98,12 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
             # E5: as in update_employee, an administrator's record (their login) is the manager's to change.
             errors.append(RowError(row.number, label["employee_number"],
                                    _("Only the enterprise manager can change an administrator's record.")))
+        elif employee is not None and row.reveals_a_child and minor_services.may_protect(employee):
+            # M2: as in update_employee, the row is not stored and the person is erased at once.
+            plan.children_found.append(employee.pk)
+            errors.append(RowError(row.number, label["employee_number"], _(
+                "This person is under 14: the row was not imported, their account was disabled and their "
+                "information is being deleted.")))
         if employee is None and row.values.get("work_status") == Employee.WorkStatus.LEFT:
             errors.append(RowError(row.number, label["work_status"],
                                    _("A new employee cannot be added as having left the company.")))

@@ -26,6 +26,7 @@ from core import tabular
 from core.errors import FileRefused, UnreadableFile
 from orgdata.errors import Rejected
 from orgdata.models import ImportJob
+from orgdata.services import minors as minor_services
 from orgdata.services.imports import checks, progress, rows, writing
 from tenants import cessation
 
@@ -349,12 +350,29 @@ def _import(job: ImportJob) -> None:
     parsed, errors = rows.validate_rows(job, keys, data)
     del data
 
+    children_found: list[int] = []
+    try:
+        _check_and_write(job, actor, parsed, errors, children_found)
+    except Rejected:
+        # M2: the rows were not imported, but children under 14 the rows found among people already
+        # recorded are disabled and erased at once, after the import's transaction rolled back.
+        if children_found:
+            minor_services.protect_children(employee_ids=children_found)
+        raise
+    _discard_upload(job)
+
+
+def _check_and_write(job: ImportJob, actor: User, parsed: list, errors: list, children_found: list[int]) -> None:
+    """In one transaction under the import lock: check the rows against the database, then write
+    them. Raises Rejected (nothing written) listing every bad row; `children_found` receives the
+    records of people already recorded whose rows state an age under 14 (M2)."""
     with transaction.atomic():
         # One import at a time per enterprise: the checks below stay true until the commit.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [_lock_keys(0)[0]])
         plan = checks.Plan(actor)
         errors.extend(checks.check_against_database(parsed, plan))
+        children_found.extend(plan.children_found)
         if errors:
             errors.sort(key=lambda error: (error.row, error.column))
             raise Rejected(errors)
@@ -364,4 +382,3 @@ def _import(job: ImportJob) -> None:
         job.report, job.failure_reason = [], ""
         job.save(update_fields=["status", "finished_at", "created_count", "updated_count", "departments_created",
                                 "report", "failure_reason"])
-    _discard_upload(job)

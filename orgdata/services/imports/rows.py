@@ -18,6 +18,7 @@ from orgdata.columns import COLUMNS, COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR, colum
 from orgdata.errors import Rejected
 from orgdata.models import Employee, ImportJob
 from orgdata.services import employees as employee_services
+from orgdata.services import minors as minor_services
 from orgdata.services.imports import progress
 
 MAX_ROWS = tabular.MAX_DATA_ROWS
@@ -42,6 +43,9 @@ class Row:
     department: str = ""
     position: str = ""
     job_level: str = ""
+    # M2: a date of birth or ID number in the row states an age under 14 (the row is refused; an
+    # existing person it corrects is erased, see checks.py).
+    reveals_a_child: bool = False
 
 
 def _parse_date(value) -> date:
@@ -173,6 +177,7 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
     try:
         row.values = employee_services.clean_employee_values(raw)
     except ValidationError as error:
+        row.reveals_a_child = bool(minor_services.fields_revealing_a_child(error))
         for key, messages in error.message_dict.items():
             errors.extend(RowError(number, str(COLUMNS_BY_KEY[key].label), message) for message in messages)
         # Keep the row's good values, so duplicates of them are reported too.

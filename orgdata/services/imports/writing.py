@@ -14,9 +14,11 @@ from audit.recording import record_bulk
 from consent.gate import fields_needing_consent
 from consent.services import legal_bases as legal_basis_services
 from core.bulk_rows import RowTemplate, allocate_ids
+from orgdata import validators
 from orgdata.models import Department, Employee, ImportJob, JobLevel, Position
 from orgdata.services import departments as department_services
 from orgdata.services import employees as employee_services
+from orgdata.services import minors as minor_services
 from orgdata.services.employees import ID_NUMBER_LEGAL_BASIS, ID_NUMBER_PURPOSE, ID_NUMBER_REFERENCE
 from orgdata.services.imports import progress
 from orgdata.services.imports.checks import Plan
@@ -67,11 +69,15 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     writer = _EmployeeRows()
     # C12: the people whose resident ID number this import writes (see employees.ID_NUMBER_PURPOSE).
     id_number_holders: list[int] = []
+    # M2: people aged 14 to 17 by the birth date this import writes (under 14 never gets here).
+    minors: list[int] = []
     for start in range(0, len(new_rows), WRITE_BATCH):
         batch = new_rows[start:start + WRITE_BATCH]
         accounts = account_services.create_accounts_in_bulk(
             actor=plan.actor, people=[(row.values["mobile"], row.values["display_name"]) for row in batch])
         id_number_holders.extend(account.pk for row, account in zip(batch, accounts) if row.values.get("id_number"))
+        minors.extend(account.pk for row, account in zip(batch, accounts)
+                      if validators.is_minor(row.values.get("date_of_birth")))
         employee_ids_by_fields = writer.copy(batch, accounts, department_of, plan)
         record_bulk(model=User, action="create", object_ids=[account.pk for account in accounts],
                     changed_fields=["mobile", "display_name", "role"])
@@ -98,6 +104,8 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         if row.job_level:
             values["job_level"] = plan.job_levels[row.job_level]
         changed = tuple(sorted(key for key, value in values.items() if getattr(employee, key) != value))
+        if "date_of_birth" in changed and validators.is_minor(values["date_of_birth"]):
+            minors.append(employee.account_id)
         for key in changed:
             setattr(employee, key, values[key])
         if "id_number" in changed:
@@ -129,6 +137,7 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     legal_basis_services.record_legal_basis_in_bulk(
         actor=plan.actor, person_ids=id_number_holders, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
         reference=ID_NUMBER_REFERENCE)
+    minor_services.announce_minors(person_ids=minors)  # a case to verify each, in this transaction
     progress.report_progress(job, "writing", total, total)
     return len(new_rows), len(updates), len(created_departments)
 

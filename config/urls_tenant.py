@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("orgdata.api.urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("attendance.api.urls")),
+    path("api/v1/", include("rights.api.download_urls")),
     *common_urlpatterns,
 ]
 

@@ -68,7 +68,8 @@ def test_the_copy_has_every_table_about_the_person_readable_and_nothing_else(in_
 
     manifest = json.loads(files["manifest.json"])
     assert manifest["kind"] == "copy" and manifest["account"] == person.pk
-    digests = {"login": [person_rows.digest(login_identifier_digest(person.mobile)), person_rows.digest(person.mobile_index)]}
+    digests = {"login": [person_rows.digest(login_identifier_digest(person.mobile)),
+                         person_rows.digest(person.mobile_index)]}
     expected = {copy_archive.CATEGORIES[declaration.table][0]: person_rows.rows_of(declaration, person, digests).count()
                 for declaration in person_rows.tables_about_a_person()
                 if declaration.table not in copy_archive.LEFT_OUT_TABLES}
@@ -84,7 +85,8 @@ def test_the_copy_has_every_table_about_the_person_readable_and_nothing_else(in_
     # The data map's declaration, field by field.
     profile = next(category for category in manifest["categories"] if category["name"] == "profile")
     id_number = next(entry for entry in profile["fields"] if entry["name"] == "id_number")
-    assert id_number["personal"] and id_number["purpose"] == "hr_records" and id_number["category"].startswith("Sensitive")
+    assert id_number["personal"] and id_number["purpose"] == "hr_records"
+    assert id_number["category"].startswith("Sensitive")
     check_ins = next(category for category in manifest["categories"] if category["name"] == "check-ins")
     location = next(entry for entry in check_ins["fields"] if entry["name"] == "location")
     assert location["retention_months"] == settings.RETENTION_MONTHS["transaction"]

@@ -144,7 +144,7 @@ def build_copy_archive(*, person, generated_only: bool = False) -> bytes:
             continue
         if generated_only and declaration.table not in GENERATED_IN_USE:
             continue
-        category = _category_of(declaration)
+        category = category_of(declaration)
         rows = person_rows.rows_of(declaration, person, digests)
         if generated_only and declaration.table == "audit_entry":
             rows = rows.filter(action__in=SIGN_IN_ACTIONS)
@@ -177,7 +177,12 @@ def fulfil(*, request: RightsRequest) -> None:
     # upload_to names the stored path (random, per enterprise schema); this name is only its suffix.
     request.result_file.save("copy.zip", ContentFile(archive), save=False)
     request.result_expires_at = timezone.now() + timedelta(days=settings.RIGHTS_RESULT_DAYS)
-    request.save(update_fields=["result_file", "result_expires_at"])
+    try:
+        request.save(update_fields=["result_file", "result_expires_at"])
+    except BaseException:
+        # No stored copy of someone's information that no row names.
+        default_storage.delete(request.result_file.name)
+        raise
     if earlier and earlier != request.result_file.name:
         default_storage.delete(earlier)
 
@@ -192,7 +197,9 @@ def _login_digests(person) -> dict[str, list[str]]:
     return {"login": [person_rows.digest(name) for name in names if name]}
 
 
-def _category_of(declaration: registry.Declaration) -> _Category:
+def category_of(declaration: registry.Declaration) -> _Category:
+    """The category a table about a person becomes: its name, title, the columns copied and those
+    left out (with why). Rows are read by build_copy_archive."""
     name, title = CATEGORIES.get(declaration.table, (declaration.table.replace("_", "-"), declaration.title))
     # The link to the person themselves (every row of the file is theirs); a longer path starts at
     # one of their own rows (a request's history names the request), which stays.
@@ -227,12 +234,14 @@ def _left_out_by_kind(declaration: registry.Declaration, model_field: models.Fie
 def _read_rows(category: _Category, rows: models.QuerySet) -> None:
     """Fetch the category's rows as plain values (decrypted by their fields), in batches."""
     fields = [column.field for column in category.columns]
-    related = {f.attname: _names_of_related(f) for f in fields if f.is_relation}
-    for values in rows.order_by("pk").values_list(*[f.attname for f in fields]).iterator(chunk_size=ROWS_PER_FETCH):
+    raw = list(rows.order_by("pk").values_list(*[f.attname for f in fields]).iterator(chunk_size=ROWS_PER_FETCH))
+    names = {position: _names_of_related(f, {values[position] for values in raw} - {None})
+             for position, f in enumerate(fields) if f.is_relation}
+    for values in raw:
         row = {}
-        for model_field, value in zip(fields, values):
-            if model_field.is_relation and value is not None:
-                value = related[model_field.attname](value)
+        for position, (model_field, value) in enumerate(zip(fields, values)):
+            if position in names and value is not None:
+                value = names[position].get(value, value)
             elif isinstance(model_field, models.FileField):
                 value = _file_in_archive(category, model_field, value)
             elif model_field.choices and value not in (None, ""):
@@ -241,20 +250,14 @@ def _read_rows(category: _Category, rows: models.QuerySet) -> None:
         category.rows.append(row)
 
 
-def _names_of_related(model_field: models.Field):
+def _names_of_related(model_field: models.Field, ids: set) -> dict:
     """A catalogue row (department, purpose, recipient, group...) by its name; one of the person's
-    own rows in another category by its id. Each related table is read once."""
+    own rows in another category stays its id. One query per related table."""
     target = model_field.related_model
-    if target._meta.label in _labels_about_a_person():
-        return lambda value: value
-    names: dict = {}
-
-    def name_of(value):
-        if not names:
-            names.update((obj.pk, str(obj)) for obj in target._base_manager.all())
-        return names.get(value, value)
-
-    return name_of
+    if not ids or target._meta.label in _labels_about_a_person():
+        return {}
+    return {key: str(obj) for key, obj in
+            target._base_manager.in_bulk(ids, field_name=model_field.target_field.attname).items()}
 
 
 def _labels_about_a_person() -> set[str]:

@@ -339,6 +339,8 @@ CELERY_BEAT_SCHEDULE = {
 # period ends before an unrenewed paid enterprise is cancelled (it is warned the day it ends).
 ENTERPRISE_CANCELLATION_GRACE_DAYS = env.int("ENTERPRISE_CANCELLATION_GRACE_DAYS", default=15)
 UNPAID_CANCELLATION_DAYS = env.int("UNPAID_CANCELLATION_DAYS", default=30)
+# R2: days the answer to a copy request (its archive) can be downloaded before it is deleted.
+RIGHTS_RESULT_DAYS = env.int("RIGHTS_RESULT_DAYS", default=7)
 # S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:
 # 6 for logs, 36 for transaction records).
 RETENTION_MONTHS = {

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("attendance.api.urls")),
     path("api/v1/", include("rights.api.urls")),
     path("api/v1/", include("tenants.api.status_urls")),
+    path("api/v1/", include("rights.api.download_urls")),
     *common_urlpatterns,
 ]
 

@@ -41,7 +41,9 @@ def _sessions(model, person, digests) -> QuerySet:
 
 
 def _login_records(model, person, digests) -> QuerySet:
-    return _hashed_in(model.objects.all(), "username", digests.get("login", []))
+    # A failed sign-in names the keyed digest of what was typed; a successful one (django-axes) the
+    # account's mobile blind index.
+    return _hashed_in(model.objects.all(), "username", [*digests.get("login", []), *digests.get("mobile", [])])
 
 
 def _login_counter_expiries(model, person, digests) -> QuerySet:

@@ -71,6 +71,8 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "rights_rightsrequest": ("rights-requests", gettext_lazy("Your requests about your information")),
     "rights_requestevent": ("rights-request-history", gettext_lazy("The history of your requests")),
     "rights_inboxmessage": ("inbox", gettext_lazy("Your inbox")),
+    "rights_predeatharrangement": ("pre-death-arrangement", gettext_lazy("Your pre-death arrangement")),
+    "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
 }
 
 # R2 "information generated in use": sign-ins, check-ins, consent answers, disclosures, devices.

@@ -2,7 +2,7 @@
 from celery import shared_task
 
 from core.tasking import EnterpriseTask
-from rights import services
+from rights import cleanup, services
 from rights.models import RightsRequest
 
 
@@ -16,8 +16,10 @@ def build_copy(request_id: int) -> str:
 @shared_task(base=EnterpriseTask)
 def watch_deadlines() -> dict:
     """Periodic (settings.CELERY_BEAT_SCHEDULE): finish requests whose erasure is done, escalate
-    requests near or past their due date, build copies whose task was lost."""
+    requests near or past their due date, delete downloadable results past their expiry, build
+    copies whose task was lost."""
     finished = services.finish_erasures(actor=services.RIGHTS_FULFILMENT)
+    cleanup.delete_expired_results(actor=cleanup.RESULT_CLEANUP)
     escalated = services.escalate_due_requests(actor=services.DEADLINE_WATCH)
     for request_id in services.copies_waiting():
         build_copy.delay(request_id)

@@ -45,6 +45,7 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "api-rights-requests": "exercising a right (a copy, deletion, account cancellation, a complaint) (R2–R10)",
     "api-rights-withdraw": "withdrawing one's own request collects nothing",
     "api-rights-inbox-read": "marking a message read collects nothing about the person",
+    "api-rights-download-link": "a link to download one's own copy reads (R2)",
     "rights-console:authorise": "answering a request, or authorising a deletion, is the individual's right (R2–R10)",
     "rights-console:refuse": "refusing a request for a recorded reason answers it (R8)",
     "rights-console:next_of_kin": "a deceased person's relative exercises their rights (R7)",

@@ -102,6 +102,7 @@ class DownloadLinkView(APIView):
     """R2: a link, valid 10 minutes, to download the answer to my copy request."""
 
     permission_classes = [IsEnterpriseMember]
+    policy_acceptance_exempt = True  # a right is exercised whatever the person has accepted
 
     @extend_schema(request=None, responses={200: DownloadLinkSerializer, 404: _NOT_FOUND})
     def post(self, request, request_id: int):
@@ -116,6 +117,7 @@ class DownloadView(APIView):
     """R2: download the answer to my copy request (a ZIP); every download is recorded in the audit log."""
 
     permission_classes = [IsEnterpriseMember]
+    policy_acceptance_exempt = True  # a right is exercised whatever the person has accepted
 
     @extend_schema(
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True,

@@ -160,7 +160,8 @@ POLICY_EXEMPT_API_ROUTES = {"api-login", "api-logout", "api-logout-all", "api-pa
                             # Exercising a right (a copy, deletion, cancelling the account rather than
                             # accepting the change) never waits for an acceptance.
                             "api-rights-requests", "api-rights-request", "api-rights-withdraw", "api-rights-inbox",
-                            "api-rights-inbox-read", "api-rights-arrangement"}
+                            "api-rights-inbox-read", "api-rights-arrangement", "api-rights-download-link",
+                            "api-rights-download"}
 _SIGNING_OUT = ("api-logout", "api-logout-all")
 
 

@@ -106,8 +106,8 @@ def test_the_copy_has_every_table_about_the_person_readable_and_nothing_else(in_
     assert {row["purpose"] for row in json.loads(files["consents.json"])} == {"device.location", "location_tracking"}
     [disclosure] = json.loads(files["disclosures.json"])
     assert disclosure["recipient"] == "affiliate.qince"
-    assert json.loads(files["inbox.json"])[0]["subject_line"] == "Your request was received"
-    assert json.loads(files["rights-request-history.json"])[0]["note"] == "please send everything"
+    assert "Your request was received" in [row["subject_line"] for row in json.loads(files["inbox.json"])]
+    assert "please send everything" in [row["note"] for row in json.loads(files["rights-request-history.json"])]
 
     everything = b"\n".join(files.values()).decode("utf-8", errors="replace")
     # Nothing of another person: not the other employee's, nor the manager's who changed the person's records.

@@ -215,3 +215,20 @@ def test_requests_near_their_due_date_are_escalated_to_the_manager_once(enterpri
         assert tasks.watch_deadlines.apply().get()["escalated"] == 1
         assert tasks.watch_deadlines.apply().get()["escalated"] == 0
         assert InboxMessage.objects.filter(person=manager, request_id=request_id).exists()
+
+
+@pytest.mark.promise("R2")
+def test_a_copy_request_is_built_in_the_background_and_downloaded_through_a_short_lived_link(enterprises):
+    person = _employee(enterprises, name="副本")
+    body = _submit(person, "copy").json()
+    assert body["status"] == "submitted" and body["has_result"] is False
+
+    with schema_context(enterprises.a.schema_name):
+        assert tasks.build_copy.apply(args=[body["id"]]).get() == "done"
+
+    shown = person.client.get(f"/api/v1/rights/requests/{body['id']}").json()
+    assert shown["status"] == "done" and shown["has_result"] is True
+    assert any("ready to download" in message for message in _inbox(person))
+    link = person.client.post(f"/api/v1/rights/requests/{body['id']}/download-link").json()
+    download = person.client.get(link["url"])
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"

@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "args": ("erasure.tasks.recover_erasure_jobs",),
     },
+    "erase-leavers-past-retention": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(hour=4, minute=17),
+        "args": ("erasure.tasks.erase_leavers_past_retention",),
+    },
 }
 # S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:
 # 6 for logs, 36 for transaction records).
@@ -329,6 +334,9 @@ RETENTION_MONTHS = {
     "audit_log": env.int("RETENTION_AUDIT_LOG_MONTHS", default=12),
     "login_log": env.int("RETENTION_LOGIN_LOG_MONTHS", default=6),
     "transaction": env.int("RETENTION_TRANSACTION_MONTHS", default=36),
+    # Issue 12 §3: a leaver's employment record, counted from the day they left (≥ 24: labour law
+    # keeps a terminated contract 2 years); then the erasure engine erases the person.
+    "employment_record": env.int("RETENTION_EMPLOYMENT_RECORD_MONTHS", default=24),
 }
 
 # --- i18n, static, logging -------------------------------------------------------------------

@@ -28,10 +28,12 @@ from accounts.throttling import login_identifier_digest
 from audit import recording
 from audit.chain import lock_person
 from audit.models import AuditChain
+from audit.retention import months_before, retention_months
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
 from erasure.models import ErasureJob, ErasureStep
+from orgdata.selectors import address_book as address_book_selectors
 from privacy import keys
 from privacy.registry import Erasure
 
@@ -39,6 +41,9 @@ from privacy.registry import Erasure
 ERASURE_RECOVERY = SystemActor("erasure recovery")
 # The engine itself, where a step acts through another app's service (recipients' notices).
 ERASURE_WORKER = SystemActor("erasure")
+# Erasing leavers whose employment record's retention ended (issue 12 §3) is nobody's request.
+RETENTION_END = SystemActor("retention end")
+RETENTION_END_REASON = "the retention period of the employment record ended"
 # A job untouched this long has lost its worker (a running step commits within seconds).
 ABANDONED_AFTER = timedelta(minutes=10)
 
@@ -84,7 +89,9 @@ def _former_identifier_digests(person: User) -> dict[str, list[str]]:
         for field in fields:
             for value in rows.exclude(**{f"{field.name}__isnull": True}).values_list(field.name, flat=True):
                 found.setdefault(field.kind, set()).add(person_rows.digest(value))
-    if person.mobile:
+    # A login released for a rehired person's new account (mobile_index emptied) is no longer
+    # theirs: its throttling records may be the new account's.
+    if person.mobile and person.mobile_index is not None:
         found.setdefault("login", set()).add(person_rows.digest(login_identifier_digest(person.mobile)))
     return {kind: sorted(values) for kind, values in found.items()}
 
@@ -130,6 +137,21 @@ def recover_erasure_jobs(*, actor) -> int:
         except ResidueFound:
             pass  # recorded on the job, which failed loudly
     return len(job_ids)
+
+
+def erase_leavers_past_retention(*, actor, today=None) -> list[ErasureJob]:
+    """Issue 12 §3: erase every person who left the company longer ago than
+    settings.RETENTION_MONTHS["employment_record"] (the clock is the record's `left_at`, as the
+    data map declares), through `erase_person`; returns the jobs started. People with an erasure
+    job already (running, done or failed: a failed one waits for a person to look) are skipped; a
+    rehired person's new account is untouched (only the old, left record counts). Refuses a missing
+    actor, and raises ImproperlyConfigured for a period below the legal minimum (audit.retention)."""
+    require_actor(actor)
+    today = today or timezone.localdate()
+    cutoff = months_before(today, retention_months()["employment_record"])
+    leavers = address_book_selectors.leavers_who_left_before(cutoff).exclude(
+        account_id__in=ErasureJob.objects.values("person_id")).select_related("account").order_by("left_at", "pk")
+    return [erase_person(actor=actor, person=leaver.account, reason=RETENTION_END_REASON) for leaver in leavers]
 
 
 # --- the steps --------------------------------------------------------------------------------

@@ -15,3 +15,10 @@ def run_erasure_job(job_id: int) -> str:
 def recover_erasure_jobs() -> int:
     """Periodic (settings.CELERY_BEAT_SCHEDULE): finish the jobs a killed worker left unfinished."""
     return services.recover_erasure_jobs(actor=services.ERASURE_RECOVERY)
+
+
+@shared_task(base=EnterpriseTask)
+def erase_leavers_past_retention() -> int:
+    """Periodic (settings.CELERY_BEAT_SCHEDULE): issue 12 §3, leavers erased once their employment
+    record's retention ends; returns how many erasure jobs were started."""
+    return len(services.erase_leavers_past_retention(actor=services.RETENTION_END))

@@ -72,6 +72,13 @@ def employees_with_id_number(id_number: str) -> QuerySet[Employee]:
     return Employee.objects.filter(id_number_index=index) if index else Employee.objects.none()
 
 
+def leavers_who_left_before(day) -> QuerySet[Employee]:
+    """Employment records of people who left the company before `day` (issue 12 §3: their
+    retention runs from `left_at`). A rehired person's new record is not among them: it is another
+    account, still working."""
+    return Employee.objects.filter(work_status=Employee.WorkStatus.LEFT, left_at__lt=day)
+
+
 def department_tree(queryset: QuerySet[Department]) -> list[dict]:
     """Departments as a depth-first list of {"department", "depth", "employee_count"} rows."""
     from django.db.models import Count

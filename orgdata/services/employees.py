@@ -322,7 +322,8 @@ def close_every_way_in(*, actor, employee: Employee) -> None:
     """Issue 12: `employee` left the company. Their account is disabled in the caller's transaction
     (every device token revoked, every console session ended, sign-in refused) and their cached
     consent state forgotten. The employment record stays for its retention class, counted from
-    `left_at`; erasing it once that class ends is the erasure engine's (a later part of issue 12)."""
+    `left_at`; once it ends the erasure engine erases the person
+    (erasure.services.erase_leavers_past_retention)."""
     account_services.disable_account(actor=actor, person=employee.account)
     consent_state_cache.forget_person(employee.account_id)
 

@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "args": ("erasure.tasks.recover_erasure_jobs",),
     },
+    "requeue-stuck-deletion-notices": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/15"),
+        "args": ("consent.tasks.requeue_stuck_deletion_notices",),
+    },
     "erase-leavers-past-retention": {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(hour=4, minute=17),

@@ -3,7 +3,8 @@
 The outbox: `notify_recipients_of_erasure` writes one DeletionNotice per recipient the sharing
 ledger (Disclosure) names for the person, in the caller's transaction, and queues its delivery
 after commit; `deliver_notice` (run by consent.tasks.deliver_deletion_notice, with retries) POSTs
-the signed notice to the recipient's webhook.
+the signed notice to the recipient's webhook; `requeue_stuck_notices` (periodic) sends again the
+notices whose Celery message was lost.
 
 The body carries no personal information: the notice id (the receiver dedupes on it), the
 recipient's code, the time, and a pseudonymous subject reference — HMAC-SHA256 of the person's id
@@ -22,11 +23,14 @@ import secrets
 import socket
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from typing import Protocol
 
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from access.actors import SystemActor, require_actor
 from consent.models import DeletionNotice, Recipient
 from privacy import crypto
 
@@ -34,6 +38,12 @@ SIGNATURE_HEADER = "X-Deletion-Notice-Signature"
 # consent.tasks retries a notice up to this many attempts in all, with exponential backoff.
 MAX_ATTEMPTS = 5
 TIMEOUT_SECONDS = 10
+# A queued notice nobody tried for this long lost its Celery message (a broker restart without
+# persistence, a purged queue): the sweep sends it again. Far longer than the retries' backoff
+# (retry_backoff_max in consent.tasks), so a notice still in its retry chain is never swept.
+STUCK_AFTER = timedelta(minutes=30)
+# Sending lost notices again is work nobody in the enterprise started.
+NOTICE_SWEEP = SystemActor("deletion notice sweep")
 
 
 class NoticeTransport(Protocol):
@@ -128,6 +138,23 @@ def notify_recipients_of_erasure(*, actor, person) -> list[DeletionNotice]:
     return notices
 
 
+def requeue_stuck_notices(*, actor, now=None) -> list[int]:
+    """R3: queue the delivery again of every notice still queued whose last attempt (or creation,
+    when never tried) is older than STUCK_AFTER: its Celery message was lost, so nobody would ever
+    tell the recipient. Returns their ids. Delivery stays once-only and bounded (deliver_notice
+    locks the row and counts every attempt towards MAX_ATTEMPTS). Refuses a missing actor."""
+    from consent import tasks  # tasks import this module
+
+    require_actor(actor)
+    stuck_before = (now or timezone.now()) - STUCK_AFTER
+    notice_ids = list(DeletionNotice.objects.filter(status=DeletionNotice.Status.QUEUED)
+                      .alias(last_activity=Coalesce("last_attempt_at", "created_at"))
+                      .filter(last_activity__lt=stuck_before).order_by("pk").values_list("pk", flat=True))
+    for notice_id in notice_ids:
+        tasks.deliver_deletion_notice.delay(notice_id)
+    return notice_ids
+
+
 def notice_body(notice: DeletionNotice, *, secret: bytes) -> bytes:
     return json.dumps({
         "type": "deletion_notice",
@@ -177,7 +204,9 @@ def deliver_notice(*, notice_id: int, is_last_attempt: bool) -> str:
             notice.status, notice.delivered_at, notice.last_error_code = DeletionNotice.Status.DELIVERED, now, ""
         else:
             notice.last_error_code = error_code or f"http_{status_code}"
-            if is_last_attempt:
+            # A notice sent again by the sweep starts a new retry chain: the attempts it already
+            # had count, so no notice is tried more than MAX_ATTEMPTS times.
+            if is_last_attempt or notice.attempts >= MAX_ATTEMPTS:
                 notice.status = DeletionNotice.Status.FAILED
         notice.save(update_fields=["status", "attempts", "last_attempt_at", "delivered_at", "last_error_code"])
         return notice.status

@@ -71,6 +71,7 @@ class Capability(StrEnum):
     CANCEL_ENTERPRISE = "cancel_enterprise"  # E9: apply for (or withdraw) the enterprise's cancellation
     ANNOUNCE_CESSATION = "announce_cessation"  # E10: announce (or withdraw) the end of the service
     VERIFY_MINOR_CASE = "verify_minor_case"  # M2: confirm or dismiss that a person is a minor
+    CONFIGURE_RECIPIENTS = "configure_recipients"  # R3: a recipient's webhook URL and signing secret
 
 
 class Grant(Enum):
@@ -145,6 +146,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.ANNOUNCE_CESSATION:                  Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
     C.VERIFY_MINOR_CASE:                   Holders(YES, NO,              NO,          NO,  YES),
+    C.CONFIGURE_RECIPIENTS:                Holders(YES, NO,              NO,          NO,  YES),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

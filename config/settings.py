@@ -332,6 +332,9 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("erasure.tasks.erase_leavers_past_retention",),
     },
 }
+# R3: deletion-notice webhooks are HTTPS to public hosts; plain HTTP to this machine's loopback
+# address is accepted only in development (consent.services.deletion_notices.webhook_url_problem).
+DELETION_NOTICE_LOCAL_HTTP = env.bool("DELETION_NOTICE_LOCAL_HTTP", default=DEBUG)
 # S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:
 # 6 for logs, 36 for transaction records).
 RETENTION_MONTHS = {

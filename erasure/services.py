@@ -34,7 +34,7 @@ from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
 from erasure.models import ErasureJob, ErasureStep
 from orgdata.selectors import address_book as address_book_selectors
-from privacy import keys
+from privacy import cache_keys, keys
 from privacy.registry import Erasure
 
 # Finishing jobs a killed worker left is work nobody in the enterprise started.
@@ -107,7 +107,9 @@ def run_erasure_job(*, job_id: int) -> ErasureJob:
         with transaction.atomic():
             # Lock order: the person's row before the audit-chain head (the steps' audit entries).
             lock_person(job.person_id, exclusive=True)
-            record = ErasureStep.objects.select_for_update().get(job=job, name=name)
+            # A job recorded before a step was added gets it now (the declared order keeps its place).
+            record, _created = ErasureStep.objects.select_for_update().get_or_create(
+                job=job, name=name, defaults={"position": [step_name for step_name, _ in STEPS].index(name)})
             if record.status != ErasureStep.Status.PENDING:
                 continue
             person = User.objects.get(pk=job.person_id)
@@ -226,6 +228,13 @@ def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
     return {"rows": counts}
 
 
+def _forget_cached_values(job: ErasureJob, person: User) -> dict:
+    # R4: the shared cache (Redis) keeps nothing about the person: every per-person key the apps
+    # registered (privacy.cache_keys) goes, the consent-state generation counter included (the
+    # person has no consent records left to race with a reader).
+    return {"cache_kinds_deleted": cache_keys.delete_for(person.pk)}
+
+
 def _make_tombstone(job: ErasureJob, person: User) -> dict:
     # The id survives (actor links and the audit chain name it); what the data map does not
     # declare personal but lets someone in goes too. update(): a save() would refill the blind
@@ -250,7 +259,8 @@ def scan_for_residue(job: ErasureJob, person: User) -> list[str]:
     """Every table classified about a person, searched for the person's information still there:
     rows of theirs a DELETE rule should have removed, fields not holding their declared
     replacement, encrypted values whose key still exists, and their former blind-index values
-    anywhere in the table. Returns "table.field" names (never a value); kept-by-law fields are not
+    anywhere in the table; and every per-person cache key an app registered (privacy.cache_keys).
+    Returns "table.field" and "redis:<name>" names (never a value); kept-by-law fields are not
     residue."""
     from privacy.models import PersonKey
 
@@ -274,6 +284,8 @@ def scan_for_residue(job: ErasureJob, person: User) -> list[str]:
         for field in person_rows.blind_index_fields(declaration):
             if person_rows.with_former_identifier(declaration, field, job.identifier_digests).exists():
                 residue.append(f"{declaration.table}.{field.name}")
+    # R4: and the shared cache, by the keys each app names (privacy.cache_keys).
+    residue += [f"redis:{name}" for name in cache_keys.remaining_for(person.pk)]
     return sorted(set(residue))
 
 
@@ -293,8 +305,9 @@ def _scan_for_residue(job: ErasureJob, person: User) -> dict:
 
 
 # The declared order: close the ways in first (nothing new arrives while erasing), consent's own
-# ledger before the data map's generic rules, files before the rows that name them, the key last
-# but one (encrypted values are read by the steps before it), the residue scan last.
+# ledger before the data map's generic rules, files before the rows that name them, the cache once
+# no step reads the person's consent state any more, the key last but one (encrypted values are
+# read by the steps before it), the residue scan last.
 STEPS = (
     ("close_every_way_in", _close_every_way_in),
     ("tell_recipients", _tell_recipients),
@@ -302,6 +315,7 @@ STEPS = (
     ("stored_files", _delete_stored_files),
     ("rows_by_data_map", _erase_rows_by_data_map),
     ("tombstone", _make_tombstone),
+    ("cached_values", _forget_cached_values),
     ("destroy_key", _destroy_key),
     ("residue_scan", _scan_for_residue),
 )

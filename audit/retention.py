@@ -64,6 +64,31 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def months_after(moment, months: int):
+    """The same day and time `months` months later (the 31st becomes the month's last day)."""
+    return months_before(moment, -months)
+
+
+def setting_of(rule: registry.PI) -> str | None:
+    """The RETENTION_MONTHS key that sets how long `rule`'s value is kept; None for the class
+    "purpose" (kept as long as its purpose needs: no date to state)."""
+    if rule.retention == RetentionClass.PURPOSE:
+        return None
+    return rule.retention_setting or CLASS_SETTINGS[rule.retention]
+
+
+def kept_until(rule: registry.PI, clock_value, *, months: dict[str, int] | None = None):
+    """R4/S2: the day the retention of a value declared by `rule` ends, for a row whose clock field
+    (`rule.retention_starts`) reads `clock_value` (a datetime or a date): the configured period
+    after it. On its first run after that day the retention job removes or anonymises the row.
+    None when the class has no legal period or the clock is empty."""
+    setting = setting_of(rule)
+    if setting is None or clock_value is None:
+        return None
+    ends = months_after(clock_value, (months or retention_months())[setting])
+    return ends.date() if isinstance(ends, datetime) else ends
+
+
 def retention_months() -> dict[str, int]:
     """The configured periods, checked against the legal minimums.
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,9 @@ from accounts.throttling import login_identifier_digest
 from audit import recording
 from audit.chain import lock_person
 from audit.models import AuditChain
+from audit.retention import kept_until as retention_kept_until
 from audit.retention import months_before, retention_months
+from audit.retention import setting_of as retention_setting_of
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
@@ -199,12 +202,32 @@ def _delete_stored_files(job: ErasureJob, person: User) -> dict:
     return {"files_deleted": deleted}
 
 
+def _kept_until(rules: dict, rows) -> str | None:
+    # R4: until when the person's rows are kept: the latest end of the fields' retention classes,
+    # each counted from the person's latest clock value in the table (audit.retention).
+    months, ends = retention_months(), []
+    for rule in rules.values():
+        if retention_setting_of(rule) is not None:
+            latest = rows.aggregate(latest=Max(rule.retention_starts))["latest"]
+            ends.append(retention_kept_until(rule, latest, months=months))
+    ends = [end for end in ends if end is not None]
+    return max(ends).isoformat() if ends else None
+
+
 def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
     counts, kept = {}, set(job.kept)
+    kept_until = {}
     for declaration in person_rows.tables_about_a_person():
         if declaration.erasure == Erasure.CRYPTO_SHRED:
             continue  # the key itself: destroyed by the last step
         rows = person_rows.rows_of(declaration, person, job.identifier_digests)
+        # Read before anything is anonymised (a clock is never a field erasure overwrites, but the
+        # rows a finder follows may be).
+        if declaration.erasure == Erasure.KEEP_LEGAL_BASIS:
+            kept_until[declaration.label] = _kept_until(declaration.fields, rows)
+        for name, rule in declaration.fields.items():
+            if rule.erasure in (Erasure.KEEP_LEGAL_BASIS, Erasure.CRYPTO_SHRED):
+                kept_until[f"{declaration.label}.{name}"] = _kept_until({name: rule}, rows)
         if declaration.erasure == Erasure.DELETE:
             if rows.exists():
                 counts[declaration.label] = rows.delete()[0]
@@ -225,7 +248,7 @@ def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
     # R4: records the law makes us keep stay isolated, pseudonymised, until their retention class ends.
     ErasureJob.objects.filter(pk=job.pk).update(kept=sorted(kept))
     job.kept = sorted(kept)
-    return {"rows": counts}
+    return {"rows": counts, "kept_until": kept_until}
 
 
 def _forget_cached_values(job: ErasureJob, person: User) -> dict:

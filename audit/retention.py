@@ -72,9 +72,8 @@ def months_after(moment, months: int):
 def setting_of(rule: registry.PI) -> str | None:
     """The RETENTION_MONTHS key that sets how long `rule`'s value is kept; None for the class
     "purpose" (kept as long as its purpose needs: no date to state)."""
-    if rule.retention == RetentionClass.PURPOSE:
-        return None
-    return rule.retention_setting or CLASS_SETTINGS[rule.retention]
+    has_period = rule.retention != RetentionClass.PURPOSE
+    return (rule.retention_setting or CLASS_SETTINGS[rule.retention]) if has_period else None
 
 
 def kept_until(rule: registry.PI, clock_value, *, months: dict[str, int] | None = None):

@@ -221,8 +221,7 @@ def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
         if declaration.erasure == Erasure.CRYPTO_SHRED:
             continue  # the key itself: destroyed by the last step
         rows = person_rows.rows_of(declaration, person, job.identifier_digests)
-        # Read before anything is anonymised (a clock is never a field erasure overwrites, but the
-        # rows a finder follows may be).
+        # Read before the rows are anonymised or deleted: what is kept, until when (R4).
         if declaration.erasure == Erasure.KEEP_LEGAL_BASIS:
             kept_until[declaration.label] = _kept_until(declaration.fields, rows)
         for name, rule in declaration.fields.items():

@@ -165,11 +165,11 @@ def recipient_webhook(request, pk: int):
     require(request.user, Capability.CONFIGURE_RECIPIENTS)
     recipient = get_object_or_404(Recipient, pk=pk)
     form = forms.WebhookForm(request.POST, prefix=f"r{recipient.pk}")
-    secrets = []
-    if form.is_valid() and try_service(form, lambda: secrets.append(deletion_notice_services.change_webhook_url(
+    shown = []
+    if form.is_valid() and try_service(form, lambda: shown.append(deletion_notice_services.change_webhook_url(
             actor=request.user, recipient=recipient, url=form.cleaned_data["webhook_url"]))):
-        if secrets[0]:
-            return _recipients_page(request, new_secret=secrets[0], for_recipient=recipient)
+        if shown[0]:
+            return _recipients_page(request, new_secret=shown[0], for_recipient=recipient)
         messages.success(request, _("Webhook URL saved."))
         return redirect("consent-console:recipients")
     return _recipients_page(request, status=400, failed=recipient, form=form)
@@ -186,8 +186,8 @@ def recipient_secret(request, pk: int):
     form = forms.WebhookForm({f"r{recipient.pk}-webhook_url": recipient.webhook_url}, prefix=f"r{recipient.pk}")
     form.fields["webhook_url"].required = False
     form.is_valid()
-    secrets = []
-    if try_service(form, lambda: secrets.append(deletion_notice_services.regenerate_webhook_secret(
+    shown = []
+    if try_service(form, lambda: shown.append(deletion_notice_services.regenerate_webhook_secret(
             actor=request.user, recipient=recipient))):
-        return _recipients_page(request, new_secret=secrets[0], for_recipient=recipient)
+        return _recipients_page(request, new_secret=shown[0], for_recipient=recipient)
     return _recipients_page(request, status=400, failed=recipient, form=form)

@@ -72,6 +72,7 @@ class Capability(StrEnum):
     ANNOUNCE_CESSATION = "announce_cessation"  # E10: announce (or withdraw) the end of the service
     VERIFY_MINOR_CASE = "verify_minor_case"  # M2: confirm or dismiss that a person is a minor
     HANDLE_RIGHTS_REQUESTS = "handle_rights_requests"  # R2–R10: the queue, answers and refusals
+    CONFIGURE_RECIPIENTS = "configure_recipients"  # R3: a recipient's webhook URL and signing secret
 
 
 class Grant(Enum):
@@ -149,6 +150,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.VERIFY_MINOR_CASE:                   Holders(YES, NO,              NO,          NO,  YES),
     C.HANDLE_RIGHTS_REQUESTS:              Holders(YES, BY_PERMISSION,   NO,          NO,  YES,
                                                    permission=RIGHTS_PERMISSION),
+    C.CONFIGURE_RECIPIENTS:                Holders(YES, NO,              NO,          NO,  YES),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).

@@ -130,16 +130,18 @@ def disable_account(*, actor, person: User) -> User:
     return person
 
 
-def release_login_of_disabled_accounts(*, actor, mobile: str) -> list[int]:
-    """Rehiring (issue 12): free `mobile` from the disabled accounts of people who left, so a new
-    account can take it; returns their ids (the caller records the change in the audit log).
+def release_login_of_disabled_accounts(*, actor, mobiles: list[str]) -> list[int]:
+    """Rehiring (issue 12): free `mobiles` (normalised) from the disabled accounts of people who
+    left, so new accounts can take them; returns their ids (the caller records the change in the
+    audit log).
 
     The old account is otherwise kept as it is (its number stays, encrypted, with the record it
     belongs to); only its blind index goes, as erasure would anonymise it, so the login stays
     unique (Django's USERNAME_FIELD) and leads to the one account in use. Refuses a missing actor.
     """
     require_actor(actor)
-    released = list(User.objects.with_mobile(mobile).filter(is_active=False).values_list("pk", flat=True))
+    owners = existing_mobile_owners(mobiles)  # one query however many rows an import brings
+    released = list(User.objects.filter(pk__in=owners.values(), is_active=False).values_list("pk", flat=True))
     User.objects.filter(pk__in=released).update(mobile_index=None)
     return released
 

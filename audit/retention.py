@@ -9,6 +9,10 @@ legal minimum it may not undercut:
   among the network logs, so ≥ 6 months too.
 - login_log   (class access_log):  django-axes' login records (successes and failure counters).
 - transaction (class transaction): transaction records ≥ 3 years.
+- employment_record (class purpose, with a legal minimum of its own): a leaver's employment record
+  (orgdata.Employee, clock `left_at`) is kept 2 years (Implementing Regulations of the Labour
+  Contract Law, art. 50: a terminated contract is kept at least 2 years), then the erasure engine
+  erases the whole person (erasure.services.erase_leavers_past_retention), not a row rule here.
 
 The row rules are derived from the data map (privacy.registry): every table whose personal fields
 declare a retention class with a legal period and the field that starts its clock expires by the
@@ -38,12 +42,18 @@ SETTING_CLASSES = {
     "audit_log": RetentionClass.ACCESS_LOG,
     "login_log": RetentionClass.ACCESS_LOG,
     "transaction": RetentionClass.TRANSACTION,
+    # Issue 12 §3: kept for its purpose (HR records), whose period the law sets; no row rule
+    # derives from it (the erasure engine erases the leaver as a whole).
+    "employment_record": RetentionClass.PURPOSE,
 }
+
+# Legal minimums of settings whose class has none of its own (months).
+SETTING_MINIMUM_MONTHS = {"employment_record": 24}
 
 # The setting of a class when a field's declaration names none (PI.retention_setting).
 CLASS_SETTINGS = {RetentionClass.ACCESS_LOG: "access_log", RetentionClass.TRANSACTION: "transaction"}
 
-DEFAULT_MONTHS = {"access_log": 6, "audit_log": 12, "login_log": 6, "transaction": 36}
+DEFAULT_MONTHS = {"access_log": 6, "audit_log": 12, "login_log": 6, "transaction": 36, "employment_record": 24}
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -52,6 +62,30 @@ def months_before(moment: datetime, months: int) -> datetime:
     year, month = index // 12, index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def months_after(moment, months: int):
+    """The same day and time `months` months later (the 31st becomes the month's last day)."""
+    return months_before(moment, -months)
+
+
+def setting_of(rule: registry.PI) -> str | None:
+    """The RETENTION_MONTHS key that sets how long `rule`'s value is kept; None for the class
+    "purpose" (kept as long as its purpose needs: no date to state)."""
+    has_period = rule.retention != RetentionClass.PURPOSE
+    return (rule.retention_setting or CLASS_SETTINGS[rule.retention]) if has_period else None
+
+
+def kept_until(rule: registry.PI, clock_value, *, months: dict[str, int] | None = None):
+    """R4/S2: the day the retention of a value declared by `rule` ends, for a row whose clock field
+    (`rule.retention_starts`) reads `clock_value` (a datetime or a date): the configured period
+    after it. On its first run after that day the retention job removes or anonymises the row.
+    None when the class has no legal period or the clock is empty."""
+    setting = setting_of(rule)
+    if setting is None or clock_value is None:
+        return None
+    ends = months_after(clock_value, (months or retention_months())[setting])
+    return ends.date() if isinstance(ends, datetime) else ends
 
 
 def retention_months() -> dict[str, int]:
@@ -67,12 +101,12 @@ def retention_months() -> dict[str, int]:
             errors.append(f"RETENTION_MONTHS[{key!r}]: unknown retention setting")
             continue
         # S2: the legal minimums live with the retention classes, in privacy.registry.
-        minimum = MINIMUM_RETENTION_MONTHS[SETTING_CLASSES[key]] or 0
+        minimum = SETTING_MINIMUM_MONTHS.get(key) or MINIMUM_RETENTION_MONTHS[SETTING_CLASSES[key]] or 0
         if not isinstance(months, int) or isinstance(months, bool):
             errors.append(f"RETENTION_MONTHS[{key!r}] must be a whole number of months")
         elif months < minimum:
             errors.append(f"RETENTION_MONTHS[{key!r}] = {months} is below the legal minimum of {minimum} "
-                          f"months for {SETTING_CLASSES[key].label}")
+                          f"months for {SETTING_CLASSES[key].label if key not in SETTING_MINIMUM_MONTHS else key}")
     if errors:
         raise ImproperlyConfigured("; ".join(errors))
     return configured

@@ -334,6 +334,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "args": ("erasure.tasks.recover_erasure_jobs",),
     },
+    "requeue-stuck-deletion-notices": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/15"),
+        "args": ("consent.tasks.requeue_stuck_deletion_notices",),
+    },
+    "erase-leavers-past-retention": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(hour=4, minute=17),
+        "args": ("erasure.tasks.erase_leavers_past_retention",),
+    },
 }
 # E9: days an enterprise's manager can withdraw an application for cancellation; days after the paid
 # period ends before an unrenewed paid enterprise is cancelled (it is warned the day it ends).
@@ -341,6 +351,9 @@ ENTERPRISE_CANCELLATION_GRACE_DAYS = env.int("ENTERPRISE_CANCELLATION_GRACE_DAYS
 UNPAID_CANCELLATION_DAYS = env.int("UNPAID_CANCELLATION_DAYS", default=30)
 # R2: days the answer to a copy request (its archive) can be downloaded before it is deleted.
 RIGHTS_RESULT_DAYS = env.int("RIGHTS_RESULT_DAYS", default=7)
+# R3: deletion-notice webhooks are HTTPS to public hosts; plain HTTP to this machine's loopback
+# address is accepted only in development (consent.services.deletion_notices.webhook_url_problem).
+DELETION_NOTICE_LOCAL_HTTP = env.bool("DELETION_NOTICE_LOCAL_HTTP", default=DEBUG)
 # S2: months each kind of record is kept (audit.retention refuses less than the legal minimum:
 # 6 for logs, 36 for transaction records).
 RETENTION_MONTHS = {
@@ -348,6 +361,9 @@ RETENTION_MONTHS = {
     "audit_log": env.int("RETENTION_AUDIT_LOG_MONTHS", default=12),
     "login_log": env.int("RETENTION_LOGIN_LOG_MONTHS", default=6),
     "transaction": env.int("RETENTION_TRANSACTION_MONTHS", default=36),
+    # Issue 12 §3: a leaver's employment record, counted from the day they left (≥ 24: labour law
+    # keeps a terminated contract 2 years); then the erasure engine erases the person.
+    "employment_record": env.int("RETENTION_EMPLOYMENT_RECORD_MONTHS", default=24),
 }
 
 # E10: a service cessation is announced at least this many days before collection stops (never

@@ -6,6 +6,9 @@ import uuid
 _run_id = uuid.uuid4().hex[:8]
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{_run_id}")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{_run_id}")
+# The tests' webhook receivers listen on 127.0.0.1 over plain HTTP, as in development (the test
+# worker process inherits it).
+os.environ.setdefault("DELETION_NOTICE_LOCAL_HTTP", "1")
 
 from config.settings import *  # noqa: E402,F401,F403
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from consent import catalogue, gate
-from consent.models import ConsentEvent, DeletionNotice, Disclosure, Purpose, PurposeRevision
+from consent.models import ConsentEvent, DeletionNotice, Disclosure, Purpose, PurposeRevision, Recipient
 from consent.state_cache import PurposeFacts, catalogue_from_database
 from privacy import statistics
 
@@ -93,6 +93,11 @@ def current_grant(person_id: int, purpose: Purpose) -> ConsentEvent | None:
 def disclosures_of(person) -> QuerySet[Disclosure]:
     """C9/C11: what was given to whom, when and under which consent — shown to the person."""
     return Disclosure.objects.filter(person=person).select_related("recipient", "purpose").order_by("-id")
+
+
+def recipients() -> QuerySet[Recipient]:
+    """Every recipient personal information may go to (C9), with its webhook (R3)."""
+    return Recipient.objects.order_by("kind", "code")
 
 
 def deletion_notices_of(person) -> QuerySet[DeletionNotice]:

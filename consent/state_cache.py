@@ -56,6 +56,12 @@ def _state_generation_key(person_id: int) -> str:
     return f"consent:state-generation:v1:{person_id}"
 
 
+def generation_keys_of(person_id: int) -> list[str]:
+    """The generation counter's key of a person (consent.apps registers it for the residue scan:
+    it outlives a forget by _GENERATION_SECONDS, and names the person by id)."""
+    return [_state_generation_key(person_id)]
+
+
 class PurposeFacts(NamedTuple):
     """What the gate needs of one purpose (a plain tuple: cheap to cache and read back)."""
 

@@ -19,3 +19,10 @@ def deliver_deletion_notice(self, notice_id: int) -> str:
     if status == "queued":
         raise NoticeNotDelivered(f"deletion notice {notice_id} not delivered yet")
     return status
+
+
+@shared_task(base=EnterpriseTask)
+def requeue_stuck_deletion_notices() -> int:
+    """Periodic (settings.CELERY_BEAT_SCHEDULE), R3: deletion notices whose delivery message was
+    lost are queued again; returns how many."""
+    return len(deletion_notices.requeue_stuck_notices(actor=deletion_notices.NOTICE_SWEEP))

@@ -24,10 +24,10 @@ class ErasureJob(models.Model):
     """One person's erasure, run step by step by a Celery task (erasure.services)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done, no residue"
-        FAILED = "failed", "Failed: residue found"
+        PENDING = "pending", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done, no residue")
+        FAILED = "failed", _("Failed: residue found")
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=200)
@@ -50,9 +50,9 @@ class ErasureJob(models.Model):
                not_personal={"name": "the step's name in erasure.services.STEPS"})
 class ErasureStep(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     job = models.ForeignKey(ErasureJob, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()

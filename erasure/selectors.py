@@ -51,7 +51,13 @@ def _retention(rule) -> dict:
             "clock_starts_at": rule.retention_starts or None}
 
 
-def _kept_item(label: str, by_label: dict) -> dict:
+def _kept_item(label: str, by_label: dict, kept_until: dict) -> dict:
+    # R4: until when, as the erasure computed it from the person's rows (None: as long as the
+    # purpose needs, or a job recorded before the date was kept).
+    return {**_kept_rule(label, by_label), "kept_until": kept_until.get(label)}
+
+
+def _kept_rule(label: str, by_label: dict) -> dict:
     # "app.Model" (the whole row, kept by law) or "app.Model.field" (one field of an anonymised row).
     declaration = by_label.get(label)
     if declaration is None:
@@ -73,13 +79,15 @@ def _kept_item(label: str, by_label: dict) -> dict:
 def erasure_certificate(job: ErasureJob) -> dict:
     """The certificate of one erasure job: who asked (as the audit log names actors), why, when,
     what each step did per table (deleted, anonymised) and what is kept, under which retention
-    class and from which date's clock, the residue scan's result, and the audit chain's head as the
+    class, from which date's clock and until which day (the class's configured period after the
+    person's latest clock value, computed as the job erased), the residue scan's result, and the audit chain's head as the
     job finished, so the certificate is hash-linked to the audit log. It names no person: the
     erased person is a tombstone id. `sha256` covers the canonical JSON of every other key."""
     by_label = {declaration.label: declaration for declaration in declarations()}
     steps = {step.name: step for step in job.steps.all()}
     deleted, anonymised = {}, {}
     rows = steps.get("rows_by_data_map")
+    kept_until = rows.counts.get("kept_until", {}) if rows else {}
     for label, count in (rows.counts.get("rows", {}) if rows else {}).items():
         declaration = by_label.get(label)
         (deleted if declaration is None or declaration.erasure == Erasure.DELETE else anonymised)[label] = count
@@ -105,10 +113,11 @@ def erasure_certificate(job: ErasureJob) -> dict:
         "anonymised": anonymised,
         "files_deleted": files.counts.get("files_deleted", 0) if files else 0,
         "key_destroyed": bool(steps.get("destroy_key") and steps["destroy_key"].status == ErasureStep.Status.DONE),
-        "kept": [_kept_item(label, by_label) for label in job.kept],
+        "kept": [_kept_item(label, by_label, kept_until) for label in job.kept],
         # Rows whose values were encrypted under the person's key: unreadable once it was destroyed,
         # the rows themselves stay until their retention class ends (per the data map).
         "crypto_shredded": [{"field": f"{declaration.label}.{name}", **_retention(rule),
+                             "kept_until": kept_until.get(f"{declaration.label}.{name}"),
                              "then": "deleted by the retention job"}
                             for declaration in tables_about_a_person()
                             for name, rule in declaration.fields.items() if rule.erasure == Erasure.CRYPTO_SHRED],

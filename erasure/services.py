@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,18 +31,25 @@ from accounts.throttling import login_identifier_digest
 from audit import recording
 from audit.chain import lock_person
 from audit.models import AuditChain
+from audit.retention import kept_until as retention_kept_until
+from audit.retention import months_before, retention_months
+from audit.retention import setting_of as retention_setting_of
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
 from erasure.models import ErasureJob, ErasureStep, MinorCase
+from orgdata.selectors import address_book as address_book_selectors
 from orgdata.services.minors import MINOR_PROTECTION
-from privacy import keys
+from privacy import cache_keys, keys
 from privacy.registry import Erasure
 
 # Finishing jobs a killed worker left is work nobody in the enterprise started.
 ERASURE_RECOVERY = SystemActor("erasure recovery")
 # The engine itself, where a step acts through another app's service (recipients' notices).
 ERASURE_WORKER = SystemActor("erasure")
+# Erasing leavers whose employment record's retention ended (issue 12 §3) is nobody's request.
+RETENTION_END = SystemActor("retention end")
+RETENTION_END_REASON = "the retention period of the employment record ended"
 # A job untouched this long has lost its worker (a running step commits within seconds).
 ABANDONED_AFTER = timedelta(minutes=10)
 
@@ -87,7 +95,9 @@ def _former_identifier_digests(person: User) -> dict[str, list[str]]:
         for field in fields:
             for value in rows.exclude(**{f"{field.name}__isnull": True}).values_list(field.name, flat=True):
                 found.setdefault(field.kind, set()).add(person_rows.digest(value))
-    if person.mobile:
+    # A login released for a rehired person's new account (mobile_index emptied) is no longer
+    # theirs: its throttling records may be the new account's.
+    if person.mobile and person.mobile_index is not None:
         found.setdefault("login", set()).add(person_rows.digest(login_identifier_digest(person.mobile)))
     return {kind: sorted(values) for kind, values in found.items()}
 
@@ -103,7 +113,9 @@ def run_erasure_job(*, job_id: int) -> ErasureJob:
         with transaction.atomic():
             # Lock order: the person's row before the audit-chain head (the steps' audit entries).
             lock_person(job.person_id, exclusive=True)
-            record = ErasureStep.objects.select_for_update().get(job=job, name=name)
+            # A job recorded before a step was added gets it now (the declared order keeps its place).
+            record, _created = ErasureStep.objects.select_for_update().get_or_create(
+                job=job, name=name, defaults={"position": [step_name for step_name, _ in STEPS].index(name)})
             if record.status != ErasureStep.Status.PENDING:
                 continue
             person = User.objects.get(pk=job.person_id)
@@ -133,6 +145,21 @@ def recover_erasure_jobs(*, actor) -> int:
         except ResidueFound:
             pass  # recorded on the job, which failed loudly
     return len(job_ids)
+
+
+def erase_leavers_past_retention(*, actor, today=None) -> list[ErasureJob]:
+    """Issue 12 §3: erase every person who left the company longer ago than
+    settings.RETENTION_MONTHS["employment_record"] (the clock is the record's `left_at`, as the
+    data map declares), through `erase_person`; returns the jobs started. People with an erasure
+    job already (running, done or failed: a failed one waits for a person to look) are skipped; a
+    rehired person's new account is untouched (only the old, left record counts). Refuses a missing
+    actor, and raises ImproperlyConfigured for a period below the legal minimum (audit.retention)."""
+    require_actor(actor)
+    today = today or timezone.localdate()
+    cutoff = months_before(today, retention_months()["employment_record"])
+    leavers = address_book_selectors.leavers_who_left_before(cutoff).exclude(
+        account_id__in=ErasureJob.objects.values("person_id")).select_related("account").order_by("left_at", "pk")
+    return [erase_person(actor=actor, person=leaver.account, reason=RETENTION_END_REASON) for leaver in leavers]
 
 
 # --- the steps --------------------------------------------------------------------------------
@@ -178,12 +205,31 @@ def _delete_stored_files(job: ErasureJob, person: User) -> dict:
     return {"files_deleted": deleted}
 
 
+def _kept_until(rules: dict, rows) -> str | None:
+    # R4: until when the person's rows are kept: the latest end of the fields' retention classes,
+    # each counted from the person's latest clock value in the table (audit.retention).
+    months, ends = retention_months(), []
+    for rule in rules.values():
+        if retention_setting_of(rule) is not None:
+            latest = rows.aggregate(latest=Max(rule.retention_starts))["latest"]
+            ends.append(retention_kept_until(rule, latest, months=months))
+    ends = [end for end in ends if end is not None]
+    return max(ends).isoformat() if ends else None
+
+
 def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
     counts, kept = {}, set(job.kept)
+    kept_until = {}
     for declaration in person_rows.tables_about_a_person():
         if declaration.erasure == Erasure.CRYPTO_SHRED:
             continue  # the key itself: destroyed by the last step
         rows = person_rows.rows_of(declaration, person, job.identifier_digests)
+        # Read before the rows are anonymised or deleted: what is kept, until when (R4).
+        if declaration.erasure == Erasure.KEEP_LEGAL_BASIS:
+            kept_until[declaration.label] = _kept_until(declaration.fields, rows)
+        for name, rule in declaration.fields.items():
+            if rule.erasure in (Erasure.KEEP_LEGAL_BASIS, Erasure.CRYPTO_SHRED):
+                kept_until[f"{declaration.label}.{name}"] = _kept_until({name: rule}, rows)
         if declaration.erasure == Erasure.DELETE:
             if rows.exists():
                 counts[declaration.label] = rows.delete()[0]
@@ -204,7 +250,14 @@ def _erase_rows_by_data_map(job: ErasureJob, person: User) -> dict:
     # R4: records the law makes us keep stay isolated, pseudonymised, until their retention class ends.
     ErasureJob.objects.filter(pk=job.pk).update(kept=sorted(kept))
     job.kept = sorted(kept)
-    return {"rows": counts}
+    return {"rows": counts, "kept_until": kept_until}
+
+
+def _forget_cached_values(job: ErasureJob, person: User) -> dict:
+    # R4: the shared cache (Redis) keeps nothing about the person: every per-person key the apps
+    # registered (privacy.cache_keys) goes, the consent-state generation counter included (the
+    # person has no consent records left to race with a reader).
+    return {"cache_kinds_deleted": cache_keys.delete_for(person.pk)}
 
 
 def _make_tombstone(job: ErasureJob, person: User) -> dict:
@@ -231,7 +284,8 @@ def scan_for_residue(job: ErasureJob, person: User) -> list[str]:
     """Every table classified about a person, searched for the person's information still there:
     rows of theirs a DELETE rule should have removed, fields not holding their declared
     replacement, encrypted values whose key still exists, and their former blind-index values
-    anywhere in the table. Returns "table.field" names (never a value); kept-by-law fields are not
+    anywhere in the table; and every per-person cache key an app registered (privacy.cache_keys).
+    Returns "table.field" and "redis:<name>" names (never a value); kept-by-law fields are not
     residue."""
     from privacy.models import PersonKey
 
@@ -255,6 +309,8 @@ def scan_for_residue(job: ErasureJob, person: User) -> list[str]:
         for field in person_rows.blind_index_fields(declaration):
             if person_rows.with_former_identifier(declaration, field, job.identifier_digests).exists():
                 residue.append(f"{declaration.table}.{field.name}")
+    # R4: and the shared cache, by the keys each app names (privacy.cache_keys).
+    residue += [f"redis:{name}" for name in cache_keys.remaining_for(person.pk)]
     return sorted(set(residue))
 
 
@@ -274,8 +330,9 @@ def _scan_for_residue(job: ErasureJob, person: User) -> dict:
 
 
 # The declared order: close the ways in first (nothing new arrives while erasing), consent's own
-# ledger before the data map's generic rules, files before the rows that name them, the key last
-# but one (encrypted values are read by the steps before it), the residue scan last.
+# ledger before the data map's generic rules, files before the rows that name them, the cache once
+# no step reads the person's consent state any more, the key last but one (encrypted values are
+# read by the steps before it), the residue scan last.
 STEPS = (
     ("close_every_way_in", _close_every_way_in),
     ("tell_recipients", _tell_recipients),
@@ -283,6 +340,7 @@ STEPS = (
     ("stored_files", _delete_stored_files),
     ("rows_by_data_map", _erase_rows_by_data_map),
     ("tombstone", _make_tombstone),
+    ("cached_values", _forget_cached_values),
     ("destroy_key", _destroy_key),
     ("residue_scan", _scan_for_residue),
 )

@@ -38,3 +38,9 @@ def run_enterprise_cancellation(cancellation_id: int) -> str:
     """E9: run one cancellation's remaining steps (resumable, idempotent)."""
     cancellation = enterprise.run_cancellation(cancellation_id=cancellation_id)
     return "cancelled" if cancellation.finished_at else "in progress"
+
+@shared_task(base=EnterpriseTask)
+def erase_leavers_past_retention() -> int:
+    """Periodic (settings.CELERY_BEAT_SCHEDULE): issue 12 §3, leavers erased once their employment
+    record's retention ends; returns how many erasure jobs were started."""
+    return len(services.erase_leavers_past_retention(actor=services.RETENTION_END))

@@ -128,8 +128,9 @@ _HR = "hr_records"
 
 
 # Issue 12: the employment record is kept after the person leaves, for its retention class,
-# counted from the day they left (`left_at`, set by orgdata.services.employees); erasing it once
-# that class ends is the erasure engine's (a later part of issue 12).
+# counted from the day they left (`left_at`, set by orgdata.services.employees) for
+# settings.RETENTION_MONTHS["employment_record"]; then erasure.tasks.erase_leavers_past_retention
+# erases the person.
 _EMPLOYMENT_CLOCK = "left_at"
 
 

@@ -42,3 +42,11 @@ class AnswerOnRequestForm(forms.Form):
         return reference
 
 
+
+
+class WebhookForm(forms.Form):
+    """R3: where a recipient receives deletion notices; which URLs are acceptable is the service's
+    decision (consent.services.deletion_notices.webhook_url_problem)."""
+
+    webhook_url = forms.CharField(label=_("Webhook URL"), max_length=500,
+                                  help_text=_("An https:// address of the recipient on the public internet."))

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.privacy_overview, name="overview"),
     path("policy/", views.policy_notice, name="policy-notice"),
     path("people/<int:pk>/", views.person_consent, name="person"),
+    path("recipients/", views.recipients, name="recipients"),
+    path("recipients/<int:pk>/webhook/", views.recipient_webhook, name="recipient-webhook"),
+    path("recipients/<int:pk>/secret/", views.recipient_secret, name="recipient-secret"),
 ]

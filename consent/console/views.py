@@ -3,7 +3,7 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,7 +14,8 @@ from accounts.models import User
 from accounts.permissions import console_login_required
 from consent import selectors, state_cache
 from consent.console import forms
-from consent.models import ConsentEvent
+from consent.models import ConsentEvent, Recipient
+from consent.services import deletion_notices as deletion_notice_services
 from consent.services import ledger as ledger_services
 from core.errors import try_service
 from policies import selectors as policy_selectors
@@ -130,3 +131,63 @@ def person_consent(request, person):
         "person": person, "employee_record": getattr(person, "employee", None), "rows": rows, "form": form,
         "language": language, "deletion_notices": selectors.deletion_notices_of(person)[:100],
     })
+
+
+# --- recipients' webhooks (R3) -------------------------------------------------------------------
+
+def _recipients_page(request, *, status: int = 200, failed: Recipient | None = None, form=None,
+                     new_secret: str = "", for_recipient: Recipient | None = None):
+    rows = [{"recipient": recipient,
+             "form": form if failed is not None and recipient.pk == failed.pk else forms.WebhookForm(
+                 initial={"webhook_url": recipient.webhook_url}, prefix=f"r{recipient.pk}")}
+            for recipient in selectors.recipients()]
+    response = render(request, "consent/recipients.html", {
+        "rows": rows, "language": get_language() or "en", "new_secret": new_secret,
+        "for_recipient": for_recipient}, status=status)
+    # The signing secret is shown once: never kept by a browser or a proxy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@console_login_required
+def recipients(request):
+    """R3: every recipient with where it receives deletion notices and whether a signing secret is
+    set (the secret itself is never shown again)."""
+    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    return _recipients_page(request)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def recipient_webhook(request, pk: int):
+    """R3: set a recipient's webhook URL (the service refuses anything but https to a public host).
+    A recipient that had no signing secret gets one, shown on this answer only."""
+    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    recipient = get_object_or_404(Recipient, pk=pk)
+    form = forms.WebhookForm(request.POST, prefix=f"r{recipient.pk}")
+    shown = []
+    if form.is_valid() and try_service(form, lambda: shown.append(deletion_notice_services.change_webhook_url(
+            actor=request.user, recipient=recipient, url=form.cleaned_data["webhook_url"]))):
+        if shown[0]:
+            return _recipients_page(request, new_secret=shown[0], for_recipient=recipient)
+        messages.success(request, _("Webhook URL saved."))
+        return redirect("consent-console:recipients")
+    return _recipients_page(request, status=400, failed=recipient, form=form)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def recipient_secret(request, pk: int):
+    """R3: generate a new signing secret for a recipient, shown on this answer only (the old one
+    stops verifying at once)."""
+    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    recipient = get_object_or_404(Recipient, pk=pk)
+    # Bound to the stored URL, so a refusal (no URL yet) shows on its field; the service decides.
+    form = forms.WebhookForm({f"r{recipient.pk}-webhook_url": recipient.webhook_url}, prefix=f"r{recipient.pk}")
+    form.fields["webhook_url"].required = False
+    form.is_valid()
+    shown = []
+    if try_service(form, lambda: shown.append(deletion_notice_services.regenerate_webhook_secret(
+            actor=request.user, recipient=recipient))):
+        return _recipients_page(request, new_secret=shown[0], for_recipient=recipient)
+    return _recipients_page(request, status=400, failed=recipient, form=form)

@@ -3,7 +3,8 @@
 The outbox: `notify_recipients_of_erasure` writes one DeletionNotice per recipient the sharing
 ledger (Disclosure) names for the person, in the caller's transaction, and queues its delivery
 after commit; `deliver_notice` (run by consent.tasks.deliver_deletion_notice, with retries) POSTs
-the signed notice to the recipient's webhook.
+the signed notice to the recipient's webhook; `requeue_stuck_notices` (periodic) sends again the
+notices whose Celery message was lost.
 
 The body carries no personal information: the notice id (the receiver dedupes on it), the
 recipient's code, the time, and a pseudonymous subject reference — HMAC-SHA256 of the person's id
@@ -17,16 +18,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
+from datetime import timedelta
 from typing import Protocol
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from access.actors import SystemActor, require_actor
+from access.capabilities import Capability, require
 from consent.models import DeletionNotice, Disclosure, Recipient
 from privacy import crypto
 
@@ -34,6 +44,12 @@ SIGNATURE_HEADER = "X-Deletion-Notice-Signature"
 # consent.tasks retries a notice up to this many attempts in all, with exponential backoff.
 MAX_ATTEMPTS = 5
 TIMEOUT_SECONDS = 10
+# A queued notice nobody tried for this long lost its Celery message (a broker restart without
+# persistence, a purged queue): the sweep sends it again. Far longer than the retries' backoff
+# (retry_backoff_max in consent.tasks), so a notice still in its retry chain is never swept.
+STUCK_AFTER = timedelta(minutes=30)
+# Sending lost notices again is work nobody in the enterprise started.
+NOTICE_SWEEP = SystemActor("deletion notice sweep")
 
 
 class NoticeTransport(Protocol):
@@ -80,17 +96,103 @@ def _unseal_secret(sealed: str) -> bytes:
     return crypto.unwrap_data_key(master_key_id, base64.b64decode(encoded))
 
 
+# Names that always mean this machine or its private network, whatever they resolve to.
+_LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def webhook_url_problem(url: str) -> str:
+    """Why `url` may not receive deletion notices, or "" when it may. HTTPS to a host on the public
+    internet only: no credentials in the URL, no IP address or name of this machine or a private,
+    link-local or reserved network (the platform must not be made to POST inside its own network);
+    a name is resolved and every address it has must be public. Plain HTTP is accepted only to the
+    loopback address when settings.DELETION_NOTICE_LOCAL_HTTP is on (development, tests)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, port = (parts.hostname or "").rstrip(".").lower(), parts.port
+    except ValueError:
+        return _("Enter a valid URL.")
+    if parts.scheme not in ("https", "http") or not host:
+        return _("Enter a valid URL.")
+    if parts.username is not None or parts.password is not None:
+        return _("The URL must not contain a user name or password.")
+    if getattr(settings, "DELETION_NOTICE_LOCAL_HTTP", False) and _is_loopback(host):
+        return ""  # development and tests: a receiver on this machine, HTTP or HTTPS
+    if parts.scheme != "https":
+        return _("Use an https:// address: notices must be encrypted on their way.")
+    if host == "localhost" or host.endswith(_LOCAL_NAMES):
+        return _("This address is on this machine or a private network; use the recipient's public address.")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return _("This host name does not resolve; check the address.")
+    if not addresses or not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return _("This address is on this machine or a private network; use the recipient's public address.")
+    return ""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_webhook_url(url: str) -> str:
+    url = (url or "").strip()
+    if len(url) > Recipient._meta.get_field("webhook_url").max_length:
+        raise ValidationError({"webhook_url": [_("This URL is too long.")]})
+    problem = webhook_url_problem(url)
+    if problem:
+        raise ValidationError({"webhook_url": [problem]})
+    return url
+
+
 @transaction.atomic
 def set_webhook(*, actor, recipient: Recipient, url: str, secret: str = "") -> str:
     """R3: register where `recipient` receives deletion notices and the secret that signs them
     (a fresh random one when none is given; returned once, to hand to the recipient). The secret is
-    stored only wrapped by the privacy master key and never logged. `actor` is platform or
-    enterprise configuration work (recipients are catalogue data)."""
+    stored only wrapped by the privacy master key and never logged. Refuses an actor without
+    Capability.CONFIGURE_RECIPIENTS (NotPermitted) and a URL `webhook_url_problem` refuses
+    (ValidationError on webhook_url)."""
+    require(actor, Capability.CONFIGURE_RECIPIENTS)
+    url = _check_webhook_url(url)
+    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     secret = secret or secrets.token_urlsafe(32)
     recipient.webhook_url = url
     recipient.webhook_secret_sealed = _seal_secret(secret)
-    recipient.full_clean(exclude=["code"])
     recipient.save(update_fields=["webhook_url", "webhook_secret_sealed", "revised_at"])
+    return secret
+
+
+@transaction.atomic
+def change_webhook_url(*, actor, recipient: Recipient, url: str) -> str:
+    """R3: change where `recipient` receives deletion notices, keeping its signing secret; a
+    recipient without one gets a fresh secret, returned once ("" when the secret was kept).
+    Refuses like `set_webhook`."""
+    require(actor, Capability.CONFIGURE_RECIPIENTS)
+    url = _check_webhook_url(url)
+    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    if not recipient.webhook_secret_sealed:
+        return set_webhook(actor=actor, recipient=recipient, url=url)
+    recipient.webhook_url = url
+    recipient.save(update_fields=["webhook_url", "revised_at"])
+    return ""
+
+
+@transaction.atomic
+def regenerate_webhook_secret(*, actor, recipient: Recipient) -> str:
+    """R3: replace `recipient`'s signing secret with a fresh random one, returned once (the old one
+    stops verifying at once). Refuses an actor without Capability.CONFIGURE_RECIPIENTS
+    (NotPermitted) and a recipient with no webhook URL yet (ValidationError on webhook_url)."""
+    require(actor, Capability.CONFIGURE_RECIPIENTS)
+    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    if not recipient.webhook_url:
+        raise ValidationError({"webhook_url": [_("Set the webhook URL first.")]})
+    secret = secrets.token_urlsafe(32)
+    recipient.webhook_secret_sealed = _seal_secret(secret)
+    recipient.save(update_fields=["webhook_secret_sealed", "revised_at"])
     return secret
 
 
@@ -135,6 +237,23 @@ def notify_recipients_of_erasure(*, actor, person) -> list[DeletionNotice]:
     return notices
 
 
+def requeue_stuck_notices(*, actor, now=None) -> list[int]:
+    """R3: queue the delivery again of every notice still queued whose last attempt (or creation,
+    when never tried) is older than STUCK_AFTER: its Celery message was lost, so nobody would ever
+    tell the recipient. Returns their ids. Delivery stays once-only and bounded (deliver_notice
+    locks the row and counts every attempt towards MAX_ATTEMPTS). Refuses a missing actor."""
+    from consent import tasks  # tasks import this module
+
+    require_actor(actor)
+    stuck_before = (now or timezone.now()) - STUCK_AFTER
+    notice_ids = list(DeletionNotice.objects.filter(status=DeletionNotice.Status.QUEUED)
+                      .alias(last_activity=Coalesce("last_attempt_at", "created_at"))
+                      .filter(last_activity__lt=stuck_before).order_by("pk").values_list("pk", flat=True))
+    for notice_id in notice_ids:
+        tasks.deliver_deletion_notice.delay(notice_id)
+    return notice_ids
+
+
 def notice_body(notice: DeletionNotice, *, secret: bytes) -> bytes:
     return json.dumps({
         "type": "deletion_notice",
@@ -166,6 +285,9 @@ def deliver_notice(*, notice_id: int, is_last_attempt: bool) -> str:
         status_code, error_code = None, ""
         if not recipient.webhook_url or not recipient.webhook_secret_sealed:
             error_code = "no_webhook"
+        elif webhook_url_problem(recipient.webhook_url):
+            # Checked again as it is sent: a name may resolve elsewhere since it was registered.
+            error_code = "refused_destination"
         else:
             secret = _unseal_secret(recipient.webhook_secret_sealed)
             body = notice_body(notice, secret=secret)
@@ -184,7 +306,9 @@ def deliver_notice(*, notice_id: int, is_last_attempt: bool) -> str:
             notice.status, notice.delivered_at, notice.last_error_code = DeletionNotice.Status.DELIVERED, now, ""
         else:
             notice.last_error_code = error_code or f"http_{status_code}"
-            if is_last_attempt:
+            # A notice sent again by the sweep starts a new retry chain: the attempts it already
+            # had count, so no notice is tried more than MAX_ATTEMPTS times.
+            if is_last_attempt or notice.attempts >= MAX_ATTEMPTS:
                 notice.status = DeletionNotice.Status.FAILED
         notice.save(update_fields=["status", "attempts", "last_attempt_at", "delivered_at", "last_error_code"])
         return notice.status

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from access.roles import ADMINISTRATOR_ROLES
 from accounts.models import User
 from orgdata.models import Department, Employee, JobLevel, Position
-from privacy.crypto import blind_index
+from privacy.crypto import blind_index, blind_indexer
 from privacy.keys import preload_person_keys
 
 
@@ -70,6 +70,23 @@ def employees_with_id_number(id_number: str) -> QuerySet[Employee]:
     """Employees whose resident ID number is `id_number` (normalised), found by its blind index."""
     index = blind_index("id_number", id_number)
     return Employee.objects.filter(id_number_index=index) if index else Employee.objects.none()
+
+
+def employees_with_id_numbers(id_numbers: list[str]) -> QuerySet[Employee]:
+    """Employees whose resident ID number is one of `id_numbers` (normalised), by blind index."""
+    index_of = blind_indexer("id_number")
+    indexes = [index for index in map(index_of, id_numbers) if index]
+    if not indexes:
+        return Employee.objects.none()
+    # One array parameter (= ANY), not thousands of IN placeholders (an import brings many).
+    return Employee.objects.extra(where=["id_number_index = ANY(%s)"], params=[indexes])
+
+
+def leavers_who_left_before(day) -> QuerySet[Employee]:
+    """Employment records of people who left the company before `day` (issue 12 §3: their
+    retention runs from `left_at`). A rehired person's new record is not among them: it is another
+    account, still working."""
+    return Employee.objects.filter(work_status=Employee.WorkStatus.LEFT, left_at__lt=day)
 
 
 def department_tree(queryset: QuerySet[Department]) -> list[dict]:

@@ -202,17 +202,18 @@ def _check_actor_scope(actor, department: Department | None) -> None:
         raise ValidationError({"department": [_("Choose one of your departments.")]})
 
 
-def _release_identifiers_of_leavers(*, actor, mobile: str, id_number: str) -> None:
+def release_identifiers_of_leavers(*, actor, mobiles: list[str], id_numbers: list[str]) -> None:
     """Issue 12, rehiring: someone who left keeps their disabled account and employment record as
     they are, but their mobile number and ID number no longer block a new account and record
     for the same person (no data is carried over). Only the blind indexes go (set to NULL, which
-    is what erasure makes of them), so uniqueness holds among people who have not left."""
-    released = account_services.release_login_of_disabled_accounts(actor=actor, mobile=mobile)
+    is what erasure makes of them), so uniqueness holds among people who have not left. The one
+    release for every way of adding people (`add_employee`, the address-book import); values are
+    normalised, and the caller's transaction undoes the release if the addition is refused."""
+    released = account_services.release_login_of_disabled_accounts(actor=actor, mobiles=mobiles)
     if released:
         record_bulk(model=User, action="update", object_ids=released, changed_fields=["mobile_index"])
-    if not id_number:
-        return
-    leavers = address_book_selectors.employees_with_id_number(id_number).filter(work_status=Employee.WorkStatus.LEFT)
+    leavers = address_book_selectors.employees_with_id_numbers(id_numbers).filter(
+        work_status=Employee.WorkStatus.LEFT)
     left_ids = list(leavers.values_list("pk", flat=True))
     if left_ids:
         Employee.objects.filter(pk__in=left_ids).update(id_number_index=None)
@@ -242,7 +243,7 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     })
     _check_actor_scope(actor, values["department"])
     _check_employee_number_free(values["employee_number"])
-    _release_identifiers_of_leavers(actor=actor, mobile=values["mobile"], id_number=values.get("id_number", ""))
+    release_identifiers_of_leavers(actor=actor, mobiles=[values["mobile"]], id_numbers=[values.get("id_number", "")])
     _check_id_number_free(values.get("id_number", ""))
     account = account_services.create_account(actor=actor, mobile=values.pop("mobile"),
                                               display_name=values.pop("display_name"))
@@ -371,7 +372,8 @@ def close_every_way_in(*, actor, employee: Employee) -> None:
     """Issue 12: `employee` left the company. Their account is disabled in the caller's transaction
     (every device token revoked, every console session ended, sign-in refused) and their cached
     consent state forgotten. The employment record stays for its retention class, counted from
-    `left_at`; erasing it once that class ends is the erasure engine's (a later part of issue 12)."""
+    `left_at`; once it ends the erasure engine erases the person
+    (erasure.services.erase_leavers_past_retention)."""
     account_services.disable_account(actor=actor, person=employee.account)
     consent_state_cache.forget_person(employee.account_id)
 

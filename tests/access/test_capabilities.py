@@ -59,6 +59,7 @@ EXPECTED = {
     C.ANNOUNCE_CESSATION:                  (N,      N,         N,        PERM,           N),
     C.VERIFY_MINOR_CASE:                   (Y,      N,         N,        N,              Y),
     C.HANDLE_RIGHTS_REQUESTS:              (Y,      PERM,      N,        N,              Y),
+    C.CONFIGURE_RECIPIENTS:                (Y,      N,         N,        N,              Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -198,6 +198,8 @@ def test_a_rule_may_anonymise_instead_of_deleting(enterprises, monkeypatch):
     ({"audit_log": 3}, "'audit_log'] = 3 is below the legal minimum of 6 months"),
     ({"transaction": 35}, "'transaction'] = 35 is below the legal minimum of 36 months"),
     ({"web_log": 12}, "'web_log']: unknown retention setting"),
+    # Issue 12 §3: labour law keeps a leaver's contract 2 years.
+    ({"employment_record": 12}, "'employment_record'] = 12 is below the legal minimum of 24 months"),
 ])
 def test_a_period_below_the_legal_minimum_is_refused_and_nothing_is_deleted(
     enterprises, settings, api_client_for, at_time, configured, message

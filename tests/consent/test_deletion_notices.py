@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
@@ -151,3 +153,61 @@ def test_the_person_and_the_administrator_see_each_notice_and_its_status(
     page = console_as(manager).get(f"/console/privacy/people/{employee.account_id}/").content.decode()
     row = page.split('data-testid="deletion-notices"')[1].split("</table>")[0]
     assert 'data-recipient="affiliate.qince" data-status="failed"' in row
+
+
+def _lost_notice(enterprise, person, django_capture_on_commit_callbacks, **state):
+    """A notice written by the erasure whose delivery message never reached a worker."""
+    with schema_context(enterprise.schema_name):
+        with django_capture_on_commit_callbacks(execute=False):
+            notice, = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person.user)
+        DeletionNotice.objects.filter(pk=notice.pk).update(**state)
+        return notice.pk
+
+
+@pytest.mark.promise("R3")
+def test_the_sweep_sends_again_only_notices_nobody_tried_for_too_long(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks, monkeypatch):
+    receiver = receiver_answering(200)
+    long_ago = timezone.now() - deletion_notices.STUCK_AFTER - timedelta(minutes=1)
+    just_now = timezone.now() - timedelta(minutes=1)
+    states = {
+        "never tried": {"created_at": long_ago},
+        "tried long ago": {"created_at": long_ago, "last_attempt_at": long_ago, "attempts": 2},
+        "in its retries": {"created_at": long_ago, "last_attempt_at": just_now, "attempts": 1},
+        "just written": {},
+        "delivered": {"created_at": long_ago, "status": DeletionNotice.Status.DELIVERED},
+        "failed": {"created_at": long_ago, "status": DeletionNotice.Status.FAILED},
+    }
+    notices = {name: _lost_notice(enterprises.a, shared_with_affiliate(enterprises.a, receiver),
+                                  django_capture_on_commit_callbacks, **state)
+               for name, state in states.items()}
+    sent = []
+    monkeypatch.setattr(tasks.deliver_deletion_notice, "delay", sent.append)
+
+    with schema_context(enterprises.a.schema_name):
+        assert tasks.requeue_stuck_deletion_notices.apply().get() == 2
+    assert sent == [notices["never tried"], notices["tried long ago"]]
+
+    # Sent again, each is delivered once and counts the attempts it already had.
+    with schema_context(enterprises.a.schema_name):
+        for notice_id in sent:
+            assert tasks.deliver_deletion_notice.apply(args=[notice_id]).get() == "delivered"
+        assert DeletionNotice.objects.get(pk=notices["tried long ago"]).attempts == 3
+    assert len(receiver.received) == 2
+
+
+@pytest.mark.promise("R3")
+def test_a_notice_sent_again_is_never_tried_more_than_max_attempts_in_all(
+        enterprises, receiver_answering, django_capture_on_commit_callbacks):
+    receiver = receiver_answering(500)
+    long_ago = timezone.now() - deletion_notices.STUCK_AFTER * 2
+    notice_id = _lost_notice(enterprises.a, shared_with_affiliate(enterprises.a, receiver),
+                             django_capture_on_commit_callbacks, created_at=long_ago, last_attempt_at=long_ago,
+                             attempts=deletion_notices.MAX_ATTEMPTS - 1)
+
+    with schema_context(enterprises.a.schema_name):
+        assert tasks.deliver_deletion_notice.apply(args=[notice_id]).get() == "failed"
+        notice = DeletionNotice.objects.get(pk=notice_id)
+    assert (notice.status, notice.attempts, notice.last_error_code) == (
+        "failed", deletion_notices.MAX_ATTEMPTS, "http_500")
+    assert len(receiver.received) == 1

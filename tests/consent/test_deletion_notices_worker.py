@@ -3,9 +3,11 @@ worker with backoff until the real local receiver accepts it."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from consent.models import DeletionNotice, LegalBasis, Recipient
@@ -48,6 +50,49 @@ def test_the_worker_retries_a_failing_receiver_until_the_notice_is_delivered(ses
             time.sleep(0.2)
         assert look(notice_id) == ("delivered", 3)
         assert len(receiver.received) == 3
+    finally:
+        receiver.close()
+
+        def clean_up():
+            DeletionNotice.objects.filter(pk=notice_id).delete()
+            consent_erasure.erase_consent_records_of(person_id=person_id)
+            Recipient.objects.filter(code="affiliate.qince").update(webhook_url="", webhook_secret_sealed="")
+            User.objects.filter(pk=person_id).delete()
+
+        committed(schema, clean_up)
+
+
+@pytest.mark.promise("R3")
+def test_a_notice_whose_message_was_lost_is_delivered_by_the_worker_after_the_sweep(session_enterprises):
+    from consent import tasks
+
+    schema = session_enterprises.b.schema_name
+    receiver = Receiver([200])
+
+    def erased_and_message_lost() -> tuple[int, int]:
+        person = EmployeeAccountFactory()
+        sharing_services.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
+                                              legal_basis=LegalBasis.LEGAL_OBLIGATION, reference="R3 sweep test")
+        deletion_notices.set_webhook(actor=TEST_SETUP, recipient=Recipient.objects.get(code="affiliate.qince"),
+                                     url=receiver.url, secret="sweep-test-secret")
+        # Written by the erasure, but its delivery message never reached a worker.
+        notice = DeletionNotice.objects.create(recipient=Recipient.objects.get(code="affiliate.qince"), person=person)
+        DeletionNotice.objects.filter(pk=notice.pk).update(
+            created_at=timezone.now() - deletion_notices.STUCK_AFTER - timedelta(minutes=5))
+        return person.pk, notice.pk
+
+    def look(notice_id: int):
+        return committed(schema, lambda: DeletionNotice.objects.filter(pk=notice_id)
+                         .values_list("status", "attempts").first())
+
+    person_id, notice_id = committed(schema, erased_and_message_lost)
+    try:
+        assert committed(schema, lambda: tasks.requeue_stuck_deletion_notices.apply().get()) >= 1
+        deadline = time.monotonic() + TIMEOUT
+        while look(notice_id)[0] == "queued" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert look(notice_id) == ("delivered", 1)
+        assert len(receiver.received) == 1
     finally:
         receiver.close()
 

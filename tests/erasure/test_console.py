@@ -5,8 +5,12 @@ import json
 
 import pytest
 
+from django.utils import translation
+
 from accounts.models import User
+from attendance.models import CheckIn
 from audit.models import AuditChain, AuditEntry
+from audit.retention import months_after, retention_months
 from audit.selectors import verify_audit_chain
 from erasure import tasks
 from erasure.models import ErasureJob, ErasureStep
@@ -99,6 +103,10 @@ def test_the_certificate_says_what_went_and_what_is_kept_hash_linked_to_the_audi
     person = make_person_everywhere(manager=manager)
     employee = Employee.objects.get(account=person)
     secrets = [person.display_name, person.mobile, employee.id_number]
+    # When the kept rows' retention ends: the configured period after the person's latest clock.
+    last_acted = AuditEntry.objects.filter(actor=f"user:{person.pk}").latest("id").occurred_at
+    checked_in = CheckIn.objects.get(person=person).occurred_at
+    months = retention_months()
     console = console_as(manager)
     job = ErasureJob.objects.get(pk=_delete(console, employee)["Location"].rstrip("/").rsplit("/", 1)[1])
     tasks.run_erasure_job.apply(args=[job.pk]).get()
@@ -125,6 +133,11 @@ def test_the_certificate_says_what_went_and_what_is_kept_hash_linked_to_the_audi
     shredded = {item["field"]: item for item in certificate["crypto_shredded"]}
     assert shredded["attendance.CheckIn.location"]["retention_class"] == "transaction"
     assert shredded["attendance.CheckIn.location"]["clock_starts_at"] == "occurred_at"
+    assert kept["audit.AuditEntry.actor"]["kept_until"] == months_after(
+        last_acted, months["audit_log"]).date().isoformat()
+    assert shredded["attendance.CheckIn.location"]["kept_until"] == months_after(
+        checked_in, months["transaction"]).date().isoformat()
+    assert kept["consent.DeletionNotice"]["kept_until"] is None  # kept as long as its purpose needs
     # Hash-linked: the chain's head as the job finished is an entry of the (intact) audit log.
     chain_head = certificate["audit_chain_head"]
     assert chain_head["id"] <= head.head_id
@@ -144,3 +157,21 @@ def test_only_the_requester_and_the_manager_download_the_certificate(in_a, manag
     assert console_as(other).get(certificate).status_code == 404
     plain = make_employee(name="普通员工", employee_number="EMP-2")
     assert console_as(plain.account).get(certificate).status_code == 403
+
+
+def test_the_status_labels_of_jobs_and_steps_are_translated(in_a, manager, console_as):
+    person = make_employee(name="翻译")
+    console = console_as(manager)
+    job = ErasureJob.objects.get(pk=_delete(console, person)["Location"].rstrip("/").rsplit("/", 1)[1])
+    ErasureJob.objects.filter(pk=job.pk).update(status=ErasureJob.Status.RUNNING)
+    job.steps.filter(position=0).update(status=ErasureStep.Status.FAILED)
+
+    page = console.get(f"/console/organisation/erasures/{job.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    # The labels are looked up in the reader's language as the page renders ("Running", "Failed"
+    # already have their Chinese words; the others follow once the catalogue is regenerated).
+    text = page.content.decode()
+    assert 'data-testid="status">进行中<' in text and "<td>失败</td>" in text
+    with translation.override("zh-hans"):
+        assert str(ErasureJob.Status.RUNNING.label) == "进行中"
+        assert str(ErasureStep.Status.FAILED.label) == "失败"

@@ -3,6 +3,7 @@ a person, through erasure.services (the path the task runs), and proves it with 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -10,12 +11,14 @@ from django.utils import timezone
 from access.actors import SystemActor
 from accounts.models import DeviceToken, User
 from attendance.models import CheckIn
+from consent import state_cache
 from consent.models import DeletionNotice
 from audit.selectors import verify_audit_chain
 from core.errors import NotPermitted
 from erasure import person_rows, services, tasks
 from erasure.models import ErasureJob, ErasureStep
 from orgdata.models import Employee
+from privacy import cache_keys
 from privacy.models import PersonKey
 from tests.erasure.factories import make_person_everywhere
 from tests.orgdata.factories import make_employee
@@ -143,3 +146,40 @@ def test_erasure_refuses_the_manager_oneself_and_no_reason(in_a, manager):
         services.erase_person(actor=manager, person=person, reason="  ")
     assert "reason" in no_reason.value.message_dict
     assert not ErasureJob.objects.filter(person=person).exists()
+
+
+@pytest.mark.promise("R4")
+def test_erasing_leaves_no_cache_key_about_the_person(in_a, manager):
+    person = make_person_everywhere(manager=manager)
+    registered = cache_keys.keys_of(person.pk)
+    assert {"consent_state", "consent_state_generation"} <= set(registered)
+    for keys in registered.values():
+        for key in keys:
+            cache.set(key, 1, 600)  # a generation counter's shape; the state's does not matter here
+    assert cache_keys.remaining_for(person.pk) == sorted(registered)
+
+    job = _erase(person)
+
+    assert job.status == ErasureJob.Status.DONE and job.residue == []
+    assert not [key for keys in registered.values() for key in keys if cache.has_key(key)]
+    assert job.steps.get(name="cached_values").counts == {"cache_kinds_deleted": len(registered)}
+
+
+def test_the_residue_scan_names_a_cache_key_left_about_the_person(in_a, manager, monkeypatch):
+    person = make_person_everywhere(manager=manager)
+    monkeypatch.setattr(services, "STEPS", tuple(step for step in services.STEPS if step[0] != "cached_values"))
+    job = services.erase_person(actor=PRIVACY_REQUEST, person=person, reason="the person asked (test)")
+    cache.set(state_cache.state_key(person.pk), {"granted": {}}, 600)
+
+    with pytest.raises(services.ResidueFound):
+        services.run_erasure_job(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ErasureJob.Status.FAILED and "redis:consent_state" in job.residue
+    assert [entry for entry in job.residue if entry.startswith("redis:")] == sorted(
+        f"redis:{name}" for name in cache_keys.remaining_for(person.pk))
+
+
+def test_per_person_cache_keys_are_of_the_enterprise_and_the_person():
+    keys = cache_keys.keys_of(4242)
+    assert keys and all(any("4242" in key for key in named) for named in keys.values())

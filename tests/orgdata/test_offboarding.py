@@ -183,3 +183,39 @@ def test_a_person_cannot_record_their_own_leaving(in_a, api_as):
 
     assert refused.status_code == 400 and "work_status" in refused.json()["fields"]
     assert me.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.promise("E2")
+def test_an_import_naming_a_leavers_mobile_and_id_number_rehires_them_on_a_fresh_account(in_a, manager, api_as):
+    old = make_employee(mobile="13912340099", employee_number="RI-1", id_number=resident_id(sequence=991))
+    assert api_as(manager).patch(f"/api/v1/admin/employees/{old.pk}", {"work_status": "left"},
+                                 format="json").status_code == 200
+    text = f"工号,姓名,手机号,身份证号\nRI-2,重新入职,139 1234 0099,{resident_id(sequence=991)}\n"
+    upload = SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
+
+    job = processed(import_services.start_import(actor=manager, upload=upload, consent_confirmed=True))
+
+    assert (job.status, job.created_count) == ("succeeded", 1), job.report
+    new = Employee.objects.select_related("account").get(employee_number="RI-2")
+    assert new.account_id != old.account_id and new.account.display_name == "重新入职"
+    assert User.objects.with_mobile("13912340099").get() == new.account
+    assert new.id_number == resident_id(sequence=991) and new.id_number_index
+    old.refresh_from_db()
+    old.account.refresh_from_db()
+    assert old.work_status == LEFT and not old.account.is_active and old.account.mobile == "13912340099"
+    assert (old.account.mobile_index, old.id_number_index) == (None, None)
+    assert AuditEntry.objects.filter(object_type="accounts.user", object_id=str(old.account_id),
+                                     changed_fields__contains=["mobile_index"]).exists()
+
+
+def test_a_rejected_import_releases_no_leavers_login(in_a, manager, api_as):
+    old = make_employee(mobile="13912340098", employee_number="RJ-1")
+    api_as(manager).patch(f"/api/v1/admin/employees/{old.pk}", {"work_status": "left"}, format="json")
+    text = "工号,姓名,手机号\nRJ-2,重新入职,13912340098\nRJ-3,坏行,12345\n"
+    upload = SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
+
+    job = processed(import_services.start_import(actor=manager, upload=upload, consent_confirmed=True))
+
+    assert job.status == "rejected" and job.report
+    assert User.objects.with_mobile("13912340098").get() == old.account
+    assert not Employee.objects.filter(employee_number="RJ-2").exists()

@@ -77,6 +77,12 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
     if existing and not plan.may_import_anywhere:
         visible_ids = set(scope_selectors.employees_visible_to(plan.actor).filter(
             pk__in=[employee.pk for employee in existing.values()]).values_list("pk", flat=True))
+    # Issue 12, rehiring: a row adding someone who left frees their old login and ID number, by the
+    # same release as add_employee (undone with the import's transaction if it is rejected).
+    added = [row.values for row in rows if not existing.get(row.values.get("employee_number"))]
+    employee_services.release_identifiers_of_leavers(
+        actor=plan.actor, mobiles=[values["mobile"] for values in added if values.get("mobile")],
+        id_numbers=[values["id_number"] for values in added if values.get("id_number")])
     mobiles = [row.values["mobile"] for row in rows if row.values.get("mobile")]
     mobile_owners = account_services.existing_mobile_owners(mobiles)
     id_numbers = [row.values["id_number"] for row in rows if row.values.get("id_number")]

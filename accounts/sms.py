@@ -25,7 +25,6 @@ import json
 import logging
 import time
 import urllib.request
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -57,20 +56,16 @@ def send_sms(*, person, message_kind: str, params: dict, mobile: str | None = No
     provider does not take the message."""
     if message_kind not in MESSAGE_KINDS:
         raise ValueError(f"unknown SMS message kind {message_kind!r}")
-    get_backend().send(person=person, mobile=mobile or person.mobile, message_kind=message_kind, params=params)
-    # A count for operators, never the number or the text.
-    logger.info("sms sent: kind=%s backend=%s", message_kind, type(get_backend()).__name__)
-
-
-@lru_cache(maxsize=4)
-def _backend_for(path: str):
-    return import_string(path)()
+    backend = get_backend()
+    backend.send(person=person, mobile=mobile or person.mobile, message_kind=message_kind, params=params)
+    # For operators: that a message went, never the number or the text.
+    logger.info("sms sent: kind=%s backend=%s", message_kind, type(backend).__name__)
 
 
 def get_backend():
-    """The configured backend (built once per process and path); ImproperlyConfigured if it
-    cannot be built."""
-    return _backend_for(settings.SMS_BACKEND)
+    """The configured backend (settings.SMS_BACKEND), built from the settings in force;
+    ImproperlyConfigured if it cannot be built."""
+    return import_string(settings.SMS_BACKEND)()
 
 
 class LocalOutboxBackend:

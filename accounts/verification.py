@@ -7,7 +7,7 @@ Rules (settings):
   VERIFICATION_CODE_TTL, used once; sending a new one replaces the earlier one of the same check;
 - a code takes at most VERIFICATION_MAX_ATTEMPTS wrong answers (a wrong password counts too),
   then it is dead and a new one must be asked for;
-- sending is throttled: one code per check (person, purpose, device) per
+- sending is throttled: one code per check (person, purpose, device, number) per
   VERIFICATION_RESEND_SECONDS, and at most VERIFICATION_DAILY_LIMIT codes a day per person and per
   mobile number (counted by the number's blind index, so a number moved between accounts keeps
   its count).
@@ -76,7 +76,9 @@ def _lock_person(person: User) -> None:
 def _refuse_if_throttled(*, person: User, purpose: str, context_digest: str, mobile_index: str,
                          now: datetime) -> None:
     interval = timezone.timedelta(seconds=settings.VERIFICATION_RESEND_SECONDS)
-    last = (VerificationCode.objects.filter(person=person, purpose=purpose, context_digest=context_digest)
+    # A code to another number (the login number changed since) is not a resend.
+    last = (VerificationCode.objects.filter(person=person, purpose=purpose, context_digest=context_digest,
+                                            mobile_index=mobile_index)
             .order_by("-sent_at").values_list("sent_at", flat=True).first())
     if last is not None and now - last < interval:
         wait = int((last + interval - now).total_seconds()) + 1

@@ -158,3 +158,86 @@ class DeviceToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+@personal_data(
+    subject="person",
+    fields={
+        # X6: only a keyed digest of the device identifier; the device list (DeviceToken) shows it.
+        "device_digest": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
+                            note="X6: keyed digest of a device identifier whose sign-in was verified by SMS"),
+        "verified_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
+    },
+)
+class KnownDevice(models.Model):
+    """X6: a device the person has signed in from after proving, by a code sent to their mobile
+    number, that they hold it. Signing in from a device not listed here needs that code again
+    (accounts.verification). Kept as long as the account; forgotten when the login number changes."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_devices")
+    device_digest = models.CharField(max_length=40)
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "device_digest"], name="known_device_once")]
+
+
+class VerificationPurpose(models.TextChoices):
+    RIGHTS_REQUEST = "rights_request", _("a request about your personal information")
+    NEW_DEVICE = "new_device", _("signing in on a new device")
+
+
+@personal_data(
+    subject="person",
+    fields={
+        # Only an HMAC of the code (accounts.verification); the code itself is in the SMS alone.
+        "code_digest": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.HIDDEN),
+        "context_digest": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
+                             note="keyed digest of what the code unlocks (the device of a new-device sign-in)"),
+        "mobile_index": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
+                           note="blind index of the number the code went to: sending is throttled per number"),
+        "sent_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
+    },
+    not_personal={"purpose": "which check the code is for", "attempts": "wrong answers counted against it"},
+)
+class VerificationCode(models.Model):
+    """One SMS one-time code (R8, X6): stored hashed, short-lived, a few attempts, used once.
+    Rows go a day after they were sent (accounts.services.purge_verification_records): the daily
+    sending limits count them until then."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="verification_codes")
+    purpose = models.CharField(max_length=20, choices=VerificationPurpose.choices)
+    context_digest = models.CharField(max_length=64, blank=True)
+    code_digest = models.CharField(max_length=64)
+    mobile_index = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "purpose", "sent_at"]), models.Index(fields=["mobile_index", "sent_at"])]
+
+
+@personal_data(
+    subject="person",
+    fields={
+        "mobile": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.MOBILE),
+        "body": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
+                   note="the text sent, one-time codes included (development outbox only)"),
+        "created_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
+    },
+    not_personal={"message_kind": "which template was sent"},
+)
+class SmsOutboxMessage(models.Model):
+    """A text message the local outbox SMS backend (accounts.sms) kept instead of sending it, for
+    developers and tests to read (`manage.py sms_outbox`). Purged after settings.SMS_OUTBOX_RETENTION
+    (accounts.services.purge_verification_records). The number and text are encrypted under the
+    person's key (X1)."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    person_key = PersonKeyField()
+    mobile = EncryptedTextField(_("mobile number"))
+    message_kind = models.CharField(max_length=40)
+    body = EncryptedTextField(_("text"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext
 
 from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
-from accounts.models import DeviceToken, User, new_security_stamp
+from accounts import verification
+from accounts.models import DeviceToken, SmsOutboxMessage, User, VerificationCode, new_security_stamp
 from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.crypto import blind_indexer, encrypt_with
 from privacy.keys import issue_person_key_ciphers
@@ -162,6 +163,23 @@ def purge_expired_device_tokens(*, actor, now: datetime | None = None) -> int:
     return deleted + revoked
 
 
+# Clearing out spent one-time codes and the development SMS outbox is system work too.
+VERIFICATION_PURGE = SystemActor("verification purge")
+
+
+def purge_verification_records(*, actor, now: datetime | None = None) -> int:
+    """Delete one-time codes sent more than a day ago (the daily sending limits count them until
+    then) and outbox messages older than settings.SMS_OUTBOX_RETENTION; returns how many rows.
+
+    System work (`VERIFICATION_PURGE`); refuses a missing actor.
+    """
+    require_actor(actor)
+    now = now or timezone.now()
+    codes, _ = VerificationCode.objects.filter(sent_at__lt=now - timezone.timedelta(days=1)).delete()
+    messages, _ = SmsOutboxMessage.objects.filter(created_at__lt=now - settings.SMS_OUTBOX_RETENTION).delete()
+    return codes + messages
+
+
 @transaction.atomic
 def change_password(*, person: User, old_password: str, new_password: str,
                     keeping: DeviceToken | None = None) -> None:
@@ -233,6 +251,8 @@ def correct_account_identity(*, actor, person: User, mobile: str | None = None,
         person.save(update_fields=changed)
         if "mobile" in changed:
             sign_out_everywhere(person=person)
+            # X6: a device verified with the old number must prove the new one.
+            verification.forget_devices(person=person)
     return person
 
 

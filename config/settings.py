@@ -4,6 +4,7 @@ Everything that differs between a laptop and production is an environment variab
 README.md. With no DATABASE_URL / CELERY_BROKER_URL the embedded services of config.embedded are
 started, so `python manage.py ...` works on a fresh machine too.
 """
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -300,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
         "args": ("accounts.tasks.purge_expired_device_tokens",),
     },
+    "purge-verification-records": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute=47),
+        "args": ("accounts.tasks.purge_verification_records",),
+    },
     "ensure-log-partitions": {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(hour=1, minute=7),
@@ -412,6 +418,28 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --- one-time codes by SMS (accounts.sms, accounts.verification; R8, X6) ------------------------
+# The sending backend: the local outbox (nothing leaves; `manage.py sms_outbox` shows it) unless
+# DJANGO_SECURE, where the provider adapter is the default and refuses to start until configured.
+SMS_BACKEND = env("SMS_BACKEND", default=(
+    "accounts.sms.HttpSmsProviderBackend" if SECURE else "accounts.sms.LocalOutboxBackend"))
+SMS_PROVIDER_URL = env("SMS_PROVIDER_URL", default="")
+SMS_PROVIDER_KEY_ID = env("SMS_PROVIDER_KEY_ID", default="")
+SMS_PROVIDER_SECRET = env("SMS_PROVIDER_SECRET", default="")
+SMS_PROVIDER_SIGN_NAME = env("SMS_PROVIDER_SIGN_NAME", default="")
+# The provider's approved template id per message kind (accounts.sms.MESSAGE_KINDS).
+SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE", default="")}
+SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
+# How long the development outbox keeps a message (it holds one-time codes).
+SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))
+# HMAC key of stored one-time codes (only digests are kept); defaults to one derived from SECRET_KEY.
+VERIFICATION_CODE_KEY = env("VERIFICATION_CODE_KEY", default=None) or hashlib.sha256(
+    f"verification-code\x00{SECRET_KEY}".encode()).hexdigest()
+VERIFICATION_CODE_TTL = timedelta(minutes=env.int("VERIFICATION_CODE_TTL_MINUTES", default=5))
+VERIFICATION_MAX_ATTEMPTS = env.int("VERIFICATION_MAX_ATTEMPTS", default=5)
+VERIFICATION_RESEND_SECONDS = env.int("VERIFICATION_RESEND_SECONDS", default=60)
+VERIFICATION_DAILY_LIMIT = env.int("VERIFICATION_DAILY_LIMIT", default=10)
 
 # Token lifetime for the mobile API.
 DEVICE_TOKEN_TTL = timedelta(days=env.int("DEVICE_TOKEN_TTL_DAYS", default=30))

@@ -6,6 +6,7 @@ from orgdata.models import Department
 from orgdata.services import departments as department_services
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
 from tests.orgdata.factories import TEST_SETUP
+from tests.accounts.signing_in import api_login
 
 
 def test_rows_written_in_a_are_invisible_to_the_orm_in_b(enterprises):
@@ -23,7 +24,7 @@ def test_an_account_of_a_cannot_sign_in_or_use_its_token_at_b(enterprises, api_c
     with schema_context(enterprises.a.schema_name):
         UserFactory(mobile="13698760001")
     credentials = {"mobile": "13698760001", "password": FACTORY_PASSWORD, "device_id": "device-iso-01"}
-    token = api_client_for(enterprises.a).post("/api/v1/auth/login", credentials, format="json").json()["token"]
+    token = api_login(api_client_for(enterprises.a), credentials).json()["token"]
 
     at_b = api_client_for(enterprises.b)
     assert at_b.post("/api/v1/auth/login", credentials, format="json").status_code == 401

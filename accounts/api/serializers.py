@@ -14,6 +14,12 @@ class LoginSerializer(serializers.Serializer):
         help_text=_("A stable identifier of this device; send it as X-Device-Id on every request."),
     )
     device_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    # X6: only on the first sign-in from a device: the code the previous attempt sent by SMS.
+    code = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, default="", trim_whitespace=True,
+        help_text=_("The 6-digit code sent by SMS after a first sign-in attempt from this device answered "
+                    "`device_verification_required`."),
+    )
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -54,3 +60,14 @@ class LogoutAllResponseSerializer(serializers.Serializer):
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class VerificationCodeRequestSerializer(serializers.Serializer):
+    # Codes for a new device are sent by the sign-in itself, never on request.
+    purpose = serializers.ChoiceField(choices=[("rights_request", _("a request about your personal information"))])
+
+
+class VerificationCodeSentSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    mobile_masked = serializers.CharField()

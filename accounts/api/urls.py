@@ -9,4 +9,5 @@ urlpatterns = [
     path("auth/password", views.PasswordChangeView.as_view(), name="api-password"),
     path("auth/devices", views.DeviceListView.as_view(), name="api-devices"),
     path("me", views.MeView.as_view(), name="api-me"),
+    path("me/verification-codes", views.VerificationCodeView.as_view(), name="api-verification-codes"),
 ]

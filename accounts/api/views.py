@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors, services, verification
 from accounts.errors import AccountLeftCompany, InvalidCredentials
 from accounts.throttling import note_login_identifier
 from accounts.api.serializers import (
@@ -17,22 +17,36 @@ from accounts.api.serializers import (
     LogoutAllResponseSerializer,
     PasswordChangeSerializer,
     ProfileSerializer,
+    VerificationCodeRequestSerializer,
+    VerificationCodeSentSerializer,
 )
 from accounts.permissions import IsEnterpriseMember
 
 
 class LoginView(APIView):
-    """Sign in with mobile number and password; the token is bound to `device_id` (X6)."""
+    """Sign in with mobile number and password; the token is bound to `device_id` (X6).
+
+    The first sign-in from a device this account has never used answers 403
+    `device_verification_required` after the password is right, and sends a 6-digit code by SMS to
+    the account's mobile number; the same request repeated with `code` signs in.
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
 
     @extend_schema(request=LoginSerializer, auth=[], responses={
         200: LoginResponseSerializer,
+        400: OpenApiResponse(description="Field errors; `code_incorrect`, `code_expired`, `code_missing`, "
+                                         "`code_attempts_exhausted`: the SMS code (field `code`) was refused."),
         401: OpenApiResponse(description="`invalid_credentials`: the mobile number or password is incorrect."),
         403: OpenApiResponse(description="`account_left_company`: the right password, but the account was "
-                                         "disabled because its holder left the company."),
-        429: OpenApiResponse(description="`login_locked`: too many failed sign-ins; wait for the cool-off."),
+                                         "disabled because its holder left the company. "
+                                         "`device_verification_required` (X6): the first sign-in from this "
+                                         "device; a code was sent by SMS to `mobile_masked`: repeat the "
+                                         "request with `code`."),
+        429: OpenApiResponse(description="`login_locked`: too many failed sign-ins; wait for the cool-off. "
+                                         "`verification_throttled`: a code was sent too recently or too often "
+                                         "(`retry_after` seconds)."),
     })
     def post(self, request):
         credentials = LoginSerializer(data=request.data)
@@ -46,6 +60,8 @@ class LoginView(APIView):
                 raise AccountLeftCompany(_("This account was closed because you left the company. "
                                            "Ask your administrator if you have been rehired."))
             raise InvalidCredentials(_("Mobile number or password is incorrect."))
+        # X6: a device this account has never used proves the mobile number first.
+        verification.require_known_device(person=user, device_id=data["device_id"], code=data["code"])
         issued = services.issue_device_token(person=user, device_id=data["device_id"], device_name=data["device_name"])
         # The console's login() sends this; the API signs in without a session, so it says so itself
         # (audit entry, last_login, login throttling reset).
@@ -123,3 +139,30 @@ class PasswordChangeView(APIView):
         # This device keeps its token; every other token and console session of the person ends.
         services.change_password(person=request.user, keeping=request.auth, **payload.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VerificationCodeView(APIView):
+    """Send a one-time code by SMS to the signed-in person's mobile number (R8: a rights request
+    is confirmed with the password and this code)."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(
+        request=VerificationCodeRequestSerializer,
+        responses={
+            201: VerificationCodeSentSerializer,
+            400: OpenApiResponse(description="Field errors: `purpose`."),
+            429: OpenApiResponse(description="`verification_throttled`: a code for this was sent less than a "
+                                             "minute ago, or ten were sent to this number today "
+                                             "(`retry_after` seconds)."),
+            503: OpenApiResponse(description="`sms_unavailable`: the text message could not be sent."),
+        },
+        description=("Sends a 6-digit code, valid for a few minutes and for one use, to the mobile number of "
+                     "the signed-in account. Only the newest code of a purpose is accepted; five wrong "
+                     "answers end it."),
+    )
+    def post(self, request):
+        payload = VerificationCodeRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        sent = verification.send_code(actor=request.user, person=request.user, purpose=payload.validated_data["purpose"])
+        return Response(VerificationCodeSentSerializer(sent).data, status=status.HTTP_201_CREATED)

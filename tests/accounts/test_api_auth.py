@@ -3,6 +3,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import DeviceToken, User
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.accounts.signing_in import api_login
 
 PHONE = "device-phone-0001"
 TABLET = "device-tablet-0002"
@@ -15,9 +16,7 @@ def employee(enterprises):
 
 
 def _login(client, mobile="13612340001", password=FACTORY_PASSWORD, device_id=PHONE):
-    return client.post("/api/v1/auth/login",
-                       {"mobile": mobile, "password": password, "device_id": device_id, "device_name": "Phone"},
-                       format="json")
+    return api_login(client, {"mobile": mobile, "password": password, "device_id": device_id, "device_name": "Phone"})
 
 
 @pytest.mark.promise("X6")

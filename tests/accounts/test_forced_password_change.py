@@ -10,6 +10,7 @@ from accounts.models import User
 from orgdata.services import administrators as administrator_services
 from tests.policies.factories import PolicyVersionFactory
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
+from tests.accounts.signing_in import api_login
 
 NEW_PASSWORD = "Harbour-Lights-42"
 DEVICE = "device-forced-0001"
@@ -27,8 +28,7 @@ def reset_employee(enterprises):
 
 def _signed_in_api(api_client_for, enterprise, account, password):
     client = api_client_for(enterprise)
-    login = client.post("/api/v1/auth/login", {"mobile": account.mobile, "password": password, "device_id": DEVICE},
-                        format="json")
+    login = api_login(client, {"mobile": account.mobile, "password": password, "device_id": DEVICE})
     assert login.status_code == 200, login.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {login.json()['token']}", HTTP_X_DEVICE_ID=DEVICE)
     return client, login.json()

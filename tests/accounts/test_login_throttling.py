@@ -15,6 +15,7 @@ from accounts.throttling import login_identifier_digest
 from audit import retention
 from audit import services as audit_services
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.accounts.signing_in import api_login
 
 WRONG = "Wrong-Pass-123"
 FULL_WIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
@@ -40,8 +41,7 @@ def test_the_spellings_are_distinct_and_all_one_number():
 
 
 def _api_login(client, mobile, password, **extra):
-    return client.post("/api/v1/auth/login", {"mobile": mobile, "password": password, "device_id": "device-lock-01"},
-                       format="json", **extra)
+    return api_login(client, {"mobile": mobile, "password": password, "device_id": "device-lock-01"}, **extra)
 
 
 def test_api_lockout_counts_every_spelling_as_one_identifier(enterprises, api_client_for, settings):

@@ -5,6 +5,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.accounts.signing_in import api_login
 
 
 @pytest.mark.promise("X3")
@@ -29,8 +30,8 @@ def test_password_change_through_the_api_reports_weak_passwords_field_by_field(e
     with schema_context(enterprises.a.schema_name):
         UserFactory(mobile="13612345000")
     client = api_client_for(enterprises.a, device_id="device-000001")
-    token = client.post("/api/v1/auth/login", {"mobile": "13612345000", "password": FACTORY_PASSWORD,
-                                               "device_id": "device-000001"}, format="json").json()["token"]
+    token = api_login(client, {"mobile": "13612345000", "password": FACTORY_PASSWORD,
+                               "device_id": "device-000001"}).json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID="device-000001")
 
     weak = client.post("/api/v1/auth/password", {"old_password": FACTORY_PASSWORD, "new_password": "password"}, format="json")
@@ -90,6 +91,6 @@ def test_failed_login_throttling_is_per_enterprise(enterprises, api_client_for, 
     with schema_context(enterprises.b.schema_name):
         UserFactory(mobile="13612347000")
 
-    in_b = api_client_for(enterprises.b).post("/api/v1/auth/login", {**attempt, "password": FACTORY_PASSWORD}, format="json")
+    in_b = api_login(api_client_for(enterprises.b), {**attempt, "password": FACTORY_PASSWORD})
 
     assert in_b.status_code == 200

@@ -9,13 +9,14 @@ from django_tenants.utils import schema_context
 
 from accounts.models import DeviceToken
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.accounts.signing_in import api_login
 
 DEVICE = "device-expiry-0001"
 
 
 def _signed_in(client, mobile):
-    response = client.post("/api/v1/auth/login", {"mobile": mobile, "password": FACTORY_PASSWORD,
-                                                  "device_id": DEVICE}, format="json")
+    response = api_login(client, {"mobile": mobile, "password": FACTORY_PASSWORD,
+                                                  "device_id": DEVICE})
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}", HTTP_X_DEVICE_ID=DEVICE)
     return client

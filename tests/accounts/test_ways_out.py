@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import DeviceToken, User
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
+from tests.accounts.signing_in import api_login
 
 PHONE, TABLET = "device-phone-9001", "device-tablet-9002"
 NEW_PASSWORD = "Harbour-Lights-42"
@@ -24,8 +25,7 @@ def administrator(enterprises):
 
 def _device(enterprises, api_client_for, device_id, password=FACTORY_PASSWORD):
     client = api_client_for(enterprises.a)
-    response = client.post("/api/v1/auth/login", {"mobile": MOBILE, "password": password, "device_id": device_id},
-                           format="json")
+    response = api_login(client, {"mobile": MOBILE, "password": password, "device_id": device_id})
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}", HTTP_X_DEVICE_ID=device_id)
     return client

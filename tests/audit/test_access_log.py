@@ -13,6 +13,7 @@ from audit import access_log
 from audit.models import AccessLogEntry
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
 from tests.committing import in_a_thread
+from tests.accounts.signing_in import api_login
 
 BROWSER = "Mozilla/5.0 (iPhone) AccessLogTest/2.0"
 
@@ -27,8 +28,8 @@ def test_a_signed_in_request_is_logged_without_its_query_string(enterprises, api
     with schema_context(enterprises.a.schema_name):
         person = UserFactory(mobile="13655560001")
     client = api_client_for(enterprises.a)
-    token = client.post("/api/v1/auth/login", {"mobile": "13655560001", "password": FACTORY_PASSWORD,
-                                               "device_id": "access-dev-1"}, format="json").json()["token"]
+    token = api_login(client, {"mobile": "13655560001", "password": FACTORY_PASSWORD,
+                                               "device_id": "access-dev-1"}).json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_DEVICE_ID="access-dev-1")
     before = timezone.now()
 

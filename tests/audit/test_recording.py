@@ -17,6 +17,7 @@ from core.errors import NotPermitted
 from privacy.unmask import note_bulk_reveal, reveal
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
 from tests.audit.conftest import audit_rows_as_text
+from tests.accounts.signing_in import api_login
 
 PHONE = "audit-phone-0001"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AuditTest/1.0"
@@ -38,9 +39,9 @@ def test_an_api_login_and_a_password_change_are_recorded_with_ip_browser_languag
     client = api_client_for(enterprises.a)
     started = timezone.now()
 
-    login = client.post("/api/v1/auth/login", {"mobile": "13655550001", "password": FACTORY_PASSWORD,
+    login = api_login(client, {"mobile": "13655550001", "password": FACTORY_PASSWORD,
                                                "device_id": PHONE},
-                        format="json", HTTP_USER_AGENT=BROWSER, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9",
+                        HTTP_USER_AGENT=BROWSER, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9",
                         REMOTE_ADDR="203.0.113.9")
     assert login.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {login.json()['token']}", HTTP_X_DEVICE_ID=PHONE)

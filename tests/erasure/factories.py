@@ -3,6 +3,8 @@ services a user's actions go through wherever one exists. `test_the_factory_fill
 fails when a new table about a person is added without this factory filling it."""
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
@@ -11,6 +13,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts import services as account_services
+from accounts import verification
+from accounts.errors import DeviceVerificationRequired
+from accounts.models import SmsOutboxMessage
 from accounts.throttling import login_identifier_digest
 from attendance import services as attendance_services
 from audit import access_log
@@ -30,7 +35,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def make_person_everywhere(*, manager):
-    """A sub-administrator with a profile, files, tokens, a console session, consents, disclosures,
+    """A sub-administrator with a profile, files, tokens, a verified device, one-time codes and SMS outbox
+    messages, a console session, consents, disclosures,
     an application switched on for them, check-ins, tracking pings, access-log and audit entries,
     login-throttling records, guardian grants and a minor's case (M2). Returns their account."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
@@ -47,6 +53,15 @@ def make_person_everywhere(*, manager):
     person.groups.add(Group.objects.get_or_create(name="erasure test group")[0])
     person.user_permissions.add(Permission.objects.get(codename="unmask_sensitive"))
     assign_perm("orgdata.change_position", person, Position.objects.create(name="Erasure tester"))
+    # X6: the first sign-in from the phone, verified by the code the SMS outbox received; then a
+    # code for a rights request still waiting (R8).
+    try:
+        verification.require_known_device(person=person, device_id="device-erasure-1")
+    except DeviceVerificationRequired:
+        pass
+    code = re.search(r"\b(\d{6})\b", SmsOutboxMessage.objects.filter(person=person).latest("pk").body).group(1)
+    verification.require_known_device(person=person, device_id="device-erasure-1", code=code)
+    verification.send_code(actor=person, person=person, purpose="rights_request")
     account_services.issue_device_token(person=person, device_id="device-erasure-1", device_name="Zhao's phone")
     # M2: a guardian's report, with the administrator's note about it (anonymised by the erasure).
     erasure_services.record_guardian_report(actor=manager, person=person, note="Mother called; says born 2010")

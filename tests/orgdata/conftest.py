@@ -2,6 +2,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from tests.accounts.signing_in import api_login
 
 
 @pytest.fixture
@@ -29,8 +30,7 @@ def api_as(api_client_for, enterprises):
         account.save(update_fields=["password"])
         device = f"device-orgdata-{next(counter):03d}"
         client = api_client_for(enterprises.a)
-        response = client.post("/api/v1/auth/login", {"mobile": account.mobile, "password": PASSWORD,
-                                                      "device_id": device}, format="json")
+        response = api_login(client, {"mobile": account.mobile, "password": PASSWORD, "device_id": device})
         assert response.status_code == 200, response.content
         client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}", HTTP_X_DEVICE_ID=device)
         return client

@@ -8,6 +8,7 @@ from core.errors import NotPermitted
 from orgdata.services import administrators as administrator_services
 from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
+from tests.accounts.signing_in import api_login
 
 
 @pytest.mark.promise("E5")
@@ -31,8 +32,8 @@ def test_a_password_reset_forces_a_change_at_next_sign_in(in_a, manager, api_cli
     temporary = administrator_services.reset_employee_password(actor=manager, employee=person)
     person.account.refresh_from_db()
     assert person.account.check_password(temporary) and person.account.must_change_password
-    login = api_client_for(in_a).post("/api/v1/auth/login", {"mobile": person.account.mobile, "password": temporary,
-                                                              "device_id": "device-reset-1"}, format="json")
+    login = api_login(api_client_for(in_a), {"mobile": person.account.mobile, "password": temporary,
+                                                              "device_id": "device-reset-1"})
     assert login.json()["user"]["must_change_password"] is True
 
 

@@ -13,13 +13,14 @@ from orgdata.services.imports import jobs as import_services
 from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
 from tests.orgdata.importing import processed
+from tests.accounts.signing_in import api_login
 
 LEFT = Employee.WorkStatus.LEFT
 
 
 def _api_login(api_client_for, enterprise, mobile, password=PASSWORD, device="device-offboard-1"):
-    return api_client_for(enterprise).post("/api/v1/auth/login", {"mobile": mobile, "password": password,
-                                                                  "device_id": device}, format="json")
+    return api_login(api_client_for(enterprise), {"mobile": mobile, "password": password,
+                                                                  "device_id": device})
 
 
 def _console_login(enterprise, mobile, password=PASSWORD):

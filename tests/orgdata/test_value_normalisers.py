@@ -19,6 +19,7 @@ from orgdata.services.imports import jobs as import_services
 from orgdata.validators import canonical_mainland_mobile, normalize_resident_id, parse_date
 from tests.orgdata.factories import make_employee, make_tree, resident_id
 from tests.orgdata.importing import processed
+from tests.accounts.signing_in import api_login
 
 FULL_WIDTH = str.maketrans("0123456789Xx+-", "０１２３４５６７８９Ｘｘ＋－")
 
@@ -147,9 +148,8 @@ def test_a_full_width_mobile_number_signs_in_to_the_same_account(in_a, api_clien
     person.account.set_password("Emp1oyee-Pass!")
     person.account.save(update_fields=["password"])
     client = api_client_for(enterprises.a)
-    response = client.post("/api/v1/auth/login", {"mobile": "＋８６ （１３８）２２２２－０００１",
-                                                  "password": "Emp1oyee-Pass!", "device_id": "device-values-1"},
-                           format="json")
+    response = api_login(client, {"mobile": "＋８６ （１３８）２２２２－０００１",
+                                                  "password": "Emp1oyee-Pass!", "device_id": "device-values-1"})
     assert response.status_code == 200, response.content
     assert response.json()["user"]["id"] == person.account.pk
 

@@ -72,6 +72,9 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "rights_requestevent": ("rights-request-history", gettext_lazy("The history of your requests")),
     "rights_inboxmessage": ("inbox", gettext_lazy("Your inbox")),
     "rights_predeatharrangement": ("pre-death-arrangement", gettext_lazy("Your pre-death arrangement")),
+    "accounts_knowndevice": ("known-devices", gettext_lazy("Devices you signed in from after verifying your number")),
+    "accounts_verificationcode": ("verification-codes", gettext_lazy("One-time codes sent to you (never the code)")),
+    "accounts_smsoutboxmessage": ("text-messages", gettext_lazy("Text messages sent to you")),
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
 }
 
@@ -104,6 +107,10 @@ LEFT_OUT_COLUMNS: dict[str, dict[str, object]] = {
     "consent_consentevent": {"digest": _CHAIN_LINK, "previous_digest": _CHAIN_LINK},
     "rights_rightsrequest": {"result_file": gettext_lazy("the stored answer of a request (a copy like this one)")},
     "rights_requestevent": {"actor_label": gettext_lazy("names whoever took the step, who may be another person")},
+    "accounts_knowndevice": {"device_digest": _KEYED_DIGEST},
+    "accounts_verificationcode": {"code_digest": _SECRET, "context_digest": _KEYED_DIGEST,
+                                  "mobile_index": _KEYED_DIGEST},
+    "accounts_smsoutboxmessage": {"body": gettext_lazy("the text may hold a one-time code, a secret")},
 }
 _ANOTHER_ACCOUNT = gettext_lazy("names an account, which may be another person's")
 _DATA_KEY = gettext_lazy("which data key encrypts the row")

@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from access.actors import SystemActor, account_of, is_system_actor, require_actor
 from access.capabilities import Capability, may, require
 from accounts import services as account_services
-from accounts.models import User
+from accounts import verification
+from accounts.models import User, VerificationPurpose
 from erasure import services as erasure_services
 from erasure.models import ErasureJob
 from rights import deadlines
@@ -84,9 +85,10 @@ def submit_request(*, actor, kind: str, details: dict, password: str, code: str)
 
 
 def _verify_identity(person: User, *, password: str, code: str) -> None:
-    # R8: the password re-entered (the one-time code joins it with the SMS interface).
-    if not person.check_password(password or ""):
-        raise ValidationError({"password": [_("Your password is incorrect.")]})
+    # R8: the password re-entered and the one-time code sent by SMS to the account's mobile number
+    # (accounts.verification; its refusals name the field). Called before the request's own
+    # transaction, so a wrong answer still counts against the code.
+    verification.check(person=person, purpose=VerificationPurpose.RIGHTS_REQUEST, password=password, code=code)
 
 
 def _checked_details(kind: str, details: dict) -> dict:

@@ -26,6 +26,7 @@ from erasure import services as erasure_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications
 from rights import services as rights_services
+from tests.accounts.signing_in import latest_code
 from tests.accounts.factories import FACTORY_PASSWORD
 from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, resident_id
 
@@ -86,8 +87,9 @@ def make_person_everywhere(*, manager):
     # Their rights requests, its history, their inbox and their pre-death arrangement.
     person.set_password(FACTORY_PASSWORD)
     person.save(update_fields=["password"])
+    # The rights-request code sent above (R8) is used here; its row stays, used.
     rights_services.submit_request(actor=person, kind="complaint", details={"text": "The canteen camera."},
-                                   password=FACTORY_PASSWORD, code="")
+                                   password=FACTORY_PASSWORD, code=latest_code(connection.schema_name, person.mobile))
     rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")

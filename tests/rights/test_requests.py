@@ -18,6 +18,7 @@ from orgdata.models import Employee
 from rights import deadlines, tasks
 from rights.models import InboxMessage, RightsRequest
 from tests.accounts.factories import FACTORY_PASSWORD
+from tests.accounts.signing_in import latest_code
 from tests.consent.factories import signed_in
 from tests.orgdata.conftest import in_a, manager  # noqa: F401
 from tests.orgdata.factories import make_employee
@@ -25,9 +26,23 @@ from tests.orgdata.factories import make_employee
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _submit(person, kind, details=None, password=FACTORY_PASSWORD):
+@pytest.fixture(autouse=True)
+def _codes_without_waiting(settings):
+    # These tests submit several requests a minute; the resend wait is accounts' own tests' subject.
+    settings.VERIFICATION_RESEND_SECONDS = 0
+
+
+def _code_for(person) -> str:
+    """R8: the one-time code the app asks for, read from the local SMS outbox as a developer would."""
+    sent = person.client.post("/api/v1/me/verification-codes", {"purpose": "rights_request"}, format="json")
+    assert sent.status_code == 201, sent.content
+    return latest_code(person.enterprise.schema_name, person.user.mobile)
+
+
+def _submit(person, kind, details=None, password=FACTORY_PASSWORD, code=None):
+    code = _code_for(person) if code is None else code
     return person.client.post("/api/v1/rights/requests", {"kind": kind, "details": details or {},
-                                                          "password": password, "code": ""}, format="json")
+                                                          "password": password, "code": code}, format="json")
 
 
 def _employee(enterprises, **fields):
@@ -47,8 +62,10 @@ def test_a_request_is_verified_first_and_a_wrong_password_creates_nothing(enterp
     person = _employee(enterprises, name="验证")
 
     refused = _submit(person, "copy", password="not-my-password")
+    no_code = _submit(person, "copy", code="000000")
 
     assert refused.status_code == 400 and "password" in refused.json()["fields"]
+    assert no_code.status_code == 400 and "code" in refused.json()["fields"] | no_code.json()["fields"]
     with schema_context(enterprises.a.schema_name):
         assert not RightsRequest.objects.exists()
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.errors import AccountLeftCompany, InvalidCredentials
+from accounts.errors import AccountLeftCompany, GuardianConsentRequired, InvalidCredentials
 from accounts.throttling import note_login_identifier
 from accounts.api.serializers import (
     DeviceSerializer,
@@ -31,7 +31,9 @@ class LoginView(APIView):
         200: LoginResponseSerializer,
         401: OpenApiResponse(description="`invalid_credentials`: the mobile number or password is incorrect."),
         403: OpenApiResponse(description="`account_left_company`: the right password, but the account was "
-                                         "disabled because its holder left the company."),
+                                         "disabled because its holder left the company; "
+                                         "`guardian_consent_required` (M1): the right password, but the account "
+                                         "is a minor's and stays inactive until a guardian's consent is recorded."),
         429: OpenApiResponse(description="`login_locked`: too many failed sign-ins; wait for the cool-off."),
     })
     def post(self, request):
@@ -46,6 +48,10 @@ class LoginView(APIView):
                 raise AccountLeftCompany(_("This account was closed because you left the company. "
                                            "Ask your administrator if you have been rehired."))
             raise InvalidCredentials(_("Mobile number or password is incorrect."))
+        if user.awaits_guardian_consent:
+            # M1: the right password, but a minor's account is inactive until a guardian consents.
+            raise GuardianConsentRequired(_("You are under 18: your account can be used once your guardian's "
+                                            "consent is recorded by your enterprise's administrator."))
         issued = services.issue_device_token(person=user, device_id=data["device_id"], device_name=data["device_name"])
         # The console's login() sends this; the API signs in without a session, so it says so itself
         # (audit entry, last_login, login throttling reset).

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.privacy_overview, name="overview"),
     path("policy/", views.policy_notice, name="policy-notice"),
     path("people/<int:pk>/", views.person_consent, name="person"),
+    path("people/<int:pk>/guardian-consent/", views.guardian_consent, name="guardian-consent"),
 ]

@@ -28,9 +28,6 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.is_usable or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
-        if token.user.awaits_guardian_consent:
-            # M1: a minor's account is inactive until a guardian's consent is recorded.
-            raise exceptions.AuthenticationFailed(_("This account waits for a guardian's consent."))
         if request.META.get(DEVICE_HEADER, "") != token.device_id:
             raise exceptions.AuthenticationFailed(_("This token was issued to another device."))
         now = timezone.now()

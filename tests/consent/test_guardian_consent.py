@@ -158,6 +158,27 @@ def test_withdrawing_the_guardians_consent_makes_the_account_inactive_again(in_a
 
 
 @pytest.mark.promise("M1")
+def test_an_edit_revealing_17_signs_the_person_out_until_their_guardian_consents(in_a, manager, api_as,
+                                                                               api_client_for):
+    employee = _with_password(make_employee(employee_number="GC-9", date_of_birth=_born(30)))
+    own = api_as(employee.account)
+    assert own.get("/api/v1/me").status_code == 200
+
+    edited = api_as(manager).patch(f"/api/v1/admin/employees/{employee.pk}",
+                                   {"date_of_birth": _born(18, days_later=1).isoformat()}, format="json")
+
+    assert edited.status_code == 200
+    assert own.get("/api/v1/me").status_code == 401  # every token and session ended at once
+    employee.account.set_password(PASSWORD)
+    employee.account.save(update_fields=["password"])
+    assert _api_login(api_client_for, in_a, employee, "device-guardian-4").json()["code"] == "guardian_consent_required"
+    corrected = api_as(manager).patch(f"/api/v1/admin/employees/{employee.pk}",
+                                      {"date_of_birth": _born(18).isoformat()}, format="json")  # 18 today after all
+    assert corrected.status_code == 200 and User.objects.get(pk=employee.account_id).minor_until is None
+    assert _api_login(api_client_for, in_a, employee, "device-guardian-5").status_code == 200
+
+
+@pytest.mark.promise("M1")
 def test_turning_18_needs_nothing_the_account_works_and_consent_is_the_persons_own(in_a, api_client_for):
     teen = _with_password(make_employee(employee_number="GC-8", date_of_birth=_born(18, days_later=3)))
     assert _api_login(api_client_for, in_a, teen).status_code == 403

@@ -1,5 +1,5 @@
-"""The refusals orgdata raises: an import whose rows cannot be imported, and (a DomainError) an edit
-that revealed a child under 14 (M2). Their messages are user-facing (the import job's report shows
+"""The refusals orgdata raises: an import whose rows cannot be imported, and (DomainErrors) an edit
+that revealed a child under 14 (M2) or someone of 14 or 15 (M1). Their messages are user-facing (the import job's report shows
 them). A file that cannot be read at all is refused by core.tabular (core.errors.UnreadableFile and
 its kinds)."""
 from __future__ import annotations

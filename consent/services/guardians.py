@@ -21,6 +21,7 @@ from access.capabilities import Capability, require
 from accounts import services as account_services
 from accounts.models import User
 from audit.chain import lock_person
+from audit.recording import record_bulk
 from consent import selectors, state_cache
 from consent.errors import GuardianConsentRequired
 from consent.models import GuardianConsent, Purpose
@@ -78,9 +79,13 @@ def record_guardian_consent(*, actor, person: User, guardian_name: str, relation
         if not person.is_minor:
             raise ValidationError({"person": [_("By the recorded date of birth this person is not a minor: no "
                                                 "guardian's consent is needed.")]})
-        now = timezone.now()
-        GuardianConsent.objects.filter(person=person, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, withdrawn_by=account_of(actor))
+        replaced = list(GuardianConsent.objects.filter(person=person, withdrawn_at__isnull=True)
+                        .values_list("pk", flat=True))
+        if replaced:
+            GuardianConsent.objects.filter(pk__in=replaced).update(withdrawn_at=timezone.now(),
+                                                                   withdrawn_by=account_of(actor))
+            record_bulk(model=GuardianConsent, action="update", object_ids=replaced,
+                        changed_fields=["withdrawn_at", "withdrawn_by"])
         consent = GuardianConsent.objects.create(person=person, relationship=relationship, purposes=purposes,
                                                  verified_by=account_of(actor), **values)
         account_services.record_guardian_consent_state(person=person, has_guardian_consent=True)

@@ -163,10 +163,11 @@ def record_minors_until_in_bulk(*, actor, minor_until_by_person: dict[int, objec
     return changed
 
 
-def record_guardian_consent_state(*, person: User, has_guardian_consent: bool) -> User:
+def record_guardian_consent_state(*, actor, person: User, has_guardian_consent: bool) -> User:
     """M1: consent.services.guardians recorded (True) or withdrew (False) the guardian's consent of
     `person`; without it a minor's account is inactive, so a withdrawal signs them out everywhere.
-    The caller checked who may."""
+    The caller checked who may; a missing actor is refused."""
+    require_actor(actor)
     if person.has_guardian_consent != has_guardian_consent:
         person.has_guardian_consent = has_guardian_consent
         person.save(update_fields=["has_guardian_consent"])

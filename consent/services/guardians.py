@@ -88,7 +88,7 @@ def record_guardian_consent(*, actor, person: User, guardian_name: str, relation
                         changed_fields=["withdrawn_at", "withdrawn_by"])
         consent = GuardianConsent.objects.create(person=person, relationship=relationship, purposes=purposes,
                                                  verified_by=account_of(actor), **values)
-        account_services.record_guardian_consent_state(person=person, has_guardian_consent=True)
+        account_services.record_guardian_consent_state(actor=actor, person=person, has_guardian_consent=True)
         state_cache.forget_person(person.pk)
         guardian_consent_recorded.send(sender=GuardianConsent, person_id=person.pk, actor=actor)
     return consent
@@ -109,7 +109,7 @@ def withdraw_guardian_consent(*, actor, person: User) -> GuardianConsent:
             raise ValidationError({"person": [_("No guardian's consent is in force for this person.")]})
         consent.withdrawn_at, consent.withdrawn_by = timezone.now(), account_of(actor)
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
-        account_services.record_guardian_consent_state(person=User.objects.get(pk=person.pk),
+        account_services.record_guardian_consent_state(actor=actor, person=User.objects.get(pk=person.pk),
                                                        has_guardian_consent=False)
         state_cache.forget_person(person.pk)
     return consent

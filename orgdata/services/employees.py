@@ -5,6 +5,7 @@ and the bulk import all pass through it, so they accept and refuse exactly the s
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -277,7 +278,7 @@ def record_minority(*, actor, employee: Employee) -> None:
                                         minor_until=minor_until_of(employee.date_of_birth))
 
 
-def minor_until_of(birth) -> Any:
+def minor_until_of(birth: date | None) -> date | None:
     """M1: what `record_minority` stores for a date of birth: the 18th birthday of a minor, else None."""
     return validators.eighteenth_birthday(birth) if validators.is_minor(birth) else None
 

@@ -301,7 +301,8 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     stating 14 or 15 are not stored either; the account is disabled at once and a case opened for
     the manager, and UnderWorkingAge names the fields (`minors.disable_under_working_age`). A new
     birth date of 16 or 17 is stored, the account inactive until a guardian's consent is recorded
-    (`record_minority`), and announced for a case to verify.
+    (`record_minority`), and announced for a case to verify; on the manager's own record it is
+    refused (the enterprise would be left without its manager).
     """
     with transaction.atomic():
         employee = scope_selectors.employee_visible_to(actor, employee.pk)
@@ -380,9 +381,15 @@ def _protect(employee: Employee, refusal: ValidationError) -> None:
 
 def _reveals_a_minor(values: dict[str, Any], employee: Employee) -> bool:
     """M2: whether `values` write a new date of birth stating 16 or 17 (under 16 never gets here).
-    An unchanged one was announced when it was written."""
+    An unchanged one was announced when it was written. M1: refused on the manager's own record
+    (ValidationError): a minor's account is inactive until a guardian consents, which would leave
+    the enterprise without its manager."""
     birth = values.get("date_of_birth")
-    return birth != employee.date_of_birth and validators.is_minor(birth)
+    reveals = birth != employee.date_of_birth and validators.is_minor(birth)
+    if reveals and not minor_services.may_protect(employee):
+        raise ValidationError({"date_of_birth": [_("The enterprise manager must be 18 or over: hand the manager "
+                                                   "role over first.")]})
+    return reveals
 
 
 def check_work_status_change(employee: Employee, values: dict[str, Any]) -> bool:

@@ -263,6 +263,15 @@ def test_the_managers_own_record_revealing_a_child_is_only_refused(in_a, manager
         employee_services.update_employee(actor=manager, employee=record, changes={"date_of_birth": _born(10)})
     assert refused.value.message_dict == {"date_of_birth": [CHILD_REFUSAL]}
     assert User.objects.get(pk=manager.pk).is_active and not ErasureJob.objects.filter(person_id=manager.pk).exists()
+    # M1: nor is it disabled for 15, nor made a minor's (inactive until a guardian consents) for 17.
+    for age, message in ((15, UNDER_16), (17, "The enterprise manager must be 18 or over: hand the manager role "
+                                              "over first.")):
+        with pytest.raises(Exception) as refused:
+            employee_services.update_employee(actor=manager, employee=record, changes={"date_of_birth": _born(age)})
+        assert refused.value.message_dict == {"date_of_birth": [message]}
+    manager = User.objects.get(pk=manager.pk)
+    assert manager.is_active and not manager.awaits_guardian_consent
+    assert not MinorCase.objects.filter(person=manager).exists()
 
 
 # --- an edit stating 14 or 15: not stored, the account disabled at once, a case for the manager -------

@@ -69,3 +69,7 @@ class GuardianConsentForm(forms.Form):
         return {"guardian_name": data.get("guardian_name", ""), "relationship": data.get("relationship", ""),
                 "contact": data.get("contact", ""), "evidence": data.get("evidence", ""),
                 "purpose_codes": data.get("purposes", [])}
+
+
+class GuardianConsentWithdrawalForm(forms.Form):
+    """M1: the guardian withdraws their consent (nothing to fill in; the service says what it refuses)."""

@@ -152,16 +152,17 @@ def guardian_consent(request, pk: int):
     withdrawing = request.method == "POST" and request.POST.get("action") == "withdraw"
     form = forms.GuardianConsentForm(request.POST if request.method == "POST" and not withdrawing else None,
                                      purposes=selectors.additional_purposes(), language=language)
-    if withdrawing:
-        if try_service(form, lambda: guardian_services.withdraw_guardian_consent(actor=request.user, person=person)):
-            messages.success(request, _("The guardian's consent is withdrawn: the account cannot be used until a "
-                                        "new one is recorded."))
-            return redirect("consent-console:guardian-consent", pk=person.pk)
-    elif form.is_bound and form.is_valid() and try_service(form, lambda: guardian_services.record_guardian_consent(
+    withdrawal = forms.GuardianConsentWithdrawalForm(request.POST if withdrawing else None)
+    if withdrawing and withdrawal.is_valid() and try_service(
+            withdrawal, lambda: guardian_services.withdraw_guardian_consent(actor=request.user, person=person)):
+        messages.success(request, _("The guardian's consent is withdrawn: the account cannot be used until a new one "
+                                    "is recorded."))
+        return redirect("consent-console:guardian-consent", pk=person.pk)
+    if form.is_bound and form.is_valid() and try_service(form, lambda: guardian_services.record_guardian_consent(
             actor=request.user, person=person, **form.guardian())):
         messages.success(request, _("The guardian's consent is recorded: the account can be used."))
         return redirect("consent-console:guardian-consent", pk=person.pk)
     return render(request, "consent/guardian_consent.html", {
         "person": person, "employee_record": getattr(person, "employee", None), "form": form,
-        "in_force": selectors.guardian_consent_of(person),
+        "withdrawal": withdrawal, "in_force": selectors.guardian_consent_of(person),
     }, status=400 if request.method == "POST" else 200)

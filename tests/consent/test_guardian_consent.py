@@ -106,6 +106,9 @@ def test_the_guardians_consent_is_refused_outside_the_administrators_reach_and_f
     assert refused.status_code == 400 and "this person is not a minor" in refused.content.decode()
     assert not GuardianConsent.objects.filter(person__in=[outside.account, adult.account]).exists()
     assert User.objects.get(pk=outside.account_id).awaits_guardian_consent
+    nothing_to_withdraw = console_as(manager).post(_page(outside), {"action": "withdraw"})
+    assert nothing_to_withdraw.status_code == 400
+    assert "No guardian&#x27;s consent is in force" in nothing_to_withdraw.content.decode()
 
 
 @pytest.mark.promise("M1")

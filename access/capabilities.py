@@ -71,6 +71,7 @@ class Capability(StrEnum):
     CANCEL_ENTERPRISE = "cancel_enterprise"  # E9: apply for (or withdraw) the enterprise's cancellation
     ANNOUNCE_CESSATION = "announce_cessation"  # E10: announce (or withdraw) the end of the service
     VERIFY_MINOR_CASE = "verify_minor_case"  # M2: confirm or dismiss that a person is a minor
+    RECORD_GUARDIAN_CONSENT = "record_guardian_consent"  # M1: a guardian's consent to a minor's account
     HANDLE_RIGHTS_REQUESTS = "handle_rights_requests"  # R2–R10: the queue, answers and refusals
     CONFIGURE_RECIPIENTS = "configure_recipients"  # R3: a recipient's webhook URL and signing secret
 
@@ -148,6 +149,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.ANNOUNCE_CESSATION:                  Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
     C.VERIFY_MINOR_CASE:                   Holders(YES, NO,              NO,          NO,  YES),
+    C.RECORD_GUARDIAN_CONSENT:             Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.HANDLE_RIGHTS_REQUESTS:              Holders(YES, BY_PERMISSION,   NO,          NO,  YES,
                                                    permission=RIGHTS_PERMISSION),
     C.CONFIGURE_RECIPIENTS:                Holders(YES, NO,              NO,          NO,  YES),
@@ -160,7 +162,7 @@ _REFUSALS = {
     C.ADMINISTER_ORGANISATION: _ADMINISTRATORS_ONLY, C.ADMINISTER_DEPARTMENTS: _ADMINISTRATORS_ONLY,
     C.ADMINISTER_EMPLOYEES: _ADMINISTRATORS_ONLY, C.IMPORT_ADDRESS_BOOK: _ADMINISTRATORS_ONLY,
     C.EXPORT_ADDRESS_BOOK: _ADMINISTRATORS_ONLY, C.SWITCH_APPLICATIONS: _ADMINISTRATORS_ONLY,
-    C.RECORD_CONSENT_ON_REQUEST: _ADMINISTRATORS_ONLY,
+    C.RECORD_CONSENT_ON_REQUEST: _ADMINISTRATORS_ONLY, C.RECORD_GUARDIAN_CONSENT: _ADMINISTRATORS_ONLY,
     C.CHANGE_TOP_OF_TREE: gettext_noop("Only the enterprise manager can change the top of the tree."),
     C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),

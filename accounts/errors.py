@@ -75,3 +75,10 @@ class SmsUnavailable(DomainError):
 
     code = "sms_unavailable"
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+class GuardianConsentRequired(DomainError):
+    """M1: the account is a minor's (16 or 17 by the recorded date of birth) and no guardian's
+    consent is recorded yet: it stays inactive. Only said to someone who gave the right password."""
+
+    code = "guardian_consent_required"
+    status_code = status.HTTP_403_FORBIDDEN

@@ -73,6 +73,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         "mobile_index": PI(Category.BASIC, purpose="account_login", erasure=Erasure.ANONYMISE, replacement=None,
                            mask=Mask.HIDDEN, note="keyed digest of the mobile number, for sign-in"),
         "display_name": PI(Category.BASIC, purpose="basic_service", erasure=Erasure.ANONYMISE, replacement=""),
+        "minor_until": PI(Category.BASIC, purpose="minor_protection", erasure=Erasure.ANONYMISE, replacement=None,
+                          note="M1: the 18th birthday, from the employee record's date of birth"),
+    },
+    not_personal={
+        "has_guardian_consent": "M1: whether a guardian's consent (consent.GuardianConsent) is in force; "
+                                "says nothing once minor_until is gone",
     },
 )
 class User(AbstractBaseUser, PermissionsMixin):
@@ -98,6 +104,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # ends every session of the person on its next request, as a new password does.
     security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # M1: set by orgdata whenever the person's date of birth is written (the day they turn 18; null
+    # for adults and when nothing is known), so layers below orgdata (this app, consent) know the
+    # account is a minor's. While it is in the future the account signs in only once a guardian's
+    # consent is recorded (consent.services.guardians keeps `has_guardian_consent`).
+    minor_until = models.DateField(null=True, blank=True)
+    has_guardian_consent = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -114,6 +126,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.display_name
+
+    @property
+    def is_minor(self) -> bool:
+        """M1: whether the account is a minor's today (under 18 by the recorded date of birth)."""
+        return self.minor_until is not None and timezone.localdate() < self.minor_until
+
+    @property
+    def awaits_guardian_consent(self) -> bool:
+        """M1: a minor's account stays inactive (no sign-in, no token) until a guardian consents."""
+        return self.is_minor and not self.has_guardian_consent
 
     def _get_session_auth_hash(self, secret=None):
         # Django's hash covers the password only; "log out everywhere" must end sessions too.

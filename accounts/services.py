@@ -131,6 +131,67 @@ def disable_account(*, actor, person: User) -> User:
     return person
 
 
+def record_minor_until(*, actor, person: User, minor_until) -> User:
+    """M1: orgdata wrote `person`'s date of birth; `minor_until` is their 18th birthday (None for an
+    adult or when nothing is known). An account that thereby waits for a guardian's consent is
+    signed out everywhere at once (it cannot sign in again until the consent is recorded:
+    consent.services.guardians). Refuses a missing actor."""
+    require_actor(actor)
+    was_waiting = person.awaits_guardian_consent
+    if person.minor_until != minor_until:
+        person.minor_until = minor_until
+        person.save(update_fields=["minor_until"])
+    if person.awaits_guardian_consent and not was_waiting:
+        sign_out_everywhere(person=person)
+    return person
+
+
+def record_minors_until_in_bulk(*, actor, minor_until_by_person: dict[int, object]) -> list[int]:
+    """M1: as `record_minor_until` for the accounts a bulk import wrote birth dates for; returns the
+    ids changed (the caller records them in the audit log: accounts sits below audit)."""
+    require_actor(actor)
+    changed = []
+    for person in User.objects.filter(pk__in=list(minor_until_by_person)).order_by("pk"):
+        minor_until = minor_until_by_person[person.pk]
+        if person.minor_until == minor_until:
+            continue
+        was_waiting = person.awaits_guardian_consent
+        User.objects.filter(pk=person.pk).update(minor_until=minor_until)
+        person.minor_until = minor_until
+        changed.append(person.pk)
+        if person.awaits_guardian_consent and not was_waiting:
+            sign_out_everywhere(person=person)
+    return changed
+
+
+def record_guardian_consent_state(*, actor, person: User, has_guardian_consent: bool) -> User:
+    """M1: consent.services.guardians recorded (True) or withdrew (False) the guardian's consent of
+    `person`; without it a minor's account is inactive, so a withdrawal signs them out everywhere.
+    The caller checked who may; a missing actor is refused."""
+    require_actor(actor)
+    if person.has_guardian_consent != has_guardian_consent:
+        person.has_guardian_consent = has_guardian_consent
+        person.save(update_fields=["has_guardian_consent"])
+    if person.awaits_guardian_consent:
+        sign_out_everywhere(person=person)
+    return person
+
+
+@transaction.atomic
+def enable_account(*, actor, person: User) -> User:
+    """M1: the manager dismissed the case that disabled `person`'s account (an edit stated an age
+    under 16 and the data was wrong): the account is active again. Refuses an actor who may not
+    edit `person`'s identity record, and an account whose login was released meanwhile (its holder
+    left and was rehired: ValidationError)."""
+    require(actor, Capability.EDIT_IDENTITY_RECORD, target=person)
+    if person.mobile_index is None:
+        raise ValidationError({"person": [gettext("This account's login was released: it cannot be enabled.")]})
+    if not person.is_active:
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+    return person
+
+
 def release_login_of_disabled_accounts(*, actor, mobiles: list[str]) -> list[int]:
     """Rehiring (issue 12): free `mobiles` (normalised) from the disabled accounts of people who
     left, so new accounts can take them; returns their ids (the caller records the change in the

@@ -267,6 +267,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a choice field named "kind": each keeps a name of its own.
+    "ENUM_NAME_OVERRIDES": {"RightsRequestKindEnum": "rights.models.RightsRequest.Kind",
+                            "CheckInKindEnum": "attendance.models.CheckIn.Kind"},
     # C8: the policy middleware's 403 on every operation it applies to (consent.api.openapi).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "consent.api.openapi.document_policy_acceptance_refusal"],

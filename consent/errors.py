@@ -22,3 +22,11 @@ class GatedWriteRefused(ConsentRequired):
     """A write path that cannot ask the gate about each person — bulk_create, bulk_update, or
     QuerySet.update() of a consent-gated field — is refused outright (consent.gate.GatedQuerySet).
     The row has to be saved through its model (the gate's pre_save guard) or its app's service."""
+
+
+class GuardianConsentRequired(DomainError):
+    """M1: the person is a minor (16 or 17) and their guardian's consent does not list the purpose
+    they are consenting to; `extra["purpose"]` names it."""
+
+    code = "guardian_consent_required"
+    status_code = status.HTTP_403_FORBIDDEN

@@ -410,3 +410,58 @@ class DeletionNotice(models.Model):
 
     def __str__(self):
         return f"deletion notice #{self.pk} to {self.recipient_id} ({self.status})"
+
+
+# M1: the guardian's details are the guardian's personal information, kept only for this person's
+# account and deleted with the person (the erasure engine deletes the row by this declaration).
+_GUARDIAN = "minor_protection"
+
+
+@personal_data(
+    subject="person",
+    fields={
+        "guardian_name": PI(Category.BASIC, purpose=_GUARDIAN, erasure=Erasure.DELETE,
+                            note="the guardian's name (the guardian's personal information)"),
+        "relationship": PI(Category.BASIC, purpose=_GUARDIAN, erasure=Erasure.DELETE,
+                           note="how the guardian is related to the person"),
+        "contact": PI(Category.BASIC, purpose=_GUARDIAN, erasure=Erasure.DELETE,
+                      note="how to reach the guardian (the guardian's personal information)"),
+        "evidence": PI(Category.BASIC, purpose=_GUARDIAN, erasure=Erasure.DELETE,
+                       note="what was shown to prove the guardianship and the consent"),
+    },
+    not_personal={
+        "purposes": "codes of the consent catalogue the guardian agreed to",
+        "recorded_at": "when the consent was recorded", "withdrawn_at": "when it was withdrawn",
+    },
+    actor_links={"verified_by": "the administrator who verified the guardian's consent",
+                 "withdrawn_by": "the administrator who recorded its withdrawal"},
+)
+class GuardianConsent(models.Model):
+    """M1: a guardian's consent to a 16- or 17-year-old's account (Q 7, Q 1(2)1). Until one is in
+    force (withdrawn_at empty) the account is inactive; the purposes it lists are the sensitive and
+    additional ones the person may then consent to themselves (the basic ones are implied).
+    Recorded and withdrawn by consent.services.guardians; at most one in force per person."""
+
+    class Relationship(models.TextChoices):
+        PARENT = "parent", _("Parent")
+        OTHER_GUARDIAN = "other_guardian", _("Other legal guardian")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    guardian_name = models.CharField(max_length=100)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    contact = models.CharField(max_length=100)
+    evidence = models.CharField(max_length=300)
+    purposes = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(withdrawn_at__isnull=True),
+                                               name="guardian_consent_one_in_force_per_person")]
+
+    def __str__(self):
+        return f"guardian consent #{self.pk}"

@@ -12,9 +12,19 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from consent import catalogue, gate
-from consent.models import ConsentEvent, DeletionNotice, Disclosure, Purpose, PurposeRevision, Recipient
+from consent.models import ConsentEvent, DeletionNotice, Disclosure, GuardianConsent, Purpose, PurposeRevision, Recipient
 from consent.state_cache import PurposeFacts, catalogue_from_database
 from privacy import statistics
+
+def guardian_consent_of(person) -> GuardianConsent | None:
+    """M1: the guardian's consent in force for `person`, or None."""
+    return GuardianConsent.objects.filter(person_id=person.pk, withdrawn_at__isnull=True).first()
+
+
+def additional_purposes() -> list[Purpose]:
+    """The active purposes that need a person's own consent (every one but the basic ones)."""
+    return list(Purpose.objects.filter(is_active=True).exclude(kind=Purpose.Kind.BASIC).order_by("kind", "code"))
+
 
 def purposes_with_state_of(person) -> list[tuple[Purpose, bool]]:
     """Every active purpose with whether `person` may currently be processed for it (C1–C5, C9)."""

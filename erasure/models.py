@@ -77,6 +77,7 @@ class ErasureStep(models.Model):
         "status": "open, confirmed or dismissed: once the person is erased, about a tombstone",
         "found_at": "when the case was opened", "decided_at": "when it was decided",
         "decided_by_system": "the name of the system work that decided (a child under 14, found in real-name data)",
+        "account_disabled": "M1: whether the finding disabled the account (an edit stating 14 or 15)",
         "erasure_job": "the erasure the confirmation started (its job names no one)",
     },
     actor_links={"reported_by": "the administrator who recorded a guardian's report",
@@ -86,7 +87,8 @@ class MinorCase(models.Model):
     """M2: a person whom real-name data or a guardian's report shows to be a minor, to verify.
 
     Opened by erasure.services (`open_minor_cases`, `record_guardian_report`); the enterprise
-    manager confirms it (the person is erased at once) or dismisses it (the data was wrong). A
+    manager confirms it (the person is erased at once) or dismisses it (the data was wrong); for a
+    16- or 17-year-old, recording the guardian's consent closes it (M1: the account may be used). A
     child under 14 found in real-name data is confirmed and erased at once by system work."""
 
     class FoundBy(models.TextChoices):
@@ -97,13 +99,16 @@ class MinorCase(models.Model):
         OPEN = "open", _("To verify")
         CONFIRMED = "confirmed", _("Confirmed a minor: information erased")
         DISMISSED = "dismissed", _("Not a minor: dismissed")
+        GUARDIAN_CONSENTED = "guardian_consented", _("A minor of 16 or 17: the guardian's consent is recorded")
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     found_by = models.CharField(max_length=20, choices=FoundBy.choices)
     found_at = models.DateTimeField(default=timezone.now)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    # M1: an edit stating 14 or 15 disabled the account; a dismissal (the data was wrong) enables it.
+    account_disabled = models.BooleanField(default=False)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     decided_by_system = models.CharField(max_length=100, blank=True)

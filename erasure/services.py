@@ -35,6 +35,7 @@ from audit.retention import kept_until as retention_kept_until
 from audit.retention import months_before, retention_months
 from audit.retention import setting_of as retention_setting_of
 from consent.services import deletion_notices as deletion_notice_services
+from consent.services import guardians as guardian_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
 from erasure.models import ErasureJob, ErasureStep, MinorCase
@@ -357,28 +358,37 @@ CHILD_ERASURE_REASON = "M2: real-name data shows a child under 14 (minor case {c
 CONFIRMED_MINOR_REASON = "M2: confirmed a minor (minor case {case})"
 
 
-def on_minor_found(sender, *, person_ids: list[int], is_child: bool, **kwargs) -> None:
+def on_minor_found(sender, *, person_ids: list[int], is_child: bool, account_disabled: bool = False,
+                   **kwargs) -> None:
     """Receiver of orgdata.signals.minor_found, in the transaction that found them: a child under 14
-    is erased at once (`erase_child_found`); anyone aged 14 to 17 gets a case to verify."""
+    is erased at once (`erase_child_found`); anyone aged 14 to 17 gets a case to verify, which
+    remembers whether the finding disabled the account (M1: 14 or 15 by an edit)."""
     if is_child:
         for person in User.objects.filter(pk__in=person_ids).order_by("pk"):
             erase_child_found(person=person)
     else:
-        open_minor_cases(actor=MINOR_PROTECTION, person_ids=person_ids)
+        open_minor_cases(actor=MINOR_PROTECTION, person_ids=person_ids, account_disabled=account_disabled)
 
 
-def open_minor_cases(*, actor, person_ids: list[int]) -> list[MinorCase]:
+def open_minor_cases(*, actor, person_ids: list[int], account_disabled: bool = False) -> list[MinorCase]:
     """M2: open a case "to verify", found in real-name data, for each person of `person_ids` who has
-    no open case yet; returns the cases opened. Creation is audited (one entry per case). Refuses
-    an actor without Capability.VERIFY_MINOR_CASE (system work holds it)."""
+    no open case yet; returns the cases opened. With `account_disabled` (M1) an open case is marked
+    too: a dismissal then enables the account again. Creation is audited (one entry per case).
+    Refuses an actor without Capability.VERIFY_MINOR_CASE (system work holds it)."""
     require(actor, Capability.VERIFY_MINOR_CASE)
-    already = set(MinorCase.objects.filter(person_id__in=person_ids, status=MinorCase.Status.OPEN)
-                  .values_list("person_id", flat=True))
+    open_cases = MinorCase.objects.filter(person_id__in=person_ids, status=MinorCase.Status.OPEN)
+    already = set(open_cases.values_list("person_id", flat=True))
+    if account_disabled and already:
+        marked = list(open_cases.filter(account_disabled=False).values_list("pk", flat=True))
+        MinorCase.objects.filter(pk__in=marked).update(account_disabled=True)
+        if marked:
+            recording.record_bulk(model=MinorCase, action="update", object_ids=marked,
+                                  changed_fields=["account_disabled"])
     cases = MinorCase.objects.bulk_create(
-        MinorCase(person_id=person_id, found_by=MinorCase.FoundBy.REAL_NAME_DATA)
+        MinorCase(person_id=person_id, found_by=MinorCase.FoundBy.REAL_NAME_DATA, account_disabled=account_disabled)
         for person_id in dict.fromkeys(person_ids) if person_id not in already)
     recording.record_bulk(model=MinorCase, action="create", object_ids=[case.pk for case in cases],
-                          changed_fields=["person", "found_by", "status"])
+                          changed_fields=["person", "found_by", "status", "account_disabled"])
     return cases
 
 
@@ -414,18 +424,35 @@ def record_guardian_report(*, actor, person: User, note: str = "") -> MinorCase:
                                         reported_by=account_of(actor), note=note)
 
 
-def decide_minor_case(*, actor, case: MinorCase, is_minor: bool, note: str = "") -> MinorCase:
+class Decision:
+    """What the manager decides about a case (`decide_minor_case`)."""
+
+    CONFIRMED = "confirmed"  # a minor: erased at once
+    DISMISSED = "dismissed"  # not a minor: the data was wrong
+    GUARDIAN_CONSENTED = "guardian_consented"  # M1: 16 or 17, the guardian's consent verified
+
+
+def decide_minor_case(*, actor, case: MinorCase, decision: str, note: str = "",
+                      guardian: dict | None = None) -> MinorCase:
     """M2: the manager decides an open case. "Confirmed a minor": the person is erased at once
     (`erase_person`, reason naming M2 and the case; the case keeps the job). "Not a minor" (the data
-    was wrong): dismissed with a note saying why, nothing erased. The decision (status, who, when,
-    note) is audited. Refuses an actor without Capability.VERIFY_MINOR_CASE (NotPermitted), a case
-    already decided, a dismissal without a note or a note over 200 characters (ValidationError),
-    and whatever `erase_person` refuses (the manager's own case, while they hold the role)."""
+    was wrong): dismissed with a note saying why, nothing erased; an account the finding disabled
+    (M1: an edit stating 14 or 15) is enabled again. "Guardian's consent" (M1, a 16- or
+    17-year-old): `guardian` (guardian_name, relationship, contact, evidence, purpose_codes) is
+    recorded by consent.services.guardians, which activates the account, and the case closes. The
+    decision (status, who, when, note) is audited. Refuses an actor without
+    Capability.VERIFY_MINOR_CASE (NotPermitted), an unknown decision, a case already decided, a
+    dismissal without a note or a note over 200 characters (ValidationError), whatever
+    `erase_person` refuses (the manager's own case, while they hold the role) and whatever
+    recording the guardian's consent refuses (not a minor of 16 or 17 by the record, a disabled
+    account, missing guardian details)."""
     require(actor, Capability.VERIFY_MINOR_CASE)
+    if decision not in (Decision.CONFIRMED, Decision.DISMISSED, Decision.GUARDIAN_CONSENTED):
+        raise ValidationError({"decision": [_("Choose a decision.")]})
     note = note.strip()
     if len(note) > 200:
         raise ValidationError({"note": [_("Use at most %(count)d characters.") % {"count": 200}]})
-    if not is_minor and not note:
+    if decision == Decision.DISMISSED and not note:
         raise ValidationError({"note": [_("Say why this person is not a minor (e.g. the date of birth was wrong).")]})
     with transaction.atomic():
         # Lock order: the person's row before the audit-chain head (the decision's audit entry).
@@ -433,12 +460,34 @@ def decide_minor_case(*, actor, case: MinorCase, is_minor: bool, note: str = "")
         case = MinorCase.objects.select_for_update().get(pk=case.pk)
         if case.status != MinorCase.Status.OPEN:
             raise ValidationError({"decision": [_("This case was already decided.")]})
-        if is_minor:
+        if decision == Decision.CONFIRMED:
             return _confirm(case, actor=actor, note=note, reason=CONFIRMED_MINOR_REASON)
+        if decision == Decision.GUARDIAN_CONSENTED:
+            # The receiver of guardian_consent_recorded (`on_guardian_consent_recorded`) closes the case.
+            guardian_services.record_guardian_consent(actor=actor, person=case.person, **(guardian or {}))
+            case.refresh_from_db()
+            if note:
+                case.note = note
+                case.save(update_fields=["note"])
+            return case
+        if case.account_disabled:
+            account_services.enable_account(actor=actor, person=case.person)  # M1: the data was wrong
         case.status = MinorCase.Status.DISMISSED
         case.decided_by, case.decided_at, case.note = account_of(actor), timezone.now(), note
         case.save(update_fields=["status", "decided_by", "decided_at", "note"])
         return case
+
+
+def on_guardian_consent_recorded(sender, *, person_id: int, actor, **kwargs) -> None:
+    """Receiver of consent.services.guardians.guardian_consent_recorded (M1), in the recording's
+    transaction: the person's open case, if any, closes as "the guardian's consent is recorded",
+    decided by the administrator who verified it."""
+    case = MinorCase.objects.select_for_update().filter(person_id=person_id, status=MinorCase.Status.OPEN).first()
+    if case is None:
+        return
+    case.status = MinorCase.Status.GUARDIAN_CONSENTED
+    case.decided_by, case.decided_at = account_of(actor), timezone.now()
+    case.save(update_fields=["status", "decided_by", "decided_at"])
 
 
 def _confirm(case: MinorCase, *, actor, note: str, reason: str) -> MinorCase:

@@ -1,5 +1,5 @@
-"""The refusals orgdata raises: an import whose rows cannot be imported, and (a DomainError) an edit
-that revealed a child under 14 (M2). Their messages are user-facing (the import job's report shows
+"""The refusals orgdata raises: an import whose rows cannot be imported, and (DomainErrors) an edit
+that revealed a child under 14 (M2) or someone of 14 or 15 (M1). Their messages are user-facing (the import job's report shows
 them). A file that cannot be read at all is refused by core.tabular (core.errors.UnreadableFile and
 its kinds)."""
 from __future__ import annotations
@@ -32,3 +32,17 @@ class ChildInformationDeleted(DomainError):
     def __init__(self, *, fields: dict[str, list[str]]):
         super().__init__(_("This person is under 14: the changes were not stored, their account was disabled and "
                            "their information is being deleted."), extra={"fields": fields})
+
+
+class UnderWorkingAge(DomainError):
+    """M1: an edit revealed that the person is 14 or 15, under the legal working age. Their edited
+    values were not stored, their account was disabled and a case opened for the manager to verify;
+    `fields` names what revealed it."""
+
+    code = "under_working_age"
+    status_code = 400
+
+    def __init__(self, *, fields: dict[str, list[str]]):
+        super().__init__(_("This person is under 16, the legal working age: the changes were not stored, their "
+                           "account was disabled and the enterprise manager verifies the case."),
+                         extra={"fields": fields})

@@ -26,7 +26,7 @@ __all__ = [
     "normalize_email", "normalize_employee_number", "normalize_landline", "normalize_mainland_mobile",
     "normalize_name", "normalize_qq", "normalize_resident_id", "normalize_wechat_id", "parse_date",
     "resident_id_check_character", "validate_image_upload", "validate_not_in_future", "visible_text",
-    "age_on", "is_child", "is_minor",
+    "age_on", "is_child", "is_minor", "is_under_working_age", "eighteenth_birthday",
 ]
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
@@ -74,9 +74,11 @@ def birth_date_of_resident_id(text: str) -> date | None:
         return None
 
 
-# M2: information of children under 14 is never collected (and deleted as soon as found); a person
-# aged 14 to 17 is a minor whose case is verified. Ages are whole years on the enterprise's day.
+# M2: information of children under 14 is never collected (and deleted as soon as found). M1: under
+# 16, the legal working age, nobody gets an account, even with a guardian's consent; 16 and 17 only
+# with a guardian's consent. Ages are whole years on the enterprise's day.
 CHILD_AGE_LIMIT = 14
+WORKING_AGE = 16
 ADULT_AGE = 18
 
 
@@ -90,9 +92,25 @@ def is_child(birth: date | None, *, today: date | None = None) -> bool:
     return birth is not None and age_on(birth, today or timezone.localdate()) < CHILD_AGE_LIMIT
 
 
+def is_under_working_age(birth: date | None, *, today: date | None = None) -> bool:
+    """M1: whether a person born on `birth` is under 16 today, children under 14 included."""
+    return birth is not None and age_on(birth, today or timezone.localdate()) < WORKING_AGE
+
+
 def is_minor(birth: date | None, *, today: date | None = None) -> bool:
     """M2: whether a person born on `birth` is under 18 today, children under 14 included."""
     return birth is not None and age_on(birth, today or timezone.localdate()) < ADULT_AGE
+
+
+def eighteenth_birthday(birth: date | None) -> date | None:
+    """M1: the first day on which a person born on `birth` is 18 (`age_on` counts 29 February as
+    1 March in other years), or None when nothing is known."""
+    if birth is None:
+        return None
+    try:
+        return birth.replace(year=birth.year + ADULT_AGE)
+    except ValueError:  # born on 29 February, and the 18th year is not a leap year
+        return date(birth.year + ADULT_AGE, 3, 1)
 
 
 # A mainland mobile number already in its canonical 11-digit form, minus the prefixes the

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services, verification
-from accounts.errors import AccountLeftCompany, InvalidCredentials
+from accounts.errors import AccountLeftCompany, GuardianConsentRequired, InvalidCredentials
 from accounts.throttling import note_login_identifier
 from accounts.api.serializers import (
     DeviceSerializer,
@@ -41,6 +41,8 @@ class LoginView(APIView):
         401: OpenApiResponse(description="`invalid_credentials`: the mobile number or password is incorrect."),
         403: OpenApiResponse(description="`account_left_company`: the right password, but the account was "
                                          "disabled because its holder left the company. "
+                                         "`guardian_consent_required` (M1): the right password, but the account "
+                                         "is a minor's and stays inactive until a guardian's consent is recorded. "
                                          "`device_verification_required` (X6): the first sign-in from this "
                                          "device; a code was sent by SMS to `mobile_masked`: repeat the "
                                          "request with `code`."),
@@ -60,6 +62,10 @@ class LoginView(APIView):
                 raise AccountLeftCompany(_("This account was closed because you left the company. "
                                            "Ask your administrator if you have been rehired."))
             raise InvalidCredentials(_("Mobile number or password is incorrect."))
+        if user.awaits_guardian_consent:
+            # M1: the right password, but a minor's account is inactive until a guardian consents.
+            raise GuardianConsentRequired(_("You are under 18: your account can be used once your guardian's "
+                                            "consent is recorded by your enterprise's administrator."))
         # X6: a device this account has never used proves the mobile number first.
         verification.require_known_device(person=user, device_id=data["device_id"], code=data["code"])
         issued = services.issue_device_token(person=user, device_id=data["device_id"], device_name=data["device_name"])

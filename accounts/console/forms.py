@@ -17,6 +17,8 @@ class ConsoleLoginForm(AuthenticationForm):
         "invalid_login": _("Mobile number or password is incorrect."),
         "account_left_company": _("This account was closed because you left the company. "
                                   "Ask your administrator if you have been rehired."),
+        "guardian_consent_required": _("You are under 18: your account can be used once your guardian's consent "
+                                       "is recorded by your enterprise's administrator."),
         "not_admin": _("Only enterprise administrators can use the console. Use the mobile app instead."),
     }
 
@@ -33,6 +35,9 @@ class ConsoleLoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        if user.awaits_guardian_consent:  # M1: inactive until a guardian's consent is recorded
+            raise forms.ValidationError(self.error_messages["guardian_consent_required"],
+                                        code="guardian_consent_required")
         if not may(user, Capability.USE_CONSOLE):
             raise forms.ValidationError(self.error_messages["not_admin"], code="not_admin")
 

@@ -86,7 +86,9 @@ class GrantView(APIView):
 
     @extend_schema(request=GrantSerializer, responses={
         201: ConsentEventSerializer,
-        403: consent_required_response("When a permission the purpose requires is not given."),
+        403: consent_required_response(
+            "When a permission the purpose requires is not given. M1: while the person is under 18, 403 "
+            "`guardian_consent_required` naming the `purpose` when their guardian's consent does not list it."),
     })
     def post(self, request, code):
         payload = GrantSerializer(data=request.data)

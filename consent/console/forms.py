@@ -50,3 +50,33 @@ class WebhookForm(forms.Form):
 
     webhook_url = forms.CharField(label=_("Webhook URL"), max_length=500,
                                   help_text=_("An https:// address of the recipient on the public internet."))
+
+class GuardianConsentForm(forms.Form):
+    """M1: an administrator records the guardian's consent they verified to a 16- or 17-year-old's
+    account: who the guardian is, how related, how to reach them, what was shown, and the
+    additional purposes the guardian agrees to (consent.services.guardians checks the rest)."""
+
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=100)
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=[
+        ("parent", _("Parent")), ("other_guardian", _("Other legal guardian"))])
+    contact = forms.CharField(label=_("How to reach the guardian"), max_length=100)
+    evidence = forms.CharField(label=_("What was shown"), max_length=300,
+                               help_text=_("E.g. the household register and the guardian's signed consent form."))
+    purposes = forms.MultipleChoiceField(
+        label=_("Additional purposes the guardian agrees to (the basic services are implied)"),
+        required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, purposes=(), language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].choices = [(purpose.code, purpose.name(language)) for purpose in purposes]
+
+    def guardian(self) -> dict:
+        """The keyword arguments of consent.services.guardians.record_guardian_consent."""
+        data = self.cleaned_data
+        return {"guardian_name": data.get("guardian_name", ""), "relationship": data.get("relationship", ""),
+                "contact": data.get("contact", ""), "evidence": data.get("evidence", ""),
+                "purpose_codes": data.get("purposes", [])}
+
+
+class GuardianConsentWithdrawalForm(forms.Form):
+    """M1: the guardian withdraws their consent (nothing to fill in; the service says what it refuses)."""

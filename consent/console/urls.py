@@ -11,4 +11,5 @@ urlpatterns = [
     path("recipients/", views.recipients, name="recipients"),
     path("recipients/<int:pk>/webhook/", views.recipient_webhook, name="recipient-webhook"),
     path("recipients/<int:pk>/secret/", views.recipient_secret, name="recipient-secret"),
+    path("people/<int:pk>/guardian-consent/", views.guardian_consent, name="guardian-consent"),
 ]

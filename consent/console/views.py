@@ -16,6 +16,7 @@ from consent import selectors, state_cache
 from consent.console import forms
 from consent.models import ConsentEvent, Recipient
 from consent.services import deletion_notices as deletion_notice_services
+from consent.services import guardians as guardian_services
 from consent.services import ledger as ledger_services
 from core.errors import try_service
 from policies import selectors as policy_selectors
@@ -191,3 +192,37 @@ def recipient_secret(request, pk: int):
             actor=request.user, recipient=recipient))):
         return _recipients_page(request, new_secret=shown[0], for_recipient=recipient)
     return _recipients_page(request, status=400, failed=recipient, form=form)
+
+# --- a guardian's consent (M1) -------------------------------------------------------------------
+
+@console_login_required
+@require_http_methods(["GET", "POST"])
+def guardian_consent(request, pk: int):
+    """M1: the guardian's consent to a 16- or 17-year-old's account: the one in force, the form
+    recording one an administrator verified (which activates the account and closes the person's
+    open minor case) and its withdrawal (which makes the account inactive again). The catalogue
+    decides who may (the manager: anyone; a sub-administrator: their departments' people; outside
+    the scope is 404)."""
+    require(request.user, Capability.RECORD_GUARDIAN_CONSENT)
+    person = User.objects.filter(pk=pk).first()
+    if person is None:
+        raise NotInYourScope()
+    require(request.user, Capability.RECORD_GUARDIAN_CONSENT, target=person)
+    language = get_language() or "en"
+    withdrawing = request.method == "POST" and request.POST.get("action") == "withdraw"
+    form = forms.GuardianConsentForm(request.POST if request.method == "POST" and not withdrawing else None,
+                                     purposes=selectors.additional_purposes(), language=language)
+    withdrawal = forms.GuardianConsentWithdrawalForm(request.POST if withdrawing else None)
+    if withdrawing and withdrawal.is_valid() and try_service(
+            withdrawal, lambda: guardian_services.withdraw_guardian_consent(actor=request.user, person=person)):
+        messages.success(request, _("The guardian's consent is withdrawn: the account cannot be used until a new one "
+                                    "is recorded."))
+        return redirect("consent-console:guardian-consent", pk=person.pk)
+    if form.is_bound and form.is_valid() and try_service(form, lambda: guardian_services.record_guardian_consent(
+            actor=request.user, person=person, **form.guardian())):
+        messages.success(request, _("The guardian's consent is recorded: the account can be used."))
+        return redirect("consent-console:guardian-consent", pk=person.pk)
+    return render(request, "consent/guardian_consent.html", {
+        "person": person, "employee_record": getattr(person, "employee", None), "form": form,
+        "withdrawal": withdrawal, "in_force": selectors.guardian_consent_of(person),
+    }, status=400 if request.method == "POST" else 200)

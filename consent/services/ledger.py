@@ -17,6 +17,7 @@ from audit.chain import lock_person
 from consent import gate, state_cache
 from consent.errors import ConsentRequired
 from consent.models import ApplicationAudience, ConsentEvent, Disclosure, LegalBasisRecord, Purpose, Recipient
+from consent.services import guardians as guardian_services
 from policies import selectors as policy_selectors
 
 
@@ -84,14 +85,18 @@ def grant_consent(*, actor, person, purpose_code: str, channel: str, device_id: 
     """The person consents to one additional purpose (C3: each asked for separately).
 
     Sensitive, sharing and public-disclosure purposes need `explicit_confirmation` (C2, C9, C11):
-    the person confirmed this purpose on its own. Refuses basic and unknown purposes, and a purpose
-    whose required permission (e.g. location for tracking) is not given yet. For a third-party
+    the person confirmed this purpose on its own. Refuses basic and unknown purposes, a purpose
+    whose required permission (e.g. location for tracking) is not given yet, and (M1) while the
+    person is a minor, a purpose their guardian's consent does not list (GuardianConsentRequired). For a third-party
     application already switched on for the person, the disclosure happens now and is recorded.
     `actor` is the person answering in the app, or the administrator recording an answer the
     person gave on request (channel "admin_on_request": refused unless they hold
     RECORD_CONSENT_ON_REQUEST for this person, and for system work).
     """
     purpose = additional_purpose(purpose_code)
+    # M1: every grant passes here, so this is the one place a minor's own consent is checked
+    # against their guardian's.
+    guardian_services.check_guardian_consent_covers(person=person, purpose=purpose)
     if purpose.needs_explicit_confirmation and not explicit_confirmation:
         raise ValidationError({"explicit_confirmation": [
             _("Sensitive information and sharing need your separate, explicit confirmation.")]})

@@ -3,6 +3,8 @@ minors' cases (M2)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consent.console.forms import GuardianConsentForm
+
 
 class EraseEmployeeForm(forms.Form):
     """The employee number typed again, so nobody is erased by a stray click, and why."""
@@ -35,12 +37,22 @@ class GuardianReportForm(forms.Form):
     note = forms.CharField(label=_("Note (who reported it, how to reach them)"), max_length=200, required=False)
 
 
-class MinorCaseDecisionForm(forms.Form):
-    """M2: the manager's decision on a case; a dismissal says why (the service refuses one without)."""
+class MinorCaseDecisionForm(GuardianConsentForm):
+    """M2: the manager's decision on a case; a dismissal says why (the service refuses one without).
+    M1: for a 16- or 17-year-old, the guardian's consent the manager verified closes the case (its
+    details as on the guardian's consent page; the service refuses missing ones)."""
 
-    CONFIRMED, DISMISSED = "confirmed", "dismissed"
+    CONFIRMED, DISMISSED, GUARDIAN_CONSENTED = "confirmed", "dismissed", "guardian_consented"
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
         (CONFIRMED, _("Confirmed a minor: delete their information now")),
         (DISMISSED, _("Not a minor: the data was wrong")),
+        (GUARDIAN_CONSENTED, _("16 or 17: the guardian's consent is verified (record it below)")),
     ])
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    field_order = ["decision", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("guardian_name", "relationship", "contact", "evidence"):
+            self.fields[name].required = False  # only for the third decision: the service says so

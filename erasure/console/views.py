@@ -8,11 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
+from consent import selectors as consent_selectors
 from core.errors import try_service
 from erasure import enterprise as enterprise_services
 from erasure import selectors, services
@@ -133,14 +135,18 @@ def minor_case(request, pk: int):
     the erasure job's page follows) or dismissed with a note (back to the list)."""
     require(request.user, Capability.VERIFY_MINOR_CASE)
     case = selectors.open_minor_case(pk)
-    form = MinorCaseDecisionForm(request.POST or None)
+    form = MinorCaseDecisionForm(request.POST or None, purposes=consent_selectors.additional_purposes(),
+                                 language=get_language() or "en")
     decided = []
     if request.method == "POST" and form.is_valid() and try_service(form, lambda: decided.append(
             services.decide_minor_case(actor=request.user, case=case, note=form.cleaned_data["note"],
-                                       is_minor=form.cleaned_data["decision"] == form.CONFIRMED))):
+                                       decision=form.cleaned_data["decision"], guardian=form.guardian()))):
         if decided[0].erasure_job_id:
             return redirect("erasure-console:job", pk=decided[0].erasure_job_id)
-        messages.success(request, _("The case was dismissed; nothing was deleted."))
+        if decided[0].status == decided[0].Status.GUARDIAN_CONSENTED:
+            messages.success(request, _("The guardian's consent is recorded: the account can be used."))
+        else:
+            messages.success(request, _("The case was dismissed; nothing was deleted."))
         return redirect("erasure-console:minor_cases")
     return render(request, "erasure/minor_case.html", {"case": case, "form": form},
                   status=400 if form.is_bound else 200)

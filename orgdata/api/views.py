@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -204,7 +204,12 @@ class AdminEmployeeDetailView(APIView):
     def get(self, request, pk: int):
         return Response(AdminEmployeeSerializer(scope_selectors.employee_visible_to(request.user, pk)).data)
 
-    @extend_schema(request=AdminEmployeeChangeSerializer, responses={200: AdminEmployeeSerializer})
+    @extend_schema(request=AdminEmployeeChangeSerializer, responses={
+        200: AdminEmployeeSerializer,
+        400: OpenApiResponse(description="Field errors; M2: `child_information_deleted` (under 14: not stored, the "
+                                         "person erased); M1: `under_working_age` (14 or 15: not stored, the account "
+                                         "disabled, a case for the manager). Both name the `fields`."),
+    })
     def patch(self, request, pk: int):
         employee = scope_selectors.employee_visible_to(request.user, pk)
         changes = AdminEmployeeChangeSerializer(data=request.data)

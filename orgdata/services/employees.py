@@ -5,6 +5,7 @@ and the bulk import all pass through it, so they accept and refuse exactly the s
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -69,7 +70,9 @@ def clean_employee_values(values: dict[str, Any], *, record: Employee | None = N
     """Normalise the given employee fields; raise ValidationError naming each bad field.
 
     M2: a date of birth or an ID number stating an age under 14 is refused on its field with the
-    code `minors.CHILD_REFUSAL_CODE` (information of children under 14 is never collected).
+    code `minors.CHILD_REFUSAL_CODE` (information of children under 14 is never collected); M1:
+    one stating 14 or 15 with `minors.UNDER_WORKING_AGE_CODE` (no account under 16, the legal
+    working age, even with a guardian's consent).
 
     Empty optional values become "" / None (E3: they never block anything). Only the keys present
     in `values` are checked; uniqueness against the database is the caller's part. A date of
@@ -96,10 +99,16 @@ def clean_employee_values(values: dict[str, Any], *, record: Employee | None = N
             cleaned["date_of_birth"] = inside  # the ID number states it; no need to type it twice
         if validators.is_child(inside):
             errors.setdefault("id_number", []).append(minor_services.child_refusal())
+        elif validators.is_under_working_age(inside):
+            errors.setdefault("id_number", []).append(minor_services.under_working_age_refusal())
     if birth and validators.is_child(birth):
         # M2: a child's information is never collected; on an edit the caller erases the person
         # (orgdata.services.minors.erase_child), whatever else the values got wrong.
         errors.setdefault("date_of_birth", []).append(minor_services.child_refusal())
+    elif birth and validators.is_under_working_age(birth):
+        # M1: no account under 16; on an edit the caller disables the account and opens a case
+        # (orgdata.services.minors.disable_under_working_age).
+        errors.setdefault("date_of_birth", []).append(minor_services.under_working_age_refusal())
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -230,9 +239,10 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     it). Someone who left the company is rehired this way: a fresh account and record (issue 12),
     their old ones kept as they are. Refuses invalid values field by field, an employee number,
     mobile number or resident ID number in use by someone who has not left, (for a
-    sub-administrator) a department outside their scope, and (M2) a date of birth or ID number
-    stating an age under 14: nothing is stored. Someone aged 14 to 17 is added and announced for a
-    case to verify (`minors.announce_minors`).
+    sub-administrator) a department outside their scope, and (M2, M1) a date of birth or ID number
+    stating an age under 16: nothing is stored. Someone aged 16 or 17 is added, their account
+    inactive until a guardian's consent is recorded (`record_minority`), and announced for a case
+    to verify (`minors.announce_minors`).
     """
     unknown = set(profile) - set(PROFILE_FIELDS + FILE_FIELDS + ("entry_date", "work_status"))
     if unknown:
@@ -253,8 +263,25 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     if employee.id_number:
         record_id_number_legal_basis(actor=actor, person=account)
     if validators.is_minor(employee.date_of_birth):
-        minor_services.announce_minors(person_ids=[account.pk])  # M2: 14 to 17, a case to verify
+        record_minority(actor=actor, employee=employee)  # M1: inactive until a guardian consents
+        minor_services.announce_minors(person_ids=[account.pk])  # M2: 16 or 17, a case to verify
     return employee
+
+
+def record_minority(*, actor, employee: Employee) -> None:
+    """M1: the one place the account learns from the record's date of birth whether its holder is
+    a minor: `accounts.User.minor_until` becomes their 18th birthday (None for an adult or an
+    unknown date), so the layers below orgdata (sign-in, the consent ledger) can tell. A minor's
+    account without a guardian's consent is inactive (and signed out at once). Called by every
+    service that writes a date of birth; the bulk import does the same in bulk
+    (`minor_until_of`)."""
+    account_services.record_minor_until(actor=actor, person=employee.account,
+                                        minor_until=minor_until_of(employee.date_of_birth))
+
+
+def minor_until_of(birth: date | None) -> date | None:
+    """M1: what `record_minority` stores for a date of birth: the 18th birthday of a minor, else None."""
+    return validators.eighteenth_birthday(birth) if validators.is_minor(birth) else None
 
 
 def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Employee:
@@ -271,8 +298,12 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
     (`check_work_status_change`).
 
     M2: values stating an age under 14 are not stored; the account is disabled and the person
-    erased at once, and ChildInformationDeleted names the fields (`minors.erase_child`). A new
-    birth date of 14 to 17 is stored and announced for a case to verify.
+    erased at once, and ChildInformationDeleted names the fields (`minors.erase_child`). M1: values
+    stating 14 or 15 are not stored either; the account is disabled at once and a case opened for
+    the manager, and UnderWorkingAge names the fields (`minors.disable_under_working_age`). A new
+    birth date of 16 or 17 is stored, the account inactive until a guardian's consent is recorded
+    (`record_minority`), and announced for a case to verify; on the manager's own record it is
+    refused (the enterprise would be left without its manager).
     """
     with transaction.atomic():
         employee = scope_selectors.employee_visible_to(actor, employee.pk)
@@ -283,9 +314,10 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
         try:
             values = clean_employee_values(changes, record=employee)
         except ValidationError as refusal:
-            if not minor_services.fields_revealing_a_child(refusal):
+            if not (minor_services.fields_revealing_a_child(refusal)
+                    or minor_services.fields_revealing_under_working_age(refusal)):
                 raise
-            refused_child = refusal
+            refused_for_age = refusal
         else:
             check_birth_date_against_record(values, employee)
             if "department" in values:
@@ -299,7 +331,7 @@ def update_employee(*, actor, employee: Employee, changes: dict[str, Any]) -> Em
                 minor_services.announce_minors(person_ids=[employee.account_id])
             return employee
     # Outside the edit's transaction, which refused the values: the protection must stay done.
-    minor_services.erase_child(employee=employee, refusal=refused_child)
+    _protect(employee, refused_for_age)
 
 
 def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
@@ -310,8 +342,9 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
     administrator. Refuses invalid values field by field, and a date of birth contradicting the
     stored ID number. An account without an address-book record (the manager is created without
     one) gets NotInYourScope (404). M2: a date of birth under 14 is not stored and the person is
-    erased at once (ChildInformationDeleted), as when an administrator writes it; 14 to 17 is
-    stored and announced for a case to verify.
+    erased at once (ChildInformationDeleted), as when an administrator writes it; M1: 14 or 15 is
+    not stored, the account disabled and a case opened (UnderWorkingAge); 16 or 17 is stored, the
+    account inactive until a guardian's consent is recorded, and announced for a case to verify.
     """
     with transaction.atomic():
         own = directory_selectors.own_employee_record(person)
@@ -322,9 +355,10 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
         try:
             values = clean_employee_values(changes, record=employee)
         except ValidationError as refusal:
-            if not minor_services.fields_revealing_a_child(refusal):
+            if not (minor_services.fields_revealing_a_child(refusal)
+                    or minor_services.fields_revealing_under_working_age(refusal)):
                 raise
-            refused_child = refusal
+            refused_for_age = refusal
         else:
             if values.get("work_status") == Employee.WorkStatus.LEFT != employee.work_status:
                 # Leaving ends the account: the enterprise records it (issue 12), not the person.
@@ -335,14 +369,28 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
             if reveals_a_minor:
                 minor_services.announce_minors(person_ids=[employee.account_id])
             return employee
-    minor_services.erase_child(employee=employee, refusal=refused_child)
+    _protect(employee, refused_for_age)
+
+
+def _protect(employee: Employee, refusal: ValidationError) -> None:
+    """M2/M1: an edit of `employee` stated an age under 16 and was not stored: a child is erased at
+    once, someone of 14 or 15 is disabled with a case for the manager. Raises the refusal."""
+    if minor_services.fields_revealing_a_child(refusal):
+        minor_services.erase_child(employee=employee, refusal=refusal)
+    minor_services.disable_under_working_age(employee=employee, refusal=refusal)
 
 
 def _reveals_a_minor(values: dict[str, Any], employee: Employee) -> bool:
-    """M2: whether `values` write a new date of birth stating 14 to 17 (under 14 never gets here).
-    An unchanged one was announced when it was written."""
+    """M2: whether `values` write a new date of birth stating 16 or 17 (under 16 never gets here).
+    An unchanged one was announced when it was written. M1: refused on the manager's own record
+    (ValidationError): a minor's account is inactive until a guardian consents, which would leave
+    the enterprise without its manager."""
     birth = values.get("date_of_birth")
-    return birth != employee.date_of_birth and validators.is_minor(birth)
+    reveals = birth != employee.date_of_birth and validators.is_minor(birth)
+    if reveals and not minor_services.may_protect(employee):
+        raise ValidationError({"date_of_birth": [_("The enterprise manager must be 18 or over: hand the manager "
+                                                   "role over first.")]})
+    return reveals
 
 
 def check_work_status_change(employee: Employee, values: dict[str, Any]) -> bool:
@@ -394,6 +442,8 @@ def _apply(employee: Employee, values: dict[str, Any], *, actor) -> Employee:
             changed.append(field)
     if changed:
         employee.save(update_fields=changed + ["updated_at"])
+    if "date_of_birth" in changed:
+        record_minority(actor=actor, employee=employee)
     if leaving:
         close_every_way_in(actor=actor, employee=employee)
     return employee

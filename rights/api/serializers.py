@@ -4,8 +4,8 @@ from rights.models import InboxMessage, PreDeathArrangement, RequestEvent, Right
 
 
 class SubmitRequestSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[kind for kind in RightsRequest.Kind.choices
-                                            if kind[0] != RightsRequest.Kind.NEXT_OF_KIN])
+    kind = serializers.ChoiceField(choices=RightsRequest.Kind.choices,
+                                   help_text="next_of_kin is recorded by an administrator, not submitted here.")
     details = serializers.DictField(required=False, default=dict,
                                     help_text="What the kind needs: correction {field, correct_value, note}; deletion "
                                               "{grounds, note}; account_cancellation {irreversible_acknowledged: true}; "

@@ -58,6 +58,7 @@ EXPECTED = {
     C.CANCEL_ENTERPRISE:                   (Y,      N,         N,        PERM,           Y),
     C.ANNOUNCE_CESSATION:                  (N,      N,         N,        PERM,           N),
     C.VERIFY_MINOR_CASE:                   (Y,      N,         N,        N,              Y),
+    C.RECORD_GUARDIAN_CONSENT:             (Y,      SCOPED,    N,        N,              N),
     C.HANDLE_RIGHTS_REQUESTS:              (Y,      PERM,      N,        N,              Y),
     C.CONFIGURE_RECIPIENTS:                (Y,      N,         N,        N,              Y),
 }

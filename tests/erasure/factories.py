@@ -21,7 +21,7 @@ from attendance import services as attendance_services
 from audit import access_log
 from audit.context import Actor, acting_as
 from consent.models import DeletionNotice, LegalBasis
-from consent.services import deletion_notices, ledger, sharing
+from consent.services import deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications
@@ -39,7 +39,8 @@ def make_person_everywhere(*, manager):
     """A sub-administrator with a profile, files, tokens, a verified device, one-time codes and SMS outbox
     messages, a console session, consents, disclosures,
     an application switched on for them, check-ins, tracking pings, access-log and audit entries,
-    login-throttling records, guardian grants and a minor's case (M2). Returns their account."""
+    login-throttling records, guardian grants, a minor's case (M2) and a guardian's consent (M1).
+    Returns their account."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
 
     department = make_department()
@@ -105,4 +106,11 @@ def make_person_everywhere(*, manager):
     AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=timezone.now())
     AccessFailureLog.objects.create(**record)
     AccessLog.objects.create(**record)
+    # M1: known to be 17 with a guardian's consent (the guardian's details go with the person). Last:
+    # the minority signs them out everywhere and the consent closes the open case.
+    account_services.record_minor_until(actor=TEST_SETUP, person=person,
+                                        minor_until=timezone.localdate() + timezone.timedelta(days=30))
+    guardians.record_guardian_consent(actor=manager, person=person, guardian_name="赵大", relationship="parent",
+                                      contact="13800002222", evidence="household register",
+                                      purpose_codes=["marketing_messages"])
     return person

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from access.capabilities import Capability, may
 from core.errors import try_service
 from orgdata.console import forms
-from orgdata.errors import ChildInformationDeleted
+from orgdata.errors import ChildInformationDeleted, UnderWorkingAge
 from orgdata.console.views.base import PAGE_SIZE, organisation_page
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
@@ -82,7 +82,7 @@ def employee_edit(request, pk: int):
     form = forms.EmployeeForm(request.POST or None, request.FILES or None, departments=visible, editing=employee,
                               viewer=request.user, initial=forms.EmployeeForm.initial_for(employee))
     if request.method == "POST" and form.is_valid():
-        erased, saved, birth_before = [], [], employee.date_of_birth
+        erased, disabled, saved, birth_before = [], [], [], employee.date_of_birth
 
         def save():
             try:
@@ -90,11 +90,16 @@ def employee_edit(request, pk: int):
                                                                changes=form.changes()))
             except ChildInformationDeleted as refusal:  # M2: the person is being erased; no form to go back to
                 erased.append(refusal)
+            except UnderWorkingAge as refusal:  # M1: disabled, a case for the manager; nothing to correct here
+                disabled.append(refusal)
 
         if try_service(form, save):
             if erased:
                 messages.warning(request, erased[0].detail)
                 return redirect("orgdata:employees")
+            if disabled:
+                messages.warning(request, disabled[0].detail)
+                return redirect("orgdata:employee", pk=employee.pk)
             messages.success(request, _("Saved."))
             if saved[0].date_of_birth != birth_before:
                 _say_if_minor(request, saved[0])
@@ -103,9 +108,11 @@ def employee_edit(request, pk: int):
 
 
 def _say_if_minor(request, employee) -> None:
-    # M2: the record was stored, and the erasure app opened a case for the manager to verify.
+    # M2: the record was stored, and the erasure app opened a case for the manager to verify; M1:
+    # the account cannot be used until a guardian's consent is recorded.
     if is_minor(employee.date_of_birth):
-        messages.warning(request, _("The date of birth shows that this person is under 18: a case was opened for the "
+        messages.warning(request, _("The date of birth shows that this person is under 18: their account cannot be "
+                                    "used until their guardian's consent is recorded, and a case was opened for the "
                                     "enterprise manager to verify."))
 
 

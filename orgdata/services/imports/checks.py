@@ -41,6 +41,9 @@ class Plan:
         # M2: records this import's rows found to be of children under 14 (erased after the
         # rejected import rolls back: jobs._import).
         self.children_found: list[int] = []
+        # M1: records this import's rows found to be of people aged 14 or 15 (disabled, with a case
+        # for the manager, after the rejected import rolls back: jobs._import).
+        self.under_working_age_found: list[int] = []
 
     def resolve_department(self, label: str) -> tuple[Department | tuple | None, str]:
         """An existing department, or the path of names to create; or an error message."""
@@ -110,6 +113,12 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
             errors.append(RowError(row.number, label["employee_number"], _(
                 "This person is under 14: the row was not imported, their account was disabled and their "
                 "information is being deleted.")))
+        elif employee is not None and row.reveals_under_working_age and minor_services.may_protect(employee):
+            # M1: as in update_employee, the row is not stored, the account disabled, a case opened.
+            plan.under_working_age_found.append(employee.pk)
+            errors.append(RowError(row.number, label["employee_number"], _(
+                "This person is under 16, the legal working age: the row was not imported, their account was "
+                "disabled and the enterprise manager verifies the case.")))
         if employee is None and row.values.get("work_status") == Employee.WorkStatus.LEFT:
             errors.append(RowError(row.number, label["work_status"],
                                    _("A new employee cannot be added as having left the company.")))

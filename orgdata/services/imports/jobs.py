@@ -351,21 +351,27 @@ def _import(job: ImportJob) -> None:
     del data
 
     children_found: list[int] = []
+    under_working_age_found: list[int] = []
     try:
-        _check_and_write(job, actor, parsed, errors, children_found)
+        _check_and_write(job, actor, parsed, errors, children_found, under_working_age_found)
     except Rejected:
         # M2: the rows were not imported, but children under 14 the rows found among people already
-        # recorded are disabled and erased at once, after the import's transaction rolled back.
+        # recorded are disabled and erased at once, after the import's transaction rolled back;
+        # M1: people of 14 or 15 are disabled, with a case for the manager.
         if children_found:
             minor_services.protect_children(employee_ids=children_found)
+        if under_working_age_found:
+            minor_services.protect_under_working_age(employee_ids=under_working_age_found)
         raise
     _discard_upload(job)
 
 
-def _check_and_write(job: ImportJob, actor: User, parsed: list, errors: list, children_found: list[int]) -> None:
+def _check_and_write(job: ImportJob, actor: User, parsed: list, errors: list, children_found: list[int],
+                     under_working_age_found: list[int]) -> None:
     """In one transaction under the import lock: check the rows against the database, then write
     them. Raises Rejected (nothing written) listing every bad row; `children_found` receives the
-    records of people already recorded whose rows state an age under 14 (M2)."""
+    records of people already recorded whose rows state an age under 14 (M2),
+    `under_working_age_found` those whose rows state 14 or 15 (M1)."""
     with transaction.atomic():
         # One import at a time per enterprise: the checks below stay true until the commit.
         with connection.cursor() as cursor:
@@ -373,6 +379,7 @@ def _check_and_write(job: ImportJob, actor: User, parsed: list, errors: list, ch
         plan = checks.Plan(actor)
         errors.extend(checks.check_against_database(parsed, plan))
         children_found.extend(plan.children_found)
+        under_working_age_found.extend(plan.under_working_age_found)
         if errors:
             errors.sort(key=lambda error: (error.row, error.column))
             raise Rejected(errors)

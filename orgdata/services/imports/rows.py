@@ -46,6 +46,9 @@ class Row:
     # M2: a date of birth or ID number in the row states an age under 14 (the row is refused; an
     # existing person it corrects is erased, see checks.py).
     reveals_a_child: bool = False
+    # M1: ... an age of 14 or 15 (the row is refused; an existing person it corrects is disabled,
+    # with a case for the manager, see checks.py).
+    reveals_under_working_age: bool = False
 
 
 def _parse_date(value) -> date:
@@ -178,6 +181,7 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
         row.values = employee_services.clean_employee_values(raw)
     except ValidationError as error:
         row.reveals_a_child = bool(minor_services.fields_revealing_a_child(error))
+        row.reveals_under_working_age = bool(minor_services.fields_revealing_under_working_age(error))
         for key, messages in error.message_dict.items():
             errors.extend(RowError(number, str(COLUMNS_BY_KEY[key].label), message) for message in messages)
         # Keep the row's good values, so duplicates of them are reported too.

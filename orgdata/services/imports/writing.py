@@ -69,8 +69,11 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     writer = _EmployeeRows()
     # C12: the people whose resident ID number this import writes (see employees.ID_NUMBER_PURPOSE).
     id_number_holders: list[int] = []
-    # M2: people aged 14 to 17 by the birth date this import writes (under 14 never gets here).
+    # M2: people aged 16 or 17 by the birth date this import writes (under 16 never gets here).
     minors: list[int] = []
+    # M1: accounts.User.minor_until of everyone whose birth date this import writes
+    # (employee_services.record_minority, in bulk).
+    minor_until_by_person: dict[int, object] = {}
     for start in range(0, len(new_rows), WRITE_BATCH):
         batch = new_rows[start:start + WRITE_BATCH]
         accounts = account_services.create_accounts_in_bulk(
@@ -78,6 +81,9 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         id_number_holders.extend(account.pk for row, account in zip(batch, accounts) if row.values.get("id_number"))
         minors.extend(account.pk for row, account in zip(batch, accounts)
                       if validators.is_minor(row.values.get("date_of_birth")))
+        minor_until_by_person.update(
+            (account.pk, employee_services.minor_until_of(row.values["date_of_birth"]))
+            for row, account in zip(batch, accounts) if validators.is_minor(row.values.get("date_of_birth")))
         employee_ids_by_fields = writer.copy(batch, accounts, department_of, plan)
         record_bulk(model=User, action="create", object_ids=[account.pk for account in accounts],
                     changed_fields=["mobile", "display_name", "role"])
@@ -106,6 +112,8 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         changed = tuple(sorted(key for key, value in values.items() if getattr(employee, key) != value))
         if "date_of_birth" in changed and validators.is_minor(values["date_of_birth"]):
             minors.append(employee.account_id)
+        if "date_of_birth" in changed:
+            minor_until_by_person[employee.account_id] = employee_services.minor_until_of(values["date_of_birth"])
         for key in changed:
             setattr(employee, key, values[key])
         if "id_number" in changed:
@@ -137,6 +145,10 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     legal_basis_services.record_legal_basis_in_bulk(
         actor=plan.actor, person_ids=id_number_holders, purpose_code=ID_NUMBER_PURPOSE, basis=ID_NUMBER_LEGAL_BASIS,
         reference=ID_NUMBER_REFERENCE)
+    changed_accounts = account_services.record_minors_until_in_bulk(
+        actor=plan.actor, minor_until_by_person=minor_until_by_person)  # M1: inactive until a guardian consents
+    if changed_accounts:
+        record_bulk(model=User, action="update", object_ids=changed_accounts, changed_fields=["minor_until"])
     minor_services.announce_minors(person_ids=minors)  # a case to verify each, in this transaction
     progress.report_progress(job, "writing", total, total)
     return len(new_rows), len(updates), len(created_departments)

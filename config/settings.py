@@ -266,9 +266,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # C8: the policy middleware's 403 on every operation it applies to (consent.api.openapi).
+    # Swagger's "Try it out": the token and device headers stay filled in across reloads.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True},
+    # Operations grouped by domain, and the refusals of the enforcement points on every operation
+    # they apply to: C8's policy refusal (consent.api.openapi), then the shared ones (config.openapi).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "consent.api.openapi.document_policy_acceptance_refusal"],
+                             "consent.api.openapi.document_policy_acceptance_refusal",
+                             "config.openapi.document_shared_refusals",
+                             "config.openapi.group_by_domain"],
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -16,5 +16,5 @@ BUILT_IN_APPLICATIONS = (
     ("attendance", _("Attendance"), "basic", False, "", _("Check-in and check-out.")),
     ("field-visits", _("Field visits"), "basic", False, "", _("Customer visit check-in and reports.")),
     *((code, name, "third_party", False, provider, description)
-      for code, name, provider, description in THIRD_PARTY_APPLICATIONS),
+      for code, name, _name_zh, provider, _provider_zh, description in THIRD_PARTY_APPLICATIONS),
 )

@@ -50,7 +50,9 @@ def _platform_log_field(note: str) -> PI:
 class PlatformAccessLogEntry(models.Model):
     """X4: one request served on the platform host (the Django admin, where support staff can reach
     personal data, and the enterprise lookup), as audit.access_log writes it: the same columns as an
-    enterprise's access log, in the public schema."""
+    enterprise's access log, in the public schema. Not partitioned (a few staff, not every employee):
+    the retention job's row rule derived from the declaration below deletes expired rows (S2); it
+    runs per enterprise and reaches this table through the search path, which ends with public."""
 
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)

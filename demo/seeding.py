@@ -117,18 +117,22 @@ DEMO_IMPORT = (
 
 
 def _ensure_living_system(policy: PolicyVersion) -> None:
-    """Answers the first employees gave in the app (policy accepted, consents given, one
-    withdrawn), their check-ins, and an import by the manager. Done once: a second run finds them."""
+    """Answers the first employees gave in the app (policy accepted, consents given, some
+    withdrawn), their check-ins, and an import by the manager. Each answer is given once (each in
+    its own transaction, as the app gives them: one person's lock before the audit chain's), so a
+    second run, or one after an interrupted run, adds only what is missing."""
     people = [employee.account for employee in
               Employee.objects.select_related("account").order_by("employee_number")[:8]]
-    if not ConsentEvent.objects.exists():
-        for number, person in enumerate(people):
-            answer = {"actor": person, "person": person, "channel": ConsentEvent.Channel.MOBILE,
-                      "device_id": f"demo-phone-{number}"}
+    for number, person in enumerate(people):
+        answer = {"actor": person, "person": person, "channel": ConsentEvent.Channel.MOBILE,
+                  "device_id": f"demo-phone-{number}"}
+        events = ConsentEvent.objects.filter(person=person)
+        if not events.filter(action=ConsentEvent.Action.POLICY_ACCEPTED).exists():
             ledger_services.accept_policy(version_label=policy.version, **answer)
-            ledger_services.grant_consent(purpose_code="device.location", **answer)
-            if number % 2 == 0:
-                ledger_services.grant_consent(purpose_code="share.partner.mobo", explicit_confirmation=True, **answer)
+        if not events.filter(purpose__code="device.location").exists():
+            ledger_services.grant_consent(purpose_code="device.location", explicit_confirmation=True, **answer)
+        if number % 2 == 0 and not events.filter(purpose__code="share.partner.mobo").exists():
+            ledger_services.grant_consent(purpose_code="share.partner.mobo", explicit_confirmation=True, **answer)
             if number % 4 == 0:  # changed their mind
                 ledger_services.withdraw_consent(purpose_code="share.partner.mobo", **answer)
     if not CheckIn.objects.exists():

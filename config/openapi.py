@@ -15,6 +15,7 @@ the composition root because they read several apps' enforcement points:
 """
 from __future__ import annotations
 
+import copy
 import re
 
 from django.urls import Resolver404, resolve
@@ -112,7 +113,7 @@ def _document(operation: dict, status: str, description: str) -> None:
     response = operation["responses"].setdefault(status, {"description": ""})
     if description not in response.get("description", ""):
         response["description"] = " ".join(filter(None, [response.get("description", ""), description]))
-    response.setdefault("content", _ERROR_REF)
+    response.setdefault("content", copy.deepcopy(_ERROR_REF))
 
 
 def _refusals(path: str, method: str, operation: dict, match) -> list[tuple[str, str]]:
@@ -149,6 +150,6 @@ def document_shared_refusals(result, generator, request, public):
                 _document(operation, status, description)
             for status, response in operation["responses"].items():
                 if status >= "400" and "content" not in response:
-                    response["content"] = _ERROR_REF  # a view's own refusal (e.g. `invalid_credentials`)
+                    response["content"] = copy.deepcopy(_ERROR_REF)  # a view's own refusal (e.g. `invalid_credentials`)
             operation["responses"] = dict(sorted(operation["responses"].items()))
     return result

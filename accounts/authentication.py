@@ -58,14 +58,26 @@ def authenticate_before_view(request, view_class):
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    """The two headers that go together (X6): Swagger's "Authorize" asks for both, and every
+    signed-in operation requires both."""
+
     target_class = DeviceTokenAuthentication
-    name = "deviceToken"
+    name = ["deviceToken", "deviceId"]
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <token>` from POST /api/v1/auth/login, sent together with the "
-                           "`X-Device-Id` header of the device it was issued to.",
-        }
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Token <token>` (the word Token, a space, then the token) from "
+                               "POST /api/v1/auth/login, sent together with the `X-Device-Id` header of "
+                               "the device it was issued to.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Device-Id",
+                "description": "The `device_id` sent to POST /api/v1/auth/login; a token works only with it.",
+            },
+        ]

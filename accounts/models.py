@@ -137,6 +137,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         """M1: a minor's account stays inactive (no sign-in, no token) until a guardian consents."""
         return self.is_minor and not self.has_guardian_consent
 
+    # The Django admin greets staff with get_short_name(), falling back to the login field, which
+    # here is a blind index: the person's name instead.
+    def get_short_name(self):
+        return self.display_name
+
+    def get_full_name(self):
+        return self.display_name
+
     def _get_session_auth_hash(self, secret=None):
         # Django's hash covers the password only; "log out everywhere" must end sessions too.
         key_salt = "accounts.User.get_session_auth_hash"

@@ -28,6 +28,7 @@ import threading
 import time
 
 from django.db import DatabaseError, InterfaceError, InternalError, OperationalError, connection, transaction
+from django_tenants.utils import get_public_schema_name
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +50,18 @@ RETRY_MAX_SECONDS = 30.0
 _RETRIED_ERRORS = (OperationalError, InterfaceError, InternalError)
 
 
+# The platform host's requests (the Django admin, the enterprise lookup) go to the public schema's
+# own table (audit_anchors.PlatformAccessLogEntry): platform staff reaching personal data is logged too.
+PLATFORM_TABLE = "platform_access_log"
+
+
+def _table_of(schema: str) -> str:
+    return PLATFORM_TABLE if schema == get_public_schema_name() else "audit_access_log"
+
+
 def _insert_sql(schema: str, rows: int) -> str:
     values = ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * rows)
-    return f'INSERT INTO "{schema}".audit_access_log ({", ".join(COLUMNS)}) VALUES {values}'
+    return f'INSERT INTO "{schema}".{_table_of(schema)} ({", ".join(COLUMNS)}) VALUES {values}'
 
 
 def write_now(schema: str, row: tuple) -> None:

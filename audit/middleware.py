@@ -1,4 +1,4 @@
-"""X4: every request binds the audit context, and every request an enterprise serves is logged.
+"""X4: every request binds the audit context, and every request is logged.
 
 Placed right after tenant routing (and WhiteNoise, so static files are not logged): the access log
 row goes into the enterprise's own schema, after the response is ready, through
@@ -6,9 +6,9 @@ audit.access_log (off the request path; see there). A failure to log is reported
 log and never turns a served request into an error. Audit-log entries are not written here: they
 commit with the change they record (audit.recording).
 
-Requests to the platform host (public schema: the enterprise lookup, the staff admin) get no
-access-log row: the public schema has no such table. Staff actions are in the audit log, and every
-request is in the server's own access log (config/gunicorn_conf.py, redacted).
+Requests to the platform host (public schema: the staff admin, where support staff can reach
+personal data, and the enterprise lookup) are logged the same way into the public schema's
+platform access log (audit_anchors.PlatformAccessLogEntry).
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import time
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from audit import access_log, context
 
@@ -38,7 +37,7 @@ class RequestLogMiddleware:
         finally:
             context.unbind_request(token)
         tenant = getattr(request, "tenant", None)
-        if tenant is not None and tenant.schema_name != get_public_schema_name():
+        if tenant is not None:
             duration_ms = int((time.perf_counter() - started) * 1000)
             _write_access_log(request, response, tenant.schema_name, started_at, duration_ms)
         return response

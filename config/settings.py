@@ -267,12 +267,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Several models have a choice field named "kind": each keeps a name of its own.
+    # Several choice sets are called `kind`: each gets a name instead of a hash suffix.
     "ENUM_NAME_OVERRIDES": {"RightsRequestKindEnum": "rights.models.RightsRequest.Kind",
                             "CheckInKindEnum": "attendance.models.CheckIn.Kind"},
-    # C8: the policy middleware's 403 on every operation it applies to (consent.api.openapi).
+    # Swagger's "Try it out": the token and device headers stay filled in across reloads.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True},
+    # Operations grouped by domain, and the refusals of the enforcement points on every operation
+    # they apply to: C8's policy refusal (consent.api.openapi), then the shared ones (config.openapi).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "consent.api.openapi.document_policy_acceptance_refusal"],
+                             "consent.api.openapi.document_policy_acceptance_refusal",
+                             "config.openapi.document_shared_refusals",
+                             "config.openapi.group_by_domain"],
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -211,12 +211,13 @@ def third_party_application_recipient_code(application_code: str) -> str:
 
 
 # The third-party applications every enterprise can switch on (E6; orgdata's application catalogue
-# offers them). Each is a recipient (C9): (code, name, provider, description).
+# offers them). Each is a recipient (C9), named in both languages like the policy's recipients:
+# (code, name, name in Chinese, provider, provider in Chinese, description).
 THIRD_PARTY_APPLICATIONS = (
-    ("e-signature", gettext_noop("E-signature"), "Shanghai Qianyin Network Technology Co., Ltd.",
-     gettext_noop("Sign contracts electronically with a third-party signing service.")),
-    ("expense-cards", gettext_noop("Corporate expense cards"), "Hangzhou Fenqi Payment Services Co., Ltd.",
-     gettext_noop("Company payment cards issued by a partner bank service.")),
+    ("e-signature", gettext_noop("E-signature"), "电子签名", "Shanghai Qianyin Network Technology Co., Ltd.",
+     "上海千印网络科技有限公司", gettext_noop("Sign contracts electronically with a third-party signing service.")),
+    ("expense-cards", gettext_noop("Corporate expense cards"), "企业费用卡", "Hangzhou Fenqi Payment Services Co., Ltd.",
+     "杭州分期支付服务有限公司", gettext_noop("Company payment cards issued by a partner bank service.")),
 )
 
 
@@ -224,10 +225,10 @@ def _application_recipients() -> tuple[RecipientDefinition, ...]:
     """Third-party applications of the platform's catalogue (E6): each is a recipient (C9)."""
     return tuple(
         RecipientDefinition(
-            third_party_application_recipient_code(code), "third_party_application", str(provider or name),
-            str(provider or name), f"The {name} application", f"{name}应用",
+            third_party_application_recipient_code(code), "third_party_application", provider_en or name_en,
+            provider_zh or name_zh, f"The {name_en} application", f"{name_zh}应用",
             THIRD_PARTY_APPLICATION_PI_TYPES, "Q 4(1)4")
-        for code, name, provider, _description in THIRD_PARTY_APPLICATIONS
+        for code, name_en, name_zh, provider_en, provider_zh, _description in THIRD_PARTY_APPLICATIONS
     )
 
 

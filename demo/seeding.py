@@ -1,4 +1,7 @@
-"""The demo enterprise `make run` shows: a department tree, ~50 employees, a manager, platform staff.
+"""The demo enterprise `make run` shows: a department tree, ~50 employees, a manager, platform staff,
+and a living system: the platform's own privacy policy in force (demo/policy/, both languages), some
+consents given and one withdrawn, a few check-ins and an address-book import in the history (the
+worker `make run` starts reads it).
 
 Idempotent: a second run finds everything in place and only reports the logins again. Passwords
 are generated on first run and kept in the git-ignored .data/ folder, never in the repository.
@@ -6,18 +9,29 @@ are generated on first run and kept in the git-ignored .data/ folder, never in t
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from faker import Faker
 
 from access.actors import SystemActor
 from accounts.models import User
+from attendance import services as attendance_services
+from attendance.models import CheckIn
 from audit.context import acting_as_system
+from consent.models import ConsentEvent
+from consent.services import ledger as ledger_services
 from core.local_data import persistent_secret
-from orgdata.models import Department, Employee, Position
+from orgdata.models import Department, Employee, ImportJob, Position
 from orgdata.services import departments as department_services
 from orgdata.services import employees as employee_services
+from orgdata.services.imports import jobs as import_services
+from policies import services as policy_services
+from policies.models import PolicyVersion
 from tenants import services as tenant_services
 
 DEMO_CODE = "acme"
@@ -47,9 +61,11 @@ def seed_demo() -> dict:
         personnel_size="21-100", administrator_mobile=manager_mobile, administrator_name="王经理",
         administrator_password=_password("demo_manager_password"),
     )
-    _ensure_platform_staff(staff_mobile)
+    staff = _ensure_platform_staff(staff_mobile)
+    policy = _ensure_policy_in_force(staff)
     with schema_context(provisioned.enterprise.schema_name), acting_as_system(DEMO_SETUP):
         first_employee = _ensure_people()
+        _ensure_living_system(policy)
     return {
         "enterprise_name": provisioned.enterprise.name,
         "enterprise_code": DEMO_CODE,
@@ -63,10 +79,70 @@ def seed_demo() -> dict:
     }
 
 
-def _ensure_platform_staff(mobile: str) -> None:
+def _ensure_platform_staff(mobile: str) -> User:
     connection.set_schema_to_public()
-    if not User.objects.with_mobile(mobile).exists():
-        User.objects.create_superuser(mobile=mobile, display_name="Platform support", password=_password("demo_staff_password"))
+    staff = User.objects.with_mobile(mobile).first()
+    if staff is None:
+        staff = User.objects.create_superuser(mobile=mobile, display_name="Platform support",
+                                              password=_password("demo_staff_password"))
+    return staff
+
+
+POLICY_VERSION = "2026.1"
+POLICY_FOLDER = Path(__file__).resolve().parent / "policy"
+
+
+def _ensure_policy_in_force(staff: User) -> PolicyVersion:
+    """The platform's own privacy policy (demo/policy/), published by the platform staff a month ago,
+    so it is in force (C8: a version takes effect 7 days after publication)."""
+    connection.set_schema_to_public()
+    existing = PolicyVersion.objects.filter(version=POLICY_VERSION).first()
+    if existing is not None:
+        return existing
+    return policy_services.save_policy_version(actor=staff, version=PolicyVersion(
+        version=POLICY_VERSION, title_en="Privacy policy of this platform", title_zh_hans="本平台隐私政策",
+        text_en=(POLICY_FOLDER / "privacy_policy.en.txt").read_text(encoding="utf-8"),
+        text_zh_hans=(POLICY_FOLDER / "privacy_policy.zh_hans.txt").read_text(encoding="utf-8"),
+        published_at=timezone.now() - timedelta(days=30), is_significant=False,
+    ))
+
+
+# A demo import: three people who join after the first 50 (fictitious numbers of the demo range).
+DEMO_IMPORT = (
+    "工号,姓名,手机号,部门,职位,入职日期\n"
+    "E00051,林晓,13900000051,总部 Headquarters/研发部 R&D/测试组 QA,工程师,2026-03-02\n"
+    "E00052,周航,13900000052,总部 Headquarters/销售部 Sales/华东区 East China,专员,2026-03-02\n"
+    "E00053,吴敏,13900000053,总部 Headquarters/人力资源部 HR,专员,2026-03-09\n"
+)
+
+
+def _ensure_living_system(policy: PolicyVersion) -> None:
+    """Answers the first employees gave in the app (policy accepted, consents given, some
+    withdrawn), their check-ins, and an import by the manager. Each answer is given once (each in
+    its own transaction, as the app gives them: one person's lock before the audit chain's), so a
+    second run, or one after an interrupted run, adds only what is missing."""
+    people = [employee.account for employee in
+              Employee.objects.select_related("account").order_by("employee_number")[:8]]
+    for number, person in enumerate(people):
+        answer = {"actor": person, "person": person, "channel": ConsentEvent.Channel.MOBILE,
+                  "device_id": f"demo-phone-{number}"}
+        events = ConsentEvent.objects.filter(person=person)
+        if not events.filter(action=ConsentEvent.Action.POLICY_ACCEPTED).exists():
+            ledger_services.accept_policy(version_label=policy.version, **answer)
+        if not events.filter(purpose__code="device.location").exists():
+            ledger_services.grant_consent(purpose_code="device.location", explicit_confirmation=True, **answer)
+        if number % 2 == 0 and not events.filter(purpose__code="share.partner.mobo").exists():
+            ledger_services.grant_consent(purpose_code="share.partner.mobo", explicit_confirmation=True, **answer)
+            if number % 4 == 0:  # changed their mind
+                ledger_services.withdraw_consent(purpose_code="share.partner.mobo", **answer)
+    if not CheckIn.objects.exists():
+        for person in people[:5]:
+            attendance_services.check_in(person=person, kind=CheckIn.Kind.CHECK_IN, place="上海浦东办公室")
+        attendance_services.check_in(person=people[0], kind=CheckIn.Kind.CHECK_OUT, place="上海浦东办公室")
+    if not ImportJob.objects.exists():
+        manager = User.objects.get(role=User.Role.MANAGER)
+        upload = SimpleUploadedFile("demo-import.csv", DEMO_IMPORT.encode("utf-8"), content_type="text/csv")
+        import_services.start_import(actor=manager, upload=upload, consent_confirmed=True, language="zh-hans")
 
 
 def _ensure_people() -> str:

@@ -16,5 +16,18 @@ BUILT_IN_APPLICATIONS = (
     ("attendance", _("Attendance"), "basic", False, "", _("Check-in and check-out.")),
     ("field-visits", _("Field visits"), "basic", False, "", _("Customer visit check-in and reports.")),
     *((code, name, "third_party", False, provider, description)
-      for code, name, provider, description in THIRD_PARTY_APPLICATIONS),
+      for code, name, _name_zh, provider, _provider_zh, description in THIRD_PARTY_APPLICATIONS),
 )
+
+
+_PROVIDERS = {code: (provider_en, provider_zh)
+              for code, _name, _name_zh, provider_en, provider_zh, _description in THIRD_PARTY_APPLICATIONS}
+
+
+def provider_in(application, language: str) -> str:
+    """The application's provider in the reader's language: a third-party provider is a recipient
+    named in both languages (consent.catalogue); any other keeps what was stored."""
+    names = _PROVIDERS.get(application.code)
+    if names is None:
+        return application.provider
+    return names[1] if (language or "").lower().startswith("zh") else names[0]

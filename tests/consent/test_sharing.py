@@ -178,3 +178,19 @@ def test_switching_an_application_on_shares_nothing_of_who_withdrew_or_while_the
     assert [d.person_id for d in disclosures] == [staying.pk]
     assert disclosures[0].consent_event.action == "granted" and disclosures[0].consent_event.person_id == staying.pk
     assert withdraws.get("/api/v1/consent/sharing").json() == []
+
+
+@pytest.mark.promise("C9")
+def test_recipients_and_their_companies_are_named_in_the_readers_language(enterprises):
+    person = signed_in(enterprises.a)
+
+    def shared(language):
+        purposes = person.client.get("/api/v1/consent/purposes", HTTP_ACCEPT_LANGUAGE=language).json()
+        return {p["code"]: p for p in purposes}["share.app.e-signature"]
+
+    chinese, english = shared("zh-Hans"), shared("en")
+    assert chinese["recipient"]["name"] == "上海千印网络科技有限公司"
+    assert "向上海千印网络科技有限公司共享" in chinese["name"] and "Shanghai" not in chinese["statement"]
+    assert "电子签名应用" in chinese["statement"]
+    assert english["recipient"]["name"] == "Shanghai Qianyin Network Technology Co., Ltd."
+    assert english["name"] == "Sharing with Shanghai Qianyin Network Technology Co., Ltd."

@@ -92,3 +92,13 @@ def test_the_directory_follows_the_address_book_switch(in_a, manager, api_as):
                                             enabled=False, person=person.account)
     assert api.get("/api/v1/directory").status_code == 403
     assert "address-book" not in [app["code"] for app in api.get("/api/v1/me/applications").json()]
+
+
+@pytest.mark.promise("C9")
+def test_a_third_party_applications_provider_is_named_in_the_readers_language(in_a, manager, console_as):
+    console = console_as(manager)
+    signing = Application.objects.get(code="e-signature")
+    chinese = console.get("/console/organisation/applications/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "上海千印网络科技有限公司" in chinese and "Shanghai Qianyin" not in chinese
+    english = console.get(f"/console/organisation/applications/{signing.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Shanghai Qianyin Network Technology Co., Ltd." in english

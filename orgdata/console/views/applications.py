@@ -4,9 +4,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
 from core.errors import try_service
+from orgdata import catalogue as catalogue_names
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
 from orgdata.models import Application, ApplicationSwitch
@@ -24,8 +25,10 @@ def applications(request):
                 description=create.cleaned_data["description"])):
             messages.success(request, _("Application added."))
             return redirect("orgdata:applications")
-    return render(request, "orgdata/applications.html", {
-        "applications": application_selectors.application_catalogue(), "create_form": create})
+    catalogue = list(application_selectors.application_catalogue())
+    for application in catalogue:
+        application.provider_shown = catalogue_names.provider_in(application, get_language())
+    return render(request, "orgdata/applications.html", {"applications": catalogue, "create_form": create})
 
 
 @organisation_page
@@ -62,6 +65,7 @@ def application_detail(request, pk: int):
     switches = [switch for switch in application_selectors.application_switches(application)
                 if (switch.department_id is None and switch.account_id is None)
                 or switch.department_id in visible_departments or switch.account_id in visible_accounts]
+    application.provider_shown = catalogue_names.provider_in(application, get_language())
     return render(request, "orgdata/application.html", {
         "application": application, "switches": switches, "form": form, "clear_form": clear,
     })

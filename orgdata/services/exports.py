@@ -29,7 +29,7 @@ from orgdata.columns import COLUMNS
 from orgdata.models import Employee, ExportJob
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
-from privacy.disclosure import masked_fields, shown_value
+from privacy.disclosure import masked_fields, plain_value_shower
 from privacy.keys import preload_person_keys
 
 logger = logging.getLogger("orgdata.services.exports")
@@ -81,29 +81,74 @@ def _check_export(actor: User, file_format: str, unmasked: bool) -> None:
 
 def _address_book_rows(actor: User, people, *, unmasked: bool, on_progress=None) -> tuple[list[str], list[list]]:
     """The header and one row per person of `people` (already scoped to `actor`), masked unless
-    `unmasked` (checked by the caller); an unmasked export is recorded person by person."""
-    people = people.select_related("account", "department", "position", "job_level").order_by("employee_number")
-    names = address_book_selectors.department_names()
+    `unmasked` (checked by the caller); an unmasked export is recorded person by person.
+
+    Read as plain values, a chunk at a time with its people's data keys unwrapped first, and each
+    column's masking decided once (issue 14: 100,000 people in seconds, not minutes)."""
+    keyed = list(people.order_by("employee_number").values_list("pk", "person_key_id", "employee_number"))
+    columns = [_column_reader(column.key, actor=actor, unmasked=unmasked) for column in COLUMNS]
+    sources = list(dict.fromkeys(source for source, _show in columns))
+    at = {source: index for index, source in enumerate(sources, start=1)}
+    readers = [(at[source], show) for source, show in columns]
     header = [str(column.label) for column in COLUMNS]
-    rows, revealed_ids = [], []
-    for chunk in _chunks(people, 2000):
-        for employee in chunk:
-            rows.append([_cell(employee, column.key, names, actor=actor, unmasked=unmasked) for column in COLUMNS])
-            revealed_ids.append(employee.pk)
+    rows: list[list] = []
+    for start in range(0, len(keyed), _CHUNK):
+        part = keyed[start:start + _CHUNK]
+        preload_person_keys(key_id for _pk, key_id, _number in part)
+        # The chunk as a range of employee numbers (unique, indexed), not thousands of ids.
+        chunk = people.filter(employee_number__gte=part[0][2], employee_number__lte=part[-1][2])
+        for values in chunk.order_by("employee_number").values_list("pk", *sources):
+            rows.append([show(values[index]) for index, show in readers])
         if on_progress is not None:
             on_progress(len(rows))
-    if unmasked and revealed_ids:
+    if unmasked and rows:
         # X2/X4: whose values left unmasked, person by person (as a single reveal in the console
         # is recorded), so "who saw my ID number?" has an answer; written in one statement.
-        record_bulk(model=Employee, action="view_unmasked", object_ids=revealed_ids,
+        record_bulk(model=Employee, action="view_unmasked", object_ids=[pk for pk, _key, _number in keyed],
                     changed_fields=_revealed_columns(),
                     actor=Actor.for_user(actor))
     return header, rows
 
 
+_CHUNK = 5000
+
+
+def _column_reader(key: str, *, actor: User, unmasked: bool):
+    """(the value to read for column `key`, the function that turns it into the cell's text)."""
+    if key == "department":
+        names = address_book_selectors.department_names()
+        labels: dict[str, str] = {}
+
+        def department(path):
+            if not path:
+                return ""
+            label = labels.get(path)
+            if label is None:
+                label = labels[path] = address_book_selectors.department_label_of_path(path, names=names)
+            return label
+
+        return "department__path", department
+    if key in ("position", "job_level"):
+        return f"{key}__name", lambda name: name or ""
+    if key in ("work_status", "gender", "education"):
+        labels = {value: str(label) for value, label in Employee._meta.get_field(key).choices}
+        return key, lambda value: labels.get(value, "") if value else ""
+    model, source = (User, f"account__{key}") if key in _ACCOUNT_FIELDS else (Employee, key)
+    # X2: the permission was checked and the reveal is recorded by the caller (one entry per person).
+    show = (lambda value: value) if unmasked else plain_value_shower(viewer=actor, model=model, field=key)
+
+    def cell(value):
+        if value is None:
+            return ""
+        value = show(value)
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    return source, cell
+
+
 def _file_content(file_format: str, header: list[str], rows: list[list]) -> bytes:
     if file_format == "xlsx":
-        return tabular.write_xlsx(header, rows, sheet_title=str(_("Address book")))
+        return tabular.write_text_xlsx(header, rows, sheet_title=str(_("Address book")))
     return tabular.write_csv(header, rows)
 
 
@@ -231,37 +276,7 @@ def expire_exports() -> dict:
     return {"expired": expired, "stalled": stalled}
 
 
-def _chunks(queryset, size: int):
-    """The queryset's rows in chunks, each chunk's data keys unwrapped with one query first
-    (encrypted values are decrypted as rows load)."""
-    keys = list(queryset.values_list("pk", "person_key_id"))
-    for start in range(0, len(keys), size):
-        part = keys[start:start + size]
-        preload_person_keys(key_id for _pk, key_id in part)
-        by_pk = {employee.pk: employee for employee in queryset.filter(pk__in=[pk for pk, _key in part])}
-        yield [by_pk[pk] for pk, _key in part if pk in by_pk]
-
-
 def _revealed_columns() -> list[str]:
     """The exported columns an unmasked export shows clear that a masked one masks."""
     hidden = set(masked_fields(Employee)) | set(masked_fields(User))
     return [column.key for column in COLUMNS if column.key in hidden]
-
-
-def _cell(employee: Employee, key: str, names: dict[int, str], *, actor: User, unmasked: bool) -> str:
-    if key in _ACCOUNT_FIELDS:
-        instance = employee.account
-    elif key == "department":
-        return address_book_selectors.department_label(employee.department, names=names)
-    elif key in ("position", "job_level"):
-        related = getattr(employee, key)
-        return related.name if related else ""
-    elif key in ("work_status", "gender", "education"):
-        return str(getattr(employee, f"get_{key}_display")()) if getattr(employee, key) else ""
-    else:
-        instance = employee
-    # X2: the permission was checked and the reveal is recorded by the caller (one entry per person).
-    value = getattr(instance, key) if unmasked else shown_value(viewer=actor, instance=instance, field=key)
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -26,7 +26,7 @@ def _export(file_format: str) -> float:
     started = time.perf_counter()
     if hasattr(export_services, "run_export"):
         job = _addressbook.export_file(manager, file_format)
-        rows, size = job.row_count, job.file.size
+        rows, size = job.total_rows, job.file.size
     else:  # before exports ran in the background: the whole file in the request
         exported = export_services.export_address_book(actor=manager, file_format=file_format)
         rows, size = exported.row_count, len(exported.content)

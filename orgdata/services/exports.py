@@ -136,14 +136,13 @@ def _column_reader(key: str, *, actor: User, unmasked: bool):
     model, source = (User, f"account__{key}") if key in _ACCOUNT_FIELDS else (Employee, key)
     # X2: the permission was checked and the reveal is recorded by the caller (one entry per person).
     show = (lambda value: value) if unmasked else plain_value_shower(viewer=actor, model=model, field=key)
+    if model._meta.get_field(key).get_internal_type() == "DateField":
+        return source, lambda value: "" if value is None else _text(show(value))
+    return source, lambda value: show(value) or "" if value else ""
 
-    def cell(value):
-        if value is None:
-            return ""
-        value = show(value)
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
-    return source, cell
+def _text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _file_content(file_format: str, header: list[str], rows: list[list]) -> bytes:

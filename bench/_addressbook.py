@@ -71,8 +71,9 @@ def xlsx_bytes(count: int) -> bytes:
 
 def import_file(content: bytes, name: str):
     """Import `content` into the current enterprise in this process (no worker), as its manager:
-    the upload is stored and queued as in the console, then processed here exactly as the worker
-    processes it (the queued task finds the job finished and does nothing)."""
+    the upload is stored and queued as in the console, checked, confirmed, then written here exactly
+    as the worker processes it (the queued tasks find the job moved on and do nothing). The time
+    includes both passes over the file."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import override_settings
 
@@ -82,4 +83,22 @@ def import_file(content: bytes, name: str):
     manager = User.objects.get(role=User.Role.MANAGER)
     with override_settings(ORGDATA_IMPORT_QUEUE="bench-unconsumed"):  # no worker takes it first
         job = import_services.start_import(actor=manager, upload=SimpleUploadedFile(name, content), consent_confirmed=True)
+        job = import_services.run_import(job_id=job.pk, attempt=job.attempt)  # the check and its preview
+        if job.status != "ready":
+            return job
+        # As the administrator who reads the preview and chooses to create its positions and job levels.
+        job = import_services.confirm_import(actor=manager, job=job, create_new_values=True)
     return import_services.run_import(job_id=job.pk, attempt=job.attempt)
+
+
+def export_file(manager, file_format: str):
+    """Export the current enterprise's address book in this process, as the worker runs it."""
+    from django.test import override_settings
+
+    from orgdata.services import exports as export_services
+
+    with override_settings(ORGDATA_IMPORT_QUEUE="bench-unconsumed"):  # no worker takes it first
+        job = export_services.start_export(actor=manager, file_format=file_format)
+    job = export_services.run_export(job_id=job.pk)
+    assert job.status == "succeeded", (job.status, job.failure_reason)
+    return job

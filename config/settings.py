@@ -334,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "args": ("orgdata.tasks.recover_abandoned_imports",),
     },
+    # Issue 14: export files kept an hour, unconfirmed imports a day (both hold personal information).
+    "expire-transfer-files": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*/10"),
+        "args": ("orgdata.tasks.expire_transfer_files",),
+    },
     "enterprise-lifecycle": {
         "task": "erasure.tasks.run_enterprise_lifecycle",
         "schedule": crontab(minute="*/10"),

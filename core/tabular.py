@@ -651,3 +651,93 @@ def write_xlsx(header: list[str], rows: Iterable[list], *, sheet_title: str = "S
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# The large export's writer (issue 14): every cell text, streamed into the archive as inline
+# strings. openpyxl builds an object per cell, which for 100,000 people by 20 columns takes a
+# minute; this takes seconds. Text a spreadsheet would read as a formula carries Excel's quote
+# prefix (style 1), as write_xlsx's text cells do; no cell is ever a formula.
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{
+    chr(code): None for code in (*range(0, 9), 11, 12, *range(14, 32))}})  # not allowed in XML 1.0
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CONTENT_TYPES_XML = (
+    _XML_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '</Types>')
+_ROOT_RELS_XML = (
+    _XML_HEAD + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK_RELS_XML = (
+    _XML_HEAD + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_RELATIONSHIPS}/styles" Target="styles.xml"/></Relationships>')
+_STYLES_XML = (
+    _XML_HEAD + '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+    '</fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '</styleSheet>')
+
+
+def write_text_xlsx(header: list[str], rows: Iterable[list], *, sheet_title: str = "Sheet1") -> bytes:
+    """An XLSX file whose every cell is text (`str(value)`; None and "" leave the cell out), in
+    the text number format so that a spreadsheet keeps mobile and ID numbers as they are."""
+    title = (sheet_title[:31] or "Sheet1").translate(_XML_ESCAPES).replace('"', "&quot;")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES_XML)
+        archive.writestr("_rels/.rels", _ROOT_RELS_XML)
+        archive.writestr("xl/workbook.xml", (
+            _XML_HEAD + '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'xmlns:r="{_RELATIONSHIPS}"><sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS_XML)
+        archive.writestr("xl/styles.xml", _STYLES_XML)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write((_XML_HEAD + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                         '<sheetData>').encode())
+            letters = [column_letters(index) for index in range(1, MAX_COLUMNS + 1)]
+            starts, escapes = _FORMULA_STARTS, _XML_ESCAPES
+            # A cell's XML after "<c": the same for every repeat of a value (departments, positions).
+            tails: dict[str, str] = {}
+            lines: list[str] = []
+            number = 0
+            for row in (header, *rows):
+                number += 1
+                cells = [f'<row r="{number}">']
+                follows_a_gap = False
+                for index, value in enumerate(row):
+                    if value is None or value == "":
+                        follows_a_gap = True
+                        continue
+                    text = value if type(value) is str else str(value)
+                    tail = tails.get(text)
+                    if tail is None:
+                        style = ' s="1"' if text.startswith(starts) else ""
+                        tail = f' t="inlineStr"{style}><is><t xml:space="preserve">{text.translate(escapes)}</t></is></c>'
+                        if len(tails) < 200_000:
+                            tails[text] = tail
+                    # A cell's reference may be left out when it follows the previous one (ECMA-376).
+                    cells.append(f'<c r="{letters[index]}{number}"' if follows_a_gap or index == 0 else "<c")
+                    cells.append(tail)
+                    follows_a_gap = False
+                cells.append("</row>")
+                lines.append("".join(cells))
+                if len(lines) == 2000:
+                    sheet.write("".join(lines).encode())
+                    lines = []
+            sheet.write("".join(lines).encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()

@@ -269,9 +269,12 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
+        # Issue 14: the file was checked and nothing was written; the administrator confirms or cancels.
+        READY = "ready", _("Ready to confirm")
         REJECTED = "rejected", _("Rejected: the file has errors")
         FAILED = "failed", _("Failed")
         SUCCEEDED = "succeeded", _("Imported")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class FileFormat(models.TextChoices):
         CSV = "csv", "CSV"
@@ -293,6 +296,12 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     departments_created = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=list, blank=True)
+    # Issue 14: what the checked file would do (counts, new departments, positions and job levels
+    # that do not exist yet), shown before the administrator confirms; names, never a person's values.
+    preview = models.JSONField(default=dict, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The administrator's explicit choice, on confirming, to create the previewed positions and job levels.
+    create_new_values = models.BooleanField(default=False)
     failure_reason = models.CharField(max_length=200, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -305,7 +314,60 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.REJECTED, self.Status.FAILED, self.Status.SUCCEEDED)
+        return self.status in (self.Status.REJECTED, self.Status.FAILED, self.Status.SUCCEEDED, self.Status.CANCELLED)
+
+    @property
+    def is_waiting_for_confirmation(self) -> bool:
+        return self.status == self.Status.READY
+
+
+def export_file_path(instance, filename: str) -> str:
+    return _private_upload_path("exports", filename, frozenset(("csv", "xlsx")))
+
+
+@personal_data(subject=None, fields={}, actor_links={"created_by": "the administrator who asked for the export"},
+               not_personal={
+    "failure_reason": "why the export failed, in words of the service; never a value of the file",
+})
+class ExportJob(models.Model):
+    """One export of the address book run in the background (issue 14; E7, X2), and its file.
+
+    The file holds the people its administrator sees, masked as the disclosure rules mask them
+    (unless an unmasked export was asked for and allowed); only that administrator may download it,
+    each download is audited, and the file is deleted once `expires_at` has passed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired: the file was deleted")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_format = models.CharField(max_length=4, choices=ImportJob.FileFormat.choices)
+    is_unmasked = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, blank=True)  # the file's headers in the exporter's language
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_file_path, max_length=200, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"export #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.EXPIRED)
 
 
 @personal_data(subject=None, fields={}, reason="the application catalogue",

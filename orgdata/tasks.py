@@ -1,7 +1,8 @@
-"""Celery tasks of the organisation data: thin wrappers around orgdata.services.imports.jobs."""
+"""Celery tasks of the organisation data: thin wrappers around the import and export services."""
 from celery import shared_task
 
 from core.tasking import EnterpriseTask
+from orgdata.services import exports as export_services
 from orgdata.services.imports import jobs as import_services
 
 
@@ -17,3 +18,17 @@ def recover_abandoned_imports() -> dict:
     """Periodic (see settings.CELERY_BEAT_SCHEDULE): fail imports whose worker died while reading the
     file, retry once those that died after reading it, send again those whose message was lost."""
     return import_services.recover_abandoned_imports()
+
+
+@shared_task(base=EnterpriseTask, acks_late=True)
+def run_export(job_id: int) -> str:
+    """Write one queued export's file (a repeated delivery finds the job taken and does nothing)."""
+    job = export_services.run_export(job_id=job_id)
+    return job.status if job else "missing"
+
+
+@shared_task(base=EnterpriseTask)
+def expire_transfer_files() -> dict:
+    """Periodic (see settings.CELERY_BEAT_SCHEDULE): delete export files past their short retention,
+    fail exports whose worker died, cancel imports left unconfirmed (deleting their uploads)."""
+    return {**export_services.expire_exports(), "unconfirmed_imports": import_services.cancel_unconfirmed_imports()}

@@ -82,6 +82,17 @@ def shown_plain_value(*, viewer, model, field: str, value):
     return _MASKERS[rule.mask](value)
 
 
+def plain_value_shower(*, viewer, model, field: str):
+    """`shown_plain_value` for one column, its rule read once: a function of the stored value, for
+    the bulk export (issue 14: 100,000 rows, twenty columns)."""
+    rule = _rule(model, field)
+    if rule.mask == Mask.HIDDEN:
+        return lambda value: ""
+    if _is_clear(viewer=viewer, rule=rule, route=Route.SURFACE):
+        return lambda value: value
+    return _MASKERS[rule.mask]
+
+
 def _rule(model, field: str) -> PI:
     # Read in place, not copied: an export asks once per cell.
     declaration = declaration_for(model)

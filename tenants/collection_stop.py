@@ -37,7 +37,7 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "console:logout": "signing out; removes",
     "console:password-change": "a password change protects the account; collects nothing about the person",
     "consent-console:policy-notice": "accepting the policy in force lets an administrator read again (C8)",
-    "orgdata:export": "exporting the address book reads (a POST only to choose the format)",
+    "orgdata:export": "exporting the address book reads (the POST only queues the export of what is held)",
     "erasure-console:erase_employee": "erasing a person's information removes (R4)",
     "set_language": "the language cookie; no personal information",
     "erasure-console:cancellation": "applying for the enterprise's cancellation removes (E9)",

@@ -211,6 +211,12 @@ class ImportForm(forms.Form):
     consent_confirmed = forms.BooleanField(label=CONSENT_STATEMENT, required=False)
 
 
+class ImportConfirmForm(forms.Form):
+    # Issue 14: positions and job levels the file names that do not exist are created only when asked.
+    create_new_values = forms.BooleanField(
+        label=_("Create the positions and job levels listed above"), required=False)
+
+
 class ExportForm(forms.Form):
     file_format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
     unmasked = forms.BooleanField(

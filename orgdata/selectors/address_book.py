@@ -117,7 +117,12 @@ def department_label(department: Department | None, *, names: dict[int, str] | N
     ids = [int(part) for part in department.path.strip("/").split("/") if part]
     if names is None:
         names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return "/".join(names.get(pk, "?") for pk in ids)
+    return department_label_of_path(department.path, names=names)
+
+
+def department_label_of_path(path: str, *, names: dict[int, str]) -> str:
+    """`department_label` from a department's stored path of ids (rows read as plain values)."""
+    return "/".join(names.get(int(part), "?") for part in (path or "").strip("/").split("/") if part)
 
 
 def department_names() -> dict[int, str]:

@@ -18,7 +18,7 @@ from access.errors import NotInYourScope
 from access.roles import ADMINISTRATOR_ROLES
 from accounts.models import User
 from orgdata import permissions
-from orgdata.models import Department, DepartmentAdministratorPermission, Employee, ImportJob
+from orgdata.models import Department, DepartmentAdministratorPermission, Employee, ExportJob, ImportJob
 
 
 def administered_roots_of(actor) -> QuerySet[Department]:
@@ -117,4 +117,18 @@ def import_visible_to(actor, pk) -> ImportJob:
     try:
         return imports_visible_to(actor).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise NotInYourScope()
+
+
+def exports_visible_to(actor) -> QuerySet[ExportJob]:
+    """One's own exports only: each file is scoped and masked for the administrator who asked for it."""
+    if may(actor, Capability.EXPORT_ADDRESS_BOOK):
+        return ExportJob.objects.filter(created_by=actor)
+    return ExportJob.objects.none()
+
+
+def export_visible_to(actor, pk) -> ExportJob:
+    try:
+        return exports_visible_to(actor).get(pk=pk)
+    except (ExportJob.DoesNotExist, ValueError, TypeError):
         raise NotInYourScope()

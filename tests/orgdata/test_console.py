@@ -7,6 +7,7 @@ from audit.models import AuditEntry
 from orgdata.models import Application, ApplicationSwitch, Department, Employee, JobLevel, Position
 from orgdata.services import positions as position_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
+from tests.orgdata.exporting import exported_through_console
 
 
 @pytest.mark.promise("E5")
@@ -103,7 +104,7 @@ def test_the_sample_template_and_export_download(in_a, manager, console_as):
     console = console_as(manager)
     template = console.get("/console/organisation/import/template.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
-    exported = console.post("/console/organisation/export/", {"file_format": "csv"})
+    exported = exported_through_console(console, {"file_format": "csv"})
     assert exported.status_code == 200 and "attachment" in exported["Content-Disposition"]
 
 

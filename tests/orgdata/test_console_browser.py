@@ -36,13 +36,13 @@ def test_an_import_with_errors_shows_every_bad_row_and_writes_nothing(own_enterp
     assert page.get_by_role("link", name="XLSX").is_visible()  # the sample template
 
     page.get_by_label("Address book file (CSV or XLSX)").set_input_files(str(upload))
-    page.get_by_role("button", name="Upload and import").click()
+    page.get_by_role("button", name="Upload and check").click()
     alert = page.locator("[data-field=consent_confirmed]")
     assert "informed and consented" in alert.inner_text()
 
     page.get_by_label("Address book file (CSV or XLSX)").set_input_files(str(upload))
     page.get_by_label("I confirm that every person in this file was informed").check()
-    page.get_by_role("button", name="Upload and import").click()
+    page.get_by_role("button", name="Upload and check").click()
     page.wait_for_url(f"{base}/console/organisation/import/*/")
     # The worker reads the file; the page polls and shows the outcome when it is finished.
     page.get_by_text("2 problems found; nothing was imported.").wait_for(timeout=60_000)

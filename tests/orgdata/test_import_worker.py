@@ -47,6 +47,15 @@ def _job(schema, pk) -> ImportJob:
     return committed(schema, lambda: ImportJob.objects.get(pk=pk))
 
 
+def _confirmed_when_ready(schema, pk, timeout: float = 120) -> ImportJob:
+    """Wait for the worker's check of the file (issue 14: the preview), then confirm it as its uploader."""
+    ready = _wait(lambda: (lambda j: j if j.status != ImportJob.Status.QUEUED and j.status != ImportJob.Status.RUNNING
+                           else None)(_job(schema, pk)), timeout, 0.1)
+    assert ready.status == ImportJob.Status.READY, (ready.status, ready.report[:3], ready.failure_reason)
+    return committed(schema, lambda: import_services.confirm_import(actor=ready.created_by, job=ready,
+                                                                    create_new_values=True))
+
+
 def _start_disposable_worker(queue: str, django_db_blocker) -> subprocess.Popen:
     from config.celery import app
 
@@ -75,7 +84,8 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
         with override_settings(ORGDATA_IMPORT_QUEUE=queue):
             job = committed(schema, lambda: import_services.start_import(
                 actor=User.objects.get(role=User.Role.MANAGER), upload=_big_csv(ROWS), consent_confirmed=True))
-        assert job.status == ImportJob.Status.QUEUED
+            assert job.status == ImportJob.Status.QUEUED
+            _confirmed_when_ready(schema, job.pk)
 
         # Live progress, as the console polls it: rows counted while the worker writes.
         seen = _wait(lambda: (lambda p: p if p["phase"] == "writing" and p["done"] > 0 else None)(
@@ -133,6 +143,7 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
 
     with schema_context(schema):
         assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 0, "resent": 1}
+    _confirmed_when_ready(schema, job.pk, 60)
     finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 60, 0.2)
     assert (finished.status, finished.attempt, finished.created_count) == (ImportJob.Status.SUCCEEDED, 1, 2)
     with schema_context(schema):

@@ -9,7 +9,6 @@ from accounts.models import User
 from audit.models import AuditEntry
 from orgdata.models import Department, Employee, ImportJob
 from orgdata.services.imports import jobs as import_services
-from orgdata.services.imports import rows as import_rows
 from tests.orgdata.factories import TEST_SETUP, make_employee, resident_id
 from tests.orgdata.importing import processed
 
@@ -97,17 +96,6 @@ def test_xlsx_files_are_imported_too_and_unknown_columns_are_reported(in_a, mana
     bad = processed(import_services.start_import(actor=manager, upload=_xlsx([["工号", "姓名", "手机号", "鞋码"], ["X2", "a", "13966660022", "42"]]),
                                consent_confirmed=True))
     assert bad.status == "rejected" and bad.report[0]["column"] == "鞋码"
-
-
-def test_the_sample_template_can_be_imported_as_it_is(in_a, manager):
-    outcomes = []
-    for file_format in ("csv", "xlsx"):
-        content = import_rows.sample_template(file_format)
-        job = processed(import_services.start_import(actor=manager, upload=SimpleUploadedFile(f"t.{file_format}", content),
-                                   consent_confirmed=True))
-        assert job.status == "succeeded", job.report
-        outcomes.append((job.created_count, job.updated_count))
-    assert outcomes == [(1, 0), (0, 1)]  # the same example person: created, then matched
 
 
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(in_a, manager):

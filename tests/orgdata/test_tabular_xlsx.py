@@ -55,10 +55,10 @@ def test_plain_sheets_read_the_same_as_with_openpyxl(fill, write_only):
     assert _trimmed(tabular.read_rows(io.BytesIO(content), "xlsx")) == _trimmed(_openpyxl_rows(content))
 
 
-def test_the_sample_template_and_a_date_formatted_sheet_read_the_same_as_with_openpyxl():
-    from orgdata.services.imports.rows import sample_template
+def test_the_template_and_a_date_formatted_sheet_read_the_same_as_with_openpyxl(in_a):
+    from orgdata.services.imports.template import template_file
 
-    template = sample_template("xlsx")
+    template = template_file("xlsx")
     assert _trimmed(tabular.read_rows(io.BytesIO(template), "xlsx")) == _trimmed(_openpyxl_rows(template))
 
     dated = _book_bytes(lambda sheet: [sheet.append(["入职日期"]), sheet.append([datetime(2024, 3, 1)])])

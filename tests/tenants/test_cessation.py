@@ -24,6 +24,7 @@ from tenants.collection_stop import CESSATION_HEADER, COLLECTION_STOP_EXEMPT
 from tenants.models import ServiceCessation
 from tests.consent.factories import signed_in
 from tests.orgdata.importing import processed
+from tests.orgdata.exporting import exported_through_console
 
 STOP_MESSAGE = "The service stopped collecting personal information"
 ADD_URL = "/admin/tenants/servicecessation/add/"
@@ -210,7 +211,7 @@ def test_from_the_stop_date_the_console_refuses_writes_and_still_reads_and_expor
 
     listing = console.get("/console/organisation/employees/")
     assert listing.status_code == 200 and "stopped collecting personal information" in listing.content.decode()
-    exported = console.post("/console/organisation/export/", {"file_format": "csv"})
+    exported = exported_through_console(console, {"file_format": "csv"})
     assert exported.status_code == 200 and "attachment" in exported["Content-Disposition"]
     assert console.post("/console/logout/").status_code == 302
 

@@ -6,7 +6,13 @@ How an import runs
    The request only runs cheap checks (size, content sniffing, the XLSX archive's directory:
    parts, declared sizes, compression ratios) and stores the file: no spreadsheet is ever parsed
    in a web request. The Celery task `run_import` does the rest.
-2. `run_import` reads and validates every row without writing anything; then, in ONE transaction,
+2. `run_import` first only checks the file (issue 14): it reads and validates every row, checks
+   them against the database and stops the job at READY with a preview (rows to add, change and
+   leave as they are; new departments; positions and job levels that do not exist yet, which are
+   never created unless the administrator chooses so). Nothing is written. `confirm_import` (the
+   uploader only) queues the job again; `cancel_import` drops it and its file; an import left
+   unconfirmed for a day is cancelled. The confirmed attempt reads and validates every row again
+   without writing anything; then, in ONE transaction,
    checks the rows against the database (employee numbers, mobile and ID numbers in use, the
    administrator's departments) and writes departments, accounts and employees in bulk. Any bad
    row means nothing is written; the report lists every bad row with its column and reason (never
@@ -38,7 +44,9 @@ invisible to everyone else until it commits.
 The package, one module per part of the work:
 jobs      — the job's lifecycle: start (E8), run, lock, memory ceiling, recovery, progress for the console
 progress  — progress and heartbeats in the cache (skipped while the cache Redis is unreachable)
-rows      — reading the file and validating each row on its own; the sample file
+rows      — reading the file and validating each row on its own
 checks    — the rows against the database: numbers in use, the administrator's departments (E5)
+preview   — what a checked file would do, shown before the administrator confirms (issue 14)
 writing   — departments, accounts and employee records written in bulk with COPY
+template  — the file to fill in: headers, instructions, drop-down lists; no sample person (issue 14)
 """

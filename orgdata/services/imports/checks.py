@@ -27,8 +27,12 @@ from privacy.crypto import blind_indexer
 class Plan:
     """What the import will do, worked out under the import lock before anything is written."""
 
-    def __init__(self, actor: User):
+    def __init__(self, actor: User, *, approved_new_values: dict[str, set[str]] | None = None):
+        """`approved_new_values`: the positions and job levels ({"position": names, "job_level":
+        names}) the administrator chose, on confirming, to create; None while previewing, when every
+        unknown name is collected for the preview instead (issue 14: never created silently)."""
         self.actor = actor
+        self.approved_new_values = approved_new_values
         self.may_import_anywhere = scope_of(actor, Capability.IMPORT_ADDRESS_BOOK) is Scope.EVERYTHING
         visible = scope_selectors.departments_visible_to(actor)
         self.visible_department_ids = set(visible.values_list("pk", flat=True))
@@ -160,8 +164,14 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
                                 ("job_level", plan.job_levels, plan.new_job_levels)):
             name = getattr(row, key)
             if name and name not in known:
-                if plan.may_import_anywhere:
+                if plan.may_import_anywhere and (plan.approved_new_values is None
+                                                 or name in plan.approved_new_values.get(key, ())):
                     new.add(name)
+                elif plan.may_import_anywhere:
+                    # Issue 14: a name the confirmed preview did not list (or that the administrator
+                    # did not choose to create) is never created on the way.
+                    errors.append(RowError(row.number, label[key], _(
+                        "This value does not exist; upload the file again and choose to create it when confirming.")))
                 else:
                     errors.append(RowError(row.number, label[key],
                                            _("Unknown value; ask the enterprise manager to add it first.")))

@@ -23,11 +23,11 @@ from accounts.models import User
 from audit.context import Actor, acting_as
 from audit.recording import record_event
 from core import tabular
-from core.errors import FileRefused, UnreadableFile
+from core.errors import DomainError, FileRefused, NotPermitted, UnreadableFile
 from orgdata.errors import Rejected
 from orgdata.models import ImportJob
 from orgdata.services import minors as minor_services
-from orgdata.services.imports import checks, progress, rows, writing
+from orgdata.services.imports import checks, preview, progress, rows, writing
 from tenants import cessation
 
 logger = logging.getLogger("orgdata.services.imports")
@@ -43,6 +43,8 @@ MAX_UPLOAD_BYTES = tabular.MAX_UPLOAD_BYTES
 MAX_ATTEMPTS = 2
 MEMORY_BUDGET_BYTES = 1536 * 1024 * 1024  # address space an attempt may add (settings may lower it)
 QUEUED_TOO_LONG = timedelta(minutes=10)
+# Issue 14: a checked file waits this long for its administrator's confirmation; then it is deleted.
+UNCONFIRMED_KEPT_FOR = timedelta(hours=24)
 _ADVISORY_NAMESPACE = "orgdata-import"
 
 
@@ -54,7 +56,9 @@ def start_import(*, actor: User, upload, consent_confirmed: bool, language: str 
     Refuses without the consent confirmation (E8), a non-administrator, an empty or oversized
     file, a file that is neither CSV nor XLSX, and an XLSX archive whose directory breaks a hard
     limit (too many parts, too large unpacked, a part compressed like a zip bomb). Never parses a
-    cell: the job is queued for the worker once it is committed, and returned still queued.
+    cell: the job is queued for the worker once it is committed, and returned still queued. The
+    worker only checks the file and stops at "ready to confirm" (issue 14): nothing is written
+    before `confirm_import`.
     """
     require(actor, Capability.IMPORT_ADDRESS_BOOK)
     if not consent_confirmed:
@@ -94,6 +98,72 @@ def _enqueue(job: ImportJob) -> None:
     transaction.on_commit(lambda: run_import_task.apply_async((job.pk, job.attempt), queue=queue))
 
 
+def confirm_import(*, actor: User, job: ImportJob, create_new_values: bool = False) -> ImportJob:
+    """Write a checked import (issue 14): queue the job again, now to write what its preview showed.
+
+    `create_new_values` is the administrator's explicit choice to create the positions and job
+    levels the preview listed as not existing yet. Refuses anyone but the administrator who
+    uploaded the file (the E8 confirmation was theirs, and the preview was worked out for their
+    departments), a job that is not waiting for confirmation, and a confirmation that leaves the
+    preview's new positions or job levels uncreated (those rows could not be written).
+    """
+    require(actor, Capability.IMPORT_ADDRESS_BOOK)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.created_by_id != actor.pk:
+            raise NotPermitted(_("Only the administrator who uploaded this file can confirm or cancel its import."))
+        if job.status != ImportJob.Status.READY:
+            raise DomainError(_("This import is not waiting for confirmation."))
+        if (job.preview.get("new_positions") or job.preview.get("new_job_levels")) and not create_new_values:
+            raise ValidationError({"create_new_values": [_(
+                "The file names positions or job levels that do not exist. Choose to create them, or cancel "
+                "and correct the file.")]})
+        # The writing pass counts its attempts afresh (recovery retries it once, as the checking pass).
+        job.status, job.attempt, job.confirmed_at = ImportJob.Status.QUEUED, 1, timezone.now()
+        job.create_new_values = bool(create_new_values)
+        job.save(update_fields=["status", "attempt", "confirmed_at", "create_new_values"])
+        record_event(action="import_confirmed", object_type="orgdata.importjob", object_id=job.pk,
+                     changed_fields=["create_new_values"] if create_new_values else [], actor=Actor.for_user(actor))
+        _enqueue(job)
+    return job
+
+
+def cancel_import(*, actor: User, job: ImportJob) -> ImportJob:
+    """Drop a checked import before anything was written (issue 14), and delete its file.
+
+    Refuses anyone but the administrator who uploaded the file and a job that is not waiting for
+    confirmation.
+    """
+    require(actor, Capability.IMPORT_ADDRESS_BOOK)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.created_by_id != actor.pk:
+            raise NotPermitted(_("Only the administrator who uploaded this file can confirm or cancel its import."))
+        if job.status != ImportJob.Status.READY:
+            raise DomainError(_("This import is not waiting for confirmation."))
+        _finish(job, ImportJob.Status.CANCELLED)
+        record_event(action="import_cancelled", object_type="orgdata.importjob", object_id=job.pk,
+                     actor=Actor.for_user(actor))
+    return job
+
+
+def cancel_unconfirmed_imports() -> int:
+    """Cancel imports left unconfirmed for UNCONFIRMED_KEPT_FOR and delete their files (the upload
+    holds personal information in the clear). Returns how many."""
+    cancelled = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.READY,
+                                        created_at__lt=timezone.now() - UNCONFIRMED_KEPT_FOR):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if job.status != ImportJob.Status.READY:
+                continue
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                _finish(job, ImportJob.Status.CANCELLED,
+                        reason=_("Not confirmed within a day: nothing was imported and the file was deleted."))
+            cancelled += 1
+    return cancelled
+
+
 def import_progress(job: ImportJob) -> dict:
     """Live progress for the console: phase, rows done and in total, percentage, and the state.
 
@@ -103,17 +173,20 @@ def import_progress(job: ImportJob) -> dict:
     """
     cached = progress.read_progress(job)
     live = {} if cached is progress.UNKNOWN else (cached or {})
-    is_progress_known = cached is not progress.UNKNOWN or job.status in (ImportJob.Status.QUEUED,
-                                                                         ImportJob.Status.SUCCEEDED)
+    is_progress_known = cached is not progress.UNKNOWN or job.status in (
+        ImportJob.Status.QUEUED, ImportJob.Status.READY, ImportJob.Status.SUCCEEDED)
     total = job.total_rows or live.get("total") or 0
-    if job.is_finished:
-        done = total if job.status == ImportJob.Status.SUCCEEDED else live.get("done", 0)
+    is_complete = job.status in (ImportJob.Status.READY, ImportJob.Status.SUCCEEDED)
+    if job.is_finished or job.is_waiting_for_confirmation:
+        done = total if is_complete else live.get("done", 0)
         phase = job.status
     else:
         done, phase = live.get("done", 0), live.get("phase", "queued")
-    # Reading counts for half, writing for the other half.
-    weights = {"reading": (0, 0.1), "validating": (0.1, 0.4), "writing": (0.5, 0.5)}
-    start, share = weights.get(phase, (1.0 if job.status == ImportJob.Status.SUCCEEDED else 0, 0))
+    if job.confirmed_at is None:  # checking the file for its preview: reading, then validating
+        weights = {"reading": (0, 0.1), "validating": (0.1, 0.9)}
+    else:  # writing a confirmed import: reading and checking count for half, writing for the other half
+        weights = {"reading": (0, 0.1), "validating": (0.1, 0.4), "writing": (0.5, 0.5)}
+    start, share = weights.get(phase, (1.0 if is_complete else 0, 0))
     percent = min(int(100 * (start + share * (done / total if total else 0))), 100)
     if not is_progress_known:
         done = percent = None
@@ -126,6 +199,7 @@ def import_progress(job: ImportJob) -> dict:
                         else _("Interrupted — the worker stopped; the import will be marked failed."))
     return {"status": job.status, "phase": phase, "done": done, "total": total, "percent": percent,
             "is_progress_known": is_progress_known,
+            "is_waiting_for_confirmation": job.is_waiting_for_confirmation,
             "attempt": job.attempt, "is_finished": job.is_finished, "is_worker_alive": is_being_processed(job),
             "is_interrupted": is_interrupted, "interruption": str(interruption),
             "error_count": len(job.report), "failure_reason": job.failure_reason}
@@ -209,6 +283,8 @@ def is_being_processed(job: ImportJob) -> bool:
 def run_import(*, job_id: int, attempt: int) -> ImportJob:
     """Process one queued import attempt; idempotent for repeated deliveries of the same attempt.
 
+    An attempt of a job not yet confirmed only checks the file: READY (the preview is on the job,
+    nothing written, the file kept for the confirmed attempt) or REJECTED. Once confirmed:
     Outcome on the job: SUCCEEDED (everything written), REJECTED (bad rows, nothing written,
     report filled) or FAILED (an unexpected error, or the service's stop date has come (E10);
     nothing written). Never raises for a bad file.
@@ -352,8 +428,12 @@ def _import(job: ImportJob) -> None:
 
     children_found: list[int] = []
     under_working_age_found: list[int] = []
+    is_confirmed = job.confirmed_at is not None
     try:
-        _check_and_write(job, actor, parsed, errors, children_found, under_working_age_found)
+        if is_confirmed:
+            _check_and_write(job, actor, parsed, errors, children_found, under_working_age_found)
+        else:
+            _check_and_preview(job, actor, parsed, errors, children_found, under_working_age_found)
     except Rejected:
         # M2: the rows were not imported, but children under 14 the rows found among people already
         # recorded are disabled and erased at once, after the import's transaction rolled back;
@@ -363,7 +443,26 @@ def _import(job: ImportJob) -> None:
         if under_working_age_found:
             minor_services.protect_under_working_age(employee_ids=under_working_age_found)
         raise
-    _discard_upload(job)
+    if is_confirmed:
+        _discard_upload(job)
+
+
+def _check_and_preview(job: ImportJob, actor: User, parsed: list, errors: list, children_found: list[int],
+                       under_working_age_found: list[int]) -> None:
+    """Check the rows against the database as the writing pass will, write nothing, and stop the
+    job at READY with its preview (issue 14). Raises Rejected listing every bad row. Minors already
+    recorded whom a row reveals are protected at once, as by the writing pass (M1, M2)."""
+    plan = checks.Plan(actor)
+    errors.extend(checks.check_against_database(parsed, plan))
+    children_found.extend(plan.children_found)
+    under_working_age_found.extend(plan.under_working_age_found)
+    if errors:
+        errors.sort(key=lambda error: (error.row, error.column))
+        raise Rejected(errors)
+    job.preview = preview.preview_of(parsed, plan)
+    job.status, job.report, job.failure_reason = ImportJob.Status.READY, [], ""
+    job.save(update_fields=["status", "preview", "report", "failure_reason"])
+    progress.report_progress(job, "validating", len(parsed), len(parsed))
 
 
 def _check_and_write(job: ImportJob, actor: User, parsed: list, errors: list, children_found: list[int],
@@ -376,7 +475,11 @@ def _check_and_write(job: ImportJob, actor: User, parsed: list, errors: list, ch
         # One import at a time per enterprise: the checks below stay true until the commit.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [_lock_keys(0)[0]])
-        plan = checks.Plan(actor)
+        # Issue 14: only the positions and job levels the preview listed, and only when the
+        # administrator chose to create them on confirming.
+        approved = {"position": set(job.preview.get("new_positions", ())),
+                    "job_level": set(job.preview.get("new_job_levels", ()))} if job.create_new_values else {}
+        plan = checks.Plan(actor, approved_new_values=approved)
         errors.extend(checks.check_against_database(parsed, plan))
         children_found.extend(plan.children_found)
         under_working_age_found.extend(plan.under_working_age_found)

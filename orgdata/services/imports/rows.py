@@ -1,5 +1,5 @@
-"""Reading an import file and validating each row on its own (no database read), and the sample
-file with every column. Bounded by core.tabular's hard limits while it reads.
+"""Reading an import file and validating each row on its own (no database read). Bounded by
+core.tabular's hard limits while it reads. (The template to fill in is imports.template.)
 """
 from __future__ import annotations
 
@@ -219,24 +219,3 @@ def validate_rows(job: ImportJob, keys: list[str], data: list[tuple[int, list]])
             progress.report_progress(job, "validating", index, total)
     progress.report_progress(job, "validating", total, total)
     return rows, errors
-
-
-# --- the sample file ----------------------------------------------------------------------------
-
-def sample_template(file_format: str) -> bytes:
-    """A file with every column (in the current language) and one example row."""
-    header = [f"{column.label}{'*' if column.required else ''}" for column in COLUMNS]
-    example = {
-        "employee_number": "E0001", "display_name": "张三", "mobile": "13800138000",
-        "department": _("Headquarters") + DEPARTMENT_SEPARATOR + _("R&D"), "position": _("Engineer"),
-        "job_level": "P5", "entry_date": "2024-03-01", "work_status": str(Employee.WorkStatus.WORKING.label),
-        "date_of_birth": "1990-03-07", "id_number": "110105199003078035", "landline": "010-62345678",
-        "email": "zhangsan@example.com", "gender": str(Employee.Gender.MALE.label),
-        "education": str(Employee.Education.BACHELOR.label),
-    }
-    row = [example.get(column.key, "") for column in COLUMNS]
-    if file_format == "xlsx":
-        text = [index for index, column in enumerate(COLUMNS)
-                if column.key in ("employee_number", "mobile", "id_number", "landline", "qq")]
-        return tabular.write_xlsx(header, [row], sheet_title=str(_("Address book")), text_columns=text)
-    return tabular.write_csv(header, [row])

@@ -3,7 +3,8 @@
 Working days are those of the State Council's yearly holiday arrangement, make-up working days
 (调休) included, read from the maintained `chinese_calendar` package. For a year the package does
 not cover yet (the arrangement is published each November or December), Monday to Friday count as
-working days: the due date can then only come earlier than the official one, never later.
+working days. Holidays then count as working days (a due date comes earlier), but a weekend make-up
+day cannot be known in advance and is not counted (a due date can come one or two days later).
 """
 from __future__ import annotations
 

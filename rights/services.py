@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,7 +164,7 @@ def withdraw_request(*, actor, request: RightsRequest) -> RightsRequest:
     request = _locked(request)
     if is_system_actor(actor) or request.person_id != actor.pk:
         raise RightsRequest.DoesNotExist
-    if not request.is_open or request.kind == Kind.ACCOUNT_CANCELLATION:
+    if request.status != Status.SUBMITTED or request.kind == Kind.ACCOUNT_CANCELLATION:
         raise ValidationError({"status": [_("This request can no longer be withdrawn.")]})
     request.status = Status.WITHDRAWN
     request.save(update_fields=["status", "updated_at"])
@@ -219,6 +220,8 @@ def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsReque
     require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
     request = _locked(request)
     _refuse_own_or_closed(actor, request)
+    if request.kind in (Kind.COPY, Kind.GENERATED, Kind.ACCOUNT_CANCELLATION):
+        raise ValidationError({"request": [_("This request is carried out by the platform itself; it can only be refused.")]})
     erases = request.kind == Kind.DELETION or (request.kind == Kind.NEXT_OF_KIN and request.details.get("action") == "delete")
     if not erases and not (answer or "").strip():
         raise ValidationError({"answer": [_("Write the answer the person will read.")]})
@@ -277,8 +280,9 @@ def refuse(*, actor, request: RightsRequest, reason: str = "", legal_exception: 
 def _refuse_own_or_closed(actor, request: RightsRequest) -> None:
     if not is_system_actor(actor) and request.person_id == actor.pk:
         raise ValidationError({"request": [_("Someone else must decide your own request.")]})
-    if not request.is_open:
-        raise ValidationError({"request": [_("This request is no longer open.")]})
+    if request.status != Status.SUBMITTED:
+        # In progress (an erasure running, a copy being built) or closed: decided already.
+        raise ValidationError({"request": [_("This request has already been decided.")]})
 
 
 # --- system work ----------------------------------------------------------------------------------------
@@ -291,8 +295,7 @@ def cancel_account(*, actor, request: RightsRequest) -> RightsRequest:
     with transaction.atomic():
         request = _locked(request)
         person = request.person
-        User.objects.filter(pk=person.pk).update(is_active=False)
-        account_services.sign_out_everywhere(person=person)
+        account_services.disable_account(actor=actor, person=person)
         job = erasure_services.erase_person(actor=actor, person=person,
                                             reason=f"rights request #{request.pk} (account cancellation)")
         request.status, request.erasure_job = Status.IN_PROGRESS, job
@@ -349,8 +352,11 @@ def escalate_due_requests(*, actor, today=None) -> int:
     handlers = [user for user in User.objects.filter(is_active=True).exclude(role=User.Role.EMPLOYEE)
                 if may(user, Capability.HANDLE_RIGHTS_REQUESTS)]
     escalated = 0
-    for request in RightsRequest.objects.filter(status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
-                                                escalated_at__isnull=True, due_on__lte=horizon):
+    # An account cancellation is due twice (R5): the account at once (done on submission), the
+    # information by `erase_by`, which is what is watched.
+    watched = RightsRequest.objects.annotate(watched_on=Coalesce("erase_by", "due_on"))
+    for request in watched.filter(status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
+                                  escalated_at__isnull=True, watched_on__lte=horizon):
         with transaction.atomic():
             RightsRequest.objects.filter(pk=request.pk).update(escalated_at=timezone.now())
             _step(request, "escalated", actor, "", tell=False)

@@ -42,6 +42,7 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "set_language": "the language cookie; no personal information",
     "erasure-console:cancellation": "applying for the enterprise's cancellation removes (E9)",
     "erasure-console:withdraw_cancellation": "withdrawing a cancellation collects nothing",
+    "api-verification-codes": "the one-time code that verifies a rights request (R8); collects nothing new",
     "api-rights-requests": "exercising a right (a copy, deletion, account cancellation, a complaint) (R2–R10)",
     "api-rights-withdraw": "withdrawing one's own request collects nothing",
     "api-rights-inbox-read": "marking a message read collects nothing about the person",

@@ -30,7 +30,7 @@ class RightsRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = RightsRequest
         fields = ["id", "kind", "kind_label", "status", "status_label", "details", "submitted_at", "due_on",
-                  "erase_by", "repeated", "answer", "refusal_reason", "legal_exception", "refusal_explanation",
+                  "erase_by", "repeated", "excessive", "answer", "refusal_reason", "legal_exception", "refusal_explanation",
                   "has_result", "result_expires_at", "history"]
 
     def get_has_result(self, request) -> bool:

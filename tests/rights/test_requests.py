@@ -249,3 +249,28 @@ def test_a_copy_request_is_built_in_the_background_and_downloaded_through_a_shor
     link = person.client.post(f"/api/v1/rights/requests/{body['id']}/download-link").json()
     download = person.client.get(link["url"])
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+
+
+@pytest.mark.promise("R3")
+def test_an_authorised_deletion_cannot_be_decided_again_nor_withdrawn_while_it_runs(enterprises, console_as, manager):
+    person = _employee(enterprises, name="进行中")
+    request_id = _submit(person, "deletion", {"grounds": "purpose_achieved"}).json()["id"]
+    console = console_as(manager)
+    assert console.post(f"/console/rights/{request_id}/authorise/", {"answer": ""}).status_code == 302
+
+    page = console.get(f"/console/rights/{request_id}/").content.decode()
+    again = console.post(f"/console/rights/{request_id}/authorise/", {"answer": ""})
+    refused = console.post(f"/console/rights/{request_id}/refuse/", {"reason": "baseless", "explanation": "No."})
+
+    assert 'data-testid="authorise-form"' not in page and 'data-testid="refuse-form"' not in page
+    assert again.status_code == 400 and refused.status_code == 400
+    with schema_context(enterprises.a.schema_name):
+        assert ErasureJob.objects.filter(person_id=person.user.pk).count() == 1
+
+
+def test_a_copy_request_is_not_closed_by_hand(enterprises, console_as, manager):
+    person = _employee(enterprises, name="不能手动")
+    request_id = _submit(person, "copy").json()["id"]
+    answered = console_as(manager).post(f"/console/rights/{request_id}/authorise/", {"answer": "Sent by post."})
+    assert answered.status_code == 400
+    assert "carried out by the platform itself" in answered.content.decode()

@@ -242,7 +242,7 @@ EXPECTED_EXEMPT = {
     "console:login", "console:logout", "console:password-change", "consent-console:policy-notice",
     "orgdata:export", "erasure-console:erase_employee", "set_language",
     "erasure-console:cancellation", "erasure-console:withdraw_cancellation",
-    "api-rights-requests", "api-rights-withdraw", "api-rights-inbox-read", "api-rights-download-link",
+    "api-verification-codes", "api-rights-requests", "api-rights-withdraw", "api-rights-inbox-read", "api-rights-download-link",
     "rights-console:authorise", "rights-console:refuse", "rights-console:next_of_kin",
 }
 

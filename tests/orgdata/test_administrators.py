@@ -67,13 +67,12 @@ def test_the_manager_corrects_the_enterprise_profile(in_a, manager):
     from tenants.models import Enterprise
 
     enterprise = Enterprise.objects.get(pk=in_a.enterprise.pk)
-    administrator_services.correct_enterprise_profile(actor=manager, enterprise=enterprise,
+    administrator_services.correct_enterprise_profile(actor=manager,
                                                       changes={"location": "北京市海淀区", "industry": "Retail"})
     enterprise.refresh_from_db()
     assert (enterprise.location, enterprise.industry) == ("北京市海淀区", "Retail")
     with pytest.raises(ValidationError):
-        administrator_services.correct_enterprise_profile(actor=manager, enterprise=enterprise,
-                                                          changes={"industry": ""})
+        administrator_services.correct_enterprise_profile(actor=manager, changes={"industry": ""})
 
 
 @pytest.fixture

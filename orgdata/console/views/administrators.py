@@ -17,6 +17,7 @@ from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
 from orgdata.services import directory as directory_services
+from tenants import selectors as tenant_selectors
 
 
 @organisation_page
@@ -25,9 +26,9 @@ def administrators(request):
     action = request.POST.get("action") if request.method == "POST" else None
     appoint = forms.AppointForm(request.POST if action == "appoint" else None, actor=request.user)
     transfer = forms.TransferForm(request.POST if action == "transfer" else None, actor=request.user)
-    tenant = request.tenant
+    enterprise = tenant_selectors.current_enterprise()  # the stored row, not routing's partial one
     profile = forms.EnterpriseProfileForm(request.POST if action == "profile" else None, initial={
-        field: getattr(tenant, field) for field in admin_services.ENTERPRISE_PROFILE_FIELDS})
+        field: getattr(enterprise, field) for field in admin_services.ENTERPRISE_PROFILE_FIELDS})
     directory = forms.DirectoryFieldsForm(request.POST if action == "directory" else None,
                                           initial={"fields_shown": directory_selectors.directory_fields()})
     done = False
@@ -52,8 +53,14 @@ def administrators(request):
                 "name": transfer.cleaned_data["new_manager"].display_name})
             return redirect("orgdata:role_handed_over")
     elif action == "profile" and profile.is_valid():
-        done = try_service(profile, lambda: admin_services.correct_enterprise_profile(
-            actor=request.user, enterprise=tenant, changes=profile.cleaned_data))
+        changed = []
+        done = try_service(profile, lambda: changed.extend(admin_services.correct_enterprise_profile(
+            actor=request.user, changes=profile.changes())))
+        if done:
+            labels = ", ".join(str(profile.fields[field].label) for field in changed)
+            messages.success(request, _("Enterprise profile saved: %(fields)s.") % {"fields": labels} if changed
+                             else _("Nothing to save: the enterprise profile is unchanged."))
+            return redirect("orgdata:administrators")
     elif action == "directory" and directory.is_valid():
         done = try_service(directory, lambda: directory_services.choose_directory_fields(
             actor=request.user, fields=directory.cleaned_data["fields_shown"]))

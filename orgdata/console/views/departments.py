@@ -23,7 +23,9 @@ def department_tree(request):
             messages.success(request, _("Department created."))
             return redirect("orgdata:departments")
     return render(request, "orgdata/departments.html", {
-        "rows": address_book_selectors.department_tree(visible), "create_form": create,
+        "rows": address_book_selectors.department_tree(
+            visible, people=scope_selectors.employees_visible_to(request.user)),
+        "create_form": create,
     })
 
 
@@ -59,6 +61,6 @@ def department_detail(request, pk: int):
     return render(request, "orgdata/department.html", {
         "department": department, "label": address_book_selectors.department_label(department),
         "rename_form": rename, "move_form": move, "merge_form": merge, "delete_form": delete,
-        "employee_count": scope_selectors.employees_visible_to(request.user).filter(
-            department__path__startswith=department.path).count(),
+        "employee_count": address_book_selectors.headcounts_by_subtree(
+            scope_selectors.employees_visible_to(request.user), within=department).get(department.pk, 0),
     })

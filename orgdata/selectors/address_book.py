@@ -116,6 +116,13 @@ def department_tree(queryset: QuerySet[Department], *, people: QuerySet[Employee
     return rows
 
 
+def department_contents(department: Department) -> dict:
+    """What a department holds directly, for the confirmation of its deletion or merge:
+    {"people": employees in it, "children": its sub-departments}."""
+    return {"people": Employee.objects.filter(department=department).count(),
+            "children": Department.objects.filter(parent=department).count()}
+
+
 def department_label(department: Department | None, *, names: dict[int, str] | None = None) -> str:
     """"Headquarters/R&D/Back end": the department's full path of names (import and export)."""
     if department is None:

@@ -9,6 +9,8 @@ from orgdata.services import administrators as administrator_services
 from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
+CONFIRMED = {"confirmed": "yes"}  # sent by the confirmation page (core.confirmation)
+
 
 @pytest.mark.promise("E5")
 def test_the_manager_hands_over_the_role_after_re_authenticating(in_a, manager):
@@ -110,11 +112,11 @@ def test_a_sub_administrator_cannot_reset_another_administrators_password_in_the
     console = console_as(deputy)
     for role, target in targets.items():
         assert console.get(f"/console/organisation/employees/{target.pk}/").status_code == 200, role  # in scope
-        refused = console.post(f"/console/organisation/employees/{target.pk}/reset-password/")
+        refused = console.post(f"/console/organisation/employees/{target.pk}/reset-password/", CONFIRMED)
         assert refused.status_code == 403, role
         assert 'data-testid="temporary-password"' not in refused.content.decode()
         assert _password_unchanged(target), role
     # The same page resets a plain employee of the deputy's departments: the refusal is about whom.
-    done = console.post(f"/console/organisation/employees/{plain.pk}/reset-password/")
+    done = console.post(f"/console/organisation/employees/{plain.pk}/reset-password/", CONFIRMED)
     assert done.status_code == 200 and 'data-testid="temporary-password"' in done.content.decode()
     assert not _password_unchanged(plain)

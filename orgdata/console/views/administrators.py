@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may, require
 from accounts.models import User
+from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
@@ -41,8 +42,20 @@ def administrators(request):
         account = User.objects.filter(pk=chosen.cleaned_data["id"]).first() if chosen.is_valid() else None
         if account is None:
             raise Http404
-        done = try_service(appoint, lambda: admin_services.remove_sub_administrator(
-            actor=request.user, person=account))
+        granted = scope_selectors.grants_by_administrator([account]).get(account.pk, [])
+        asked = confirmation.ask_unless_confirmed(
+            request, title=_("Remove %(name)s as a sub-administrator?") % {"name": account.display_name},
+            consequences=[
+                _("%(name)s no longer administers %(departments)s (with everything below).") % {
+                    "name": account.display_name, "departments": ", ".join(d.name for d in granted) or "—"},
+                _("They stay in the enterprise as an employee; a console page they have open is refused "
+                  "from their next click.")],
+            confirm_label=_("Remove sub-administrator"), cancel_url=request.path)
+        if asked:
+            return asked
+        if try_service(appoint, lambda: admin_services.remove_sub_administrator(actor=request.user, person=account)):
+            messages.success(request, _("%(name)s is no longer a sub-administrator.") % {"name": account.display_name})
+            return redirect("orgdata:administrators")
     elif action == "transfer" and transfer.is_valid():
         done = try_service(transfer, lambda: admin_services.transfer_manager_role(
             actor=request.user, password=transfer.cleaned_data["password"],

@@ -252,6 +252,7 @@ def test_the_manager_keeps_the_position_and_job_level_lists(in_a, manager, conso
     deleted = console.post("/console/organisation/positions/",
                            {"list": "position", "action": "delete", "item": sales.pk, **CONFIRMED})
     assert deleted.status_code == 302 and not Position.objects.filter(pk=sales.pk).exists()
+    assert "“销售” deleted." in console.get("/console/organisation/positions/").content.decode()  # the message, once
     listed = console.get("/console/organisation/positions/").content.decode()
     assert "软件工程师" in listed and "销售" not in listed
 

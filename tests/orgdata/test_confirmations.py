@@ -138,3 +138,16 @@ def test_a_forged_confirmation_value_is_not_a_confirmation(in_a, manager, consol
                                         {"action": "delete", "confirmed": "1"})
     _asked(response)
     assert Department.objects.filter(pk=tree["frontend"].pk).exists()
+
+
+def test_nobody_is_asked_to_confirm_what_they_may_not_do(in_a, manager, console_as):
+    tree = make_tree()
+    deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager)
+    outsider = make_employee(department=tree["east"])
+    third_party = Application.objects.filter(kind=Application.Kind.THIRD_PARTY).first()
+    console = console_as(deputy)
+    switched = console.post(f"/console/organisation/applications/{third_party.pk}/",
+                            {"action": "switch", "level": "enterprise", "enabled": "1"})
+    assert switched.status_code == 403 and 'data-testid="confirmation"' not in switched.content.decode()
+    reset = console.post(f"/console/organisation/employees/{outsider.pk}/reset-password/")
+    assert reset.status_code == 404 and 'data-testid="confirmation"' not in reset.content.decode()

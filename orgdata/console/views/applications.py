@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.capabilities import Capability, require
 from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
@@ -89,6 +90,7 @@ def _shares_widely(application: Application, *, level: str, enabled: bool) -> bo
 def _confirm_sharing_switch(request, application: Application, *, department):
     people = scope_selectors.employees_visible_to(request.user)
     if department is None:
+        require(request.user, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)  # refused before asking
         count, where = people.count(), _("the whole enterprise")
     else:
         count = address_book_selectors.headcounts_by_subtree(people, within=department).get(department.pk, 0)

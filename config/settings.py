@@ -127,6 +127,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
+# A refused form (expired CSRF token) gets the console's error page with a way back (core.errors).
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -13,7 +13,8 @@ urlpatterns = [
     *common_urlpatterns,
 ]
 
-# Errors raised before a view runs: JSON on API paths (core.errors).
+# Error pages: JSON on API paths, the console's layout with a way out elsewhere (core.errors).
 handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
 handler404 = "core.errors.page_not_found"
 handler500 = "core.errors.server_error"

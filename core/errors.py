@@ -9,13 +9,16 @@ Errors raised before a view runs (middleware) reach `server_error`, the URL conf
 which answers API paths in the same shape.
 
 The console's mapping is here too (see the end): `ConsoleRefusalMiddleware` turns a refusal into
-its page (403, 404, sign-in, or a plain page naming the problem), `try_service` runs a service for a
-console form and puts its refusal onto the form.
+its page (403, 404, sign-in, or a page naming the problem), `try_service` runs a service for a
+console form and puts its refusal onto the form. Every error page (400, 403, 404, 500, a CSRF
+failure, a refusal) is drawn by `error_page`: the console's layout, what happened in the reader's
+language, and the way out (dashboard, sign out, sign in, open the page again).
 """
 import logging
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -136,12 +139,23 @@ def _server_error_body(exc: BaseException | None) -> tuple[dict, int]:
 
 
 def server_error(request, *args, **kwargs):
-    """handler500: errors raised outside a DRF view (middleware). JSON on API paths, Django's page
-    elsewhere. Django has logged the traceback already (logger django.request)."""
+    """handler500: errors raised outside a DRF view (middleware). JSON on API paths, the error page
+    elsewhere (a plain one when even that cannot be drawn, e.g. the database is away). Django has
+    logged the traceback already (logger django.request)."""
+    exc = sys.exc_info()[1]
+    body, status_code = _server_error_body(exc)
     if request.path.startswith("/api/"):
-        body, status_code = _server_error_body(sys.exc_info()[1])
         return JsonResponse(body, status=status_code)
-    return defaults.server_error(request, *args, **kwargs)
+    try:
+        if status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            return error_page(request, status=status_code, title=_("The service is briefly unavailable"),
+                              explanation=_("Try again in a moment. Nothing you did caused this."))
+        return error_page(request, status=status_code, title=_("Something went wrong on our side"),
+                          explanation=_("The page could not be shown. Nothing you did caused this; try again in a "
+                                        "moment. If it keeps happening, tell your administrator when it happened."))
+    except Exception:  # the page needs the database (who is signed in): the plain page then
+        logger.warning("the error page could not be drawn; the plain page was sent")
+        return defaults.server_error(request, *args, **kwargs)
 
 
 def bad_request(request, exception, *args, **kwargs):
@@ -149,7 +163,35 @@ def bad_request(request, exception, *args, **kwargs):
     if request.path.startswith("/api/"):
         refusal = _last_resort(exception) or MalformedRequest(_("The request could not be read."))
         return domain_error_response(refusal)
-    return defaults.bad_request(request, exception, *args, **kwargs)
+    return error_page(request, status=status.HTTP_400_BAD_REQUEST, title=_("The request could not be read"),
+                      explanation=_("Something in what was sent could not be read. Open the page again and retry."),
+                      retry_path=_same_site_path(request))
+
+
+def permission_denied(request, exception, *args, **kwargs):
+    """handler403: a page the signed-in person may not open (e.g. a sub-administrator whose role was
+    withdrawn while signed in). JSON on API paths; elsewhere the layout, what happened, the refusal's
+    own words when it has some, and the way out (dashboard when they may use the console, sign out)."""
+    if request.path.startswith("/api/"):
+        return domain_error_response(NotPermitted(str(exception) or _("You do not have permission to do this.")))
+    return error_page(request, status=status.HTTP_403_FORBIDDEN, title=_("You cannot open this page"),
+                      explanation=_("Your account may not open this page. If your administrator role was changed "
+                                    "or removed while you were signed in, sign out; the enterprise manager can "
+                                    "tell you what changed."),
+                      detail=str(exception or ""))
+
+
+def csrf_failure(request, reason: str = "", *args, **kwargs):
+    """CSRF_FAILURE_VIEW: a form sent from a page that was open too long, or from before a sign-in or
+    sign-out in another tab. Nothing was done; the page says so and offers to open it again."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed", "detail": _("The form has expired. Reload and try again.")},
+                            status=status.HTTP_403_FORBIDDEN)
+    return error_page(request, status=status.HTTP_403_FORBIDDEN, title=_("This form has expired"),
+                      explanation=_("The page was open for a long time, or you signed in or out in another tab, "
+                                    "so the form was not accepted and nothing was changed. Open the page again "
+                                    "and repeat what you did."),
+                      retry_path=_same_site_path(request))
 
 
 class UnknownAddress(DomainError):
@@ -158,10 +200,37 @@ class UnknownAddress(DomainError):
 
 
 def page_not_found(request, exception, *args, **kwargs):
-    """handler404: an address no route serves; JSON on API paths, the usual page elsewhere."""
+    """handler404: an address no route serves, or something outside the reader's scope (answered as
+    if absent: the page never repeats the exception's words); JSON on API paths."""
     if request.path.startswith("/api/"):
         return domain_error_response(UnknownAddress(_("Not found.")))
-    return defaults.page_not_found(request, exception, *args, **kwargs)
+    return error_page(request, status=status.HTTP_404_NOT_FOUND, title=_("Page not found"),
+                      explanation=_("This page does not exist, or what it shows is not among what you "
+                                    "administer. Check the address, or go back to the dashboard."))
+
+
+# --- error pages: the layout, what happened in the reader's language, and the way out ----------------
+
+def _is_platform_host(request) -> bool:
+    return getattr(request, "urlconf", None) == settings.PUBLIC_SCHEMA_URLCONF
+
+
+def _same_site_path(request) -> str:
+    """The request's path when it is safe to link back to (never "//host", which leaves the site)."""
+    path = request.path
+    return path if path.startswith("/") and not path.startswith("//") else ""
+
+
+def error_page(request, *, status: int, title: str, explanation: str, detail: str = "",
+               retry_path: str = "") -> HttpResponse:
+    """Every console error page: base.html's layout (the enterprise's header and sign-out), the
+    title and explanation, the refusal's own words (`detail`), and the ways out the reader has:
+    the dashboard if they may use the console, sign out if signed in, sign in if not, and
+    `retry_path` when opening the page again helps. On the platform host a plain page of its own."""
+    template = "errors/platform.html" if _is_platform_host(request) else "errors/page.html"
+    context = {"status": status, "title": title, "explanation": explanation, "detail": detail,
+               "retry_path": retry_path}
+    return HttpResponse(render_to_string(template, context, request=request), status=status)
 
 
 def exception_handler(exc, context):
@@ -221,13 +290,16 @@ class ConsoleRefusalMiddleware:
             raise DjangoPermissionDenied(exception.detail) from None
         if exception.status_code == status.HTTP_401_UNAUTHORIZED:
             return redirect_to_login(request.get_full_path())
-        return refusal_page(exception)
+        return refusal_page(exception, request=request)
 
 
-def refusal_page(refusal: DomainError) -> HttpResponse:
-    """The plain page (console, admin) for a refusal that is not a 403 or 404: its status and what
-    it refuses, in the active language."""
+def refusal_page(refusal: DomainError, *, request=None) -> HttpResponse:
+    """The page (console, admin) for a refusal that is not a 403 or 404: its status and what it
+    refuses, in the active language; with the request, the error page's layout and ways out
+    (middleware that refuses before the session is read passes none and gets a plain page)."""
     message = getattr(refusal, "explanation", "") or refusal.detail or refusal.code
+    if request is not None:
+        return error_page(request, status=refusal.status_code, title=_("Request refused"), explanation=message)
     page = render_to_string("request_refused.html", {"message": message, "status": refusal.status_code})
     return HttpResponse(page, status=refusal.status_code)
 

@@ -29,3 +29,11 @@ def primary_host(enterprise: Enterprise) -> str | None:
     return (
         Domain.objects.filter(tenant=enterprise, is_primary=True).values_list("domain", flat=True).first()
     )
+
+
+def current_enterprise() -> Enterprise:
+    """The current enterprise's stored row (the connection's schema), every field of it: pages that
+    show or edit the enterprise read this, never the partial instance routing builds from its cache."""
+    from django.db import connection
+
+    return Enterprise.objects.get(schema_name=connection.schema_name)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
@@ -282,3 +283,35 @@ def update_current_enterprise_settings(*, actor, **changes) -> Enterprise:
     enterprise.settings = {**(enterprise.settings or {}), **changes}
     enterprise.save(update_fields=["settings", "updated_at"])
     return enterprise
+
+
+PROFILE_FIELDS = ("name", "location", "industry", "personnel_size")
+
+
+@transaction.atomic
+def correct_current_enterprise_profile(*, actor, changes: dict) -> tuple[Enterprise, list[str]]:
+    """Write `changes` (profile field → new value) to the current enterprise's own row; returns the
+    row and the fields whose value really changed (the others are not written at all).
+
+    Reads the stored row under a lock (never the partial enterprise routing builds from its cached
+    facts, whose unset fields would be saved as blanks), so a field the caller did not name keeps
+    whatever another administrator saved meanwhile. A new name is routed at once (routing caches it).
+    Refuses an actor without CORRECT_ENTERPRISE_PROFILE (NotPermitted), fields outside the profile
+    and values E1 does not allow (ValidationError, field by field).
+    """
+    require(actor, Capability.CORRECT_ENTERPRISE_PROFILE)
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
+    enterprise = Enterprise.objects.select_for_update().get(schema_name=connection.schema_name)
+    changed = [field for field in PROFILE_FIELDS if field in changes and getattr(enterprise, field) != changes[field]]
+    for field in changed:
+        setattr(enterprise, field, changes[field])
+    if not changed:
+        return enterprise, []
+    enterprise.full_clean(exclude=["code", "schema_name"])
+    enterprise.save(update_fields=[*changed, "updated_at"])
+    if "name" in changed:  # routing serves the name from its cache: forget it now and once committed
+        routing_cache.forget_enterprise(enterprise)
+        transaction.on_commit(lambda: routing_cache.forget_enterprise(enterprise))
+    return enterprise, changed

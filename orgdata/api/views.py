@@ -162,7 +162,8 @@ class DepartmentListView(APIView):
 
     @extend_schema(responses={200: DepartmentSerializer(many=True)})
     def get(self, request):
-        rows = address_book_selectors.department_tree(directory_selectors.departments_for_directory())
+        rows = address_book_selectors.department_tree(directory_selectors.departments_for_directory(),
+                                                      people=directory_selectors.directory_people())
         departments = []
         for row in rows:
             row["department"].employee_count = row["employee_count"]

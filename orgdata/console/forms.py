@@ -253,14 +253,21 @@ class TransferForm(forms.Form):
 
 
 class EnterpriseProfileForm(forms.Form):
-    name = forms.CharField(label=_("Enterprise name"), max_length=200)
-    location = forms.CharField(label=_("Location"), max_length=200)
-    industry = forms.CharField(label=_("Industry type"), max_length=100)
-    personnel_size = forms.ChoiceField(label=_("Personnel size"), choices=[])
+    """The enterprise's profile. Each field also sends the value the page showed
+    (`show_hidden_initial`), so `changed_data` names exactly the fields the manager edited, even if
+    another administrator saved the profile meanwhile: only those are written."""
+
+    name = forms.CharField(label=_("Enterprise name"), max_length=200, show_hidden_initial=True)
+    location = forms.CharField(label=_("Location"), max_length=200, show_hidden_initial=True)
+    industry = forms.CharField(label=_("Industry type"), max_length=100, show_hidden_initial=True)
+    personnel_size = forms.ChoiceField(label=_("Personnel size"), choices=[], show_hidden_initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["personnel_size"].choices = Enterprise.PersonnelSize.choices
+
+    def changes(self) -> dict:
+        return {field: self.cleaned_data[field] for field in self.changed_data}
 
 
 _DIRECTORY_FIELD_LABELS = {

@@ -2,7 +2,9 @@
 tree and its labels, the position and job-level lists, pages of employees with their keys."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet
 
 from access.roles import ADMINISTRATOR_ROLES
 from accounts.models import User
@@ -89,11 +91,31 @@ def leavers_who_left_before(day) -> QuerySet[Employee]:
     return Employee.objects.filter(work_status=Employee.WorkStatus.LEFT, left_at__lt=day)
 
 
-def department_tree(queryset: QuerySet[Department]) -> list[dict]:
-    """Departments as a depth-first list of {"department", "depth", "employee_count"} rows."""
-    from django.db.models import Count
+def headcounts_by_subtree(people: QuerySet[Employee], *, within: Department | None = None) -> dict[int, int]:
+    """A department's headcount, the one definition every page and the API use (issue 14): how many
+    of `people` (a queryset already scoped to the reader) belong to the department or to any
+    department below it. {department id: count}; a department nobody belongs to is absent.
+    `within` limits the count to one department's subtree (its page needs no other).
 
-    departments = list(queryset.annotate(employee_count=Count("employees")).order_by("path"))
+    One grouped query; each department's direct count is added to every department on its path.
+    """
+    if within is not None:
+        people = people.filter(department__path__startswith=within.path)
+    direct = (people.exclude(department=None).order_by().values("department__path")
+              .annotate(count=Count("pk")).values_list("department__path", "count"))
+    counts: dict[int, int] = defaultdict(int)
+    for path, count in direct:
+        for part in path.strip("/").split("/"):
+            if part:
+                counts[int(part)] += count
+    return dict(counts)
+
+
+def department_tree(queryset: QuerySet[Department], *, people: QuerySet[Employee]) -> list[dict]:
+    """Departments as a depth-first list of {"department", "depth", "employee_count"} rows; the
+    count is the subtree's headcount among `people` (`headcounts_by_subtree`)."""
+    departments = list(queryset.order_by("path"))
+    headcounts = headcounts_by_subtree(people)
     by_parent: dict[int | None, list[Department]] = {}
     ids = {department.pk for department in departments}
     for department in departments:
@@ -103,11 +125,19 @@ def department_tree(queryset: QuerySet[Department]) -> list[dict]:
 
     def walk(parent_id, depth):
         for department in sorted(by_parent.get(parent_id, []), key=lambda d: (d.sort_order, d.name)):
-            rows.append({"department": department, "depth": depth, "employee_count": department.employee_count})
+            rows.append({"department": department, "depth": depth,
+                         "employee_count": headcounts.get(department.pk, 0)})
             walk(department.pk, depth + 1)
 
     walk(None, 0)
     return rows
+
+
+def department_contents(department: Department) -> dict:
+    """What a department holds directly, for the confirmation of its deletion or merge:
+    {"people": employees in it, "children": its sub-departments}."""
+    return {"people": Employee.objects.filter(department=department).count(),
+            "children": Department.objects.filter(parent=department).count()}
 
 
 def department_label(department: Department | None, *, names: dict[int, str] | None = None) -> str:

@@ -74,10 +74,15 @@ def directory(*, fields: Sequence[str], text: str = "", department_ids: list[int
     text = (text or "").strip()
     if text and searched_field(text) not in fields:
         return Employee.objects.none()
-    people = search_employees(Employee.objects.exclude(work_status=Employee.WorkStatus.LEFT), text=text)
+    people = search_employees(directory_people(), text=text)
     if department_ids is not None:
         people = people.filter(department_id__in=department_ids)
     return people.order_by("employee_number")
+
+
+def directory_people() -> QuerySet[Employee]:
+    """Everyone the address book lists: everyone still employed."""
+    return Employee.objects.exclude(work_status=Employee.WorkStatus.LEFT)
 
 
 def directory_subtree(department_id: int) -> list[int]:

@@ -14,9 +14,12 @@ from access.capabilities import Capability, require
 from access.roles import Role, holds_role
 from accounts import services as account_services
 from accounts.models import User
+from audit.context import Actor
+from audit.recording import record_event
 from orgdata import permissions
 from orgdata.models import Department, DepartmentAdministratorPermission, Employee
 from orgdata.selectors import scope as scope_selectors
+from tenants import services as tenant_services
 
 
 def _administer_permission() -> Permission:
@@ -106,22 +109,24 @@ def reset_employee_password(*, actor: User, employee: Employee) -> str:
     return account_services.reset_password_forcing_change(actor=actor, person=employee.account)
 
 
-ENTERPRISE_PROFILE_FIELDS = ("name", "location", "industry", "personnel_size")
+ENTERPRISE_PROFILE_FIELDS = tenant_services.PROFILE_FIELDS
 
 
 @transaction.atomic
-def correct_enterprise_profile(*, actor: User, enterprise, changes: dict) -> object:
-    """E5: the manager corrects and supplements the enterprise's own data (name, location,
-    industry type, personnel size — E1 keeps the last three required).
+def correct_enterprise_profile(*, actor: User, changes: dict) -> list[str]:
+    """E5: the manager corrects and supplements the current enterprise's own data (name, location,
+    industry type, personnel size — E1 keeps the last three required); returns the fields changed.
 
+    Only the fields in `changes` are written, and of those only the ones whose value differs from
+    the stored row: a value the manager did not touch is never overwritten (the console passes the
+    fields its form saw changed). The change is recorded in the audit log (field names only).
     Refuses anyone but the manager, unknown fields and invalid values.
     """
     require(actor, Capability.CORRECT_ENTERPRISE_PROFILE)
-    unknown = set(changes) - set(ENTERPRISE_PROFILE_FIELDS)
-    if unknown:
-        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
-    for field, value in changes.items():
-        setattr(enterprise, field, (value or "").strip())
-    enterprise.full_clean(exclude=["code", "schema_name"])
-    enterprise.save(update_fields=[*changes, "updated_at"])
-    return enterprise
+    cleaned = {field: (value or "").strip() if isinstance(value, str) or value is None else value
+               for field, value in changes.items()}
+    enterprise, changed = tenant_services.correct_current_enterprise_profile(actor=actor, changes=cleaned)
+    if changed:
+        record_event(action="enterprise_profile_corrected", object_type="tenants.enterprise",
+                     object_id=enterprise.pk, changed_fields=changed, actor=Actor.for_user(actor))
+    return changed

@@ -12,6 +12,8 @@ from tests.policies.factories import PolicyVersionFactory
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 from tests.accounts.signing_in import api_login
 
+CONFIRMED = {"confirmed": "yes"}  # sent by the confirmation page (core.confirmation)
+
 NEW_PASSWORD = "Harbour-Lights-42"
 DEVICE = "device-forced-0001"
 
@@ -122,7 +124,7 @@ def reset_sub_administrator(enterprises):
         manager = User.objects.get(role=User.Role.MANAGER)
         deputy = make_sub_administrator(departments=[make_tree()["rnd"]], manager=manager)
         employee_pk = deputy.employee.pk
-    page = manager_console.post(f"/console/organisation/employees/{employee_pk}/reset-password/")
+    page = manager_console.post(f"/console/organisation/employees/{employee_pk}/reset-password/", CONFIRMED)
     assert page.status_code == 200
     temporary = re.search(r'data-testid="temporary-password">([^<]+)<', page.content.decode()).group(1)
     return deputy, temporary

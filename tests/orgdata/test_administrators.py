@@ -10,6 +10,8 @@ from tests.orgdata.conftest import PASSWORD
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 from tests.accounts.signing_in import api_login
 
+CONFIRMED = {"confirmed": "yes"}  # sent by the confirmation page (core.confirmation)
+
 
 @pytest.mark.promise("E5")
 def test_the_manager_hands_over_the_role_after_re_authenticating(in_a, manager):
@@ -68,13 +70,12 @@ def test_the_manager_corrects_the_enterprise_profile(in_a, manager):
     from tenants.models import Enterprise
 
     enterprise = Enterprise.objects.get(pk=in_a.enterprise.pk)
-    administrator_services.correct_enterprise_profile(actor=manager, enterprise=enterprise,
+    administrator_services.correct_enterprise_profile(actor=manager,
                                                       changes={"location": "北京市海淀区", "industry": "Retail"})
     enterprise.refresh_from_db()
     assert (enterprise.location, enterprise.industry) == ("北京市海淀区", "Retail")
     with pytest.raises(ValidationError):
-        administrator_services.correct_enterprise_profile(actor=manager, enterprise=enterprise,
-                                                          changes={"industry": ""})
+        administrator_services.correct_enterprise_profile(actor=manager, changes={"industry": ""})
 
 
 @pytest.fixture
@@ -112,11 +113,11 @@ def test_a_sub_administrator_cannot_reset_another_administrators_password_in_the
     console = console_as(deputy)
     for role, target in targets.items():
         assert console.get(f"/console/organisation/employees/{target.pk}/").status_code == 200, role  # in scope
-        refused = console.post(f"/console/organisation/employees/{target.pk}/reset-password/")
+        refused = console.post(f"/console/organisation/employees/{target.pk}/reset-password/", CONFIRMED)
         assert refused.status_code == 403, role
         assert 'data-testid="temporary-password"' not in refused.content.decode()
         assert _password_unchanged(target), role
     # The same page resets a plain employee of the deputy's departments: the refusal is about whom.
-    done = console.post(f"/console/organisation/employees/{plain.pk}/reset-password/")
+    done = console.post(f"/console/organisation/employees/{plain.pk}/reset-password/", CONFIRMED)
     assert done.status_code == 200 and 'data-testid="temporary-password"' in done.content.decode()
     assert not _password_unchanged(plain)

@@ -9,6 +9,8 @@ from orgdata.services import positions as position_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
 from tests.orgdata.exporting import exported_through_console
 
+CONFIRMED = {"confirmed": "yes"}  # sent by the confirmation page (core.confirmation)
+
 
 @pytest.mark.promise("E5")
 def test_the_manager_searches_filters_and_pages_through_the_employee_list(in_a, manager, console_as):
@@ -64,7 +66,7 @@ def test_department_pages_rename_and_refuse_deleting_a_non_empty_department(in_a
     assert "Back end" in console.get("/console/organisation/departments/").content.decode()
     renamed = console.post(f"/console/organisation/departments/{tree['rnd'].pk}/", {"action": "rename", "name": "研发"})
     assert renamed.status_code == 302 and Department.objects.get(pk=tree["rnd"].pk).name == "研发"
-    refused = console.post(f"/console/organisation/departments/{tree['east'].pk}/", {"action": "delete"})
+    refused = console.post(f"/console/organisation/departments/{tree['east'].pk}/", {"action": "delete", **CONFIRMED})
     assert "This department still has employees." in refused.content.decode()
 
 
@@ -153,7 +155,8 @@ def test_posted_ids_that_are_not_numbers_answer_404_not_500(in_a, manager, conso
                                 {"action": "clear", "switch": switch})
         assert response.status_code == 404, switch
 
-    removed = console.post("/console/organisation/administrators/", {"action": "remove", "account": deputy.pk})
+    removed = console.post("/console/organisation/administrators/", {"action": "remove", "account": deputy.pk,
+                                                                  **CONFIRMED})
     assert removed.status_code == 302 and User.objects.get(pk=deputy.pk).role == User.Role.EMPLOYEE
 
 
@@ -239,17 +242,18 @@ def test_the_manager_keeps_the_position_and_job_level_lists(in_a, manager, conso
 
     make_employee(name="韩十三", position=engineer, job_level=p7)
     in_use = console.post("/console/organisation/positions/", {
-        "list": "position", "action": "delete", "item": engineer.pk}).content.decode()
+        "list": "position", "action": "delete", "item": engineer.pk, **CONFIRMED}).content.decode()
     assert "1 person still holds this position; give them another one before deleting it." in in_use
     level_in_use = console.post("/console/organisation/positions/", {
-        "list": "job_level", "action": "delete", "item": p7.pk}).content.decode()
+        "list": "job_level", "action": "delete", "item": p7.pk, **CONFIRMED}).content.decode()
     assert "1 person still has this job level" in level_in_use
     assert Position.objects.filter(pk=engineer.pk).exists() and JobLevel.objects.filter(pk=p7.pk).exists()
 
     sales = Position.objects.get(name="销售")
     deleted = console.post("/console/organisation/positions/",
-                           {"list": "position", "action": "delete", "item": sales.pk})
+                           {"list": "position", "action": "delete", "item": sales.pk, **CONFIRMED})
     assert deleted.status_code == 302 and not Position.objects.filter(pk=sales.pk).exists()
+    assert "“销售” deleted." in console.get("/console/organisation/positions/").content.decode()  # the message, once
     listed = console.get("/console/organisation/positions/").content.decode()
     assert "软件工程师" in listed and "销售" not in listed
 

@@ -10,6 +10,8 @@ from orgdata.services import applications as application_services
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 from tests.orgdata.exporting import exported_through_console
 
+CONFIRMED = {"confirmed": "yes"}  # sent by the confirmation page (core.confirmation)
+
 pytestmark = pytest.mark.promise("E5")
 
 
@@ -45,11 +47,11 @@ def test_editing_someone_outside_is_not_found_and_changes_nothing(scoped):
 def test_resetting_the_password_of_someone_outside_is_not_found(scoped):
     console, outside = scoped["console"], scoped["outside"]
     before = User.objects.get(pk=outside.account_id).password
-    assert console.post(f"/console/organisation/employees/{outside.pk}/reset-password/").status_code == 404
+    assert console.post(f"/console/organisation/employees/{outside.pk}/reset-password/", CONFIRMED).status_code == 404
     after = User.objects.get(pk=outside.account_id)
     assert after.password == before and not after.must_change_password
 
-    inside = console.post(f"/console/organisation/employees/{scoped['inside'].pk}/reset-password/")
+    inside = console.post(f"/console/organisation/employees/{scoped['inside'].pk}/reset-password/", CONFIRMED)
     assert inside.status_code == 200 and User.objects.get(pk=scoped["inside"].account_id).must_change_password
 
 

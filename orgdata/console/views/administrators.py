@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, may, require
 from accounts.models import User
+from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
@@ -17,6 +18,7 @@ from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
 from orgdata.services import directory as directory_services
+from tenants import selectors as tenant_selectors
 
 
 @organisation_page
@@ -25,9 +27,9 @@ def administrators(request):
     action = request.POST.get("action") if request.method == "POST" else None
     appoint = forms.AppointForm(request.POST if action == "appoint" else None, actor=request.user)
     transfer = forms.TransferForm(request.POST if action == "transfer" else None, actor=request.user)
-    tenant = request.tenant
+    enterprise = tenant_selectors.current_enterprise()  # the stored row, not routing's partial one
     profile = forms.EnterpriseProfileForm(request.POST if action == "profile" else None, initial={
-        field: getattr(tenant, field) for field in admin_services.ENTERPRISE_PROFILE_FIELDS})
+        field: getattr(enterprise, field) for field in admin_services.ENTERPRISE_PROFILE_FIELDS})
     directory = forms.DirectoryFieldsForm(request.POST if action == "directory" else None,
                                           initial={"fields_shown": directory_selectors.directory_fields()})
     done = False
@@ -40,8 +42,20 @@ def administrators(request):
         account = User.objects.filter(pk=chosen.cleaned_data["id"]).first() if chosen.is_valid() else None
         if account is None:
             raise Http404
-        done = try_service(appoint, lambda: admin_services.remove_sub_administrator(
-            actor=request.user, person=account))
+        granted = scope_selectors.grants_by_administrator([account]).get(account.pk, [])
+        asked = confirmation.ask_unless_confirmed(
+            request, title=_("Remove %(name)s as a sub-administrator?") % {"name": account.display_name},
+            consequences=[
+                _("%(name)s no longer administers %(departments)s (with everything below).") % {
+                    "name": account.display_name, "departments": ", ".join(d.name for d in granted) or "—"},
+                _("They stay in the enterprise as an employee; a console page they have open is refused "
+                  "from their next click.")],
+            confirm_label=_("Remove sub-administrator"), cancel_url=request.path)
+        if asked:
+            return asked
+        if try_service(appoint, lambda: admin_services.remove_sub_administrator(actor=request.user, person=account)):
+            messages.success(request, _("%(name)s is no longer a sub-administrator.") % {"name": account.display_name})
+            return redirect("orgdata:administrators")
     elif action == "transfer" and transfer.is_valid():
         done = try_service(transfer, lambda: admin_services.transfer_manager_role(
             actor=request.user, password=transfer.cleaned_data["password"],
@@ -52,8 +66,14 @@ def administrators(request):
                 "name": transfer.cleaned_data["new_manager"].display_name})
             return redirect("orgdata:role_handed_over")
     elif action == "profile" and profile.is_valid():
-        done = try_service(profile, lambda: admin_services.correct_enterprise_profile(
-            actor=request.user, enterprise=tenant, changes=profile.cleaned_data))
+        changed = []
+        done = try_service(profile, lambda: changed.extend(admin_services.correct_enterprise_profile(
+            actor=request.user, changes=profile.changes())))
+        if done:
+            labels = ", ".join(str(profile.fields[field].label) for field in changed)
+            messages.success(request, _("Enterprise profile saved: %(fields)s.") % {"fields": labels} if changed
+                             else _("Nothing to save: the enterprise profile is unchanged."))
+            return redirect("orgdata:administrators")
     elif action == "directory" and directory.is_valid():
         done = try_service(directory, lambda: directory_services.choose_directory_fields(
             actor=request.user, fields=directory.cleaned_data["fields_shown"]))

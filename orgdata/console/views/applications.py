@@ -5,12 +5,16 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext as _
+from django.utils.translation import ngettext
 
+from access.capabilities import Capability, require
+from core import confirmation
 from core.errors import try_service
 from orgdata import catalogue as catalogue_names
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
 from orgdata.models import Application, ApplicationSwitch
+from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import applications as application_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import applications as application_services
@@ -54,11 +58,21 @@ def application_detail(request, pk: int):
         clear = chosen
     if form.is_bound and form.is_valid():
         level = form.cleaned_data["level"]
-        if try_service(form, lambda: application_services.switch_application(
+        department = form.cleaned_data["department"] if level == "department" else None
+        if _shares_widely(application, level=level, enabled=form.cleaned_data["enabled"]):
+            asked = _confirm_sharing_switch(request, application, department=department)
+            if asked:
+                return asked
+        changed = []
+        if try_service(form, lambda: changed.extend(application_services.switch_application(
                 actor=request.user, application=application, enabled=form.cleaned_data["enabled"],
-                department=form.cleaned_data["department"] if level == "department" else None,
-                person=form.cleaned_data["employee"] if level == "employee" else None)):
-            messages.success(request, _("Saved."))
+                department=department, person=form.cleaned_data["employee"] if level == "employee" else None))):
+            messages.success(request, (ngettext("%(app)s switched on; it changed for %(count)d person.",
+                                                "%(app)s switched on; it changed for %(count)d people.", len(changed))
+                                       if form.cleaned_data["enabled"] else
+                                       ngettext("%(app)s switched off; it changed for %(count)d person.",
+                                                "%(app)s switched off; it changed for %(count)d people.", len(changed)))
+                             % {"app": _(application.name), "count": len(changed)})
             return redirect("orgdata:application", pk=application.pk)
     visible_departments = set(scope_selectors.departments_visible_to(request.user).values_list("pk", flat=True))
     visible_accounts = set(scope_selectors.employees_visible_to(request.user).values_list("account_id", flat=True))
@@ -69,3 +83,29 @@ def application_detail(request, pk: int):
     return render(request, "orgdata/application.html", {
         "application": application, "switches": switches, "form": form, "clear_form": clear,
     })
+
+
+def _shares_widely(application: Application, *, level: str, enabled: bool) -> bool:
+    """Switching a data-sharing (third-party) application on for the enterprise or a department
+    reaches many people at once: it is confirmed first (issue 14)."""
+    return enabled and application.kind == Application.Kind.THIRD_PARTY and level in ("enterprise", "department")
+
+
+def _confirm_sharing_switch(request, application: Application, *, department):
+    people = scope_selectors.employees_visible_to(request.user)
+    if department is None:
+        require(request.user, Capability.SWITCH_APPLICATIONS_ENTERPRISE_WIDE)  # refused before asking
+        count, where = people.count(), _("the whole enterprise")
+    else:
+        count = address_book_selectors.headcounts_by_subtree(people, within=department).get(department.pk, 0)
+        where = department.name
+    name = _(application.name)
+    return confirmation.ask_unless_confirmed(
+        request, title=_("Switch %(app)s on for %(where)s?") % {"app": name, "where": where},
+        consequences=[
+            ngettext("It is switched on for %(count)d person.", "It is switched on for %(count)d people.", count) % {
+                "count": count},
+            _("%(app)s is a third-party application: the information it needs is shared with %(provider)s, only "
+              "for the people who consented, and every sharing is recorded.") % {
+                "app": name, "provider": application.provider or name}],
+        confirm_label=_("Switch on"), cancel_url=request.path)

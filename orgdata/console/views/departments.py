@@ -4,7 +4,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
@@ -23,7 +25,9 @@ def department_tree(request):
             messages.success(request, _("Department created."))
             return redirect("orgdata:departments")
     return render(request, "orgdata/departments.html", {
-        "rows": address_book_selectors.department_tree(visible), "create_form": create,
+        "rows": address_book_selectors.department_tree(
+            visible, people=scope_selectors.employees_visible_to(request.user)),
+        "create_form": create,
     })
 
 
@@ -46,19 +50,55 @@ def department_detail(request, pk: int):
         done = try_service(move, lambda: department_services.move_department(
             department=department, new_parent=move.cleaned_data["parent"], actor=request.user))
     elif action == "merge" and merge.is_valid():
+        target = merge.cleaned_data["target"]
+        moving = address_book_selectors.department_contents(department)
+        asked = confirmation.ask_unless_confirmed(
+            request, title=_("Merge %(source)s into %(target)s?") % {"source": department.name, "target": target.name},
+            consequences=[
+                ngettext("%(count)d person in %(source)s moves to %(target)s.",
+                         "%(count)d people in %(source)s move to %(target)s.", moving["people"]) % {
+                    "count": moving["people"], "source": department.name, "target": target.name},
+                ngettext("%(count)d sub-department moves under %(target)s.",
+                         "%(count)d sub-departments move under %(target)s.", moving["children"]) % {
+                    "count": moving["children"], "target": target.name},
+                _("%(source)s is then deleted. This cannot be undone.") % {"source": department.name}],
+            confirm_label=_("Merge departments"), cancel_url=request.path)
+        if asked:
+            return asked
         done = try_service(merge, lambda: department_services.merge_departments(
-            source=department, target=merge.cleaned_data["target"], actor=request.user))
+            source=department, target=target, actor=request.user))
+        if done:
+            messages.success(request, ngettext(
+                "Department %(source)s merged into %(target)s; %(count)d person moved to %(target)s.",
+                "Department %(source)s merged into %(target)s; %(count)d people moved to %(target)s.",
+                moving["people"]) % {"source": department.name, "target": target.name, "count": moving["people"]})
+            return redirect("orgdata:departments")
     elif action == "delete" and delete.is_valid():
+        contents = address_book_selectors.department_contents(department)
+        consequences = [_("The department %(name)s is deleted. This cannot be undone.") % {"name": department.name}]
+        if contents["people"] or contents["children"]:
+            consequences.append(_("It still has %(people)s and %(children)s: it cannot be deleted until they are "
+                                  "moved. Merging it into another department moves them.") % {
+                "people": ngettext("%(count)d person", "%(count)d people", contents["people"]) % {
+                    "count": contents["people"]},
+                "children": ngettext("%(count)d sub-department", "%(count)d sub-departments",
+                                     contents["children"]) % {"count": contents["children"]}})
+        asked = confirmation.ask_unless_confirmed(
+            request, title=_("Delete the department %(name)s?") % {"name": department.name},
+            consequences=consequences, confirm_label=_("Delete department"), cancel_url=request.path)
+        if asked:
+            return asked
         done = try_service(delete, lambda: department_services.delete_department(
             department=department, actor=request.user))
+        if done:
+            messages.success(request, _("Department %(name)s deleted.") % {"name": department.name})
+            return redirect("orgdata:departments")
     if done:
         messages.success(request, _("Saved."))
-        if action in ("merge", "delete"):
-            return redirect("orgdata:departments")
         return redirect("orgdata:department", pk=department.pk)
     return render(request, "orgdata/department.html", {
         "department": department, "label": address_book_selectors.department_label(department),
         "rename_form": rename, "move_form": move, "merge_form": merge, "delete_form": delete,
-        "employee_count": scope_selectors.employees_visible_to(request.user).filter(
-            department__path__startswith=department.path).count(),
+        "employee_count": address_book_selectors.headcounts_by_subtree(
+            scope_selectors.employees_visible_to(request.user), within=department).get(department.pk, 0),
     })

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.capabilities import Capability, may
+from access.capabilities import Capability, may, require
+from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.errors import ChildInformationDeleted, UnderWorkingAge
@@ -120,6 +122,17 @@ def _say_if_minor(request, employee) -> None:
 @require_POST
 def employee_reset_password(request, pk: int):
     employee = scope_selectors.employee_visible_to(request.user, pk)
+    require(request.user, Capability.RESET_PASSWORD, target=employee.account)  # refused before asking
+    name = employee.account.display_name
+    asked = confirmation.ask_unless_confirmed(
+        request, title=_("Reset %(name)s's password?") % {"name": name},
+        consequences=[_("%(name)s's current password stops working at once, in the app and the console.") % {
+                          "name": name},
+                      _("The next page shows a temporary password once; %(name)s must replace it at their next "
+                        "sign-in.") % {"name": name}],
+        confirm_label=_("Reset password"), cancel_url=reverse("orgdata:employee", args=[employee.pk]))
+    if asked:
+        return asked
     temporary = admin_services.reset_employee_password(actor=request.user, employee=employee)
     return render(request, "orgdata/password_reset.html", {"employee": employee, "temporary": temporary})
 

@@ -7,8 +7,10 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.capabilities import Capability, may, require
+from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.console.views.base import organisation_page
@@ -67,7 +69,21 @@ def positions(request):
                 done = form.is_valid() and try_service(
                     form, lambda: rename(request.user, entry, form.cleaned_data["name"]))
             else:
+                holders = entry.employees.count()
+                asked = confirmation.ask_unless_confirmed(
+                    request, title=_("Delete “%(name)s”?") % {"name": entry.name},
+                    consequences=[
+                        _("“%(name)s” is removed from the choices of every employee form.") % {"name": entry.name},
+                        ngettext("%(count)d person still has it: it cannot be deleted until they are given another.",
+                                 "%(count)d people still have it: it cannot be deleted until they are given another.",
+                                 holders) % {"count": holders} if holders else _("Nobody has it now.")],
+                    confirm_label=_("Delete"), cancel_url=request.path)
+                if asked:
+                    return asked
                 done = form.is_valid() and try_service(form, lambda: delete(request.user, entry))
+                if done:
+                    messages.success(request, _("“%(name)s” deleted.") % {"name": entry.name})
+                    return redirect("orgdata:positions")
             if not done:
                 problem = (which, entry, form)
         if done:

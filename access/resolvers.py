@@ -17,6 +17,9 @@ class ScopeResolver(Protocol):
     def contains(self, actor, target) -> bool:
         """Whether `target` lies inside the departments granted to the sub-administrator `actor`."""
 
+    def accounts_within(self, actor):
+        """The ids of the accounts inside those departments (a queryset of ids, for a subquery)."""
+
 
 class ApplicationResolver(Protocol):
     def __call__(self, person, code: str) -> bool:

@@ -59,6 +59,10 @@ EXPECTED = {
     C.ANNOUNCE_CESSATION:                  (N,      N,         N,        PERM,           N),
     C.VERIFY_MINOR_CASE:                   (Y,      N,         N,        N,              Y),
     C.HANDLE_RIGHTS_REQUESTS:              (Y,      PERM,      N,        N,              Y),
+    C.SEE_AUDIT_LOG:                       (Y,      N,         N,        N,              N),
+    C.SEE_SHARING_LEDGER:                  (Y,      SCOPED,    N,        N,              N),
+    C.SEE_POLICY_ACCEPTANCE:               (Y,      SCOPED,    N,        N,              N),
+    C.SEE_ATTENDANCE_RECORDS:              (Y,      SCOPED,    N,        N,              N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import F, Func
+from django.db.models import F, Func, IntegerField
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ def import_history(request):
     their own), newest first: who, when, status, counts, and the way to its report."""
     # The report (up to one line per bad row) stays in the database: the page needs its length only.
     jobs = (scope_selectors.imports_visible_to(request.user).select_related("created_by").defer("report")
-            .annotate(problems=Func(F("report"), function="jsonb_array_length")).order_by("-created_at", "-pk"))
+            .annotate(problems=Func(F("report"), function="jsonb_array_length", output_field=IntegerField())).order_by("-created_at", "-pk"))
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orgdata/import_history.html", {"page": page})
 

@@ -119,3 +119,8 @@ def test_a_sub_administrator_and_an_employee_are_refused(in_a, manager, console_
 
 def test_the_navigation_leads_the_manager_to_the_log(logged):
     assert 'data-testid="nav-audit"' in logged["console"].get("/console/").content.decode()
+
+
+def test_an_employees_page_leads_to_the_entries_about_them(logged):
+    page = logged["console"].get(f"/console/organisation/employees/{logged['person'].pk}/").content.decode()
+    assert f'href="/console/audit/?person={logged["person"].account_id}" data-testid="person-audit-link"' in page

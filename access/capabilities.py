@@ -11,7 +11,9 @@ their interface:
 - `privacy.unmask.may_unmask` — the one release of unmasked values;
 - `tenants.admin` and `policies.admin` — the Django admin site, its lifecycle actions and policy publishing;
 - the `access` template library (`{% load access %}`, `user|may:"use_console"`) — templates;
-- `orgdata.selectors.scope` — scoped querysets, whose rule is `scope_of(actor)` below.
+- `orgdata.selectors.scope` — scoped querysets, whose rule is `scope_of(actor)` below;
+- `people_in_scope(actor, capability)` below — the same scope as a filter, for the lists about
+  people kept by apps below orgdata (the sharing ledger, policy acceptance, check-ins).
 
 How to read a row: one column per kind of actor. A sub-administrator's `IN_SCOPE` means "within the
 department subtrees granted to them" (orgdata's scope resolver answers for a target); an
@@ -263,7 +265,6 @@ def scope_of(actor, capability: Capability = C.ADMINISTER_ORGANISATION) -> Scope
     if grant is IN_SCOPE:
         return Scope.GRANTED_SUBTREES
     return Scope.NOTHING
-
 
 
 def people_in_scope(actor, capability: Capability, *, field: str = "person") -> Q:

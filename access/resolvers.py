@@ -5,7 +5,8 @@ grants on orgdata's Department) and the application switches (E6, orgdata) belon
 which registers its resolvers here from `OrgdataConfig.ready()`:
 
 - the scope resolver answers "is this target inside the actor's departments" (a department, an
-  employee record, an account) and gives orgdata's selectors their scoped querysets;
+  employee record, an account) and "which accounts are" (`accounts_within`, for the people lists
+  of the apps below orgdata);
 - the application resolver answers "is application `code` switched on for this person".
 """
 from __future__ import annotations

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from audit import chain, checkpoints
 from audit.models import AuditEntry
-from audit_anchors.models import ChainCheckpoint
 from audit.retention import months_before, retention_months
+from audit_anchors.models import ChainCheckpoint
 from core.schemas import enterprise_schema_names
 from privacy import registry
 

@@ -11,7 +11,9 @@ their interface:
 - `privacy.unmask.may_unmask` — the one release of unmasked values;
 - `tenants.admin` and `policies.admin` — the Django admin site, its lifecycle actions and policy publishing;
 - the `access` template library (`{% load access %}`, `user|may:"use_console"`) — templates;
-- `orgdata.selectors.scope` — scoped querysets, whose rule is `scope_of(actor)` below.
+- `orgdata.selectors.scope` — scoped querysets, whose rule is `scope_of(actor)` below;
+- `people_in_scope(actor, capability)` below — the same scope as a filter, for the lists about
+  people kept by apps below orgdata (the sharing ledger, policy acceptance, check-ins).
 
 How to read a row: one column per kind of actor. A sub-administrator's `IN_SCOPE` means "within the
 department subtrees granted to them" (orgdata's scope resolver answers for a target); an
@@ -27,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -74,6 +77,10 @@ class Capability(StrEnum):
     RECORD_GUARDIAN_CONSENT = "record_guardian_consent"  # M1: a guardian's consent to a minor's account
     HANDLE_RIGHTS_REQUESTS = "handle_rights_requests"  # R2–R10: the queue, answers and refusals
     CONFIGURE_RECIPIENTS = "configure_recipients"  # R3: a recipient's webhook URL and signing secret
+    SEE_AUDIT_LOG = "see_audit_log"  # X4: the enterprise's audit log and its chain's verification
+    SEE_SHARING_LEDGER = "see_sharing_ledger"  # C9: what went to which recipient; target: the person
+    SEE_POLICY_ACCEPTANCE = "see_policy_acceptance"  # C8: how many people accepted each version
+    SEE_ATTENDANCE_RECORDS = "see_attendance_records"  # A1: check-ins; target: the person
 
 
 class Grant(Enum):
@@ -153,6 +160,11 @@ CATALOGUE: dict[Capability, Holders] = {
     C.HANDLE_RIGHTS_REQUESTS:              Holders(YES, BY_PERMISSION,   NO,          NO,  YES,
                                                    permission=RIGHTS_PERMISSION),
     C.CONFIGURE_RECIPIENTS:                Holders(YES, NO,              NO,          NO,  YES),
+    # X4: the log names every administrator's operations on anyone; no department subtree bounds it.
+    C.SEE_AUDIT_LOG:                       Holders(YES, NO,              NO,          NO,  NO),
+    C.SEE_SHARING_LEDGER:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SEE_POLICY_ACCEPTANCE:               Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SEE_ATTENDANCE_RECORDS:              Holders(YES, IN_SCOPE,        NO,          NO,  NO),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -163,6 +175,8 @@ _REFUSALS = {
     C.ADMINISTER_EMPLOYEES: _ADMINISTRATORS_ONLY, C.IMPORT_ADDRESS_BOOK: _ADMINISTRATORS_ONLY,
     C.EXPORT_ADDRESS_BOOK: _ADMINISTRATORS_ONLY, C.SWITCH_APPLICATIONS: _ADMINISTRATORS_ONLY,
     C.RECORD_CONSENT_ON_REQUEST: _ADMINISTRATORS_ONLY, C.RECORD_GUARDIAN_CONSENT: _ADMINISTRATORS_ONLY,
+    C.SEE_SHARING_LEDGER: _ADMINISTRATORS_ONLY,
+    C.SEE_POLICY_ACCEPTANCE: _ADMINISTRATORS_ONLY, C.SEE_ATTENDANCE_RECORDS: _ADMINISTRATORS_ONLY,
     C.CHANGE_TOP_OF_TREE: gettext_noop("Only the enterprise manager can change the top of the tree."),
     C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),
@@ -257,3 +271,14 @@ def scope_of(actor, capability: Capability = C.ADMINISTER_ORGANISATION) -> Scope
         return Scope.GRANTED_SUBTREES
     return Scope.NOTHING
 
+
+def people_in_scope(actor, capability: Capability, *, field: str = "person") -> Q:
+    """A filter on `field` (a foreign key to the account) keeping the people `actor`'s `capability`
+    reaches: everyone, the accounts of the granted department subtrees (orgdata's scope resolver
+    says which), or nobody. Lists about people in apps below orgdata start here (E5)."""
+    scope = scope_of(actor, capability)
+    if scope is Scope.EVERYTHING:
+        return Q()
+    if scope is Scope.GRANTED_SUBTREES:
+        return Q(**{f"{field}__in": resolvers.scope_resolver().accounts_within(actor)})
+    return Q(pk__in=[])

@@ -5,7 +5,8 @@ grants on orgdata's Department) and the application switches (E6, orgdata) belon
 which registers its resolvers here from `OrgdataConfig.ready()`:
 
 - the scope resolver answers "is this target inside the actor's departments" (a department, an
-  employee record, an account) and gives orgdata's selectors their scoped querysets;
+  employee record, an account) and "which accounts are" (`accounts_within`, for the people lists
+  of the apps below orgdata);
 - the application resolver answers "is application `code` switched on for this person".
 """
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Protocol
 class ScopeResolver(Protocol):
     def contains(self, actor, target) -> bool:
         """Whether `target` lies inside the departments granted to the sub-administrator `actor`."""
+
+    def accounts_within(self, actor):
+        """The ids of the accounts inside those departments (a queryset of ids, for a subquery)."""
 
 
 class ApplicationResolver(Protocol):

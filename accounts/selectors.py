@@ -27,3 +27,8 @@ def is_disabled_account(*, mobile: str, password: str) -> bool:
     the password learns nothing."""
     return any(account.check_password(password)
                for account in User.objects.with_mobile(mobile).filter(is_active=False))
+
+
+def display_names(account_ids) -> dict[int, str]:
+    """Account id → the name a console page shows for it (an erased person's is empty)."""
+    return dict(User.objects.filter(pk__in=list(account_ids)).values_list("pk", "display_name"))

@@ -57,7 +57,8 @@ def signature(*, schema_name: str, head_id: int, head_hash: str, head_occurred_a
     return hmac.new(settings.AUDIT_CHECKPOINT_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def _is_signed(checkpoint) -> bool:
+def is_signed(checkpoint) -> bool:
+    """Whether the platform key's signature on `checkpoint` holds."""
     expected = signature(schema_name=checkpoint.schema_name, head_id=checkpoint.head_id,
                          head_hash=checkpoint.head_hash, head_occurred_at=checkpoint.head_occurred_at,
                          recorded_at=checkpoint.recorded_at)
@@ -74,7 +75,7 @@ def problems(*, removable_before: datetime) -> list[str]:
     found = []
     signed = []
     for checkpoint in ChainCheckpoint.objects.filter(schema_name=schema).order_by("head_id", "recorded_at"):
-        if _is_signed(checkpoint):
+        if is_signed(checkpoint):
             signed.append(checkpoint)
         else:
             found.append(f"checkpoint #{checkpoint.head_id} of {canonical_time(checkpoint.recorded_at)}: "

@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/privacy/employees/<int:pk>/", employee_consent),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
+    path("console/audit/", include("audit.console.urls")),
     path("console/", include((console_patterns, "console"))),
     path("console/organisation/", include("orgdata.console.urls")),
     path("console/organisation/", include("erasure.console.urls")),

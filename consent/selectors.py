@@ -7,9 +7,10 @@ consent.state_cache; the reads here go to the database.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from access.capabilities import Capability, people_in_scope
 from accounts.models import User
 from consent import catalogue, gate
 from consent.models import ConsentEvent, DeletionNotice, Disclosure, GuardianConsent, Purpose, PurposeRevision, Recipient
@@ -202,3 +203,54 @@ def catalogue_is_in_step(purpose_model=Purpose) -> bool:
             return False
     # Left: purposes the catalogue no longer has; those it made must be retired.
     return not any(is_active and from_catalogue for _digest, _revision, is_active, from_catalogue in stored.values())
+
+
+# --- the console's sharing ledger and policy acceptance (issue 14) ------------------------------
+
+def disclosures_visible_to(actor, *, recipient: Recipient | None = None, person_id: int | None = None,
+                           is_public: bool = False) -> QuerySet[Disclosure]:
+    """C9/C11: the disclosures of the people `actor` may see in the sharing ledger (the manager:
+    everyone; a sub-administrator: the people of their departments), newest first; narrowed to
+    one recipient, to public disclosures, or to one person."""
+    disclosures = Disclosure.objects.filter(people_in_scope(actor, Capability.SEE_SHARING_LEDGER))
+    if recipient is not None:
+        disclosures = disclosures.filter(recipient=recipient)
+    elif is_public:
+        disclosures = disclosures.filter(recipient__isnull=True)
+    if person_id is not None:
+        disclosures = disclosures.filter(person_id=person_id)
+    return disclosures.select_related("person", "recipient", "purpose", "consent_event",
+                                      "legal_basis_record").order_by("-disclosed_at", "-id")
+
+
+def deletion_notices_visible_to(actor, *, recipient: Recipient | None = None,
+                                person_id: int | None = None) -> QuerySet[DeletionNotice]:
+    """R3: the deletion notices about the people `actor` may see in the sharing ledger, newest first."""
+    notices = DeletionNotice.objects.filter(people_in_scope(actor, Capability.SEE_SHARING_LEDGER))
+    if recipient is not None:
+        notices = notices.filter(recipient=recipient)
+    if person_id is not None:
+        notices = notices.filter(person_id=person_id)
+    return notices.select_related("recipient").order_by("-id")
+
+
+def recipients() -> QuerySet[Recipient]:
+    return Recipient.objects.order_by("kind", "code")
+
+
+def policy_acceptance(actor, versions) -> list[dict]:
+    """C8: per policy version, how many of the active people `actor` may count (the manager:
+    everyone; a sub-administrator: the people of their departments) accepted it, out of how many.
+
+    S3: counts are anonymised as the consent coverage is (privacy.statistics): fewer than 5 is
+    "<5", and a count whose rest is fewer than 5 is a range.
+    """
+    in_scope = people_in_scope(actor, Capability.SEE_POLICY_ACCEPTANCE, field="pk")
+    people = User.objects.filter(in_scope, is_active=True).exclude(role=User.Role.PLATFORM_STAFF)
+    total = people.count()
+    accepted = dict(ConsentEvent.objects.filter(
+        action=ConsentEvent.Action.POLICY_ACCEPTED, policy_version_id__in=[version.pk for version in versions],
+        person__in=people.values("pk")).values("policy_version_id").annotate(
+        people=Count("person_id", distinct=True)).values_list("policy_version_id", "people"))
+    return [{"version": version, "accepted": statistics.part_of(accepted.get(version.pk, 0), total=total),
+             "people": statistics.cell(total)} for version in versions]

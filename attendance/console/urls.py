@@ -6,4 +6,5 @@ app_name = "attendance-console"
 
 urlpatterns = [
     path("", views.attendance_settings, name="settings"),
+    path("records/", views.attendance_records, name="records"),
 ]

@@ -80,3 +80,22 @@ class GuardianConsentForm(forms.Form):
 
 class GuardianConsentWithdrawalForm(forms.Form):
     """M1: the guardian withdraws their consent (nothing to fill in; the service says what it refuses)."""
+
+
+class LedgerFilterForm(forms.Form):
+    """The sharing ledger's filters: one recipient (or the public), one person (account number)."""
+
+    PUBLIC = "public"
+
+    recipient = forms.ChoiceField(label=_("Recipient"), required=False)
+    person = forms.IntegerField(label=_("Person (account number)"), required=False, min_value=1,
+                                max_value=2**63 - 1)
+
+    def __init__(self, *args, recipients, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recipients = {recipient.code: recipient for recipient in recipients}
+        self.fields["recipient"].choices = [("", _("Every recipient")), (self.PUBLIC, _("The public"))] + [
+            (code, recipient.name(language)) for code, recipient in self.recipients.items()]
+
+    def chosen_recipient(self):
+        return self.recipients.get(self.cleaned_data.get("recipient") or "")

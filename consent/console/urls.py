@@ -12,4 +12,6 @@ urlpatterns = [
     path("recipients/<int:pk>/webhook/", views.recipient_webhook, name="recipient-webhook"),
     path("recipients/<int:pk>/secret/", views.recipient_secret, name="recipient-secret"),
     path("people/<int:pk>/guardian-consent/", views.guardian_consent, name="guardian-consent"),
+    path("sharing/", views.sharing_ledger, name="ledger"),
+    path("policy-versions/", views.policy_versions, name="policy-versions"),
 ]

@@ -3,6 +3,7 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from access.errors import NotInYourScope
 from accounts.models import User
 from accounts.permissions import console_login_required
 from consent import selectors, state_cache
+from consent.catalogue import PI_TYPES
 from consent.console import forms
 from consent.models import ConsentEvent, Recipient
 from consent.services import deletion_notices as deletion_notice_services
@@ -226,3 +228,56 @@ def guardian_consent(request, pk: int):
         "person": person, "employee_record": getattr(person, "employee", None), "form": form,
         "withdrawal": withdrawal, "in_force": selectors.guardian_consent_of(person),
     }, status=400 if request.method == "POST" else 200)
+
+
+# --- the sharing ledger and the policy versions (issue 14) ---------------------------------------
+
+LEDGER_PAGE_SIZE = 50
+
+
+def _pi_type_names(codes, language: str) -> str:
+    index = 1 if language.lower().startswith("zh") else 0
+    return ("、" if index else ", ").join(PI_TYPES.get(code, (code, code))[index] for code in codes)
+
+
+@console_login_required
+def sharing_ledger(request):
+    """C9/C11/R3: what was given to which recipient, when, under which consent or legal basis, and
+    the deletion notices' status — for the people the catalogue lets this administrator see
+    (`see_sharing_ledger`: a sub-administrator sees their departments' people only)."""
+    require(request.user, Capability.SEE_SHARING_LEDGER)
+    language = get_language() or "en"
+    filters = forms.LedgerFilterForm(request.GET or None, recipients=selectors.recipients(), language=language)
+    is_valid = filters.is_bound and filters.is_valid()
+    if filters.is_bound and not is_valid:
+        disclosures, notices = selectors.disclosures_visible_to(request.user).none(), []
+    else:
+        narrowed = {"recipient": filters.chosen_recipient() if is_valid else None,
+                    "person_id": filters.cleaned_data["person"] if is_valid else None}
+        disclosures = selectors.disclosures_visible_to(
+            request.user, is_public=is_valid and filters.cleaned_data["recipient"] == filters.PUBLIC, **narrowed)
+        notices = selectors.deletion_notices_visible_to(request.user, **narrowed)[:100]
+    page = Paginator(disclosures, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"disclosure": disclosure,
+             "recipient": disclosure.recipient.name(language) if disclosure.recipient else None,
+             "purpose": disclosure.purpose.name(language),
+             "pi_types": _pi_type_names(disclosure.pi_types, language)} for disclosure in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "consent/ledger.html", {
+        "filters": filters, "rows": rows, "page": page, "query": query.urlencode(), "language": language,
+        "notices": [{"notice": notice, "recipient": notice.recipient.name(language)} for notice in notices],
+    }, status=400 if filters.is_bound and not is_valid else 200)
+
+
+@console_login_required
+def policy_versions(request):
+    """C8: every published version of the privacy policy with its dates, and how many of the
+    people this administrator may count accepted it (S3: small counts suppressed)."""
+    require(request.user, Capability.SEE_POLICY_ACCEPTANCE)
+    versions = list(policy_selectors.published_versions().order_by("-effective_at", "-published_at"))
+    current = policy_selectors.current_version()
+    return render(request, "consent/policy_versions.html", {
+        "rows": selectors.policy_acceptance(request.user, versions), "current": current,
+        "language": get_language() or "en",
+    })

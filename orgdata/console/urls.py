@@ -13,6 +13,7 @@ urlpatterns = [
     path("employees/<int:pk>/edit/", employees.employee_edit, name="employee_edit"),
     path("employees/<int:pk>/reset-password/", employees.employee_reset_password, name="employee_reset_password"),
     path("import/", transfers.import_upload, name="import_upload"),
+    path("import/history/", transfers.import_history, name="import_history"),
     path("import/<int:pk>/", transfers.import_status, name="import"),
     path("import/<int:pk>/confirm/", transfers.import_confirm, name="import_confirm"),
     path("import/<int:pk>/cancel/", transfers.import_cancel, name="import_cancel"),

@@ -89,6 +89,11 @@ class OrganisationScope:
             return employees_visible_to(actor).filter(account_id=target.pk).exists()
         raise TypeError(f"no organisation scope for {type(target).__name__}")
 
+    def accounts_within(self, actor) -> QuerySet:
+        """The accounts of the people `actor` administers: the people lists of the apps below
+        orgdata (consent's sharing ledger, attendance records) filter by it."""
+        return employees_visible_to(actor).values("account_id")
+
 
 def administrators() -> QuerySet[User]:
     return User.objects.filter(role__in=ADMINISTRATOR_ROLES).order_by("role", "display_name")

@@ -61,6 +61,10 @@ EXPECTED = {
     C.RECORD_GUARDIAN_CONSENT:             (Y,      SCOPED,    N,        N,              N),
     C.HANDLE_RIGHTS_REQUESTS:              (Y,      PERM,      N,        N,              Y),
     C.CONFIGURE_RECIPIENTS:                (Y,      N,         N,        N,              Y),
+    C.SEE_AUDIT_LOG:                       (Y,      N,         N,        N,              N),
+    C.SEE_SHARING_LEDGER:                  (Y,      SCOPED,    N,        N,              N),
+    C.SEE_POLICY_ACCEPTANCE:               (Y,      SCOPED,    N,        N,              N),
+    C.SEE_ATTENDANCE_RECORDS:              (Y,      SCOPED,    N,        N,              N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -32,7 +32,7 @@ def test_an_import_with_errors_shows_every_bad_row_and_writes_nothing(own_enterp
     page = browser.new_page()
     _sign_in(page, base, own_enterprise.admin_mobile, own_enterprise.admin_password)
     page.get_by_role("link", name="Organisation").click()
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("link", name="Import", exact=True).click()
     assert page.get_by_role("link", name="XLSX").is_visible()  # the sample template
 
     page.get_by_label("Address book file (CSV or XLSX)").set_input_files(str(upload))

@@ -3,6 +3,8 @@ export (X2) run in the background (issue 14)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F, Func, IntegerField
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +14,7 @@ from access.capabilities import Capability, may
 from core import tabular
 from core.errors import try_service
 from orgdata.console import forms
-from orgdata.console.views.base import organisation_page
+from orgdata.console.views.base import PAGE_SIZE, organisation_page
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import exports as export_services
 from orgdata.services.imports import jobs as import_services
@@ -34,6 +36,17 @@ def import_upload(request):
         "form": form, "jobs": scope_selectors.imports_visible_to(request.user)[:10],
         "instructions": import_template_service.instructions()},
         status=400 if request.method == "POST" else 200)
+
+
+@organisation_page
+def import_history(request):
+    """E7: every import this administrator may see (the manager: everyone's; a sub-administrator:
+    their own), newest first: who, when, status, counts, and the way to its report."""
+    # The report (up to one line per bad row) stays in the database: the page needs its length only.
+    jobs = (scope_selectors.imports_visible_to(request.user).select_related("created_by").defer("report")
+            .annotate(problems=Func(F("report"), function="jsonb_array_length", output_field=IntegerField())).order_by("-created_at", "-pk"))
+    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orgdata/import_history.html", {"page": page})
 
 
 @organisation_page

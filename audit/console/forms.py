@@ -1,0 +1,53 @@
+"""The audit-log page's filters: every value checked, a bad one named by its field (a 400)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# What the log's `actor` column holds (audit.context.Actor): an account number alone means "user:<n>".
+ACTOR_REFERENCE = re.compile(r"^(?:(?:user|platform-staff):\d{1,18}|system:[\w .:/-]{1,150}|anonymous)$")
+ACTION = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
+# The actions most entries carry, offered as suggestions; any action the log holds may be typed.
+COMMON_ACTIONS = ("create", "update", "delete", "view_unmasked", "login", "login_failed", "logout")
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.IntegerField(label=_("About the person (account number)"), required=False, min_value=1,
+                                max_value=2**63 - 1)
+    actor = forms.CharField(label=_("Actor (account number or reference)"), required=False, max_length=160)
+    action = forms.CharField(label=_("Action"), required=False, max_length=40)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_actor(self) -> str:
+        actor = self.cleaned_data["actor"].strip()
+        if actor.isdigit():
+            actor = f"user:{int(actor)}"
+        if actor and not ACTOR_REFERENCE.match(actor):
+            raise forms.ValidationError(_("Give an account number, or a reference such as user:12 or system:…"))
+        return actor
+
+    def clean_action(self) -> str:
+        action = self.cleaned_data["action"].strip()
+        if action and not ACTION.match(action):
+            raise forms.ValidationError(_("Use lower-case letters, digits and underscores."))
+        return action
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end of the period is before its start."))
+        return cleaned
+
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """[since, before) as aware times: whole days in the enterprise's time zone, `until` included."""
+        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(since, time.min, tzinfo=zone) if since else None
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None
+        return start, end

@@ -217,7 +217,7 @@ def test_sending_is_limited_per_mobile_number_across_accounts(enterprises, perso
             verification.send_code(actor=person, person=person, purpose="rights_request")
             _time_passes(enterprises, person, minutes=2)
         User.objects.filter(pk=person.pk).update(is_active=False)
-        account_services.release_login_of_disabled_accounts(actor=TEST_PROVISIONING, mobile=MOBILE)
+        account_services.release_login_of_disabled_accounts(actor=TEST_PROVISIONING, mobiles=[MOBILE])
         successor = UserFactory(mobile=MOBILE)
 
         with pytest.raises(VerificationThrottled):

@@ -18,6 +18,7 @@ from accounts.models import DeviceToken, User
 from audit.models import AuditEntry
 from consent.models import ConsentEvent, GuardianConsent
 from erasure.models import MinorCase
+from tests.accounts.signing_in import api_login
 from tests.orgdata.conftest import api_as, in_a, manager  # noqa: F401  (fixtures)
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
@@ -43,8 +44,9 @@ def _with_password(employee):
 
 
 def _api_login(api_client_for, enterprise, employee, device="device-guardian-1"):
-    return api_client_for(enterprise).post("/api/v1/auth/login", {
-        "mobile": employee.account.mobile, "password": PASSWORD, "device_id": device}, format="json")
+    # As the app signs in: a new device completes X6's code step from the SMS outbox.
+    return api_login(api_client_for(enterprise), {
+        "mobile": employee.account.mobile, "password": PASSWORD, "device_id": device})
 
 
 def _page(employee) -> str:

@@ -39,13 +39,20 @@ class Chart:
     def rows(self) -> list[tuple[str, list[Cell]]]:
         return [(category, [each.values[index] for each in self.series]) for index, category in enumerate(self.categories)]
 
+    @property
+    def is_drawable(self) -> bool:
+        """Whether any exact number is left to draw (every cell may be suppressed)."""
+        return any(isinstance(value, int) and value for each in self.series for value in each.values)
+
     def as_echarts(self) -> dict:
-        """The data the page's script turns into an ECharts option; suppressed cells are null."""
+        """The data the page's script turns into an ECharts option: suppressed cells are null, and a
+        series with nothing to draw is left out of the picture (it stays in the table)."""
         def drawn(values):
             return [value if isinstance(value, int) else None for value in values]
 
         return {"kind": self.kind, "categories": self.categories,
-                "series": [{"name": each.name, "data": drawn(each.values)} for each in self.series]}
+                "series": [{"name": each.name, "data": drawn(each.values)} for each in self.series
+                           if any(isinstance(value, int) and value for value in each.values)]}
 
 
 _registered: list[Callable[[object], Chart | None]] = []

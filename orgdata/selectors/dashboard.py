@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.capabilities import Scope, scope_of
 from orgdata.models import Department, Employee
@@ -38,7 +39,9 @@ def headcount_by_department(actor) -> list[tuple[str, statistics.Cell]]:
         level = children
     sized = [(department.name, Employee.objects.filter(department__path__startswith=department.path).count())
              for department in level]
-    sized += [(department.name, Employee.objects.filter(department=department).count()) for department in direct]
+    # People placed directly in a department above the level shown (a head office's own staff).
+    sized += [(_("%(name)s (directly)") % {"name": department.name}, Employee.objects.filter(department=department).count())
+              for department in direct]
     sized = [(name, count) for name, count in sized if count]
     sized.sort(key=lambda pair: -pair[1])
     if len(sized) > MOST_DEPARTMENTS:

@@ -3,7 +3,7 @@ as far as the signed-in administrator's scope reaches (E5)."""
 from __future__ import annotations
 
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
 from access.capabilities import Scope, scope_of
 from accounts.models import User
@@ -20,7 +20,7 @@ def dashboard(request):
     actor = request.user
     charts = [*_charts(actor), *registered_charts(actor)]
     context = {"summary": address_book_selectors.organisation_summary(actor), "charts": charts,
-               "chart_data": {chart.key: chart.as_echarts() for chart in charts if not chart.is_empty}}
+               "chart_data": {chart.key: chart.as_echarts() for chart in charts if chart.is_drawable}}
     return render(request, "console/dashboard.html", context)
 
 
@@ -46,7 +46,7 @@ def _charts(actor) -> list[Chart]:
     charts.append(Chart(
         key="consent", title=_("Consent coverage per purpose"), kind="line", category_label=_("Month"),
         categories=coverage["months"],
-        series=[Series(str(row["purpose"].name), row["consenting"]) for row in coverage["purposes"]],
+        series=[Series(row["purpose"].name(get_language() or "en"), row["consenting"]) for row in coverage["purposes"]],
         note=_("People with consent in force at the end of each month, out of %(people)s active people.")
         % {"people": coverage["people"]},
         empty_text=_("No purpose needs consent yet.")))

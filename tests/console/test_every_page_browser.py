@@ -281,3 +281,33 @@ def test_every_console_page_works_at_both_widths_in_both_languages_and_is_access
         look(name, path, WIDTHS[1], "zh-hans")
     context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_at_phone_width_the_menu_folds_sign_out_stays_in_reach_and_the_dashboard_draws_its_charts(
+        sweep_enterprise, arranged, live_server_port, browser):
+    base = f"http://{sweep_enterprise.host}:{live_server_port}"
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies([{"name": "sessionid", "value": arranged["sessions"]["manager"], "url": base}])
+    page = context.new_page()
+    page.goto(f"{base}/console/")
+
+    sign_out = page.get_by_role("button", name="Sign out")
+    box = sign_out.bounding_box()
+    assert sign_out.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    organisation = page.get_by_role("link", name="Organisation")
+    assert not organisation.is_visible()
+    page.get_by_role("button", name="Menu").click()
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
+    assert organisation.is_visible()
+
+    # Each chart with numbers to draw is drawn (ECharts, SVG); its numbers are in a table too.
+    headcount = page.get_by_test_id("chart-headcount")
+    assert headcount.locator("svg").count() == 1
+    headcount.get_by_text("Show the numbers").click()
+    assert "R&D" in headcount.get_by_test_id("chart-headcount-table").inner_text()
+    assert page.evaluate(SIDEWAYS) == 0
+
+    page.goto(f"{base}/console/organisation/employees/")
+    assert page.locator(".table-scroll > table[data-testid=employee-list]").count() == 1
+    assert page.evaluate(SIDEWAYS) == 0
+    context.close()

@@ -61,6 +61,8 @@ def test_a_sub_administrator_sees_counts_and_charts_of_their_subtree_only(organi
     drawn = _chart_data(page)["headcount"]
     assert drawn["series"][0]["data"] == [6, None, None]  # a suppressed count is a gap, not a bar
     assert "Sales" not in page and "East" not in page
+    # Consent and policy counts are over the same people: the 9 of the subtree.
+    assert "out of 9 active people" in page
     assert 'data-testid="chart-rights"' not in page  # rights requests are the manager's
 
 

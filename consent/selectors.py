@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -197,7 +198,10 @@ def _people_condition(people: QuerySet | None) -> tuple[str, list]:
     """SQL restricting consent events to `people` (a queryset of accounts), or to everyone."""
     if people is None:
         return "", []
-    sql, params = people.values("pk").query.sql_with_params()
+    try:
+        sql, params = people.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # nobody (a sub-administrator whose departments are gone)
+        return " AND false", []
     return f" AND person_id IN ({sql})", list(params)
 
 

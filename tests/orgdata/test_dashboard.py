@@ -69,3 +69,14 @@ def test_a_sub_administrator_sees_counts_and_charts_of_their_subtree_only(organi
 def test_the_manager_still_counts_everyone(organisation, manager, console_as):
     page = console_as(manager).get("/console/").content.decode()
     assert int(re.search(r'data-testid="employee-count">(\d+)<', page).group(1)) == Employee.objects.count()
+
+
+def test_a_sub_administrator_without_departments_sees_an_empty_dashboard(in_a, console_as):
+    from accounts.models import User
+    from tests.accounts.factories import UserFactory
+
+    nobody_s_deputy = UserFactory(mobile="13612349177", role=User.Role.SUB_ADMIN)
+    page = console_as(nobody_s_deputy).get("/console/")
+    assert page.status_code == 200
+    assert re.search(r'data-testid="employee-count">(\d+)<', page.content.decode()).group(1) == "0"
+    assert "No departments with people yet." in page.content.decode()

@@ -407,6 +407,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The console's design system and vendored browser libraries (static/vendor/: no CDN).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files (avatars, seal images, import files) are private: served only through views that
 # check permissions, stored under a folder per enterprise schema.
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))

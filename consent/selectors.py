@@ -6,15 +6,20 @@ consent.state_cache; the reads here go to the database.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from access.capabilities import Capability, people_in_scope
 from accounts.models import User
 from consent import catalogue, gate
 from consent.models import ConsentEvent, DeletionNotice, Disclosure, GuardianConsent, Purpose, PurposeRevision, Recipient
 from consent.state_cache import PurposeFacts, catalogue_from_database
+from policies import selectors as policy_selectors
 from privacy import statistics
 
 def guardian_consent_of(person) -> GuardianConsent | None:
@@ -254,3 +259,75 @@ def policy_acceptance(actor, versions) -> list[dict]:
         people=Count("person_id", distinct=True)).values_list("policy_version_id", "people"))
     return [{"version": version, "accepted": statistics.part_of(accepted.get(version.pk, 0), total=total),
              "people": statistics.cell(total)} for version in versions]
+
+
+def _people_condition(people: QuerySet | None) -> tuple[str, list]:
+    """SQL restricting consent events to `people` (a queryset of accounts), or to everyone."""
+    if people is None:
+        return "", []
+    try:
+        sql, params = people.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # nobody (a sub-administrator whose departments are gone)
+        return " AND false", []
+    return f" AND person_id IN ({sql})", list(params)
+
+
+def coverage_over_time(*, people: QuerySet | None = None, months: int = 6, now=None) -> dict:
+    """Per additional purpose, how many of `people` (active accounts; everyone when None) had a
+    standing grant at the end of each of the last `months` months, the current month up to now.
+
+    A grant stands when the person's latest answer for the purpose before that moment was to give
+    it. Counts only, anonymised like consent_coverage (S3): "<5" and ">N", never a small cell.
+    """
+    now = now or timezone.now()
+    if people is None:
+        people = User.objects.all()
+    people = people.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF)
+    total = people.count()
+    ends = []
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    for _ in range(months - 1):
+        ends.insert(0, month_start)
+        month_start = (month_start - timedelta(days=1)).replace(day=1)
+    ends.append(now)
+    purposes = list(Purpose.objects.filter(is_active=True).exclude(kind=Purpose.Kind.BASIC).order_by("kind", "code"))
+    restriction, restriction_params = _people_condition(people)
+    counts: dict[int, list[int]] = {purpose.pk: [] for purpose in purposes}
+    with connection.cursor() as cursor:
+        for end in ends:
+            cursor.execute(
+                "SELECT purpose_id, count(*) FROM ("
+                "  SELECT DISTINCT ON (person_id, purpose_id) purpose_id, action FROM consent_consentevent"
+                f"  WHERE purpose_id IS NOT NULL AND occurred_at < %s{restriction}"
+                "  ORDER BY person_id, purpose_id, id DESC"
+                ") latest WHERE action = %s GROUP BY purpose_id",
+                [end, *restriction_params, ConsentEvent.Action.GRANTED])
+            found = dict(cursor.fetchall())
+            for pk, row in counts.items():
+                row.append(found.get(pk, 0))
+    return {
+        "months": [timezone.localtime(end - timedelta(seconds=1)).strftime("%Y-%m") for end in ends],
+        "people": statistics.cell(total),
+        "purposes": [{"purpose": purpose, "consenting": [statistics.part_of(count, total=total) for count in counts[purpose.pk]]}
+                     for purpose in purposes],
+    }
+
+
+def policy_acceptance(*, people: QuerySet | None = None) -> dict | None:
+    """How many of `people` (active accounts; everyone when None) have accepted the privacy policy
+    version that must be accepted now (C8), or a later one; None when no version requires it.
+    Anonymised (S3): both the accepted and the not-yet cell are "<5" or a range when small."""
+    required = policy_selectors.version_requiring_acceptance()
+    if required is None:
+        return None
+    if people is None:
+        people = User.objects.all()
+    people = people.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF)
+    total = people.count()
+    satisfying = [facts.id for facts in policy_selectors.timeline() if facts.effective_at >= required.effective_at]
+    accepted = (ConsentEvent.objects.filter(action=ConsentEvent.Action.POLICY_ACCEPTED,
+                                            policy_version_id__in=satisfying, person__in=people)
+                .values("person_id").distinct().count())
+    return {"version": required, "people": statistics.cell(total),
+            "accepted": statistics.part_of(accepted, total=total),
+            "not_yet": statistics.part_of(total - accepted, total=total)}

@@ -6,4 +6,8 @@ class RightsConfig(AppConfig):
     verbose_name = "Rights requests"
 
     def ready(self):
+        from orgdata.console.charts import register_chart
         from rights import tasks  # noqa: F401  (the services queue tasks by their objects)
+        from rights.console.dashboard import open_requests_chart
+
+        register_chart(open_requests_chart)

@@ -1,7 +1,7 @@
 """Reads of rights requests: the person's own, and the enterprise's queue."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from access.capabilities import Capability, require
@@ -38,3 +38,14 @@ def queue_for(actor, *, kind: str = "", status: str = "", overdue: bool = False)
 
 def queued_request(actor, pk: int) -> RightsRequest:
     return queue_for(actor).prefetch_related("events").get(pk=pk)
+
+
+def open_requests_by_kind() -> list[tuple[str, int, int]]:
+    """Per kind of request with any open: (kind label, open, of which overdue), for the dashboard."""
+    open_requests = RightsRequest.objects.filter(
+        status__in=[RightsRequest.Status.SUBMITTED, RightsRequest.Status.IN_PROGRESS])
+    today = timezone.localdate()
+    rows = (open_requests.values("kind")
+            .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today))).order_by("kind"))
+    labels = dict(RightsRequest.Kind.choices)
+    return [(str(labels.get(row["kind"], row["kind"])), row["open"], row["overdue"]) for row in rows]

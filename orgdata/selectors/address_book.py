@@ -6,20 +6,28 @@ from collections import defaultdict
 
 from django.db.models import Count, Q, QuerySet
 
+from access.capabilities import Scope, scope_of
 from access.roles import ADMINISTRATOR_ROLES
 from accounts.models import User
 from orgdata.models import Department, Employee, JobLevel, Position
+from orgdata.selectors.scope import departments_visible_to, employees_visible_to
 from privacy.crypto import blind_index, blind_indexer
 from privacy.keys import preload_person_keys
 
 
-def organisation_summary() -> dict:
-    """Counts for the console dashboard of the current enterprise."""
+def organisation_summary(actor) -> dict:
+    """Counts for the console dashboard of the current enterprise, as far as `actor` administers
+    it (E5): the manager counts everyone, a sub-administrator their department subtrees only."""
+    employees = employees_visible_to(actor)
+    if scope_of(actor) is Scope.EVERYTHING:
+        accounts = User.objects.all()
+    else:
+        accounts = User.objects.filter(pk__in=employees.values("account_id"))
     return {
-        "departments": Department.objects.count(),
-        "employees": Employee.objects.count(),
-        "active_accounts": User.objects.filter(is_active=True).count(),
-        "administrators": User.objects.filter(role__in=ADMINISTRATOR_ROLES).count(),
+        "departments": departments_visible_to(actor).count(),
+        "employees": employees.count(),
+        "active_accounts": accounts.filter(is_active=True).count(),
+        "administrators": accounts.filter(role__in=ADMINISTRATOR_ROLES).count(),
     }
 
 

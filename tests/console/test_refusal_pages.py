@@ -24,7 +24,7 @@ def dashboard_refusing(monkeypatch, enterprises, console_as):
     """The manager's console, whose dashboard raises the DomainError the test gives it."""
 
     def refuse_with(refusal: DomainError):
-        def refuse():
+        def refuse(*args, **kwargs):
             raise refusal
 
         monkeypatch.setattr(address_book_selectors, "organisation_summary", refuse)

@@ -313,7 +313,7 @@ def coverage_over_time(*, people: QuerySet | None = None, months: int = 6, now=N
     }
 
 
-def policy_acceptance(*, people: QuerySet | None = None) -> dict | None:
+def current_policy_acceptance(*, people: QuerySet | None = None) -> dict | None:
     """How many of `people` (active accounts; everyone when None) have accepted the privacy policy
     version that must be accepted now (C8), or a later one; None when no version requires it.
     Anonymised (S3): both the accepted and the not-yet cell are "<5" or a range when small."""

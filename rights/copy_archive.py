@@ -75,6 +75,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "accounts_knowndevice": ("known-devices", gettext_lazy("Devices you signed in from after verifying your number")),
     "accounts_verificationcode": ("verification-codes", gettext_lazy("One-time codes sent to you (never the code)")),
     "accounts_smsoutboxmessage": ("text-messages", gettext_lazy("Text messages sent to you")),
+    "consent_guardianconsent": ("guardian-consent", gettext_lazy("Your guardian's consent (while you are under 18)")),
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
 }
 

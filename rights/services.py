@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.actors import SystemActor, account_of, is_system_actor, require_actor
 from access.capabilities import Capability, may, require
@@ -47,13 +48,35 @@ Kind = RightsRequest.Kind
 Status = RightsRequest.Status
 # R3: the grounds on which a person may ask for deletion.
 DELETION_GROUNDS = {
-    "purpose_achieved": _("The purpose has been achieved, cannot be achieved or no longer needs it"),
-    "service_stopped": _("The enterprise stopped providing the product or service"),
-    "retention_expired": _("The retention period has expired"),
-    "consent_withdrawn": _("I withdrew my consent"),
-    "unlawful_processing": _("It was processed in violation of law or of our agreement"),
+    "purpose_achieved": gettext_lazy("The purpose has been achieved, cannot be achieved or no longer needs it"),
+    "service_stopped": gettext_lazy("The enterprise stopped providing the product or service"),
+    "retention_expired": gettext_lazy("The retention period has expired"),
+    "consent_withdrawn": gettext_lazy("I withdrew my consent"),
+    "unlawful_processing": gettext_lazy("It was processed in violation of law or of our agreement"),
 }
 AUTOMATED_DECISION_ACTIONS = ("explain", "object", "appeal")
+# How the console shows a request's details: each key, and a coded value, in the reader's language.
+DETAIL_LABELS = {
+    "text": gettext_lazy("Complaint"), "field": gettext_lazy("Field to correct"),
+    "correct_value": gettext_lazy("Correct value"), "note": gettext_lazy("Note"), "grounds": gettext_lazy("Grounds"),
+    "irreversible_acknowledged": gettext_lazy("Knows it cannot be undone"), "action": gettext_lazy("Asks to"),
+    "decision": gettext_lazy("Decision concerned"), "relative_name": gettext_lazy("Relative's name"),
+    "relationship": gettext_lazy("Relationship"), "contact": gettext_lazy("Relative's contact"),
+    "proof": gettext_lazy("Proof verified"), "proof_verified_by": gettext_lazy("Proof verified by (account)"),
+}
+DETAIL_VALUES = {
+    "grounds": DELETION_GROUNDS,
+    "action": {"explain": gettext_lazy("explain the decision"), "object": gettext_lazy("object to the decision"),
+               "appeal": gettext_lazy("appeal against the decision"), "access": gettext_lazy("access"),
+               "copy": gettext_lazy("copy"), "correct": gettext_lazy("correct"), "delete": gettext_lazy("delete")},
+    "irreversible_acknowledged": {True: gettext_lazy("yes")},
+}
+
+
+def shown_details(request: RightsRequest) -> list[tuple[str, object]]:
+    """(label, value) of a request's details as the console shows them."""
+    return [(DETAIL_LABELS.get(key, key), DETAIL_VALUES.get(key, {}).get(value, value))
+            for key, value in (request.details or {}).items()]
 NEXT_OF_KIN_ACTIONS = ("access", "copy", "correct", "delete")
 # A request of the same kind within this window repeats it; this many within it are excessive.
 REPEAT_WINDOW = timedelta(days=30)

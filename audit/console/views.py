@@ -6,6 +6,8 @@ operations on everyone, which no department subtree bounds).
 """
 from __future__ import annotations
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -16,6 +18,14 @@ from audit import selectors
 from audit.console.forms import COMMON_ACTIONS, AuditFilterForm
 
 PAGE_SIZE = 50
+
+
+def _field_label(object_type: str, name: str) -> str:
+    """A changed field as the reader knows it (the model field's translated label), else its name."""
+    try:
+        return str(apps.get_model(object_type)._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
 
 
 def _account_id(reference: str) -> int | None:
@@ -46,7 +56,8 @@ def audit_log(request):
     names = display_names([pk for pk in mentioned if pk is not None])
     shown = [{"entry": row, "actor_id": _account_id(row.actor), "actor_name": names.get(_account_id(row.actor)),
               "object_name": names.get(int(row.object_id)) if row.object_type == "accounts.user"
-              and row.object_id.isdigit() else None} for row in rows]
+              and row.object_id.isdigit() else None,
+              "changed": [_field_label(row.object_type, name) for name in row.changed_fields or ()]} for row in rows]
     checkpoint, is_checkpoint_signed = selectors.latest_checkpoint()
     verification = problems = None
     if request.GET.get("verify") == "1":

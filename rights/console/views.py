@@ -49,6 +49,7 @@ def _detail_page(request, rights_request, *, answer_form=None, refuse_form=None,
         if rights_request.kind == RightsRequest.Kind.NEXT_OF_KIN else None
     return render(request, "rights/request.html", {
         "rights_request": rights_request, "events": rights_request.events.all(), "today": timezone.localdate(),
+        "details": services.shown_details(rights_request),
         "answer_form": answer_form or AnswerForm(), "refuse_form": refuse_form or RefuseForm(),
         "arrangement": arrangement}, status=status)
 

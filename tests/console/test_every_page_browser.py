@@ -50,9 +50,16 @@ NOT_SWEPT = {
     "erasure-console:withdraw_cancellation": "POST only",
     "rights-console:authorise": "POST only",
     "rights-console:refuse": "POST only",
+    "consent-console:recipient-webhook": "POST only",
+    "consent-console:recipient-secret": "POST only",
+    "orgdata:import_confirm": "POST only",
+    "orgdata:import_cancel": "POST only",
+    "orgdata:export_download": "a file download",
     # Pages about work this fixture does not start (it would erase or hand over for real).
     "erasure-console:job": "needs a finished erasure",
     "erasure-console:minor_case": "needs a minor's case",
+    "consent-console:guardian-consent": "needs a minor's account (tests/consent/test_guardian_consent.py opens it)",
+    "orgdata:export_status": "needs a finished background export (tests/orgdata/test_export_background.py opens it)",
     # The old address of the person's consent page redirects there (swept as consent-console:person).
     "employee_consent": "redirects to consent-console:person",
 }
@@ -201,10 +208,16 @@ def arranged(sweep_enterprise, live_server_port):
     def _a_rights_request(person):
         from rights import services as rights_services
 
+        from accounts import verification
+        from accounts.models import VerificationPurpose
+        from tests.accounts.signing_in import latest_code
+
         person.set_password(PASSWORD)
         person.save(update_fields=["password"])
+        verification.send_code(actor=person, person=person, purpose=VerificationPurpose.RIGHTS_REQUEST)
         return rights_services.submit_request(actor=person, kind=RightsRequest.Kind.COMPLAINT,
-                                              details={"text": "My title is wrong."}, password=PASSWORD, code="")
+                                              details={"text": "My title is wrong."}, password=PASSWORD,
+                                              code=latest_code(sweep_enterprise.schema_name, person.mobile))
 
     def _an_import_job(manager):
         from django.core.files.base import ContentFile

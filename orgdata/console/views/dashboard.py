@@ -51,7 +51,7 @@ def _charts(actor) -> list[Chart]:
         % {"people": coverage["people"]},
         empty_text=_("No purpose needs consent yet.")))
 
-    acceptance = consent_selectors.policy_acceptance(people=people)
+    acceptance = consent_selectors.current_policy_acceptance(people=people)
     if acceptance is None:
         charts.append(Chart(key="policy", title=_("Privacy policy acceptance"), kind="pie",
                             category_label=_("Answer"), categories=[],

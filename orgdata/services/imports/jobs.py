@@ -453,7 +453,11 @@ def _check_and_preview(job: ImportJob, actor: User, parsed: list, errors: list, 
     job at READY with its preview (issue 14). Raises Rejected listing every bad row. Minors already
     recorded whom a row reveals are protected at once, as by the writing pass (M1, M2)."""
     plan = checks.Plan(actor)
-    errors.extend(checks.check_against_database(parsed, plan))
+    with transaction.atomic():
+        errors.extend(checks.check_against_database(parsed, plan))
+        # Checking may free a leaver's login for a rehire row (as the writing pass will): the
+        # preview writes nothing, so that goes back.
+        transaction.set_rollback(True)
     children_found.extend(plan.children_found)
     under_working_age_found.extend(plan.under_working_age_found)
     if errors:

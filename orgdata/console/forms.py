@@ -339,3 +339,49 @@ class EmployeeFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments.order_by("path")
 
+
+
+class EmployeeIdsField(forms.Field):
+    """The rows ticked in the employee list: whole numbers, at least one."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("Select at least one person."),
+                              "invalid": _("Select people from the list.")}
+
+    def to_python(self, value):
+        values = value if isinstance(value, (list, tuple)) else [value] if value else []
+        try:
+            ids = [int(item) for item in values]
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if any(pk < 1 or pk > 2**31 - 1 for pk in ids):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+
+class EmployeeBulkForm(forms.Form):
+    """A bulk action on the selected rows of the employee list (issue 14)."""
+
+    ACTIONS = [("move", _("Move to a department")), ("status", _("Set the work status")),
+               ("export", _("Export the selection"))]
+    action = ListedChoiceField(label=_("Action"), choices=ACTIONS)
+    selected = EmployeeIdsField()
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    work_status = ListedChoiceField(label=_("Work status"), choices=[("", "—"), *Employee.WorkStatus.choices],
+                                    required=False)
+    file_format = ListedChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], required=False)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "move" and not data.get("department"):
+            self.add_error("department", _("Choose the department to move them to."))
+        if action == "status" and not data.get("work_status"):
+            self.add_error("work_status", _("Choose the work status to set."))
+        if action == "export" and not data.get("file_format"):
+            data["file_format"] = "xlsx"
+        return data

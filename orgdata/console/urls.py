@@ -10,6 +10,7 @@ urlpatterns = [
     path("employees/", employees.employee_list, name="employees"),
     path("employees/add/", employees.employee_add, name="employee_add"),
     path("employees/bulk/", employees.employee_bulk, name="employee_bulk"),
+    path("employees/pick/", employees.person_picker, name="person_picker"),
     path("employees/<int:pk>/", employees.employee_detail, name="employee"),
     path("employees/<int:pk>/edit/", employees.employee_edit, name="employee_edit"),
     path("employees/<int:pk>/reset-password/", employees.employee_reset_password, name="employee_reset_password"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.urls import reverse
@@ -138,6 +138,17 @@ def employee_bulk(request):
         for number, reason in sorted(outcome.reasons.items())[:10]:
             messages.warning(request, f"{number}: {reason}")
     return redirect("orgdata:employees")
+
+
+@organisation_page
+def person_picker(request):
+    """The person picker's results (issue 14): people this administrator may see whose name or
+    employee number starts with `q`, or whose complete mobile number it is; at most a few."""
+    text = str(request.GET.get("q", ""))[:100]
+    matches = address_book_selectors.people_matching(scope_selectors.employees_visible_to(request.user), text)
+    return JsonResponse({"results": [{"employee_number": match["employee_number"],
+                                      "label": f"{match['name']} ({match['employee_number']})"}
+                                     for match in matches]})
 
 
 @organisation_page

@@ -80,9 +80,11 @@ def scoped(in_a, manager, console_as):
 
 
 def test_a_bulk_action_asks_for_confirmation_first(scoped):
-    asked = scoped["console"].post(BULK, {"action": "move", "selected": [scoped["inside"].pk],
+    asked = scoped["console"].post(BULK, {"action": "move", "selected": [scoped["inside"].pk, scoped["outside"].pk],
                                           "department": scoped["tree"]["frontend"].pk})
     assert asked.status_code == 200 and 'data-testid="confirmation"' in asked.content.decode()
+    assert "2 selected people are moved to HQ/R&amp;D/Front end." in asked.content.decode()
+    assert "1 of them is not someone you administer: they are refused." in asked.content.decode()
     assert Employee.objects.get(pk=scoped["inside"].pk).department_id == scoped["tree"]["backend"].pk
 
 

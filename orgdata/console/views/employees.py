@@ -111,7 +111,12 @@ def employee_bulk(request):
         consequence = ngettext("The address-book entry of %(count)d selected person is exported (masked).",
                                "The address-book entries of %(count)d selected people are exported (masked).",
                                count) % {"count": count}
-    consequences = [consequence, _("Anyone selected whom you do not administer is refused and counted.")]
+    consequences = [consequence]
+    _in_scope, outside = bulk_services.selected_in_scope(request.user, data["selected"])
+    if outside:
+        consequences.append(ngettext(
+            "%(count)d of them is not someone you administer: they are refused.",
+            "%(count)d of them are not people you administer: they are refused.", outside) % {"count": outside})
     if action == "status" and data["work_status"] == Employee.WorkStatus.LEFT:
         consequences.append(_("People who leave have their accounts disabled at once: every way in is closed."))
     asked = confirmation.ask_unless_confirmed(

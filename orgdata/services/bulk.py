@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, require
+from audit.context import Actor
+from audit.recording import record_bulk
 from core.errors import DomainError
 from orgdata.models import Employee
 from orgdata.selectors import scope as scope_selectors
@@ -31,7 +34,7 @@ class BulkOutcome:
     reasons: dict[str, str] = field(default_factory=dict)
 
 
-def selected_in_scope(actor, employee_ids) -> tuple[list[int], int]:
+def selected_in_scope(*, actor, employee_ids) -> tuple[list[int], int]:
     """(the selected ids `actor` administers, in order; how many selected ids are refused: outside
     the actor's scope or absent). Refuses a selection larger than MOST_SELECTED."""
     wanted = list(dict.fromkeys(int(pk) for pk in employee_ids))
@@ -50,7 +53,7 @@ def change_employees(*, actor, employee_ids, changes: dict) -> BulkOutcome:
     require(actor, Capability.ADMINISTER_EMPLOYEES)
     if set(changes) - {"department", "work_status"} or len(changes) != 1:
         raise DomainError(_("Choose a department or a work status."))
-    ids, refused = selected_in_scope(actor, employee_ids)
+    ids, refused = selected_in_scope(actor=actor, employee_ids=employee_ids)
     outcome = BulkOutcome(refused=refused)
     for employee in Employee.objects.filter(pk__in=ids).select_related("account"):
         try:
@@ -72,8 +75,12 @@ def _message(refusal) -> str:
 def export_selection(*, actor, employee_ids, file_format: str) -> tuple[export_services.ExportFile, int]:
     """The selected people as an address-book file, masked as every export is (X2); (the file, how
     many selected people were refused for being outside the actor's scope). Refuses what
-    `exports.export_address_book` refuses, and a selection with nobody in scope."""
-    ids, refused = selected_in_scope(actor, employee_ids)
+    `exports.export_address_book` refuses, and a selection with nobody in scope. Audited: one
+    "export_selected" entry per exported person (as the background export records its request)."""
+    ids, refused = selected_in_scope(actor=actor, employee_ids=employee_ids)
     if not ids:
         raise DomainError(_("None of the selected people is someone you administer."))
-    return export_services.export_address_book(actor=actor, file_format=file_format, employee_ids=ids), refused
+    with transaction.atomic():
+        exported = export_services.export_address_book(actor=actor, file_format=file_format, employee_ids=ids)
+        record_bulk(model=Employee, action="export_selected", object_ids=ids, actor=Actor.for_user(actor))
+    return exported, refused

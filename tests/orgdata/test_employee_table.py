@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from accounts.models import User
+from audit.models import AuditEntry
 from orgdata.console.views.base import PAGE_SIZE
 from orgdata.models import Employee
 from tests.orgdata.factories import make_department, make_employee, make_sub_administrator, make_tree
@@ -142,6 +143,8 @@ def test_exporting_the_selection_holds_only_people_in_scope_masked(scoped):
     assert len(rows) == 2  # the header and the one person in scope
     assert "BK-IN" in rows[1] and not any("BK-OUT" in cell for row in rows for cell in row)
     assert inside.account.mobile not in exported.content.decode("utf-8-sig")  # masked, as every export
+    audited = AuditEntry.objects.filter(action="export_selected", object_type="orgdata.employee")
+    assert list(audited.values_list("object_id", flat=True)) == [str(inside.pk)]
 
 
 def test_exporting_only_people_outside_scope_is_refused(scoped):

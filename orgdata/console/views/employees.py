@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import ngettext
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from access.capabilities import Capability, may, require
@@ -112,7 +112,7 @@ def employee_bulk(request):
                                "The address-book entries of %(count)d selected people are exported (masked).",
                                count) % {"count": count}
     consequences = [consequence]
-    _in_scope, outside = bulk_services.selected_in_scope(request.user, data["selected"])
+    _in_scope, outside = bulk_services.selected_in_scope(actor=request.user, employee_ids=data["selected"])
     if outside:
         consequences.append(ngettext(
             "%(count)d of them is not someone you administer: they are refused.",

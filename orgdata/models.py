@@ -248,6 +248,10 @@ class Employee(models.Model):
             models.Index(fields=["department", "employee_number"], name="employee_department_number"),
             # The directory's and the console's employee-number prefix search (LIKE 'E00%').
             models.Index(fields=["employee_number"], name="employee_number_prefix", opclasses=["varchar_pattern_ops"]),
+            # The console's sortable columns (issue 14): each order ends on the employee number, so
+            # a page of 100,000 people sorted by hire date or work status is read from an index.
+            models.Index(fields=["entry_date", "employee_number"], name="employee_entry_date_number"),
+            models.Index(fields=["work_status", "employee_number"], name="employee_status_number"),
         ]
 
     def __str__(self):

@@ -1,13 +1,19 @@
 """Console forms: they parse and present input; every rule is in orgdata.services."""
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, mobile_index_of
 from orgdata.models import Department, Employee, JobLevel, Position
+from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import directory as directory_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services.imports.jobs import CONSENT_STATEMENT
@@ -76,22 +82,70 @@ def find_account(text: str, *, people: QuerySet[Employee], accounts: QuerySet[Us
     return User.objects.filter(pk=account_id).first() if account_id else None
 
 
+class PersonPickerInput(forms.TextInput):
+    """The person picker's text box (issue 14): with script, the results of the picker's JSON
+    endpoint fill a <datalist> as the administrator types; without it, the form answers with the
+    matches to choose from (PersonField)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        box_id = attrs.setdefault("id", f"id_{name}")
+        results_id = f"{box_id}-results"
+        attrs.update({"list": results_id, "data-person-picker": reverse("orgdata:person_picker")})
+        return super().render(name, value, attrs, renderer) + format_html(
+            '<datalist id="{}" data-testid="person-picker-results"></datalist>'
+            '<script>{}</script>', results_id, mark_safe(_PICKER_SCRIPT % {"box": json.dumps(box_id)}))
+
+
+# Fills the datalist with the picker's results as the administrator types (a pause of 200 ms
+# between requests); values are set as properties, never as HTML.
+_PICKER_SCRIPT = """(function () {
+  const box = document.getElementById(%(box)s), list = document.getElementById(box.id + "-results");
+  let timer = null;
+  box.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(async function () {
+      const text = box.value.trim();
+      if (!text) { list.replaceChildren(); return; }
+      const answer = await fetch(box.dataset.personPicker + "?q=" + encodeURIComponent(text),
+                                 {headers: {"Accept": "application/json"}, credentials: "same-origin"});
+      if (!answer.ok) return;
+      const found = await answer.json();
+      list.replaceChildren(...found.results.map(function (person) {
+        const option = document.createElement("option");
+        option.value = person.employee_number;
+        option.label = person.label;
+        return option;
+      }));
+    }, 200);
+  });
+})();"""
+
+
 class PersonField(forms.CharField):
-    """One person, typed as their employee number or mobile number and cleaned to their account.
+    """One person, typed as a part of their name, their employee number or their mobile number and
+    cleaned to their account.
 
     A text box, not a <select> of everyone: with 100,000 people a select is a page of megabytes.
     The form sets `people` (and, where people without an employee record may be chosen,
     `accounts`) to the actor's scope; anyone outside it is "not found", like someone absent (E5).
+    An exact employee number or full mobile number is the person; otherwise the text is searched
+    as the employee list searches it: one match is the person, several are listed to choose from.
     """
 
     default_error_messages = {
-        "not_found": _("Nobody you administer has this employee number or mobile number."),
+        "not_found": _("Nobody you administer matches this name, employee number or mobile number."),
+        "several": _("Several people match; type the employee number of the one you mean: %(matches)s"),
     }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
-        kwargs.setdefault("help_text", _("Their employee number or their full mobile number."))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        kwargs.setdefault("help_text", _("Type a part of their name, their employee number or their full mobile "
+                                         "number, then choose them."))
+        kwargs.setdefault("widget", PersonPickerInput)
         super().__init__(**kwargs)
         self.people = Employee.objects.none()
         self.accounts = User.objects.none()
@@ -101,9 +155,15 @@ class PersonField(forms.CharField):
         if not text:
             return None
         account = find_account(text, people=self.people, accounts=self.accounts)
-        if account is None:
-            raise ValidationError(self.error_messages["not_found"], code="not_found")
-        return account
+        if account is not None:
+            return account
+        matches = address_book_selectors.people_matching(self.people, text, limit=6)
+        if len(matches) == 1:
+            return User.objects.get(pk=matches[0]["account_id"])
+        if matches:
+            listed = ", ".join(f"{match['name']} ({match['employee_number']})" for match in matches[:5])
+            raise ValidationError(self.error_messages["several"], code="several", params={"matches": listed})
+        raise ValidationError(self.error_messages["not_found"], code="not_found")
 
 
 class EmployeeForm(forms.Form):
@@ -339,3 +399,49 @@ class EmployeeFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments.order_by("path")
 
+
+
+class EmployeeIdsField(forms.Field):
+    """The rows ticked in the employee list: whole numbers, at least one."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("Select at least one person."),
+                              "invalid": _("Select people from the list.")}
+
+    def to_python(self, value):
+        values = value if isinstance(value, (list, tuple)) else [value] if value else []
+        try:
+            ids = [int(item) for item in values]
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if any(pk < 1 or pk > 2**31 - 1 for pk in ids):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+
+class EmployeeBulkForm(forms.Form):
+    """A bulk action on the selected rows of the employee list (issue 14)."""
+
+    ACTIONS = [("move", _("Move to a department")), ("status", _("Set the work status")),
+               ("export", _("Export the selection"))]
+    action = ListedChoiceField(label=_("Action"), choices=ACTIONS)
+    selected = EmployeeIdsField()
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    work_status = ListedChoiceField(label=_("Work status"), choices=[("", "—"), *Employee.WorkStatus.choices],
+                                    required=False)
+    file_format = ListedChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], required=False)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "move" and not data.get("department"):
+            self.add_error("department", _("Choose the department to move them to."))
+        if action == "status" and not data.get("work_status"):
+            self.add_error("work_status", _("Choose the work status to set."))
+        if action == "export" and not data.get("file_format"):
+            data["file_format"] = "xlsx"
+        return data

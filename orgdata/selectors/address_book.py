@@ -56,6 +56,22 @@ def search_employees(queryset: QuerySet[Employee], *, text: str = "", department
     return queryset
 
 
+PICKER_RESULTS = 10
+
+
+def people_matching(people: QuerySet[Employee], text: str, *, limit: int = PICKER_RESULTS) -> list[dict]:
+    """The person picker's results (issue 14): at most `limit` of `people` (already scoped to the
+    reader) matching `text` as the search box matches it (a name or employee-number prefix, a
+    complete mobile number by its blind index), as {"employee_number", "name", "account_id"} in
+    employee-number order. No text, no results: the picker never lists everyone."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    rows = (search_employees(people, text=text).order_by("employee_number")
+            .values_list("employee_number", "account__display_name", "account_id")[:limit])
+    return [{"employee_number": number, "name": name, "account_id": account_id} for number, name, account_id in rows]
+
+
 def searched_field(text: str) -> str:
     """Which field a search text is compared with: "mobile", "employee_number" or "display_name"."""
     compact = text.replace(" ", "").replace("-", "")

@@ -54,17 +54,20 @@ class ExportFile:
 
 
 def export_address_book(*, actor: User, file_format: str, unmasked: bool = False, search: str = "",
-                        department=None) -> ExportFile:
+                        department=None, employee_ids: list[int] | None = None) -> ExportFile:
     """The people `actor` administers (optionally narrowed like the employee list), as CSV or XLSX.
 
     Every value is shown as the disclosure policy shows it to the actor on any surface (mobile,
     resident ID number, landline and email masked), unless `unmasked` is asked for AND the actor
     holds the unmask permission: the bulk reveal path, recorded in the audit log as one
     "view_unmasked" entry per exported person (object id = the employee), naming the revealed
-    fields. Refuses non-administrators and an unmask request without the permission.
+    fields. `employee_ids` narrows it to those people (the list's selection; still within scope).
+    Refuses non-administrators and an unmask request without the permission.
     """
     _check_export(actor, file_format, unmasked)
     people = address_book_selectors.search_employees(scope_selectors.employees_visible_to(actor), text=search, department=department)
+    if employee_ids is not None:
+        people = people.filter(pk__in=employee_ids)
     header, rows = _address_book_rows(actor, people, unmasked=unmasked)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return ExportFile(f"address-book-{stamp}.{file_format}", _CONTENT_TYPES[file_format],

@@ -78,7 +78,7 @@ def test_the_administrators_page_appoints_a_sub_administrator(in_a, manager, con
     unknown = console.post("/console/organisation/administrators/", {
         "action": "appoint", "account": "NO-SUCH-1", "departments": [tree["rnd"].pk]})
     assert unknown.status_code == 200
-    assert "Nobody you administer has this employee number or mobile number." in unknown.content.decode()
+    assert "Nobody you administer matches this name, employee number or mobile number." in unknown.content.decode()
     assert User.objects.get(pk=person.account.pk).role == User.Role.EMPLOYEE
     response = console.post("/console/organisation/administrators/", {
         "action": "appoint", "account": person.employee_number, "departments": [tree["rnd"].pk]})
@@ -128,7 +128,7 @@ def test_one_person_is_switched_by_employee_number_or_mobile_number(in_a, manage
     assert "Choose a person." in missing.content.decode()
     unknown = console.post(f"/console/organisation/applications/{attendance.pk}/", {
         "action": "switch", "level": "employee", "employee": "SW-404", "enabled": "0"})
-    assert "Nobody you administer has this employee number" in unknown.content.decode()
+    assert "Nobody you administer matches this name, employee number" in unknown.content.decode()
     assert not attendance.switches.exists()
 
     by_number = console.post(f"/console/organisation/applications/{attendance.pk}/", {
@@ -185,7 +185,7 @@ def test_the_manager_hands_over_the_role_after_confirming_their_password(in_a, m
     assert wrong.status_code == 200 and "Your password is incorrect." in wrong.content.decode()
     unknown = console.post("/console/organisation/administrators/", {
         "action": "transfer", "new_manager": "NEXT-404", "password": in_a.admin_password})
-    assert "Nobody you administer has this employee number" in unknown.content.decode()
+    assert "Nobody you administer matches this name, employee number" in unknown.content.decode()
     assert User.objects.get(pk=manager.pk).role == User.Role.MANAGER
     assert User.objects.get(pk=successor.account_id).role == User.Role.EMPLOYEE
 

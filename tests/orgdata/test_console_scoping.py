@@ -82,10 +82,10 @@ def test_switching_an_application_outside_the_scope_is_refused(scoped):
                                     "enabled": "1"})
     assert department.status_code == 200 and "Select a valid choice." in department.content.decode()
     person = console.post(url, {"action": "switch", "level": "employee", "employee": "OUT-1", "enabled": "1"})
-    assert "Nobody you administer has this employee number" in person.content.decode()
+    assert "Nobody you administer matches this name, employee number" in person.content.decode()
     by_mobile = console.post(url, {"action": "switch", "level": "employee",
                                    "employee": scoped["outside"].account.mobile, "enabled": "1"})
-    assert "Nobody you administer has this employee number" in by_mobile.content.decode()
+    assert "Nobody you administer matches this name, employee number" in by_mobile.content.decode()
     assert console.post(url, {"action": "switch", "level": "enterprise", "enabled": "1"}).status_code == 403
     assert not attendance.switches.exists()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from access.capabilities import Capability, may, require
@@ -14,13 +16,38 @@ from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
 from orgdata.errors import ChildInformationDeleted, UnderWorkingAge
+from orgdata.models import Employee
 from orgdata.console.views.base import PAGE_SIZE, organisation_page
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
+from orgdata.services import bulk as bulk_services
 from orgdata.services import employees as employee_services
 from orgdata.validators import is_minor
 from privacy.disclosure import Route, shown_value
+
+
+# ?sort=<column> or -<column>: the only orders the list offers, each ending on the unique employee
+# number so pages never overlap; anything else is ignored (the default order).
+SORTABLE = {
+    "name": ("account__display_name",),
+    "employee_number": (),
+    "department": ("department__path",),
+    "position": ("position__name",),
+    "hire_date": ("entry_date",),
+    "work_status": ("work_status",),
+}
+DEFAULT_SORT = "employee_number"
+
+
+def _ordering(sort: str) -> tuple[str, list[str]]:
+    """(the sort actually used, its ORDER BY fields)."""
+    descending = sort.startswith("-")
+    column = sort[1:] if descending else sort
+    if column not in SORTABLE:
+        return DEFAULT_SORT, ["employee_number"]
+    sign = "-" if descending else ""
+    return sort, [f"{sign}{field}" for field in (*SORTABLE[column], "employee_number")]
 
 
 @organisation_page
@@ -32,7 +59,8 @@ def employee_list(request):
         people = address_book_selectors.search_employees(people, text=filters.cleaned_data["q"],
                                                          department=filters.cleaned_data["department"],
                                                          work_status=filters.cleaned_data["work_status"])
-    paginator = Paginator(people.order_by("employee_number").values_list("pk", "person_key_id"), PAGE_SIZE)
+    sort, order = _ordering(str(request.GET.get("sort", "")))
+    paginator = Paginator(people.order_by(*order).values_list("pk", "person_key_id"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     employees = address_book_selectors.employees_in_order(scope_selectors.employees_visible_to(request.user),
                                                           list(page.object_list))
@@ -43,10 +71,89 @@ def employee_list(request):
             for employee in employees]
     query = request.GET.copy()
     query.pop("page", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    kept = [(name, value) for name in query for value in query.getlist(name)]
+    columns = [(key, label, sort) for key, label in (
+        ("employee_number", _("Employee number")), ("name", _("Name")), (None, _("Mobile number")),
+        ("department", _("Department")), ("position", _("Position")), ("hire_date", _("Hire date")),
+        ("work_status", _("Work status")))]
+    headings = [{"label": label, "key": key, "is_sorted": key is not None and sort.lstrip("-") == key,
+                 "is_descending": sort.startswith("-"),
+                 "next": None if key is None else (f"-{key}" if sort == key else key)}
+                for key, label, sort in columns]
     return render(request, "orgdata/employees.html", {
         "filters": filters, "rows": rows, "page": page, "query": query.urlencode(),
+        "unsorted_query": unsorted.urlencode(), "kept": kept, "headings": headings, "sort": sort,
+        "bulk": forms.EmployeeBulkForm(departments=visible_departments),
         "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES),
     })
+
+
+@organisation_page
+@require_POST
+def employee_bulk(request):
+    """A bulk action on the ticked rows: confirmed first, then one service call per person."""
+    form = forms.EmployeeBulkForm(request.POST, departments=scope_selectors.departments_visible_to(request.user))
+    if not form.is_valid():
+        return render(request, "orgdata/employee_bulk_refused.html", {"form": form}, status=400)
+    data, count = form.cleaned_data, len(set(form.cleaned_data["selected"]))
+    action = data["action"]
+    if action == "move":
+        consequence = ngettext("%(count)d selected person is moved to %(department)s.",
+                               "%(count)d selected people are moved to %(department)s.", count) % {
+            "count": count, "department": address_book_selectors.department_label(data["department"])}
+    elif action == "status":
+        consequence = ngettext("%(count)d selected person is set to “%(status)s”.",
+                               "%(count)d selected people are set to “%(status)s”.", count) % {
+            "count": count, "status": dict(Employee.WorkStatus.choices)[data["work_status"]]}
+    else:
+        consequence = ngettext("The address-book entry of %(count)d selected person is exported (masked).",
+                               "The address-book entries of %(count)d selected people are exported (masked).",
+                               count) % {"count": count}
+    consequences = [consequence]
+    _in_scope, outside = bulk_services.selected_in_scope(actor=request.user, employee_ids=data["selected"])
+    if outside:
+        consequences.append(ngettext(
+            "%(count)d of them is not someone you administer: they are refused.",
+            "%(count)d of them are not people you administer: they are refused.", outside) % {"count": outside})
+    if action == "status" and data["work_status"] == Employee.WorkStatus.LEFT:
+        consequences.append(_("People who leave have their accounts disabled at once: every way in is closed."))
+    asked = confirmation.ask_unless_confirmed(
+        request, title=_("Apply this to the selected people?"), consequences=consequences,
+        confirm_label=dict(forms.EmployeeBulkForm.ACTIONS)[action], cancel_url=reverse("orgdata:employees"))
+    if asked:
+        return asked
+    if action == "export":
+        exported, refused = bulk_services.export_selection(actor=request.user, employee_ids=data["selected"],
+                                                           file_format=data["file_format"])
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        response["X-Refused-Count"] = str(refused)
+        return response
+    changes = {"department": data["department"]} if action == "move" else {"work_status": data["work_status"]}
+    outcome = bulk_services.change_employees(actor=request.user, employee_ids=data["selected"], changes=changes)
+    messages.success(request, ngettext("%(count)d person changed.", "%(count)d people changed.", outcome.done) % {
+        "count": outcome.done})
+    if outcome.refused:
+        messages.warning(request, ngettext(
+            "%(count)d selected person was refused: outside your departments, or the change is not allowed for them.",
+            "%(count)d selected people were refused: outside your departments, or the change is not allowed for "
+            "them.", outcome.refused) % {"count": outcome.refused})
+        for number, reason in sorted(outcome.reasons.items())[:10]:
+            messages.warning(request, f"{number}: {reason}")
+    return redirect("orgdata:employees")
+
+
+@organisation_page
+def person_picker(request):
+    """The person picker's results (issue 14): people this administrator may see whose name or
+    employee number starts with `q`, or whose complete mobile number it is; at most a few."""
+    text = str(request.GET.get("q", ""))[:100]
+    matches = address_book_selectors.people_matching(scope_selectors.employees_visible_to(request.user), text)
+    return JsonResponse({"results": [{"employee_number": match["employee_number"],
+                                      "label": f"{match['name']} ({match['employee_number']})"}
+                                     for match in matches]})
 
 
 @organisation_page

@@ -98,3 +98,20 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         return domain_error_response(LoginLocked(message))
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+
+
+def activation_attempts_exceeded(request) -> bool:
+    """Issue 14: count one use of the unauthenticated activation pages (/activate/<token>) by the
+    request's address; True once settings.ACTIVATION_ATTEMPTS_PER_ADDRESS uses within a quarter of
+    an hour are exceeded. Only a digest of the address is the cache key."""
+    from django.core.cache import cache
+
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+    key = "activation-attempts:" + hashlib.sha256(address.encode()).hexdigest()
+    cache.add(key, 0, timeout=15 * 60)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=15 * 60)
+        used = 1
+    return used > settings.ACTIVATION_ATTEMPTS_PER_ADDRESS

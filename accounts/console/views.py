@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext as _
@@ -71,11 +72,13 @@ def activate(request, token: str):
     form = ActivationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            activated = try_service(form, lambda: invitations.activate(token=token,
-                                                                       password=form.cleaned_data["password"]))
-        except (Invitation.DoesNotExist, InvitationUnusable):
+            invitations.activate(token=token, password=form.cleaned_data["password"])
+        except (Invitation.DoesNotExist, InvitationUnusable):  # used meanwhile (another tab)
             return _activation_refused(request, status=410, message=gone)
-        if activated:
+        except ValidationError as refusal:
+            for field, field_messages in refusal.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_messages)
+        else:
             return render(request, "accounts/activated.html", {"display_name": person.display_name})
     return render(request, "accounts/activate.html", {
         "form": form, "display_name": person.display_name, "mobile_masked": mask_mobile(person.mobile)})

@@ -2,6 +2,7 @@
 the activation link on the enterprise's host, inviting again, sending the link by SMS."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +21,11 @@ def activation_link(token: str, *, host: str | None = None) -> str:
     """https://<the enterprise's host>/activate/<token> (`host` when given, e.g. the request's)."""
     host = host or primary_host(current_enterprise()) or ""
     return f"https://{host}{reverse('activate', args=[token])}"
+
+
+def days_valid() -> int:
+    """How many days a new activation link works (settings.INVITATION_TTL)."""
+    return max(1, int(settings.INVITATION_TTL.total_seconds() // 86400))
 
 
 @transaction.atomic

@@ -166,7 +166,7 @@ def _invitation_to_show(request, employee) -> dict:
     if not token:
         return {}
     return {"activation_link": invitation_services.activation_link(token, host=request.get_host()),
-            "activation_token": token}
+            "activation_token": token, "activation_days": invitation_services.days_valid()}
 
 
 @organisation_page

@@ -82,3 +82,10 @@ class GuardianConsentRequired(DomainError):
 
     code = "guardian_consent_required"
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class InvitationUnusable(DomainError):
+    """Issue 14: the activation link was used, replaced by a newer invitation, or has expired."""
+
+    code = "invitation_unusable"
+    status_code = status.HTTP_410_GONE

@@ -271,3 +271,48 @@ class SmsOutboxMessage(models.Model):
     message_kind = models.CharField(max_length=40)
     body = EncryptedTextField(_("text"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class InvitationChannel(models.TextChoices):
+    LINK = "link", _("activation link, copied by an administrator")
+    SMS = "sms", _("text message")
+
+
+@personal_data(
+    subject="person",
+    fields={
+        # Only a SHA-256 digest of the token; the token itself is in the link alone.
+        "token_digest": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE, mask=Mask.HIDDEN,
+                           note="digest of the one-time activation link's token"),
+        "created_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
+        "used_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE),
+    },
+    not_personal={"expires_at": "when the link stops working", "channel": "how the link was passed on",
+                  "revoked_at": "when a newer invitation replaced it"},
+    actor_links={"sent_by": "the administrator who invited the person"},
+)
+class Invitation(models.Model):
+    """Issue 14: how a new employee gets in. An administrator never invents a password: adding a
+    person creates their account without one and an invitation, a one-time activation link
+    (/activate/<token>) the administrator copies or has sent by SMS; the person opens it and
+    chooses their password (accounts.invitations). Only the newest invitation of a person works."""
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=10, choices=InvitationChannel.choices, default=InvitationChannel.LINK)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "created_at"])]
+
+    @staticmethod
+    def digest_of(raw_token: str) -> str:
+        return hashlib.sha256(raw_token.encode()).hexdigest()
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -44,9 +44,15 @@ def _verification_code_text(params: dict) -> str:
                    "Do not share it with anyone.") % params
 
 
+def _invitation_text(params: dict) -> str:
+    return gettext("%(name)s, your employer has invited you. Open %(link)s within %(days)s days to choose "
+                   "your password, then sign in in the app.") % params
+
+
 # message_kind → how the local outbox renders it (a provider renders its own approved template).
 MESSAGE_KINDS = {
     "verification_code": _verification_code_text,
+    "invitation": _invitation_text,  # issue 14: the activation link (accounts.invitations)
 }
 
 

@@ -13,6 +13,7 @@ deletes them with the other login records.
 """
 import hashlib
 import hmac
+import logging
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -28,6 +29,8 @@ from django.utils.translation import gettext as _
 from accounts.errors import LoginLocked
 from accounts.models import normalized_mobile
 from core.errors import domain_error_response
+
+logger = logging.getLogger(__name__)
 
 
 def note_login_identifier(request, mobile: str) -> None:
@@ -98,3 +101,24 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         return domain_error_response(LoginLocked(message))
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+
+
+def activation_attempts_exceeded(request) -> bool:
+    """Issue 14: count one use of the unauthenticated activation pages (/activate/<token>) by the
+    request's address; True once settings.ACTIVATION_ATTEMPTS_PER_ADDRESS uses within a quarter of
+    an hour are exceeded. Only a digest of the address is the cache key."""
+    from django.core.cache import cache
+
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+    key = "activation-attempts:" + hashlib.sha256(address.encode()).hexdigest()
+    try:
+        cache.add(key, 0, timeout=15 * 60)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=15 * 60)
+            used = 1
+    except Exception:  # noqa: BLE001 (the cache is down: a 43-character random token is no guess anyway)
+        logger.warning("activation throttle unavailable: cache error")
+        return False
+    return used > settings.ACTIVATION_ATTEMPTS_PER_ADDRESS

@@ -447,7 +447,8 @@ SMS_PROVIDER_KEY_ID = env("SMS_PROVIDER_KEY_ID", default="")
 SMS_PROVIDER_SECRET = env("SMS_PROVIDER_SECRET", default="")
 SMS_PROVIDER_SIGN_NAME = env("SMS_PROVIDER_SIGN_NAME", default="")
 # The provider's approved template id per message kind (accounts.sms.MESSAGE_KINDS).
-SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE", default="")}
+SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE", default=""),
+                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default="")}
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))
@@ -458,6 +459,10 @@ VERIFICATION_CODE_TTL = timedelta(minutes=env.int("VERIFICATION_CODE_TTL_MINUTES
 VERIFICATION_MAX_ATTEMPTS = env.int("VERIFICATION_MAX_ATTEMPTS", default=5)
 VERIFICATION_RESEND_SECONDS = env.int("VERIFICATION_RESEND_SECONDS", default=60)
 VERIFICATION_DAILY_LIMIT = env.int("VERIFICATION_DAILY_LIMIT", default=10)
+# Issue 14: how long an activation link (accounts.invitations) works, and how many times one
+# address may open or submit activation pages in a quarter of an hour (the path is unauthenticated).
+INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
+ACTIVATION_ATTEMPTS_PER_ADDRESS = env.int("ACTIVATION_ATTEMPTS_PER_ADDRESS", default=30)
 
 # Token lifetime for the mobile API.
 DEVICE_TOKEN_TTL = timedelta(days=env.int("DEVICE_TOKEN_TTL_DAYS", default=30))

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.console import urls as account_console_urls
+from accounts.console.views import activate
 from config.urls_common import urlpatterns as common_urlpatterns
 from orgdata.console.views.dashboard import dashboard
 from orgdata.console.views.employees import employee_consent
@@ -16,6 +17,8 @@ urlpatterns = [
     # The consent page about one person was addressed by their employee record before; that
     # address still leads there.
     path("console/privacy/employees/<int:pk>/", employee_consent),
+    # Issue 14: where an invited person activates their account (no sign-in; accounts.invitations).
+    path("activate/<str:token>", activate, name="activate"),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
     path("console/audit/", include("audit.console.urls")),

@@ -74,6 +74,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "rights_predeatharrangement": ("pre-death-arrangement", gettext_lazy("Your pre-death arrangement")),
     "accounts_knowndevice": ("known-devices", gettext_lazy("Devices you signed in from after verifying your number")),
     "accounts_verificationcode": ("verification-codes", gettext_lazy("One-time codes sent to you (never the code)")),
+    "accounts_invitation": ("invitations", gettext_lazy("Activation links made for your account (never the link)")),
     "accounts_smsoutboxmessage": ("text-messages", gettext_lazy("Text messages sent to you")),
     "consent_guardianconsent": ("guardian-consent", gettext_lazy("Your guardian's consent (while you are under 18)")),
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
@@ -111,6 +112,7 @@ LEFT_OUT_COLUMNS: dict[str, dict[str, object]] = {
     "accounts_knowndevice": {"device_digest": _KEYED_DIGEST},
     "accounts_verificationcode": {"code_digest": _SECRET, "context_digest": _KEYED_DIGEST,
                                   "mobile_index": _KEYED_DIGEST},
+    "accounts_invitation": {"token_digest": _SECRET},
     "accounts_smsoutboxmessage": {"body": gettext_lazy("the text may hold a one-time code, a secret")},
 }
 _ANOTHER_ACCOUNT = gettext_lazy("names an account, which may be another person's")

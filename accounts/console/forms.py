@@ -63,3 +63,23 @@ class PasswordChangeForm(forms.Form):
         if new and again and new != again:
             self.add_error("new_password_again", _("The two new passwords differ."))
         return cleaned
+
+
+class ActivationForm(forms.Form):
+    """Issue 14: the person chooses their password; the rules are checked by accounts.invitations."""
+
+    password = forms.CharField(label=_("Choose a password"), strip=False, max_length=128,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("The password again"), strip=False, max_length=128,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password_again") and \
+                cleaned["password"] != cleaned["password_again"]:
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned

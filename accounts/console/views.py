@@ -1,12 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
-from accounts.console.forms import ConsoleLoginForm, PasswordChangeForm
+from accounts import invitations, services
+from accounts.console.forms import ActivationForm, ConsoleLoginForm, PasswordChangeForm
+from accounts.errors import InvitationUnusable
+from accounts.models import Invitation
+from accounts.throttling import activation_attempts_exceeded
+from privacy.masking import mask_mobile
 from accounts.permissions import console_login_required_for_password_change
 from core.errors import try_service
 
@@ -41,3 +47,42 @@ def password_change(request):
 # Account security, like signing in and out: reachable while C8 waits for the policy to be
 # accepted, or a person who owes both would be sent back and forth between the two pages.
 password_change.policy_acceptance_exempt = True
+
+
+def _activation_refused(request, *, status: int, message: str):
+    return render(request, "accounts/activation_refused.html", {"message": message}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate(request, token: str):
+    """Issue 14: a new employee opens their activation link (no sign-in) and chooses a password.
+    An unknown token is a 404, a used, replaced or expired one a 410, neither saying more; every
+    use of this page counts against the address (the path is unauthenticated)."""
+    if activation_attempts_exceeded(request):
+        return _activation_refused(request, status=429, message=_("Too many attempts. Try again in 15 minutes."))
+    gone = _("This activation link is no longer valid. Ask your administrator for a new one.")
+    try:
+        invitation = invitations.open_invitation(token)
+    except Invitation.DoesNotExist:
+        return _activation_refused(request, status=404, message=_("This activation link is not valid."))
+    except InvitationUnusable:
+        return _activation_refused(request, status=410, message=gone)
+    person = invitation.person
+    form = ActivationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations.activate(token=token, password=form.cleaned_data["password"])
+        except (Invitation.DoesNotExist, InvitationUnusable):  # used meanwhile (another tab)
+            return _activation_refused(request, status=410, message=gone)
+        except ValidationError as refusal:
+            for field, field_messages in refusal.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_messages)
+        else:
+            return render(request, "accounts/activated.html", {"display_name": person.display_name})
+    return render(request, "accounts/activate.html", {
+        "form": form, "display_name": person.display_name, "mobile_masked": mask_mobile(person.mobile)})
+
+
+# Reached by someone with no account session at all.
+activate.policy_acceptance_exempt = True

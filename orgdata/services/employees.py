@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from access.capabilities import Capability, Scope, require, scope_of
 from access.roles import Role, holds_role
+from accounts import invitations as account_invitations
 from accounts import services as account_services
 from accounts.models import User
 from accounts.validators import normalize_mainland_mobile
@@ -235,8 +236,9 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
                  job_level: JobLevel | None = None, **profile: Any) -> Employee:
     """E2/E7: add a person to the address book, creating their personal account (mobile + name).
 
-    The account gets no usable password: the person activates it (or an administrator resets
-    it). Someone who left the company is rehired this way: a fresh account and record (issue 12),
+    The account gets no usable password: an invitation is issued (issue 14, accounts.invitations),
+    its token on the returned record as `issued_invitation` for the caller to show once; the
+    person activates the account through it and chooses their password. Someone who left the company is rehired this way: a fresh account and record (issue 12),
     their old ones kept as they are. Refuses invalid values field by field, an employee number,
     mobile number or resident ID number in use by someone who has not left, (for a
     sub-administrator) a department outside their scope, and (M2, M1) a date of birth or ID number
@@ -265,6 +267,11 @@ def add_employee(*, mobile: str, display_name: str, employee_number: str, actor,
     if validators.is_minor(employee.date_of_birth):
         record_minority(actor=actor, employee=employee)  # M1: inactive until a guardian consents
         minor_services.announce_minors(person_ids=[account.pk])  # M2: 16 or 17, a case to verify
+    account.refresh_from_db(fields=["is_active"])
+    # Issue 14: never a password the administrator invents; an account awaiting a guardian's
+    # consent is invited once it is active (invite again from the employee's page).
+    employee.issued_invitation = (account_invitations.issue_invitation(actor=actor, person=account)
+                                  if account.is_active else None)
     return employee
 
 

@@ -16,7 +16,7 @@ from tests.accounts.factories import UserFactory
 
 PROVIDER = {"SMS_PROVIDER_URL": "https://sms.example.com/send", "SMS_PROVIDER_KEY_ID": "key-1",
             "SMS_PROVIDER_SECRET": "provider-secret", "SMS_PROVIDER_SIGN_NAME": "Workspace",
-            "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001"}}
+            "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001", "invitation": "SMS_0002"}}
 
 
 def test_a_message_lands_in_the_outbox_encrypted_and_the_developer_reads_it(enterprises):
@@ -58,7 +58,7 @@ def test_the_provider_adapter_refuses_to_start_until_configured(settings):
     for name, value in PROVIDER.items():
         setattr(settings, name, value)
     backend = sms.HttpSmsProviderBackend()
-    assert backend.templates == {"verification_code": "SMS_0001"}
+    assert backend.templates == {"verification_code": "SMS_0001", "invitation": "SMS_0002"}
     assert sms_backend_is_configured() == []
 
     settings.SMS_PROVIDER_URL = "http://sms.example.com/send"

@@ -24,7 +24,7 @@ from consent.models import DeletionNotice, LegalBasis
 from consent.services import deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
 from orgdata.models import Application, Position
-from orgdata.services import administrators, applications
+from orgdata.services import administrators, applications, invitations
 from rights import services as rights_services
 from tests.accounts.signing_in import latest_code
 from tests.accounts.factories import FACTORY_PASSWORD
@@ -50,6 +50,10 @@ def make_person_everywhere(*, manager):
     employee.seal_image.save("seal.png", ContentFile(PNG), save=False)
     employee.save()
     person = employee.account
+    # Issue 14: an activation link made again by the manager and sent by SMS (the first one, made
+    # when they were added, is replaced and kept as such).
+    again = invitations.invite_again(actor=manager, employee=employee)
+    invitations.send_invitation_by_sms(actor=manager, employee=employee, token=again.token)
     administrators.appoint_sub_administrator(actor=manager, person=person, departments=[department])
     person.refresh_from_db()
     person.groups.add(Group.objects.get_or_create(name="erasure test group")[0])

@@ -3,6 +3,7 @@ resets."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from access.capabilities import Capability, may, require
+from accounts.errors import InvitationUnusable, SmsUnavailable
 from core import confirmation
 from core.errors import try_service
 from orgdata.console import forms
@@ -23,6 +25,7 @@ from orgdata.selectors import scope as scope_selectors
 from orgdata.services import administrators as admin_services
 from orgdata.services import bulk as bulk_services
 from orgdata.services import employees as employee_services
+from orgdata.services import invitations as invitation_services
 from orgdata.validators import is_minor
 from privacy.disclosure import Route, shown_value
 
@@ -165,6 +168,7 @@ def employee_add(request):
         if try_service(form, lambda: created.append(employee_services.add_employee(
                 actor=request.user, **form.changes()))):
             messages.success(request, _("Employee added; their account was created."))
+            _keep_link_to_show_once(request, created[0], created[0].issued_invitation)
             _say_if_minor(request, created[0])
             return redirect("orgdata:employee", pk=created[0].pk)
     return render(request, "orgdata/employee_form.html", {"form": form, "employee": None})
@@ -181,6 +185,7 @@ def employee_detail(request, pk: int):
         "employee": employee, "department": address_book_selectors.department_label(employee.department), **shown,
         "is_revealed": route is Route.REVEAL, "can_unmask": may(request.user, Capability.UNMASK_SENSITIVE_VALUES),
         "can_reset_password": may(request.user, Capability.RESET_PASSWORD, target=employee.account),
+        **_invitation_to_show(request, employee),
     })
 
 
@@ -250,3 +255,53 @@ def employee_consent(request, pk: int):
     the employee is looked up in the administrator's scope, then sent to their person's page."""
     employee = scope_selectors.employee_visible_to(request.user, pk)
     return redirect("consent-console:person", pk=employee.account_id)
+
+
+# Issue 14: the activation link is shown once, on the employee's page right after it was made. The
+# token waits in the administrator's session for that one page (redirect-after-POST), never longer.
+def _session_key(employee) -> str:
+    return f"orgdata.invitation.{employee.pk}"
+
+
+def _keep_link_to_show_once(request, employee, issued) -> None:
+    if issued is not None:
+        request.session[_session_key(employee)] = issued.token
+
+
+def _invitation_to_show(request, employee) -> dict:
+    token = request.session.pop(_session_key(employee), None)
+    if not token:
+        return {}
+    return {"activation_link": invitation_services.activation_link(token, host=request.get_host()),
+            "activation_token": token, "activation_days": invitation_services.days_valid()}
+
+
+@organisation_page
+@require_POST
+def employee_invite(request, pk: int):
+    """Issue 14: a new activation link for the person (the earlier one stops working)."""
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    try:
+        issued = invitation_services.invite_again(actor=request.user, employee=employee)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        _keep_link_to_show_once(request, employee, issued)
+        messages.success(request, _("A new activation link was made; any earlier link no longer works."))
+    return redirect("orgdata:employee", pk=employee.pk)
+
+
+@organisation_page
+@require_POST
+def employee_invite_by_sms(request, pk: int):
+    """Issue 14: send the activation link just shown to the person's mobile number."""
+    employee = scope_selectors.employee_visible_to(request.user, pk)
+    try:
+        invitation_services.send_invitation_by_sms(actor=request.user, employee=employee,
+                                                   token=request.POST.get("token", ""), host=request.get_host())
+    except (InvitationUnusable, SmsUnavailable) as refusal:
+        messages.error(request, refusal.detail)
+    else:
+        messages.success(request, _("The activation link was sent by text message to %(name)s.") % {
+            "name": employee.account.display_name})
+    return redirect("orgdata:employee", pk=employee.pk)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Invitation
 from audit import services as audit_services
 from audit.models import AuditEntry
 from tests.audit.test_chain import _as_tamperer, _record_some
@@ -50,6 +51,10 @@ def test_filters_by_person_actor_action_and_time(logged):
     expected = set(AuditEntry.objects.filter(object_type="orgdata.employee", object_id=str(person.pk))
                    .values_list("id", flat=True))
     expected |= set(AuditEntry.objects.filter(object_type="accounts.user", object_id=str(person.account_id))
+                    .values_list("id", flat=True))
+    # Adding them made their activation link (issue 14): a row about them too.
+    invitations = [str(pk) for pk in Invitation.objects.filter(person_id=person.account_id).values_list("pk", flat=True)]
+    expected |= set(AuditEntry.objects.filter(object_type="accounts.invitation", object_id__in=invitations)
                     .values_list("id", flat=True))
     assert expected and set(about) == expected
     bystander = logged["bystander"]

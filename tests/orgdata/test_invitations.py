@@ -4,7 +4,6 @@ once, until it expires, and only while it is the newest."""
 import secrets
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from accounts.models import Invitation, SmsOutboxMessage, User

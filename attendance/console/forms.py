@@ -1,30 +1,16 @@
 """The attendance records page's filters: a bad value is named by its field (a 400)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PeriodFilterForm
 
-class RecordFilterForm(forms.Form):
+
+class RecordFilterForm(PeriodFilterForm):
+    field_order = ["person", "since", "until"]
+
     person = forms.CharField(label=_("Person (name, employee number or mobile number)"), required=False,
                              max_length=100)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end of the period is before its start."))
-        return cleaned
 
-    def period(self) -> tuple[datetime | None, datetime | None]:
-        """[since, before) as aware times: whole days in the enterprise's time zone, `until` included."""
-        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
-        zone = timezone.get_current_timezone()
-        start = datetime.combine(since, time.min, tzinfo=zone) if since else None
-        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None
-        return start, end

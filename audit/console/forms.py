@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import PeriodFilterForm
 
 # What the log's `actor` column holds (audit.context.Actor): an account number alone means "user:<n>".
 ACTOR_REFERENCE = re.compile(r"^(?:(?:user|platform-staff):\d{1,18}|system:[\w .:/-]{1,150}|anonymous)$")
@@ -15,13 +14,13 @@ ACTION = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 COMMON_ACTIONS = ("create", "update", "delete", "view_unmasked", "login", "login_failed", "logout")
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PeriodFilterForm):
+    field_order = ["person", "actor", "action", "since", "until"]
+
     person = forms.IntegerField(label=_("About the person (account number)"), required=False, min_value=1,
                                 max_value=2**63 - 1)
     actor = forms.CharField(label=_("Actor (account number or reference)"), required=False, max_length=160)
     action = forms.CharField(label=_("Action"), required=False, max_length=40)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_actor(self) -> str:
         actor = self.cleaned_data["actor"].strip()
@@ -37,17 +36,4 @@ class AuditFilterForm(forms.Form):
             raise forms.ValidationError(_("Use lower-case letters, digits and underscores."))
         return action
 
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end of the period is before its start."))
-        return cleaned
 
-    def period(self) -> tuple[datetime | None, datetime | None]:
-        """[since, before) as aware times: whole days in the enterprise's time zone, `until` included."""
-        since, until = self.cleaned_data.get("since"), self.cleaned_data.get("until")
-        zone = timezone.get_current_timezone()
-        start = datetime.combine(since, time.min, tzinfo=zone) if since else None
-        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None
-        return start, end

@@ -55,6 +55,10 @@ NOT_SWEPT = {
     "orgdata:import_confirm": "POST only",
     "orgdata:import_cancel": "POST only",
     "orgdata:export_download": "a file download",
+    "orgdata:employee_invite": "POST only",
+    "orgdata:employee_bulk": "POST only (the employee list's bulk actions; tests/orgdata/test_employee_table.py)",
+    "orgdata:person_picker": "a JSON endpoint of the person picker, not a page",
+    "orgdata:employee_invite_by_sms": "POST only",
     # Pages about work this fixture does not start (it would erase or hand over for real).
     "erasure-console:job": "needs a finished erasure",
     "erasure-console:minor_case": "needs a minor's case",

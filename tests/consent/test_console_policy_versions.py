@@ -4,6 +4,7 @@ departments only (E5); an employee is refused."""
 import re
 
 import pytest
+from django.utils import timezone
 
 from consent.models import ConsentEvent
 from consent.services import ledger as ledger_services
@@ -52,7 +53,8 @@ def test_the_manager_sees_each_version_with_its_dates_and_acceptance(versions):
     assert page.status_code == 200
     new, old = versions["new"], versions["old"]
     row = text.split(f'data-version="{new.version}"')[1].split("</tr>")[0]
-    assert new.published_at.strftime("%Y-%m-%d") in row and new.effective_at.strftime("%Y-%m-%d") in row
+    shown = [timezone.localtime(moment).strftime("%Y-%m-%d") for moment in (new.published_at, new.effective_at)]
+    assert all(day in row for day in shown)  # in the enterprise's time zone, as the page shows them
     assert "Significant" in row and "in force" in row
     people = User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF).count()
     assert _accepted(text, new.version) == (str(statistics.part_of(9, total=people)), str(statistics.cell(people)))

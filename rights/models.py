@@ -148,13 +148,24 @@ class RequestEvent(models.Model):
             "body": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.PURPOSE,
                        erasure=Erasure.DELETE)},
     erasure=Erasure.DELETE,
-    not_personal={"read_at": "when the person read it", "request": "the request it is about"},
+    not_personal={"read_at": "when the person read it", "request": "the request it is about",
+                  "topic": "which function sent it", "link": "where in the app it points"},
 )
 class InboxMessage(models.Model):
-    """A message to the person in the app's inbox (every change of their requests)."""
+    """A message to the person in the app's inbox: every change of their requests, and whatever
+    another function delivers through `rights.inbox.deliver` (its `topic` says which)."""
+
+    class Topic(models.TextChoices):
+        RIGHTS = "rights", _("Your requests")
+        INCIDENT = "incident", _("Security incident")
+        APPROVAL = "approval", _("Approvals")
+        ANNOUNCEMENT = "announcement", _("Announcements")
+        ACCOUNT = "account", _("Your account")
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox")
     request = models.ForeignKey(RightsRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    topic = models.CharField(max_length=20, choices=Topic.choices, default=Topic.RIGHTS)
+    link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     subject_line = models.CharField(max_length=200)
     body = models.TextField()

@@ -23,7 +23,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,8 +36,8 @@ from accounts import verification
 from accounts.models import User, VerificationPurpose
 from erasure import services as erasure_services
 from erasure.models import ErasureJob
-from rights import deadlines
-from rights.models import InboxMessage, PreDeathArrangement, RequestEvent, RightsRequest
+from rights import deadlines, inbox
+from rights.models import PreDeathArrangement, RequestEvent, RightsRequest
 
 # System work of this app, named where it acts.
 RIGHTS_FULFILMENT = SystemActor("rights requests")  # copies, account cancellations, erasures
@@ -384,9 +383,9 @@ def escalate_due_requests(*, actor, today=None) -> int:
             RightsRequest.objects.filter(pk=request.pk).update(escalated_at=timezone.now())
             _step(request, "escalated", actor, "", tell=False)
             for handler in handlers:
-                InboxMessage.objects.create(
-                    person=handler, request=request,
-                    subject_line=_("A rights request is due on %(due)s") % {"due": request.due_on.isoformat()},
+                inbox.deliver(
+                    person=handler, request=request, topic=inbox.Topic.RIGHTS,
+                    subject=_("A rights request is due on %(due)s") % {"due": request.due_on.isoformat()},
                     body=_("%(kind)s #%(id)s is due on %(due)s and still open.")
                     % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()})
         escalated += 1
@@ -411,16 +410,7 @@ def _step(request: RightsRequest, event: str, actor, message: str, *, tell: bool
 
 
 def tell_person(*, request: RightsRequest, message: str) -> None:
-    """Every change of a request reaches its person: a message in their inbox, and an e-mail through
-    Django's e-mail backend where the enterprise knows their address (sent after commit)."""
+    """Every change of a request reaches its person: a message in their inbox, and an e-mail where
+    the enterprise knows their address (rights.inbox)."""
     subject = _("Your request: %(kind)s") % {"kind": request.get_kind_display()}
-    InboxMessage.objects.create(person=request.person, request=request, subject_line=subject, body=message)
-    address = _email_of(request.person)
-    if address:
-        transaction.on_commit(lambda: send_mail(subject, message, None, [address], fail_silently=True))
-
-
-def _email_of(person: User) -> str:
-    from orgdata.models import Employee
-
-    return Employee.objects.filter(account=person).values_list("email", flat=True).first() or ""
+    inbox.deliver(person=request.person, subject=subject, body=message, topic=inbox.Topic.RIGHTS, request=request)

@@ -40,7 +40,7 @@ class RightsRequestSerializer(serializers.ModelSerializer):
 class InboxMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = InboxMessage
-        fields = ["id", "request", "created_at", "subject_line", "body", "read_at"]
+        fields = ["id", "topic", "request", "link", "created_at", "subject_line", "body", "read_at"]
 
 
 class ArrangementSerializer(serializers.ModelSerializer):

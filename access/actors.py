@@ -42,6 +42,19 @@ def account_of(actor):
     return None if is_system_actor(actor) else actor
 
 
+def label(actor) -> str:
+    """How records name an actor, never by name or number of a person's details: "system:<name>" for
+    system work, "platform-staff:<id>" for a platform support account, "user:<id>" for any other
+    account. The audit log, the rights requests' history and the enterprise lifecycle record all use
+    it, so one actor reads the same everywhere."""
+    from access.roles import is_platform_staff_account
+
+    require_actor(actor)
+    if is_system_actor(actor):
+        return str(actor)
+    return f"{'platform-staff' if is_platform_staff_account(actor) else 'user'}:{actor.pk}"
+
+
 def require_actor(actor) -> None:
     """Refuse loudly a missing actor: passing None must never skip a check by accident."""
     if actor is None:

@@ -11,7 +11,6 @@ from attendance.errors import TrackingSwitchedOff
 from attendance.models import AttendanceSettings, CheckIn, TrackingPing
 from audit.chain import lock_person
 from consent import gate
-from core.errors import DomainError
 
 
 def clean_location(location) -> dict:

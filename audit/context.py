@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils.functional import SimpleLazyObject, empty
 
 from access.actors import SystemActor
-from access.roles import is_platform_staff_account
+from access.actors import label as actor_label
 
 MAX_USER_AGENT = 512
 MAX_LANGUAGE = 35
@@ -42,9 +42,7 @@ class Actor:
         named kind of system work (an access.actors.SystemActor a service was given)."""
         if isinstance(user, SystemActor):
             return cls.system(user.name)
-        if is_platform_staff_account(user):
-            return cls(f"platform-staff:{user.pk}")
-        return cls(f"user:{user.pk}")
+        return cls(actor_label(user))
 
     @classmethod
     def system(cls, name: str) -> "Actor":

@@ -41,7 +41,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from access.actors import SystemActor, is_system_actor, require_actor
+from access import actors
+from access.actors import SystemActor, is_system_actor
 from access.capabilities import Capability, may, require
 from accounts.models import DeviceToken, User, new_security_stamp
 from audit import recording
@@ -68,16 +69,8 @@ class CancellationResidue(RuntimeError):
     """The residue scan found personal information after a cancellation; it is marked failed."""
 
 
-def actor_label(actor) -> str:
-    """How the platform's lifecycle record names an actor (never a name or a number)."""
-    require_actor(actor)
-    if is_system_actor(actor):
-        return str(actor)
-    return f"{'staff' if may(actor, Capability.USE_ADMIN_SITE) else 'user'}:{actor.pk}"
-
-
 def _event(enterprise: Enterprise, event: str, actor, **detail) -> None:
-    LifecycleEvent.objects.create(enterprise=enterprise, event=event, actor=actor_label(actor), detail=detail)
+    LifecycleEvent.objects.create(enterprise=enterprise, event=event, actor=actors.label(actor), detail=detail)
     if connection.schema_name == enterprise.schema_name:
         recording.record_event(action=f"enterprise_{event}", object_type="tenants.enterprise",
                                object_id=enterprise.pk)
@@ -136,7 +129,7 @@ def _schedule(actor, enterprise: Enterprise, reason: str, cancel_after: datetime
     if open_cancellation(enterprise) is not None:
         raise ValidationError({"enterprise": [_("A cancellation is already scheduled.")]})
     cancellation = EnterpriseCancellation.objects.create(
-        enterprise=enterprise, reason=reason, requested_by=actor_label(actor), cancel_after=cancel_after)
+        enterprise=enterprise, reason=reason, requested_by=actors.label(actor), cancel_after=cancel_after)
     _event(enterprise, "cancellation_scheduled", actor, reason=reason, cancel_after=cancel_after.isoformat())
     return cancellation
 
@@ -163,7 +156,7 @@ def withdraw_cancellation(*, actor, enterprise: Enterprise) -> EnterpriseCancell
         raise ValidationError({"enterprise": [_("Renew the subscription to keep the enterprise.")]})
     if by_the_enterprise and cancellation.reason == EnterpriseCancellation.Reason.SERVICE_CESSATION:
         raise ValidationError({"enterprise": [_("The service is ceasing; this cancellation cannot be withdrawn.")]})
-    cancellation.withdrawn_at, cancellation.withdrawn_by = timezone.now(), actor_label(actor)
+    cancellation.withdrawn_at, cancellation.withdrawn_by = timezone.now(), actors.label(actor)
     cancellation.save(update_fields=["withdrawn_at", "withdrawn_by"])
     _event(enterprise, "cancellation_withdrawn", actor, reason=cancellation.reason)
     return cancellation

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access import actors
 from access.actors import SystemActor, account_of, is_system_actor, require_actor
 from access.capabilities import Capability, may, require
 from accounts import services as account_services
@@ -398,12 +399,8 @@ def _locked(request: RightsRequest) -> RightsRequest:
     return RightsRequest.objects.select_for_update().select_related("person").get(pk=request.pk)
 
 
-def _label(actor) -> str:
-    return str(actor) if is_system_actor(actor) else f"user:{actor.pk}"
-
-
 def _step(request: RightsRequest, event: str, actor, message: str, *, tell: bool = True) -> None:
-    RequestEvent.objects.create(request=request, event=event, actor=account_of(actor), actor_label=_label(actor),
+    RequestEvent.objects.create(request=request, event=event, actor=account_of(actor), actor_label=actors.label(actor),
                                 note=message)
     if tell and message:
         tell_person(request=request, message=message)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-from pathlib import Path
 
 from tests.architecture.test_import_graph import ROOT, _our_packages
 

@@ -14,7 +14,6 @@ from django_tenants.utils import schema_context
 
 from audit import partitions
 from audit import retention
-from audit import services as audit_services
 from audit.partitions import ACCESS_LOG
 from tenants.tasks import run_for_ready_enterprises
 from tests.committing import committed

@@ -253,7 +253,7 @@ def test_support_staff_see_the_lifecycle_and_record_a_renewal_in_the_admin(leavi
 
     client.post("/admin/tenants/enterprise/", {"action": "withdraw_cancellation", "_selected_action": [enterprise.pk]})
     cancellation.refresh_from_db()
-    assert cancellation.withdrawn_by == f"staff:{staff.pk}"
+    assert cancellation.withdrawn_by == f"platform-staff:{staff.pk}"
 
 
 @pytest.mark.promise("E10")

@@ -104,6 +104,16 @@ def _back_to_public_and_fresh_routes(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # A page served in Chinese leaves its language active in this thread (LocaleMiddleware); the
+    # next test must read messages in the default language whatever ran before it.
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _forget_memos_of_rolled_back_tests(request):
     # Policy versions and purpose revisions changed in a test vanish with its transaction; so must
     # the in-process policy memo and the cached purpose catalogue (the cache is not transactional).

@@ -71,6 +71,7 @@ TENANT_APPS = [
     "orgdata",
     "audit",
     "attendance",
+    "fieldwork",
     "erasure",
     "rights",
 ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FieldworkConfig(AppConfig):
+    """Customer visits and daily/weekly reports of field staff (A1), under the field-visits application (E6)."""
+
+    name = "fieldwork"
+    verbose_name = "Field work"

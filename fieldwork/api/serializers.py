@@ -56,7 +56,10 @@ class VisitPhotoRequestSerializer(serializers.Serializer):
 
 
 def _masked(serializer, instance, field):
-    # C2: whereabouts are sensitive and shown as the data map says (privacy.disclosure).
+    # C2: whereabouts are sensitive and shown as the data map says (privacy.disclosure); null when
+    # none was recorded (a typed place instead).
+    if getattr(instance, field) is None:
+        return None
     request = serializer.context.get("request")
     return shown_value(viewer=getattr(request, "user", None), instance=instance, field=field)
 
@@ -72,10 +75,10 @@ class VisitSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "checked_in_at", "check_in_location", "check_in_place", "checked_out_at",
                   "check_out_location", "check_out_place", "note", "photos"]
 
-    def get_check_in_location(self, visit) -> str:
+    def get_check_in_location(self, visit) -> str | None:
         return _masked(self, visit, "check_in_location")
 
-    def get_check_out_location(self, visit) -> str:
+    def get_check_out_location(self, visit) -> str | None:
         return _masked(self, visit, "check_out_location")
 
     def get_photos(self, visit) -> int:
@@ -109,7 +112,7 @@ class ReportSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "period_start", "submitted_at", "body", "figures", "location", "place",
                   "attachments"]
 
-    def get_location(self, report) -> str:
+    def get_location(self, report) -> str | None:
         return _masked(self, report, "location")
 
     def get_attachments(self, report) -> int:

@@ -1,5 +1,7 @@
 import json
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attendance.api.serializers import LocationSerializer
@@ -7,6 +9,7 @@ from fieldwork.models import Customer, Report, Visit
 from privacy.disclosure import shown_value
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class JSONObjectField(serializers.Field):
     """A JSON object, sent as JSON or (in a multipart upload) as a JSON string; the service checks
     what is inside."""
@@ -104,6 +107,7 @@ class ReportRequestSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    figures = JSONObjectField(read_only=True)
     location = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
 

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -345,7 +346,6 @@ def _delete_files(files) -> None:
 
 # --- the administrator's report export -----------------------------------------------------------
 
-MAX_EXPORT_ROWS = 5_000  # one request's worth; a longer period is exported in parts (narrow the filters)
 _CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -362,15 +362,17 @@ def export_reports(*, actor, reports, file_format: str) -> ReportExport:
     """A1: the reports `actor` sees (`reports`: already scoped and filtered by
     selectors.reports_visible_to) as CSV or XLSX, written formula-safe (core.tabular) and shown as
     the data map says (positions masked, privacy.disclosure). Recorded in the audit log. Refuses
-    non-administrators, an unknown format and more than MAX_EXPORT_ROWS reports (narrow the filters).
+    non-administrators, an unknown format and more than settings.FIELDWORK_EXPORT_MAX_ROWS reports:
+    one request's worth, written in the request; a longer period is exported in parts (narrow the filters).
     """
     require(actor, Capability.SEE_FIELD_WORK)
     if file_format not in _CONTENT_TYPES:
         raise ValidationError({"format": [validators.choice_refusal([("csv", "CSV"), ("xlsx", "XLSX")])]})
-    chosen = list(reports[:MAX_EXPORT_ROWS + 1])
-    if len(chosen) > MAX_EXPORT_ROWS:
+    limit = settings.FIELDWORK_EXPORT_MAX_ROWS
+    chosen = list(reports[:limit + 1])
+    if len(chosen) > limit:
         raise ValidationError({"since": [
-            _("More than %(count)d reports match: choose a shorter period.") % {"count": MAX_EXPORT_ROWS}]})
+            _("More than %(count)d reports match: choose a shorter period.") % {"count": limit}]})
     header = [_("Period"), _("Kind"), _("Person"), _("Submitted"), _("Text"), _("Figures"), _("Place"),
               _("Location"), _("Files")]
     rows = [[

@@ -84,10 +84,11 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
 }
 
-# R2 "information generated in use": sign-ins, check-ins, consent answers, disclosures, devices.
+# R2 "information generated in use": sign-ins, check-ins and customer visits, consent answers,
+# disclosures, devices.
 GENERATED_IN_USE = frozenset({
     "axes_accesslog", "axes_accessfailurelog", "axes_accessattempt", "audit_entry",
-    "attendance_checkin", "consent_consentevent", "consent_disclosure", "accounts_devicetoken",
+    "attendance_checkin", "fieldwork_visit", "consent_consentevent", "consent_disclosure", "accounts_devicetoken",
 })
 # Of the audit log, only the sign-ins belong to the information generated in use.
 SIGN_IN_ACTIONS = ("login", "logout")

@@ -6,3 +6,6 @@ class FieldworkConfig(AppConfig):
 
     name = "fieldwork"
     verbose_name = "Field work"
+
+    def ready(self):
+        from fieldwork import signals  # noqa: F401

@@ -81,6 +81,8 @@ class Capability(StrEnum):
     SEE_SHARING_LEDGER = "see_sharing_ledger"  # C9: what went to which recipient; target: the person
     SEE_POLICY_ACCEPTANCE = "see_policy_acceptance"  # C8: how many people accepted each version
     SEE_ATTENDANCE_RECORDS = "see_attendance_records"  # A1: check-ins; target: the person
+    ADMINISTER_CUSTOMERS = "administer_customers"  # A1: the customer list field staff visit; target: a department
+    SEE_FIELD_WORK = "see_field_work"  # A1: visits and reports; target: the person
 
 
 class Grant(Enum):
@@ -165,6 +167,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SEE_SHARING_LEDGER:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_POLICY_ACCEPTANCE:               Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_ATTENDANCE_RECORDS:              Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.ADMINISTER_CUSTOMERS:                Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SEE_FIELD_WORK:                      Holders(YES, IN_SCOPE,        NO,          NO,  NO),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -177,6 +181,7 @@ _REFUSALS = {
     C.RECORD_CONSENT_ON_REQUEST: _ADMINISTRATORS_ONLY, C.RECORD_GUARDIAN_CONSENT: _ADMINISTRATORS_ONLY,
     C.SEE_SHARING_LEDGER: _ADMINISTRATORS_ONLY,
     C.SEE_POLICY_ACCEPTANCE: _ADMINISTRATORS_ONLY, C.SEE_ATTENDANCE_RECORDS: _ADMINISTRATORS_ONLY,
+    C.ADMINISTER_CUSTOMERS: _ADMINISTRATORS_ONLY, C.SEE_FIELD_WORK: _ADMINISTRATORS_ONLY,
     C.CHANGE_TOP_OF_TREE: gettext_noop("Only the enterprise manager can change the top of the tree."),
     C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),

@@ -37,6 +37,8 @@ API_TAGS: list[tuple[str, str, tuple[str, ...]]] = [
     ("consent", "Purposes and consents, the consent history and receipts, what was shared with whom.",
      ("/api/v1/consent/",)),
     ("attendance", "Check-ins and location tracking, each asked of the consent gate.", ("/api/v1/attendance/",)),
+    ("field work", "Customer visits (check-in, photos, check-out) and daily/weekly reports; positions and "
+                   "photos each asked of the consent gate (A1).", ("/api/v1/field/",)),
     ("rights", "The individual's requests (a copy, a correction, deletion, cancelling the account…), "
                "the inbox, the pre-death arrangement.", ("/api/v1/rights/",)),
     ("admin", "Administrators' employee records, within their scope.", ("/api/v1/admin/",)),

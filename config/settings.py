@@ -71,6 +71,7 @@ TENANT_APPS = [
     "orgdata",
     "audit",
     "attendance",
+    "fieldwork",
     "erasure",
     "rights",
 ]
@@ -373,6 +374,8 @@ ENTERPRISE_CANCELLATION_GRACE_DAYS = env.int("ENTERPRISE_CANCELLATION_GRACE_DAYS
 UNPAID_CANCELLATION_DAYS = env.int("UNPAID_CANCELLATION_DAYS", default=30)
 # R2: days the answer to a copy request (its archive) can be downloaded before it is deleted.
 RIGHTS_RESULT_DAYS = env.int("RIGHTS_RESULT_DAYS", default=7)
+# A1: reports one console export writes in the request (a longer period is exported in parts).
+FIELDWORK_EXPORT_MAX_ROWS = env.int("FIELDWORK_EXPORT_MAX_ROWS", default=5000)
 # R3: deletion-notice webhooks are HTTPS to public hosts; plain HTTP to this machine's loopback
 # address is accepted only in development (consent.services.deletion_notices.webhook_url_problem).
 DELETION_NOTICE_LOCAL_HTTP = env.bool("DELETION_NOTICE_LOCAL_HTTP", default=DEBUG)

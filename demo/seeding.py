@@ -26,7 +26,10 @@ from audit.context import acting_as_system
 from consent.models import ConsentEvent
 from consent.services import ledger as ledger_services
 from core.local_data import persistent_secret
-from orgdata.models import Department, Employee, ImportJob, Position
+from fieldwork import services as fieldwork_services
+from fieldwork.models import Customer
+from orgdata.models import Application, Department, Employee, ImportJob, Position
+from orgdata.services import applications as application_services
 from orgdata.services import departments as department_services
 from orgdata.services import employees as employee_services
 from orgdata.services.imports import jobs as import_services
@@ -139,10 +142,33 @@ def _ensure_living_system(policy: PolicyVersion) -> None:
         for person in people[:5]:
             attendance_services.check_in(person=person, kind=CheckIn.Kind.CHECK_IN, place="上海浦东办公室")
         attendance_services.check_in(person=people[0], kind=CheckIn.Kind.CHECK_OUT, place="上海浦东办公室")
+    if not Customer.objects.exists():
+        _ensure_field_work(people)
     if not ImportJob.objects.exists():
         manager = User.objects.get(role=User.Role.MANAGER)
         upload = SimpleUploadedFile("demo-import.csv", DEMO_IMPORT.encode("utf-8"), content_type="text/csv")
         import_services.start_import(actor=manager, upload=upload, consent_confirmed=True, language="zh-hans")
+
+
+# Customers the demo's field staff visit (fictitious).
+DEMO_CUSTOMERS = (("东方明珠贸易有限公司", "上海市浦东新区世纪大道 1 号"), ("黄浦江供应链有限公司", "上海市黄浦区中山东一路 8 号"),
+                  ("陆家嘴仪器有限公司", "上海市浦东新区陆家嘴环路 100 号"))
+
+
+def _ensure_field_work(people: list[User]) -> None:
+    """A1: the field-visits application on for everyone, the manager's customers, three visits with
+    typed places (nobody has shared a position) and a daily report."""
+    manager = User.objects.get(role=User.Role.MANAGER)
+    application_services.switch_application(actor=manager, application=Application.objects.get(code="field-visits"),
+                                            enabled=True)
+    customers = [fieldwork_services.add_customer(actor=manager, name=name, address=address)
+                 for name, address in DEMO_CUSTOMERS]
+    for person, customer in zip(people[:3], customers):
+        visit = fieldwork_services.check_in_visit(actor=person, customer_id=customer.pk, place="客户前台",
+                                                  note="介绍新产品")
+        fieldwork_services.check_out_visit(actor=person, visit_id=visit.pk, place="客户前台")
+    fieldwork_services.submit_report(actor=people[0], kind="daily", period_start=timezone.localdate(),
+                                     body="拜访 3 家客户，1 家有采购意向。", figures={"拜访": 3, "意向": 1})
 
 
 def _ensure_people() -> str:

@@ -57,6 +57,10 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "audit_access_log": ("access-log", gettext_lazy("Requests you made to the service")),
     "attendance_checkin": ("check-ins", gettext_lazy("Check-ins")),
     "attendance_trackingping": ("location-tracking", gettext_lazy("Location tracking")),
+    "fieldwork_visit": ("customer-visits", gettext_lazy("Customer visits")),
+    "fieldwork_visitphoto": ("visit-photos", gettext_lazy("Photos of your customer visits")),
+    "fieldwork_report": ("reports", gettext_lazy("Your daily and weekly reports")),
+    "fieldwork_reportattachment": ("report-files", gettext_lazy("Files attached to your reports")),
     "consent_consentevent": ("consents", gettext_lazy("Your consent answers")),
     "consent_legalbasisrecord": ("legal-bases", gettext_lazy("Processing under a legal basis other than consent")),
     "consent_disclosure": ("disclosures", gettext_lazy("Disclosures of your information to others")),
@@ -80,10 +84,11 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
 }
 
-# R2 "information generated in use": sign-ins, check-ins, consent answers, disclosures, devices.
+# R2 "information generated in use": sign-ins, check-ins and customer visits, consent answers,
+# disclosures, devices.
 GENERATED_IN_USE = frozenset({
     "axes_accesslog", "axes_accessfailurelog", "axes_accessattempt", "audit_entry",
-    "attendance_checkin", "consent_consentevent", "consent_disclosure", "accounts_devicetoken",
+    "attendance_checkin", "fieldwork_visit", "consent_consentevent", "consent_disclosure", "accounts_devicetoken",
 })
 # Of the audit log, only the sign-ins belong to the information generated in use.
 SIGN_IN_ACTIONS = ("login", "logout")

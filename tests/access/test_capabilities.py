@@ -65,6 +65,8 @@ EXPECTED = {
     C.SEE_SHARING_LEDGER:                  (Y,      SCOPED,    N,        N,              N),
     C.SEE_POLICY_ACCEPTANCE:               (Y,      SCOPED,    N,        N,              N),
     C.SEE_ATTENDANCE_RECORDS:              (Y,      SCOPED,    N,        N,              N),
+    C.ADMINISTER_CUSTOMERS:                (Y,      SCOPED,    N,        N,              N),
+    C.SEE_FIELD_WORK:                      (Y,      SCOPED,    N,        N,              N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

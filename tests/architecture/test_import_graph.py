@@ -26,6 +26,7 @@ LAYERS = [
     "consent",        # purposes, ledger, the consent gate, sharing
     "orgdata",        # departments, employees, administrators, import/export, applications
     "attendance",     # check-in and tracking
+    "fieldwork",      # customers, visits and daily/weekly reports (A1)
     "erasure",        # the erasure engine: a person erased from every table, with a residue scan
     "rights",         # the individual's requests: verified, on time, refusals recorded
     "demo",           # the living demo enterprise (make run)

@@ -39,6 +39,7 @@ INSTANCES = {
     "rights-console:next_of_kin": lambda facts: {"employee_pk": facts["employee"]},
     "rights-console:request": lambda facts: {"pk": facts["rights_request"]},
     "orgdata:import": lambda facts: {"pk": facts["import_job"]},
+    "fieldwork-console:customer": lambda facts: {"pk": facts["customer"]},
 }
 NOT_SWEPT = {
     # Actions (POST only) and downloads: not pages.
@@ -59,6 +60,7 @@ NOT_SWEPT = {
     "orgdata:employee_bulk": "POST only (the employee list's bulk actions; tests/orgdata/test_employee_table.py)",
     "orgdata:person_picker": "a JSON endpoint of the person picker, not a page",
     "orgdata:employee_invite_by_sms": "POST only",
+    "fieldwork-console:reports_export": "a file download (tests/fieldwork/test_console.py)",
     # Pages about work this fixture does not start (it would erase or hand over for real).
     "erasure-console:job": "needs a finished erasure",
     "erasure-console:minor_case": "needs a minor's case",
@@ -200,6 +202,7 @@ def arranged(sweep_enterprise, live_server_port):
             application = application_services.create_self_built_application(actor=manager, name="Sweep app")
         rights_request = _a_rights_request(employee)
         import_job = _an_import_job(manager)
+        customer = _a_customer_visited(manager, tree["rnd"], employee)
         sessions = {}
         for role, account in (("manager", manager), ("sub-administrator", deputy), ("employee", employee)):
             client = Client(HTTP_HOST=sweep_enterprise.host)
@@ -207,7 +210,7 @@ def arranged(sweep_enterprise, live_server_port):
             sessions[role] = client.cookies["sessionid"].value
         return {"department": tree["rnd"].pk, "employee": inside[0].pk, "account": employee.pk,
                 "application": application.pk, "rights_request": rights_request.pk,
-                "import_job": import_job.pk, "sessions": sessions}
+                "import_job": import_job.pk, "customer": customer.pk, "sessions": sessions}
 
     def _a_rights_request(person):
         from rights import services as rights_services
@@ -222,6 +225,20 @@ def arranged(sweep_enterprise, live_server_port):
         return rights_services.submit_request(actor=person, kind=RightsRequest.Kind.COMPLAINT,
                                               details={"text": "My title is wrong."}, password=PASSWORD,
                                               code=latest_code(sweep_enterprise.schema_name, person.mobile))
+
+    def _a_customer_visited(manager, department, person):
+        from django.utils import timezone
+
+        from fieldwork import services as fieldwork_services
+
+        customer = fieldwork_services.add_customer(actor=manager, name="Sweep Customer", address="1 Sweep Road",
+                                                   department=department)
+        visit = fieldwork_services.check_in_visit(actor=person, customer_id=customer.pk, place="Front desk",
+                                                  note="First meeting")
+        fieldwork_services.check_out_visit(actor=person, visit_id=visit.pk, place="Front desk")
+        fieldwork_services.submit_report(actor=person, kind="daily", period_start=timezone.localdate(),
+                                         body="Met the customer.", figures={"visits": 1}, place="Office")
+        return customer
 
     def _an_import_job(manager):
         from django.core.files.base import ContentFile

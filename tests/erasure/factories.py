@@ -23,6 +23,7 @@ from audit.context import Actor, acting_as
 from consent.models import DeletionNotice, LegalBasis
 from consent.services import deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
+from fieldwork import services as fieldwork_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications, invitations
 from rights import services as rights_services
@@ -35,10 +36,22 @@ GPS = {"lat": 31.2304, "lng": 121.4737, "accuracy": 12}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
+def _real_png() -> bytes:
+    """A PNG the upload checks accept (visit photos and report files are checked by content)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 90, 160)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def make_person_everywhere(*, manager):
     """A sub-administrator with a profile, files, tokens, a verified device, one-time codes and SMS outbox
     messages, a console session, consents, disclosures,
-    an application switched on for them, check-ins, tracking pings, access-log and audit entries,
+    an application switched on for them, check-ins, tracking pings, a customer visit with a photo, a
+    daily report with a file, access-log and audit entries,
     login-throttling records, guardian grants, a minor's case (M2) and a guardian's consent (M1).
     Returns their account."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
@@ -98,6 +111,18 @@ def make_person_everywhere(*, manager):
     rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
+    # A1: a customer visit with a photo and a daily report with a file (camera consent for the photo).
+    with acting_as(Actor.for_user(person)):
+        ledger.grant_consent(actor=person, person=person, purpose_code="device.camera", channel="mobile",
+                             explicit_confirmation=True)
+    customer = fieldwork_services.add_customer(actor=manager, name="Erasure Test Customer")
+    visit = fieldwork_services.check_in_visit(actor=person, customer_id=customer.pk, location=GPS,
+                                              place="Customer lobby", note="Met the buyer")
+    fieldwork_services.add_visit_photo(actor=person, visit_id=visit.pk, image=ContentFile(_real_png(), name="p.png"))
+    fieldwork_services.check_out_visit(actor=person, visit_id=visit.pk, place="Customer gate")
+    fieldwork_services.submit_report(actor=person, kind="daily", period_start=timezone.localdate(),
+                                     body="Visited the buyer.", figures={"visits": 1}, location=GPS,
+                                     attachments=[ContentFile(_real_png(), name="a.png")])
     attendance_services.switch_tracking(actor=manager, enabled=True)
     attendance_services.record_tracking_ping(person=person, location=GPS)
     access_log.write_now(connection.schema_name, (timezone.now(), "GET", "/api/v1/me", 200, person.pk,

@@ -33,7 +33,7 @@ from tests.erasure.factories import GPS, make_person_everywhere
 from tests.orgdata.factories import make_employee, resident_id
 
 GENERATED_CATEGORIES = {"sign-ins", "failed-sign-ins", "sign-in-failure-counters", "audit-log", "check-ins",
-                        "consents", "disclosures", "devices"}
+                        "customer-visits", "consents", "disclosures", "devices"}
 
 
 def _open(archive: bytes) -> dict[str, bytes]:
@@ -103,7 +103,8 @@ def test_the_copy_has_every_table_about_the_person_readable_and_nothing_else(in_
     [check_in] = json.loads(files["check-ins.json"])
     assert check_in["location"]["lat"] == GPS["lat"] and check_in["place"] == "Lobby"
     assert "Lobby" in files["check-ins.csv"].decode("utf-8-sig")
-    assert {row["purpose"] for row in json.loads(files["consents.json"])} == {"device.location", "location_tracking"}
+    assert {row["purpose"] for row in json.loads(files["consents.json"])} == {"device.location", "location_tracking",
+                                                                           "device.camera"}
     [disclosure] = json.loads(files["disclosures.json"])
     assert disclosure["recipient"] == "affiliate.qince"
     assert "Your request was received" in [row["subject_line"] for row in json.loads(files["inbox.json"])]

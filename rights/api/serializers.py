@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from rights import corrections
 from rights.models import InboxMessage, PreDeathArrangement, RequestEvent, RightsRequest
 
 
@@ -25,16 +26,21 @@ class RightsRequestSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     has_result = serializers.SerializerMethodField()
+    correct_value = serializers.SerializerMethodField(
+        help_text="A correction's requested value, shown as the field itself is shown (masked where it is).")
     history = RequestEventSerializer(source="events", many=True, read_only=True)
 
     class Meta:
         model = RightsRequest
         fields = ["id", "kind", "kind_label", "status", "status_label", "details", "submitted_at", "due_on",
                   "erase_by", "repeated", "excessive", "answer", "refusal_reason", "legal_exception", "refusal_explanation",
-                  "has_result", "result_expires_at", "history"]
+                  "correct_value", "has_result", "result_expires_at", "history"]
 
     def get_has_result(self, request) -> bool:
         return bool(request.result_file)
+
+    def get_correct_value(self, request) -> str:
+        return corrections.shown_value(viewer=None, request=request)
 
 
 class InboxMessageSerializer(serializers.ModelSerializer):
@@ -48,3 +54,9 @@ class ArrangementSerializer(serializers.ModelSerializer):
         model = PreDeathArrangement
         fields = ["instructions", "relative_contact", "updated_at"]
         read_only_fields = ["updated_at"]
+
+
+class ProtectionContactSerializer(serializers.Serializer):
+    is_appointed = serializers.BooleanField(help_text="False while no contact is appointed: the manager answers.")
+    name = serializers.CharField()
+    contact_channel = serializers.CharField(help_text="Empty while no contact is appointed.")

@@ -8,7 +8,9 @@ class SubmitRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RightsRequest.Kind.choices,
                                    help_text="next_of_kin is recorded by an administrator, not submitted here.")
     details = serializers.DictField(required=False, default=dict,
-                                    help_text="What the kind needs: correction {field, correct_value, note}; deletion "
+                                    help_text="What the kind needs: correction {field, correct_value, note} (field: display_name, "
+                                              "mobile, employee_number, department, position, job_level, entry_date "
+                                              "or id_number; a department by its path 'HQ / R&D'); deletion "
                                               "{grounds, note}; account_cancellation {irreversible_acknowledged: true}; "
                                               "automated_decision {action: explain|object|appeal, decision}; complaint {text}.")
     password = serializers.CharField(max_length=128, trim_whitespace=False)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from access.actors import SystemActor, account_of, is_system_actor, require_actor
 from access.capabilities import RIGHTS_PERMISSION, Capability, may, require
+from access.errors import NotInYourScope
 from access.roles import Role, holds_role
 from accounts import services as account_services
 from accounts import verification
@@ -48,6 +49,7 @@ from rights.models import PreDeathArrangement, ProtectionContact, RequestEvent, 
 # System work of this app, named where it acts.
 RIGHTS_FULFILMENT = SystemActor("rights requests")  # copies, account cancellations, erasures
 DEADLINE_WATCH = SystemActor("rights deadlines")  # escalation of requests near or past their due date
+CONTACT_UPKEEP = SystemActor("protection contact upkeep")  # a contact who is no longer a sub-administrator
 
 Kind = RightsRequest.Kind
 Status = RightsRequest.Status
@@ -299,6 +301,10 @@ def _correct(*, actor, request: RightsRequest, answer: str) -> RightsRequest:
         # Checked on submission; what changed since (the number taken by someone else, a department
         # outside the actor's) is said on the request, never a stack trace.
         raise ValidationError({"request": refusal.messages}) from None
+    except NotInYourScope:
+        # E5: a PI protection contact edits only the records of their own departments.
+        raise ValidationError({"request": [_("This person's record is outside your departments: the manager "
+                                             "makes this correction.")]}) from None
     label = corrections.CORRECTABLE_FIELDS[field]
     request.answer, request.decided_by, request.decided_at = (answer or "").strip(), account_of(actor), timezone.now()
     request.status = Status.DONE
@@ -498,6 +504,19 @@ def remove_protection_contact(*, actor) -> None:
         return
     _withdraw_handling(contact.person, _handling_permission())
     contact.delete()
+
+
+def end_appointment_of_former_administrator(*, actor, person: User) -> bool:
+    """R10: `person` is no longer an administrator (made a plain employee): if they were the
+    protection contact, they stop being it and lose HANDLE_RIGHTS_REQUESTS, so that appointing them
+    a sub-administrator again does not silently give the queue back. Returns whether they were."""
+    require_actor(actor)
+    contact = ProtectionContact.objects.select_for_update().filter(person=person).first()
+    if contact is None:
+        return False
+    _withdraw_handling(person, _handling_permission())
+    contact.delete()
+    return True
 
 
 def _withdraw_handling(person: User, permission: Permission) -> None:

@@ -95,3 +95,22 @@ def test_only_the_manager_appoints_and_a_changed_or_removed_contact_loses_the_qu
     with schema_context(enterprises.a.schema_name):
         withdrawn = AuditEntry.objects.filter(action="capability_withdrawn").values_list("object_id", flat=True)
         assert {str(first.pk), str(second.pk)} <= set(withdrawn)
+
+
+@pytest.mark.promise("R10")
+def test_a_contact_made_a_plain_employee_stops_being_the_contact_for_good(enterprises, console_as, manager):
+    contact, _other = _deputies(enterprises, manager)
+    employee = employee_signed_in(enterprises, name="看联系人")
+    console_as(manager).post("/console/rights/protection-contact/", {"person": contact.pk, "contact_channel": "ext. 101"})
+
+    with schema_context(enterprises.a.schema_name):
+        from orgdata.models import Department
+        from orgdata.services import administrators
+
+        administrators.remove_sub_administrator(actor=manager, person=contact)
+        # Appointed a sub-administrator again: the queue is not given back with it.
+        administrators.appoint_sub_administrator(actor=manager, person=contact,
+                                                 departments=[Department.objects.get(name="R&D")])
+
+    assert employee.client.get("/api/v1/rights/protection-contact").json()["is_appointed"] is False
+    assert console_as(contact).get("/console/rights/").status_code == 403

@@ -265,7 +265,8 @@ def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsReque
     _refuse_own_or_closed(actor, request)
     if request.kind in (Kind.COPY, Kind.GENERATED, Kind.ACCOUNT_CANCELLATION):
         raise ValidationError({"request": [_("This request is carried out by the platform itself; it can only be refused.")]})
-    if request.kind == Kind.CORRECTION:
+    if request.kind == Kind.CORRECTION and request.correct_value:
+        # (A correction recorded before values were held, without one, is answered in writing.)
         return _correct(actor=actor, request=request, answer=answer)
     erases = request.kind == Kind.DELETION or (request.kind == Kind.NEXT_OF_KIN and request.details.get("action") == "delete")
     if not erases and not (answer or "").strip():

@@ -441,7 +441,8 @@ def escalate_due_requests(*, actor, today=None) -> int:
                     person=handler, request=request, topic=inbox.Topic.RIGHTS,
                     subject=_("A rights request is due on %(due)s") % {"due": request.due_on.isoformat()},
                     body=_("%(kind)s #%(id)s is due on %(due)s and still open.")
-                    % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()})
+                    % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()},
+                    link=f"/console/rights/{request.pk}/")
         escalated += 1
     return escalated
 

@@ -116,3 +116,23 @@ def test_a_department_correction_names_the_department_and_is_made_by_the_adminis
                                     {"answer": "Moved as of this month."}).status_code == 302
     with schema_context(enterprises.a.schema_name):
         assert Employee.objects.get(account=person.user).department_id == tree["backend"].pk
+
+
+@pytest.mark.promise("R1")
+def test_the_protection_contact_corrects_only_records_of_their_own_departments(enterprises, console_as, manager):
+    with schema_context(enterprises.a.schema_name):
+        from tests.orgdata.factories import make_sub_administrator
+
+        tree = make_tree()
+        contact = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="研发负责人")
+    assert console_as(manager).post("/console/rights/protection-contact/",
+                                    {"person": contact.pk, "contact_channel": "ext. 7"}).status_code == 302
+    person = employee_signed_in(enterprises, name="销售员", department=tree["east"], employee_number="S-001")
+    request_id = submit(person, "correction", {"field": "employee_number", "correct_value": "S-010"}).json()["id"]
+
+    outside = console_as(contact).post(f"/console/rights/{request_id}/authorise/", {"answer": ""})
+
+    assert outside.status_code == 400 and "outside your departments" in outside.content.decode()
+    assert console_as(manager).post(f"/console/rights/{request_id}/authorise/", {"answer": ""}).status_code == 302
+    with schema_context(enterprises.a.schema_name):
+        assert Employee.objects.get(account=person.user).employee_number == "S-010"

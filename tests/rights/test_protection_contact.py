@@ -29,7 +29,7 @@ def _deputies(enterprises, manager):
 
 @pytest.mark.promise("R10")
 def test_the_appointed_contact_handles_requests_is_shown_to_employees_and_receives_complaints(
-        enterprises, console_as, manager, django_capture_on_commit_callbacks, client):
+        enterprises, console_as, manager, django_capture_on_commit_callbacks):
     contact, _other = _deputies(enterprises, manager)
     employee = employee_signed_in(enterprises, name="投诉人")
     assert console_as(contact).get("/console/rights/").status_code == 403

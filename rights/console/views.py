@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
+from core import confirmation
 from core.errors import try_service
 from orgdata.selectors import scope as scope_selectors
 from privacy import unmask
@@ -157,6 +158,16 @@ def protection_contact(request):
 @require_http_methods(["POST"])
 def remove_protection_contact(request):
     require(request.user, Capability.ADMINISTER_ADMINISTRATORS)
+    contact = selectors.protection_contact()
+    if contact is not None:
+        asked = confirmation.ask_unless_confirmed(
+            request, title=_("Remove %(name)s as the personal information protection contact?")
+            % {"name": contact.person.display_name},
+            consequences=[_("They no longer handle rights requests, and employees no longer see them as the contact."),
+                          _("Until another contact is appointed, complaints go to the manager.")],
+            confirm_label=_("Remove the contact"), cancel_url=reverse("rights-console:protection_contact"))
+        if asked:
+            return asked
     services.remove_protection_contact(actor=request.user)
     messages.success(request, _("No protection contact is appointed: complaints go to the manager."))
     return redirect("rights-console:protection_contact")

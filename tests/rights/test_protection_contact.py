@@ -89,7 +89,10 @@ def test_only_the_manager_appoints_and_a_changed_or_removed_contact_loses_the_qu
     assert console_as(first).get("/console/rights/").status_code == 403
     assert console_as(second).get("/console/rights/").status_code == 200
     assert employee.client.get("/api/v1/rights/protection-contact").json()["name"] == "接任者"
-    assert console_as(manager).post("/console/rights/protection-contact/remove/").status_code == 302
+    asked = console_as(manager).post("/console/rights/protection-contact/remove/")
+    assert asked.status_code == 200 and "Remove 接任者 as the personal information protection contact?" in asked.content.decode()
+    assert console_as(second).get("/console/rights/").status_code == 200  # nothing done before the confirmation
+    assert console_as(manager).post("/console/rights/protection-contact/remove/", {"confirmed": "yes"}).status_code == 302
     assert console_as(second).get("/console/rights/").status_code == 403
     assert employee.client.get("/api/v1/rights/protection-contact").json()["is_appointed"] is False
     with schema_context(enterprises.a.schema_name):

@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "erasure.context_processors.enterprise_cancellation",
                 "tenants.context_processors.service_cessation",  # E10: every page shows an announced cessation
+                "rights.context_processors.rights_due_banner",  # issue 13: requests due soon, for their handlers
             ],
         },
     },

@@ -76,6 +76,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "rights_requestevent": ("rights-request-history", gettext_lazy("The history of your requests")),
     "rights_inboxmessage": ("inbox", gettext_lazy("Your inbox")),
     "rights_predeatharrangement": ("pre-death-arrangement", gettext_lazy("Your pre-death arrangement")),
+    "rights_protectioncontact": ("protection-contact", gettext_lazy("Your appointment as the personal information protection contact")),
     "accounts_knowndevice": ("known-devices", gettext_lazy("Devices you signed in from after verifying your number")),
     "accounts_verificationcode": ("verification-codes", gettext_lazy("One-time codes sent to you (never the code)")),
     "accounts_invitation": ("invitations", gettext_lazy("Activation links made for your account (never the link)")),

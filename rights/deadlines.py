@@ -17,6 +17,8 @@ ANSWER_DAYS = 15
 ACCOUNT_CANCELLED_WORKING_DAYS = 1  # R5: the account is cancelled within 1 working day
 INFORMATION_ERASED_WORKING_DAYS = 7  # R5: personal information erased within 7 working days
 COMPLAINT_WORKING_DAYS = 15  # R10: the PI protection contact replies within 15 working days
+# Open requests this close to their date (or past it) are escalated and shown in the console's banner.
+ESCALATION_WORKING_DAYS = 2
 
 
 def is_working_day(day: date) -> bool:
@@ -34,6 +36,11 @@ def working_days_after(start: date, count: int) -> date:
         if is_working_day(day):
             left -= 1
     return day
+
+
+def escalation_horizon(today: date) -> date:
+    """The last date a request may be watched for to count as due soon on `today`."""
+    return working_days_after(today, ESCALATION_WORKING_DAYS)
 
 
 def due_dates(kind: str, submitted_on: date) -> tuple[date, date | None]:

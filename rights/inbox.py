@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
+
+from access.actors import require_actor
 
 from accounts.models import User
 from rights.models import InboxMessage
@@ -27,6 +30,18 @@ def deliver(*, person: User, subject: str, body: str, topic: str = Topic.RIGHTS,
     address = email_of(person) if email else ""
     if address:
         transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
+    return message
+
+
+def mark_read(*, actor, message: InboxMessage) -> InboxMessage:
+    """The recipient (`actor`) has read `message`; anyone else's message raises DoesNotExist (shown as
+    not found). Reading it again changes nothing."""
+    require_actor(actor)
+    if message.person_id != getattr(actor, "pk", None):
+        raise InboxMessage.DoesNotExist
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        message.save(update_fields=["read_at"])
     return message
 
 

@@ -4,9 +4,12 @@ import uuid
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
+from privacy.fields import EncryptedTextField, PersonKeyField
+from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
 
 _RIGHTS = "rights_requests"
 
@@ -27,6 +30,11 @@ def result_upload_path(instance, filename: str) -> str:
                                   retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement=""),
         "result_file": PI(Category.BASIC, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
                           retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement=""),
+        # R1/R8: the value a correction asks for may be an ID number (C2), so it is held as sensitive,
+        # encrypted under the person's key; surfaces show it as the corrected field itself is shown
+        # (rights.corrections.shown_value), never as stored.
+        "correct_value": PI(Category.SENSITIVE, purpose=_RIGHTS, retention=RetentionClass.TRANSACTION,
+                            retention_starts="submitted_at", erasure=Erasure.CRYPTO_SHRED, mask=Mask.HIDDEN),
     },
     erasure=Erasure.KEEP_LEGAL_BASIS,
     actor_links={"decided_by": "the administrator or PI protection contact who decided",
@@ -77,9 +85,12 @@ class RightsRequest(models.Model):
         TRADE_SECRETS = "trade_secrets", _("Trade secrets")
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rights_requests")
+    # The person's data key (set from their account), under which a correction's value is encrypted.
+    person_key = PersonKeyField(null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    correct_value = EncryptedTextField(_("correct value"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     due_on = models.DateField(_("due"))
     # R5: an account cancellation has two deadlines: the account within 1 working day, the
@@ -105,7 +116,13 @@ class RightsRequest(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["status", "due_on"], name="rights_request_open_due")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="rights_request_open_due"),
+            # The console's banner (every page, for whoever handles requests): open requests by the
+            # date that is watched, the erasure date of an account cancellation (R5) or the due date.
+            models.Index(Coalesce("erase_by", "due_on"), name="rights_request_open_watched",
+                         condition=Q(status__in=["submitted", "in_progress"])),
+        ]
         # Given to the personal-information protection contact when a sub-administrator is appointed as
         # such (access.capabilities HANDLE_RIGHTS_REQUESTS).
         permissions = [("handle_rights_requests", "Handle individuals' rights requests")]
@@ -189,3 +206,21 @@ class PreDeathArrangement(models.Model):
     instructions = models.TextField(_("instructions"), max_length=2000)
     relative_contact = models.CharField(_("close relative to contact"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+@personal_data(
+    subject="person",
+    fields={"contact_channel": PI(Category.BASIC, purpose=_RIGHTS, erasure=Erasure.DELETE)},
+    erasure=Erasure.DELETE,
+    actor_links={"appointed_by": "the enterprise manager who appointed the contact"},
+    not_personal={"slot": "there is one contact per enterprise", "appointed_at": "when they were appointed"},
+)
+class ProtectionContact(models.Model):
+    """R10: the enterprise's personal-information protection contact, a sub-administrator the manager
+    appoints. Employees see their name and the channel published here; complaints go to them."""
+
+    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact_channel = models.CharField(_("published contact channel"), max_length=200)
+    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    appointed_at = models.DateTimeField(auto_now=True)

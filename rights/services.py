@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Coalesce
@@ -31,18 +32,25 @@ from django.utils.translation import gettext_lazy
 
 from access import actors
 from access.actors import SystemActor, account_of, is_system_actor, require_actor
-from access.capabilities import Capability, may, require
+from access.capabilities import RIGHTS_PERMISSION, Capability, may, require
+from access.errors import NotInYourScope
+from access.roles import Role, holds_role
 from accounts import services as account_services
 from accounts import verification
 from accounts.models import User, VerificationPurpose
+from accounts.validators import clean_name_text
+from audit.recording import record_event
 from erasure import services as erasure_services
 from erasure.models import ErasureJob
-from rights import deadlines, inbox
-from rights.models import PreDeathArrangement, RequestEvent, RightsRequest
+from orgdata.selectors import directory as directory_selectors
+from orgdata.services import employees as employee_services
+from rights import corrections, deadlines, inbox, selectors
+from rights.models import PreDeathArrangement, ProtectionContact, RequestEvent, RightsRequest
 
 # System work of this app, named where it acts.
 RIGHTS_FULFILMENT = SystemActor("rights requests")  # copies, account cancellations, erasures
 DEADLINE_WATCH = SystemActor("rights deadlines")  # escalation of requests near or past their due date
+CONTACT_UPKEEP = SystemActor("protection contact upkeep")  # a contact who is no longer a sub-administrator
 
 Kind = RightsRequest.Kind
 Status = RightsRequest.Status
@@ -58,7 +66,7 @@ AUTOMATED_DECISION_ACTIONS = ("explain", "object", "appeal")
 # How the console shows a request's details: each key, and a coded value, in the reader's language.
 DETAIL_LABELS = {
     "text": gettext_lazy("Complaint"), "field": gettext_lazy("Field to correct"),
-    "correct_value": gettext_lazy("Correct value"), "note": gettext_lazy("Note"), "grounds": gettext_lazy("Grounds"),
+    "note": gettext_lazy("Note"), "grounds": gettext_lazy("Grounds"),
     "irreversible_acknowledged": gettext_lazy("Knows it cannot be undone"), "action": gettext_lazy("Asks to"),
     "decision": gettext_lazy("Decision concerned"), "relative_name": gettext_lazy("Relative's name"),
     "relationship": gettext_lazy("Relationship"), "contact": gettext_lazy("Relative's contact"),
@@ -70,6 +78,7 @@ DETAIL_VALUES = {
                "appeal": gettext_lazy("appeal against the decision"), "access": gettext_lazy("access"),
                "copy": gettext_lazy("copy"), "correct": gettext_lazy("correct"), "delete": gettext_lazy("delete")},
     "irreversible_acknowledged": {True: gettext_lazy("yes")},
+    "field": corrections.CORRECTABLE_FIELDS,
 }
 
 
@@ -101,9 +110,10 @@ def submit_request(*, actor, kind: str, details: dict, password: str, code: str)
     details = _checked_details(kind, details or {})
     if kind == Kind.ACCOUNT_CANCELLATION and may(actor, Capability.HAND_OVER_MANAGER_ROLE):
         raise ValidationError({"kind": [_("Hand the enterprise manager role over before cancelling your account.")]})
+    correct_value = details.pop("correct_value", "")
     _verify_identity(actor, password=password, code=code)
     with transaction.atomic():
-        request = _create(person=actor, kind=kind, details=details, actor=actor)
+        request = _create(person=actor, kind=kind, details=details, actor=actor, correct_value=correct_value)
     _after_submission(request)
     return request
 
@@ -135,7 +145,9 @@ def _checked_details(kind: str, details: dict) -> dict:
     if kind in (Kind.COPY, Kind.GENERATED):
         return {}
     if kind == Kind.CORRECTION:
-        return {"field": text("field", limit=100), "correct_value": text("correct_value", limit=500),
+        # R1: only the enterprise's records, each value checked by the address book's own validator.
+        field = corrections.checked_field(text("field", limit=100))
+        return {"field": field, "correct_value": corrections.checked_value(field, text("correct_value", limit=500)),
                 "note": text("note", required=False)}
     if kind == Kind.DELETION:
         return {"grounds": choice("grounds", list(DELETION_GROUNDS)), "note": text("note", required=False)}
@@ -153,13 +165,14 @@ def _checked_details(kind: str, details: dict) -> dict:
     raise ValidationError({"kind": [_("Choose one of the requests listed.")]})
 
 
-def _create(*, person: User, kind: str, details: dict, actor) -> RightsRequest:
+def _create(*, person: User, kind: str, details: dict, actor, correct_value: str = "") -> RightsRequest:
     now = timezone.now()
     earlier = RightsRequest.objects.filter(person=person, kind=kind, submitted_at__gte=now - REPEAT_WINDOW) \
         .exclude(status=Status.WITHDRAWN).order_by("-submitted_at")
     due_on, erase_by = deadlines.due_dates(kind, timezone.localdate(now))
     request = RightsRequest.objects.create(
-        person=person, kind=kind, details=details, due_on=due_on, erase_by=erase_by,
+        person=person, person_key_id=person.person_key_id, kind=kind, details=details, correct_value=correct_value,
+        due_on=due_on, erase_by=erase_by,
         repeats=earlier.first(), repeated=earlier.exists(), excessive=earlier.count() + 1 >= EXCESSIVE_AFTER)
     _step(request, "submitted", actor, _("Your request was received and verified. It is due by %(due)s.")
           % {"due": due_on.isoformat()})
@@ -176,6 +189,14 @@ def _after_submission(request: RightsRequest) -> None:
     elif request.kind == Kind.ACCOUNT_CANCELLATION:
         # R5: the account is cancelled at once, then erased by the engine.
         cancel_account(actor=RIGHTS_FULFILMENT, request=request)
+    elif request.kind == Kind.COMPLAINT:
+        # R10: a complaint goes to the PI protection contact (the manager, when none is appointed).
+        with transaction.atomic():
+            for handler in _complaint_handlers():
+                inbox.deliver(person=handler, request=request, topic=inbox.Topic.RIGHTS,
+                              subject=_("A complaint was submitted (#%(id)s)") % {"id": request.pk},
+                              body=_("A complaint is due to be answered by %(due)s.") % {"due": request.due_on.isoformat()},
+                              link=f"/console/rights/{request.pk}/")
 
 
 @transaction.atomic
@@ -245,6 +266,9 @@ def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsReque
     _refuse_own_or_closed(actor, request)
     if request.kind in (Kind.COPY, Kind.GENERATED, Kind.ACCOUNT_CANCELLATION):
         raise ValidationError({"request": [_("This request is carried out by the platform itself; it can only be refused.")]})
+    if request.kind == Kind.CORRECTION and request.correct_value:
+        # (A correction recorded before values were held, without one, is answered in writing.)
+        return _correct(actor=actor, request=request, answer=answer)
     erases = request.kind == Kind.DELETION or (request.kind == Kind.NEXT_OF_KIN and request.details.get("action") == "delete")
     if not erases and not (answer or "").strip():
         raise ValidationError({"answer": [_("Write the answer the person will read.")]})
@@ -262,6 +286,37 @@ def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsReque
         message = _("Your request was answered: %(answer)s") % {"answer": request.answer}
     request.save(update_fields=["answer", "decided_by", "decided_at", "erasure_job", "status", "updated_at"])
     _step(request, "authorised" if erases else "answered", actor, message)
+    return request
+
+
+def _correct(*, actor, request: RightsRequest, answer: str) -> RightsRequest:
+    """R1/R8: the correction is made through the address book's own edit (`update_employee`, scoped and
+    checked as in the console) with the administrator as actor; the history and the audit log name
+    the field, never the value."""
+    if len(answer or "") > TEXT_LIMIT:
+        raise ValidationError({"answer": [_("At most %(limit)s characters.") % {"limit": TEXT_LIMIT}]})
+    field = request.details["field"]
+    try:
+        employee = directory_selectors.own_employee_record(request.person)
+        employee_services.update_employee(actor=actor, employee=employee, changes=corrections.changes_of(request))
+    except ValidationError as refusal:
+        # Checked on submission; what changed since (the number taken by someone else, a department
+        # outside the actor's) is said on the request, never a stack trace.
+        raise ValidationError({"request": refusal.messages}) from None
+    except NotInYourScope:
+        # E5: a PI protection contact edits only the records of their own departments.
+        raise ValidationError({"request": [_("This person's record is outside your departments: the manager "
+                                             "makes this correction.")]}) from None
+    label = corrections.CORRECTABLE_FIELDS[field]
+    request.answer, request.decided_by, request.decided_at = (answer or "").strip(), account_of(actor), timezone.now()
+    request.status = Status.DONE
+    request.save(update_fields=["answer", "decided_by", "decided_at", "status", "updated_at"])
+    message = _("Your %(field)s was corrected.") % {"field": label}
+    if request.answer:
+        message = f"{message} {request.answer}"
+    _step(request, "corrected", actor, message)
+    record_event(action="correction_applied", object_type=RightsRequest._meta.label_lower, object_id=request.pk,
+                 changed_fields=[field])
     return request
 
 
@@ -371,9 +426,8 @@ def escalate_due_requests(*, actor, today=None) -> int:
     many were escalated."""
     require_actor(actor)
     today = today or timezone.localdate()
-    horizon = deadlines.working_days_after(today, 2)
-    handlers = [user for user in User.objects.filter(is_active=True).exclude(role=User.Role.EMPLOYEE)
-                if may(user, Capability.HANDLE_RIGHTS_REQUESTS)]
+    horizon = deadlines.escalation_horizon(today)
+    handlers = _handlers()
     escalated = 0
     # An account cancellation is due twice (R5): the account at once (done on submission), the
     # information by `erase_by`, which is what is watched.
@@ -388,9 +442,90 @@ def escalate_due_requests(*, actor, today=None) -> int:
                     person=handler, request=request, topic=inbox.Topic.RIGHTS,
                     subject=_("A rights request is due on %(due)s") % {"due": request.due_on.isoformat()},
                     body=_("%(kind)s #%(id)s is due on %(due)s and still open.")
-                    % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()})
+                    % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()},
+                    link=f"/console/rights/{request.pk}/")
         escalated += 1
     return escalated
+
+
+def _handlers() -> list[User]:
+    """Everyone who handles requests, the PI protection contact first (R10), then the manager."""
+    contact = selectors.protection_contact()
+    others = [user for user in User.objects.filter(is_active=True).exclude(role=User.Role.EMPLOYEE).order_by("pk")
+              if may(user, Capability.HANDLE_RIGHTS_REQUESTS) and (contact is None or user.pk != contact.person_id)]
+    return ([contact.person] if contact else []) + others
+
+
+def _complaint_handlers() -> list[User]:
+    """R10: the PI protection contact, or the manager when none is appointed."""
+    contact = selectors.protection_contact()
+    return [contact.person] if contact else list(User.objects.filter(is_active=True, role=User.Role.MANAGER))
+
+
+# --- the personal-information protection contact (R10) -------------------------------------------------
+
+def _handling_permission() -> Permission:
+    app_label, codename = RIGHTS_PERMISSION.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@transaction.atomic
+def appoint_protection_contact(*, actor, person: User, contact_channel: str) -> ProtectionContact:
+    """R10: the manager appoints a sub-administrator as the enterprise's personal-information
+    protection contact, published to employees with `contact_channel`. They are granted
+    HANDLE_RIGHTS_REQUESTS (the catalogue's permission); a previous contact loses it. Refuses
+    (NotPermitted) anyone but the manager and (ValidationError) someone who is not an active
+    sub-administrator or an empty or over-long channel."""
+    require(actor, Capability.ADMINISTER_ADMINISTRATORS)
+    # Enterprise before person (STYLE: locks in one order): the contact's slot, then the account.
+    previous = ProtectionContact.objects.select_for_update().select_related("person").first()
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active or not holds_role(person, Role.SUB_ADMIN):
+        raise ValidationError({"person": [_("Choose an active sub-administrator.")]})
+    channel = clean_name_text(contact_channel)
+    if not channel or len(channel) > 200:
+        raise ValidationError({"contact_channel": [_("Required, as text of at most %(limit)s characters.")
+                                                   % {"limit": 200}]})
+    permission = _handling_permission()
+    if previous is not None and previous.person_id != person.pk:
+        _withdraw_handling(previous.person, permission)
+    contact, _created = ProtectionContact.objects.update_or_create(
+        slot=1, defaults={"person": person, "contact_channel": channel, "appointed_by": account_of(actor)})
+    person.user_permissions.add(permission)
+    record_event(action="capability_granted", object_type=User._meta.label_lower, object_id=person.pk,
+                 changed_fields=[RIGHTS_PERMISSION])
+    return contact
+
+
+@transaction.atomic
+def remove_protection_contact(*, actor) -> None:
+    """R10: the manager removes the contact (until another is appointed, complaints go to the
+    manager); they lose HANDLE_RIGHTS_REQUESTS. Refuses (NotPermitted) anyone but the manager."""
+    require(actor, Capability.ADMINISTER_ADMINISTRATORS)
+    contact = ProtectionContact.objects.select_for_update().select_related("person").first()
+    if contact is None:
+        return
+    _withdraw_handling(contact.person, _handling_permission())
+    contact.delete()
+
+
+def end_appointment_of_former_administrator(*, actor, person: User) -> bool:
+    """R10: `person` is no longer an administrator (made a plain employee): if they were the
+    protection contact, they stop being it and lose HANDLE_RIGHTS_REQUESTS, so that appointing them
+    a sub-administrator again does not silently give the queue back. Returns whether they were."""
+    require_actor(actor)
+    contact = ProtectionContact.objects.select_for_update().filter(person=person).first()
+    if contact is None:
+        return False
+    _withdraw_handling(person, _handling_permission())
+    contact.delete()
+    return True
+
+
+def _withdraw_handling(person: User, permission: Permission) -> None:
+    person.user_permissions.remove(permission)
+    record_event(action="capability_withdrawn", object_type=User._meta.label_lower, object_id=person.pk,
+                 changed_fields=[RIGHTS_PERMISSION])
 
 
 # --- history and telling the person -------------------------------------------------------------------

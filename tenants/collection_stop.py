@@ -50,6 +50,10 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "rights-console:authorise": "answering a request, or authorising a deletion, is the individual's right (R2–R10)",
     "rights-console:refuse": "refusing a request for a recorded reason answers it (R8)",
     "rights-console:next_of_kin": "a deceased person's relative exercises their rights (R7)",
+    "rights-console:message_read": "marking one's own message read collects nothing about anyone",
+    "rights-console:reveal_correct_value": "showing a correction's value reads (audited, X2)",
+    "rights-console:remove_protection_contact": "removing the protection contact withdraws a grant; removes",
+    "rights-console:protection_contact": "requests and complaints must still reach the PI protection contact (R10)",
 }
 
 

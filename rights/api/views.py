@@ -2,17 +2,17 @@
 pre-death arrangements (R7). Exercising a right is never blocked by a pending policy acceptance."""
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsEnterpriseMember
-from rights import selectors, services
+from rights import inbox, selectors, services
 from rights.api.serializers import (
     ArrangementSerializer,
     InboxMessageSerializer,
+    ProtectionContactSerializer,
     RightsRequestSerializer,
     SubmitRequestSerializer,
 )
@@ -66,11 +66,18 @@ class InboxView(_RightsView):
 class InboxReadView(_RightsView):
     @extend_schema(request=None, responses={200: InboxMessageSerializer})
     def post(self, request, pk: int):
-        message = get_object_or_404(selectors.inbox_of(request.user), pk=pk)
-        if message.read_at is None:
-            message.read_at = timezone.now()
-            message.save(update_fields=["read_at"])
+        message = inbox.mark_read(actor=request.user, message=get_object_or_404(selectors.inbox_of(request.user), pk=pk))
         return Response(InboxMessageSerializer(message).data)
+
+
+class ProtectionContactView(_RightsView):
+    """R10: whom to contact about personal information (the app's "contact us" screen): the
+    enterprise's personal-information protection contact and the channel it publishes; while none
+    is appointed, the enterprise manager, who handles requests and complaints then."""
+
+    @extend_schema(responses={200: ProtectionContactSerializer})
+    def get(self, request):
+        return Response(ProtectionContactSerializer(selectors.published_contact()).data)
 
 
 class ArrangementView(_RightsView):

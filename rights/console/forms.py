@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from orgdata.selectors import scope as scope_selectors
 from rights.models import RightsRequest
 from rights.services import NEXT_OF_KIN_ACTIONS
 
@@ -25,3 +27,16 @@ class NextOfKinForm(forms.Form):
     relationship = forms.CharField(label=_("Relationship to the deceased"), max_length=500)
     contact = forms.CharField(label=_("Relative's contact"), max_length=500)
     proof = forms.CharField(label=_("Proof shown (death and relationship), verified by you"), max_length=500)
+
+
+class ProtectionContactForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Sub-administrator"), queryset=User.objects.none())
+    contact_channel = forms.CharField(label=_("Contact channel published to employees (e-mail, telephone)"),
+                                      max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The service refuses anyone but an active sub-administrator with its own field error.
+        self.fields["person"].queryset = scope_selectors.administrators().filter(
+            role=User.Role.SUB_ADMIN, is_active=True)
+        self.fields["person"].label_from_instance = lambda account: account.display_name

@@ -1,20 +1,25 @@
 """Console pages of rights requests: the queue (filters, due dates, overdue first), each request with
-its history and the decision forms, and a relative's request about a deceased employee (R7)."""
+its history and the decision forms, and a relative's request about a deceased employee (R7); the
+administrator's own inbox (escalations, complaints); the manager's appointment of the
+personal-information protection contact (R10)."""
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from access.capabilities import Capability, require
 from accounts.permissions import console_login_required
+from core import confirmation
 from core.errors import try_service
 from orgdata.selectors import scope as scope_selectors
-from rights import selectors, services
-from rights.console.forms import AnswerForm, NextOfKinForm, RefuseForm
+from privacy import unmask
+from rights import corrections, inbox, selectors, services
+from rights.console.forms import AnswerForm, NextOfKinForm, ProtectionContactForm, RefuseForm
 from rights.models import PreDeathArrangement, RightsRequest
 
 
@@ -22,13 +27,17 @@ from rights.models import PreDeathArrangement, RightsRequest
 def queue(request):
     require(request.user, Capability.HANDLE_RIGHTS_REQUESTS)
     kind, state = request.GET.get("kind", ""), request.GET.get("status", "open")
-    overdue = request.GET.get("overdue") == "1"
+    overdue, due_soon = request.GET.get("overdue") == "1", request.GET.get("due") == "soon"
     kind = kind if kind in RightsRequest.Kind.values else ""
     state = state if state in ("open", "", *RightsRequest.Status.values) else "open"
-    rows = selectors.queue_for(request.user, kind=kind, status=state, overdue=overdue)[:500]
+    rows = list(selectors.queue_for(request.user, kind=kind, status=state, overdue=overdue, due_soon=due_soon)[:500])
+    for row in rows:
+        # R1/R8: a correction's value as the field is shown anywhere else (masked where it is).
+        row.shown_correction = corrections.shown_value(viewer=request.user, request=row) \
+            if row.kind == RightsRequest.Kind.CORRECTION else ""
     return render(request, "rights/queue.html", {
         "requests": rows, "today": timezone.localdate(), "kind": kind, "state": state, "overdue": overdue,
-        "kinds": RightsRequest.Kind.choices, "statuses": RightsRequest.Status.choices})
+        "due_soon": due_soon, "kinds": RightsRequest.Kind.choices, "statuses": RightsRequest.Status.choices})
 
 
 def _queued(request, pk: int) -> RightsRequest:
@@ -44,12 +53,16 @@ def detail(request, pk: int):
     return _detail_page(request, _queued(request, pk))
 
 
-def _detail_page(request, rights_request, *, answer_form=None, refuse_form=None, status=200):
+def _detail_page(request, rights_request, *, answer_form=None, refuse_form=None, status=200, revealed_correction=None):
     arrangement = PreDeathArrangement.objects.filter(person=rights_request.person).first() \
         if rights_request.kind == RightsRequest.Kind.NEXT_OF_KIN else None
     return render(request, "rights/request.html", {
         "rights_request": rights_request, "events": rights_request.events.all(), "today": timezone.localdate(),
         "details": services.shown_details(rights_request),
+        "shown_correction": revealed_correction if revealed_correction is not None
+        else corrections.shown_value(viewer=request.user, request=rights_request),
+        "is_revealed": revealed_correction is not None,
+        "may_unmask": unmask.may_unmask(request.user),
         "answer_form": answer_form or AnswerForm(), "refuse_form": refuse_form or RefuseForm(),
         "arrangement": arrangement}, status=status)
 
@@ -94,3 +107,67 @@ def next_of_kin(request, employee_pk: int):
         return redirect("rights-console:request", pk=created[0].pk)
     return render(request, "rights/next_of_kin.html", {"employee": employee, "form": form, "arrangement": arrangement},
                   status=400 if request.method == "POST" else 200)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def reveal_correct_value(request, pk: int):
+    """X2: a correction's value in clear, for a handler who may unmask; the view is audited."""
+    require(request.user, Capability.HANDLE_RIGHTS_REQUESTS)
+    rights_request = _queued(request, pk)
+    if rights_request.kind != RightsRequest.Kind.CORRECTION:
+        raise Http404
+    value = unmask.reveal(actor=request.user, instance=rights_request, field="correct_value")
+    return _detail_page(request, rights_request, revealed_correction=value)
+
+
+@console_login_required
+def messages_page(request):
+    """The administrator's own inbox: escalated requests, complaints, and what other functions send."""
+    require(request.user, Capability.USE_CONSOLE)
+    return render(request, "rights/messages.html", {"inbox": selectors.inbox_of(request.user)[:200]})
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def message_read(request, pk: int):
+    require(request.user, Capability.USE_CONSOLE)
+    inbox.mark_read(actor=request.user, message=get_object_or_404(selectors.inbox_of(request.user), pk=pk))
+    return redirect("rights-console:messages")
+
+
+@console_login_required
+@require_http_methods(["GET", "POST"])
+def protection_contact(request):
+    """R10: the manager appoints (or changes) the personal-information protection contact."""
+    require(request.user, Capability.ADMINISTER_ADMINISTRATORS)
+    contact = selectors.protection_contact()
+    initial = {"person": contact.person_id, "contact_channel": contact.contact_channel} if contact else {}
+    form = ProtectionContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and try_service(form, lambda: services.appoint_protection_contact(
+            actor=request.user, person=form.cleaned_data["person"],
+            contact_channel=form.cleaned_data["contact_channel"])):
+        messages.success(request, _("%(name)s is the personal information protection contact.")
+                         % {"name": form.cleaned_data["person"].display_name})
+        return redirect("rights-console:protection_contact")
+    return render(request, "rights/protection_contact.html", {"contact": contact, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def remove_protection_contact(request):
+    require(request.user, Capability.ADMINISTER_ADMINISTRATORS)
+    contact = selectors.protection_contact()
+    if contact is not None:
+        asked = confirmation.ask_unless_confirmed(
+            request, title=_("Remove %(name)s as the personal information protection contact?")
+            % {"name": contact.person.display_name},
+            consequences=[_("They no longer handle rights requests, and employees no longer see them as the contact."),
+                          _("Until another contact is appointed, complaints go to the manager.")],
+            confirm_label=_("Remove the contact"), cancel_url=reverse("rights-console:protection_contact"))
+        if asked:
+            return asked
+    services.remove_protection_contact(actor=request.user)
+    messages.success(request, _("No protection contact is appointed: complaints go to the manager."))
+    return redirect("rights-console:protection_contact")

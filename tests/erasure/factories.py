@@ -102,13 +102,16 @@ def make_person_everywhere(*, manager):
     earlier = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person)
     DeletionNotice.objects.filter(pk__in=[notice.pk for notice in earlier]).update(status=DeletionNotice.Status.FAILED)
 
-    # Their rights requests, its history, their inbox and their pre-death arrangement.
+    # Their rights requests, its history, their inbox, their pre-death arrangement and their
+    # appointment as the protection contact.
     person.set_password(FACTORY_PASSWORD)
     person.save(update_fields=["password"])
     # The rights-request code sent above (R8) is used here; its row stays, used.
     rights_services.submit_request(actor=person, kind="complaint", details={"text": "The canteen camera."},
                                    password=FACTORY_PASSWORD, code=latest_code(connection.schema_name, person.mobile))
     rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
+    # R10: the enterprise's personal-information protection contact, with the channel published.
+    rights_services.appoint_protection_contact(actor=manager, person=person, contact_channel="ext. 611")
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
     # A1: a customer visit with a photo and a daily report with a file (camera consent for the photo).

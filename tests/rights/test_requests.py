@@ -17,44 +17,12 @@ from erasure.models import ErasureJob
 from orgdata.models import Employee
 from rights import deadlines, tasks
 from rights.models import InboxMessage, RightsRequest
-from tests.accounts.factories import FACTORY_PASSWORD
-from tests.accounts.signing_in import latest_code
-from tests.consent.factories import signed_in
 from tests.orgdata.conftest import in_a, manager  # noqa: F401
-from tests.orgdata.factories import make_employee
+from tests.rights.requesting import employee_signed_in as _employee
+from tests.rights.requesting import inbox_of as _inbox
+from tests.rights.requesting import submit as _submit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _codes_without_waiting(settings):
-    # These tests submit several requests a minute; the resend wait is accounts' own tests' subject.
-    settings.VERIFICATION_RESEND_SECONDS = 0
-
-
-def _code_for(person) -> str:
-    """R8: the one-time code the app asks for, read from the local SMS outbox as a developer would."""
-    sent = person.client.post("/api/v1/me/verification-codes", {"purpose": "rights_request"}, format="json")
-    assert sent.status_code == 201, sent.content
-    return latest_code(person.enterprise.schema_name, person.user.mobile)
-
-
-def _submit(person, kind, details=None, password=FACTORY_PASSWORD, code=None):
-    code = _code_for(person) if code is None else code
-    return person.client.post("/api/v1/rights/requests", {"kind": kind, "details": details or {},
-                                                          "password": password, "code": code}, format="json")
-
-
-def _employee(enterprises, **fields):
-    with schema_context(enterprises.a.schema_name):
-        employee = make_employee(**fields)
-        employee.account.set_password(FACTORY_PASSWORD)
-        employee.account.save(update_fields=["password"])
-    return signed_in(enterprises.a, employee.account)
-
-
-def _inbox(person):
-    return [message["body"] for message in person.client.get("/api/v1/rights/inbox").json()]
 
 
 @pytest.mark.promise("R8")
@@ -100,7 +68,7 @@ def test_the_employee_follows_their_request_and_is_told_of_every_change(enterpri
 @pytest.mark.promise("R9")
 def test_a_refusal_needs_a_listed_reason_or_legal_exception_and_an_explanation(enterprises, console_as, manager):
     person = _employee(enterprises, name="拒绝")
-    request_id = _submit(person, "correction", {"field": "name", "correct_value": "拒绝者"}).json()["id"]
+    request_id = _submit(person, "correction", {"field": "display_name", "correct_value": "拒绝者"}).json()["id"]
     console = console_as(manager)
 
     unexplained = console.post(f"/console/rights/{request_id}/refuse/", {"reason": "baseless", "explanation": ""})

@@ -441,6 +441,17 @@ LOGGING = {
     },
 }
 
+# --- e-mail (rights.inbox, incidents) -------------------------------------------------------------
+# Development keeps every message as a file in the local mail outbox (.data/mail; nothing leaves);
+# production names its SMTP relay with EMAIL_URL (smtp+tls://user:password@host:587). Tests use
+# Django's in-memory backend.
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="privacy@localhost")
+
 # --- one-time codes by SMS (accounts.sms, accounts.verification; R8, X6) ------------------------
 # The sending backend: the local outbox (nothing leaves; `manage.py sms_outbox` shows it) unless
 # DJANGO_SECURE, where the provider adapter is the default and refuses to start until configured.

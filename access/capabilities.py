@@ -81,6 +81,7 @@ class Capability(StrEnum):
     SEE_SHARING_LEDGER = "see_sharing_ledger"  # C9: what went to which recipient; target: the person
     SEE_POLICY_ACCEPTANCE = "see_policy_acceptance"  # C8: how many people accepted each version
     SEE_ATTENDANCE_RECORDS = "see_attendance_records"  # A1: check-ins; target: the person
+    HANDLE_SECURITY_INCIDENTS = "handle_security_incidents"  # X5: open incidents, tell people, the report
 
 
 class Grant(Enum):
@@ -165,6 +166,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SEE_SHARING_LEDGER:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_POLICY_ACCEPTANCE:               Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_ATTENDANCE_RECORDS:              Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    # X5: the manager for their own enterprise (the console), platform staff for any (the admin).
+    C.HANDLE_SECURITY_INCIDENTS:           Holders(YES, NO,              NO,          YES, YES),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -182,6 +185,7 @@ _REFUSALS = {
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),
     C.UNMASK_SENSITIVE_VALUES: gettext_noop("You may not see this information unmasked."),
     C.PUBLISH_POLICY_VERSION: gettext_noop("Only platform staff publish privacy-policy versions."),
+    C.HANDLE_SECURITY_INCIDENTS: gettext_noop("Only the enterprise manager or platform staff handle security incidents."),
 }
 
 

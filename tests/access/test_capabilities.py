@@ -65,6 +65,7 @@ EXPECTED = {
     C.SEE_SHARING_LEDGER:                  (Y,      SCOPED,    N,        N,              N),
     C.SEE_POLICY_ACCEPTANCE:               (Y,      SCOPED,    N,        N,              N),
     C.SEE_ATTENDANCE_RECORDS:              (Y,      SCOPED,    N,        N,              N),
+    C.HANDLE_SECURITY_INCIDENTS:           (Y,      N,         N,        Y,              Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

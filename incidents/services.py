@@ -106,6 +106,17 @@ def _platform_data_map_tables() -> dict[str, registry.Declaration]:
     return {d.table: d for d in registry.table_declarations() if d.subject and d.fields}
 
 
+def platform_data_map_tables() -> list[tuple[str, str, list[str]]]:
+    """The data map's tables about people (every enterprise has them), for a platform incident."""
+    return sorted((d.table, d.label, sorted({rule.category for rule in d.fields.values()}))
+                  for d in _platform_data_map_tables().values())
+
+
+def check_platform_data_choice(category: str, table: str) -> None:
+    """Refuse (ValidationError naming the field) a table or category the data map does not offer."""
+    _check_data_choice(category, table, _platform_data_map_tables())
+
+
 def _check_data_choice(category: str, table: str, declarations: dict[str, registry.Declaration]) -> None:
     declaration = declarations.get(table)
     if declaration is None:
@@ -234,7 +245,7 @@ def open_platform_incident(*, actor, enterprises, kind: str, title: str, cause: 
     if audience not in PLATFORM_AUDIENCES:
         raise ValidationError({"audience": [_("Choose everyone in the enterprises, or the data map.")]})
     if audience == Incident.Audience.DATA:
-        _check_data_choice(data_category, data_table, _platform_data_map_tables())
+        check_platform_data_choice(data_category, data_table)
     with transaction.atomic():
         incident = Incident.objects.create(
             reference=_new_reference(), kind=kind, occurred_on=occurred_on, audience=audience,

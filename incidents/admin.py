@@ -34,9 +34,10 @@ class PlatformIncidentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["data_table"].choices = [("", "—")] + [
-            (table, f"{label} ({', '.join(categories)})")
-            for table, label, categories in services.platform_data_map_tables()]
+        if "data_table" in self.fields:  # the add form (an opened incident is read-only)
+            self.fields["data_table"].choices = [("", "—")] + [
+                (table, f"{label} ({', '.join(categories)})")
+                for table, label, categories in services.platform_data_map_tables()]
 
     def clean(self):
         cleaned = super().clean()

@@ -23,6 +23,7 @@ from audit.context import Actor, acting_as
 from consent.models import DeletionNotice, LegalBasis
 from consent.services import deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
+from incidents import services as incident_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications, invitations
 from rights import services as rights_services
@@ -96,6 +97,12 @@ def make_person_everywhere(*, manager):
     rights_services.submit_request(actor=person, kind="complaint", details={"text": "The canteen camera."},
                                    password=FACTORY_PASSWORD, code=latest_code(connection.schema_name, person.mobile))
     rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
+    # X5: affected by a security incident, and told of it (their notices' delivery rows).
+    incident = incident_services.open_incident(
+        actor=manager, kind="loss", title="Lost laptop", cause="Stolen from a car", possible_harm="Phishing",
+        measures_taken="Disk was encrypted", advice="Beware of calls", remedies="None needed", contact="security desk",
+        audience="list", people=[person])
+    incident_services.plan_deliveries(actor=TEST_SETUP, incident=incident)
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
     attendance_services.switch_tracking(actor=manager, enabled=True)

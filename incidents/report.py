@@ -4,8 +4,8 @@ The items are the policy's ("the types, reasons and potential hazards ..., the d
 have taken ..., suggestions ..., remedial measures ..., our contact information") plus the
 timeline and the counts. Chinese is typeset with WenQuanYi Micro Hei, the font file shipped inside
 the `paperang-p2-fonts-cjk` package (nothing is downloaded at run time); fpdf2 embeds only the
-subset of glyphs the report uses, and breaks lines between any two characters (Chinese has no
-spaces to break at).
+subset of glyphs the report uses, and breaks Chinese lines between any two characters (Chinese has
+no spaces to break at), other text between words.
 """
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def font_path() -> str:
     return str(importlib.resources.files(FONT_PACKAGE).joinpath(FONT_FILE))
 
 
+def _wrap(text: str) -> WrapMode:
+    # Chinese breaks between any two characters; text without CJK breaks between words.
+    return WrapMode.CHAR if any("\u2e80" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
+                                for character in text) else WrapMode.WORD
+
+
 def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
@@ -50,8 +56,7 @@ def _render(incident, *, enterprise_title, timeline, enterprises) -> bytes:
 
     def heading(text: str, size: int = 13) -> None:
         pdf.set_font(FONT_NAME, size=size)
-        pdf.multi_cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR,
-                       align="L")
+        pdf.multi_cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(text), align="L")
         pdf.ln(1.5)
 
     def item(label: str, value) -> None:
@@ -60,8 +65,8 @@ def _render(incident, *, enterprise_title, timeline, enterprises) -> bytes:
         pdf.multi_cell(0, 6, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(FONT_NAME, size=11)
-        pdf.multi_cell(0, 6.5, str(value) if value not in (None, "") else "—", new_x=XPos.LMARGIN,
-                       new_y=YPos.NEXT, wrapmode=WrapMode.CHAR, align="L")
+        shown = str(value) if value not in (None, "") else "—"
+        pdf.multi_cell(0, 6.5, shown, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(shown), align="L")
         pdf.ln(2)
 
     heading(_("Personal information security incident report"), size=16)
@@ -93,5 +98,5 @@ def _render(incident, *, enterprise_title, timeline, enterprises) -> bytes:
     pdf.set_font(FONT_NAME, size=10)
     for step in timeline:
         line = f"{_when(step.at)}  {step.label}  {step.actor_label}" + (f"  {step.note}" if step.note else "")
-        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR, align="L")
+        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(line), align="L")
     return bytes(pdf.output())

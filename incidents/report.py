@@ -4,8 +4,8 @@ The items are the policy's ("the types, reasons and potential hazards ..., the d
 have taken ..., suggestions ..., remedial measures ..., our contact information") plus the
 timeline and the counts. Chinese is typeset with WenQuanYi Micro Hei, the font file shipped inside
 the `paperang-p2-fonts-cjk` package (nothing is downloaded at run time); fpdf2 embeds only the
-subset of glyphs the report uses, and breaks Chinese lines between any two characters (Chinese has
-no spaces to break at), other text between words.
+subset of glyphs the report uses. Chinese lines break between any two characters (Chinese has no
+spaces to break at) but never before closing punctuation; other text breaks between words.
 """
 from __future__ import annotations
 
@@ -15,12 +15,16 @@ from functools import lru_cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.enums import MethodReturnValue, WrapMode, XPos, YPos
 
 FONT_PACKAGE = "paperang_p2_fonts_cjk"
 FONT_FILE = "fonts/wqy-microhei.ttc"
 FONT_NAME = "WenQuanYiMicroHei"
 REPORT_LANGUAGE = "zh-hans"
+# Chinese line-breaking rules (GB/T 15834, kinsoku): these never begin a line. A line that would
+# begin with one keeps it at the end of the line before (hanging punctuation), as Chinese
+# typesetting does.
+NO_LINE_START = set("，。、；：？！）》」』】〕〉”’…%,.;:?!)]}")
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +37,27 @@ def _wrap(text: str) -> WrapMode:
     # Chinese breaks between any two characters; text without CJK breaks between words.
     return WrapMode.CHAR if any("\u2e80" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
                                 for character in text) else WrapMode.WORD
+
+
+def _hang_punctuation(lines: list[str]) -> list[str]:
+    kept: list[str] = []
+    for line in lines:
+        while kept and line and line[0] in NO_LINE_START:
+            kept[-1] += line[0]
+            line = line[1:]
+        if line or not kept:
+            kept.append(line)
+    return kept
+
+
+def _paragraph(pdf: FPDF, height: float, text: str) -> None:
+    """`text` over the full width, broken as Chinese is (between characters, punctuation never
+    starting a line) or, without Chinese, between words."""
+    for paragraph in text.split("\n"):
+        wrap = _wrap(paragraph)
+        lines = pdf.multi_cell(0, height, paragraph, wrapmode=wrap, dry_run=True, output=MethodReturnValue.LINES)
+        for line in _hang_punctuation(lines) if wrap == WrapMode.CHAR else lines:
+            pdf.cell(0, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _when(value) -> str:
@@ -56,17 +81,16 @@ def _render(incident, *, enterprise_title, timeline, enterprises) -> bytes:
 
     def heading(text: str, size: int = 13) -> None:
         pdf.set_font(FONT_NAME, size=size)
-        pdf.multi_cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(text), align="L")
+        _paragraph(pdf, size * 0.6, text)
         pdf.ln(1.5)
 
     def item(label: str, value) -> None:
         pdf.set_font(FONT_NAME, size=10)
         pdf.set_text_color(90, 90, 90)
-        pdf.multi_cell(0, 6, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        _paragraph(pdf, 6, label)
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(FONT_NAME, size=11)
-        shown = str(value) if value not in (None, "") else "—"
-        pdf.multi_cell(0, 6.5, shown, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(shown), align="L")
+        _paragraph(pdf, 6.5, str(value) if value not in (None, "") else "—")
         pdf.ln(2)
 
     heading(_("Personal information security incident report"), size=16)
@@ -98,5 +122,5 @@ def _render(incident, *, enterprise_title, timeline, enterprises) -> bytes:
     pdf.set_font(FONT_NAME, size=10)
     for step in timeline:
         line = f"{_when(step.at)}  {step.label}  {step.actor_label}" + (f"  {step.note}" if step.note else "")
-        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=_wrap(line), align="L")
+        _paragraph(pdf, 6, line)
     return bytes(pdf.output())

@@ -284,3 +284,27 @@ def test_platform_staff_open_an_incident_for_chosen_enterprises_and_each_tells_i
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(report.streaming_content))).pages)
     assert "Alpha Test Co" in text and FORM["title"] in "".join(text.split())
     assert platform_incident.timeline.filter(step="report_downloaded", actor_label=f"platform-staff:{staff.pk}").exists()
+
+
+def test_no_line_of_the_report_begins_with_closing_punctuation():
+    """Chinese line breaking (kinsoku): a comma or full stop that falls at a line's start hangs at the
+    end of the line before. The text is built so that plain character wrapping puts some there."""
+    from fpdf import FPDF
+    from fpdf.enums import MethodReturnValue, WrapMode
+
+    from incidents import report
+
+    text = ("数据" * 24 + "，") * 10  # a line holds 48 of these characters: the first comma starts line 2
+    probe = FPDF(format="A4")
+    probe.add_font(report.FONT_NAME, fname=report.font_path(), collection_font_number=0)
+    probe.add_page()
+    probe.set_font(report.FONT_NAME, size=11)
+    plain = probe.multi_cell(0, 6.5, text, wrapmode=WrapMode.CHAR, dry_run=True, output=MethodReturnValue.LINES)
+    assert any(line[0] in report.NO_LINE_START for line in plain[1:]), "the text must put punctuation at a line start"
+
+    incident = Incident(reference="INC-TYPESET", kind=Incident.Kind.LOSS, title="排版", cause=text, possible_harm="无",
+                        measures_taken="无", advice="无", remedies="无", contact="无", opened_at=timezone.now())
+    pdf = PdfReader(io.BytesIO(report.render(incident, enterprise_title="排版测试", timeline=[], enterprises=[])))
+    lines = [line for page in pdf.pages for line in page.extract_text().splitlines() if line]
+    assert "".join(lines).count("，") == text.count("，")
+    assert [line for line in lines if line[0] in report.NO_LINE_START] == []

@@ -27,7 +27,7 @@ from incidents.models import AffectedEnterprise, AffectedPerson, Delivery, Incid
 from orgdata.validators import resident_id_check_character
 from rights.models import InboxMessage
 from tests.incidents import gateway
-from tests.orgdata.conftest import in_a, manager  # noqa: F401  (fixtures)
+from tests.orgdata.conftest import api_as, in_a, manager  # noqa: F401  (fixtures)
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 FORM = {"kind": "leakage", "title": "员工通讯录泄露", "occurred_on": "", "cause": "一台备份服务器被错误地公开访问。",
@@ -88,8 +88,12 @@ def told(in_a, manager, console_as, flaky_sms):
 
 
 @pytest.mark.promise("X5")
-def test_the_manager_opens_an_incident_and_each_affected_person_is_told_in_the_app_by_email_and_sms(told):
+def test_the_manager_opens_an_incident_and_each_affected_person_is_told_in_the_app_by_email_and_sms(told, api_as):
     incident, reachable, teen = told["incident"], told["reachable"], told["teen"]
+    # What the person reads in the app's inbox.
+    [read] = [m for m in api_as(reachable.account).get("/api/v1/rights/inbox").json() if m["topic"] == "incident"]
+    assert read["subject_line"] == "Personal information security incident: 员工通讯录泄露"
+    assert FORM["advice"] in read["body"] and FORM["contact"] in read["body"]
     assert incident.status == Incident.Status.TOLD
     affected = set(incident.affected.values_list("person_id", flat=True))
     assert affected == {reachable.account_id, told["unreachable"].account_id, teen.account_id}

@@ -26,7 +26,7 @@ class IncidentForm(forms.Form):
     audience = forms.ChoiceField(label=_("Affected people"), choices=Incident.Audience.choices)
     departments = forms.ModelMultipleChoiceField(label=_("Departments (with everything below them)"),
                                                  queryset=Department.objects.all(), required=False)
-    employee_numbers = forms.CharField(label=_("Employee numbers, one per line"), required=False, max_length=20000,
+    people = forms.CharField(label=_("Employee numbers, one per line"), required=False, max_length=20000,
                                        widget=forms.Textarea(attrs={"rows": 3}))
     data_category = forms.ChoiceField(label=_("Data category"), required=False,
                                       choices=[("", "—"), *Category.choices])
@@ -37,8 +37,8 @@ class IncidentForm(forms.Form):
         self.fields["data_table"].choices = [("", "—")] + [
             (table, f"{label} ({', '.join(categories)})") for table, label, categories in data_map_tables()]
 
-    def clean_employee_numbers(self):
-        numbers = sorted({n.strip() for n in self.cleaned_data["employee_numbers"].replace(",", "\n").splitlines()
+    def clean_people(self):
+        numbers = sorted({n.strip() for n in self.cleaned_data["people"].replace(",", "\n").splitlines()
                           if n.strip()})
         accounts = dict(Employee.objects.filter(employee_number__in=numbers)
                         .values_list("employee_number", "account_id"))

@@ -37,7 +37,7 @@ def open_incident(request):
                 actor=request.user, kind=data["kind"], title=data["title"], cause=data["cause"],
                 possible_harm=data["possible_harm"], measures_taken=data["measures_taken"], advice=data["advice"],
                 remedies=data["remedies"], contact=data["contact"], audience=data["audience"],
-                occurred_on=data["occurred_on"], departments=data["departments"], people=data["employee_numbers"],
+                occurred_on=data["occurred_on"], departments=data["departments"], people=data["people"],
                 data_category=data["data_category"], data_table=data["data_table"])
 
         if try_service(form, action):

@@ -220,12 +220,14 @@ def test_opening_is_the_managers_and_refuses_what_is_missing(in_a, manager, cons
 
     console = console_as(manager)
     before = Incident.objects.count()
-    missing = console.post("/console/incidents/new/", {"kind": "leakage", "audience": "list", "employee_numbers": "X-404"})
+    missing = console.post("/console/incidents/new/", {"kind": "leakage", "audience": "list", "people": "X-404"})
     assert missing.status_code == 400
     assert {"title", "cause", "possible_harm", "measures_taken", "advice", "remedies", "contact",
-            "employee_numbers"} <= set(missing.context["form"].errors)
+            "people"} <= set(missing.context["form"].errors)
     no_departments = console.post("/console/incidents/new/", {**FORM, "audience": "departments"})
     assert no_departments.status_code == 400 and "departments" in no_departments.context["form"].errors
+    nobody = console.post("/console/incidents/new/", {**FORM, "audience": "list", "people": ""})
+    assert nobody.status_code == 400 and "people" in nobody.context["form"].errors
     assert Incident.objects.count() == before
 
 
@@ -233,7 +235,7 @@ def test_opening_is_the_managers_and_refuses_what_is_missing(in_a, manager, cons
 def test_a_list_of_people_is_told_and_the_incident_resumes_where_it_stopped(in_a, manager, console_as, flaky_sms):
     listed = make_employee(name="王列", employee_number="INC-LIST-1")
     make_employee(name="王外", employee_number="INC-LIST-2")
-    incident = _open_in_console(console_as(manager), audience="list", employee_numbers="INC-LIST-1")
+    incident = _open_in_console(console_as(manager), audience="list", people="INC-LIST-1")
     assert list(incident.affected.values_list("person_id", flat=True)) == [listed.account_id]
     # A worker lost after planning: running again sends nothing twice.
     services.resolve_affected(actor=services.INCIDENT_WORK, incident=incident)

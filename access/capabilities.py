@@ -83,6 +83,7 @@ class Capability(StrEnum):
     SEE_ATTENDANCE_RECORDS = "see_attendance_records"  # A1: check-ins; target: the person
     ADMINISTER_CUSTOMERS = "administer_customers"  # A1: the customer list field staff visit; target: a department
     SEE_FIELD_WORK = "see_field_work"  # A1: visits and reports; target: the person
+    HANDLE_SECURITY_INCIDENTS = "handle_security_incidents"  # X5: open incidents, tell people, the report
 
 
 class Grant(Enum):
@@ -169,6 +170,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SEE_ATTENDANCE_RECORDS:              Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.ADMINISTER_CUSTOMERS:                Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_FIELD_WORK:                      Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    # X5: the manager for their own enterprise (the console), platform staff for any (the admin).
+    C.HANDLE_SECURITY_INCIDENTS:           Holders(YES, NO,              NO,          YES, YES),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -187,6 +190,7 @@ _REFUSALS = {
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),
     C.UNMASK_SENSITIVE_VALUES: gettext_noop("You may not see this information unmasked."),
     C.PUBLISH_POLICY_VERSION: gettext_noop("Only platform staff publish privacy-policy versions."),
+    C.HANDLE_SECURITY_INCIDENTS: gettext_noop("Only the enterprise manager or platform staff handle security incidents."),
 }
 
 

@@ -49,10 +49,22 @@ def _invitation_text(params: dict) -> str:
                    "your password, then sign in in the app.") % params
 
 
+def _incident_notice_text(params: dict) -> str:
+    return gettext("%(enterprise)s: a personal information security incident (%(title)s) may affect you. "
+                   "Read what happened and what to do in the app's messages, or contact %(contact)s.") % params
+
+
+def _incident_guardian_notice_text(params: dict) -> str:
+    return gettext("%(enterprise)s: a personal information security incident (%(title)s) may affect %(name)s, "
+                   "whose guardian you are. Contact %(contact)s for what happened and what to do.") % params
+
+
 # message_kind → how the local outbox renders it (a provider renders its own approved template).
 MESSAGE_KINDS = {
     "verification_code": _verification_code_text,
     "invitation": _invitation_text,  # issue 14: the activation link (accounts.invitations)
+    "incident_notice": _incident_notice_text,  # X5: a security incident (incidents.services)
+    "incident_guardian_notice": _incident_guardian_notice_text,  # X5: a minor's guardian told too
 }
 
 

@@ -57,6 +57,7 @@ SHARED_APPS = [
     "accounts",  # in public: platform support staff; in each enterprise: its people
     "policies",  # C8: privacy-policy versions, published once for every enterprise
     "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
+    "incidents",  # X5: platform incidents and the public announcements live in public; each enterprise's in its schema
     "demo",  # `manage.py seed_demo`: the living demo enterprise of `make run` (no models)
 ]
 TENANT_APPS = [
@@ -74,6 +75,7 @@ TENANT_APPS = [
     "fieldwork",
     "erasure",
     "rights",
+    "incidents",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -338,6 +340,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "args": ("orgdata.tasks.recover_abandoned_imports",),
     },
+    # X5: incidents resume where they stopped; failed notices are retried when due.
+    "continue-incidents": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*"),
+        "args": ("incidents.tasks.continue_incidents",),
+    },
     # Issue 14: export files kept an hour, unconfirmed imports a day (both hold personal information).
     "expire-transfer-files": {
         "task": "tenants.tasks.run_for_ready_enterprises",
@@ -377,6 +385,9 @@ UNPAID_CANCELLATION_DAYS = env.int("UNPAID_CANCELLATION_DAYS", default=30)
 RIGHTS_RESULT_DAYS = env.int("RIGHTS_RESULT_DAYS", default=7)
 # A1: reports one console export writes in the request (a longer period is exported in parts).
 FIELDWORK_EXPORT_MAX_ROWS = env.int("FIELDWORK_EXPORT_MAX_ROWS", default=5000)
+# X5: minutes before each retry of an incident notice that failed (e-mail, text message); after the
+# last, the delivery is failed and a person no channel reached is counted unreachable.
+INCIDENT_RETRY_MINUTES = env.list("INCIDENT_RETRY_MINUTES", cast=int, default=[1, 5, 30])
 # R3: deletion-notice webhooks are HTTPS to public hosts; plain HTTP to this machine's loopback
 # address is accepted only in development (consent.services.deletion_notices.webhook_url_problem).
 DELETION_NOTICE_LOCAL_HTTP = env.bool("DELETION_NOTICE_LOCAL_HTTP", default=DEBUG)
@@ -463,7 +474,10 @@ SMS_PROVIDER_SECRET = env("SMS_PROVIDER_SECRET", default="")
 SMS_PROVIDER_SIGN_NAME = env("SMS_PROVIDER_SIGN_NAME", default="")
 # The provider's approved template id per message kind (accounts.sms.MESSAGE_KINDS).
 SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE", default=""),
-                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default="")}
+                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default=""),
+                          "incident_notice": env("SMS_PROVIDER_TEMPLATE_INCIDENT_NOTICE", default=""),
+                          "incident_guardian_notice": env("SMS_PROVIDER_TEMPLATE_INCIDENT_GUARDIAN_NOTICE",
+                                                          default="")}
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))

@@ -27,6 +27,7 @@ urlpatterns = [
     path("console/organisation/", include("orgdata.console.urls")),
     path("console/organisation/", include("erasure.console.urls")),
     path("console/rights/", include("rights.console.urls")),
+    path("console/incidents/", include("incidents.console.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("orgdata.api.urls")),
     path("api/v1/", include("consent.api.urls")),

@@ -83,6 +83,8 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "accounts_smsoutboxmessage": ("text-messages", gettext_lazy("Text messages sent to you")),
     "consent_guardianconsent": ("guardian-consent", gettext_lazy("Your guardian's consent (while you are under 18)")),
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
+    "incidents_affectedperson": ("security-incidents", gettext_lazy("Security incidents that affected you (X5)")),
+    "incidents_delivery": ("security-incident-notices", gettext_lazy("How you were told of security incidents")),
 }
 
 # R2 "information generated in use": sign-ins, check-ins and customer visits, consent answers,

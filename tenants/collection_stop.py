@@ -48,6 +48,7 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "api-rights-inbox-read": "marking a message read collects nothing about the person",
     "api-rights-download-link": "a link to download one's own copy reads (R2)",
     "rights-console:authorise": "answering a request, or authorising a deletion, is the individual's right (R2–R10)",
+    "incidents-console:open": "telling people of a security incident (X5) collects nothing about them",
     "rights-console:refuse": "refusing a request for a recorded reason answers it (R8)",
     "rights-console:next_of_kin": "a deceased person's relative exercises their rights (R7)",
     "rights-console:message_read": "marking one's own message read collects nothing about anyone",

@@ -67,6 +67,7 @@ EXPECTED = {
     C.SEE_ATTENDANCE_RECORDS:              (Y,      SCOPED,    N,        N,              N),
     C.ADMINISTER_CUSTOMERS:                (Y,      SCOPED,    N,        N,              N),
     C.SEE_FIELD_WORK:                      (Y,      SCOPED,    N,        N,              N),
+    C.HANDLE_SECURITY_INCIDENTS:           (Y,      N,         N,        Y,              Y),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -16,7 +16,8 @@ from tests.accounts.factories import UserFactory
 
 PROVIDER = {"SMS_PROVIDER_URL": "https://sms.example.com/send", "SMS_PROVIDER_KEY_ID": "key-1",
             "SMS_PROVIDER_SECRET": "provider-secret", "SMS_PROVIDER_SIGN_NAME": "Workspace",
-            "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001", "invitation": "SMS_0002"}}
+            "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001", "invitation": "SMS_0002",
+                                       "incident_notice": "SMS_0003", "incident_guardian_notice": "SMS_0004"}}
 
 
 def test_a_message_lands_in_the_outbox_encrypted_and_the_developer_reads_it(enterprises):
@@ -58,7 +59,7 @@ def test_the_provider_adapter_refuses_to_start_until_configured(settings):
     for name, value in PROVIDER.items():
         setattr(settings, name, value)
     backend = sms.HttpSmsProviderBackend()
-    assert backend.templates == {"verification_code": "SMS_0001", "invitation": "SMS_0002"}
+    assert backend.templates == PROVIDER["SMS_PROVIDER_TEMPLATES"]
     assert sms_backend_is_configured() == []
 
     settings.SMS_PROVIDER_URL = "http://sms.example.com/send"

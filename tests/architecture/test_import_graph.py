@@ -29,6 +29,7 @@ LAYERS = [
     "fieldwork",      # customers, visits and daily/weekly reports (A1)
     "erasure",        # the erasure engine: a person erased from every table, with a residue scan
     "rights",         # the individual's requests: verified, on time, refusals recorded
+    "incidents",      # X5: security incidents: the affected told (inbox, e-mail, SMS), announced, reported
     "demo",           # the living demo enterprise (make run)
 ]
 COMPOSITION_ROOT = "config"

@@ -40,6 +40,7 @@ INSTANCES = {
     "rights-console:request": lambda facts: {"pk": facts["rights_request"]},
     "orgdata:import": lambda facts: {"pk": facts["import_job"]},
     "fieldwork-console:customer": lambda facts: {"pk": facts["customer"]},
+    "incidents-console:incident": lambda facts: {"pk": facts["incident"]},
 }
 NOT_SWEPT = {
     # Actions (POST only) and downloads: not pages.
@@ -59,6 +60,7 @@ NOT_SWEPT = {
     "orgdata:import_confirm": "POST only",
     "orgdata:import_cancel": "POST only",
     "orgdata:export_download": "a file download",
+    "incidents-console:report": "a PDF download (tests/incidents/test_incidents.py reads it)",
     "orgdata:employee_invite": "POST only",
     "orgdata:employee_bulk": "POST only (the employee list's bulk actions; tests/orgdata/test_employee_table.py)",
     "orgdata:person_picker": "a JSON endpoint of the person picker, not a page",
@@ -206,6 +208,7 @@ def arranged(sweep_enterprise, live_server_port):
         rights_request = _a_rights_request(employee)
         import_job = _an_import_job(manager)
         customer = _a_customer_visited(manager, tree["rnd"], employee)
+        incident = _an_incident(employee)
         sessions = {}
         for role, account in (("manager", manager), ("sub-administrator", deputy), ("employee", employee)):
             client = Client(HTTP_HOST=sweep_enterprise.host)
@@ -213,7 +216,18 @@ def arranged(sweep_enterprise, live_server_port):
             sessions[role] = client.cookies["sessionid"].value
         return {"department": tree["rnd"].pk, "employee": inside[0].pk, "account": employee.pk,
                 "application": application.pk, "rights_request": rights_request.pk,
-                "import_job": import_job.pk, "customer": customer.pk, "sessions": sessions}
+                "import_job": import_job.pk, "customer": customer.pk, "incident": incident.pk, "sessions": sessions}
+
+    def _an_incident(person):
+        # The row as opening leaves it (the telling itself is the worker's: tests/incidents).
+        from incidents.models import AffectedPerson, Incident
+
+        incident = Incident.objects.create(
+            reference="INC-SWEEP-1", kind=Incident.Kind.LOSS, title="丢失的笔记本电脑", cause="Stolen",
+            possible_harm="Phishing", measures_taken="Encrypted disk", advice="Beware of calls", remedies="None",
+            contact="Security desk", audience=Incident.Audience.LIST)
+        AffectedPerson.objects.create(incident=incident, person=person)
+        return incident
 
     def _a_rights_request(person):
         from rights import services as rights_services

@@ -24,6 +24,7 @@ from consent.models import DeletionNotice, LegalBasis
 from consent.services import deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
 from fieldwork import services as fieldwork_services
+from incidents import services as incident_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications, invitations
 from rights import services as rights_services
@@ -112,6 +113,12 @@ def make_person_everywhere(*, manager):
     rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
     # R10: the enterprise's personal-information protection contact, with the channel published.
     rights_services.appoint_protection_contact(actor=manager, person=person, contact_channel="ext. 611")
+    # X5: affected by a security incident, and told of it (their notices' delivery rows).
+    incident = incident_services.open_incident(
+        actor=manager, kind="loss", title="Lost laptop", cause="Stolen from a car", possible_harm="Phishing",
+        measures_taken="Disk was encrypted", advice="Beware of calls", remedies="None needed", contact="security desk",
+        audience="list", people=[person])
+    incident_services.plan_deliveries(actor=TEST_SETUP, incident=incident)
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
     # A1: a customer visit with a photo and a daily report with a file (camera consent for the photo).

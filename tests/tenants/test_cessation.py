@@ -246,6 +246,7 @@ EXPECTED_EXEMPT = {
     "rights-console:authorise", "rights-console:refuse", "rights-console:next_of_kin",
     "rights-console:message_read", "rights-console:reveal_correct_value", "rights-console:protection_contact",
     "rights-console:remove_protection_contact",
+    "incidents-console:open",
 }
 
 

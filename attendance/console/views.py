@@ -17,12 +17,17 @@ PAGE_SIZE = 50
 @console_login_required
 @require_http_methods(["GET", "POST"])
 def attendance_settings(request):
-    """C4: the enterprise's location-tracking switch (each person still consents separately)."""
+    """C4: the enterprise's location-tracking switch (each person still consents separately); A2:
+    whether base photos of facial check-in are kept after enrolment (shown to each person)."""
     if request.method == "POST":
-        services.switch_tracking(actor=request.user, enabled=request.POST.get("tracking") == "on")
+        if request.POST.get("form") == "face_photos":
+            services.set_face_photo_policy(actor=request.user, keeps_base_photo=request.POST.get("keep") == "on")
+        else:
+            services.switch_tracking(actor=request.user, enabled=request.POST.get("tracking") == "on")
         return redirect("attendance-console:settings")
     return render(request, "attendance/settings.html", {
-        "settings": services.tracking_settings(), "may_switch_tracking": may(request.user, Capability.SWITCH_TRACKING)})
+        "settings": services.tracking_settings(), "may_switch_tracking": may(request.user, Capability.SWITCH_TRACKING),
+        "may_set_face_photo_policy": may(request.user, Capability.SET_FACE_PHOTO_POLICY)})
 
 
 def _place_text(location) -> str:

@@ -210,7 +210,8 @@ def on_consent_withdrawn(sender, *, actor, person, purpose_code: str, **kwargs) 
     """Receiver of consent.signals.consent_withdrawn, in the withdrawal's transaction: withdrawing
     facial_recognition consent (C5) deletes the person's enrolled face at once."""
     if purpose_code == FACIAL_RECOGNITION:
-        delete_face_enrolment(actor=actor, person=person)
+        # The withdrawal holds the person's row already (exclusive), taken before the audit-chain head.
+        FaceEnrolment.objects.filter(person=person).delete()
 
 
 @transaction.atomic

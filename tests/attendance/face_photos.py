@@ -26,7 +26,7 @@ def astronaut() -> Image.Image:
 def cameraman() -> Image.Image:
     from skimage import data
 
-    return Image.fromarray(data.camera()).convert("RGB").crop((150, 60, 340, 250)).resize((570, 570), Image.LANCZOS)
+    return Image.fromarray(data.camera()).convert("RGB").crop((171, 85, 311, 225)).resize((600, 600), Image.LANCZOS)
 
 
 def _recompressed(image: Image.Image) -> Image.Image:

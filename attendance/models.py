@@ -1,8 +1,9 @@
 """Attendance records. Location is sensitive (C2): encrypted under the person's key, shown masked.
 
-CheckIn.location, CheckIn.risk_signals, TrackingPing.location and FaceEnrolment's embedding and
-base photo are covered by consent purposes (device.location, device.installed_apps,
-location_tracking, facial_recognition): consent.gate guards every save. bulk_create, bulk_update
+CheckIn.location, TrackingPing.location and FaceEnrolment.embedding are covered by consent purposes
+(device.location, location_tracking, facial_recognition): consent.gate guards every save.
+CheckIn.risk_signals is written only by the check-in service, which drops the device's report
+unless the person granted device.installed_apps (X7: not refused, only not recorded). bulk_create, bulk_update
 and QuerySet.update() would bypass that guard (no signals), so their manager
 (consent.gate.GatedQuerySet) refuses them.
 """

@@ -71,8 +71,18 @@ def check_in(*, person, kind: str, location: dict | None = None, place: str = ""
         raise ValidationError({"place": [_("Keep the place under 200 characters.")]})
     # The face is compared before the transaction opens: no lock is held while the model runs.
     face_check = _face_check(person=person, photo=photo) if photo is not None else CheckIn.FaceCheck.NONE
-    return _record_check_in(person=person, kind=kind, location=location, place=place, face_check=face_check,
-                            risk_signals=_risk_signals(person=person, device_report=device_report))
+    risk_signals = _risk_signals(person=person, device_report=device_report)
+    with transaction.atomic():
+        # Lock order: the person's row before the audit-chain head (the save below is audited). The
+        # row's foreign key would otherwise take this lock only at COMMIT, after the head, and
+        # deadlock with a consent answer of the same person (which holds the person and waits for
+        # the head).
+        lock_person(person.pk, exclusive=False)
+        record = CheckIn(person=person, kind=kind, occurred_at=timezone.now(), location=location, place=place,
+                         face_check=face_check, risk_signals=risk_signals)
+        record.person_key_id = person.person_key_id
+        record.save()
+    return record
 
 
 def _face_check(*, person, photo) -> str:
@@ -97,20 +107,6 @@ def _risk_signals(*, person, device_report: dict | None) -> dict | None:
         return None  # X7: without the permission the report is neither recorded nor used
     reported = {name: True for name in RISK_SIGNALS if device_report.get(name) is True}
     return reported or None
-
-
-@transaction.atomic
-def _record_check_in(*, person, kind: str, location: dict | None, place: str, face_check: str,
-                     risk_signals: dict | None) -> CheckIn:
-    # Lock order: the person's row before the audit-chain head (the save below is audited). The
-    # row's foreign key would otherwise take this lock only at COMMIT, after the head, and deadlock
-    # with a consent answer of the same person (which holds the person and waits for the head).
-    lock_person(person.pk, exclusive=False)
-    record = CheckIn(person=person, kind=kind, occurred_at=timezone.now(), location=location, place=place,
-                     face_check=face_check, risk_signals=risk_signals)
-    record.person_key_id = person.person_key_id
-    record.save()
-    return record
 
 
 # --- face enrolment (A2, C5) ---------------------------------------------------------------------
@@ -164,28 +160,33 @@ def enrol_face(*, actor, person, photo) -> FaceEnrolment:
 def compute_face_embedding(*, actor, enrolment_id: int) -> str:
     """A2: compute a pending enrolment's embedding from its photo, then discard the photo unless
     the enrolment keeps it. Idempotent: an enrolment no longer pending (replaced, withdrawn,
-    done) is left alone. A photo with no face found fails the enrolment, saying why.
+    done) is left alone. A photo with no face found fails the enrolment, saying why. Refuses
+    (ConsentRequired) when the person's facial_recognition consent lapsed, deleting the photo.
+    The embedding is written under the gate's model guard too (consent.catalogue covers it).
     Returns the enrolment's status ("gone" when it no longer exists)."""
     require_actor(actor)
     enrolment = FaceEnrolment.objects.filter(pk=enrolment_id, status=FaceEnrolment.Status.PENDING).first()
     if enrolment is None:
         return "gone"
+    if not gate.may_process(enrolment.person_id, FACIAL_RECOGNITION):
+        # C5: the consent lapsed since the photo arrived (a withdrawal deletes the row itself):
+        # nothing is computed, the photo goes, and the task is refused.
+        with transaction.atomic():
+            lock_person(enrolment.person_id, exclusive=False)  # lock order: person before the audit-chain head
+            FaceEnrolment.objects.filter(pk=enrolment_id).delete()
+        gate.require_consent(enrolment.person_id, FACIAL_RECOGNITION)
     embedding, failure = None, ""
-    if gate.may_process(enrolment.person_id, FACIAL_RECOGNITION):
-        try:
-            # The model runs outside the transaction: no lock is held meanwhile.
-            embedding = faces.embedding_of(ContentFile(base64.b64decode(enrolment.base_photo), name="base-photo"))
-        except ValidationError as error:
-            failure = " ".join(error.message_dict.get("photo", error.messages))
+    try:
+        # The model runs outside the transaction: no lock is held meanwhile.
+        embedding = faces.embedding_of(ContentFile(base64.b64decode(enrolment.base_photo), name="base-photo"))
+    except ValidationError as error:
+        failure = " ".join(error.message_dict.get("photo", error.messages))
     with transaction.atomic():
         lock_person(enrolment.person_id, exclusive=False)  # lock order: person before the audit-chain head
         enrolment = FaceEnrolment.objects.select_for_update().filter(
             pk=enrolment_id, status=FaceEnrolment.Status.PENDING).first()
         if enrolment is None:
-            return "gone"
-        if not gate.may_process(enrolment.person_id, FACIAL_RECOGNITION):
-            enrolment.delete()  # C5: consent withdrawn since the photo arrived: nothing is kept
-            return "gone"
+            return "gone"  # withdrawn (deleted) or replaced meanwhile
         if embedding is not None:
             enrolment.status, enrolment.embedding, enrolment.enrolled_at = (
                 FaceEnrolment.Status.ENROLLED, embedding, timezone.now())
@@ -216,22 +217,15 @@ def on_consent_withdrawn(sender, *, actor, person, purpose_code: str, **kwargs) 
 
 @transaction.atomic
 def set_face_photo_policy(*, actor, keeps_base_photo: bool) -> AttendanceSettings:
-    """A2: the enterprise manager decides whether base photos are kept after enrolment. Turning
-    it off deletes the base photos kept so far; people enrolled before keep their embedding.
+    """A2: the enterprise manager decides whether base photos are kept after enrolments made from
+    now on (each person was told the choice in force when they enrolled, and keeps what they were
+    told until they enrol again, delete their enrolment or withdraw consent).
     Refuses (NotPermitted) anyone but the manager."""
     require(actor, Capability.SET_FACE_PHOTO_POLICY)
     settings_row = AttendanceSettings.objects.select_for_update().order_by("pk").first() or AttendanceSettings()
     settings_row.keeps_face_base_photo = bool(keeps_base_photo)
     settings_row.changed_by = actor
     settings_row.save()
-    if not keeps_base_photo:
-        kept = FaceEnrolment.objects.filter(keeps_base_photo=True).order_by("person_id")
-        for person_id in kept.values_list("person_id", flat=True):
-            # Lock order: every person before the audit-chain head (the saves below are audited).
-            lock_person(person_id, exclusive=False)
-        for enrolment in kept:
-            enrolment.base_photo, enrolment.keeps_base_photo = "", False
-            enrolment.save(update_fields=["base_photo", "keeps_base_photo"])
     return settings_row
 
 

@@ -139,9 +139,7 @@ PURPOSES: tuple[PurposeDefinition, ...] = (
     _device("phone_call", "Phone calls", "拨打电话", "Call colleagues and customers directly from the contact list.",
             "从联系人列表直接拨打电话。"),
     _device("installed_apps", "Installed-app list", "已安装应用列表",
-            "Detect virtual-location software on the device (risk control).", "检测设备上的虚拟定位软件（风险控制）。",
-            # X7: what the device reports for risk control is recorded (and used) only with this permission.
-            covers=("attendance.CheckIn.risk_signals",)),
+            "Detect virtual-location software on the device (risk control).", "检测设备上的虚拟定位软件（风险控制）。"),
     _device("identifiers", "Device identifiers", "设备标识符",
             "IMEI, MAC, Android ID, IDFA, OPENUDID, GUID and SIM IMSI: one-click login, user analysis, instant "
             "messaging, attendance tracking and log upload.",
@@ -178,7 +176,7 @@ PURPOSES: tuple[PurposeDefinition, ...] = (
         "Compare your face with your enrolled base photo to verify who is checking in.",
         "将您的面部与登记的底图比对，核验打卡人身份。",
         "Q 2(2)1(3)", is_sensitive=True, sensitive_category="biometrics", requires=("device.camera",),
-        covers=("attendance.FaceEnrolment.embedding", "attendance.FaceEnrolment.base_photo")),
+        covers=("attendance.FaceEnrolment.embedding",)),
     # C9: partners and affiliates named in the policies.
     *(_sharing(r, is_sensitive=r.code == "partner.tiangu", category="id_number" if r.code == "partner.tiangu" else "")
       for r in RECIPIENTS),

@@ -63,6 +63,13 @@ class FaceEnrolmentView(AttendanceAPIView):
     (before enrolling too); POST sends the base photo (computed in the background: 202);
     DELETE removes it (embedding and any kept photo)."""
 
+    consent_purposes = ("facial_recognition",)  # C5: asked of POST only (see get_permissions)
+
+    def get_permissions(self):
+        # Reading where one's enrolment stands and deleting it need no consent; sending a face does.
+        permissions = super().get_permissions()
+        return [*permissions, ConsentPermission()] if self.request.method == "POST" else permissions
+
     @staticmethod
     def _shown(person) -> dict:
         enrolment = selectors.face_enrolment_of(person)

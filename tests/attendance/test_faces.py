@@ -164,12 +164,16 @@ def test_the_enterprise_may_keep_base_photos_and_the_person_is_told(enterprises,
         assert FaceEnrolment.objects.get(person=person.user).base_photo  # kept, encrypted
         tracking_before = attendance_services.tracking_settings().is_tracking_enabled
 
-    # Switching it off deletes the photos kept so far; the tracking switch is another form.
+    # Switching it off applies to enrolments from then on (the tracking switch is another form).
     assert client.post("/console/attendance/", {"form": "face_photos"}).status_code == 302
+    with schema_context(enterprises.a.schema_name):
+        assert attendance_services.tracking_settings().is_tracking_enabled == tracking_before
+    # Until they enrol again, the person keeps what they were told: their photo is kept.
+    assert "keeps your base photo" in person.get(ENROLMENT).json()["photo_notice"]
+    assert _enrol(person, face_photos.astronaut())["keeps_base_photo"] is False
     with schema_context(enterprises.a.schema_name):
         enrolment = FaceEnrolment.objects.get(person=person.user)
         assert enrolment.base_photo == "" and len(enrolment.embedding) == 128
-        assert attendance_services.tracking_settings().is_tracking_enabled == tracking_before
     assert "deleted as soon as" in person.get(ENROLMENT).json()["photo_notice"]
 
 

@@ -25,6 +25,7 @@ import math
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orgdata.validators import validate_image_upload
 
@@ -35,6 +36,7 @@ MATCH_DISTANCE = 0.6
 # Upsampling the photo once finds faces down to about 40 pixels in a FACE_IMAGE_SIDE image; a photo
 # where none is found is searched once more, upsampled twice (about four times the cost).
 _UPSAMPLES = (1, 2)
+NO_FACE_FOUND = gettext_lazy("No face was found in this photo. Face the camera in good light.")
 
 
 @functools.cache
@@ -57,7 +59,8 @@ def _pixels(upload):
         image = image.convert("RGB")
         image.thumbnail((FACE_IMAGE_SIDE, FACE_IMAGE_SIDE))
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
-        raise ValidationError({"photo": [_("This image is damaged; upload it again.")]}) from None
+        raise ValidationError({"photo": [ValidationError(_("This image is damaged; upload it again."),
+                                                         code="damaged_image")]}) from None
     return numpy.ascontiguousarray(numpy.asarray(image, dtype=numpy.uint8))
 
 
@@ -70,7 +73,7 @@ def embedding_of(upload) -> list[float]:
     try:
         validate_image_upload(upload)
     except ValidationError as error:
-        raise ValidationError({"photo": error.messages}) from None
+        raise ValidationError({"photo": [error]}) from None
     pixels = _pixels(upload)
     model = _model()
     # The detector's own confidence picks the face: a badge or a drawing may be found too, weaker.
@@ -79,7 +82,7 @@ def embedding_of(upload) -> list[float]:
         if len(detections):
             break
     else:
-        raise ValidationError({"photo": [_("No face was found in this photo. Face the camera in good light.")]})
+        raise ValidationError({"photo": [ValidationError(NO_FACE_FOUND, code="no_face")]})
     best = max(range(len(detections)), key=lambda index: scores[index])
     box = detections[best]
     height, width = pixels.shape[:2]

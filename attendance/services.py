@@ -120,6 +120,13 @@ def face_photo_notice(keeps_base_photo: bool) -> str:
              "are kept, encrypted, until you withdraw consent to facial check-in.")
 
 
+def face_failure_message(failure: str) -> str:
+    """A2: why an enrolment failed, for the person (from the code the task stored)."""
+    if not failure:
+        return ""
+    return str(faces.NO_FACE_FOUND) if failure == "no_face" else _("This image is damaged; upload it again.")
+
+
 def enrol_face(*, actor, person, photo) -> FaceEnrolment:
     """A2/C5: the person sends their base photo; its embedding is computed by a Celery task.
 
@@ -180,7 +187,8 @@ def compute_face_embedding(*, actor, enrolment_id: int) -> str:
         # The model runs outside the transaction: no lock is held meanwhile.
         embedding = faces.embedding_of(ContentFile(base64.b64decode(enrolment.base_photo), name="base-photo"))
     except ValidationError as error:
-        failure = " ".join(error.message_dict.get("photo", error.messages))
+        # Kept as the refusal's code; the person reads it in their language (face_failure_message).
+        failure = next((item.code for item in error.error_dict.get("photo", ()) if item.code), "") or "unreadable"
     with transaction.atomic():
         lock_person(enrolment.person_id, exclusive=False)  # lock order: person before the audit-chain head
         enrolment = FaceEnrolment.objects.select_for_update().filter(
@@ -191,7 +199,7 @@ def compute_face_embedding(*, actor, enrolment_id: int) -> str:
             enrolment.status, enrolment.embedding, enrolment.enrolled_at = (
                 FaceEnrolment.Status.ENROLLED, embedding, timezone.now())
         else:
-            enrolment.status, enrolment.failure = FaceEnrolment.Status.FAILED, failure[:200]
+            enrolment.status, enrolment.failure = FaceEnrolment.Status.FAILED, failure[:40]
         if not enrolment.keeps_base_photo or embedding is None:
             enrolment.base_photo = ""  # A2: the photo is discarded once the embedding exists
         enrolment.save()

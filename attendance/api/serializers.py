@@ -61,7 +61,9 @@ class FaceEnrolmentRequestSerializer(serializers.Serializer):
 
 class FaceEnrolmentSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="`none`, `pending` (being computed), `enrolled` or `failed`.")
-    failure = serializers.CharField(help_text="Why the enrolment failed (e.g. no face found); empty otherwise.")
+    failure = serializers.CharField(help_text="Why the enrolment failed, as a code (`no_face`, an image refusal); "
+                                              "empty otherwise.")
+    failure_message = serializers.CharField(help_text="The same, for the person, in their language.")
     keeps_base_photo = serializers.BooleanField(
         help_text="A2: whether the base photo is kept after enrolment (the enterprise's setting).")
     photo_notice = serializers.CharField(help_text="What happens to the photo, to show on the enrolment screen.")

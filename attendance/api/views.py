@@ -76,6 +76,7 @@ class FaceEnrolmentView(AttendanceAPIView):
         keeps_base_photo = enrolment.keeps_base_photo if enrolment else services.tracking_settings().keeps_face_base_photo
         return {
             "status": enrolment.status if enrolment else "none", "failure": enrolment.failure if enrolment else "",
+            "failure_message": services.face_failure_message(enrolment.failure if enrolment else ""),
             "keeps_base_photo": keeps_base_photo, "photo_notice": services.face_photo_notice(keeps_base_photo),
             "requested_at": enrolment.requested_at if enrolment else None,
             "enrolled_at": enrolment.enrolled_at if enrolment else None,

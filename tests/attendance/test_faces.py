@@ -186,7 +186,8 @@ def test_only_the_manager_decides_whether_base_photos_are_kept(enterprises):
 def test_a_photo_without_a_face_or_not_an_image_is_refused_naming_the_field(enterprises):
     person = _with_face_consent(enterprises.a)
     shown = _enrol(person, face_photos.no_face())
-    assert shown["status"] == "failed" and "No face was found" in shown["failure"]
+    assert shown["status"] == "failed" and shown["failure"] == "no_face"
+    assert "No face was found" in shown["failure_message"]
     with schema_context(enterprises.a.schema_name):
         assert FaceEnrolment.objects.get(person=person.user).base_photo == ""
     not_an_image = _multipart(person, ENROLMENT, {"photo": SimpleUploadedFile("face.jpg", b"GIF89a" + b"\0" * 64)})

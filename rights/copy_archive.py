@@ -57,6 +57,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "audit_access_log": ("access-log", gettext_lazy("Requests you made to the service")),
     "attendance_checkin": ("check-ins", gettext_lazy("Check-ins")),
     "attendance_trackingping": ("location-tracking", gettext_lazy("Location tracking")),
+    "attendance_faceenrolment": ("face-enrolment", gettext_lazy("Your enrolled face (facial check-in)")),
     "consent_consentevent": ("consents", gettext_lazy("Your consent answers")),
     "consent_legalbasisrecord": ("legal-bases", gettext_lazy("Processing under a legal basis other than consent")),
     "consent_disclosure": ("disclosures", gettext_lazy("Disclosures of your information to others")),

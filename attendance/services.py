@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
@@ -26,8 +27,8 @@ FACIAL_RECOGNITION = "facial_recognition"
 # X7 (Q 2(5)2): the device permission risk control needs (consent.catalogue: "Detect
 # virtual-location software on the device (risk control)").
 RISK_CONTROL_PERMISSION = "device.installed_apps"
-# X7: what the mobile app may report about the device for risk control.
-RISK_SIGNALS = ("virtual_location_app",)
+# X7: what the mobile app may report about the device for risk control, and how the console names it.
+RISK_SIGNALS = {"virtual_location_app": gettext_lazy("Virtual-location app reported")}
 # The worker computing embeddings of enrolment photos.
 FACE_ENROLMENT = SystemActor("face enrolment")
 
@@ -192,9 +193,9 @@ def compute_face_embedding(*, actor, enrolment_id: int) -> str:
     with transaction.atomic():
         lock_person(enrolment.person_id, exclusive=False)  # lock order: person before the audit-chain head
         enrolment = FaceEnrolment.objects.select_for_update().filter(
-            pk=enrolment_id, status=FaceEnrolment.Status.PENDING).first()
+            pk=enrolment_id, status=FaceEnrolment.Status.PENDING, requested_at=enrolment.requested_at).first()
         if enrolment is None:
-            return "gone"  # withdrawn (deleted) or replaced meanwhile
+            return "gone"  # withdrawn (deleted) or replaced by a newer photo (whose own task computes it)
         if embedding is not None:
             enrolment.status, enrolment.embedding, enrolment.enrolled_at = (
                 FaceEnrolment.Status.ENROLLED, embedding, timezone.now())

@@ -211,7 +211,7 @@ def test_the_erasure_engine_removes_the_enrolled_face(enterprises):
 
 
 @pytest.mark.promise("X7")
-def test_a_virtual_location_report_is_recorded_and_flags_the_check_in_only_with_the_permission(enterprises):
+def test_a_virtual_location_report_is_recorded_and_flags_the_check_in_only_with_the_permission(enterprises, client):
     person = signed_in(enterprises.a)
     report = {"virtual_location_app": True}
     without = person.check_in(place="Warehouse", device_report=report)
@@ -236,3 +236,11 @@ def test_a_virtual_location_report_is_recorded_and_flags_the_check_in_only_with_
     person.withdraw("device.installed_apps")
     again = person.check_in(place="Warehouse", device_report=report)
     assert again.status_code == 201 and again.json()["risk_flags"] == []
+
+    # The administrator's records show the flag on that one check-in only.
+    with schema_context(enterprises.a.schema_name):
+        client.force_login(User.objects.get(role=User.Role.MANAGER))
+    client.defaults["HTTP_HOST"] = enterprises.a.host
+    page = client.get("/console/attendance/records/").content.decode()
+    flagged_rows = [row for row in page.split("<tr data-check-in=")[1:] if "Virtual-location app reported" in row]
+    assert [row.split('"')[1] for row in flagged_rows] == [str(flagged.json()["id"])]

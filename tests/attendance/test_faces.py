@@ -137,6 +137,17 @@ def test_withdrawing_biometric_consent_deletes_the_embedding_at_once(enterprises
     assert _photo_check_in(person, face_photos.astronaut()).json()["code"] == "consent_required"
 
 
+@pytest.mark.promise("A2")
+def test_the_person_deletes_their_enrolment_and_checks_in_as_before_enrolling(enterprises):
+    person = _with_face_consent(enterprises.a)
+    _enrol(person, face_photos.astronaut())
+    assert person.client.delete(ENROLMENT).status_code == 204
+    with schema_context(enterprises.a.schema_name):
+        assert not FaceEnrolment.objects.filter(person=person.user).exists()
+    assert person.get(ENROLMENT).json()["status"] == "none"
+    assert _photo_check_in(person, face_photos.cameraman()).json()["face_check"] == "not_enrolled"
+
+
 @pytest.mark.promise("C5")
 def test_consent_withdrawn_while_the_photo_waits_leaves_nothing(enterprises):
     person = _with_face_consent(enterprises.a)

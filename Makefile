@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
-REQ_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
+REQ_HASH := $(shell cat requirements.txt requirements-no-deps.txt | sha1sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 
 .PHONY: run test bench mutants install
@@ -22,9 +22,10 @@ bench: $(STAMP)
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-no-deps.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -r requirements.txt
+	$(VENV)/bin/python -m pip install -q --no-deps -r requirements-no-deps.txt
 	rm -f $(VENV)/.installed-*
 	touch $@

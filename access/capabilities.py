@@ -63,6 +63,7 @@ class Capability(StrEnum):
     SWITCH_APPLICATIONS_ENTERPRISE_WIDE = "switch_applications_enterprise_wide"  # E6
     SWITCH_APPLICATIONS = "switch_applications"  # E6: for a department or a person
     SWITCH_TRACKING = "switch_tracking"  # C4, enterprise-wide
+    SET_FACE_PHOTO_POLICY = "set_face_photo_policy"  # A2: keep base photos after enrolment, enterprise-wide
     SEE_CONSENT_PAGES = "see_consent_pages"  # the console's privacy overview
     RECORD_CONSENT_ON_REQUEST = "record_consent_on_request"  # C6: an answer given on paper
     USE_APPLICATION = "use_application"  # E6; target: the application's code
@@ -144,6 +145,7 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SWITCH_APPLICATIONS_ENTERPRISE_WIDE: Holders(YES, NO,              NO,          NO,  NO),
     C.SWITCH_APPLICATIONS:                 Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SWITCH_TRACKING:                     Holders(YES, NO,              NO,          NO,  NO),
+    C.SET_FACE_PHOTO_POLICY:               Holders(YES, NO,              NO,          NO,  NO),
     C.SEE_CONSENT_PAGES:                   Holders(YES, YES,             NO,          NO,  NO),
     C.RECORD_CONSENT_ON_REQUEST:           Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.USE_APPLICATION:                     Holders(SWITCHED_ON, SWITCHED_ON, SWITCHED_ON, NO, NO),

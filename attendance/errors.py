@@ -9,3 +9,10 @@ class TrackingSwitchedOff(DomainError):
 
     code = "tracking_off"
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class FaceMismatch(DomainError):
+    """A2: the check-in photo does not show the enrolled person, so no check-in is recorded."""
+
+    code = "face_mismatch"
+    status_code = status.HTTP_403_FORBIDDEN

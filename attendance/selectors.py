@@ -4,11 +4,16 @@ from django.db.models import QuerySet
 
 from access.capabilities import Capability, people_in_scope
 
-from attendance.models import CheckIn
+from attendance.models import CheckIn, FaceEnrolment
 
 
 def check_ins_of(person) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(person=person).order_by("-occurred_at", "-id")
+
+
+def face_enrolment_of(person) -> FaceEnrolment | None:
+    """A2: the person's face enrolment, if any (its embedding and photo stay encrypted on the row)."""
+    return FaceEnrolment.objects.filter(person=person).first()
 
 
 def check_ins_visible_to(actor, *, people: QuerySet | None = None, since: datetime | None = None,

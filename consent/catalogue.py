@@ -175,7 +175,8 @@ PURPOSES: tuple[PurposeDefinition, ...] = (
         "facial_recognition", "feature", "Facial check-in", "人脸识别打卡",
         "Compare your face with your enrolled base photo to verify who is checking in.",
         "将您的面部与登记的底图比对，核验打卡人身份。",
-        "Q 2(2)1(3)", is_sensitive=True, sensitive_category="biometrics", requires=("device.camera",)),
+        "Q 2(2)1(3)", is_sensitive=True, sensitive_category="biometrics", requires=("device.camera",),
+        covers=("attendance.FaceEnrolment.embedding",)),
     # C9: partners and affiliates named in the policies.
     *(_sharing(r, is_sensitive=r.code == "partner.tiangu", category="id_number" if r.code == "partner.tiangu" else "")
       for r in RECIPIENTS),

@@ -1,4 +1,5 @@
-"""What the consent app listens to."""
+"""What the consent app listens to, and what it announces."""
+import django.dispatch
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -8,6 +9,12 @@ from consent import selectors, state_cache
 from consent.models import Purpose
 from consent.services import catalogue as catalogue_services
 from tenants.signals import enterprise_provisioned
+
+# Sent by consent.services.ledger.withdraw_consent inside its transaction, after the withdrawal is
+# recorded and with the person's row locked (C6): apps above consent delete what they hold only
+# under that consent (e.g. attendance deletes the enrolled face, C5). kwargs: actor, person,
+# purpose_code. A receiver's error rolls the withdrawal back.
+consent_withdrawn = django.dispatch.Signal()
 
 
 @receiver([post_save, post_delete], sender=Purpose)

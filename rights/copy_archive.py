@@ -61,6 +61,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "fieldwork_visitphoto": ("visit-photos", gettext_lazy("Photos of your customer visits")),
     "fieldwork_report": ("reports", gettext_lazy("Your daily and weekly reports")),
     "fieldwork_reportattachment": ("report-files", gettext_lazy("Files attached to your reports")),
+    "attendance_faceenrolment": ("face-enrolment", gettext_lazy("Your enrolled face (facial check-in)")),
     "consent_consentevent": ("consents", gettext_lazy("Your consent answers")),
     "consent_legalbasisrecord": ("legal-bases", gettext_lazy("Processing under a legal basis other than consent")),
     "consent_disclosure": ("disclosures", gettext_lazy("Disclosures of your information to others")),

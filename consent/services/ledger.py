@@ -15,6 +15,7 @@ from access.actors import account_of, is_system_actor
 from access.capabilities import Capability, require
 from audit.chain import lock_person
 from consent import gate, state_cache
+from consent import signals as consent_signals
 from consent.errors import ConsentRequired
 from consent.models import ApplicationAudience, ConsentEvent, Disclosure, LegalBasisRecord, Purpose, Recipient
 from consent.services import guardians as guardian_services
@@ -123,13 +124,18 @@ def withdraw_consent(*, actor, person, purpose_code: str, channel: str, device_i
 
     Past events and data processed before the withdrawal are kept (the ledger is append-only).
     Withdrawing a permission also stops the purposes that require it (the gate checks both).
+    What is held only under the purpose is deleted in this transaction by the receivers of
+    consent.signals.consent_withdrawn (C5: the enrolled face).
     `actor` as for grant_consent (an answer on request is refused to anyone but an administrator
     holding RECORD_CONSENT_ON_REQUEST for this person).
     """
     purpose = additional_purpose(purpose_code)
-    return _append_event(actor=actor, person=person, action=ConsentEvent.Action.WITHDRAWN, purpose=purpose,
-                         channel=channel, device_id=device_id, ip_address=ip_address,
-                         request_reference=request_reference)
+    event = _append_event(actor=actor, person=person, action=ConsentEvent.Action.WITHDRAWN, purpose=purpose,
+                          channel=channel, device_id=device_id, ip_address=ip_address,
+                          request_reference=request_reference)
+    # C5/C6: what is held only under this consent goes in this transaction (attendance: the face).
+    consent_signals.consent_withdrawn.send(sender=Purpose, actor=actor, person=person, purpose_code=purpose.code)
+    return event
 
 
 @transaction.atomic

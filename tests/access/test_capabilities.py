@@ -47,6 +47,7 @@ EXPECTED = {
     C.SWITCH_APPLICATIONS_ENTERPRISE_WIDE: (Y,      N,         N,        N,              N),
     C.SWITCH_APPLICATIONS:                 (Y,      SCOPED,    N,        N,              N),
     C.SWITCH_TRACKING:                     (Y,      N,         N,        N,              N),
+    C.SET_FACE_PHOTO_POLICY:               (Y,      N,         N,        N,              N),
     C.SEE_CONSENT_PAGES:                   (Y,      Y,         N,        N,              N),
     C.RECORD_CONSENT_ON_REQUEST:           (Y,      SCOPED,    N,        N,              N),
     C.USE_APPLICATION:                     (SWITCH, SWITCH,    SWITCH,   N,              N),

@@ -50,16 +50,40 @@ ROW_MAKERS = {
     "attendance.CheckIn": lambda person: dict(person=person, kind="in", occurred_at=timezone.now(), place="Gate",
                                               location=GPS),
     "attendance.TrackingPing": lambda person: dict(person=person, recorded_at=timezone.now(), location=GPS),
+    "attendance.FaceEnrolment": lambda person: dict(person=person, requested_at=timezone.now(),
+                                                    embedding=[0.0] * 128),
 }
 # The request that writes each gated field through the API (path, body); POST.
 API_WRITERS = {
     "attendance.CheckIn.location": ("/api/v1/attendance/check-ins", {"kind": "in", "location": GPS}),
     "attendance.TrackingPing.location": ("/api/v1/attendance/tracking/pings", {"location": GPS}),
+    # The enrolment's photo becomes the embedding in a task (below); the request is refused first.
+    "attendance.FaceEnrolment.embedding": ("/api/v1/attendance/face/enrolment", {}),
 }
-# Console pages (path → POST body) and Celery tasks (name → kwargs) that can write a gated field.
-# None today; one added here is then proven to refuse without consent.
+
+
+def _enrolment_whose_consent_lapsed() -> dict:
+    """A pending face enrolment of a person whose facial_recognition consent no longer holds, as
+    after a revision of the purpose (a withdrawal deletes the enrolment itself)."""
+    from attendance import services as attendance_services
+    from consent.services import ledger
+    from tests.attendance import face_photos
+
+    person = EmployeeAccountFactory()
+    for code in ("device.camera", "facial_recognition"):
+        ledger.grant_consent(actor=person, person=person, purpose_code=code, channel="mobile",
+                             explicit_confirmation=True)
+    enrolment = attendance_services.enrol_face(actor=person, person=person,
+                                               photo=face_photos.upload(face_photos.astronaut()))
+    ledger._append_event(actor=person, person=person, action="withdrawn", channel="mobile",
+                         purpose=ledger.additional_purpose("facial_recognition"))
+    return {"enrolment_id": enrolment.pk}
+
+
+# Console pages (path → POST body) and Celery tasks (name → kwargs, or what makes them in the
+# enterprise's schema) that can write a gated field; each is proven to refuse without consent.
 CONSOLE_WRITERS: dict[str, dict] = {}
-TASK_WRITERS: dict[str, dict] = {}
+TASK_WRITERS: dict = {"attendance.tasks.compute_face_embedding": _enrolment_whose_consent_lapsed}
 
 WRITE_METHODS = {"save", "create", "update", "bulk_create", "bulk_update", "get_or_create", "update_or_create",
                  "_update", "_insert", "_batched_insert", "raw", "execute", "executemany"}
@@ -341,7 +365,8 @@ def test_only_the_models_services_write_gated_models_and_they_ask_the_gate(enter
             if module.__name__ != f"{model._meta.app_label}.services" or not _asks_the_gate(function):
                 offenders.append(where)
     assert not offenders, f"these write consent-gated models without their service and the gate: {offenders}"
-    assert sorted(set(writers)) == ["attendance.services.check_in", "attendance.services.record_tracking_ping"]
+    assert sorted(set(writers)) == ["attendance.services.check_in", "attendance.services.compute_face_embedding",
+                                    "attendance.services.enrol_face", "attendance.services.record_tracking_ping"]
 
 
 @pytest.mark.promise("C1")
@@ -410,8 +435,10 @@ def test_no_console_page_or_celery_task_writes_a_covered_field_without_the_gate(
     for path, body in CONSOLE_WRITERS.items():
         assert client.post(path.rsplit(" ", 1)[0], body).status_code == 403, path
     for name, kwargs in TASK_WRITERS.items():
-        with schema_context(enterprises.a.schema_name), pytest.raises(ConsentRequired):
-            app.tasks[name].apply(kwargs=kwargs, throw=True)
+        with schema_context(enterprises.a.schema_name):
+            kwargs = kwargs() if callable(kwargs) else kwargs
+            with pytest.raises(ConsentRequired):
+                app.tasks[name].apply(kwargs=kwargs, throw=True)
 
 
 def _console_view_writing_through_the_service(request):

@@ -29,6 +29,7 @@ from orgdata.models import Application, Position
 from orgdata.services import administrators, applications, invitations
 from rights import services as rights_services
 from tests.accounts.signing_in import latest_code
+from tests.attendance import face_photos
 from tests.accounts.factories import FACTORY_PASSWORD
 from tests.orgdata.factories import TEST_SETUP, make_department, make_employee, resident_id
 
@@ -51,8 +52,9 @@ def _real_png() -> bytes:
 def make_person_everywhere(*, manager):
     """A sub-administrator with a profile, files, tokens, a verified device, one-time codes and SMS outbox
     messages, a console session, consents, disclosures,
-    an application switched on for them, check-ins, tracking pings, a customer visit with a photo, a
-    daily report with a file, access-log and audit entries,
+    an application switched on for them, check-ins (with risk signals), tracking pings, an enrolled
+    face (embedding and kept base photo), a customer visit with a photo, a daily report with a file,
+    access-log and audit entries,
     login-throttling records, guardian grants, a minor's case (M2) and a guardian's consent (M1).
     Returns their account."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
@@ -95,6 +97,16 @@ def make_person_everywhere(*, manager):
                              device_id="device-erasure-1", ip_address="10.1.2.3", explicit_confirmation=True)
         ledger.grant_consent(actor=person, person=person, purpose_code="location_tracking", channel="mobile",
                              explicit_confirmation=True)
+        # A2/C5/X7: biometric consent and an enrolled face (the embedding computed as the worker
+        # does; the base photo kept); the installed-app permission, for a check-in's risk signals.
+        ledger.grant_consent(actor=person, person=person, purpose_code="device.camera", channel="mobile")
+        ledger.grant_consent(actor=person, person=person, purpose_code="facial_recognition", channel="mobile",
+                             explicit_confirmation=True)
+        ledger.grant_consent(actor=person, person=person, purpose_code="device.installed_apps", channel="mobile")
+    attendance_services.set_face_photo_policy(actor=manager, keeps_base_photo=True)
+    enrolment = attendance_services.enrol_face(actor=person, person=person, photo=face_photos.upload(
+        face_photos.astronaut()))
+    attendance_services.compute_face_embedding(actor=attendance_services.FACE_ENROLMENT, enrolment_id=enrolment.pk)
     sharing.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
                                  legal_basis=LegalBasis.CONTRACT_NECESSITY, reference="contract 2026-1")
     third_party = Application.objects.filter(kind=Application.Kind.THIRD_PARTY).order_by("code").first()
@@ -120,7 +132,8 @@ def make_person_everywhere(*, manager):
         audience="list", people=[person])
     incident_services.plan_deliveries(actor=TEST_SETUP, incident=incident)
 
-    attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
+    attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby",
+                                 device_report={"virtual_location_app": True})
     # A1: a customer visit with a photo and a daily report with a file (camera consent for the photo).
     with acting_as(Actor.for_user(person)):
         ledger.grant_consent(actor=person, person=person, purpose_code="device.camera", channel="mobile",

@@ -103,8 +103,10 @@ def test_the_copy_has_every_table_about_the_person_readable_and_nothing_else(in_
     [check_in] = json.loads(files["check-ins.json"])
     assert check_in["location"]["lat"] == GPS["lat"] and check_in["place"] == "Lobby"
     assert "Lobby" in files["check-ins.csv"].decode("utf-8-sig")
-    assert {row["purpose"] for row in json.loads(files["consents.json"])} == {"device.location", "location_tracking",
-                                                                           "device.camera"}
+    assert {row["purpose"] for row in json.loads(files["consents.json"])} == {
+        "device.location", "location_tracking", "device.camera", "facial_recognition", "device.installed_apps"}
+    [face] = json.loads(files["face-enrolment.json"])
+    assert face["status"] == "Enrolled" and len(face["embedding"]) == 128  # choices by their label
     [disclosure] = json.loads(files["disclosures.json"])
     assert disclosure["recipient"] == "affiliate.qince"
     assert "Your request was received" in [row["subject_line"] for row in json.loads(files["inbox.json"])]

@@ -46,3 +46,15 @@ class UnderWorkingAge(DomainError):
         super().__init__(_("This person is under 16, the legal working age: the changes were not stored, their "
                            "account was disabled and the enterprise manager verifies the case."),
                          extra={"fields": fields})
+
+
+class CertificationRequired(DomainError):
+    """E4: the application is reserved to certified enterprises and this one is not certified yet."""
+
+    code = "certification_required"
+    status_code = 403
+
+    def __init__(self, *, code: str, name: str):
+        super().__init__(_("%(application)s can be switched on only after the enterprise is certified. "
+                           "Apply for certification first (Organisation → Certification).")
+                         % {"application": name}, extra={"application": code})

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from access import resolvers
-from access.actors import SystemActor, require_actor
+from access.actors import SystemActor, is_system_actor, require_actor
 from access.errors import ApplicationNotAuthorised, NotInYourScope
 from access.roles import Role, role_of
 from core.errors import NotPermitted
@@ -81,6 +81,9 @@ class Capability(StrEnum):
     SEE_SHARING_LEDGER = "see_sharing_ledger"  # C9: what went to which recipient; target: the person
     SEE_POLICY_ACCEPTANCE = "see_policy_acceptance"  # C8: how many people accepted each version
     SEE_ATTENDANCE_RECORDS = "see_attendance_records"  # A1: check-ins; target: the person
+    APPLY_FOR_CERTIFICATION = "apply_for_certification"  # E4: submit (or resubmit) the enterprise's certification
+    REVIEW_CERTIFICATION = "review_certification"  # E4: platform support approves or rejects a submission
+    SEE_CERTIFICATION_DOCUMENTS = "see_certification_documents"  # E4: the licence copy and the signed letter
 
 
 class Grant(Enum):
@@ -115,6 +118,7 @@ UNMASK_PERMISSION = "privacy.unmask_sensitive"
 LIFECYCLE_PERMISSION = "tenants.change_enterprise"
 PROVISIONING_PERMISSION = "tenants.add_enterprise"
 RIGHTS_PERMISSION = "rights.handle_rights_requests"  # the PI protection contact's, when not the manager
+CERTIFICATION_PERMISSION = "certification.review_certification"  # platform support reviewing certifications
 
 # One row per capability. Columns: manager, sub-administrator, employee, platform staff, system.
 CATALOGUE: dict[Capability, Holders] = {
@@ -165,6 +169,12 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SEE_SHARING_LEDGER:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_POLICY_ACCEPTANCE:               Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_ATTENDANCE_RECORDS:              Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.APPLY_FOR_CERTIFICATION:             Holders(YES, NO,              NO,          NO,  NO),
+    C.REVIEW_CERTIFICATION:                Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=CERTIFICATION_PERMISSION),
+    # E4: the documents show the legal representative: their enterprise's manager, and support reviewing.
+    C.SEE_CERTIFICATION_DOCUMENTS:         Holders(YES, NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=CERTIFICATION_PERMISSION),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -182,6 +192,7 @@ _REFUSALS = {
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),
     C.UNMASK_SENSITIVE_VALUES: gettext_noop("You may not see this information unmasked."),
     C.PUBLISH_POLICY_VERSION: gettext_noop("Only platform staff publish privacy-policy versions."),
+    C.REVIEW_CERTIFICATION: gettext_noop("Only platform support staff review certifications."),
 }
 
 
@@ -282,3 +293,13 @@ def people_in_scope(actor, capability: Capability, *, field: str = "person") -> 
     if scope is Scope.GRANTED_SUBTREES:
         return Q(**{f"{field}__in": resolvers.scope_resolver().accounts_within(actor)})
     return Q(pk__in=[])
+
+
+def actor_label(actor) -> str:
+    """How the platform's own records (public schema: lifecycle, certification) name an actor, never
+    by a name or a number: `system:<name>`, `staff:<id>` for platform staff, `user:<id>` for an
+    enterprise's account."""
+    require_actor(actor)
+    if is_system_actor(actor):
+        return str(actor)
+    return f"{'staff' if may(actor, C.USE_ADMIN_SITE) else 'user'}:{actor.pk}"

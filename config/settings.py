@@ -57,6 +57,7 @@ SHARED_APPS = [
     "accounts",  # in public: platform support staff; in each enterprise: its people
     "policies",  # C8: privacy-policy versions, published once for every enterprise
     "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
+    "certification",  # E4: enterprises' certification cases, reviewed by platform support across enterprises
     "demo",  # `manage.py seed_demo`: the living demo enterprise of `make run` (no models)
 ]
 TENANT_APPS = [
@@ -145,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "erasure.context_processors.enterprise_cancellation",
                 "tenants.context_processors.service_cessation",  # E10: every page shows an announced cessation
+                "certification.context_processors.certification",  # E4: the console's "certified" mark
             ],
         },
     },

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
 from access.actors import SystemActor, is_system_actor, require_actor
-from access.capabilities import Capability, may, require
+from access.capabilities import Capability, actor_label, may, require
 from accounts.models import DeviceToken, User, new_security_stamp
 from audit import recording
 from consent.models import DeletionNotice
@@ -66,14 +66,6 @@ ARCHIVED_FOR_VERIFICATION = {"audit_auditchain": "the audit chain's head: verifi
 
 class CancellationResidue(RuntimeError):
     """The residue scan found personal information after a cancellation; it is marked failed."""
-
-
-def actor_label(actor) -> str:
-    """How the platform's lifecycle record names an actor (never a name or a number)."""
-    require_actor(actor)
-    if is_system_actor(actor):
-        return str(actor)
-    return f"{'staff' if may(actor, Capability.USE_ADMIN_SITE) else 'user'}:{actor.pk}"
 
 
 def _event(enterprise: Enterprise, event: str, actor, **detail) -> None:

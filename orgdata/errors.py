@@ -49,10 +49,12 @@ class UnderWorkingAge(DomainError):
 
 
 class CertificationRequired(DomainError):
-    """E4: the application is reserved to certified enterprises and this one is not certified yet."""
+    """E4: the application is reserved to certified enterprises and this one is not certified yet
+    (409: the enterprise's state, not the administrator's rights, stands in the way; the console
+    shows it on the switch form)."""
 
     code = "certification_required"
-    status_code = 403
+    status_code = 409
 
     def __init__(self, *, code: str, name: str):
         super().__init__(_("%(application)s can be switched on only after the enterprise is certified. "

@@ -65,6 +65,9 @@ EXPECTED = {
     C.SEE_SHARING_LEDGER:                  (Y,      SCOPED,    N,        N,              N),
     C.SEE_POLICY_ACCEPTANCE:               (Y,      SCOPED,    N,        N,              N),
     C.SEE_ATTENDANCE_RECORDS:              (Y,      SCOPED,    N,        N,              N),
+    C.APPLY_FOR_CERTIFICATION:             (Y,      N,         N,        N,              N),
+    C.REVIEW_CERTIFICATION:                (N,      N,         N,        PERM,           N),
+    C.SEE_CERTIFICATION_DOCUMENTS:         (Y,      N,         N,        PERM,           N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from privacy.fields import EncryptedTextField, PersonKeyField
+from privacy.fields import EncryptedBinaryField, EncryptedTextField, PersonKeyField
 from privacy.registry import PI, Category, Erasure, Mask, personal_data
 from tenants.models import Enterprise
 
@@ -122,7 +122,7 @@ class Document(models.Model):
     pixel_height = models.PositiveIntegerField(null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     refusal = models.CharField(_("why it was refused"), max_length=300, blank=True)
-    content = models.BinaryField(null=True, editable=False)
+    content = EncryptedBinaryField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
 
@@ -134,11 +134,6 @@ class Document(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
-
-    @property
-    def sealing_context(self) -> str:
-        # Authenticated with the sealed bytes: a file moved to another document does not open.
-        return f"certification.Document.content|{self.submission_id}|{self.kind}"
 
 
 @personal_data(subject=None, fields={}, reason="the steps of a certification case: who (an actor label), when, "

@@ -24,7 +24,7 @@ from certification.errors import CertificationCaseOpen, NotReviewable
 from certification.models import CertificationEvent, Document, Submission
 from certification.selectors import in_public
 from orgdata.validators import normalize_resident_id, normalize_uscc
-from privacy import crypto, keys
+from privacy import keys
 from tenants.models import Enterprise
 
 # The worker that checks, cleans and re-seals the uploaded documents.
@@ -113,11 +113,8 @@ def submit_certification(*, actor, values: dict, uploads: dict) -> Submission:
             enterprise=enterprise, person_key_id=key_id or keys.issue_person_key().pk,
             submitted_by=actor_label(actor), **cleaned)
         for kind, upload in sniffed.items():
-            document = Document(submission=submission, person_key_id=submission.person_key_id, kind=kind,
-                                content_type=upload.content_type, size=len(upload.content))
-            document.content = crypto.encrypt_bytes(upload.content, key_id=submission.person_key_id,
-                                                    context=document.sealing_context)
-            document.save()
+            Document.objects.create(submission=submission, person_key_id=submission.person_key_id, kind=kind,
+                                    content_type=upload.content_type, size=len(upload.content), content=upload.content)
         _event(submission, "submitted", actor, resubmission=earlier.exclude(pk=submission.pk).exists())
         transaction.on_commit(lambda: _queue_check(submission.pk))
     _in_enterprise_log(enterprise, action="certification_submitted", object_id=submission.pk)
@@ -144,9 +141,8 @@ def check_documents(*, actor, submission_id: int) -> Submission | None:
             return None
         refused = []
         for document in submission.documents.filter(status=Document.Status.UNCHECKED):
-            upload = crypto.decrypt_bytes(document.content, context=document.sealing_context)
             try:
-                cleaned = documents.clean(upload, document.content_type)
+                cleaned = documents.clean(document.content, document.content_type)
             except documents.DocumentRefused as refusal:
                 document.status, document.refusal, document.content, document.size = (
                     Document.Status.REFUSED, refusal.reason, None, 0)
@@ -155,8 +151,7 @@ def check_documents(*, actor, submission_id: int) -> Submission | None:
                 document.status, document.content_type, document.size = (
                     Document.Status.ACCEPTED, cleaned.content_type, len(cleaned.content))
                 document.pixel_width, document.pixel_height, document.pages = cleaned.width, cleaned.height, cleaned.pages
-                document.content = crypto.encrypt_bytes(cleaned.content, key_id=document.person_key_id,
-                                                        context=document.sealing_context)
+                document.content = cleaned.content
             document.checked_at = timezone.now()
             document.save()
         submission.status = Submission.Status.DOCUMENTS_REFUSED if refused else Submission.Status.PENDING
@@ -207,8 +202,7 @@ def open_document(*, actor, document: Document) -> bytes:
     The caller found the document through `selectors.document_for`, which applies the scope."""
     require(actor, Capability.SEE_CERTIFICATION_DOCUMENTS)
     with in_public(), transaction.atomic():
-        content = crypto.decrypt_bytes(Document.objects.values_list("content", flat=True).get(pk=document.pk),
-                                       context=document.sealing_context)
+        content = Document.objects.only("content", "person_key").get(pk=document.pk).content
         _event(document.submission, "document_viewed", actor, document=document.kind)
     _in_enterprise_log(document.submission.enterprise, action="certification_document_viewed",
                        object_id=document.submission_id, actor=actor)

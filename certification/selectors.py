@@ -19,10 +19,11 @@ def current_enterprise_id() -> int | None:
     """The id of the enterprise whose schema the connection is on (None on the platform host)."""
     from tenants.models import Enterprise
 
-    if connection.schema_name == get_public_schema_name():
+    schema = connection.schema_name  # read before switching to the public schema
+    if schema == get_public_schema_name():
         return None
     with in_public():
-        return Enterprise.objects.filter(schema_name=connection.schema_name).values_list("pk", flat=True).first()
+        return Enterprise.objects.filter(schema_name=schema).values_list("pk", flat=True).first()
 
 
 def is_certified(enterprise_id: int | None) -> bool:
@@ -36,11 +37,11 @@ def is_certified(enterprise_id: int | None) -> bool:
 def current_enterprise_is_certified() -> bool:
     """E4: whether the enterprise of the current schema is certified (the certification resolver
     orgdata asks before switching on an application reserved to certified enterprises)."""
-    if connection.schema_name == get_public_schema_name():
+    schema = connection.schema_name  # read before switching to the public schema
+    if schema == get_public_schema_name():
         return False
     with in_public():
-        return Submission.objects.filter(enterprise__schema_name=connection.schema_name,
-                                         status=Submission.Status.APPROVED).exists()
+        return Submission.objects.filter(enterprise__schema_name=schema, status=Submission.Status.APPROVED).exists()
 
 
 def submissions_of(*, viewer, enterprise_id: int) -> list[Submission]:

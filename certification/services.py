@@ -207,3 +207,20 @@ def open_document(*, actor, document: Document) -> bytes:
     _in_enterprise_log(document.submission.enterprise, action="certification_document_viewed",
                        object_id=document.submission_id, actor=actor)
     return content
+
+
+def shred_certification_file(*, actor, enterprise: Enterprise) -> int:
+    """E9/R4: the enterprise is cancelled: destroy its certification key, so the legal
+    representative's name and ID number and both documents of every submission become unreadable
+    at once (crypto-shredding). The case's record stays (status, dates, USCC, who decided, history).
+    Called by the cancellation engine (erasure.enterprise) from the public schema. Idempotent;
+    returns how many keys were destroyed."""
+    with in_public(), transaction.atomic():
+        key_ids = set(Submission.objects.filter(enterprise=enterprise, person_key__wrapped_key__isnull=False)
+                      .values_list("person_key_id", flat=True))
+        for key_id in key_ids:
+            keys.destroy_person_key(key_id)
+        latest = Submission.objects.filter(enterprise=enterprise).first()
+        if key_ids and latest is not None:
+            _event(latest, "file_shredded", actor)
+    return len(key_ids)

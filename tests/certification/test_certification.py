@@ -277,3 +277,30 @@ def test_the_e_signature_switch_is_refused_until_the_enterprise_is_certified(in_
     allowed = console.post(f"/console/organisation/applications/{signing.pk}/", switch)
     assert allowed.status_code == 302
     assert signing.switches.get(department=None, account=None).is_enabled
+
+
+@pytest.mark.promise("E4")
+@pytest.mark.promise("E9")
+def test_cancelling_the_enterprise_shreds_its_certification_file_and_keeps_the_case(leaving):
+    from erasure import tasks as erasure_tasks
+    from tenants.models import EnterpriseCancellation
+    from tests.erasure.test_enterprise_cancellation import _apply, _grace_period_passes
+
+    enterprise, _manager, console = leaving
+    assert console.post(STATUS_PAGE, _form()).status_code == 302
+    [submission] = _submissions(enterprise)
+    _check_documents(submission)
+    assert _apply(console).status_code == 302
+    _grace_period_passes(enterprise)
+    cancellation = EnterpriseCancellation.objects.get(enterprise=enterprise)
+
+    assert erasure_tasks.run_enterprise_cancellation.apply(args=[cancellation.pk]).get() == "cancelled"
+
+    cancellation.refresh_from_db()
+    assert cancellation.steps["drop_enterprise"]["certification_keys_shredded"] == 1
+    with schema_context("public"):
+        kept = Submission.objects.get(pk=submission.pk)
+        assert (kept.uscc, kept.status) == (USCC, Submission.Status.PENDING)
+        assert kept.legal_representative_name == "" and kept.legal_representative_id_number == ""
+        assert all(document.content is None for document in Document.objects.filter(submission=kept))
+        assert CertificationEvent.objects.filter(submission=kept, event="file_shredded").exists()

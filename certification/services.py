@@ -39,10 +39,8 @@ def _event(submission: Submission, event: str, actor, **detail) -> None:
 
 def _in_enterprise_log(enterprise: Enterprise, *, action: str, object_id, actor=None) -> None:
     """The same step in the enterprise's own audit log (X4), while its schema exists; platform staff
-    are recorded as themselves ("platform-staff:<id>")."""
-    if connection.schema_name == enterprise.schema_name:
-        recording.record_event(action=action, object_type="certification.submission", object_id=object_id)
-        return
+    are recorded as themselves ("platform-staff:<id>"). Called inside the step's transaction, so the
+    entry and the step commit together."""
     if not schema_exists(enterprise.schema_name):
         return
     with schema_context(enterprise.schema_name):
@@ -100,7 +98,8 @@ def submit_certification(*, actor, values: dict, uploads: dict) -> Submission:
     require(actor, Capability.APPLY_FOR_CERTIFICATION)
     cleaned, sniffed = _clean_values(values, uploads)
     schema = connection.schema_name
-    with in_public(), transaction.atomic():
+    # One transaction for the public rows and the enterprise's audit entry (one connection, two schemas).
+    with transaction.atomic(), in_public():
         enterprise = Enterprise.objects.select_for_update().get(schema_name=schema)
         earlier = Submission.objects.filter(enterprise=enterprise)
         if earlier.filter(status__in=[Submission.Status.CHECKING, Submission.Status.PENDING,
@@ -117,7 +116,7 @@ def submit_certification(*, actor, values: dict, uploads: dict) -> Submission:
                                     content_type=upload.content_type, size=len(upload.content), content=upload.content)
         _event(submission, "submitted", actor, resubmission=earlier.exclude(pk=submission.pk).exists())
         transaction.on_commit(lambda: _queue_check(submission.pk))
-    _in_enterprise_log(enterprise, action="certification_submitted", object_id=submission.pk)
+        _in_enterprise_log(enterprise, action="certification_submitted", object_id=submission.pk)
     return submission
 
 
@@ -134,7 +133,7 @@ def check_documents(*, actor, submission_id: int) -> Submission | None:
     that fails is refused with its reason (its upload deleted) and the submission is marked
     "documents refused" for the manager to submit again. Idempotent: a submission no longer being
     checked is left alone (returns None)."""
-    with in_public(), transaction.atomic():
+    with transaction.atomic(), in_public():
         submission = (Submission.objects.select_for_update().select_related("enterprise")
                       .filter(pk=submission_id, status=Submission.Status.CHECKING).first())
         if submission is None:
@@ -157,13 +156,13 @@ def check_documents(*, actor, submission_id: int) -> Submission | None:
         submission.status = Submission.Status.DOCUMENTS_REFUSED if refused else Submission.Status.PENDING
         submission.save(update_fields=["status"])
         _event(submission, "documents_refused" if refused else "documents_checked", actor, refused=refused)
-    _in_enterprise_log(submission.enterprise, action="certification_documents_checked", object_id=submission.pk)
+        _in_enterprise_log(submission.enterprise, action="certification_documents_checked", object_id=submission.pk)
     return submission
 
 
 def _decide(actor, submission: Submission, status: str, reason: str = "") -> Submission:
     require(actor, Capability.REVIEW_CERTIFICATION)
-    with in_public(), transaction.atomic():
+    with transaction.atomic(), in_public():
         Enterprise.objects.select_for_update().get(pk=submission.enterprise_id)
         submission = Submission.objects.select_for_update().select_related("enterprise").get(pk=submission.pk)
         if submission.status != Submission.Status.PENDING:
@@ -172,7 +171,8 @@ def _decide(actor, submission: Submission, status: str, reason: str = "") -> Sub
         submission.reviewed_at, submission.reviewed_by = timezone.now(), actor_label(actor)
         submission.save(update_fields=["status", "rejection_reason", "reviewed_at", "reviewed_by"])
         _event(submission, status, actor)
-    _in_enterprise_log(submission.enterprise, action=f"certification_{status}", object_id=submission.pk, actor=actor)
+        _in_enterprise_log(submission.enterprise, action=f"certification_{status}", object_id=submission.pk,
+                           actor=actor)
     return submission
 
 
@@ -201,11 +201,11 @@ def open_document(*, actor, document: Document) -> bytes:
     recorded in the case's history and the enterprise's audit log (E4: every view is audited).
     The caller found the document through `selectors.document_for`, which applies the scope."""
     require(actor, Capability.SEE_CERTIFICATION_DOCUMENTS)
-    with in_public(), transaction.atomic():
-        content = Document.objects.only("content", "person_key").get(pk=document.pk).content
+    with transaction.atomic(), in_public():
+        content = Document.objects.only("content").get(pk=document.pk).content
         _event(document.submission, "document_viewed", actor, document=document.kind)
-    _in_enterprise_log(document.submission.enterprise, action="certification_document_viewed",
-                       object_id=document.submission_id, actor=actor)
+        _in_enterprise_log(document.submission.enterprise, action="certification_document_viewed",
+                           object_id=document.submission_id, actor=actor)
     return content
 
 

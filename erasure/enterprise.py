@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from access.actors import SystemActor, is_system_actor, require_actor
+from access.actors import SystemActor, is_system_actor
 from access.capabilities import Capability, actor_label, may, require
 from accounts.models import DeviceToken, User, new_security_stamp
 from audit import recording

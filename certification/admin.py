@@ -85,6 +85,9 @@ class SubmissionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.review_queue()
 
+    def get_ordering(self, request):
+        return ["waiting", "submitted_at"]  # the queue's order (selectors.review_queue): waiting first, oldest first
+
     def has_module_permission(self, request):
         return may(request.user, Capability.REVIEW_CERTIFICATION)
 

@@ -304,3 +304,15 @@ def test_cancelling_the_enterprise_shreds_its_certification_file_and_keeps_the_c
         assert kept.legal_representative_name == "" and kept.legal_representative_id_number == ""
         assert all(document.content is None for document in Document.objects.filter(submission=kept))
         assert CertificationEvent.objects.filter(submission=kept, event="file_shredded").exists()
+
+
+@pytest.mark.promise("E4")
+def test_supports_queue_lists_every_enterprise_waiting_ones_first(in_a, manager, console_as, support, enterprises):
+    assert console_as(manager).post(STATUS_PAGE, _form(enterprise_name="等待审核的企业")).status_code == 302
+    [submission] = _submissions(in_a.enterprise)
+    _check_documents(submission)
+    factories.certify(enterprises.b.enterprise)  # the newer submission, already decided
+
+    queue = support.get("/admin/certification/submission/").content.decode()
+
+    assert queue.index("等待审核的企业") < queue.index(enterprises.b.enterprise.name)

@@ -6,12 +6,10 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from access import resolvers
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from accounts.models import User
 from consent.services import sharing as sharing_services
-from orgdata.catalogue import CERTIFIED_ONLY_APPLICATIONS
 from orgdata.errors import CertificationRequired
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
 from orgdata.selectors import applications as application_selectors
@@ -76,7 +74,7 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
 
     application = Application.objects.select_for_update().get(pk=application.pk)
     # E4: the e-signature application signs in the enterprise's name; only once it is certified.
-    if enabled and application.code in CERTIFIED_ONLY_APPLICATIONS and not resolvers.certification_resolver()():
+    if enabled and application_selectors.awaits_certification(application):
         raise CertificationRequired(code=application.code, name=_(application.name))
     people = _people_in_scope(department=department, person=person)
     before = application_selectors.enabled_states(application, people)

@@ -261,6 +261,7 @@ def test_support_without_the_review_permission_sees_no_queue(enterprises):
 def test_the_e_signature_switch_is_refused_until_the_enterprise_is_certified(in_a, manager, console_as, support):
     console = console_as(manager)
     signing = Application.objects.get(code="e-signature")
+    assert 'data-testid="certification-needed"' in console.get(f"/console/organisation/applications/{signing.pk}/").content.decode()
     switch = {"action": "switch", "level": "enterprise", "enabled": "1", "confirmed": "yes"}
     refused = console.post(f"/console/organisation/applications/{signing.pk}/", switch)
     assert refused.status_code == 200  # the application's page again, the refusal on its form
@@ -274,6 +275,7 @@ def test_the_e_signature_switch_is_refused_until_the_enterprise_is_certified(in_
     assert "can be switched on only after the enterprise is certified" in still  # waiting for review is not enough
     assert support.post(f"/admin/certification/submission/{submission.pk}/approve/").status_code == 302
 
+    assert 'data-testid="certification-needed"' not in console.get(f"/console/organisation/applications/{signing.pk}/").content.decode()
     allowed = console.post(f"/console/organisation/applications/{signing.pk}/", switch)
     assert allowed.status_code == 302
     assert signing.switches.get(department=None, account=None).is_enabled

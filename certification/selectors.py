@@ -3,11 +3,13 @@ encrypted value runs there (`in_public`), where the enterprise's certification k
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Case, IntegerField, Value, When
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from certification.models import CertificationEvent, Document, Submission
+from tenants.models import Enterprise
 
 
 def in_public():
@@ -17,21 +19,11 @@ def in_public():
 
 def current_enterprise_id() -> int | None:
     """The id of the enterprise whose schema the connection is on (None on the platform host)."""
-    from tenants.models import Enterprise
-
     schema = connection.schema_name  # read before switching to the public schema
     if schema == get_public_schema_name():
         return None
     with in_public():
         return Enterprise.objects.filter(schema_name=schema).values_list("pk", flat=True).first()
-
-
-def is_certified(enterprise_id: int | None) -> bool:
-    """E4: whether platform support approved one of the enterprise's submissions."""
-    if enterprise_id is None:
-        return False
-    with in_public():
-        return Submission.objects.filter(enterprise_id=enterprise_id, status=Submission.Status.APPROVED).exists()
 
 
 def current_enterprise_is_certified() -> bool:
@@ -74,8 +66,6 @@ def document_for(*, viewer, document_id: int, enterprise_id: int | None) -> Docu
 
 def review_queue():
     """Support's queue: every enterprise's submissions, those waiting for review first, oldest first."""
-    from django.db.models import Case, IntegerField, Value, When
-
     return Submission.objects.select_related("enterprise").annotate(
         waiting=Case(When(status=Submission.Status.PENDING, then=Value(0)), default=Value(1),
                      output_field=IntegerField())).order_by("waiting", "submitted_at")

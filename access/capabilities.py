@@ -85,6 +85,9 @@ class Capability(StrEnum):
     ADMINISTER_CUSTOMERS = "administer_customers"  # A1: the customer list field staff visit; target: a department
     SEE_FIELD_WORK = "see_field_work"  # A1: visits and reports; target: the person
     HANDLE_SECURITY_INCIDENTS = "handle_security_incidents"  # X5: open incidents, tell people, the report
+    APPLY_FOR_CERTIFICATION = "apply_for_certification"  # E4: submit (or resubmit) the enterprise's certification
+    REVIEW_CERTIFICATION = "review_certification"  # E4: platform support approves or rejects a submission
+    SEE_CERTIFICATION_DOCUMENTS = "see_certification_documents"  # E4: the licence copy and the signed letter
 
 
 class Grant(Enum):
@@ -119,6 +122,7 @@ UNMASK_PERMISSION = "privacy.unmask_sensitive"
 LIFECYCLE_PERMISSION = "tenants.change_enterprise"
 PROVISIONING_PERMISSION = "tenants.add_enterprise"
 RIGHTS_PERMISSION = "rights.handle_rights_requests"  # the PI protection contact's, when not the manager
+CERTIFICATION_PERMISSION = "certification.review_certification"  # platform support reviewing certifications
 
 # One row per capability. Columns: manager, sub-administrator, employee, platform staff, system.
 CATALOGUE: dict[Capability, Holders] = {
@@ -174,6 +178,12 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SEE_FIELD_WORK:                      Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     # X5: the manager for their own enterprise (the console), platform staff for any (the admin).
     C.HANDLE_SECURITY_INCIDENTS:           Holders(YES, NO,              NO,          YES, YES),
+    C.APPLY_FOR_CERTIFICATION:             Holders(YES, NO,              NO,          NO,  NO),
+    C.REVIEW_CERTIFICATION:                Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=CERTIFICATION_PERMISSION),
+    # E4: the documents show the legal representative: their enterprise's manager, and support reviewing.
+    C.SEE_CERTIFICATION_DOCUMENTS:         Holders(YES, NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=CERTIFICATION_PERMISSION),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -193,6 +203,7 @@ _REFUSALS = {
     C.UNMASK_SENSITIVE_VALUES: gettext_noop("You may not see this information unmasked."),
     C.PUBLISH_POLICY_VERSION: gettext_noop("Only platform staff publish privacy-policy versions."),
     C.HANDLE_SECURITY_INCIDENTS: gettext_noop("Only the enterprise manager or platform staff handle security incidents."),
+    C.REVIEW_CERTIFICATION: gettext_noop("Only platform support staff review certifications."),
 }
 
 

@@ -8,6 +8,10 @@ which registers its resolvers here from `OrgdataConfig.ready()`:
   employee record, an account) and "which accounts are" (`accounts_within`, for the people lists
   of the apps below orgdata);
 - the application resolver answers "is application `code` switched on for this person".
+
+The certification app (E4, above orgdata) registers the certification resolver: "is the current
+enterprise certified", which orgdata asks before an application reserved to certified enterprises
+is switched on.
 """
 from __future__ import annotations
 
@@ -27,8 +31,14 @@ class ApplicationResolver(Protocol):
         """Whether application `code` is switched on for `person` (E6)."""
 
 
+class CertificationResolver(Protocol):
+    def __call__(self) -> bool:
+        """Whether the enterprise of the current schema is certified (E4)."""
+
+
 _scope: ScopeResolver | None = None
 _applications: ApplicationResolver | None = None
+_certification: CertificationResolver | None = None
 
 
 def register_scope_resolver(resolver: ScopeResolver) -> None:
@@ -41,6 +51,11 @@ def register_application_resolver(resolver: ApplicationResolver) -> None:
     _applications = resolver
 
 
+def register_certification_resolver(resolver: CertificationResolver) -> None:
+    global _certification
+    _certification = resolver
+
+
 def scope_resolver() -> ScopeResolver:
     if _scope is None:
         raise RuntimeError("no scope resolver registered (orgdata registers one when Django starts)")
@@ -51,3 +66,9 @@ def application_resolver() -> ApplicationResolver:
     if _applications is None:
         raise RuntimeError("no application resolver registered (orgdata registers one when Django starts)")
     return _applications
+
+
+def certification_resolver() -> CertificationResolver:
+    if _certification is None:
+        raise RuntimeError("no certification resolver registered (certification registers one when Django starts)")
+    return _certification

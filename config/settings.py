@@ -58,6 +58,7 @@ SHARED_APPS = [
     "policies",  # C8: privacy-policy versions, published once for every enterprise
     "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
     "incidents",  # X5: platform incidents and the public announcements live in public; each enterprise's in its schema
+    "certification",  # E4: enterprises' certification cases, reviewed by platform support across enterprises
     "demo",  # `manage.py seed_demo`: the living demo enterprise of `make run` (no models)
 ]
 TENANT_APPS = [
@@ -149,6 +150,7 @@ TEMPLATES = [
                 "erasure.context_processors.enterprise_cancellation",
                 "tenants.context_processors.service_cessation",  # E10: every page shows an announced cessation
                 "rights.context_processors.rights_due_banner",  # issue 13: requests due soon, for their handlers
+                "certification.context_processors.certification",  # E4: the console's "certified" mark
             ],
         },
     },

@@ -26,6 +26,7 @@ urlpatterns = [
     path("console/", include((console_patterns, "console"))),
     path("console/organisation/", include("orgdata.console.urls")),
     path("console/organisation/", include("erasure.console.urls")),
+    path("console/organisation/certification/", include("certification.console.urls")),
     path("console/rights/", include("rights.console.urls")),
     path("console/incidents/", include("incidents.console.urls")),
     path("api/v1/", include("accounts.api.urls")),

@@ -46,6 +46,7 @@ from access.actors import SystemActor, is_system_actor
 from access.capabilities import Capability, may, require
 from accounts.models import DeviceToken, User, new_security_stamp
 from audit import recording
+from certification import services as certification_services
 from consent.models import DeletionNotice
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services.erasure import erase_every_consent_record
@@ -463,9 +464,13 @@ def _drop_enterprise(cancellation: EnterpriseCancellation) -> dict:
     if cache_keys:
         cache._cache.get_client(write=True).delete(*cache_keys)
     routing_cache.forget_enterprise(cancellation.enterprise)
+    # E4: the certification file (public schema) names the legal representative: shredded too.
+    shredded = certification_services.shred_certification_file(actor=ENTERPRISE_LIFECYCLE,
+                                                                enterprise=cancellation.enterprise)
     _event(cancellation.enterprise, "schema_dropped", ENTERPRISE_LIFECYCLE, files=file_count,
            cache_keys=len(cache_keys))
-    return {"files_deleted": file_count, "cache_keys_deleted": len(cache_keys)}
+    return {"files_deleted": file_count, "cache_keys_deleted": len(cache_keys),
+            "certification_keys_shredded": shredded}
 
 
 def scan_for_residue(cancellation: EnterpriseCancellation) -> list[str]:

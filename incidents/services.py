@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from access import actors
 from access.actors import SystemActor, account_of, is_system_actor
 from access.capabilities import Capability, require
 from accounts import sms
@@ -60,14 +61,10 @@ TEXT_LIMITS = {"title": 200, "contact": 200, "cause": 4000, "possible_harm": 400
 PLATFORM_AUDIENCES = (Incident.Audience.ENTERPRISE, Incident.Audience.DATA)
 
 
-def _label(actor) -> str:
-    return Actor.for_user(actor).reference
-
-
 def _step(incident: Incident, step: str, *, actor, note: str = "", fields=()) -> None:
     """One timeline step, and the same step in the audit log (enterprise schemas; the public schema
     has no audit log and keeps the timeline)."""
-    TimelineStep.objects.create(incident=incident, step=step, note=note[:300], actor_label=_label(actor))
+    TimelineStep.objects.create(incident=incident, step=step, note=note[:300], actor_label=actors.label(actor))
     record_event(action=f"incident_{step}", object_type="incidents.incident", object_id=incident.pk,
                  changed_fields=fields, actor=Actor.for_user(actor))
 
@@ -514,7 +511,7 @@ def _report_to_platform(incident: Incident, *, actor) -> None:
             affected_count=incident.affected_count, reached_count=incident.reached_count,
             unreachable_count=incident.unreachable_count, guardians_told=incident.guardians_told,
             told_at=timezone.now())
-        TimelineStep.objects.create(incident=source, step="enterprise_counted", actor_label=_label(actor),
+        TimelineStep.objects.create(incident=source, step="enterprise_counted", actor_label=actors.label(actor),
                                     note=f"{schema}: {incident.reached_count}/{incident.affected_count}")
         rows = list(source.enterprises.all())
         if any(row.told_at is None for row in rows):
@@ -526,7 +523,7 @@ def _report_to_platform(incident: Incident, *, actor) -> None:
         source.status, source.told_at = Incident.Status.TOLD, timezone.now()
         source.save(update_fields=["affected_count", "reached_count", "unreachable_count", "guardians_told",
                                    "status", "told_at"])
-        TimelineStep.objects.create(incident=source, step="counted", actor_label=_label(actor),
+        TimelineStep.objects.create(incident=source, step="counted", actor_label=actors.label(actor),
                                     note=f"{source.reached_count}/{source.affected_count}")
         if source.unreachable_count > 0:
             PublicAnnouncement.objects.update_or_create(
@@ -535,7 +532,7 @@ def _report_to_platform(incident: Incident, *, actor) -> None:
                                               unreachable=source.unreachable_count))
             source.announced_at = timezone.now()
             source.save(update_fields=["announced_at"])
-            TimelineStep.objects.create(incident=source, step="announced", actor_label=_label(actor),
+            TimelineStep.objects.create(incident=source, step="announced", actor_label=actors.label(actor),
                                         note=str(source.unreachable_count))
         write_report(actor=actor, incident=source, enterprise_title=_("the platform"),
                      enterprises=[(row.enterprise_title, row.affected_count, row.reached_count,

@@ -20,6 +20,11 @@ BUILT_IN_APPLICATIONS = (
 )
 
 
+# E4: applications an enterprise may switch on only once platform support certified it (the
+# enterprise's identity is checked before contracts are signed in its name).
+CERTIFIED_ONLY_APPLICATIONS = frozenset({"e-signature"})
+
+
 _PROVIDERS = {code: (provider_en, provider_zh)
               for code, _name, _name_zh, provider_en, provider_zh, _description in THIRD_PARTY_APPLICATIONS}
 

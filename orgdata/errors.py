@@ -46,3 +46,17 @@ class UnderWorkingAge(DomainError):
         super().__init__(_("This person is under 16, the legal working age: the changes were not stored, their "
                            "account was disabled and the enterprise manager verifies the case."),
                          extra={"fields": fields})
+
+
+class CertificationRequired(DomainError):
+    """E4: the application is reserved to certified enterprises and this one is not certified yet
+    (409: the enterprise's state, not the administrator's rights, stands in the way; the console
+    shows it on the switch form)."""
+
+    code = "certification_required"
+    status_code = 409
+
+    def __init__(self, *, code: str, name: str):
+        super().__init__(_("%(application)s can be switched on only after the enterprise is certified. "
+                           "Apply for certification first (Organisation → Certification).")
+                         % {"application": name}, extra={"application": code})

@@ -1,5 +1,5 @@
 """Real-world rules for address-book values (E7): resident ID numbers, dates, landlines, QQ,
-WeChat IDs, choices, images.
+WeChat IDs, choices, images; and the enterprise's unified social credit code (E4).
 
 Each normaliser returns the canonical form of a value or raises a translated ValidationError;
 the console forms, the API and the bulk import all call these (through
@@ -24,8 +24,8 @@ from accounts.validators import clean_name_text, normalize_mainland_mobile, norm
 __all__ = [
     "birth_date_of_resident_id", "canonical_mainland_mobile", "choice_refusal", "clean_name_text",
     "normalize_email", "normalize_employee_number", "normalize_landline", "normalize_mainland_mobile",
-    "normalize_name", "normalize_qq", "normalize_resident_id", "normalize_wechat_id", "parse_date",
-    "resident_id_check_character", "validate_image_upload", "validate_not_in_future", "visible_text",
+    "normalize_name", "normalize_qq", "normalize_resident_id", "normalize_uscc", "normalize_wechat_id", "parse_date",
+    "resident_id_check_character", "sniff_image", "uscc_check_character", "validate_image_upload", "validate_not_in_future", "visible_text",
     "age_on", "is_child", "is_minor", "is_under_working_age", "eighteenth_birthday",
 ]
 
@@ -63,6 +63,41 @@ def normalize_resident_id(value: str) -> str:
                               code="id_birth_date")
     if resident_id_check_character(text[:17]) != text[17]:
         raise ValidationError(_("The check digit of this resident ID number is wrong."), code="id_check_digit")
+    return text
+
+
+# GB 32100-2015: the unified social credit code has 18 characters from these 31 (no I, O, S, V, Z),
+# each worth its index; weights of the first 17 and the check character for 31 - (sum mod 31).
+USCC_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(f"[{USCC_CHARACTERS}]{{2}}[0-9]{{6}}[{USCC_CHARACTERS}]{{10}}")
+
+
+def uscc_check_character(first_17: str) -> str:
+    """The GB 32100 check character for the first 17 characters of a unified social credit code."""
+    total = sum(USCC_CHARACTERS.index(character) * weight for character, weight in zip(first_17, _USCC_WEIGHTS))
+    return USCC_CHARACTERS[(31 - total % 31) % 31]
+
+
+def normalize_uscc(value: str) -> str:
+    """Return an 18-character unified social credit code (upper case), or raise.
+
+    E4: the one normaliser of USCCs (the certification form, the Django admin, anything else that
+    takes one): NFKC (full-width letters and digits), invisible characters, spaces and hyphens
+    removed, letters upper-cased. Then refuses a wrong length, a character outside GB 32100's set
+    (I, O, S, V, Z never occur), an administrative-division part (characters 3–8) that is not six
+    digits, and a wrong check character.
+    """
+    text = re.sub(r"[\s-]", "", visible_text(value)).upper()
+    if len(text) != 18:
+        raise ValidationError(_("A unified social credit code has 18 characters."), code="uscc_length")
+    if not _USCC_SHAPE.fullmatch(text):
+        raise ValidationError(
+            _("A unified social credit code uses digits and the capital letters A–Y except I, O, S, V and Z; "
+              "characters 3 to 8 are digits."), code="uscc_characters")
+    if uscc_check_character(text[:17]) != text[17]:
+        raise ValidationError(_("The check character of this unified social credit code is wrong."),
+                              code="uscc_check_character")
     return text
 
 
@@ -294,18 +329,27 @@ def validate_image_upload(upload) -> str | None:
     upload.seek(position)
     if len(content) > MAX_IMAGE_BYTES:
         raise ValidationError(_("The image is larger than 2 MB."), code="image_too_large")
-    if content.startswith(_PNG_SIGNATURE):
-        extension, size = "png", _png_size(content)
-    elif content.startswith(_JPEG_SIGNATURE):
-        extension, size = "jpg", _jpeg_size(content)
-    else:
+    sniffed = sniff_image(content)
+    if sniffed is None:
         raise ValidationError(_("Upload a PNG or JPEG image."), code="not_an_image")
+    extension, size = sniffed
     if size is None or not all(size):
         raise ValidationError(_("This image is damaged; upload it again."), code="damaged_image")
     if max(size) > MAX_IMAGE_SIDE:
         raise ValidationError(_("The image is larger than %(side)d × %(side)d pixels.") % {"side": MAX_IMAGE_SIDE},
                               code="image_too_wide")
     return extension
+
+
+def sniff_image(content: bytes) -> tuple[str, tuple[int, int] | None] | None:
+    """The real type of an image by its first bytes ("png" or "jpg") and the size its header states
+    (None when the header cannot be read), or None for anything but PNG and JPEG. Reads headers
+    only: the one place that tells an image's type and size before any decoder sees it."""
+    if content.startswith(_PNG_SIGNATURE):
+        return "png", _png_size(content)
+    if content.startswith(_JPEG_SIGNATURE):
+        return "jpg", _jpeg_size(content)
+    return None
 
 
 def _png_size(content: bytes) -> tuple[int, int] | None:

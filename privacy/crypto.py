@@ -174,6 +174,30 @@ def decrypt(token: str, *, context: str) -> str:
         raise UnreadableValue("value failed authentication") from None
 
 
+def encrypt_bytes(content: bytes, *, key_id: int, context: str) -> bytes:
+    """A file's bytes sealed like `encrypt()` seals a value (same key, same authenticated context),
+    without the base64 of a text token: `v1.<key id>.` then nonce | ciphertext | tag."""
+    nonce = os.urandom(12)
+    sealed = data_cipher(key_id).encrypt(nonce, bytes(content), f"{key_id}|{context}".encode())
+    return f"{TOKEN_VERSION}.{key_id}.".encode() + nonce + sealed
+
+
+def decrypt_bytes(sealed: bytes, *, context: str) -> bytes:
+    """The bytes `encrypt_bytes` sealed; KeyDestroyed after crypto-shredding, UnreadableValue if tampered."""
+    sealed = bytes(sealed)
+    try:
+        version, key_id, raw = sealed.split(b".", 2)
+        key_id = int(key_id)
+    except ValueError:
+        raise UnreadableValue("malformed sealed file") from None
+    if version.decode(errors="replace") != TOKEN_VERSION:
+        raise UnreadableValue("unknown token version")
+    try:
+        return data_cipher(key_id).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode())
+    except InvalidTag:
+        raise UnreadableValue("file failed authentication") from None
+
+
 # --- blind indexes ----------------------------------------------------------------------------
 
 def blind_index(kind: str, value: str) -> str | None:

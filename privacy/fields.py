@@ -107,6 +107,53 @@ class EncryptedJSONField(EncryptedTextField):
         return None
 
 
+class SealedBytes(bytes):
+    """Bytes produced by EncryptedBinaryField.pre_save; the only thing its column accepts."""
+
+
+class EncryptedBinaryField(models.BinaryField):
+    """A file's bytes stored encrypted (X1) under the row's person key (privacy.crypto.encrypt_bytes);
+    None when empty or when the key was destroyed (R4). Defer it in lists: it is decrypted on load."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["null"] = True
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("null", None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if value is None or isinstance(value, SealedBytes):
+            return value
+        return SealedBytes(crypto.encrypt_bytes(bytes(value), key_id=_person_key_id(model_instance, self),
+                                                context=_field_context(self)))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        if isinstance(value, SealedBytes):
+            return super().get_db_prep_value(bytes(value), connection, prepared)
+        raise TypeError(f"{_field_context(self)} is encrypted: write it through save()")
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        try:
+            return crypto.decrypt_bytes(bytes(value), context=_field_context(self))
+        except KeyDestroyed:
+            return None
+
+    def to_python(self, value):
+        return value
+
+    def value_to_string(self, obj):
+        return ""
+
+
 def sealed_value(instance, field_name: str) -> Ciphertext | None:
     """The token an encrypted field of `instance` would store, for bulk_update()/raw paths."""
     field = instance._meta.get_field(field_name)

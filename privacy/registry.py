@@ -349,7 +349,7 @@ PERSONAL_NAMES = {"id_number", "idcard", "id_card"}
 # Apps whose models declare themselves with @personal_data: ours. Third-party tables are
 # classified in privacy.third_party_tables.
 PROJECT_APPS = {"tenants", "accounts", "privacy", "consent", "orgdata", "audit", "policies", "attendance",
-                "audit_anchors", "erasure", "fieldwork", "incidents"}
+                "audit_anchors", "erasure", "fieldwork", "incidents", "certification"}
 
 
 def looks_personal(name: str) -> bool:

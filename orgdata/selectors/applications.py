@@ -10,7 +10,9 @@ from types import SimpleNamespace
 from django.db import connection
 from django.db.models import QuerySet
 
+from access import resolvers
 from accounts.models import User
+from orgdata.catalogue import CERTIFIED_ONLY_APPLICATIONS
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
 
 
@@ -99,3 +101,9 @@ def is_application_enabled_for(person: User, code: str) -> bool:
 
 def application_switches(application: Application) -> QuerySet[ApplicationSwitch]:
     return application.switches.select_related("department", "account").order_by("department__path", "account_id")
+
+
+def awaits_certification(application) -> bool:
+    """E4: whether `application` is reserved to certified enterprises (orgdata.catalogue) and this
+    enterprise is not certified yet (the certification app answers, through access.resolvers)."""
+    return application.code in CERTIFIED_ONLY_APPLICATIONS and not resolvers.certification_resolver()()

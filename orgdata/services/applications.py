@@ -10,6 +10,7 @@ from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from accounts.models import User
 from consent.services import sharing as sharing_services
+from orgdata.errors import CertificationRequired
 from orgdata.models import Application, ApplicationSwitch, Department, Employee
 from orgdata.selectors import applications as application_selectors
 from orgdata.selectors import scope as scope_selectors
@@ -55,7 +56,9 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
     Returns the ids of accounts whose effective state changed. For a third-party application those
     ids go to consent's sharing service inside this transaction, which shares only for people who
     consented (C9); if sharing fails, the switch rolls back. Refuses: enterprise-wide switches by anyone but the manager; a department or
-    person outside a sub-administrator's scope (as "not found"); both a department and a person.
+    person outside a sub-administrator's scope (as "not found"); both a department and a person;
+    switching on, at any level, an application reserved to certified enterprises before platform
+    support certified this one (E4, CertificationRequired).
     """
     require(actor, Capability.SWITCH_APPLICATIONS)
     if department is not None and person is not None:
@@ -70,6 +73,9 @@ def switch_application(*, actor: User, application: Application, enabled: bool,
             raise NotInYourScope()
 
     application = Application.objects.select_for_update().get(pk=application.pk)
+    # E4: the e-signature application signs in the enterprise's name; only once it is certified.
+    if enabled and application_selectors.awaits_certification(application):
+        raise CertificationRequired(code=application.code, name=_(application.name))
     people = _people_in_scope(department=department, person=person)
     before = application_selectors.enabled_states(application, people)
     ApplicationSwitch.objects.update_or_create(

@@ -69,6 +69,9 @@ EXPECTED = {
     C.ADMINISTER_CUSTOMERS:                (Y,      SCOPED,    N,        N,              N),
     C.SEE_FIELD_WORK:                      (Y,      SCOPED,    N,        N,              N),
     C.HANDLE_SECURITY_INCIDENTS:           (Y,      N,         N,        Y,              Y),
+    C.APPLY_FOR_CERTIFICATION:             (Y,      N,         N,        N,              N),
+    C.REVIEW_CERTIFICATION:                (N,      N,         N,        PERM,           N),
+    C.SEE_CERTIFICATION_DOCUMENTS:         (Y,      N,         N,        PERM,           N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 

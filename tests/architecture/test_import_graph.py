@@ -25,6 +25,7 @@ LAYERS = [
     "policies",       # privacy-policy versions
     "consent",        # purposes, ledger, the consent gate, sharing
     "orgdata",        # departments, employees, administrators, import/export, applications
+    "certification",  # enterprise certification (E4): submissions, document checks, support's review
     "attendance",     # check-in and tracking
     "fieldwork",      # customers, visits and daily/weekly reports (A1)
     "erasure",        # the erasure engine: a person erased from every table, with a residue scan

@@ -10,6 +10,7 @@ from consent.errors import ConsentRequired
 from consent.models import Disclosure, Recipient
 from orgdata.models import Application
 from orgdata.services import applications as application_services
+from tests.certification.factories import certify
 from tests.consent.factories import signed_in
 from tests.orgdata.factories import TEST_SETUP, make_employee
 
@@ -28,6 +29,7 @@ def test_switching_an_application_on_shares_exactly_four_fields_only_for_consent
     assert yes.grant("share.app.e-signature").status_code == 201
 
     with schema_context(enterprises.a.schema_name):
+        certify(enterprises.a.enterprise)  # E4: e-signature is for certified enterprises
         application = Application.objects.get(code="e-signature")
         application_services.switch_application(actor=manager, application=application, enabled=True)
         disclosures = list(Disclosure.objects.filter(recipient__code="app.e-signature"))
@@ -162,6 +164,7 @@ def test_switching_an_application_on_shares_nothing_of_who_withdrew_or_while_the
     assert withdraws.withdraw("share.app.e-signature").status_code == 201
 
     with schema_context(enterprises.a.schema_name):
+        certify(enterprises.a.enterprise)  # E4: e-signature is for certified enterprises
         application = Application.objects.get(code="e-signature")
         # While the purpose is switched off, consent given earlier lets nothing through (C7).
         Purpose.objects.filter(code="share.app.e-signature").update(is_active=False)

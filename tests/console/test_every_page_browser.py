@@ -45,6 +45,7 @@ INSTANCES = {
 NOT_SWEPT = {
     # Actions (POST only) and downloads: not pages.
     "console:logout": "POST only",
+    "certification-console:document": "a download (the certification document's bytes, E4), not a page",
     "orgdata:employee_reset_password": "POST only",
     "orgdata:import_report": "a CSV download",
     "orgdata:import_template": "a file download",

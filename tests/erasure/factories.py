@@ -25,6 +25,7 @@ from consent.services import deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
 from fieldwork import services as fieldwork_services
 from incidents import services as incident_services
+from orgdata.catalogue import CERTIFIED_ONLY_APPLICATIONS
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications, invitations
 from rights import services as rights_services
@@ -109,7 +110,9 @@ def make_person_everywhere(*, manager):
     attendance_services.compute_face_embedding(actor=attendance_services.FACE_ENROLMENT, enrolment_id=enrolment.pk)
     sharing.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
                                  legal_basis=LegalBasis.CONTRACT_NECESSITY, reference="contract 2026-1")
-    third_party = Application.objects.filter(kind=Application.Kind.THIRD_PARTY).order_by("code").first()
+    # Not one reserved to certified enterprises (E4): this enterprise is not certified.
+    third_party = (Application.objects.filter(kind=Application.Kind.THIRD_PARTY)
+                   .exclude(code__in=CERTIFIED_ONLY_APPLICATIONS).order_by("code").first())
     applications.switch_application(actor=manager, application=third_party, enabled=True, person=person)
     # A notice from an earlier attempt that the recipient never acknowledged: erasing tells it again.
     earlier = deletion_notices.notify_recipients_of_erasure(actor=TEST_SETUP, person=person)

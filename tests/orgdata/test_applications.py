@@ -9,6 +9,7 @@ from consent.services import sharing as sharing_services
 from orgdata.models import Application
 from orgdata.selectors import applications as application_selectors
 from orgdata.services import applications as application_services
+from tests.certification.factories import certify
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 
@@ -43,6 +44,7 @@ def test_the_most_specific_switch_decides(in_a, manager):
 def test_switching_a_third_party_application_on_reaches_sharing_for_exactly_who_it_changed_for(in_a, manager):
     tree = make_tree()
     dev, sales = make_employee(department=tree["backend"]), make_employee(department=tree["east"])
+    certify(in_a.enterprise)  # E4: e-signature is for certified enterprises
     signing = Application.objects.get(code="e-signature")
     changed = application_services.switch_application(actor=manager, application=signing, enabled=True,
                                                       department=tree["rnd"])
@@ -63,6 +65,7 @@ def test_a_failure_to_share_rolls_the_switch_back(in_a, manager, monkeypatch):
         raise ValidationError({"application": ["no consent flow"]})
 
     monkeypatch.setattr(sharing_services, "share_for_application_switch", refuse)
+    certify(in_a.enterprise)  # E4: e-signature is for certified enterprises
     with pytest.raises(ValidationError):
         application_services.switch_application(
             actor=manager, application=Application.objects.get(code="e-signature"), enabled=True)

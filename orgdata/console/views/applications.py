@@ -82,6 +82,7 @@ def application_detail(request, pk: int):
     application.provider_shown = catalogue_names.provider_in(application, get_language())
     return render(request, "orgdata/application.html", {
         "application": application, "switches": switches, "form": form, "clear_form": clear,
+        "awaits_certification": application_selectors.awaits_certification(application),
     })
 
 

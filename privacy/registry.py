@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -346,10 +347,15 @@ PERSONAL_NAME_PARTS = {
     "imei", "idfa", "oaid", "mac", "signature", "income", "property",
 }
 PERSONAL_NAMES = {"id_number", "idcard", "id_card"}
-# Apps whose models declare themselves with @personal_data: ours. Third-party tables are
-# classified in privacy.third_party_tables.
-PROJECT_APPS = {"tenants", "accounts", "privacy", "consent", "orgdata", "audit", "policies", "attendance",
-                "audit_anchors", "erasure", "fieldwork", "incidents", "certification"}
+
+
+def project_apps() -> set[str]:
+    """Apps whose models declare themselves with @personal_data: every installed app whose code lives
+    in this repository (a new app is included the moment it is installed; third-party tables are
+    classified in privacy.third_party_tables)."""
+    root = Path(settings.BASE_DIR).resolve()
+    return {config.label for config in apps.get_app_configs()
+            if Path(config.path).resolve().is_relative_to(root) and ".venv" not in Path(config.path).parts}
 
 
 def looks_personal(name: str) -> bool:
@@ -368,7 +374,7 @@ def undeclared_personal_fields(models_to_check=None) -> list[str]:
     """Fields that look personal, or link to an account, but are neither declared (personal field,
     subject, actor link) nor explained in `not_personal`; and our models with no declaration."""
     if models_to_check is None:
-        models_to_check = [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
+        models_to_check = [m for m in apps.get_models() if m._meta.app_label in project_apps()]
     missing = []
     for model in models_to_check:
         declaration = declaration_for(model)

@@ -40,7 +40,7 @@ from consent.catalogue import ALL_PURPOSES
 from consent.errors import ConsentRequired
 from consent.services import legal_bases as legal_basis_services
 from privacy.fields import sealed_value
-from privacy.registry import PROJECT_APPS, covered_field
+from privacy.registry import covered_field, project_apps
 from tests.accounts.factories import EmployeeAccountFactory
 from tests.consent.factories import signed_in
 
@@ -101,11 +101,11 @@ def _gated_models():
 
 def _is_project_object(obj) -> bool:
     module = getattr(obj, "__module__", None) or ""
-    return module.split(".")[0] in PROJECT_APPS and ".migrations" not in module
+    return module.split(".")[0] in project_apps() and ".migrations" not in module
 
 
 def _project_modules():
-    for app in sorted(PROJECT_APPS):
+    for app in sorted(project_apps()):
         package = importlib.import_module(app)
         yield package
         for info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):

@@ -49,10 +49,16 @@ def _invitation_text(params: dict) -> str:
                    "your password, then sign in in the app.") % params
 
 
+def _next_of_kin_update_text(params: dict) -> str:
+    return gettext("About the request #%(request)s you made as a close relative of a deceased person: %(status)s. "
+                   "The enterprise will contact you about what comes next.") % params
+
+
 # message_kind → how the local outbox renders it (a provider renders its own approved template).
 MESSAGE_KINDS = {
     "verification_code": _verification_code_text,
     "invitation": _invitation_text,  # issue 14: the activation link (accounts.invitations)
+    "next_of_kin_update": _next_of_kin_update_text,  # R7: a relative told of their request (rights.services)
 }
 
 

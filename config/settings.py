@@ -448,7 +448,8 @@ SMS_PROVIDER_SECRET = env("SMS_PROVIDER_SECRET", default="")
 SMS_PROVIDER_SIGN_NAME = env("SMS_PROVIDER_SIGN_NAME", default="")
 # The provider's approved template id per message kind (accounts.sms.MESSAGE_KINDS).
 SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE", default=""),
-                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default="")}
+                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default=""),
+                          "next_of_kin_update": env("SMS_PROVIDER_TEMPLATE_NEXT_OF_KIN_UPDATE", default="")}
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))

@@ -174,6 +174,32 @@ def decrypt(token: str, *, context: str) -> str:
         raise UnreadableValue("value failed authentication") from None
 
 
+# --- files -----------------------------------------------------------------------------------
+# A stored file of a person's information (the answer to a copy request) is sealed whole under their
+# data key: FILE_MAGIC, the key id (8 bytes, big-endian), the nonce, the ciphertext and tag. The
+# context (what the file is the answer to) is authenticated with it, so a file moved to another
+# request does not open; once the key is destroyed, a leftover file is unreadable.
+FILE_MAGIC = b"PIF1"
+
+
+def encrypt_file(content: bytes, *, key_id: int, context: str) -> bytes:
+    nonce = os.urandom(12)
+    header = FILE_MAGIC + key_id.to_bytes(8, "big")
+    return header + nonce + data_cipher(key_id).encrypt(nonce, content, f"{key_id}|{context}".encode())
+
+
+def decrypt_file(sealed: bytes, *, context: str) -> bytes:
+    """Plaintext of a file sealed by `encrypt_file`; KeyDestroyed after crypto-shredding,
+    UnreadableValue if it is not such a file or was tampered with."""
+    if len(sealed) < 4 + 8 + 12 + 16 or not sealed.startswith(FILE_MAGIC):
+        raise UnreadableValue("not a sealed file")
+    key_id = int.from_bytes(sealed[4:12], "big")
+    try:
+        return data_cipher(key_id).decrypt(sealed[12:24], sealed[24:], f"{key_id}|{context}".encode())
+    except InvalidTag:
+        raise UnreadableValue("file failed authentication") from None
+
+
 # --- blind indexes ----------------------------------------------------------------------------
 
 def blind_index(kind: str, value: str) -> str | None:

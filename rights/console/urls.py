@@ -9,5 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="request"),
     path("<int:pk>/authorise/", views.authorise, name="authorise"),
     path("<int:pk>/refuse/", views.refuse, name="refuse"),
+    path("<int:pk>/verify-proof/", views.verify_proof, name="verify_proof"),
+    path("<int:pk>/download-link/", views.download_link, name="download_link"),
+    path("<int:pk>/download/", views.download, name="download"),
     path("next-of-kin/<int:employee_pk>/", views.next_of_kin, name="next_of_kin"),
 ]

@@ -215,9 +215,11 @@ def withdraw_request(*, actor, request: RightsRequest) -> RightsRequest:
 
 
 @transaction.atomic
-def record_arrangement(*, actor, instructions: str, relative_contact: str = "") -> PreDeathArrangement:
-    """R7: the person records (or replaces) what should happen to their information after death.
-    Refuses (ValidationError) empty or over-long instructions."""
+def record_arrangement(*, actor, instructions: str, relative_contact: str = "",
+                       nothing_disclosed: bool = False) -> PreDeathArrangement:
+    """R7: the person records (or replaces) what should happen to their information after death, and
+    whether nothing may be disclosed to their relatives (honoured by `authorise`). Refuses
+    (ValidationError) empty or over-long instructions."""
     require(actor, Capability.USE_MOBILE_API)
     if not (instructions or "").strip() or len(instructions) > TEXT_LIMIT:
         raise ValidationError({"instructions": [_("Required, as text of at most %(limit)s characters.")
@@ -225,7 +227,8 @@ def record_arrangement(*, actor, instructions: str, relative_contact: str = "") 
     if len(relative_contact or "") > 200:
         raise ValidationError({"relative_contact": [_("At most 200 characters.")]})
     arrangement, _created = PreDeathArrangement.objects.update_or_create(
-        person=actor, defaults={"instructions": instructions.strip(), "relative_contact": (relative_contact or "").strip()})
+        person=actor, defaults={"instructions": instructions.strip(), "relative_contact": (relative_contact or "").strip(),
+                                "nothing_disclosed": bool(nothing_disclosed)})
     return arrangement
 
 
@@ -475,7 +478,7 @@ def _tell_administrator_copy_ready(request: RightsRequest) -> None:
 
     if request.decided_by is None:
         return
-    inbox.deliver(person=request.decided_by, topic=inbox.Topic.RIGHTS,
+    inbox.deliver(person=request.decided_by, topic=inbox.Topic.RIGHTS, request=request,
                   link=reverse("rights-console:request", kwargs={"pk": request.pk}),
                   subject=_("A relative's copy is ready: request #%(id)s") % {"id": request.pk},
                   body=_("The deceased person's copy for request #%(id)s is ready to download from the request's "
@@ -531,11 +534,11 @@ def send_erasure_certificate(sender=None, *, job: ErasureJob, person: User, **kw
     account cancellation) is e-mailed the erasure certificate (erasure.selectors) and the status of
     every deletion notice to the recipients their information went to (R3), while their address
     still exists; the request's history says it was sent ("certificate_sent"). Nothing is sent for
-    an erasure they did not ask for, or when no address is known. Sent once per request (the step may
-    run again). Returns whether it was sent."""
+    an erasure they did not ask for, or when no address is known. Sent once the step commits (a step
+    that did not commit runs again, and so does this). Returns whether it was sent."""
     request = (RightsRequest.objects.select_for_update()
                .filter(erasure_job=job, person=person, kind__in=OWN_ERASURE_KINDS).first())
-    if request is None or request.events.filter(event="certificate_sent").exists():
+    if request is None:
         return False
     address = inbox.email_of(person)
     if not address:

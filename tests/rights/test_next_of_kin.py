@@ -74,8 +74,11 @@ def test_a_relatives_copy_waits_for_the_proof_honours_the_arrangement_and_goes_t
         "instructions": "Nothing of mine to my family.", "nothing_disclosed": True}, format="json")
     assert arranged.status_code == 200 and arranged.json()["nothing_disclosed"] is True
     console = console_as(manager)
+    employee = _employee_of(enterprises, person)
+    form = console.get(f"/console/rights/next-of-kin/{employee.pk}/").content.decode()
+    assert 'data-testid="nothing-disclosed"' in form
     with django_capture_on_commit_callbacks(execute=True):  # the relative's e-mail goes once it commits
-        request_id = _record(console, _employee_of(enterprises, person), action="copy", contact=" Li.Mei@EXAMPLE.com ")
+        request_id = _record(console, employee, action="copy", contact=" Li.Mei@EXAMPLE.com ")
 
     page = console.get(f"/console/rights/{request_id}/").content.decode()
     assert "Nothing of mine to my family." in page and 'data-testid="nothing-disclosed"' in page

@@ -180,8 +180,10 @@ def _create(*, person: User, kind: str, details: dict, actor) -> RightsRequest:
     request = RightsRequest.objects.create(
         person=person, kind=kind, details=details, due_on=due_on, erase_by=erase_by,
         repeats=earlier.first(), repeated=earlier.exists(), excessive=earlier.count() + 1 >= EXCESSIVE_AFTER)
-    _step(request, "submitted", actor, _("Your request was received and verified. It is due by %(due)s.")
-          % {"due": due_on.isoformat()})
+    # R7: a relative's request is recorded by an administrator; their proof is verified later.
+    received = (_("Your request was received. It is due by %(due)s.") if kind == Kind.NEXT_OF_KIN
+                else _("Your request was received and verified. It is due by %(due)s."))
+    _step(request, "submitted", actor, received % {"due": due_on.isoformat()})
     if request.repeated:
         _step(request, "flagged_repeated", RIGHTS_FULFILMENT, "", tell=False)
     return request
@@ -513,6 +515,8 @@ def close_requests_of_erased_person(sender=None, *, job: ErasureJob, person: Use
     that started this erasure, are closed (nothing is left to act on), each with a
     "closed_by_erasure" step in its history (by this app's system actor; the person is not told:
     they are being erased). Idempotent. Returns how many were closed."""
+    # Lock order: the erasure step holds the person's row; the requests' rows, then the audit-chain
+    # head (their history's audit entries) come after it.
     closing = (RightsRequest.objects.select_for_update()
                .filter(person=person, status__in=[Status.SUBMITTED, Status.IN_PROGRESS])
                .exclude(erasure_job=job))

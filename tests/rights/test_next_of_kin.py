@@ -267,6 +267,24 @@ def test_a_cancelled_account_is_emailed_the_certificate_with_every_recipient_not
     assert _events(enterprises, request_id) == ["submitted", "account_cancelled", "certificate_sent"]
 
 
+@pytest.mark.promise("R3")
+def test_an_authorised_deletion_request_is_emailed_the_certificate_too(enterprises, console_as, manager,
+                                                                     django_capture_on_commit_callbacks):
+    person = _employee(enterprises, name="删除证书", email="shan.chu@example.com")
+    request_id = _submit(person, "deletion", {"grounds": "consent_withdrawn"}).json()["id"]
+    assert console_as(manager).post(f"/console/rights/{request_id}/authorise/", {"answer": ""}).status_code == 302
+    mail.outbox.clear()
+
+    with schema_context(enterprises.a.schema_name), django_capture_on_commit_callbacks(execute=True):
+        job_id = RightsRequest.objects.get(pk=request_id).erasure_job_id
+        assert erasure_tasks.run_erasure_job.apply(args=[job_id]).get() == ErasureJob.Status.DONE
+
+    [sent] = [message for message in mail.outbox if message.to == ["shan.chu@example.com"]]
+    assert "Your information was not shared with any recipient." in sent.body
+    assert json.loads(sent.attachments[0][1])["recipient_notices"] == []
+    assert _events(enterprises, request_id)[-1] == "certificate_sent"
+
+
 def test_an_erasure_the_person_did_not_ask_for_sends_no_certificate(enterprises, console_as, manager,
                                                                     django_capture_on_commit_callbacks):
     person = _employee(enterprises, name="无证书", email="wu.zheng@example.com", employee_number="NO-CERT")

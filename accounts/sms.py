@@ -59,12 +59,18 @@ def _incident_guardian_notice_text(params: dict) -> str:
                    "whose guardian you are. Contact %(contact)s for what happened and what to do.") % params
 
 
+def _next_of_kin_update_text(params: dict) -> str:
+    return gettext("About the request #%(request)s you made as a close relative of a deceased person: %(status)s. "
+                   "The enterprise will contact you about what comes next.") % params
+
+
 # message_kind → how the local outbox renders it (a provider renders its own approved template).
 MESSAGE_KINDS = {
     "verification_code": _verification_code_text,
     "invitation": _invitation_text,  # issue 14: the activation link (accounts.invitations)
     "incident_notice": _incident_notice_text,  # X5: a security incident (incidents.services)
     "incident_guardian_notice": _incident_guardian_notice_text,  # X5: a minor's guardian told too
+    "next_of_kin_update": _next_of_kin_update_text,  # R7: a relative told of their request (rights.services)
 }
 
 

@@ -479,7 +479,8 @@ SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFI
                           "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default=""),
                           "incident_notice": env("SMS_PROVIDER_TEMPLATE_INCIDENT_NOTICE", default=""),
                           "incident_guardian_notice": env("SMS_PROVIDER_TEMPLATE_INCIDENT_GUARDIAN_NOTICE",
-                                                          default="")}
+                                                          default=""),
+                          "next_of_kin_update": env("SMS_PROVIDER_TEMPLATE_NEXT_OF_KIN_UPDATE", default="")}
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))

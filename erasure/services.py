@@ -38,6 +38,7 @@ from consent.services import deletion_notices as deletion_notice_services
 from consent.services import guardians as guardian_services
 from consent.services.erasure import erase_consent_records_of
 from erasure import person_rows
+from erasure import signals as erasure_signals
 from erasure.models import ErasureJob, ErasureStep, MinorCase
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.services.minors import MINOR_PROTECTION
@@ -182,6 +183,13 @@ def _tell_recipients(job: ErasureJob, person: User) -> dict:
     # the notices go out once this step commits (consent's outbox retries them).
     notices = deletion_notice_services.notify_recipients_of_erasure(actor=ERASURE_WORKER, person=person)
     return {"notices_queued": len(notices)}
+
+
+def _tell_the_person(job: ErasureJob, person: User) -> dict:
+    # The apps above this one act while the person can still be reached (erasure.signals): their
+    # open requests closed, the certificate e-mailed to whoever asked for their own erasure.
+    answered = erasure_signals.erasing_person.send(sender=ErasureJob, job=job, person=person)
+    return {"receivers": len(answered)}
 
 
 def _erase_consent_records(job: ErasureJob, person: User) -> dict:
@@ -331,7 +339,8 @@ def _scan_for_residue(job: ErasureJob, person: User) -> dict:
 
 
 # The declared order: close the ways in first (nothing new arrives while erasing), consent's own
-# ledger before the data map's generic rules, files before the rows that name them, the cache once
+# ledger before the data map's generic rules, files before the rows that name them, the apps above
+# told (erasure.signals) as late as the person's rows, their e-mail address, still exist, the cache once
 # no step reads the person's consent state any more, the key last but one (encrypted values are
 # read by the steps before it), the residue scan last.
 STEPS = (
@@ -339,6 +348,7 @@ STEPS = (
     ("tell_recipients", _tell_recipients),
     ("consent_records", _erase_consent_records),
     ("stored_files", _delete_stored_files),
+    ("tell_the_person", _tell_the_person),
     ("rows_by_data_map", _erase_rows_by_data_map),
     ("tombstone", _make_tombstone),
     ("cached_values", _forget_cached_values),

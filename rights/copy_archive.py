@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from accounts.throttling import login_identifier_digest
 from core import tabular
 from erasure import person_rows
-from privacy import registry
+from privacy import crypto, registry
 from rights.models import RightsRequest
 
 ARCHIVE_FORMAT = 1
@@ -183,20 +183,23 @@ def build_copy_archive(*, person, generated_only: bool = False) -> bytes:
 
 
 def fulfil(*, request: RightsRequest) -> None:
-    """Build the archive a copy request (kind COPY, or GENERATED for R2's information generated in
-    use) asks for, store it as the request's result (replacing an earlier one) and set when it
-    expires (settings.RIGHTS_RESULT_DAYS from now). Saves those two fields only: the caller (the
-    request workflow's task) records status, history and the inbox message.
+    """Build the archive a copy request asks for (kind COPY, GENERATED for R2's information
+    generated in use, or a relative's NEXT_OF_KIN access or copy, R7: the deceased's full copy),
+    store it as the request's result, sealed under the person's own data key (replacing an earlier
+    one), and set when it expires (settings.RIGHTS_RESULT_DAYS from now). Saves those two fields
+    only: the caller (the request workflow's task) records status, history and messages.
 
-    Refuses (ValueError) a request of another kind.
+    Refuses (ValueError) a request of another kind or action, and (KeyDestroyed) a person already
+    crypto-shredded.
     """
-    kinds = {RightsRequest.Kind.COPY: False, RightsRequest.Kind.GENERATED: True}
-    if request.kind not in kinds:
-        raise ValueError(f"rights request {request.pk} is not a copy request ({request.kind})")
-    archive = build_copy_archive(person=request.person, generated_only=kinds[request.kind])
+    generated_only = _is_generated_only(request)
+    archive = build_copy_archive(person=request.person, generated_only=generated_only)
+    # The file is sealed under the person's own key: their erasure destroys it, and with it every
+    # leftover copy of this file (in storage or in a backup); it is opened only when streamed.
+    sealed = crypto.encrypt_bytes(archive, key_id=request.person.person_key_id, context=_file_context(request))
     earlier = request.result_file.name
     # upload_to names the stored path (random, per enterprise schema); this name is only its suffix.
-    request.result_file.save("copy.zip", ContentFile(archive), save=False)
+    request.result_file.save("copy.zip", ContentFile(sealed), save=False)
     request.result_expires_at = timezone.now() + timedelta(days=settings.RIGHTS_RESULT_DAYS)
     try:
         request.save(update_fields=["result_file", "result_expires_at"])
@@ -206,6 +209,27 @@ def fulfil(*, request: RightsRequest) -> None:
         raise
     if earlier and earlier != request.result_file.name:
         default_storage.delete(earlier)
+
+
+def read_result(request: RightsRequest) -> bytes:
+    """The request's stored archive, opened (the ZIP). Raises FileNotFoundError when the file is
+    gone, and KeyDestroyed or UnreadableValue when it cannot be opened (the person was erased, or
+    the file is not this request's)."""
+    with default_storage.open(request.result_file.name, "rb") as stored:
+        sealed = stored.read()
+    return crypto.decrypt_bytes(sealed, context=_file_context(request))
+
+
+def _file_context(request: RightsRequest) -> str:
+    return f"rights.result:{request.pk}:{request.person_id}"
+
+
+def _is_generated_only(request: RightsRequest) -> bool:
+    if request.kind in (RightsRequest.Kind.COPY, RightsRequest.Kind.GENERATED):
+        return request.kind == RightsRequest.Kind.GENERATED
+    if request.kind == RightsRequest.Kind.NEXT_OF_KIN and (request.details or {}).get("action") in ("access", "copy"):
+        return False
+    raise ValueError(f"rights request {request.pk} is not a copy request ({request.kind})")
 
 
 # --- which columns, which rows --------------------------------------------------------------------

@@ -66,6 +66,9 @@ class RightsRequest(models.Model):
         DONE = "done", _("Done")
         REFUSED = "refused", _("Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # The person's information was erased (by another request or by the enterprise) while this
+        # one was open: nothing is left to act on (the history's "closed_by_erasure" step says so).
+        CLOSED = "closed", _("Closed: the person's information was erased")
 
     class RefusalReason(models.TextChoices):
         # R8: the only reasons a request may be refused for.
@@ -197,7 +200,8 @@ class InboxMessage(models.Model):
     fields={"instructions": PI(Category.BASIC, purpose=_RIGHTS, erasure=Erasure.DELETE),
             "relative_contact": PI(Category.BASIC, purpose=_RIGHTS, erasure=Erasure.DELETE)},
     erasure=Erasure.DELETE,
-    not_personal={"updated_at": "when it was last changed"},
+    not_personal={"updated_at": "when it was last changed",
+                  "nothing_disclosed": "R7: whether the person asked that nothing be disclosed to relatives"},
 )
 class PreDeathArrangement(models.Model):
     """R7: what the person wants done with their information after their death, and whom to trust."""
@@ -205,6 +209,9 @@ class PreDeathArrangement(models.Model):
     person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     instructions = models.TextField(_("instructions"), max_length=2000)
     relative_contact = models.CharField(_("close relative to contact"), max_length=200, blank=True)
+    # R7: honoured when a relative asks to access or copy: an administrator may disclose only with a
+    # recorded override reason (rights.services.authorise).
+    nothing_disclosed = models.BooleanField(_("disclose nothing to my relatives"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
 

@@ -15,16 +15,30 @@ What each kind leads to:
 - deletion (R3): an administrator authorises it, then the erasure engine runs;
 - account cancellation (R5): the account is closed at once (within 1 working day) and the erasure
   engine runs (information erased within 7 working days); irreversible;
-- correction, automated decision (R6), complaint (R10), next of kin (R7): answered in writing; a
-  next-of-kin deletion, once its proof is verified, runs the erasure engine on the deceased.
+- correction, automated decision (R6), complaint (R10): answered in writing;
+- next of kin (R7): recorded by an administrator; nothing is done before the death is recorded and
+  the proof verified on the request; then access or copy builds the deceased's copy for the
+  administrator to hand over (the deceased's "disclose nothing" arrangement needs a recorded override
+  reason), a correction is answered with what was corrected, a deletion (typed confirmation in the
+  console) runs the erasure engine. The relative is told through the contact they gave, never the
+  deceased's inbox.
+
+When the erasure engine erases a person (whatever started it), it announces it
+(erasure.signals.erasing_person) before their rows go: their requests still open are closed
+(`close_requests_of_erased_person`) and a person erased at their own request is e-mailed the
+certificate (`send_erasure_certificate`). A signal, not a poll: erasure sits below rights, the step
+runs in every erasure's own transaction, and the address still exists only then.
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,12 +50,15 @@ from access.capabilities import RIGHTS_PERMISSION, Capability, may, require
 from access.errors import NotInYourScope
 from access.roles import Role, holds_role
 from accounts import services as account_services
-from accounts import verification
+from accounts import sms, verification
 from accounts.models import User, VerificationPurpose
 from accounts.validators import clean_name_text
 from audit.recording import record_event
+from consent import selectors as consent_selectors
+from erasure import selectors as erasure_selectors
 from erasure import services as erasure_services
 from erasure.models import ErasureJob
+from orgdata import validators
 from orgdata.selectors import directory as directory_selectors
 from orgdata.services import employees as employee_services
 from rights import corrections, deadlines, inbox, selectors
@@ -70,7 +87,10 @@ DETAIL_LABELS = {
     "irreversible_acknowledged": gettext_lazy("Knows it cannot be undone"), "action": gettext_lazy("Asks to"),
     "decision": gettext_lazy("Decision concerned"), "relative_name": gettext_lazy("Relative's name"),
     "relationship": gettext_lazy("Relationship"), "contact": gettext_lazy("Relative's contact"),
-    "proof": gettext_lazy("Proof verified"), "proof_verified_by": gettext_lazy("Proof verified by (account)"),
+    "proof": gettext_lazy("Proof"), "proof_verified_by": gettext_lazy("Proof verified by (account)"),
+    "date_of_death": gettext_lazy("Date of death"), "proof_verified_at": gettext_lazy("Proof verified on"),
+    "override_reason": gettext_lazy("Disclosed against the deceased's arrangement, because"),
+    "corrected": gettext_lazy("What was corrected"),
 }
 DETAIL_VALUES = {
     "grounds": DELETION_GROUNDS,
@@ -174,8 +194,10 @@ def _create(*, person: User, kind: str, details: dict, actor, correct_value: str
         person=person, person_key_id=person.person_key_id, kind=kind, details=details, correct_value=correct_value,
         due_on=due_on, erase_by=erase_by,
         repeats=earlier.first(), repeated=earlier.exists(), excessive=earlier.count() + 1 >= EXCESSIVE_AFTER)
-    _step(request, "submitted", actor, _("Your request was received and verified. It is due by %(due)s.")
-          % {"due": due_on.isoformat()})
+    # R7: a relative's request is recorded by an administrator; their proof is verified later.
+    received = (_("Your request was received. It is due by %(due)s.") if kind == Kind.NEXT_OF_KIN
+                else _("Your request was received and verified. It is due by %(due)s."))
+    _step(request, "submitted", actor, received % {"due": due_on.isoformat()})
     if request.repeated:
         _step(request, "flagged_repeated", RIGHTS_FULFILMENT, "", tell=False)
     return request
@@ -217,9 +239,11 @@ def withdraw_request(*, actor, request: RightsRequest) -> RightsRequest:
 
 
 @transaction.atomic
-def record_arrangement(*, actor, instructions: str, relative_contact: str = "") -> PreDeathArrangement:
-    """R7: the person records (or replaces) what should happen to their information after death.
-    Refuses (ValidationError) empty or over-long instructions."""
+def record_arrangement(*, actor, instructions: str, relative_contact: str = "",
+                       nothing_disclosed: bool = False) -> PreDeathArrangement:
+    """R7: the person records (or replaces) what should happen to their information after death, and
+    whether nothing may be disclosed to their relatives (honoured by `authorise`). Refuses
+    (ValidationError) empty or over-long instructions."""
     require(actor, Capability.USE_MOBILE_API)
     if not (instructions or "").strip() or len(instructions) > TEXT_LIMIT:
         raise ValidationError({"instructions": [_("Required, as text of at most %(limit)s characters.")
@@ -227,7 +251,8 @@ def record_arrangement(*, actor, instructions: str, relative_contact: str = "") 
     if len(relative_contact or "") > 200:
         raise ValidationError({"relative_contact": [_("At most 200 characters.")]})
     arrangement, _created = PreDeathArrangement.objects.update_or_create(
-        person=actor, defaults={"instructions": instructions.strip(), "relative_contact": (relative_contact or "").strip()})
+        person=actor, defaults={"instructions": instructions.strip(), "relative_contact": (relative_contact or "").strip(),
+                                "nothing_disclosed": bool(nothing_disclosed)})
     return arrangement
 
 
@@ -236,10 +261,13 @@ def record_arrangement(*, actor, instructions: str, relative_contact: str = "") 
 @transaction.atomic
 def record_next_of_kin_request(*, actor, deceased: User, action: str, relative_name: str, relationship: str,
                                contact: str, proof: str) -> RightsRequest:
-    """R7: an administrator records a close relative's request about a deceased person, with the
-    proof they were shown (verified by that administrator). The deceased's own arrangement, if they
-    recorded one, is shown with the request and prevails. Refuses (NotPermitted) an actor without
-    HANDLE_RIGHTS_REQUESTS and (ValidationError) missing fields or an unknown action."""
+    """R7: an administrator records a close relative's request about a deceased person: what they
+    ask, who they are, how to reach them (a mainland mobile number or an e-mail address, normalised)
+    and the proof they presented. Nothing is done until the death is recorded and the proof verified
+    on the request (`verify_next_of_kin_proof`). The deceased's own arrangement, if they recorded
+    one, is shown with the request and prevails. Refuses (NotPermitted) an actor without
+    HANDLE_RIGHTS_REQUESTS and (ValidationError) missing fields, an unknown action and a contact
+    that is neither a mobile number nor an e-mail address."""
     require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
     details = {"action": action, "relative_name": relative_name, "relationship": relationship,
                "contact": contact, "proof": proof}
@@ -248,18 +276,70 @@ def record_next_of_kin_request(*, actor, deceased: User, action: str, relative_n
             raise ValidationError({name: [_("Required, as text of at most 500 characters.")]})
     if action not in NEXT_OF_KIN_ACTIONS:
         raise ValidationError({"action": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(NEXT_OF_KIN_ACTIONS)}]})
-    details["proof_verified_by"] = actor.pk
-    request = _create(person=deceased, kind=Kind.NEXT_OF_KIN, details=details, actor=actor)
-    return request
+    details = {name: value.strip() for name, value in details.items()}
+    details["contact"] = relative_contact(details["contact"])
+    return _create(person=deceased, kind=Kind.NEXT_OF_KIN, details=details, actor=actor)
+
+
+def relative_contact(text: str) -> str:
+    """R7: the relative's contact as the platform reaches it: a mainland mobile number (SMS) or an
+    e-mail address, each in its canonical form (orgdata.validators). Refuses anything else
+    (ValidationError on `contact`)."""
+    text = (text or "").strip()
+    try:
+        return validators.normalize_email(text) if "@" in text else validators.normalize_mainland_mobile(text)
+    except ValidationError:
+        raise ValidationError({"contact": [_("Give the relative's mobile number or e-mail address.")]}) from None
 
 
 @transaction.atomic
-def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsRequest:
+def verify_next_of_kin_proof(*, actor, request: RightsRequest, date_of_death, proof: str) -> RightsRequest:
+    """R7: the administrator records the date of death and that they verified the proof the relative
+    presented (what it was). Until then a relative's request cannot be authorised. Refuses
+    (NotPermitted) an actor without HANDLE_RIGHTS_REQUESTS and (ValidationError) a request that is not
+    an open relative's request, an invalid or future date, and an empty proof."""
+    require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
+    request = _locked(request)
+    if request.kind != Kind.NEXT_OF_KIN:
+        raise ValidationError({"request": [_("Only a relative's request has a proof to verify.")]})
+    _refuse_own_or_closed(actor, request)
+    try:
+        died_on = validators.parse_date(date_of_death)
+        validators.validate_not_in_future(died_on)
+    except ValidationError as error:
+        raise ValidationError({"date_of_death": error.messages}) from None
+    if not isinstance(proof, str) or not proof.strip() or len(proof) > 500:
+        raise ValidationError({"proof": [_("Required, as text of at most 500 characters.")]})
+    request.details = {**request.details, "date_of_death": died_on.isoformat(), "proof": proof.strip(),
+                       "proof_verified_by": account_of(actor).pk,
+                       "proof_verified_at": timezone.localdate().isoformat()}
+    request.save(update_fields=["details", "updated_at"])
+    _step(request, "proof_verified", actor, _("The proof you presented was verified."))
+    return request
+
+
+def death_recorded(request: RightsRequest) -> bool:
+    """R7: whether the request records the date of death and the verified proof."""
+    details = request.details or {}
+    return bool(details.get("date_of_death") and details.get("proof_verified_by"))
+
+
+def arrangement_of(person: User) -> PreDeathArrangement | None:
+    return PreDeathArrangement.objects.filter(person=person).first()
+
+
+@transaction.atomic
+def authorise(*, actor, request: RightsRequest, answer: str = "", corrected: str = "",
+              override_reason: str = "") -> RightsRequest:
     """An administrator authorises a request and, with it, what it asks: a deletion (R3) or a
-    next-of-kin deletion runs the erasure engine; anything else is answered with `answer` (required).
+    relative's deletion (R7) runs the erasure engine; a relative's access or copy builds the
+    deceased's copy in the background for the administrator to hand over; anything else is answered
+    with `answer` (required), a relative's correction also saying what was `corrected`.
 
     Refuses (NotPermitted) an actor without HANDLE_RIGHTS_REQUESTS and (ValidationError) a request
-    that is not open, an answer missing where one is needed, and authorising one's own request.
+    that is not open, an answer missing where one is needed, authorising one's own request, a
+    relative's request before the death is recorded and its proof verified, and disclosing to a
+    relative what the deceased asked never to be disclosed without an `override_reason`.
     """
     require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
     request = _locked(request)
@@ -269,23 +349,41 @@ def authorise(*, actor, request: RightsRequest, answer: str = "") -> RightsReque
     if request.kind == Kind.CORRECTION and request.correct_value:
         # (A correction recorded before values were held, without one, is answered in writing.)
         return _correct(actor=actor, request=request, answer=answer)
-    erases = request.kind == Kind.DELETION or (request.kind == Kind.NEXT_OF_KIN and request.details.get("action") == "delete")
-    if not erases and not (answer or "").strip():
+    action = request.details.get("action") if request.kind == Kind.NEXT_OF_KIN else ""
+    erases = request.kind == Kind.DELETION or action == "delete"
+    discloses = action in ("access", "copy")
+    if not (erases or discloses) and not (answer or "").strip():
         raise ValidationError({"answer": [_("Write the answer the person will read.")]})
     if len(answer or "") > TEXT_LIMIT:
         raise ValidationError({"answer": [_("At most %(limit)s characters.") % {"limit": TEXT_LIMIT}]})
+    if request.kind == Kind.NEXT_OF_KIN:
+        _check_next_of_kin(request, action=action, corrected=corrected, override_reason=override_reason)
     request.answer, request.decided_by, request.decided_at = (answer or "").strip(), account_of(actor), timezone.now()
     if erases:
         job = erasure_services.erase_person(actor=actor, person=request.person,
                                             reason=f"rights request #{request.pk} ({request.kind})")
         request.erasure_job = job
         request.status = Status.IN_PROGRESS
-        message = _("Your request was authorised; your personal information is being erased.")
+        event = "authorised"
+        message = (_("Your request was authorised; the deceased's personal information is being erased.") if action
+                   else _("Your request was authorised; your personal information is being erased."))
+    elif discloses:
+        from rights import tasks  # the task module imports this one
+
+        request.status = Status.IN_PROGRESS
+        event = "authorised"
+        message = _("Your request was authorised; the copy is being prepared and the enterprise will hand it "
+                    "over to you.")
+        transaction.on_commit(lambda: tasks.build_copy.delay(request.pk))
     else:
         request.status = Status.DONE
+        event = "answered"
         message = _("Your request was answered: %(answer)s") % {"answer": request.answer}
-    request.save(update_fields=["answer", "decided_by", "decided_at", "erasure_job", "status", "updated_at"])
-    _step(request, "authorised" if erases else "answered", actor, message)
+    request.save(update_fields=["answer", "details", "decided_by", "decided_at", "erasure_job", "status",
+                                "updated_at"])
+    if request.details.get("override_reason"):
+        _step(request, "arrangement_overridden", actor, request.details["override_reason"], tell=False)
+    _step(request, event, actor, message)
     return request
 
 
@@ -318,6 +416,25 @@ def _correct(*, actor, request: RightsRequest, answer: str) -> RightsRequest:
     record_event(action="correction_applied", object_type=RightsRequest._meta.label_lower, object_id=request.pk,
                  changed_fields=[field])
     return request
+
+
+def _check_next_of_kin(request: RightsRequest, *, action: str, corrected: str, override_reason: str) -> None:
+    # R7: a relative's request is acted on only once the death is recorded and the proof verified.
+    if not death_recorded(request):
+        raise ValidationError({"proof": [_("Record the date of death and verify the proof first.")]})
+    if action == "correct":
+        if not (corrected or "").strip() or len(corrected) > TEXT_LIMIT:
+            raise ValidationError({"corrected": [_("Record what was corrected (at most %(limit)s characters).")
+                                                 % {"limit": TEXT_LIMIT}]})
+        request.details = {**request.details, "corrected": corrected.strip()}
+    arrangement = arrangement_of(request.person)
+    # R7: the deceased's own arrangement prevails: "disclose nothing" is set aside only for a reason
+    # the administrator records.
+    if action in ("access", "copy") and arrangement is not None and arrangement.nothing_disclosed:
+        if not (override_reason or "").strip() or len(override_reason) > TEXT_LIMIT:
+            raise ValidationError({"override_reason": [_(
+                "The deceased asked that nothing be disclosed to relatives. Record why it is disclosed anyway.")]})
+        request.details = {**request.details, "override_reason": override_reason.strip()}
 
 
 @transaction.atomic
@@ -385,27 +502,56 @@ def cancel_account(*, actor, request: RightsRequest) -> RightsRequest:
 
 def finish_copy(*, actor, request: RightsRequest) -> RightsRequest:
     """R2: the copy (or the information generated in use) is ready: built by rights.copy_archive,
-    the person is told they can download it. Refuses a missing actor."""
+    the person is told they can download it. R7: a relative's authorised access or copy: the
+    deceased's copy is ready for the administrator who authorised it (a message in their inbox
+    pointing to the request's console page) and the relative is told the enterprise will hand it
+    over. A request not waiting for its copy is left as it is. Refuses a missing actor."""
     from rights import copy_archive
 
     require_actor(actor)
     request = RightsRequest.objects.get(pk=request.pk)
-    if request.status != Status.SUBMITTED:
+    if request.status != _WAITING_FOR_COPY.get(request.kind):
         return request
     copy_archive.fulfil(request=request)
     with transaction.atomic():
         request = _locked(request)
         request.status = Status.DONE
         request.save(update_fields=["status", "updated_at"])
-        _step(request, "ready", actor, _("Your copy is ready to download until %(until)s.")
-              % {"until": timezone.localtime(request.result_expires_at).strftime("%Y-%m-%d %H:%M")})
+        if request.kind == Kind.NEXT_OF_KIN:
+            _step(request, "ready", actor, _("The copy is ready; the enterprise will hand it over to you."))
+            _tell_administrator_copy_ready(request)
+        else:
+            _step(request, "ready", actor, _("Your copy is ready to download until %(until)s.")
+                  % {"until": timezone.localtime(request.result_expires_at).strftime("%Y-%m-%d %H:%M")})
     return request
 
 
+# A copy is built for the person's own request as soon as it is submitted, for a relative's once an
+# administrator authorised it (R7).
+_WAITING_FOR_COPY = {Kind.COPY: Status.SUBMITTED, Kind.GENERATED: Status.SUBMITTED, Kind.NEXT_OF_KIN: Status.IN_PROGRESS}
+
+
+def _tell_administrator_copy_ready(request: RightsRequest) -> None:
+    from django.urls import reverse
+
+    if request.decided_by is None:
+        return
+    inbox.deliver(person=request.decided_by, topic=inbox.Topic.RIGHTS, request=request,
+                  link=reverse("rights-console:request", kwargs={"pk": request.pk}),
+                  subject=_("A relative's copy is ready: request #%(id)s") % {"id": request.pk},
+                  body=_("The deceased person's copy for request #%(id)s is ready to download from the request's "
+                         "page until %(until)s, to hand over to the relative.")
+                  % {"id": request.pk,
+                     "until": timezone.localtime(request.result_expires_at).strftime("%Y-%m-%d %H:%M")})
+
+
 def copies_waiting(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Copy requests submitted a while ago and not built yet (their task was lost)."""
-    return list(RightsRequest.objects.filter(kind__in=[Kind.COPY, Kind.GENERATED], status=Status.SUBMITTED,
-                                             submitted_at__lt=timezone.now() - older_than).values_list("pk", flat=True))
+    """Copy requests submitted (or, a relative's, authorised) a while ago and not built yet (their
+    task was lost)."""
+    waiting = (Q(kind__in=[Kind.COPY, Kind.GENERATED], status=Status.SUBMITTED)
+               | Q(kind=Kind.NEXT_OF_KIN, status=Status.IN_PROGRESS, details__action__in=["access", "copy"]))
+    return list(RightsRequest.objects.filter(waiting, updated_at__lt=timezone.now() - older_than)
+                .values_list("pk", flat=True))
 
 
 def finish_erasures(*, actor) -> int:
@@ -418,6 +564,62 @@ def finish_erasures(*, actor) -> int:
         _step(request, "erased", actor, "", tell=False)
         finished += 1
     return finished
+
+
+def close_requests_of_erased_person(sender=None, *, job: ErasureJob, person: User, **kwargs) -> int:
+    """Receiver of erasure.signals.erasing_person: the person's requests still open, but the one
+    that started this erasure, are closed (nothing is left to act on), each with a
+    "closed_by_erasure" step in its history (by this app's system actor; the person is not told:
+    they are being erased). Idempotent. Returns how many were closed."""
+    # Lock order: the erasure step holds the person's row; the requests' rows, then the audit-chain
+    # head (their history's audit entries) come after it.
+    closing = (RightsRequest.objects.select_for_update()
+               .filter(person=person, status__in=[Status.SUBMITTED, Status.IN_PROGRESS])
+               .exclude(erasure_job=job))
+    closed = 0
+    for request in closing:
+        request.status = Status.CLOSED
+        request.save(update_fields=["status", "updated_at"])
+        _step(request, "closed_by_erasure", RIGHTS_FULFILMENT, "", tell=False)
+        closed += 1
+    return closed
+
+
+# R3/R5: the kinds by which a person asks for their own erasure; they are sent its certificate.
+OWN_ERASURE_KINDS = (Kind.DELETION, Kind.ACCOUNT_CANCELLATION)
+
+
+def send_erasure_certificate(sender=None, *, job: ErasureJob, person: User, **kwargs) -> bool:
+    """Receiver of erasure.signals.erasing_person: a person erased at their own request (deletion or
+    account cancellation) is e-mailed the erasure certificate (erasure.selectors) and the status of
+    every deletion notice to the recipients their information went to (R3), while their address
+    still exists; the request's history says it was sent ("certificate_sent"). Nothing is sent for
+    an erasure they did not ask for, or when no address is known. Sent once the step commits (a step
+    that did not commit runs again, and so does this). Returns whether it was sent."""
+    request = (RightsRequest.objects.select_for_update()
+               .filter(erasure_job=job, person=person, kind__in=OWN_ERASURE_KINDS).first())
+    if request is None:
+        return False
+    address = inbox.email_of(person)
+    if not address:
+        return False
+    certificate = {**erasure_selectors.erasure_certificate(job), "recipient_notices": [
+        {"recipient": notice.recipient.code, "status": notice.status,
+         "delivered_at": notice.delivered_at.isoformat() if notice.delivered_at else None}
+        for notice in consent_selectors.deletion_notices_of(person)]}
+    subject = _("The certificate of the erasure of your personal information")
+    lines = [_("As you asked (request #%(id)s), your personal information is being erased. The attached "
+               "certificate records each step of the erasure and what is kept by law, and until when.")
+             % {"id": request.pk}, ""]
+    lines += [_("Recipients told to delete your information:")] if certificate["recipient_notices"] else \
+        [_("Your information was not shared with any recipient.")]
+    lines += [f"- {notice['recipient']}: {notice['status']}" for notice in certificate["recipient_notices"]]
+    message = EmailMessage(subject, "\n".join(lines) + "\n", to=[address])
+    message.attach(f"erasure-certificate-{job.pk}.json",
+                   json.dumps(certificate, ensure_ascii=False, indent=2), "application/json")
+    transaction.on_commit(lambda: message.send(fail_silently=True))
+    _step(request, "certificate_sent", RIGHTS_FULFILMENT, "", tell=False)
+    return True
 
 
 def escalate_due_requests(*, actor, today=None) -> int:
@@ -538,7 +740,10 @@ def _step(request: RightsRequest, event: str, actor, message: str, *, tell: bool
     RequestEvent.objects.create(request=request, event=event, actor=account_of(actor), actor_label=actors.label(actor),
                                 note=message)
     if tell and message:
-        tell_person(request=request, message=message)
+        if request.kind == Kind.NEXT_OF_KIN:
+            tell_relative(request=request, message=message)
+        else:
+            tell_person(request=request, message=message)
 
 
 def tell_person(*, request: RightsRequest, message: str) -> None:
@@ -546,3 +751,20 @@ def tell_person(*, request: RightsRequest, message: str) -> None:
     the enterprise knows their address (rights.inbox)."""
     subject = _("Your request: %(kind)s") % {"kind": request.get_kind_display()}
     inbox.deliver(person=request.person, subject=subject, body=message, topic=inbox.Topic.RIGHTS, request=request)
+
+
+def tell_relative(*, request: RightsRequest, message: str) -> None:
+    """R7: a relative's request is about a deceased person, never told in the deceased's inbox: the
+    relative is told through the contact they gave, by e-mail (the message) or by SMS (the request's
+    number and status, as the provider's approved template words it). An SMS the provider does not
+    take is a "relative_not_reached" step the administrator sees."""
+    contact = (request.details or {}).get("contact", "")
+    if "@" in contact:
+        subject = _("Your request #%(id)s about a deceased relative") % {"id": request.pk}
+        transaction.on_commit(lambda: send_mail(subject, message, None, [contact], fail_silently=True))
+        return
+    try:
+        sms.send_sms(person=request.person, mobile=contact, message_kind="next_of_kin_update",
+                     params={"request": request.pk, "status": request.get_status_display()})
+    except sms.SmsNotSent:
+        RequestEvent.objects.create(request=request, event="relative_not_reached", actor_label=_label(RIGHTS_FULFILMENT))

@@ -54,7 +54,7 @@ class InboxMessageSerializer(serializers.ModelSerializer):
 class ArrangementSerializer(serializers.ModelSerializer):
     class Meta:
         model = PreDeathArrangement
-        fields = ["instructions", "relative_contact", "updated_at"]
+        fields = ["instructions", "relative_contact", "nothing_disclosed", "updated_at"]
         read_only_fields = ["updated_at"]
 
 

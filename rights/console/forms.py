@@ -11,6 +11,18 @@ from rights.services import NEXT_OF_KIN_ACTIONS
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer the person will read"), widget=forms.Textarea, required=False,
                              max_length=2000)
+    # R7: a relative's correction says what was corrected; disclosing against the deceased's
+    # "disclose nothing" arrangement says why.
+    corrected = forms.CharField(label=_("What was corrected"), widget=forms.Textarea, required=False, max_length=2000)
+    override_reason = forms.CharField(label=_("Why it is disclosed against the deceased's arrangement"),
+                                      widget=forms.Textarea, required=False, max_length=2000)
+
+
+class VerifyProofForm(forms.Form):
+    """R7: the date of death and the proof the administrator verified (parsed by the service)."""
+
+    date_of_death = forms.CharField(label=_("Date of death"), max_length=20)
+    proof = forms.CharField(label=_("Proof verified (death and relationship)"), max_length=500)
 
 
 class RefuseForm(forms.Form):
@@ -26,7 +38,7 @@ class NextOfKinForm(forms.Form):
     relative_name = forms.CharField(label=_("Relative's name"), max_length=500)
     relationship = forms.CharField(label=_("Relationship to the deceased"), max_length=500)
     contact = forms.CharField(label=_("Relative's contact"), max_length=500)
-    proof = forms.CharField(label=_("Proof shown (death and relationship), verified by you"), max_length=500)
+    proof = forms.CharField(label=_("Proof the relative presented (death and relationship)"), max_length=500)
 
 
 class ProtectionContactForm(forms.Form):

@@ -26,6 +26,8 @@ from audit.models import AuditEntry
 from consent.services import ledger
 from erasure import person_rows
 from orgdata.models import Employee
+from privacy import keys
+from privacy.errors import KeyDestroyed, UnreadableValue
 from privacy.models import PersonKey
 from rights import cleanup, copy_archive
 from rights.models import InboxMessage, RequestEvent, RightsRequest
@@ -164,13 +166,37 @@ def test_fulfilling_a_request_stores_its_archive_until_it_expires(in_a, manager)
     expected = timezone.now() + timedelta(days=settings.RIGHTS_RESULT_DAYS)
     assert abs(rights_request.result_expires_at - expected) < timedelta(minutes=1)
     assert rights_request.status == RightsRequest.Status.SUBMITTED  # status is the workflow's
-    with default_storage.open(name) as stored:
-        assert json.loads(_open(stored.read())["manifest.json"])["kind"] == "generated"
+    assert json.loads(_open(copy_archive.read_result(rights_request))["manifest.json"])["kind"] == "generated"
     # A second answer replaces the first: one file per request.
     copy_archive.fulfil(request=rights_request)
     assert not default_storage.exists(name) and default_storage.exists(rights_request.result_file.name)
     with pytest.raises(ValueError):
         copy_archive.fulfil(request=_request_of(person, kind=RightsRequest.Kind.DELETION))
+
+
+@pytest.mark.promise("R2")
+def test_the_stored_copy_is_sealed_under_the_persons_key_and_unreadable_once_it_is_destroyed(in_a, manager):
+    person = make_person_everywhere(manager=manager)
+    rights_request = _request_of(person)
+    copy_archive.fulfil(request=rights_request)
+    rights_request.refresh_from_db()
+
+    with default_storage.open(rights_request.result_file.name) as stored:
+        sealed = stored.read()
+
+    # Not a ZIP, nothing readable in it: the file opens only with the person's key.
+    assert not sealed.startswith(b"PK") and not zipfile.is_zipfile(io.BytesIO(sealed))
+    for value in ("zhao.liu@example.com", "赵六", person.mobile):
+        assert value.encode() not in sealed
+    assert json.loads(_open(copy_archive.read_result(rights_request))["profile.json"])[0]["email"] == "zhao.liu@example.com"
+    # Moved to another request, it does not open; once the person's key is destroyed, not at all.
+    another = _request_of(person)
+    another.result_file.name = rights_request.result_file.name
+    with pytest.raises(UnreadableValue):
+        copy_archive.read_result(another)
+    keys.destroy_person_key(person.person_key_id)
+    with pytest.raises(KeyDestroyed):
+        copy_archive.read_result(rights_request)
 
 
 def _download_link(client, rights_request):

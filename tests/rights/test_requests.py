@@ -35,7 +35,7 @@ def test_a_request_is_verified_first_and_a_wrong_password_creates_nothing(enterp
     assert refused.status_code == 400 and "password" in refused.json()["fields"]
     assert no_code.status_code == 400 and "code" in refused.json()["fields"] | no_code.json()["fields"]
     with schema_context(enterprises.a.schema_name):
-        assert not RightsRequest.objects.exists()
+        assert not RightsRequest.objects.filter(person=person.user).exists()
 
 
 @pytest.mark.promise("R6")

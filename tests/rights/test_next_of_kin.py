@@ -216,7 +216,7 @@ def test_a_relatives_deletion_needs_the_death_recorded_and_the_deceaseds_name_ty
 def test_the_erased_persons_open_requests_are_closed_saying_why(enterprises, console_as, manager):
     person = _employee(enterprises, name="被删除", employee_number="ERASED-1")
     complaint = _submit(person, "complaint", {"text": "The canteen camera."}).json()["id"]
-    correction = _submit(person, "correction", {"field": "position", "correct_value": "Engineer"}).json()["id"]
+    correction = _submit(person, "correction", {"field": "display_name", "correct_value": "王被删"}).json()["id"]
     console = console_as(manager)
 
     started = console.post(f"/console/organisation/employees/{_employee_of(enterprises, person).pk}/erase/",

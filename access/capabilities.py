@@ -81,6 +81,10 @@ class Capability(StrEnum):
     SEE_SHARING_LEDGER = "see_sharing_ledger"  # C9: what went to which recipient; target: the person
     SEE_POLICY_ACCEPTANCE = "see_policy_acceptance"  # C8: how many people accepted each version
     SEE_ATTENDANCE_RECORDS = "see_attendance_records"  # A1: check-ins; target: the person
+    CONFIGURE_APPROVALS = "configure_approvals"  # X4: the kinds switched on, department heads, named approvers
+    SEE_APPROVAL_LOG = "see_approval_log"  # X4: every request and decision; target: the applicant
+    SEND_ANNOUNCEMENTS = "send_announcements"  # C13: to departments; target: the department
+    ANNOUNCE_TO_EVERYONE = "announce_to_everyone"  # C13: to the whole enterprise; its channels
 
 
 class Grant(Enum):
@@ -165,6 +169,10 @@ CATALOGUE: dict[Capability, Holders] = {
     C.SEE_SHARING_LEDGER:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_POLICY_ACCEPTANCE:               Holders(YES, IN_SCOPE,        NO,          NO,  NO),
     C.SEE_ATTENDANCE_RECORDS:              Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.CONFIGURE_APPROVALS:                 Holders(YES, NO,              NO,          NO,  YES),
+    C.SEE_APPROVAL_LOG:                    Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SEND_ANNOUNCEMENTS:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.ANNOUNCE_TO_EVERYONE:                Holders(YES, NO,              NO,          NO,  NO),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -177,6 +185,8 @@ _REFUSALS = {
     C.RECORD_CONSENT_ON_REQUEST: _ADMINISTRATORS_ONLY, C.RECORD_GUARDIAN_CONSENT: _ADMINISTRATORS_ONLY,
     C.SEE_SHARING_LEDGER: _ADMINISTRATORS_ONLY,
     C.SEE_POLICY_ACCEPTANCE: _ADMINISTRATORS_ONLY, C.SEE_ATTENDANCE_RECORDS: _ADMINISTRATORS_ONLY,
+    C.SEE_APPROVAL_LOG: _ADMINISTRATORS_ONLY, C.SEND_ANNOUNCEMENTS: _ADMINISTRATORS_ONLY,
+    C.CONFIGURE_APPROVALS: _MANAGER_ONLY, C.ANNOUNCE_TO_EVERYONE: _MANAGER_ONLY,
     C.CHANGE_TOP_OF_TREE: gettext_noop("Only the enterprise manager can change the top of the tree."),
     C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),

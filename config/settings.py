@@ -73,6 +73,8 @@ TENANT_APPS = [
     "attendance",
     "erasure",
     "rights",
+    "approvals",
+    "announcements",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -436,6 +438,12 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --- push notifications (announcements.push; C13) ---------------------------------------------------
+# The adapter slot for the vendor's push channel; the local outbox keeps pushes in the enterprise's
+# PushOutboxMessage table (nothing leaves). A vendor adapter: a class with
+# send(*, person, title, body, link, priority).
+PUSH_BACKEND = env("PUSH_BACKEND", default="announcements.push.LocalOutboxBackend")
 
 # --- one-time codes by SMS (accounts.sms, accounts.verification; R8, X6) ------------------------
 # The sending backend: the local outbox (nothing leaves; `manage.py sms_outbox` shows it) unless

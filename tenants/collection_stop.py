@@ -50,6 +50,11 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "rights-console:authorise": "answering a request, or authorising a deletion, is the individual's right (R2–R10)",
     "rights-console:refuse": "refusing a request for a recorded reason answers it (R8)",
     "rights-console:next_of_kin": "a deceased person's relative exercises their rights (R7)",
+    "api-approvals-withdraw": "withdrawing one's own approval request collects nothing",
+    "api-announcements-read": "marking an announcement read collects nothing about the person",
+    "api-announcements-leave-channel": "leaving a channel stops sending (C13)",
+    "api-announcements-settings": "leaving channels and switching personalisation off stop processing (C13)",
+    "announcements-unsubscribe": "the e-mail's one-click link leaves a channel (C13)",
 }
 
 

@@ -1,0 +1,226 @@
+"""Writes of announcements: sending one, leaving and rejoining a channel, the personalisation choice.
+
+C13 (Q 3(2), Q 6(5)): "automated push or marketing offers an option not based on personal
+characteristics; mailing lists can be left at any time".
+
+- Leaving: every channel is a list. A person leaves it from the inbox item (API action), from the
+  signed one-click link in the e-mail, or from their settings; the Unsubscription row is written at
+  once and `send_announcement` reads it on the next send, so the very next announcement on that
+  channel reaches them neither in the inbox, nor by push, nor by e-mail.
+- Not based on personal characteristics: what is personalised today is the ranking of the
+  announcement feed and the push's priority. Personalised (the default), an announcement
+  addressed to the person's own department is pushed with high priority (a heads-up notification)
+  and comes first in their feed. With personalisation off, every push has the same normal priority
+  and the feed is in plain time order, the same order for everyone. Who receives an announcement
+  is the sender's choice of departments, never the person's characteristics.
+"""
+from __future__ import annotations
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.actors import account_of, require_actor
+from access.capabilities import Capability, may, require
+from core.errors import NotPermitted
+from accounts.models import User
+from announcements import push
+from announcements.models import (
+    Announcement,
+    AnnouncementDepartment,
+    Channel,
+    Delivery,
+    PersonalisationChoice,
+    Unsubscription,
+)
+from orgdata.models import Department, Employee
+from rights import inbox
+from tenants import selectors as tenant_selectors
+
+TITLE_LIMIT, BODY_LIMIT = 200, 5000
+_UNSUBSCRIBE_SALT = "announcements.unsubscribe"
+
+
+@transaction.atomic
+def create_channel(*, actor, name: str, description: str = "") -> Channel:
+    """A new channel (the manager's: channels are enterprise-wide)."""
+    require(actor, Capability.ANNOUNCE_TO_EVERYONE)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": [_("Give the channel a name of at most 100 characters.")]})
+    if Channel.objects.filter(name=name).exists():
+        raise ValidationError({"name": [_("A channel with this name exists.")]})
+    return Channel.objects.create(name=name, description=(description or "").strip()[:300])
+
+
+def is_personalised(person: User) -> bool:
+    """C13: whether `person` allows ordering and priority by their department and position."""
+    choice = PersonalisationChoice.objects.filter(person=person).values_list("is_personalised", flat=True).first()
+    return True if choice is None else choice
+
+
+def _recipients(*, departments: list[Department], is_for_everyone: bool):
+    employees = Employee.objects.filter(account__is_active=True).exclude(work_status=Employee.WorkStatus.LEFT)
+    if not is_for_everyone:
+        subtrees = Department.objects.none()
+        for department in departments:
+            subtrees = subtrees | Department.objects.filter(path__startswith=department.path)
+        employees = employees.filter(department__in=subtrees)
+    return employees.select_related("account")
+
+
+@transaction.atomic
+def send_announcement(*, actor, channel: Channel, title: str, body: str, departments: list[Department] = (),
+                      is_for_everyone: bool = False) -> Announcement:
+    """Send an announcement on `channel` to everyone in `departments` (and below) or to everyone.
+
+    Each recipient gets an inbox item (topic "announcement"), a push and, where the enterprise
+    knows their address, an e-mail with a one-click link to leave the channel. Skipped: people who
+    left the channel (C13: read here, on every send), people whose announcements application is
+    switched off (E6), accounts that are inactive or left the company.
+
+    Refuses a sub-administrator's department outside their scope (NotInYourScope), "everyone" to
+    anyone but the manager (NotPermitted), an empty title, text or audience (ValidationError).
+    """
+    require_actor(actor)
+    departments = list(departments or [])
+    if is_for_everyone:
+        require(actor, Capability.ANNOUNCE_TO_EVERYONE)
+    else:
+        require(actor, Capability.SEND_ANNOUNCEMENTS)
+        for department in departments:
+            require(actor, Capability.SEND_ANNOUNCEMENTS, target=department)
+    title, body = (title or "").strip(), (body or "").strip()
+    errors = {}
+    if not title or len(title) > TITLE_LIMIT:
+        errors["title"] = [_("Give a title of at most %(limit)s characters.") % {"limit": TITLE_LIMIT}]
+    if not body or len(body) > BODY_LIMIT:
+        errors["body"] = [_("Write a text of at most %(limit)s characters.") % {"limit": BODY_LIMIT}]
+    if not is_for_everyone and not departments:
+        errors["departments"] = [_("Choose the departments, or everyone.")]
+    if not channel.is_active:
+        errors["channel"] = [_("This channel is no longer used.")]
+    if errors:
+        raise ValidationError(errors)
+
+    announcement = Announcement.objects.create(channel=channel, title=title, body=body, sent_at=timezone.now(),
+                                               is_for_everyone=is_for_everyone, sent_by=account_of(actor))
+    for department in departments:
+        AnnouncementDepartment.objects.create(announcement=announcement, department=department)
+    addressed_paths = [department.path for department in departments]
+    # C13: whoever left the channel is skipped, from the very next send on.
+    left = set(Unsubscription.objects.filter(channel=channel).values_list("person_id", flat=True))
+    count = 0
+    for employee in _recipients(departments=departments, is_for_everyone=is_for_everyone):
+        person = employee.account
+        if person.pk in left or not may(person, Capability.USE_APPLICATION, target="announcements"):
+            continue
+        own_path = employee.department.path if employee.department_id else ""
+        _deliver(announcement, person, is_for_own_department=bool(own_path) and any(
+            own_path.startswith(path) for path in addressed_paths))
+        count += 1
+    announcement.recipient_count = count
+    announcement.save(update_fields=["recipient_count"])
+    return announcement
+
+
+def _deliver(announcement: Announcement, person: User, *, is_for_own_department: bool) -> Delivery:
+    link = f"/api/v1/announcements/{announcement.pk}"
+    message = inbox.deliver(person=person, subject=announcement.title, body=announcement.body,
+                            topic=inbox.Topic.ANNOUNCEMENT, link=link, email=False)
+    delivery = Delivery.objects.create(announcement=announcement, person=person, inbox_message=message,
+                                       is_for_own_department=is_for_own_department)
+    # C13: a heads-up only for what concerns the person's own department, and only if they allow it.
+    priority = "high" if is_for_own_department and is_personalised(person) else "normal"
+    push.send_push(person=person, title=announcement.title, body=announcement.body[:200], link=link,
+                   priority=priority)
+    address = inbox.email_of(person)
+    if address:
+        transaction.on_commit(lambda: _send_email(announcement, person, address))
+    return delivery
+
+
+def unsubscribe_token(person: User, channel: Channel) -> str:
+    """The signed token of the e-mail's one-click link: it names the person and the channel only."""
+    return signing.dumps({"p": person.pk, "c": channel.pk}, salt=_UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(person: User, channel: Channel, *, host: str) -> str:
+    return f"https://{host}/unsubscribe/{unsubscribe_token(person, channel)}"
+
+
+def _send_email(announcement: Announcement, person: User, address: str) -> None:
+    host = _host_of_current_enterprise()
+    url = unsubscribe_url(person, announcement.channel, host=host)
+    text = (announcement.body + "\n\n" + _("You receive this because you are on the channel “%(channel)s”. "
+                                           "Leave it with one click: %(url)s")
+            % {"channel": announcement.channel.name, "url": url})
+    # RFC 8058: mail programs show their own "unsubscribe" button, which POSTs to the same link.
+    EmailMessage(announcement.title, text, None, [address],
+                 headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+                 ).send(fail_silently=True)
+
+
+def _host_of_current_enterprise() -> str:
+    return tenant_selectors.primary_host(tenant_selectors.current_enterprise()) or ""
+
+
+@transaction.atomic
+def leave_channel(*, actor, person: User, channel: Channel, via: str) -> Unsubscription:
+    """C13: `person` leaves `channel`, at once: the next send skips them. Only the person leaves
+    their own lists (the signed e-mail link acts for the person it names). Leaving twice is a no-op."""
+    require_actor(actor)
+    if actor != person:
+        raise NotPermitted(_("Only you can leave your own channels."))
+    if via not in Unsubscription.Via.values:
+        raise ValueError(f"unknown way of leaving {via!r}")
+    left, _created = Unsubscription.objects.get_or_create(person=person, channel=channel, defaults={"via": via})
+    return left
+
+
+@transaction.atomic
+def rejoin_channel(*, actor, person: User, channel: Channel) -> None:
+    """The person joins a channel they left again (from their settings)."""
+    require_actor(actor)
+    if actor != person:
+        raise NotPermitted(_("Only you can join your own channels."))
+    for left in Unsubscription.objects.filter(person=person, channel=channel):
+        left.delete()
+
+
+def person_of_unsubscribe_token(token: str) -> tuple[User, Channel]:
+    """The person and channel a one-click link names; ValidationError for a forged or broken one."""
+    try:
+        data = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
+        return User.objects.get(pk=data["p"], is_active=True), Channel.objects.get(pk=data["c"])
+    except (signing.BadSignature, KeyError, TypeError, User.DoesNotExist, Channel.DoesNotExist):
+        raise ValidationError({"token": [_("This link is not valid.")]}) from None
+
+
+@transaction.atomic
+def choose_personalisation(*, actor, person: User, is_personalised: bool) -> PersonalisationChoice:
+    """C13: the person's own choice; takes effect on the next feed read and the next push."""
+    require_actor(actor)
+    if actor != person:
+        raise NotPermitted(_("Only you can change your own settings."))
+    choice, _created = PersonalisationChoice.objects.update_or_create(
+        person=person, defaults={"is_personalised": bool(is_personalised)})
+    return choice
+
+
+@transaction.atomic
+def mark_read(*, actor, delivery: Delivery) -> Delivery:
+    """The person read an announcement (its inbox item is read too)."""
+    require_actor(actor)
+    if delivery.person_id != actor.pk:
+        raise NotPermitted(_("This announcement was not sent to you."))
+    if delivery.read_at is None:
+        delivery.read_at = timezone.now()
+        delivery.save(update_fields=["read_at"])
+        if delivery.inbox_message is not None and delivery.inbox_message.read_at is None:
+            delivery.inbox_message.read_at = delivery.read_at
+            delivery.inbox_message.save(update_fields=["read_at"])
+    return delivery

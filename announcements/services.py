@@ -27,6 +27,8 @@ from access.actors import account_of, require_actor
 from access.capabilities import Capability, may, require
 from core.errors import NotPermitted
 from accounts.models import User
+from audit.chain import lock_person
+from audit.recording import record_event
 from announcements import push
 from announcements.models import (
     Announcement,
@@ -69,7 +71,7 @@ def _recipients(*, departments: list[Department], is_for_everyone: bool):
         for department in departments:
             subtrees = subtrees | Department.objects.filter(path__startswith=department.path)
         employees = employees.filter(department__in=subtrees)
-    return employees.select_related("account")
+    return employees.select_related("account", "department")
 
 
 @transaction.atomic
@@ -106,24 +108,27 @@ def send_announcement(*, actor, channel: Channel, title: str, body: str, departm
     if errors:
         raise ValidationError(errors)
 
-    announcement = Announcement.objects.create(channel=channel, title=title, body=body, sent_at=timezone.now(),
-                                               is_for_everyone=is_for_everyone, sent_by=account_of(actor))
-    for department in departments:
-        AnnouncementDepartment.objects.create(announcement=announcement, department=department)
     addressed_paths = [department.path for department in departments]
     # C13: whoever left the channel is skipped, from the very next send on.
     left = set(Unsubscription.objects.filter(channel=channel).values_list("person_id", flat=True))
-    count = 0
-    for employee in _recipients(departments=departments, is_for_everyone=is_for_everyone):
-        person = employee.account
-        if person.pk in left or not may(person, Capability.USE_APPLICATION, target="announcements"):
-            continue
-        own_path = employee.department.path if employee.department_id else ""
+    recipients = [(employee.account, employee.department.path if employee.department_id else "")
+                  for employee in _recipients(departments=departments, is_for_everyone=is_for_everyone)
+                  if employee.account_id not in left]
+    recipients = [(person, path) for person, path in recipients
+                  if may(person, Capability.USE_APPLICATION, target="announcements")]  # E6
+    # Lock order: every recipient's row (by id) before the audit-chain head the deliveries take.
+    for person_id in sorted(person.pk for person, _path in recipients):
+        lock_person(person_id, exclusive=False)
+    announcement = Announcement.objects.create(channel=channel, title=title, body=body, sent_at=timezone.now(),
+                                               is_for_everyone=is_for_everyone, sent_by=account_of(actor),
+                                               recipient_count=len(recipients))
+    for department in departments:
+        AnnouncementDepartment.objects.create(announcement=announcement, department=department)
+    record_event(action="announcement_sent", object_type="announcements.announcement", object_id=announcement.pk,
+                 changed_fields=["title", "body", "recipient_count"])
+    for person, own_path in recipients:
         _deliver(announcement, person, is_for_own_department=bool(own_path) and any(
             own_path.startswith(path) for path in addressed_paths))
-        count += 1
-    announcement.recipient_count = count
-    announcement.save(update_fields=["recipient_count"])
     return announcement
 
 
@@ -177,7 +182,10 @@ def leave_channel(*, actor, person: User, channel: Channel, via: str) -> Unsubsc
         raise NotPermitted(_("Only you can leave your own channels."))
     if via not in Unsubscription.Via.values:
         raise ValueError(f"unknown way of leaving {via!r}")
-    left, _created = Unsubscription.objects.get_or_create(person=person, channel=channel, defaults={"via": via})
+    left, created = Unsubscription.objects.get_or_create(person=person, channel=channel, defaults={"via": via})
+    if created:
+        record_event(action="channel_left", object_type="announcements.channel", object_id=channel.pk,
+                     changed_fields=["via"])
     return left
 
 
@@ -187,8 +195,8 @@ def rejoin_channel(*, actor, person: User, channel: Channel) -> None:
     require_actor(actor)
     if actor != person:
         raise NotPermitted(_("Only you can join your own channels."))
-    for left in Unsubscription.objects.filter(person=person, channel=channel):
-        left.delete()
+    if Unsubscription.objects.filter(person=person, channel=channel).delete()[0]:
+        record_event(action="channel_joined", object_type="announcements.channel", object_id=channel.pk)
 
 
 def person_of_unsubscribe_token(token: str) -> tuple[User, Channel]:
@@ -206,6 +214,7 @@ def choose_personalisation(*, actor, person: User, is_personalised: bool) -> Per
     require_actor(actor)
     if actor != person:
         raise NotPermitted(_("Only you can change your own settings."))
+    lock_person(person.pk, exclusive=False)  # lock order: the person before the audit-chain head
     choice, _created = PersonalisationChoice.objects.update_or_create(
         person=person, defaults={"is_personalised": bool(is_personalised)})
     return choice
@@ -217,6 +226,7 @@ def mark_read(*, actor, delivery: Delivery) -> Delivery:
     require_actor(actor)
     if delivery.person_id != actor.pk:
         raise NotPermitted(_("This announcement was not sent to you."))
+    lock_person(actor.pk, exclusive=False)  # lock order: the person before the audit-chain head
     if delivery.read_at is None:
         delivery.read_at = timezone.now()
         delivery.save(update_fields=["read_at"])

@@ -21,6 +21,7 @@ from approvals import kinds
 from approvals.errors import KindNotOffered, NoApprover, NotDecidable, NotYourStep
 from approvals.models import ApprovalRequest, ApprovalStep, DepartmentHead, Kind, KindSetting, NamedApprover
 from audit.chain import lock_person
+from audit.recording import record_event
 from orgdata.models import Department, Employee
 from rights import inbox
 
@@ -47,6 +48,8 @@ def switch_kind(*, actor, kind: str, enabled: bool) -> KindSetting:
     setting.is_enabled = bool(enabled)
     setting.changed_by = account_of(actor)
     setting.save()
+    record_event(action="approval_kind_switched", object_type="approvals.kindsetting", object_id=setting.pk,
+                 changed_fields=["is_enabled"])
     return setting
 
 
@@ -55,12 +58,15 @@ def set_department_head(*, actor, department: Department, head: User | None) -> 
     """Name the direct manager of `department` (None: it has none; the department above decides).
     Refuses anyone but the manager, and a head who is not an active member of the enterprise."""
     require(actor, Capability.CONFIGURE_APPROVALS)
+    if head is not None and not head.is_active:
+        raise ValidationError({"head": [_("Choose an active member of the enterprise.")]})
     if head is None:
         DepartmentHead.objects.filter(department=department).delete()
-        return
-    if not head.is_active:
-        raise ValidationError({"head": [_("Choose an active member of the enterprise.")]})
-    DepartmentHead.objects.update_or_create(department=department, defaults={"head": head})
+    else:
+        lock_person(head.pk, exclusive=False)  # lock order: the person before the audit-chain head
+        DepartmentHead.objects.update_or_create(department=department, defaults={"head": head})
+    record_event(action="department_head_set", object_type="orgdata.department", object_id=department.pk,
+                 changed_fields=["head"])
 
 
 @transaction.atomic
@@ -72,10 +78,15 @@ def set_named_approvers(*, actor, kind: str, approvers: list[User]) -> list[Name
         raise ValidationError({"kind": [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(Kind.values)}]})
     if any(not approver.is_active for approver in approvers):
         raise ValidationError({"approvers": [_("Choose active members of the enterprise.")]})
-    NamedApprover.objects.filter(kind=kind).delete()
     unique = list(dict.fromkeys(approvers))
-    return [NamedApprover.objects.create(kind=kind, position=position, approver=approver)
-            for position, approver in enumerate(unique, start=1)]
+    for approver_id in sorted({approver.pk for approver in unique}):
+        lock_person(approver_id, exclusive=False)  # lock order: the people before the audit-chain head
+    NamedApprover.objects.filter(kind=kind).delete()
+    named = [NamedApprover.objects.create(kind=kind, position=position, approver=approver)
+             for position, approver in enumerate(unique, start=1)]
+    record_event(action="named_approvers_set", object_type="approvals.namedapprover", object_id=kind,
+                 changed_fields=["approver", "position"])
+    return named
 
 
 def is_offered(kind: str) -> bool:
@@ -111,12 +122,16 @@ def _lock_people(applicant_id: int, approver_ids=()) -> None:
         lock_person(approver_id, exclusive=False)
 
 
-def _open_round(request: ApprovalRequest) -> None:
-    chain = chain_for(request.applicant, request.kind)
+def _chain_or_refuse(applicant: User, kind: str) -> list[tuple[User, str]]:
+    chain = chain_for(applicant, kind)
     if not chain:
         raise NoApprover(_("Nobody can approve this request yet: ask your administrator to name a head of "
                            "your department or an approver of this kind."))
-    _lock_people(request.applicant_id, [approver.pk for approver, _role in chain])
+    return chain
+
+
+def _open_round(request: ApprovalRequest, chain: list[tuple[User, str]]) -> None:
+    """The steps of a new round (the people already locked by the caller)."""
     now = timezone.now()
     for position, (approver, role) in enumerate(chain, start=1):
         ApprovalStep.objects.create(request=request, round=request.round, position=position, approver=approver,
@@ -134,15 +149,18 @@ def submit(*, actor, kind: str, details) -> ApprovalRequest:
     cleaned = kinds.clean_details(kind, details)
     if not is_offered(kind):
         raise KindNotOffered(_("Your enterprise does not offer this kind of request."))
-    lock_person(actor.pk, exclusive=False)
+    chain = _chain_or_refuse(actor, kind)
+    _lock_people(actor.pk, [approver.pk for approver, _role in chain])
     request = ApprovalRequest.objects.create(applicant=actor, kind=kind, details=cleaned,
                                              submitted_at=timezone.now())
-    _open_round(request)
+    _open_round(request, chain)
     return request
 
 
-def _locked(request: ApprovalRequest) -> ApprovalRequest:
-    lock_person(request.applicant_id, exclusive=False)
+def _locked(request: ApprovalRequest, approver_ids=()) -> ApprovalRequest:
+    """The request's row, locked after its people's rows (applicant, then approvers by id): every
+    write below is audited and takes the audit-chain head, which comes last in the lock order."""
+    _lock_people(request.applicant_id, approver_ids)
     return ApprovalRequest.objects.select_for_update().select_related("applicant").get(pk=request.pk)
 
 
@@ -163,7 +181,7 @@ def decide(*, actor, request: ApprovalRequest, decision: str, comment: str = "")
                                            % {"limit": COMMENT_LIMIT}]})
     if decision != Decision.APPROVE and not comment:
         raise ValidationError({"comment": [_("Say why, so the applicant knows what to change.")]})
-    request = _locked(request)
+    request = _locked(request, request.steps.filter(round=request.round).values_list("approver_id", flat=True))
     step = request.steps.filter(round=request.round, state=State.PENDING).first()
     if request.status != Status.PENDING or step is None:
         raise NotDecidable(_("This request is not waiting for a decision."))
@@ -208,13 +226,14 @@ def resubmit(*, actor, request: ApprovalRequest, details) -> ApprovalRequest:
     cleaned = kinds.clean_details(request.kind, details)
     if not is_offered(request.kind):
         raise KindNotOffered(_("Your enterprise does not offer this kind of request."))
-    request = _locked(request)
+    chain = _chain_or_refuse(request.applicant, request.kind)
+    request = _locked(request, [approver.pk for approver, _role in chain])
     if request.status != Status.RETURNED:
         raise NotDecidable(_("Only a request returned for changes can be submitted again."))
     request.details, request.status, request.decided_at = cleaned, Status.PENDING, None
     request.round += 1
     request.save()
-    _open_round(request)
+    _open_round(request, chain)
     return request
 
 

@@ -17,6 +17,9 @@ from accounts import verification
 from accounts.errors import DeviceVerificationRequired
 from accounts.models import SmsOutboxMessage
 from accounts.throttling import login_identifier_digest
+from announcements import services as announcement_services
+from announcements.models import Channel, Delivery
+from approvals import services as approval_services
 from attendance import services as attendance_services
 from audit import access_log
 from audit.context import Actor, acting_as
@@ -96,6 +99,23 @@ def make_person_everywhere(*, manager):
     rights_services.submit_request(actor=person, kind="complaint", details={"text": "The canteen camera."},
                                    password=FACTORY_PASSWORD, code=latest_code(connection.schema_name, person.mobile))
     rights_services.record_arrangement(actor=person, instructions="Delete everything.", relative_contact="sister")
+
+    # X4: they head their department and are a named approver; their leave request went through
+    # the chain (the manager approved it with a comment). C13: an announcement they read, a channel
+    # they left, personalisation switched off, the push the outbox kept.
+    approval_services.switch_kind(actor=manager, kind="leave", enabled=True)
+    approval_services.set_department_head(actor=manager, department=department, head=person)
+    approval_services.set_named_approvers(actor=manager, kind="leave", approvers=[manager, person])
+    leave = approval_services.submit(actor=person, kind="leave", details={
+        "leave_type": "sick", "start_date": "2026-03-02", "end_date": "2026-03-03", "reason": "Flu, doctor's note"})
+    approval_services.decide(actor=manager, request=leave, decision="approve", comment="Get well, Zhao")
+    channel = Channel.objects.order_by("pk").first()
+    announcement = announcement_services.send_announcement(
+        actor=manager, channel=channel, title="Canteen closed", body="Friday only.", departments=[department])
+    announcement_services.mark_read(actor=person, delivery=Delivery.objects.get(announcement=announcement,
+                                                                               person=person))
+    announcement_services.choose_personalisation(actor=person, person=person, is_personalised=False)
+    announcement_services.leave_channel(actor=person, person=person, channel=channel, via="settings")
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby")
     attendance_services.switch_tracking(actor=manager, enabled=True)

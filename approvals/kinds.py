@@ -114,3 +114,16 @@ def form_fields(kind: str) -> list[dict]:
             entry["choices"] = [{"value": value, "label": str(label)} for value, label in field.choices]
         fields.append(entry)
     return fields
+
+
+def readable_details(kind: str, details: dict) -> list[tuple[str, str]]:
+    """(label, value) of a stored form in the reader's language: choices by their label."""
+    if kind not in FORMS:
+        return []
+    rows = []
+    for name, field in FORMS[kind]().fields.items():
+        value = details.get(name, "")
+        if isinstance(field, forms.ChoiceField):
+            value = dict(field.choices).get(value, value)
+        rows.append((str(field.label), str(value)))
+    return rows

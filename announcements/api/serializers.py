@@ -27,3 +27,15 @@ class SettingsSerializer(serializers.Serializer):
         required=False, help_text="C13: false = nothing is ordered or prioritised by your department or position.")
     channels = ChannelMembershipSerializer(many=True, required=False,
                                            help_text="Channels to leave (false) or join again (true).")
+
+
+class ChannelStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    is_subscribed = serializers.BooleanField()
+
+
+class SettingsStateSerializer(serializers.Serializer):
+    is_personalised = serializers.BooleanField()
+    channels = ChannelStateSerializer(many=True)

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import ApplicationSwitchedOn, IsEnterpriseMember
 from announcements import selectors, services
-from announcements.api.serializers import FeedItemSerializer, SettingsSerializer
+from announcements.api.serializers import FeedItemSerializer, SettingsSerializer, SettingsStateSerializer
 from announcements.models import Delivery, Unsubscription
 
 
@@ -55,7 +55,9 @@ class LeaveFromInboxView(AnnouncementsAPIView):
     """C13: leave the channel of the announcement an inbox item carries (the item's id, as
     GET /api/v1/rights/inbox lists it). The next announcement on it does not reach me."""
 
-    @extend_schema(request=None, responses={200: SettingsSerializer})
+    policy_acceptance_exempt = True  # C13: a list can be left at any time
+
+    @extend_schema(request=None, responses={200: SettingsStateSerializer})
     def post(self, request, inbox_message_id: int):
         delivery = get_object_or_404(Delivery.objects.select_related("announcement__channel"),
                                      person=request.user, inbox_message_id=inbox_message_id)
@@ -73,11 +75,13 @@ def _settings_of(person) -> dict:
 class SettingsView(AnnouncementsAPIView):
     """C13: my settings: personalisation on or off, and the channels I am on (leave or join again)."""
 
-    @extend_schema(responses={200: SettingsSerializer})
+    policy_acceptance_exempt = True  # C13: a list can be left at any time
+
+    @extend_schema(responses={200: SettingsStateSerializer})
     def get(self, request):
         return Response(_settings_of(request.user))
 
-    @extend_schema(request=SettingsSerializer, responses={200: SettingsSerializer})
+    @extend_schema(request=SettingsSerializer, responses={200: SettingsStateSerializer})
     def put(self, request):
         payload = SettingsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

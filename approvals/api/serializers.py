@@ -56,3 +56,36 @@ class InboxItemSerializer(serializers.Serializer):
     details = serializers.JSONField(source="request.details")
     submitted_at = serializers.DateTimeField(source="request.submitted_at")
     waiting_since = serializers.DateTimeField(source="activated_at")
+
+
+class InboxPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField()
+    has_next = serializers.BooleanField()
+    results = InboxItemSerializer(many=True)
+
+
+class FieldChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class FormFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.ChoiceField(choices=["text", "date", "decimal", "choice"])
+    required = serializers.BooleanField()
+    choices = FieldChoiceSerializer(many=True, required=False)
+
+
+class KindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    name = serializers.CharField()
+    fields = FormFieldSerializer(many=True)
+
+
+class ApprovalRefusalSerializer(serializers.Serializer):
+    """A refusal's body (core.errors)."""
+
+    code = serializers.CharField(help_text="`no_approver`, `approval_not_open`, `kind_not_offered`, `not_your_step`, "
+                                           "`application_not_authorised` (E6)...")
+    detail = serializers.CharField()

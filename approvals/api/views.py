@@ -4,23 +4,31 @@ Every endpoint belongs to the `approvals` application (E6): 403 `application_not
 the enterprise has it switched off for the caller, checked at one point (the base view)."""
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import ApplicationSwitchedOn, IsEnterpriseMember
 from approvals import kinds, selectors, services
 from approvals.api.serializers import (
+    ApprovalRefusalSerializer,
     ApprovalRequestSerializer,
     DecisionSerializer,
     DetailsSerializer,
     InboxItemSerializer,
+    InboxPageSerializer,
+    KindSerializer,
     RequestSummarySerializer,
     SubmitSerializer,
 )
 from approvals.models import Kind
 
 INBOX_PAGE_SIZE = 50
+_REFUSED = OpenApiResponse(response=ApprovalRefusalSerializer, description=(
+    "403 `kind_not_offered`, `not_your_step` or `application_not_authorised` (E6)."))
+_CONFLICT = OpenApiResponse(response=ApprovalRefusalSerializer, description=(
+    "409 `no_approver` (nobody can decide: no department head, no named approver) or `approval_not_open` "
+    "(the request waits for no decision)."))
 
 
 class ApprovalsAPIView(APIView):
@@ -37,17 +45,19 @@ class ApprovalsAPIView(APIView):
 class KindListView(ApprovalsAPIView):
     """The kinds of request the enterprise offers, each with its form's fields."""
 
+    @extend_schema(responses={200: KindSerializer(many=True), 403: _REFUSED})
     def get(self, request):
         return Response([{"kind": kind, "name": str(Kind(kind).label), "fields": kinds.form_fields(kind)}
                          for kind in selectors.offered_kinds()])
 
 
 class RequestListView(ApprovalsAPIView):
-    @extend_schema(responses={200: RequestSummarySerializer(many=True)})
+    @extend_schema(responses={200: RequestSummarySerializer(many=True), 403: _REFUSED})
     def get(self, request):
         return Response(RequestSummarySerializer(selectors.requests_of(request.user)[:200], many=True).data)
 
-    @extend_schema(request=SubmitSerializer, responses={201: ApprovalRequestSerializer})
+    @extend_schema(request=SubmitSerializer, responses={201: ApprovalRequestSerializer, 403: _REFUSED,
+                                                        409: _CONFLICT})
     def post(self, request):
         payload = SubmitSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -63,7 +73,7 @@ def _seen(request, pk):
 class RequestDetailView(ApprovalsAPIView):
     """A request I applied for or am an approver of, with its whole chain."""
 
-    @extend_schema(responses={200: ApprovalRequestSerializer})
+    @extend_schema(responses={200: ApprovalRequestSerializer, 403: _REFUSED})
     def get(self, request, pk: int):
         return Response(ApprovalRequestSerializer(_seen(request, pk)).data)
 
@@ -71,7 +81,8 @@ class RequestDetailView(ApprovalsAPIView):
 class DecisionView(ApprovalsAPIView):
     """Approve, reject or return (the current step's approver only: 403 `not_your_step` otherwise)."""
 
-    @extend_schema(request=DecisionSerializer, responses={200: ApprovalRequestSerializer})
+    @extend_schema(request=DecisionSerializer, responses={200: ApprovalRequestSerializer, 403: _REFUSED,
+                                                          409: _CONFLICT})
     def post(self, request, pk: int):
         payload = DecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -84,7 +95,8 @@ class DecisionView(ApprovalsAPIView):
 class ResubmitView(ApprovalsAPIView):
     """Submit a returned request again, with its form changed."""
 
-    @extend_schema(request=DetailsSerializer, responses={200: ApprovalRequestSerializer})
+    @extend_schema(request=DetailsSerializer, responses={200: ApprovalRequestSerializer, 403: _REFUSED,
+                                                         409: _CONFLICT})
     def post(self, request, pk: int):
         payload = DetailsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -94,7 +106,7 @@ class ResubmitView(ApprovalsAPIView):
 
 
 class WithdrawView(ApprovalsAPIView):
-    @extend_schema(request=None, responses={200: ApprovalRequestSerializer})
+    @extend_schema(request=None, responses={200: ApprovalRequestSerializer, 403: _REFUSED, 409: _CONFLICT})
     def post(self, request, pk: int):
         return Response(ApprovalRequestSerializer(services.withdraw(actor=request.user,
                                                                      request=_seen(request, pk))).data)
@@ -103,7 +115,7 @@ class WithdrawView(ApprovalsAPIView):
 class InboxView(ApprovalsAPIView):
     """The requests waiting for my decision, newest first, 50 a page (`?page=2`...)."""
 
-    @extend_schema(parameters=[OpenApiParameter("page", int)], responses={200: InboxItemSerializer(many=True)})
+    @extend_schema(parameters=[OpenApiParameter("page", int)], responses={200: InboxPageSerializer, 403: _REFUSED})
     def get(self, request):
         try:
             page = max(int(request.query_params.get("page", 1)), 1)

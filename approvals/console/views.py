@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from access.capabilities import Capability, may, require
 from accounts.permissions import console_login_required
-from approvals import selectors, services
+from approvals import kinds, selectors, services
 from approvals.console.forms import DecisionForm, DepartmentHeadForm, KindsForm, LogFilterForm, NamedApproversForm
 from approvals.models import ApprovalRequest, Kind
 from core.errors import try_service
@@ -49,6 +49,7 @@ def request_detail(request, pk: int):
     is_mine = current is not None and current.approver_id == request.user.pk
     return render(request, "approvals/request.html", {
         "approval": approval, "steps": approval.steps.select_related("approver"),
+        "details": kinds.readable_details(approval.kind, approval.details),
         "form": form if is_mine else None}, status=400 if form.is_bound and form.errors else 200)
 
 

@@ -220,3 +220,14 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     with schema_context(enterprises.a.schema_name):
         client.force_login(deputy)
     assert client.get("/console/approvals/settings/").status_code == 403
+
+
+def test_the_applicant_withdraws_a_waiting_request_and_it_leaves_the_approvers_inbox(enterprises, chain):
+    request_id = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE}).json()["id"]
+    assert chain.head.post(f"/api/v1/approvals/requests/{request_id}/withdraw").json()["code"] == "not_your_step"
+    withdrawn = chain.applicant.post(f"/api/v1/approvals/requests/{request_id}/withdraw")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert _inbox_ids(chain.head) == []
+    assert _decide(chain.head, request_id, "approve").json()["code"] == "approval_not_open"
+    assert chain.applicant.post(f"/api/v1/approvals/requests/{request_id}/withdraw").json()["code"] == \
+        "approval_not_open"

@@ -16,6 +16,7 @@ from approvals import services as approval_services
 from approvals.api import urls as approval_api_urls
 from approvals.models import ApprovalRequest, ApprovalStep
 from audit import services as audit_services
+from audit.models import AuditEntry
 from orgdata.models import Application
 from orgdata.services import applications
 from rights.models import InboxMessage
@@ -103,6 +104,15 @@ def test_a_request_goes_through_its_chain_and_only_the_current_approver_decides(
 
     told = _messages(enterprises.a, chain.applicant)
     assert len(told) == 1 and "Project deadline that week" in told[0].body
+    # X4: every step is in the audit log, naming who acted, from where, field names only.
+    with schema_context(enterprises.a.schema_name):
+        step_ids = [str(pk) for pk in ApprovalStep.objects.filter(request_id=request_id).values_list("pk", flat=True)]
+        decisions = AuditEntry.objects.filter(object_type="approvals.approvalstep", object_id__in=step_ids,
+                                              action="update")
+        assert {(entry.actor, entry.ip) for entry in decisions} == {
+            (f"user:{chain.head.user.pk}", "203.0.113.7"), (f"user:{chain.finance.user.pk}", "203.0.113.7")}
+        assert any("comment" in entry.changed_fields for entry in decisions)
+        assert not [entry for entry in decisions if "Fine by me" in str(entry.changed_fields)]
     assert chain.applicant.get("/api/v1/approvals/requests").json()[0]["status"] == "rejected"
 
 

@@ -16,6 +16,7 @@ characteristics; mailing lists can be left at any time".
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access.actors import account_of, require_actor
+from access.actors import SystemActor, account_of, require_actor
 from access.capabilities import Capability, may, require
 from core.errors import NotPermitted
 from accounts.models import User
@@ -43,6 +44,7 @@ from rights import inbox
 from tenants import selectors as tenant_selectors
 
 TITLE_LIMIT, BODY_LIMIT = 200, 5000
+ANNOUNCEMENT_DELIVERY = SystemActor("announcement delivery")
 _UNSUBSCRIBE_SALT = "announcements.unsubscribe"
 
 
@@ -80,7 +82,9 @@ def send_announcement(*, actor, channel: Channel, title: str, body: str, departm
     """Send an announcement on `channel` to everyone in `departments` (and below) or to everyone.
 
     Each recipient gets an inbox item (topic "announcement"), a push and, where the enterprise
-    knows their address, an e-mail with a one-click link to leave the channel. Skipped: people who
+    knows their address, an e-mail with a one-click link to leave the channel: at once for an
+    audience of up to settings.ANNOUNCEMENT_INLINE_RECIPIENTS, by the worker (in batches) for a
+    larger one (`deliver_announcement`). Skipped: people who
     left the channel (C13: read here, on every send), people whose announcements application is
     switched off (E6), accounts that are inactive or left the company.
 
@@ -108,28 +112,61 @@ def send_announcement(*, actor, channel: Channel, title: str, body: str, departm
     if errors:
         raise ValidationError(errors)
 
-    addressed_paths = [department.path for department in departments]
-    # C13: whoever left the channel is skipped, from the very next send on.
-    left = set(Unsubscription.objects.filter(channel=channel).values_list("person_id", flat=True))
-    recipients = [(employee.account, employee.department.path if employee.department_id else "")
-                  for employee in _recipients(departments=departments, is_for_everyone=is_for_everyone)
-                  if employee.account_id not in left]
-    recipients = [(person, path) for person, path in recipients
-                  if may(person, Capability.USE_APPLICATION, target="announcements")]  # E6
-    # Lock order: every recipient's row (by id) before the audit-chain head the deliveries take.
-    for person_id in sorted(person.pk for person, _path in recipients):
-        lock_person(person_id, exclusive=False)
     announcement = Announcement.objects.create(channel=channel, title=title, body=body, sent_at=timezone.now(),
-                                               is_for_everyone=is_for_everyone, sent_by=account_of(actor),
-                                               recipient_count=len(recipients))
+                                               is_for_everyone=is_for_everyone, sent_by=account_of(actor))
     for department in departments:
         AnnouncementDepartment.objects.create(announcement=announcement, department=department)
+    audience = _recipients(departments=departments, is_for_everyone=is_for_everyone).count()
+    if audience <= settings.ANNOUNCEMENT_INLINE_RECIPIENTS:
+        # Before the audit entry below: the delivery locks its recipients, who come before the
+        # audit-chain head in the lock order.
+        deliver_announcement(actor=ANNOUNCEMENT_DELIVERY, announcement=announcement)
+    else:
+        # A large audience is delivered by the worker, in batches (never in the web request).
+        from announcements import tasks  # the task module imports this one
+
+        transaction.on_commit(lambda: tasks.deliver_announcement.delay(announcement.pk))
     record_event(action="announcement_sent", object_type="announcements.announcement", object_id=announcement.pk,
-                 changed_fields=["title", "body", "recipient_count"])
-    for person, own_path in recipients:
-        _deliver(announcement, person, is_for_own_department=bool(own_path) and any(
-            own_path.startswith(path) for path in addressed_paths))
+                 changed_fields=["title", "body"])
     return announcement
+
+
+def deliver_announcement(*, actor, announcement: Announcement, batch_size: int = 500) -> int:
+    """Deliver `announcement` to everyone it addresses who has not had it yet; returns how many
+    got it now. Idempotent (a worker killed mid-way is run again). Each batch is one transaction
+    that locks its recipients' rows first (lock order: people before the audit-chain head)."""
+    require_actor(actor)
+    departments = [row.department for row in announcement.addressed.select_related("department")]
+    addressed_paths = [department.path for department in departments]
+    delivered, after = 0, 0
+    while True:
+        with transaction.atomic():
+            # C13: whoever left the channel is skipped, read again for every batch of every send.
+            left = set(Unsubscription.objects.filter(channel_id=announcement.channel_id)
+                       .values_list("person_id", flat=True))
+            batch = list(_recipients(departments=departments, is_for_everyone=announcement.is_for_everyone)
+                         .filter(account_id__gt=after).order_by("account_id")[:batch_size])
+            had_it = set(Delivery.objects.filter(announcement=announcement, person_id__in=[
+                employee.account_id for employee in batch]).values_list("person_id", flat=True))
+            recipients = [(employee.account, employee.department.path if employee.department_id else "")
+                          for employee in batch
+                          if employee.account_id not in left and employee.account_id not in had_it]
+            # E6: people with the announcements application switched off get nothing.
+            recipients = [(person, path) for person, path in recipients
+                          if may(person, Capability.USE_APPLICATION, target="announcements")]
+            for person_id in sorted(person.pk for person, _path in recipients):
+                lock_person(person_id, exclusive=False)
+            for person, own_path in recipients:
+                _deliver(announcement, person, is_for_own_department=bool(own_path) and any(
+                    own_path.startswith(path) for path in addressed_paths))
+            delivered += len(recipients)
+            Announcement.objects.filter(pk=announcement.pk).update(
+                recipient_count=Delivery.objects.filter(announcement=announcement).count())
+        if len(batch) < batch_size:
+            break
+        after = batch[-1].account_id
+    announcement.refresh_from_db(fields=["recipient_count"])
+    return delivered
 
 
 def _deliver(announcement: Announcement, person: User, *, is_for_own_department: bool) -> Delivery:

@@ -444,6 +444,9 @@ LOGGING = {
 # PushOutboxMessage table (nothing leaves). A vendor adapter: a class with
 # send(*, person, title, body, link, priority).
 PUSH_BACKEND = env("PUSH_BACKEND", default="announcements.push.LocalOutboxBackend")
+# An announcement to at most this many people is delivered in the sender's request; a larger one by
+# the worker (announcements.tasks.deliver_announcement), in batches.
+ANNOUNCEMENT_INLINE_RECIPIENTS = env.int("ANNOUNCEMENT_INLINE_RECIPIENTS", default=200)
 
 # --- one-time codes by SMS (accounts.sms, accounts.verification; R8, X6) ------------------------
 # The sending backend: the local outbox (nothing leaves; `manage.py sms_outbox` shows it) unless

@@ -41,7 +41,11 @@ def announcements(request):
             actor=request.user, channel=form.cleaned_data["channel"], title=form.cleaned_data["title"],
             body=form.cleaned_data["body"], departments=form.cleaned_data["departments"],
             is_for_everyone=form.cleaned_data.get("is_for_everyone", False)))):
-        messages.success(request, _("The announcement reached %(count)s people.") % {"count": sent[0].recipient_count})
+        if sent[0].recipient_count:
+            messages.success(request, _("The announcement reached %(count)s people.")
+                             % {"count": sent[0].recipient_count})
+        else:
+            messages.success(request, _("The announcement is being delivered in the background."))
         return redirect("announcements-console:announcements")
     return _page(request, form=form, status=400)
 

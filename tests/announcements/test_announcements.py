@@ -189,3 +189,29 @@ def test_the_announcements_application_switched_off_receives_nothing(enterprises
     _send(enterprises.a, audience, django_capture_on_commit_callbacks, title="Holiday schedule", everyone=True)
     assert _received(enterprises.a, audience.reader, "Holiday schedule") == {"inbox": 0, "push": 0, "email": 0}
     assert _received(enterprises.a, audience.colleague, "Holiday schedule")["inbox"] == 1
+
+
+@pytest.mark.promise("C13")
+def test_a_large_audience_is_delivered_by_the_worker_in_batches_skipping_who_left(
+        enterprises, audience, django_capture_on_commit_callbacks, settings):
+    settings.ANNOUNCEMENT_INLINE_RECIPIENTS = 1
+    audience.colleague.client.put("/api/v1/announcements/settings",
+                                  {"channels": [{"id": audience.channel.pk, "is_subscribed": False}]}, format="json")
+    with schema_context(enterprises.a.schema_name), django_capture_on_commit_callbacks(execute=False) as queued:
+        announcement = announcement_services.send_announcement(
+            actor=audience.manager, channel=audience.channel, title="Town hall", body="Thursday.",
+            is_for_everyone=True)
+    assert len(queued) == 1  # the task is sent when the sender's transaction commits; nothing delivered yet
+    with schema_context(enterprises.a.schema_name):
+        assert not Delivery.objects.filter(announcement=announcement).exists()
+        # What the task runs (announcements.tasks.deliver_announcement), in batches of 2; twice
+        # changes nothing (a worker killed mid-way is run again).
+        first = announcement_services.deliver_announcement(actor=announcement_services.ANNOUNCEMENT_DELIVERY,
+                                                           announcement=announcement, batch_size=2)
+        again = announcement_services.deliver_announcement(actor=announcement_services.ANNOUNCEMENT_DELIVERY,
+                                                           announcement=announcement, batch_size=2)
+        announcement.refresh_from_db()
+        assert first == announcement.recipient_count >= 2 and again == 0
+    assert _received(enterprises.a, audience.reader, "Town hall")["inbox"] == 1
+    assert _received(enterprises.a, audience.elsewhere, "Town hall")["inbox"] == 1
+    assert _received(enterprises.a, audience.colleague, "Town hall")["inbox"] == 0

@@ -18,7 +18,10 @@ PAGE_SIZE = 50
 
 @console_login_required
 def inbox(request):
-    """The requests waiting for the signed-in administrator's decision."""
+    """The requests waiting for the signed-in administrator's decision (E6: while the approvals
+    application is switched on for them)."""
+    require(request.user, Capability.USE_APPLICATION, target="approvals",
+            refusal=_("The approvals application is switched off for you."))
     page = Paginator(selectors.inbox_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/inbox.html", {"page": page})
 
@@ -40,6 +43,9 @@ def request_detail(request, pk: int):
     approval = _request_seen_by(request.user, pk)
     current = approval.steps.filter(round=approval.round, state="pending").first()
     form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, Capability.USE_APPLICATION, target="approvals",
+                refusal=_("The approvals application is switched off for you."))
     if request.method == "POST" and form.is_valid():
         if try_service(form, lambda: services.decide(actor=request.user, request=approval,
                                                      decision=form.cleaned_data["decision"],

@@ -230,6 +230,10 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     with schema_context(enterprises.a.schema_name):
         client.force_login(deputy)
     assert client.get("/console/approvals/settings/").status_code == 403
+    with schema_context(enterprises.a.schema_name):  # E6: the approvals application off for the deputy
+        applications.switch_application(actor=chain.manager, application=Application.objects.get(code="approvals"),
+                                        enabled=False, person=deputy)
+    assert client.get("/console/approvals/").status_code == 403
 
 
 def test_the_applicant_withdraws_a_waiting_request_and_it_leaves_the_approvers_inbox(enterprises, chain):

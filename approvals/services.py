@@ -115,11 +115,10 @@ def chain_for(applicant: User, kind: str) -> list[tuple[User, str]]:
 
 
 def _lock_people(applicant_id: int, approver_ids=()) -> None:
-    # Lock order: the people's rows (applicant first, then approvers by id) before the audit-chain
-    # head, which the audited saves below take.
-    lock_person(applicant_id, exclusive=False)
-    for approver_id in sorted(set(approver_ids) - {applicant_id}):
-        lock_person(approver_id, exclusive=False)
+    # Lock order: the people's rows (applicant and approvers, by id) before the audit-chain head,
+    # which the audited saves below take.
+    for person_id in sorted({applicant_id, *approver_ids}):
+        lock_person(person_id, exclusive=False)
 
 
 def _chain_or_refuse(applicant: User, kind: str) -> list[tuple[User, str]]:
@@ -158,7 +157,7 @@ def submit(*, actor, kind: str, details) -> ApprovalRequest:
 
 
 def _locked(request: ApprovalRequest, approver_ids=()) -> ApprovalRequest:
-    """The request's row, locked after its people's rows (applicant, then approvers by id): every
+    """The request's row, locked after its people's rows (by id): every
     write below is audited and takes the audit-chain head, which comes last in the lock order."""
     _lock_people(request.applicant_id, approver_ids)
     return ApprovalRequest.objects.select_for_update().select_related("applicant").get(pk=request.pk)

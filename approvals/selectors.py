@@ -14,13 +14,19 @@ def offered_kinds() -> list[str]:
 
 
 def requests_of(applicant) -> QuerySet[ApprovalRequest]:
-    return ApprovalRequest.objects.filter(applicant=applicant)
+    return ApprovalRequest.objects.filter(applicant=applicant).select_related("applicant")
 
 
 def requests_seen_by(person) -> QuerySet[ApprovalRequest]:
     """The requests `person` applied for or is (or was) an approver of."""
     return ApprovalRequest.objects.filter(
         Q(applicant=person) | Q(pk__in=ApprovalStep.objects.filter(approver=person).values("request_id")))
+
+
+def decided_by(approver) -> QuerySet[ApprovalRequest]:
+    """The requests `approver` has decided a step of (their history as an approver), newest first."""
+    return ApprovalRequest.objects.filter(pk__in=ApprovalStep.objects.filter(
+        approver=approver, decided_at__isnull=False).values("request_id")).select_related("applicant")
 
 
 def inbox_of(approver) -> QuerySet[ApprovalStep]:

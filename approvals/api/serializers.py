@@ -40,10 +40,11 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 
 class RequestSummarySerializer(serializers.ModelSerializer):
     kind_name = serializers.CharField(source="get_kind_display")
+    applicant = serializers.CharField(source="applicant.display_name")
 
     class Meta:
         model = ApprovalRequest
-        fields = ["id", "kind", "kind_name", "status", "submitted_at", "decided_at"]
+        fields = ["id", "kind", "kind_name", "applicant", "status", "submitted_at", "decided_at"]
 
 
 class InboxItemSerializer(serializers.Serializer):

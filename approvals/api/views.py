@@ -52,9 +52,16 @@ class KindListView(ApprovalsAPIView):
 
 
 class RequestListView(ApprovalsAPIView):
-    @extend_schema(responses={200: RequestSummarySerializer(many=True), 403: _REFUSED})
+    """My requests (`?as=approver`: the requests I decided a step of), newest first; submitting one."""
+
+    @extend_schema(parameters=[OpenApiParameter("as", str, enum=["applicant", "approver"])],
+                   responses={200: RequestSummarySerializer(many=True), 403: _REFUSED})
     def get(self, request):
-        return Response(RequestSummarySerializer(selectors.requests_of(request.user)[:200], many=True).data)
+        if request.query_params.get("as") == "approver":
+            rows = selectors.decided_by(request.user)
+        else:
+            rows = selectors.requests_of(request.user)
+        return Response(RequestSummarySerializer(rows[:200], many=True).data)
 
     @extend_schema(request=SubmitSerializer, responses={201: ApprovalRequestSerializer, 403: _REFUSED,
                                                         409: _CONFLICT})

@@ -114,6 +114,9 @@ def test_a_request_goes_through_its_chain_and_only_the_current_approver_decides(
         assert any("comment" in entry.changed_fields for entry in decisions)
         assert not [entry for entry in decisions if "Fine by me" in str(entry.changed_fields)]
     assert chain.applicant.get("/api/v1/approvals/requests").json()[0]["status"] == "rejected"
+    # The approvers' history: what they decided.
+    assert [row["id"] for row in chain.head.get("/api/v1/approvals/requests?as=approver").json()] == [request_id]
+    assert chain.bystander.get("/api/v1/approvals/requests?as=approver").json() == []
 
 
 @pytest.mark.promise("X4")

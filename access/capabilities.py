@@ -88,6 +88,10 @@ class Capability(StrEnum):
     APPLY_FOR_CERTIFICATION = "apply_for_certification"  # E4: submit (or resubmit) the enterprise's certification
     REVIEW_CERTIFICATION = "review_certification"  # E4: platform support approves or rejects a submission
     SEE_CERTIFICATION_DOCUMENTS = "see_certification_documents"  # E4: the licence copy and the signed letter
+    CONFIGURE_APPROVALS = "configure_approvals"  # X4: the kinds switched on, department heads, named approvers
+    SEE_APPROVAL_LOG = "see_approval_log"  # X4: every request and decision; target: the applicant
+    SEND_ANNOUNCEMENTS = "send_announcements"  # C13: to departments; target: the department
+    ANNOUNCE_TO_EVERYONE = "announce_to_everyone"  # C13: to the whole enterprise; its channels
 
 
 class Grant(Enum):
@@ -184,6 +188,10 @@ CATALOGUE: dict[Capability, Holders] = {
     # E4: the documents show the legal representative: their enterprise's manager, and support reviewing.
     C.SEE_CERTIFICATION_DOCUMENTS:         Holders(YES, NO,              NO,          BY_PERMISSION, NO,
                                                    permission=CERTIFICATION_PERMISSION),
+    C.CONFIGURE_APPROVALS:                 Holders(YES, NO,              NO,          NO,  YES),
+    C.SEE_APPROVAL_LOG:                    Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.SEND_ANNOUNCEMENTS:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),
+    C.ANNOUNCE_TO_EVERYONE:                Holders(YES, NO,              NO,          NO,  NO),
 }
 
 # The words a refusal uses, per capability (the messages views have always shown).
@@ -197,6 +205,8 @@ _REFUSALS = {
     C.SEE_SHARING_LEDGER: _ADMINISTRATORS_ONLY,
     C.SEE_POLICY_ACCEPTANCE: _ADMINISTRATORS_ONLY, C.SEE_ATTENDANCE_RECORDS: _ADMINISTRATORS_ONLY,
     C.ADMINISTER_CUSTOMERS: _ADMINISTRATORS_ONLY, C.SEE_FIELD_WORK: _ADMINISTRATORS_ONLY,
+    C.SEE_APPROVAL_LOG: _ADMINISTRATORS_ONLY, C.SEND_ANNOUNCEMENTS: _ADMINISTRATORS_ONLY,
+    C.CONFIGURE_APPROVALS: _MANAGER_ONLY, C.ANNOUNCE_TO_EVERYONE: _MANAGER_ONLY,
     C.CHANGE_TOP_OF_TREE: gettext_noop("Only the enterprise manager can change the top of the tree."),
     C.EDIT_IDENTITY_RECORD: gettext_noop("Only the enterprise manager can change an administrator's record."),
     C.RESET_PASSWORD: gettext_noop("You cannot reset this person's password."),

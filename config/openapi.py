@@ -41,6 +41,10 @@ API_TAGS: list[tuple[str, str, tuple[str, ...]]] = [
                    "photos each asked of the consent gate (A1).", ("/api/v1/field/",)),
     ("rights", "The individual's requests (a copy, a correction, deletion, cancelling the account…), "
                "the inbox, the pre-death arrangement.", ("/api/v1/rights/",)),
+    ("approvals", "Leave, expense and business-trip requests, the approver's inbox and decisions (X4).",
+     ("/api/v1/approvals/",)),
+    ("announcements", "Announcements sent to me, reading them, leaving channels, personalisation (C13).",
+     ("/api/v1/announcements",)),
     ("admin", "Administrators' employee records, within their scope.", ("/api/v1/admin/",)),
     ("service", "The service's status: an announced cessation (E10).", ("/api/v1/service-status",)),
     ("enterprises", "Finding an enterprise's host by its code (platform host).", ("/api/v1/enterprises/",)),

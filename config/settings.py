@@ -77,6 +77,8 @@ TENANT_APPS = [
     "erasure",
     "rights",
     "incidents",
+    "approvals",
+    "announcements",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -464,6 +466,14 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="privacy@localhost")
+# --- push notifications (announcements.push; C13) ---------------------------------------------------
+# The adapter slot for the vendor's push channel; the local outbox keeps pushes in the enterprise's
+# PushOutboxMessage table (nothing leaves). A vendor adapter: a class with
+# send(*, person, title, body, link, priority).
+PUSH_BACKEND = env("PUSH_BACKEND", default="announcements.push.LocalOutboxBackend")
+# An announcement to at most this many people is delivered in the sender's request; a larger one by
+# the worker (announcements.tasks.deliver_announcement), in batches.
+ANNOUNCEMENT_INLINE_RECIPIENTS = env.int("ANNOUNCEMENT_INLINE_RECIPIENTS", default=200)
 
 # --- one-time codes by SMS (accounts.sms, accounts.verification; R8, X6) ------------------------
 # The sending backend: the local outbox (nothing leaves; `manage.py sms_outbox` shows it) unless

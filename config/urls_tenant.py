@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from accounts.console import urls as account_console_urls
 from accounts.console.views import activate
+from announcements.console.views import unsubscribe
 from config.urls_common import urlpatterns as common_urlpatterns
 from orgdata.console.views.dashboard import dashboard
 from orgdata.console.views.employees import employee_consent
@@ -19,6 +20,8 @@ urlpatterns = [
     path("console/privacy/employees/<int:pk>/", employee_consent),
     # Issue 14: where an invited person activates their account (no sign-in; accounts.invitations).
     path("activate/<str:token>", activate, name="activate"),
+    # C13: the one-click link of an announcement's e-mail (no sign-in; the signed token names the person).
+    path("unsubscribe/<str:token>", unsubscribe, name="announcements-unsubscribe"),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
     path("console/field/", include("fieldwork.console.urls")),
@@ -29,12 +32,16 @@ urlpatterns = [
     path("console/organisation/certification/", include("certification.console.urls")),
     path("console/rights/", include("rights.console.urls")),
     path("console/incidents/", include("incidents.console.urls")),
+    path("console/approvals/", include("approvals.console.urls")),
+    path("console/announcements/", include("announcements.console.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("orgdata.api.urls")),
     path("api/v1/", include("consent.api.urls")),
     path("api/v1/", include("attendance.api.urls")),
     path("api/v1/", include("fieldwork.api.urls")),
     path("api/v1/", include("rights.api.urls")),
+    path("api/v1/", include("approvals.api.urls")),
+    path("api/v1/", include("announcements.api.urls")),
     path("api/v1/", include("tenants.api.status_urls")),
     path("api/v1/", include("rights.api.download_urls")),
     *common_urlpatterns,

@@ -86,6 +86,15 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "erasure_minorcase": ("minor-cases", gettext_lazy("Checks of whether you are a minor (M2)")),
     "incidents_affectedperson": ("security-incidents", gettext_lazy("Security incidents that affected you (X5)")),
     "incidents_delivery": ("security-incident-notices", gettext_lazy("How you were told of security incidents")),
+    "approvals_approvalrequest": ("approval-requests", gettext_lazy("Your approval requests")),
+    "approvals_approvalstep": ("approval-decisions", gettext_lazy("Decisions on your approval requests")),
+    "approvals_departmenthead": ("departments-headed", gettext_lazy("Departments you head as their first approver")),
+    "approvals_namedapprover": ("named-approver", gettext_lazy("Kinds of request you approve")),
+    "announcements_delivery": ("announcements", gettext_lazy("Announcements sent to you and when you read them")),
+    "announcements_unsubscription": ("channels-left", gettext_lazy("Announcement channels you left")),
+    "announcements_personalisationchoice": ("personalisation",
+                                            gettext_lazy("Your choice about ordering by your department (C13)")),
+    "announcements_pushoutboxmessage": ("push-notifications", gettext_lazy("Push notifications kept by the outbox")),
 }
 
 # R2 "information generated in use": sign-ins, check-ins and customer visits, consent answers,

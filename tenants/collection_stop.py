@@ -55,6 +55,11 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "rights-console:reveal_correct_value": "showing a correction's value reads (audited, X2)",
     "rights-console:remove_protection_contact": "removing the protection contact withdraws a grant; removes",
     "rights-console:protection_contact": "requests and complaints must still reach the PI protection contact (R10)",
+    "api-approvals-withdraw": "withdrawing one's own approval request collects nothing",
+    "api-announcements-read": "marking an announcement read collects nothing about the person",
+    "api-announcements-leave-channel": "leaving a channel stops sending (C13)",
+    "api-announcements-settings": "leaving channels and switching personalisation off stop processing (C13)",
+    "announcements-unsubscribe": "the e-mail's one-click link leaves a channel (C13)",
 }
 
 

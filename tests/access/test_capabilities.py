@@ -72,6 +72,10 @@ EXPECTED = {
     C.APPLY_FOR_CERTIFICATION:             (Y,      N,         N,        N,              N),
     C.REVIEW_CERTIFICATION:                (N,      N,         N,        PERM,           N),
     C.SEE_CERTIFICATION_DOCUMENTS:         (Y,      N,         N,        PERM,           N),
+    C.CONFIGURE_APPROVALS:                 (Y,      N,         N,        N,              Y),
+    C.SEE_APPROVAL_LOG:                    (Y,      SCOPED,    N,        N,              N),
+    C.SEND_ANNOUNCEMENTS:                  (Y,      SCOPED,    N,        N,              N),
+    C.ANNOUNCE_TO_EVERYONE:                (Y,      N,         N,        N,              N),
 }
 ACTORS = ("manager", "sub_admin", "employee", "platform_staff", "system")
 
@@ -94,7 +98,7 @@ def cast(in_a, manager):
 
 def _targets(capability, cast):
     """(target inside the rule, target outside it) for the rows that depend on one."""
-    if capability in (C.ADMINISTER_DEPARTMENTS, C.SWITCH_APPLICATIONS):
+    if capability in (C.ADMINISTER_DEPARTMENTS, C.SWITCH_APPLICATIONS, C.SEND_ANNOUNCEMENTS):
         return cast["tree"]["backend"], cast["tree"]["east"]
     if capability in (C.EDIT_IDENTITY_RECORD, C.RESET_PASSWORD, C.ERASE_PERSON):
         return cast["inside"].account, cast["admin"]

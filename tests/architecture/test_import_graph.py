@@ -31,6 +31,8 @@ LAYERS = [
     "erasure",        # the erasure engine: a person erased from every table, with a residue scan
     "rights",         # the individual's requests: verified, on time, refusals recorded
     "incidents",      # X5: security incidents: the affected told (inbox, e-mail, SMS), announced, reported
+    "approvals",      # leave, expense and trip requests through their approval chain (X4)
+    "announcements",  # notices to departments or everyone: inbox, push, channels one can leave (C13)
     "demo",           # the living demo enterprise (make run)
 ]
 COMPOSITION_ROOT = "config"

@@ -41,6 +41,7 @@ INSTANCES = {
     "orgdata:import": lambda facts: {"pk": facts["import_job"]},
     "fieldwork-console:customer": lambda facts: {"pk": facts["customer"]},
     "incidents-console:incident": lambda facts: {"pk": facts["incident"]},
+    "approvals-console:request": lambda facts: {"pk": facts["approval_request"]},
 }
 NOT_SWEPT = {
     # Actions (POST only) and downloads: not pages.
@@ -70,6 +71,10 @@ NOT_SWEPT = {
     "orgdata:person_picker": "a JSON endpoint of the person picker, not a page",
     "orgdata:employee_invite_by_sms": "POST only",
     "fieldwork-console:reports_export": "a file download (tests/fieldwork/test_console.py)",
+    "approvals-console:save_kinds": "POST only",
+    "approvals-console:save_department_head": "POST only",
+    "approvals-console:save_named_approvers": "POST only",
+    "announcements-console:create_channel": "POST only",
     # Pages about work this fixture does not start (it would erase or hand over for real).
     "erasure-console:job": "needs a finished erasure",
     "erasure-console:minor_case": "needs a minor's case",
@@ -213,6 +218,7 @@ def arranged(sweep_enterprise, live_server_port):
         import_job = _an_import_job(manager)
         customer = _a_customer_visited(manager, tree["rnd"], employee)
         incident = _an_incident(employee)
+        approval_request = _an_approval_request(manager, deputy, tree["rnd"], inside[1].account)
         sessions = {}
         for role, account in (("manager", manager), ("sub-administrator", deputy), ("employee", employee)):
             client = Client(HTTP_HOST=sweep_enterprise.host)
@@ -220,7 +226,8 @@ def arranged(sweep_enterprise, live_server_port):
             sessions[role] = client.cookies["sessionid"].value
         return {"department": tree["rnd"].pk, "employee": inside[0].pk, "account": employee.pk,
                 "application": application.pk, "rights_request": rights_request.pk,
-                "import_job": import_job.pk, "customer": customer.pk, "incident": incident.pk, "sessions": sessions}
+                "import_job": import_job.pk, "customer": customer.pk, "incident": incident.pk,
+                "approval_request": approval_request.pk, "sessions": sessions}
 
     def _an_incident(person):
         # The row as opening leaves it (the telling itself is the worker's: tests/incidents).
@@ -232,6 +239,14 @@ def arranged(sweep_enterprise, live_server_port):
             contact="Security desk", audience=Incident.Audience.LIST)
         AffectedPerson.objects.create(incident=incident, person=person)
         return incident
+
+    def _an_approval_request(manager, head, department, applicant):
+        from approvals import services as approval_services
+
+        approval_services.switch_kind(actor=manager, kind="leave", enabled=True)
+        approval_services.set_department_head(actor=manager, department=department, head=head)
+        return approval_services.submit(actor=applicant, kind="leave", details={
+            "leave_type": "annual", "start_date": "2026-05-04", "end_date": "2026-05-08", "reason": "Family visit"})
 
     def _a_rights_request(person):
         from rights import services as rights_services

@@ -17,6 +17,9 @@ from accounts import verification
 from accounts.errors import DeviceVerificationRequired
 from accounts.models import SmsOutboxMessage
 from accounts.throttling import login_identifier_digest
+from announcements import services as announcement_services
+from announcements.models import Channel, Delivery
+from approvals import services as approval_services
 from attendance import services as attendance_services
 from audit import access_log
 from audit.context import Actor, acting_as
@@ -134,6 +137,23 @@ def make_person_everywhere(*, manager):
         measures_taken="Disk was encrypted", advice="Beware of calls", remedies="None needed", contact="security desk",
         audience="list", people=[person])
     incident_services.plan_deliveries(actor=TEST_SETUP, incident=incident)
+
+    # X4: they head their department and are a named approver; their leave request went through
+    # the chain (the manager approved it with a comment). C13: an announcement they read, a channel
+    # they left, personalisation switched off, the push the outbox kept.
+    approval_services.switch_kind(actor=manager, kind="leave", enabled=True)
+    approval_services.set_department_head(actor=manager, department=department, head=person)
+    approval_services.set_named_approvers(actor=manager, kind="leave", approvers=[manager, person])
+    leave = approval_services.submit(actor=person, kind="leave", details={
+        "leave_type": "sick", "start_date": "2026-03-02", "end_date": "2026-03-03", "reason": "Flu, doctor's note"})
+    approval_services.decide(actor=manager, request=leave, decision="approve", comment="Get well, Zhao")
+    channel = Channel.objects.order_by("pk").first()
+    announcement = announcement_services.send_announcement(
+        actor=manager, channel=channel, title="Canteen closed", body="Friday only.", departments=[department])
+    announcement_services.mark_read(actor=person, delivery=Delivery.objects.get(announcement=announcement,
+                                                                               person=person))
+    announcement_services.choose_personalisation(actor=person, person=person, is_personalised=False)
+    announcement_services.leave_channel(actor=person, person=person, channel=channel, via="settings")
 
     attendance_services.check_in(person=person, kind="in", location=GPS, place="Lobby",
                                  device_report={"virtual_location_app": True})

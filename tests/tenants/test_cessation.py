@@ -247,6 +247,8 @@ EXPECTED_EXEMPT = {
     "rights-console:message_read", "rights-console:reveal_correct_value", "rights-console:protection_contact",
     "rights-console:remove_protection_contact",
     "incidents-console:open",
+    "api-approvals-withdraw", "api-announcements-read", "api-announcements-leave-channel",
+    "api-announcements-settings", "announcements-unsubscribe",
 }
 
 

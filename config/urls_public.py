@@ -9,6 +9,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/enterprises/", include("tenants.api.urls")),
+    path("api/v1/registrations/", include("tenants.api.registration_urls")),  # E1
+    path("", include("tenants.console.urls")),  # E1: /register/
     path("api/v1/", include("tenants.api.status_urls")),
     *common_urlpatterns,
 ]

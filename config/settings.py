@@ -107,6 +107,7 @@ TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=3)
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    "accounts.cookies.StrictlyNecessaryCookiesMiddleware",  # X8: outermost: only listed cookies leave
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

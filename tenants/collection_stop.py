@@ -50,6 +50,7 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "rights-console:authorise": "answering a request, or authorising a deletion, is the individual's right (R2–R10)",
     "rights-console:refuse": "refusing a request for a recorded reason answers it (R8)",
     "rights-console:next_of_kin": "a deceased person's relative exercises their rights (R7)",
+    "cookies-clear": "signing out everywhere and deleting the cookies removes (X8)",
 }
 
 

@@ -37,8 +37,9 @@ from accounts.models import SmsOutboxMessage, User, VerificationCode, Verificati
 from accounts.throttling import uses_exceeded
 from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.models import PersonKey
+from tenants import cessation
 from tenants import services as tenant_services
-from tenants.errors import RegistrationThrottled
+from tenants.errors import CollectionStopped, RegistrationThrottled
 from tenants.models import Enterprise, LifecycleEvent, PendingRegistration
 from tenants.validators import enterprise_name_key
 
@@ -75,6 +76,15 @@ def _refuse_if_throttled(*, client_address: str, mobile: str) -> None:
                                     extra={"retry_after": _THROTTLE_WINDOW_SECONDS})
 
 
+def _refuse_after_collection_stop() -> None:
+    """E10: once the service stopped collecting, no enterprise registers (its registrant's number
+    and name would be new personal information)."""
+    notice = cessation.current_cessation()
+    if notice is not None and notice.collection_stopped():
+        raise CollectionStopped(cessation.collection_stopped_message(notice),
+                                extra={"stop_on": notice.stop_on.isoformat()})
+
+
 def _valid_mobile(mobile) -> str:
     try:
         return normalize_mainland_mobile(mobile)
@@ -102,12 +112,14 @@ def send_registration_code(*, mobile, client_address: str) -> verification.SentC
 
     Refuses a number that is not a mainland mobile number (ValidationError on `mobile`), too many
     attempts from the address or for the number (RegistrationThrottled, 429), the verification
-    limits (VerificationThrottled, 429) and an SMS provider that does not take it (SmsUnavailable,
-    503); a refusal leaves nothing written.
+    limits (VerificationThrottled, 429), an SMS provider that does not take it (SmsUnavailable,
+    503) and any registration once the service stopped collecting (CollectionStopped, E10); a
+    refusal leaves nothing written.
     """
+    connection.set_schema_to_public()
+    _refuse_after_collection_stop()
     mobile = _valid_mobile(mobile)
     _refuse_if_throttled(client_address=client_address, mobile=mobile)
-    connection.set_schema_to_public()
     with transaction.atomic():
         registrant = _registrant_for(mobile)
         return verification.send_code(actor=SELF_REGISTRATION, person=registrant,
@@ -153,10 +165,12 @@ def register_enterprise(*, name, manager_name, mobile, code, password, client_ad
     Refuses, naming the field (ValidationError): an empty or overlong name, a name already taken,
     an invalid manager name or mobile number, a password the project's validators refuse; then a
     code that is missing, wrong, expired or used up (CodeRefused on `code`, counted against the
-    code). Refuses too many attempts (RegistrationThrottled, 429). Nothing is written unless the
-    whole enterprise is.
+    code). Refuses too many attempts (RegistrationThrottled, 429) and any registration once the
+    service stopped collecting (CollectionStopped, E10). Nothing is written unless the whole
+    enterprise is.
     """
     connection.set_schema_to_public()
+    _refuse_after_collection_stop()
     _refuse_if_throttled(client_address=client_address, mobile=normalized_mobile(str(mobile or "")))
     fields = _validated(name=name, manager_name=manager_name, mobile=mobile, password=password)
     registrant = User.objects.with_mobile(fields["mobile"]).first()

@@ -244,6 +244,7 @@ EXPECTED_EXEMPT = {
     "erasure-console:cancellation", "erasure-console:withdraw_cancellation",
     "api-verification-codes", "api-rights-requests", "api-rights-withdraw", "api-rights-inbox-read", "api-rights-download-link",
     "rights-console:authorise", "rights-console:refuse", "rights-console:next_of_kin",
+    "cookies-clear",
 }
 
 

@@ -38,10 +38,10 @@ from accounts.throttling import uses_exceeded
 from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.models import PersonKey
 from tenants import cessation
+from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
 from tenants.errors import CollectionStopped, RegistrationThrottled
 from tenants.models import Enterprise, LifecycleEvent, PendingRegistration
-from tenants.validators import enterprise_name_key
 
 # Registration is system work started by an anonymous visitor; provisioning asks for an actor.
 SELF_REGISTRATION = SystemActor("self-registration")
@@ -126,11 +126,6 @@ def send_registration_code(*, mobile, client_address: str) -> verification.SentC
                                       purpose=VerificationPurpose.REGISTRATION)
 
 
-def name_is_taken(name: str) -> bool:
-    """Whether an enterprise already has this name, compared as `enterprise_name_key` does."""
-    return Enterprise.objects.filter(name_key=enterprise_name_key(name)).exists()
-
-
 def _validated(*, name, manager_name, mobile, password) -> dict:
     errors: dict[str, list[str]] = {}
     try:
@@ -138,7 +133,7 @@ def _validated(*, name, manager_name, mobile, password) -> dict:
     except ValidationError as error:
         errors["name"] = error.messages
     else:
-        if name_is_taken(name):
+        if tenant_selectors.name_is_taken(name):
             errors["name"] = [_("An enterprise with this name is already registered. If it is yours, ask its "
                                 "manager to add you; otherwise choose a name that tells it apart.")]
     try:
@@ -181,7 +176,7 @@ def register_enterprise(*, name, manager_name, mobile, code, password, client_ad
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NAME_LOCK])
-        if name_is_taken(fields["name"]):  # taken while this request checked the code
+        if tenant_selectors.name_is_taken(fields["name"]):  # taken while this request checked the code
             raise ValidationError({"name": [_("An enterprise with this name is already registered.")]})
         provisioned = tenant_services.provision_enterprise(
             actor=SELF_REGISTRATION, code=_new_enterprise_code(), name=fields["name"],

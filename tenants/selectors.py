@@ -24,6 +24,15 @@ def routing_facts_for_host(host: str) -> dict | None:
     }
 
 
+def name_is_taken(name: str, *, other_than: Enterprise | None = None) -> bool:
+    """E1: whether an enterprise (other than `other_than`) already has this name, compared as
+    `tenants.validators.enterprise_name_key` does (case, full-width letters, spaces)."""
+    from tenants.validators import enterprise_name_key
+
+    taken = Enterprise.objects.filter(name_key=enterprise_name_key(name))
+    return (taken.exclude(pk=other_than.pk) if other_than is not None else taken).exists()
+
+
 def enterprise_by_code(code: str) -> Enterprise | None:
     return Enterprise.objects.filter(code=code).first()
 

@@ -17,7 +17,7 @@ from access.actors import require_actor
 from access.capabilities import Capability, require
 from accounts import services as account_services
 
-from tenants import routing_cache
+from tenants import routing_cache, selectors
 from tenants.models import BASIC_DETAILS, Domain, Enterprise
 from tenants.signals import enterprise_provisioned
 
@@ -302,8 +302,9 @@ def correct_current_enterprise_profile(*, actor, changes: dict) -> tuple[Enterpr
     Reads the stored row under a lock (never the partial enterprise routing builds from its cached
     facts, whose unset fields would be saved as blanks), so a field the caller did not name keeps
     whatever another administrator saved meanwhile. A new name is routed at once (routing caches it).
-    Refuses an actor without CORRECT_ENTERPRISE_PROFILE (NotPermitted), fields outside the profile
-    and values E1 does not allow (ValidationError, field by field).
+    Refuses an actor without CORRECT_ENTERPRISE_PROFILE (NotPermitted), fields outside the profile,
+    values E1 does not allow (ValidationError, field by field): an emptied location, industry type
+    or personnel size, and a name another enterprise has (in any spelling).
     """
     require(actor, Capability.CORRECT_ENTERPRISE_PROFILE)
     unknown = set(changes) - set(PROFILE_FIELDS)
@@ -318,6 +319,8 @@ def correct_current_enterprise_profile(*, actor, changes: dict) -> tuple[Enterpr
     emptied = [field for field in changed if field in BASIC_DETAILS and not getattr(enterprise, field)]
     if emptied:  # E1: once given, basic services depend on them
         raise ValidationError({field: [_("This field is required.")] for field in emptied})
+    if "name" in changed and selectors.name_is_taken(enterprise.name, other_than=enterprise):
+        raise ValidationError({"name": [_("An enterprise with this name is already registered.")]})
     enterprise.full_clean(exclude=["code", "schema_name"])
     enterprise.save(update_fields=[*changed, "updated_at"])
     if "name" in changed:  # routing serves the name from its cache: forget it now and once committed

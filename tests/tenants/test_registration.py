@@ -212,3 +212,25 @@ def _schemas() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace")
         return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.promise("E10")
+def test_no_enterprise_registers_once_the_service_stopped_collecting(enterprises, platform_api):
+    from django.contrib.auth.models import Permission
+
+    from tests.tenants.test_cessation import _announce, _the_stop_date_comes
+
+    staff = User.objects.create_user(mobile=_mobile(), display_name="Support", password="Supp0rt-Desk!",
+                                     is_staff=True, role=User.Role.PLATFORM_STAFF)
+    staff.user_permissions.add(Permission.objects.get(codename="change_enterprise"))
+    _announce(User.objects.get(pk=staff.pk))
+    _the_stop_date_comes()
+    mobile = _mobile()
+
+    sent = platform_api.post("/api/v1/registrations/code", {"mobile": mobile}, format="json")
+    registered = _register(platform_api, name="Late Starter", mobile=mobile, code="123456")
+
+    assert sent.status_code == registered.status_code == 403
+    assert sent.json()["code"] == registered.json()["code"] == "collection_stopped"
+    assert not User.objects.with_mobile(mobile).exists()
+    assert not Enterprise.objects.filter(name="Late Starter").exists()

@@ -234,3 +234,25 @@ def test_no_enterprise_registers_once_the_service_stopped_collecting(enterprises
     assert sent.json()["code"] == registered.json()["code"] == "collection_stopped"
     assert not User.objects.with_mobile(mobile).exists()
     assert not Enterprise.objects.filter(name="Late Starter").exists()
+
+
+@pytest.mark.promise("E1")
+def test_an_abandoned_registration_leaves_nothing_after_a_day(enterprises, platform_api):
+    from django.utils import timezone
+
+    from accounts.models import SmsOutboxMessage, VerificationCode
+    from tenants.tasks import purge_abandoned_registrations
+
+    kept, abandoned = _mobile(), _mobile()
+    _send_code(platform_api, kept)
+    _send_code(platform_api, abandoned)
+    stand_in = User.objects.with_mobile(abandoned).get()
+    PendingRegistration.objects.filter(registrant=stand_in).update(
+        created_at=timezone.now() - timezone.timedelta(days=1, minutes=1))
+
+    assert purge_abandoned_registrations.apply().get() == 1
+
+    assert not User.objects.with_mobile(abandoned).exists()
+    assert not VerificationCode.objects.filter(person_id=stand_in.pk).exists()
+    assert not SmsOutboxMessage.objects.filter(person_id=stand_in.pk).exists()
+    assert User.objects.with_mobile(kept).exists()  # less than a day old: still waiting for its code

@@ -215,6 +215,8 @@ class KnownDevice(models.Model):
 class VerificationPurpose(models.TextChoices):
     RIGHTS_REQUEST = "rights_request", _("a request about your personal information")
     NEW_DEVICE = "new_device", _("signing in on a new device")
+    # E1: the registrant of a new enterprise proves they hold the manager's mobile number.
+    REGISTRATION = "registration", _("registering your enterprise")
 
 
 @personal_data(

@@ -103,22 +103,35 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
 
 
-def activation_attempts_exceeded(request) -> bool:
-    """Issue 14: count one use of the unauthenticated activation pages (/activate/<token>) by the
-    request's address; True once settings.ACTIVATION_ATTEMPTS_PER_ADDRESS uses within a quarter of
-    an hour are exceeded. Only a digest of the address is the cache key."""
+def client_address(request) -> str:
+    """The request's client address as django-axes reads it (behind the configured proxies)."""
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+
+
+def uses_exceeded(*, scope: str, identifier: str, limit: int, seconds: int) -> bool:
+    """Count one use of `scope` by `identifier` (an address, a normalised mobile number…); True
+    once more than `limit` uses fall within `seconds`. Only a digest of the identifier is the
+    cache key. Fails open while the cache is unreachable (the caller's own checks still apply)."""
     from django.core.cache import cache
 
-    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
-    key = "activation-attempts:" + hashlib.sha256(address.encode()).hexdigest()
+    key = f"{scope}-attempts:" + hashlib.sha256(identifier.encode()).hexdigest()
     try:
-        cache.add(key, 0, timeout=15 * 60)
+        cache.add(key, 0, timeout=seconds)
         try:
             used = cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=15 * 60)
+            cache.set(key, 1, timeout=seconds)
             used = 1
-    except Exception:  # noqa: BLE001 (the cache is down: a 43-character random token is no guess anyway)
-        logger.warning("activation throttle unavailable: cache error")
+    except Exception:  # noqa: BLE001 (the cache is down)
+        logger.warning("%s throttle unavailable: cache error", scope)
         return False
-    return used > settings.ACTIVATION_ATTEMPTS_PER_ADDRESS
+    return used > limit
+
+
+def activation_attempts_exceeded(request) -> bool:
+    """Issue 14: count one use of the unauthenticated activation pages (/activate/<token>) by the
+    request's address; True once settings.ACTIVATION_ATTEMPTS_PER_ADDRESS uses within a quarter of
+    an hour are exceeded (a 43-character random token is no guess anyway, so the cache being down
+    lets it through)."""
+    return uses_exceeded(scope="activation", identifier=client_address(request),
+                         limit=settings.ACTIVATION_ATTEMPTS_PER_ADDRESS, seconds=15 * 60)

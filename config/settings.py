@@ -113,6 +113,7 @@ TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=3)
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    "accounts.cookies.StrictlyNecessaryCookiesMiddleware",  # X8: outermost: only listed cookies leave
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -129,6 +130,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",  # E5: a reset password is changed first
     "consent.middleware.PolicyAcceptanceMiddleware",  # C8: significant changes are accepted first
+    "tenants.basic_details.BasicDetailsRequiredMiddleware",  # E1: location, industry, size given first
     "core.errors.ConsoleRefusalMiddleware",  # domain refusals become console pages with their status
 ]
 
@@ -319,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
         "args": ("accounts.tasks.purge_expired_device_tokens",),
     },
+    # E1: stand-in accounts of registrations not finished within a day (tenants.registration).
+    "purge-abandoned-registrations": {
+        "task": "tenants.tasks.purge_abandoned_registrations",
+        "schedule": crontab(minute=52),
+    },
     "purge-verification-records": {
         "task": "tenants.tasks.run_for_ready_enterprises",
         "schedule": crontab(minute=47),
@@ -505,6 +512,10 @@ VERIFICATION_DAILY_LIMIT = env.int("VERIFICATION_DAILY_LIMIT", default=10)
 # address may open or submit activation pages in a quarter of an hour (the path is unauthenticated).
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 ACTIVATION_ATTEMPTS_PER_ADDRESS = env.int("ACTIVATION_ATTEMPTS_PER_ADDRESS", default=30)
+# E1: an hour's registration attempts (codes asked for and registrations sent) per client address
+# and per mobile number on the platform host (tenants.registration).
+REGISTRATION_ATTEMPTS_PER_ADDRESS = env.int("REGISTRATION_ATTEMPTS_PER_ADDRESS", default=20)
+REGISTRATION_ATTEMPTS_PER_MOBILE = env.int("REGISTRATION_ATTEMPTS_PER_MOBILE", default=10)
 
 # Token lifetime for the mobile API.
 DEVICE_TOKEN_TTL = timedelta(days=env.int("DEVICE_TOKEN_TTL_DAYS", default=30))

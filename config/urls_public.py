@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("incidents/", announcements, name="incident-announcements"),
     path("api/v1/enterprises/", include("tenants.api.urls")),
+    path("api/v1/registrations/", include("tenants.api.registration_urls")),  # E1
+    path("", include("tenants.console.urls")),  # E1: /register/
     path("api/v1/", include("tenants.api.status_urls")),
     *common_urlpatterns,
 ]

@@ -251,3 +251,65 @@ def definition_hash(definition: PurposeDefinition) -> str:
     purpose (C7). Stored on each purpose row as the definition it was last brought in step with."""
     content = {key: value for key, value in asdict(definition).items() if key not in ("revision",)}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# --- C3: what the app shows before the system's permission prompt --------------------------------
+
+@dataclass(frozen=True)
+class PrePrompt:
+    """What stops working without a device permission, shown with its stated purpose (the
+    purpose's statement) before the phone's own prompt, so the person decides knowing both."""
+
+    without_en: str
+    without_zh: str
+
+    def without(self, language: str) -> str:
+        return self.without_zh if language.lower().startswith("zh") else self.without_en
+
+
+# One entry per device permission of PURPOSES (tests/consent/test_device_permissions.py fails
+# when a permission is added without one): the app may ask for none before showing it.
+DEVICE_PERMISSION_PROMPTS: dict[str, PrePrompt] = {
+    "device.location": PrePrompt(
+        "Check-in and sign-in cannot fill in where you are: you type the place yourself. Location tracking "
+        "stays off.", "考勤打卡和签到无法自动获取您的位置，需要您手动填写地点；位置轨迹保持关闭。"),
+    "device.contacts": PrePrompt(
+        "You cannot import contacts from your phone; the enterprise address book still works.",
+        "无法从手机通讯录导入联系人；企业通讯录仍可使用。"),
+    "device.camera": PrePrompt(
+        "You cannot scan QR codes, take photos or videos in the app, scan business cards or check in by face.",
+        "无法扫码、在应用内拍照或录像、识别名片，也无法使用人脸识别打卡。"),
+    "device.microphone": PrePrompt(
+        "You cannot send voice messages, make voice declarations or speak in live streams.",
+        "无法发送语音消息、进行语音申报或在直播中发言。"),
+    "device.calendar": PrePrompt(
+        "Visit itineraries and attendance settings are not shown with your phone's schedule.",
+        "拜访行程和考勤设置不会与手机日程一起显示。"),
+    "device.storage": PrePrompt(
+        "You cannot upload photos or images from your phone (for example a new avatar or seal image), and "
+        "downloads and logs are not kept on the phone.",
+        "无法从手机上传照片或图片（例如更换头像或印章图片），下载内容和日志也不会缓存在手机上。"),
+    "device.phone_call": PrePrompt(
+        "You cannot call colleagues and customers straight from the contact list; you dial the number yourself.",
+        "无法从联系人列表直接拨打电话，需要您自行拨号。"),
+    "device.installed_apps": PrePrompt(
+        "Check-ins are not checked for virtual-location software; your enterprise may ask you to confirm "
+        "where you are another way.", "无法检测虚拟定位软件；企业可能要求您以其他方式确认位置。"),
+    "device.identifiers": PrePrompt(
+        "One-click login and attendance tracking do not work; you sign in with your mobile number and password.",
+        "一键登录和考勤轨迹无法使用；您需使用手机号和密码登录。"),
+}
+
+# A permission added at runtime (C7) without its own text: the app still shows this.
+GENERIC_PRE_PROMPT = PrePrompt("The functions described above do not work without it; everything else does.",
+                               "不授权时，上述功能无法使用；其他功能不受影响。")
+
+# C3: data the app sends from the phone that needs a device permission first (registry field →
+# permission). Fields a purpose `covers` (the GPS location of a check-in: device.location) are
+# refused by the model guard already; these are values an administrator may also write for the
+# person (an avatar), so only the person's own upload from the app asks (gate.require_permission_for).
+APP_UPLOAD_PERMISSIONS: dict[str, str] = {
+    # The catalogue's storage permission: "Upload photos, images and videos when you ... change your avatar".
+    "orgdata.Employee.avatar": "device.storage",
+    "orgdata.Employee.seal_image": "device.storage",
+}

@@ -89,6 +89,15 @@ def require_consent(person, purpose_code: str) -> None:
             extra={"purpose": purpose_code, "missing": sorted(missing)})
 
 
+def require_permission_for(person, field_label: str) -> None:
+    """C3: `person` sends the value of `field_label` ("app.Model.field") from their phone: refused
+    (ConsentRequired, naming the device permission) unless they granted the permission the
+    catalogue says it needs (consent.catalogue.APP_UPLOAD_PERMISSIONS)."""
+    permission = purpose_catalogue.APP_UPLOAD_PERMISSIONS.get(field_label)
+    if permission is not None:
+        require_consent(person, permission)
+
+
 @contextmanager
 def processing_under(record: LegalBasisRecord):
     """C12: inside the block the gate lets `record`'s person and purpose through without consent.

@@ -38,6 +38,19 @@ def purposes_with_state_of(person) -> list[tuple[Purpose, bool]]:
     return [(purpose, gate.may_process(person, purpose.code)) for purpose in purposes]
 
 
+def device_permissions_of(person) -> list[dict]:
+    """C3: every device permission of this enterprise's catalogue, with what the app shows before
+    the phone's prompt (its stated purpose, what stops working without it) and whether `person`
+    granted it."""
+    rows = []
+    for purpose, granted in purposes_with_state_of(person):
+        if purpose.kind != Purpose.Kind.DEVICE_PERMISSION:
+            continue
+        prompt = catalogue.DEVICE_PERMISSION_PROMPTS.get(purpose.code, catalogue.GENERIC_PRE_PROMPT)
+        rows.append({"purpose": purpose, "prompt": prompt, "granted": granted})
+    return rows
+
+
 def history_of(person) -> QuerySet[ConsentEvent]:
     """C6: every answer the person gave, newest first (withdrawal never removes earlier ones)."""
     return ConsentEvent.objects.filter(person=person).select_related("purpose").order_by("-id")

@@ -60,6 +60,7 @@ COLLECTION_STOP_EXEMPT: dict[str, str] = {
     "api-announcements-leave-channel": "leaving a channel stops sending (C13)",
     "api-announcements-settings": "leaving channels and switching personalisation off stop processing (C13)",
     "announcements-unsubscribe": "the e-mail's one-click link leaves a channel (C13)",
+    "cookies-clear": "signing out everywhere and deleting the cookies removes (X8)",
 }
 
 

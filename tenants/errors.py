@@ -23,3 +23,20 @@ class CollectionStopped(DomainError):
 
     code = "collection_stopped"
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class BasicDetailsRequired(DomainError):
+    """E1: the enterprise has not given its location, industry type and personnel size yet: basic
+    services are refused until its manager does (tenants.basic_details); `missing_fields` names
+    what is missing."""
+
+    code = "basic_details_required"
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class RegistrationThrottled(DomainError):
+    """E1: too many registration attempts from this address or for this mobile number; `retry_after`
+    says how many seconds to wait."""
+
+    code = "registration_throttled"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS

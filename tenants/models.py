@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from privacy.registry import personal_data
+from privacy.registry import PI, Category, Erasure, personal_data
 
 
 class EnterpriseQuerySet(models.QuerySet):
@@ -26,6 +27,7 @@ class EnterpriseQuerySet(models.QuerySet):
     "name": "the enterprise's name, not a person's",
     "schema_name": "the enterprise's database schema",
     "location": "the enterprise's registered location (E1), not a person's whereabouts",
+    "name_key": "the enterprise's name as compared for duplicates",
 })
 class Enterprise(TenantMixin):
     """An enterprise customer: one PostgreSQL schema holds all of its people and their data."""
@@ -59,10 +61,14 @@ class Enterprise(TenantMixin):
         help_text=_("Employees type this code in the mobile app to find their enterprise."),
     )
     name = models.CharField(_("name"), max_length=200)
-    # E1: location, industry type and personnel size are required before basic services work.
-    location = models.CharField(_("location"), max_length=200)
-    industry = models.CharField(_("industry type"), max_length=100)
-    personnel_size = models.CharField(_("personnel size"), max_length=10, choices=PersonnelSize.choices)
+    # E1: location, industry type and personnel size are required before basic services work. An
+    # enterprise that registered itself (tenants.registration) gives them in its console first;
+    # until then tenants.basic_details refuses everything else.
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    industry = models.CharField(_("industry type"), max_length=100, blank=True)
+    personnel_size = models.CharField(_("personnel size"), max_length=10, choices=PersonnelSize.choices, blank=True)
+    # E1: the name as compared for duplicates (tenants.validators.enterprise_name_key), kept by save().
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROVISIONING)
     plan = models.CharField(_("plan"), max_length=10, choices=Plan.choices, default=Plan.FREE)
     paid_until = models.DateField(_("paid until"), null=True, blank=True)
@@ -81,19 +87,31 @@ class Enterprise(TenantMixin):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(location="") & ~models.Q(industry="") & ~models.Q(personnel_size=""),
-                name="enterprise_e1_profile_complete",
-            ),
-        ]
 
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        from tenants.validators import enterprise_name_key
+
+        self.name_key = enterprise_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
     @property
     def is_serving(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def missing_basic_details(self) -> list[str]:
+        """E1: which of the details basic services need are not given yet (empty once complete)."""
+        return [field for field in BASIC_DETAILS if not getattr(self, field)]
+
+
+# E1: what an enterprise must give before basic services work (Q 2(1)2).
+BASIC_DETAILS = ("location", "industry", "personnel_size")
 
 
 @personal_data(subject=None, fields={}, reason="host names routing to an enterprise")
@@ -215,3 +233,18 @@ class ServiceCessation(models.Model):
     @property
     def is_live(self) -> bool:
         return self.withdrawn_at is None
+
+
+@personal_data(subject="registrant", fields={
+    "created_at": PI(Category.BASIC, purpose="account_security", erasure=Erasure.DELETE,
+                     note="E1: when a code was first asked for; the row goes with the registrant a day later"),
+})
+class PendingRegistration(models.Model):
+    """E1: someone registering an enterprise on the platform host, between asking for the one-time
+    code and finishing. The registrant is an inactive, password-less account in the public schema
+    that exists only so the one-time code check (accounts.verification) has a person to send to:
+    it is deleted (with its codes and outbox messages) when the enterprise is registered, and by
+    tenants.registration.purge_abandoned_registrations a day after it was made."""
+
+    registrant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

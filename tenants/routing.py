@@ -60,6 +60,8 @@ class TenantRoutingMiddleware:
         )
         connection.set_tenant(tenant)
         request.tenant = tenant
+        # E1: read by tenants.basic_details (facts cached before it existed mean complete details).
+        request.missing_basic_details = facts.get("missing_basic_details", [])
         return self.get_response(request)
 
 

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from tenants.models import Domain, Enterprise
+from tenants.models import BASIC_DETAILS, Domain, Enterprise
 
 
 def routing_facts_for_host(host: str) -> dict | None:
     """What the router needs to know about the enterprise behind `host` (public schema read)."""
     row = (
         Domain.objects.filter(domain=host)
-        .values("tenant_id", "tenant__schema_name", "tenant__code", "tenant__name", "tenant__status")
+        .values("tenant_id", "tenant__schema_name", "tenant__code", "tenant__name", "tenant__status",
+                *(f"tenant__{field}" for field in BASIC_DETAILS))
         .first()
     )
     if row is None:
@@ -18,7 +19,18 @@ def routing_facts_for_host(host: str) -> dict | None:
         "code": row["tenant__code"],
         "name": row["tenant__name"],
         "status": row["tenant__status"],
+        # E1: routing's cache carries what basic services wait for (tenants.basic_details).
+        "missing_basic_details": [field for field in BASIC_DETAILS if not row[f"tenant__{field}"]],
     }
+
+
+def name_is_taken(name: str, *, other_than: Enterprise | None = None) -> bool:
+    """E1: whether an enterprise (other than `other_than`) already has this name, compared as
+    `tenants.validators.enterprise_name_key` does (case, full-width letters, spaces)."""
+    from tenants.validators import enterprise_name_key
+
+    taken = Enterprise.objects.filter(name_key=enterprise_name_key(name))
+    return (taken.exclude(pk=other_than.pk) if other_than is not None else taken).exists()
 
 
 def enterprise_by_code(code: str) -> Enterprise | None:

@@ -17,8 +17,8 @@ from access.actors import require_actor
 from access.capabilities import Capability, require
 from accounts import services as account_services
 
-from tenants import routing_cache
-from tenants.models import Domain, Enterprise
+from tenants import routing_cache, selectors
+from tenants.models import BASIC_DETAILS, Domain, Enterprise
 from tenants.signals import enterprise_provisioned
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def provision_enterprise(
     administrator_password: str | None = None,
     plan: str = Enterprise.Plan.FREE,
     data_region: str = Enterprise.DataRegion.CN_MAINLAND,
+    basic_details_later: bool = False,
 ) -> ProvisionedEnterprise:
     """Create an enterprise ready to serve: schema, domain, manager account, default settings.
 
@@ -65,8 +66,13 @@ def provision_enterprise(
     when its template lags). Refuses (ValidationError, field by field) an incomplete profile (E1)
     or an invalid administrator, and (NotPermitted) an actor who may not provision: platform staff
     with the permission, or system work naming itself (a SystemActor, e.g. the demo's setup).
+    `basic_details_later`: an enterprise registering itself (tenants.registration) gives location,
+    industry type and personnel size in its console afterwards (tenants.basic_details).
     """
     require(actor, Capability.PROVISION_ENTERPRISE)
+    given = {"location": location, "industry": industry, "personnel_size": personnel_size}
+    if not basic_details_later and not all(given.values()):
+        raise ValidationError({field: [_("This field is required.")] for field, value in given.items() if not value})
     enterprise = Enterprise.objects.filter(code=code).first()
     if enterprise is None:
         enterprise = Enterprise(
@@ -296,8 +302,9 @@ def correct_current_enterprise_profile(*, actor, changes: dict) -> tuple[Enterpr
     Reads the stored row under a lock (never the partial enterprise routing builds from its cached
     facts, whose unset fields would be saved as blanks), so a field the caller did not name keeps
     whatever another administrator saved meanwhile. A new name is routed at once (routing caches it).
-    Refuses an actor without CORRECT_ENTERPRISE_PROFILE (NotPermitted), fields outside the profile
-    and values E1 does not allow (ValidationError, field by field).
+    Refuses an actor without CORRECT_ENTERPRISE_PROFILE (NotPermitted), fields outside the profile,
+    values E1 does not allow (ValidationError, field by field): an emptied location, industry type
+    or personnel size, and a name another enterprise has (in any spelling).
     """
     require(actor, Capability.CORRECT_ENTERPRISE_PROFILE)
     unknown = set(changes) - set(PROFILE_FIELDS)
@@ -309,6 +316,11 @@ def correct_current_enterprise_profile(*, actor, changes: dict) -> tuple[Enterpr
         setattr(enterprise, field, changes[field])
     if not changed:
         return enterprise, []
+    emptied = [field for field in changed if field in BASIC_DETAILS and not getattr(enterprise, field)]
+    if emptied:  # E1: once given, basic services depend on them
+        raise ValidationError({field: [_("This field is required.")] for field in emptied})
+    if "name" in changed and selectors.name_is_taken(enterprise.name, other_than=enterprise):
+        raise ValidationError({"name": [_("An enterprise with this name is already registered.")]})
     enterprise.full_clean(exclude=["code", "schema_name"])
     enterprise.save(update_fields=[*changed, "updated_at"])
     if "name" in changed:  # routing serves the name from its cache: forget it now and once committed

@@ -26,3 +26,11 @@ def replenish_spare_schemas() -> int:
     from tenants import services
 
     return services.replenish_spare_schemas()
+
+
+@shared_task(base=PlatformTask)
+def purge_abandoned_registrations() -> int:
+    """E1: delete the stand-in accounts of registrations not finished within a day."""
+    from tenants import registration
+
+    return registration.purge_abandoned_registrations(actor=registration.REGISTRATION_PURGE)

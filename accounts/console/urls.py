@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", views.ConsoleLogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password-change"),
+    path("cookies/", views.cookies, name="cookies"),  # X8
 ]

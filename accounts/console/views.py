@@ -1,19 +1,21 @@
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts import cookies as console_cookies
 from accounts import invitations, services
 from accounts.console.forms import ActivationForm, ConsoleLoginForm, PasswordChangeForm
 from accounts.errors import InvitationUnusable
 from accounts.models import Invitation
 from accounts.throttling import activation_attempts_exceeded
 from privacy.masking import mask_mobile
-from accounts.permissions import console_login_required_for_password_change
+from accounts.permissions import console_login_required, console_login_required_for_password_change
 from core.errors import try_service
 
 
@@ -47,6 +49,40 @@ def password_change(request):
 # Account security, like signing in and out: reachable while C8 waits for the policy to be
 # accepted, or a person who owes both would be sent back and forth between the two pages.
 password_change.policy_acceptance_exempt = True
+
+
+def _cookie_page(request, *, public: bool):
+    return render(request, "accounts/cookies.html", {
+        "cookies": console_cookies.console_cookies(), "public": public,
+        "signed_in": request.user.is_authenticated, "cleared": request.GET.get("cleared") == "1"})
+
+
+@console_login_required
+def cookies(request):
+    """X8: the cookies the console sets (name, purpose, lifetime) and the button to delete them."""
+    return _cookie_page(request, public=False)
+
+
+def cookies_public(request):
+    """X8: the same list for someone signed out (linked from the sign-in page), on every host."""
+    return _cookie_page(request, public=True)
+
+
+@require_http_methods(["POST"])
+def clear_cookies(request):
+    """X8: "sign out everywhere and clear cookies": signed in, every session and device token of the
+    person ends (the same service as "log out everywhere"); the answer deletes every listed cookie."""
+    if request.user.is_authenticated:
+        services.sign_out_everywhere(person=request.user)
+        logout(request)
+    return console_cookies.clear_listed_cookies(redirect(f"{reverse('cookies-public')}?cleared=1"))
+
+
+# Reachable whatever else waits (a policy to accept, basic details to give): deleting cookies
+# and signing out are always allowed.
+cookies.policy_acceptance_exempt = cookies.basic_details_exempt = True
+cookies_public.policy_acceptance_exempt = cookies_public.basic_details_exempt = True
+clear_cookies.policy_acceptance_exempt = clear_cookies.basic_details_exempt = True
 
 
 def _activation_refused(request, *, status: int, message: str):

@@ -157,3 +157,23 @@ class DeletionNoticeSerializer(serializers.ModelSerializer):
         recipient = notice.recipient
         return {"code": recipient.code, "kind": recipient.kind, "name": recipient.name(_language()),
                 "purpose": recipient.purpose(_language())}
+
+
+class DevicePermissionSerializer(serializers.Serializer):
+    """C3: what the app shows before the phone's own permission prompt, in the request's language."""
+
+    code = serializers.CharField(source="purpose.code", help_text="Grant or withdraw it at "
+                                 "/api/v1/consent/purposes/<code>/grant and /withdraw.")
+    name = serializers.SerializerMethodField()
+    purpose = serializers.SerializerMethodField(help_text="Why the app asks for it.")
+    without_it = serializers.SerializerMethodField(help_text="What does not work without it (everything else does).")
+    granted = serializers.BooleanField(help_text="Off by default; ask the phone only once this is true.")
+
+    def get_name(self, row) -> str:
+        return row["purpose"].name(_language())
+
+    def get_purpose(self, row) -> str:
+        return row["purpose"].statement(_language())
+
+    def get_without_it(self, row) -> str:
+        return row["prompt"].without(_language())

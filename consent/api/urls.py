@@ -6,6 +6,7 @@ urlpatterns = [
     path("policy", views.PolicyView.as_view(), name="api-policy"),
     path("policy/accept", views.AcceptPolicyView.as_view(), name="api-policy-accept"),
     path("consent/purposes", views.PurposeListView.as_view(), name="api-consent-purposes"),
+    path("consent/device-permissions", views.DevicePermissionListView.as_view(), name="api-device-permissions"),
     path("consent/purposes/<str:code>/grant", views.GrantView.as_view(), name="api-consent-grant"),
     path("consent/purposes/<str:code>/withdraw", views.WithdrawView.as_view(), name="api-consent-withdraw"),
     path("consent/history", views.HistoryView.as_view(), name="api-consent-history"),

@@ -15,6 +15,7 @@ from consent.api.serializers import (
     AcceptPolicySerializer,
     ConsentEventSerializer,
     DeletionNoticeSerializer,
+    DevicePermissionSerializer,
     DisclosureSerializer,
     GrantSerializer,
     PolicyStateSerializer,
@@ -65,6 +66,18 @@ class AcceptPolicyView(APIView):
             actor=request.user, person=request.user, version_label=payload.validated_data["version"],
             **answer_context(request))
         return Response(PolicyStateSerializer(policy_state(request.user)).data)
+
+
+class DevicePermissionListView(APIView):
+    """C3: every device permission, with what the app must show before the phone's own prompt (why
+    it is asked, what stops working without it) and whether I granted it. The app asks the phone for
+    a permission only after the person granted it here; data that needs one is refused until then."""
+
+    permission_classes = [IsEnterpriseMember]
+
+    @extend_schema(responses={200: DevicePermissionSerializer(many=True)})
+    def get(self, request):
+        return Response(DevicePermissionSerializer(selectors.device_permissions_of(request.user), many=True).data)
 
 
 class PurposeListView(APIView):

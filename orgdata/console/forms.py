@@ -330,6 +330,18 @@ class EnterpriseProfileForm(forms.Form):
         return {field: self.cleaned_data[field] for field in self.changed_data}
 
 
+class BasicDetailsForm(forms.Form):
+    """E1: what an enterprise that registered itself gives before basic services work."""
+
+    location = forms.CharField(label=_("Location"), max_length=200)
+    industry = forms.CharField(label=_("Industry type"), max_length=100)
+    personnel_size = forms.ChoiceField(label=_("Personnel size"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["personnel_size"].choices = [("", "—"), *Enterprise.PersonnelSize.choices]
+
+
 _DIRECTORY_FIELD_LABELS = {
     "position": _("Position"),
     "job_level": _("Job level"),

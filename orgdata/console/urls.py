@@ -1,6 +1,7 @@
 from django.urls import path
 
-from orgdata.console.views import administrators, applications, departments, employees, positions, transfers
+from orgdata.console.views import (administrators, applications, basic_details, departments, employees, positions,
+                                   transfers)
 
 app_name = "orgdata"
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("export/<int:pk>/", transfers.export_status, name="export_status"),
     path("export/<int:pk>/download/", transfers.export_download, name="export_download"),
     path("administrators/", administrators.administrators, name="administrators"),
+    path("basic-details/", basic_details.basic_details, name="basic-details"),  # E1
     path("administrators/handed-over/", administrators.role_handed_over, name="role_handed_over"),
     path("positions/", positions.positions, name="positions"),
     path("applications/", applications.applications, name="applications"),

@@ -20,6 +20,7 @@ from accounts import services as account_services
 from accounts.models import User
 from accounts.validators import normalize_mainland_mobile
 from audit.recording import record_bulk
+from consent import gate as consent_gate
 from consent import state_cache as consent_state_cache
 from consent.services import legal_bases as legal_basis_services
 from consent.models import LegalBasis
@@ -346,9 +347,10 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
 
     Refuses fields that are the enterprise's records (name, mobile number, employee number,
     department, position, job level, date of employment, ID number): those go through an
-    administrator. Refuses invalid values field by field, and a date of birth contradicting the
-    stored ID number. An account without an address-book record (the manager is created without
-    one) gets NotInYourScope (404). M2: a date of birth under 14 is not stored and the person is
+    administrator. Refuses invalid values field by field, a date of birth contradicting the stored
+    ID number, and (ConsentRequired, C3) an avatar or seal image uploaded before the person granted
+    the device permission it needs. An account without an address-book record (the manager is
+    created without one) gets NotInYourScope (404). M2: a date of birth under 14 is not stored and the person is
     erased at once (ChildInformationDeleted), as when an administrator writes it; M1: 14 or 15 is
     not stored, the account disabled and a case opened (UnderWorkingAge); 16 or 17 is stored, the
     account inactive until a guardian's consent is recorded, and announced for a case to verify.
@@ -359,6 +361,9 @@ def update_own_profile(*, person, changes: dict[str, Any]) -> Employee:
         refused = set(changes) - set(SELF_EDITABLE_FIELDS)
         if refused:
             raise ValidationError({field: [_("Ask your administrator to change this.")] for field in sorted(refused)})
+        for field in sorted(field for field in FILE_FIELDS if changes.get(field)):
+            # C3: a photo from the phone only once the person granted the device permission for it.
+            consent_gate.require_permission_for(person, f"orgdata.Employee.{field}")
         try:
             values = clean_employee_values(changes, record=employee)
         except ValidationError as refusal:

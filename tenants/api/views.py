@@ -7,8 +7,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from tenants import cessation, selectors
+from accounts.throttling import client_address
+from tenants import cessation, registration, selectors
 from tenants.api.serializers import (EnterpriseLookupQuerySerializer, EnterpriseLookupSerializer,
+                                     RegisteredEnterpriseSerializer, RegistrationCodeSerializer,
+                                     RegistrationSerializer, SentRegistrationCodeSerializer,
                                      ServiceStatusSerializer)
 from core.process_cache import redis_breaker
 
@@ -77,3 +80,40 @@ class ServiceStatusView(APIView):
         body = {"cessation": None if notice is None else {
             "stop_on": notice.stop_on, "message": notice.message, "collection_stopped": notice.collection_stopped()}}
         return Response(ServiceStatusSerializer(body).data)
+
+
+class RegistrationCodeView(APIView):
+    """E1: send the registrant's mobile number a one-time code (step 1 of registering an enterprise)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RegistrationCodeSerializer, responses={202: SentRegistrationCodeSerializer}, auth=[],
+                   summary="Register an enterprise: send the code")
+    def post(self, request):
+        payload = RegistrationCodeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        sent = registration.send_registration_code(mobile=payload.validated_data["mobile"],
+                                                   client_address=client_address(request))
+        body = {"mobile_masked": sent.mobile_masked, "expires_at": sent.expires_at}
+        return Response(SentRegistrationCodeSerializer(body).data, status=202)
+
+
+class RegistrationView(APIView):
+    """E1: register an enterprise; the registrant becomes its manager and is told its console URL."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredEnterpriseSerializer}, auth=[],
+                   summary="Register an enterprise")
+    def post(self, request):
+        payload = RegistrationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        registered = registration.register_enterprise(**payload.validated_data, client_address=client_address(request))
+        port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+        body = {"code": registered.enterprise.code, "name": registered.enterprise.name, "host": registered.host,
+                "console_url": registered.console_url,
+                "api_base_url": f"{settings.PUBLIC_SCHEME}://{registered.host}{port}/api/v1/",
+                "missing_basic_details": registered.enterprise.missing_basic_details}
+        return Response(RegisteredEnterpriseSerializer(body).data, status=201)

@@ -64,3 +64,15 @@ def test_an_emptied_required_field_is_refused_on_the_field(in_a, stored_profile,
     assert response.status_code == 200
     assert 'data-field="location"' in response.content.decode()
     assert Enterprise.objects.get(pk=in_a.enterprise.pk).location == "上海市浦东新区"
+
+
+@pytest.mark.promise("E1")
+def test_renaming_to_another_enterprise_s_name_in_any_spelling_is_refused(in_a, stored_profile, manager, console_as):
+    console = console_as(manager)
+    submitted = form_data(console.get(PAGE).content.decode(), action="profile")
+    submitted["name"] = "ＢＲＡＶＯ  test co"
+
+    page = console.post(PAGE, submitted).content.decode()
+
+    assert "An enterprise with this name is already registered." in page
+    assert Enterprise.objects.get(pk=in_a.enterprise.pk).name == "Alpha Test Co"

@@ -303,6 +303,12 @@ def _png(width: int, height: int) -> bytes:
                                                                  zlib.compress(b"\0" * 8)) + chunk(b"IEND", b"")
 
 
+def _grant_storage_permission(client) -> None:
+    granted = client.post("/api/v1/consent/purposes/device.storage/grant", {"explicit_confirmation": True},
+                          format="json")
+    assert granted.status_code == 201, granted.content
+
+
 def _jpeg(width: int, height: int) -> bytes:
     app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     sof = b"\xff\xc0\x00\x11\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big") + b"\x03" + b"\x01\x11\x00" * 3
@@ -323,6 +329,7 @@ def test_an_image_named_html_is_stored_under_a_generated_name_of_its_real_type(i
     assert "a.html" not in employee.avatar.name and "seal" not in employee.seal_image.name.rsplit("/", 1)[-1]
 
     own = api_as(employee.account)
+    _grant_storage_permission(own)  # C3: a photo from the phone needs it
     response = own.patch("/api/v1/me/profile", {"avatar": SimpleUploadedFile("me.png", _jpeg(10, 10))},
                          format="multipart")
     assert response.status_code == 200, response.content
@@ -347,8 +354,9 @@ def test_uploads_are_refused_by_content_on_the_field_in_console_and_api(in_a, ma
             "display_name": "张三", "employee_number": "U2", "work_status": "working",
             "avatar": SimpleUploadedFile("a.png", content, content_type="image/png")})
     assert page.status_code == 200 and reason in " ".join(page.context["form"].errors["avatar"])
-    response = api_as(employee.account).patch(
-        "/api/v1/me/profile", {"seal_image": SimpleUploadedFile("a.png", content)}, format="multipart")
+    own = api_as(employee.account)
+    _grant_storage_permission(own)  # C3: a photo from the phone needs it
+    response = own.patch("/api/v1/me/profile", {"seal_image": SimpleUploadedFile("a.png", content)}, format="multipart")
     assert response.status_code == 400 and reason in " ".join(response.json()["fields"]["seal_image"])
     employee.refresh_from_db()
     assert not employee.avatar and not employee.seal_image

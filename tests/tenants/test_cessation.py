@@ -249,6 +249,7 @@ EXPECTED_EXEMPT = {
     "incidents-console:open",
     "api-approvals-withdraw", "api-announcements-read", "api-announcements-leave-channel",
     "api-announcements-settings", "announcements-unsubscribe",
+    "cookies-clear",
 }
 
 

@@ -281,7 +281,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several choice sets are called `kind`: each gets a name instead of a hash suffix.
     "ENUM_NAME_OVERRIDES": {"RightsRequestKindEnum": "rights.models.RightsRequest.Kind",
-                            "CheckInKindEnum": "attendance.models.CheckIn.Kind"},
+                            "CheckInKindEnum": "attendance.models.CheckIn.Kind",
+                            "ReportKindEnum": "fieldwork.models.Report.Kind",
+                            "ApprovalKindEnum": "approvals.models.Kind",
+                            "ApprovalStatusEnum": "approvals.models.ApprovalRequest.Status"},
     # Swagger's "Try it out": the token and device headers stay filled in across reloads.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True},
     # Operations grouped by domain, and the refusals of the enforcement points on every operation

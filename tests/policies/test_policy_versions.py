@@ -160,8 +160,10 @@ POLICY_EXEMPT_API_ROUTES = {"api-login", "api-logout", "api-logout-all", "api-pa
                             # Exercising a right (a copy, deletion, cancelling the account rather than
                             # accepting the change) never waits for an acceptance.
                             "api-rights-requests", "api-rights-request", "api-rights-withdraw", "api-rights-inbox",
-                            "api-rights-inbox-read", "api-rights-arrangement", "api-rights-download-link",
-                            "api-rights-download"}
+                            "api-rights-inbox-read", "api-rights-arrangement", "api-rights-protection-contact",
+                            "api-rights-download-link", "api-rights-download",
+                            # C13: a list can be left at any time.
+                            "api-announcements-leave-channel", "api-announcements-settings"}
 _SIGNING_OUT = ("api-logout", "api-logout-all")
 
 

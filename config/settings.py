@@ -145,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "erasure.context_processors.enterprise_cancellation",
                 "tenants.context_processors.service_cessation",  # E10: every page shows an announced cessation
+                "consent.context_processors.rights_reduction",  # C8: a rights-reducing version awaiting my answer
             ],
         },
     },

@@ -49,10 +49,16 @@ def _invitation_text(params: dict) -> str:
                    "your password, then sign in in the app.") % params
 
 
+def _holder_transfer_text(params: dict) -> str:
+    return gettext("Your enterprise's personal information passes to %(holder)s on %(date)s. Details are in your "
+                   "app's inbox.") % params
+
+
 # message_kind → how the local outbox renders it (a provider renders its own approved template).
 MESSAGE_KINDS = {
     "verification_code": _verification_code_text,
     "invitation": _invitation_text,  # issue 14: the activation link (accounts.invitations)
+    "holder_transfer": _holder_transfer_text,  # C10: the enterprise's data passes to a new holder
 }
 
 

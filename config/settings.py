@@ -57,6 +57,7 @@ SHARED_APPS = [
     "accounts",  # in public: platform support staff; in each enterprise: its people
     "policies",  # C8: privacy-policy versions, published once for every enterprise
     "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
+    "transfers",  # C10: the platform's record of an enterprise's data passing to a new holder
     "demo",  # `manage.py seed_demo`: the living demo enterprise of `make run` (no models)
 ]
 TENANT_APPS = [
@@ -449,7 +450,8 @@ SMS_PROVIDER_SECRET = env("SMS_PROVIDER_SECRET", default="")
 SMS_PROVIDER_SIGN_NAME = env("SMS_PROVIDER_SIGN_NAME", default="")
 # The provider's approved template id per message kind (accounts.sms.MESSAGE_KINDS).
 SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE", default=""),
-                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default="")}
+                          "invitation": env("SMS_PROVIDER_TEMPLATE_INVITATION", default=""),
+                          "holder_transfer": env("SMS_PROVIDER_TEMPLATE_HOLDER_TRANSFER", default="")}
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))

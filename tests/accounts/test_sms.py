@@ -16,7 +16,7 @@ from tests.accounts.factories import UserFactory
 
 PROVIDER = {"SMS_PROVIDER_URL": "https://sms.example.com/send", "SMS_PROVIDER_KEY_ID": "key-1",
             "SMS_PROVIDER_SECRET": "provider-secret", "SMS_PROVIDER_SIGN_NAME": "Workspace",
-            "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001", "invitation": "SMS_0002"}}
+            "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001", "invitation": "SMS_0002", "holder_transfer": "SMS_0003"}}
 
 
 def test_a_message_lands_in_the_outbox_encrypted_and_the_developer_reads_it(enterprises):

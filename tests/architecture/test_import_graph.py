@@ -28,6 +28,7 @@ LAYERS = [
     "attendance",     # check-in and tracking
     "erasure",        # the erasure engine: a person erased from every table, with a residue scan
     "rights",         # the individual's requests: verified, on time, refusals recorded
+    "transfers",      # C10: an enterprise's data passing to a new holder (told through rights' inbox)
     "demo",           # the living demo enterprise (make run)
 ]
 COMPOSITION_ROOT = "config"

@@ -58,7 +58,7 @@ def test_the_provider_adapter_refuses_to_start_until_configured(settings):
     for name, value in PROVIDER.items():
         setattr(settings, name, value)
     backend = sms.HttpSmsProviderBackend()
-    assert backend.templates == {"verification_code": "SMS_0001", "invitation": "SMS_0002"}
+    assert backend.templates == {"verification_code": "SMS_0001", "invitation": "SMS_0002", "holder_transfer": "SMS_0003"}
     assert sms_backend_is_configured() == []
 
     settings.SMS_PROVIDER_URL = "http://sms.example.com/send"

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from attendance.models import CheckIn
 from privacy.disclosure import shown_value
+from privacy.serializers import SensitiveFieldsMixin
 
 
 class LocationSerializer(serializers.Serializer):
@@ -18,14 +19,15 @@ class CheckInRequestSerializer(serializers.Serializer):
                                   help_text="Typed place, when location is not shared.")
 
 
-class CheckInSerializer(serializers.ModelSerializer):
-    # C2: whereabouts are sensitive and shown masked.
+class CheckInSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    # C2: whereabouts are sensitive: shown masked, and marked.
+    sensitive_sources = {"location": "attendance.CheckIn.location"}
     location = serializers.SerializerMethodField()
     has_location = serializers.SerializerMethodField()
 
     class Meta:
         model = CheckIn
-        fields = ["id", "kind", "occurred_at", "place", "location", "has_location"]
+        fields = ["id", "kind", "occurred_at", "place", "location", "has_location", "sensitive_fields"]
 
     def get_location(self, record) -> str:
         request = self.context.get("request")

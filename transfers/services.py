@@ -8,6 +8,7 @@ SMS where not).
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,8 @@ from policies import selectors as policy_selectors
 from rights import inbox
 from tenants.models import Enterprise, LifecycleEvent
 from transfers.models import HolderTransfer
+
+logger = logging.getLogger(__name__)
 
 # Telling the enterprise's people and revising its purposes is the platform's work, queued by the
 # staff member's record: nobody in the enterprise started it.
@@ -115,15 +118,22 @@ def tell_people_of_transfer(*, actor, transfer: HolderTransfer) -> int:
         catalogue_services.revise_purposes(actor=actor, codes=transfer.changed_purposes)
     subject, body = _notice(transfer)
     people = User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF).order_by("pk")
-    told = 0
+    told = unsent = 0
     for person in people:
         inbox.deliver(person=person, subject=subject, body=body, topic=inbox.Topic.ACCOUNT)
         if not inbox.email_of(person):
-            sms.send_sms(person=person, message_kind="holder_transfer",
-                         params={"holder": transfer.new_holder_name, "date": transfer.effective_on.isoformat()})
+            try:
+                sms.send_sms(person=person, message_kind="holder_transfer",
+                             params={"holder": transfer.new_holder_name, "date": transfer.effective_on.isoformat()})
+            except sms.SmsNotSent:
+                # The message is in their inbox all the same; one refused text must not leave the
+                # rest of the enterprise untold. Counted for operators, never the number.
+                unsent += 1
         told += 1
     record_event(action="holder_transfer_told", object_type="transfers.HolderTransfer", object_id=transfer.pk,
                  changed_fields=transfer.changed_purposes)
+    if unsent:
+        logger.warning("holder transfer %s: %s text messages not sent", transfer.pk, unsent)
     transfer.people_told_at = timezone.now()
     transfer.save(update_fields=["people_told_at"])
     return told

@@ -132,3 +132,25 @@ def test_the_admin_refuses_a_purpose_change_without_purposes_and_nobody_without_
                                      is_staff=True, role=User.Role.PLATFORM_STAFF)
     client.force_login(plain)
     assert client.post(ADD, _form(enterprises.a)).status_code == 403
+
+
+class RefusingGateway:
+    """An SMS provider that takes no message (the outside thing this test replaces)."""
+
+    def send(self, **message):
+        from accounts.sms import SmsNotSent
+
+        raise SmsNotSent("provider refused")
+
+
+@pytest.mark.promise("C10")
+def test_a_refused_text_message_leaves_nobody_untold(enterprises, staff, settings, django_capture_on_commit_callbacks):
+    with schema_context(enterprises.a.schema_name):
+        texted = make_employee(name="短信").account
+    person = signed_in(enterprises.a, texted)
+    transfer = _record(staff, enterprises.a, django_capture_on_commit_callbacks)
+    settings.SMS_BACKEND = "tests.transfers.test_holder_transfer.RefusingGateway"
+    told = _run_task(enterprises.a, transfer, django_capture_on_commit_callbacks)
+    with schema_context(enterprises.a.schema_name):
+        assert told == User.objects.filter(is_active=True).exclude(role=User.Role.PLATFORM_STAFF).count()
+    assert any("Acquirer Holdings Ltd" in body for body in _inbox(person))

@@ -102,6 +102,10 @@ def test_the_console_shows_the_reduction_on_every_page_and_the_person_accepts_it
     notice = client.get("/console/privacy/policy/").content.decode()
     assert 'data-testid="rights-reduction"' in notice and "version 2026.r1 continues to apply to you" in notice
     assert _acceptances(enterprises.a, manager) == []
+    # The administrators' list of versions says what the mark means.
+    versions = client.get("/console/privacy/policy-versions/").content.decode()
+    row = versions.split('data-version="2026.r2"')[1].split("</tr>")[0]
+    assert 'data-testid="reduces-rights"' in row and "only once they accept it" in row
     assert client.post("/console/privacy/policy/").status_code == 302
     assert _acceptances(enterprises.a, manager) == ["2026.r2"]
     assert 'rights-reduction-notice' not in client.get("/console/").content.decode()

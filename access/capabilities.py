@@ -74,6 +74,7 @@ class Capability(StrEnum):
     SEE_EVERY_ERASURE = "see_every_erasure"  # others' erasure jobs and certificates (one's own always)
     CANCEL_ENTERPRISE = "cancel_enterprise"  # E9: apply for (or withdraw) the enterprise's cancellation
     ANNOUNCE_CESSATION = "announce_cessation"  # E10: announce (or withdraw) the end of the service
+    RECORD_HOLDER_TRANSFER = "record_holder_transfer"  # C10: an enterprise's data passes to a new holder
     VERIFY_MINOR_CASE = "verify_minor_case"  # M2: confirm or dismiss that a person is a minor
     RECORD_GUARDIAN_CONSENT = "record_guardian_consent"  # M1: a guardian's consent to a minor's account
     HANDLE_RIGHTS_REQUESTS = "handle_rights_requests"  # R2–R10: the queue, answers and refusals
@@ -167,6 +168,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.CANCEL_ENTERPRISE:                   Holders(YES, NO,              NO,          BY_PERMISSION, YES,
                                                    permission=LIFECYCLE_PERMISSION),
     C.ANNOUNCE_CESSATION:                  Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
+                                                   permission=LIFECYCLE_PERMISSION),
+    C.RECORD_HOLDER_TRANSFER:              Holders(NO,  NO,              NO,          BY_PERMISSION, NO,
                                                    permission=LIFECYCLE_PERMISSION),
     C.VERIFY_MINOR_CASE:                   Holders(YES, NO,              NO,          NO,  YES),
     C.RECORD_GUARDIAN_CONSENT:             Holders(YES, IN_SCOPE,        NO,          NO,  NO),

@@ -64,6 +64,11 @@ def _next_of_kin_update_text(params: dict) -> str:
                    "The enterprise will contact you about what comes next.") % params
 
 
+def _holder_transfer_text(params: dict) -> str:
+    return gettext("Your enterprise's personal information passes to %(holder)s on %(date)s. Details are in your "
+                   "app's inbox.") % params
+
+
 # message_kind → how the local outbox renders it (a provider renders its own approved template).
 MESSAGE_KINDS = {
     "verification_code": _verification_code_text,
@@ -71,6 +76,7 @@ MESSAGE_KINDS = {
     "incident_notice": _incident_notice_text,  # X5: a security incident (incidents.services)
     "incident_guardian_notice": _incident_guardian_notice_text,  # X5: a minor's guardian told too
     "next_of_kin_update": _next_of_kin_update_text,  # R7: a relative told of their request (rights.services)
+    "holder_transfer": _holder_transfer_text,  # C10: the enterprise's data passes to a new holder
 }
 
 

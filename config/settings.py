@@ -59,6 +59,7 @@ SHARED_APPS = [
     "audit_anchors",  # X4: signed checkpoints of every enterprise's audit chain, outside its schema
     "incidents",  # X5: platform incidents and the public announcements live in public; each enterprise's in its schema
     "certification",  # E4: enterprises' certification cases, reviewed by platform support across enterprises
+    "transfers",  # C10: the platform's record of an enterprise's data passing to a new holder
     "demo",  # `manage.py seed_demo`: the living demo enterprise of `make run` (no models)
 ]
 TENANT_APPS = [
@@ -155,6 +156,7 @@ TEMPLATES = [
                 "tenants.context_processors.service_cessation",  # E10: every page shows an announced cessation
                 "rights.context_processors.rights_due_banner",  # issue 13: requests due soon, for their handlers
                 "certification.context_processors.certification",  # E4: the console's "certified" mark
+                "consent.context_processors.rights_reduction",  # C8: a rights-reducing version awaiting my answer
             ],
         },
     },
@@ -500,7 +502,8 @@ SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFI
                           "incident_notice": env("SMS_PROVIDER_TEMPLATE_INCIDENT_NOTICE", default=""),
                           "incident_guardian_notice": env("SMS_PROVIDER_TEMPLATE_INCIDENT_GUARDIAN_NOTICE",
                                                           default=""),
-                          "next_of_kin_update": env("SMS_PROVIDER_TEMPLATE_NEXT_OF_KIN_UPDATE", default="")}
+                          "next_of_kin_update": env("SMS_PROVIDER_TEMPLATE_NEXT_OF_KIN_UPDATE", default=""),
+                          "holder_transfer": env("SMS_PROVIDER_TEMPLATE_HOLDER_TRANSFER", default="")}
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))

@@ -23,7 +23,7 @@ class PolicyVersionForm(forms.ModelForm):
     class Meta:
         model = PolicyVersion
         fields = ["version", "title_en", "title_zh_hans", "text_en", "text_zh_hans", "summary_en",
-                  "summary_zh_hans", "published_at", "effective_at", "is_significant", "significant_reasons"]
+                  "summary_zh_hans", "published_at", "effective_at", "is_significant", "significant_reasons", "reduces_rights"]
 
     def clean_published_at(self):
         published_at = self.cleaned_data["published_at"]
@@ -35,8 +35,8 @@ class PolicyVersionForm(forms.ModelForm):
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
     form = PolicyVersionForm
-    list_display = ["version", "title_en", "published_at", "effective_at", "is_significant"]
-    list_filter = ["is_significant"]
+    list_display = ["version", "title_en", "published_at", "effective_at", "is_significant", "reduces_rights"]
+    list_filter = ["is_significant", "reduces_rights"]
     search_fields = ["version", "title_en", "title_zh_hans"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -26,7 +26,8 @@ class SignificantReason(models.TextChoices):
 
 
 @personal_data(subject=None, fields={}, actor_links={"published_by": "the platform staff member who published it"},
-               not_personal={"significant_reasons": "why a change is significant, identifies nobody"})
+               not_personal={"significant_reasons": "why a change is significant, identifies nobody",
+                             "reduces_rights": "whether the text reduces users' rights, identifies nobody"})
 class PolicyVersion(models.Model):
     """One published version of the privacy policy.
 
@@ -55,6 +56,14 @@ class PolicyVersion(models.Model):
         models.CharField(max_length=20, choices=SignificantReason.choices), default=list, blank=True,
         verbose_name=_("why the change is significant"),
     )
+    # C8: "rights are never reduced without explicit consent". Marked at publication; such a
+    # version is never accepted by continued use: each person accepts it explicitly, and until
+    # then their terms stay the earlier version (policies.selectors.terms_of).
+    reduces_rights = models.BooleanField(
+        _("reduces users' rights"), default=False,
+        help_text=_("Each person must accept this version explicitly; until they do, the earlier terms apply to "
+                    "them."),
+    )
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
                                      on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,6 +82,13 @@ class PolicyVersion(models.Model):
                 condition=(models.Q(is_significant=True) & ~models.Q(significant_reasons=[]))
                 | (models.Q(is_significant=False) & models.Q(significant_reasons=[])),
                 name="policyversion_c8_significance_has_reasons",
+            ),
+            # C8: a version that reduces rights is a significant change for the reason "rights",
+            # so it can never be treated like a minor one.
+            models.CheckConstraint(
+                condition=models.Q(reduces_rights=False)
+                | (models.Q(is_significant=True) & models.Q(significant_reasons__contains=[SignificantReason.RIGHTS])),
+                name="policyversion_c8_rights_reduction_is_significant",
             ),
         ]
 
@@ -106,6 +122,9 @@ class PolicyVersion(models.Model):
             errors["significant_reasons"] = [_("Say why the change is significant.")]
         if not self.is_significant and self.significant_reasons:
             errors["is_significant"] = [_("A change with these reasons is significant.")]
+        if self.reduces_rights and not (self.is_significant and SignificantReason.RIGHTS in self.significant_reasons):
+            errors["reduces_rights"] = [_("A version that reduces users' rights is a significant change of users' "
+                                          "rights: mark it significant and give that reason.")]
         if errors:
             raise ValidationError(errors)
 

@@ -32,6 +32,7 @@ class PolicyFacts:
     published_at: datetime
     effective_at: datetime
     is_significant: bool
+    reduces_rights: bool
 
 
 def timeline() -> tuple[PolicyFacts, ...]:
@@ -41,7 +42,7 @@ def timeline() -> tuple[PolicyFacts, ...]:
     if entry is not None and entry[0] > time.monotonic():
         return entry[1]
     rows = PolicyVersion.objects.order_by("effective_at", "published_at").values_list(
-        "id", "version", "published_at", "effective_at", "is_significant")
+        "id", "version", "published_at", "effective_at", "is_significant", "reduces_rights")
     facts = tuple(PolicyFacts(*row) for row in rows)
     with _memo_lock:
         _memo[key] = (time.monotonic() + _MEMO_SECONDS, facts)
@@ -61,10 +62,41 @@ def version_in_force(now: datetime | None = None) -> PolicyFacts | None:
 
 
 def version_requiring_acceptance(now: datetime | None = None) -> PolicyFacts | None:
-    """C8: the latest significant version that has taken effect (people must have accepted it)."""
+    """C8: the latest significant version that has taken effect (people must have accepted it
+    before anything else works). A version that reduces users' rights is not among them: nobody is
+    locked out for declining it; they keep the earlier terms (`terms_of`) until they accept."""
     now = now or timezone.now()
-    significant = [facts for facts in timeline() if facts.is_significant and facts.effective_at <= now]
+    significant = [facts for facts in timeline()
+                   if facts.is_significant and not facts.reduces_rights and facts.effective_at <= now]
     return significant[-1] if significant else None
+
+
+def terms_of(accepted_version_ids, now: datetime | None = None) -> PolicyFacts | None:
+    """C8: the version whose terms apply to a person who accepted `accepted_version_ids`.
+
+    Versions apply as they take effect, minor ones without any answer, except a version that
+    reduces users' rights: continued use never accepts it. Until the person accepts it (or a later
+    version) explicitly, their terms stay the last version before it, and later versions, which
+    build on the reduced text, wait with it.
+    """
+    now = now or timezone.now()
+    terms = None
+    for facts in timeline():
+        if facts.effective_at > now:
+            break
+        if facts.reduces_rights and not satisfies(accepted_version_ids, facts):
+            break
+        terms = facts
+    return terms
+
+
+def rights_reduction_to_accept(accepted_version_ids, now: datetime | None = None) -> PolicyFacts | None:
+    """C8: the latest version in effect that reduces users' rights and that the person has not
+    accepted explicitly (accepting it accepts the earlier ones too), or None."""
+    now = now or timezone.now()
+    pending = [facts for facts in timeline() if facts.reduces_rights and facts.effective_at <= now
+               and not satisfies(accepted_version_ids, facts)]
+    return pending[-1] if pending else None
 
 
 def facts_of(version_id: int) -> PolicyFacts | None:

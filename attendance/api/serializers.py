@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from attendance.models import CheckIn
 from privacy.disclosure import shown_value
+from privacy.serializers import SensitiveFieldsMixin
 
 
 class LocationSerializer(serializers.Serializer):
@@ -31,8 +32,9 @@ class CheckInRequestSerializer(serializers.Serializer):
                   "installed-app permission (device.installed_apps), otherwise ignored.")
 
 
-class CheckInSerializer(serializers.ModelSerializer):
-    # C2: whereabouts are sensitive and shown masked.
+class CheckInSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    # C2: whereabouts are sensitive: shown masked, and marked.
+    sensitive_sources = {"location": "attendance.CheckIn.location"}
     location = serializers.SerializerMethodField()
     has_location = serializers.SerializerMethodField()
     risk_flags = serializers.SerializerMethodField(
@@ -40,7 +42,8 @@ class CheckInSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CheckIn
-        fields = ["id", "kind", "occurred_at", "place", "location", "has_location", "face_check", "risk_flags"]
+        fields = ["id", "kind", "occurred_at", "place", "location", "has_location", "face_check", "risk_flags",
+                  "sensitive_fields"]
         extra_kwargs = {"face_check": {"help_text": "A2: `verified` (the photo matched the enrolled face), "
                                                     "`not_enrolled` (a photo was sent, no face is enrolled) or empty."}}
 

@@ -37,6 +37,7 @@ class PolicyVersionSerializer(serializers.Serializer):
     effective_at = serializers.DateTimeField()
     is_significant = serializers.BooleanField()
     significant_reasons = serializers.ListField(child=serializers.CharField())
+    reduces_rights = serializers.BooleanField(help_text="C8: must be accepted explicitly; continued use never accepts it.")
 
     def get_title(self, version) -> str:
         return version.title(_language())
@@ -53,6 +54,12 @@ class PolicyStateSerializer(serializers.Serializer):
     upcoming = PolicyVersionSerializer(many=True)
     must_accept = serializers.CharField(allow_null=True, help_text="Version to accept before anything else works.")
     accepted_versions = serializers.ListField(child=serializers.CharField())
+    my_terms = serializers.CharField(
+        allow_null=True, help_text="The version whose terms apply to me: the one in force, or, while I have not "
+                                   "accepted a version that reduces my rights, the last version before it.")
+    must_accept_explicitly = serializers.CharField(
+        allow_null=True, help_text="A version in force that reduces my rights and that I have not accepted; the "
+                                   "service keeps working under `my_terms` until I accept it.")
 
 
 class AcceptPolicySerializer(serializers.Serializer):

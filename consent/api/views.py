@@ -37,8 +37,13 @@ def policy_state(person) -> dict:
     accepted = [facts.version for facts in policy_selectors.timeline() if facts.id in state["policies"]]
     must_accept = required.version if required and not policy_selectors.satisfies(state["policies"], required) \
         else None
+    # C8: a version that reduces rights waits for this person's explicit acceptance.
+    terms = policy_selectors.terms_of(state["policies"])
+    reduction = policy_selectors.rights_reduction_to_accept(state["policies"])
     return {"current": policy_selectors.current_version(), "upcoming": policy_selectors.upcoming_versions(),
-            "must_accept": must_accept, "accepted_versions": accepted}
+            "must_accept": must_accept, "accepted_versions": accepted,
+            "my_terms": terms.version if terms else None,
+            "must_accept_explicitly": reduction.version if reduction else None}
 
 
 class PolicyView(APIView):

@@ -46,20 +46,27 @@ def privacy_overview(request):
 @console_login_required
 @require_http_methods(["GET", "POST"])
 def policy_notice(request):
-    """C8: the blocking notice — a significant change in force that this person has not accepted."""
-    required = policy_selectors.version_requiring_acceptance()
-    version = policy_selectors.published_version(required.version) if required else None
+    """C8: the blocking notice — a significant change in force that this person has not accepted —
+    or, without one, the version reducing their rights that waits for their explicit acceptance
+    (not blocking: until they accept, the earlier terms apply to them)."""
     _catalogue, state = state_cache.catalogue_and_state(request.user.pk)
-    pending = version is not None and not policy_selectors.satisfies(state["policies"], required)
-    if request.method == "POST" and pending:
+    required = policy_selectors.version_requiring_acceptance()
+    is_blocking = required is not None and not policy_selectors.satisfies(state["policies"], required)
+    if not is_blocking:
+        required = policy_selectors.rights_reduction_to_accept(state["policies"])
+    if required is None:
+        return redirect("console:dashboard")
+    version = policy_selectors.published_version(required.version)
+    if request.method == "POST":
         ledger_services.accept_policy(actor=request.user, person=request.user, version_label=version.version,
                                       **_console_answer_context(request))
         messages.success(request, _("Thank you. You accepted privacy policy version %(version)s.")
                          % {"version": version.version})
         return redirect("console:dashboard")
-    if not pending:
-        return redirect("console:dashboard")
-    return render(request, "consent/policy_notice.html", {"version": version, "language": get_language() or "en"})
+    terms = policy_selectors.terms_of(state["policies"])
+    return render(request, "consent/policy_notice.html", {
+        "version": version, "language": get_language() or "en", "is_blocking": is_blocking,
+        "terms": terms.version if terms else ""})
 
 
 policy_notice.policy_acceptance_exempt = True

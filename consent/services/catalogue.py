@@ -195,3 +195,29 @@ def revise_recipient(*, actor, recipient: Recipient, purpose_en: str, purpose_zh
         _record_revision(purpose)
     state_cache.forget_catalogue()
     return recipient
+
+
+@transaction.atomic
+def revise_purposes(*, actor, codes: list[str]) -> list[Purpose]:
+    """C10: the purposes `codes` change (a new holder of the enterprise's data uses them for
+    something else): each gets the next revision, so consent given to the earlier one no longer
+    counts and the consent gate refuses their processing until each person consents anew.
+
+    The revision is durable like revise_recipient's: the row stays marked as in step with its
+    catalogue definition, so sync_purpose_catalogue keeps it. Refuses unknown codes and the basic
+    purpose (it needs no consent, so no new consent could cover a change to it), and a missing actor.
+    """
+    require_actor(actor)
+    purposes = list(Purpose.objects.select_for_update().filter(code__in=list(codes)).order_by("code"))
+    errors = [_("There is no purpose %(code)s.") % {"code": code}
+              for code in sorted(set(codes) - {purpose.code for purpose in purposes})]
+    errors += [_("%(code)s is a basic purpose: no consent covers it.") % {"code": purpose.code}
+               for purpose in purposes if purpose.kind == Purpose.Kind.BASIC]
+    if errors:
+        raise ValidationError({"changed_purposes": errors})
+    for purpose in purposes:
+        purpose.revision += 1
+        purpose.save(update_fields=["revision"])
+        _record_revision(purpose)
+    state_cache.forget_catalogue()
+    return purposes

@@ -12,6 +12,7 @@ from accounts.models import User
 from orgdata.models import Department, Employee
 from orgdata.selectors import directory as directory_selectors
 from privacy.disclosure import Route, shown_plain_value, shown_value
+from privacy.serializers import SensitiveFieldsMixin
 
 
 def _viewer(serializer):
@@ -103,10 +104,12 @@ class _EmployeeListEntrySerializer(serializers.Serializer):
         return shown_value(viewer=_viewer(self), instance=employee, field="email")
 
 
-class EmployeeProfileSerializer(serializers.Serializer):
+class EmployeeProfileSerializer(SensitiveFieldsMixin, serializers.Serializer):
     """R1: everything the enterprise holds about me in the address book, through the disclosure
     policy's own-record path (needs the request in the context): contact values clear, the ID
-    number masked."""
+    number masked (and marked sensitive, C2)."""
+
+    sensitive_sources = {"id_number_masked": "orgdata.Employee.id_number"}
 
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(source="account.display_name", read_only=True)
@@ -208,7 +211,8 @@ class AdminEmployeeChangeSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
-class AdminEmployeeSerializer(_EmployeeListEntrySerializer):
+class AdminEmployeeSerializer(SensitiveFieldsMixin, _EmployeeListEntrySerializer):
+    sensitive_sources = {"id_number_masked": "orgdata.Employee.id_number"}
     id_number_masked = serializers.SerializerMethodField()
     entry_date = serializers.DateField(allow_null=True)
 

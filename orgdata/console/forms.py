@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,7 @@ from orgdata.selectors import scope as scope_selectors
 from orgdata.services.imports.jobs import CONSENT_STATEMENT
 from orgdata.validators import choice_refusal
 from privacy.disclosure import shown_value
+from privacy.marks import sensitive_html
 from tenants.models import Enterprise
 
 
@@ -208,9 +209,10 @@ class EmployeeForm(forms.Form):
             self.fields["mobile"].required = False
             self.fields["mobile"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
                 "masked": shown_value(viewer=viewer, instance=editing.account, field="mobile")}
+            # C2: the ID number is sensitive: its masked value carries the mark.
             self.fields["id_number"].help_text = (
-                _("Now %(masked)s. Leave empty to keep it.") % {
-                    "masked": shown_value(viewer=viewer, instance=editing, field="id_number")}
+                mark_safe(conditional_escape(_("Now %(masked)s. Leave empty to keep it.")) % {
+                    "masked": sensitive_html(shown_value(viewer=viewer, instance=editing, field="id_number"))})
                 if editing.id_number else "")
 
     def changes(self) -> dict:

@@ -58,6 +58,7 @@ EXPECTED = {
     C.SEE_EVERY_ERASURE:                   (Y,      N,         N,        N,              N),
     C.CANCEL_ENTERPRISE:                   (Y,      N,         N,        PERM,           Y),
     C.ANNOUNCE_CESSATION:                  (N,      N,         N,        PERM,           N),
+    C.RECORD_HOLDER_TRANSFER:              (N,      N,         N,        PERM,           N),
     C.VERIFY_MINOR_CASE:                   (Y,      N,         N,        N,              Y),
     C.RECORD_GUARDIAN_CONSENT:             (Y,      SCOPED,    N,        N,              N),
     C.HANDLE_RIGHTS_REQUESTS:              (Y,      PERM,      N,        N,              Y),

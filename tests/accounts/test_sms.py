@@ -18,7 +18,8 @@ PROVIDER = {"SMS_PROVIDER_URL": "https://sms.example.com/send", "SMS_PROVIDER_KE
             "SMS_PROVIDER_SECRET": "provider-secret", "SMS_PROVIDER_SIGN_NAME": "Workspace",
             "SMS_PROVIDER_TEMPLATES": {"verification_code": "SMS_0001", "invitation": "SMS_0002",
                                        "incident_notice": "SMS_0003", "incident_guardian_notice": "SMS_0004",
-                                       "next_of_kin_update": "SMS_0005"}}
+                                       "next_of_kin_update": "SMS_0005",
+                                       "holder_transfer": "SMS_0006"}}
 
 
 def test_a_message_lands_in_the_outbox_encrypted_and_the_developer_reads_it(enterprises):

@@ -33,6 +33,7 @@ LAYERS = [
     "incidents",      # X5: security incidents: the affected told (inbox, e-mail, SMS), announced, reported
     "approvals",      # leave, expense and trip requests through their approval chain (X4)
     "announcements",  # notices to departments or everyone: inbox, push, channels one can leave (C13)
+    "transfers",      # C10: an enterprise's data passing to a new holder (told through rights' inbox)
     "demo",           # the living demo enterprise (make run)
 ]
 COMPOSITION_ROOT = "config"

@@ -36,7 +36,8 @@ def test_one_flag_switches_on_https_and_the_deploy_check_is_clean():
                SMS_PROVIDER_SECRET=secrets.token_urlsafe(16), SMS_PROVIDER_SIGN_NAME="Workspace",
                SMS_PROVIDER_TEMPLATE_VERIFICATION_CODE="SMS_0001", SMS_PROVIDER_TEMPLATE_INVITATION="SMS_0002",
                SMS_PROVIDER_TEMPLATE_INCIDENT_NOTICE="SMS_0003", SMS_PROVIDER_TEMPLATE_INCIDENT_GUARDIAN_NOTICE="SMS_0004",
-               SMS_PROVIDER_TEMPLATE_NEXT_OF_KIN_UPDATE="SMS_0005")
+               SMS_PROVIDER_TEMPLATE_NEXT_OF_KIN_UPDATE="SMS_0005",
+               SMS_PROVIDER_TEMPLATE_HOLDER_TRANSFER="SMS_0006")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

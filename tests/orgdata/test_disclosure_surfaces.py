@@ -68,7 +68,9 @@ def test_the_console_list_and_employee_page_mask_contact_values_as_the_policy_sa
         assert response.status_code == 200
         _assert_nothing_clear(response.content)
     assert MASKED["mobile"] in listed.content.decode()
-    shown = {field: re.search(rf'data-testid="{field.replace("_", "-")}">([^<]*)<', page.content.decode()).group(1)
+    # C2: the sensitive ID number is shown inside the sensitive mark (privacy.marks).
+    marked = r'(?:<span class="sensitive-mark"[^>]*><span class="sensitive-label">[^<]*</span> <span class="sensitive-value">)?'
+    shown = {field: re.search(rf'data-testid="{field.replace("_", "-")}">{marked}([^<]*)<', page.content.decode()).group(1)
              for field in ("mobile", "id_number", "landline", "email")}
     assert shown == MASKED == _policy(viewer, employee)
 

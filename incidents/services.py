@@ -156,7 +156,9 @@ def _people_of(incident: Incident) -> list[int]:
         within = Q(pk__in=[])
         for path in paths:
             within |= Q(department__path__startswith=path)
-        return list(Employee.objects.filter(within).values_list("account_id", flat=True))
+        # (An erased person's record has no login left: not told, not counted unreachable.)
+        return list(Employee.objects.filter(within, account__mobile_index__isnull=False)
+                    .values_list("account_id", flat=True))
     if incident.audience == Incident.Audience.LIST:
         return list(incident.affected.values_list("person_id", flat=True))
     # Everyone with an account here (an erased person's tombstone has no login left).

@@ -20,7 +20,7 @@ class JSONObjectField(serializers.Field):
         if isinstance(data, str):
             try:
                 data = json.loads(data) if data.strip() else None
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: "[" nested 100,000 deep
                 self.fail("invalid")
         if data is not None and not isinstance(data, dict):
             self.fail("invalid")

@@ -63,7 +63,6 @@ def test_erasure_anonymises_the_approval_log_and_deletes_the_rest(in_a, manager)
         assert not model.objects.filter(**{field: person}).exists(), model
 
 
-@pytest.mark.promise("R4")
 def test_the_residue_scan_names_approval_and_announcement_rows_left_behind(in_a, manager, monkeypatch):
     other = make_person_everywhere(manager=manager)
     monkeypatch.setattr(erasure_services, "STEPS", tuple(

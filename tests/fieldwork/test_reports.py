@@ -67,6 +67,12 @@ def test_report_refusals_name_their_field(enterprises):
     for body, field in cases:
         response = person.post(REPORTS, body)
         assert response.status_code == 400 and field in response.json()["fields"], (body, response.content)
+    # A multipart report carries its figures and position as JSON strings: one nested far too deep
+    # is refused on its field, never a server error.
+    for field in ("figures", "location"):
+        deep = person.client.post(REPORTS, {"kind": "daily", "period_start": today, "body": "x",
+                                            field: "[" * 100_000}, format="multipart")
+        assert deep.status_code == 400 and field in deep.json()["fields"], deep.content
     assert person.post(REPORTS, {"kind": "daily", "period_start": today, "body": "first"}).status_code == 201
     second = person.post(REPORTS, {"kind": "daily", "period_start": today, "body": "again"})
     assert second.status_code == 400 and "period_start" in second.json()["fields"]

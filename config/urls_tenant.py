@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from accounts.console import urls as account_console_urls
 from accounts.console.views import activate
 from config.urls_common import urlpatterns as common_urlpatterns
+from consent.public_views import employee_of_the_month
 from orgdata.console.views.dashboard import dashboard
 from orgdata.console.views.employees import employee_consent
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("console/privacy/employees/<int:pk>/", employee_consent),
     # Issue 14: where an invited person activates their account (no sign-in; accounts.invitations).
     path("activate/<str:token>", activate, name="activate"),
+    path("board/", employee_of_the_month, name="employee-of-the-month"),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
     path("console/audit/", include("audit.console.urls")),

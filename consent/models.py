@@ -507,3 +507,21 @@ class Transfer(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+BOARD_PURPOSE = "public.employee_of_the_month"
+
+
+@personal_data(subject="person", fields={}, erasure=Erasure.DELETE,
+               note="C11: who the enterprise chose for its public board; shown only with the person's "
+                    "separate consent (consent.selectors.public_board)")
+class BoardEntry(models.Model):
+    """C11: a person the enterprise chose as employee of the month."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "month"], name="boardentry_unique")]

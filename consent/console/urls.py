@@ -9,6 +9,7 @@ urlpatterns = [
     path("policy/", views.policy_notice, name="policy-notice"),
     path("people/<int:pk>/", views.person_consent, name="person"),
     path("recipients/", views.recipients, name="recipients"),
+    path("board/", views.choose_for_board, name="board"),
     path("recipients/partners/", views.register_partner, name="register-partner"),
     path("recipients/<int:pk>/transfers/", views.send_to_recipient, name="recipient-transfer"),
     path("recipients/<int:pk>/webhook/", views.recipient_webhook, name="recipient-webhook"),

@@ -3,6 +3,7 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -17,6 +18,7 @@ from consent import selectors, state_cache
 from consent.catalogue import PI_TYPES
 from consent.console import forms
 from consent.models import ConsentEvent, Recipient
+from consent.services import board as board_services
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services import guardians as guardian_services
 from consent.services import ledger as ledger_services
@@ -184,6 +186,25 @@ def recipient_webhook(request, pk: int):
         messages.success(request, _("Webhook URL saved."))
         return redirect("consent-console:recipients")
     return _recipients_page(request, status=400, failed=recipient, form=form)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def choose_for_board(request):
+    """C11: choose a person as employee of the month; the public board (/board/) shows them only
+    while they consent to it."""
+    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    raw = request.POST.get("person", "").strip()
+    person = User.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    try:
+        if person is None:
+            raise ValidationError({"person": [_("Choose an active person of the enterprise.")]})
+        board_services.choose(actor=request.user, person=person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("consent-console:recipients")
+    messages.success(request, _("Chosen. The public board shows them only if they consent to it."))
+    return redirect("consent-console:recipients")
 
 
 @console_login_required

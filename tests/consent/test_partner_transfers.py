@@ -99,6 +99,8 @@ def test_a_partner_abroad_reaches_only_people_who_authorised_the_cross_border_tr
         statement = purposes["cross_border.partner.payroll-sg"]["statement"]
         for said in ("user id, name", "Payroll Bureau", "SG", "Payroll processing", RIGHTS):
             assert said in statement
+        where = purposes["share.partner.payroll-sg"]["recipient"]
+        assert (where["region"], where["is_cross_border"], where["rights_abroad"]) == ("SG", True, RIGHTS)
         for person in (yes, partly):
             assert person.grant("share.partner.payroll-sg").status_code == 201
         assert yes.grant("cross_border.partner.payroll-sg").status_code == 201
@@ -109,7 +111,8 @@ def test_a_partner_abroad_reaches_only_people_who_authorised_the_cross_border_tr
     assert str(authorised.pk) in ids and str(consent_only.pk) not in ids
     assert transfer.skipped_without_cross_border >= 1 and transfer.sent_count == len(ids)
     with schema_context("public"):
-        assert [d["recipient"]["code"] for d in yes.get("/api/v1/consent/sharing").json()] == ["partner.payroll-sg"]
+        shared = yes.get("/api/v1/consent/sharing").json()
+        assert [(d["recipient"]["code"], d["recipient"]["region"]) for d in shared] == [("partner.payroll-sg", "SG")]
         assert partly.get("/api/v1/consent/sharing").json() == []
         history = [e["purpose"] for e in yes.get("/api/v1/consent/history").json()]
         assert "cross_border.partner.payroll-sg" in json.dumps(history)

@@ -21,7 +21,7 @@ from attendance import services as attendance_services
 from audit import access_log
 from audit.context import Actor, acting_as
 from consent.models import DeletionNotice, LegalBasis
-from consent.services import deletion_notices, guardians, ledger, sharing
+from consent.services import board, deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
 from orgdata.models import Application, Position
 from orgdata.services import administrators, applications, invitations
@@ -83,6 +83,7 @@ def make_person_everywhere(*, manager):
                              explicit_confirmation=True)
     sharing.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
                                  legal_basis=LegalBasis.CONTRACT_NECESSITY, reference="contract 2026-1")
+    board.choose(actor=manager, person=person)  # C11: chosen for the public board
     third_party = Application.objects.filter(kind=Application.Kind.THIRD_PARTY).order_by("code").first()
     applications.switch_application(actor=manager, application=third_party, enabled=True, person=person)
     # A notice from an earlier attempt that the recipient never acknowledged: erasing tells it again.

@@ -11,7 +11,7 @@ from access.actors import require_actor
 from consent import catalogue as purpose_catalogue
 from consent import state_cache
 from consent.models import Purpose, Recipient
-from consent.services.catalogue import _record_revision
+from consent.services import catalogue as catalogue_services
 
 
 def sharing_purpose_code(recipient_code: str) -> str:
@@ -34,7 +34,7 @@ def _purpose(*, code, recipient, name_en, name_zh, statement_en, statement_zh) -
     purpose.is_from_catalogue = False
     purpose.full_clean()
     purpose.save()
-    _record_revision(purpose)
+    catalogue_services.record_revision(purpose)
     return purpose
 
 

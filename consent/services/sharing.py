@@ -117,7 +117,7 @@ def record_for(person, pi_types) -> dict:
 def queue_transfer(*, actor, recipient: Recipient, dataset: str) -> Transfer:
     """C9: the enterprise sends payroll or insurance data to a partner it registered; the sending
     runs in a Celery task once this commits (consent.tasks.send_transfer)."""
-    from consent import tasks
+    from consent import tasks  # tasks import this module
 
     if not recipient.purposes.filter(kind=Purpose.Kind.SHARING, code=f"share.{recipient.code}").exists():
         raise ValidationError({"recipient": [_("Nothing can be sent to this recipient.")]})

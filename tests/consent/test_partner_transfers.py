@@ -42,7 +42,7 @@ def _send(console, recipient, django_capture_on_commit_callbacks) -> tuple[Trans
     return transfer, received
 
 
-def _people(in_a):
+def _people():
     consenting = make_employee(name="钱七").account
     declining = make_employee(name="孙八").account
     return consenting, declining
@@ -55,7 +55,7 @@ def test_payroll_goes_only_to_consenting_people_with_exactly_the_consented_types
     assert _register(console, "partner.payroll-cn").status_code == 302
     recipient = Recipient.objects.get(code="partner.payroll-cn")
     assert (recipient.pi_types, recipient.region, recipient.is_cross_border) == (["user_id", "name"], "CN", False)
-    consenting, declining = _people(in_a)
+    consenting, declining = _people()
     with schema_context("public"):
         yes, no = signed_in(in_a, consenting), signed_in(in_a, declining)
         shown = {p["code"]: p for p in yes.get("/api/v1/consent/purposes").json()}["share.partner.payroll-cn"]
@@ -91,7 +91,7 @@ def test_a_partner_abroad_reaches_only_people_who_authorised_the_cross_border_tr
     assert not Recipient.objects.filter(code="partner.payroll-sg").exists()
     assert _register(console, "partner.payroll-sg", region="SG", rights=RIGHTS).status_code == 302
     recipient = Recipient.objects.get(code="partner.payroll-sg")
-    authorised, consent_only = _people(in_a)
+    authorised, consent_only = _people()
     with schema_context("public"):
         yes, partly = signed_in(in_a, authorised), signed_in(in_a, consent_only)
         purposes = {p["code"]: p for p in yes.get("/api/v1/consent/purposes").json()}

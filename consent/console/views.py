@@ -193,7 +193,7 @@ def recipient_webhook(request, pk: int):
 def choose_for_board(request):
     """C11: choose a person as employee of the month; the public board (/board/) shows them only
     while they consent to it."""
-    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    require(request.user, Capability.CHOOSE_FOR_PUBLIC_BOARD)
     raw = request.POST.get("person", "").strip()
     person = User.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
     try:
@@ -212,7 +212,7 @@ def choose_for_board(request):
 def register_partner(request):
     """C9/S1: register a partner: what it receives, why, and where it keeps it (outside mainland
     China it also gets the separate cross-border authorisation people give)."""
-    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    require(request.user, Capability.SHARE_WITH_PARTNERS)
     form = forms.PartnerForm(request.POST, language=get_language() or "en", prefix="partner")
     if form.is_valid() and try_service(form, lambda: recipient_services.register_partner(
             actor=request.user, **form.cleaned_data)):
@@ -226,7 +226,7 @@ def register_partner(request):
 def send_to_recipient(request, pk: int):
     """C9/S1: send payroll or insurance data to a registered partner, in the background: only
     people who consented (and, abroad, authorised the cross-border transfer) are included."""
-    require(request.user, Capability.CONFIGURE_RECIPIENTS)
+    require(request.user, Capability.SHARE_WITH_PARTNERS)
     recipient = get_object_or_404(Recipient, pk=pk)
     form = forms.TransferForm(request.POST, prefix=f"t{recipient.pk}")
     if form.is_valid() and try_service(form, lambda: sharing_services.queue_transfer(

@@ -10,10 +10,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from consent import tasks, transfer_delivery
-from consent.models import Disclosure, Recipient, Transfer
+from consent.models import BoardEntry, Disclosure, Recipient, Transfer
 from tests.consent.factories import signed_in
 from tests.orgdata.conftest import in_a, manager  # noqa: F401
-from tests.orgdata.factories import make_employee
+from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
 RIGHTS = "Write to privacy@example.sg; the Singapore PDPC hears complaints."
 
@@ -116,3 +116,17 @@ def test_a_partner_abroad_reaches_only_people_who_authorised_the_cross_border_tr
         assert partly.get("/api/v1/consent/sharing").json() == []
         history = [e["purpose"] for e in yes.get("/api/v1/consent/history").json()]
         assert "cross_border.partner.payroll-sg" in json.dumps(history)
+
+
+def test_only_the_manager_registers_partners_sends_data_and_chooses_for_the_board(in_a, manager, console_as):
+    tree = make_tree()
+    deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager)
+    mobo = Recipient.objects.get(code="partner.mobo")
+    console = console_as(deputy)
+    assert _register(console, "partner.by-deputy").status_code == 403
+    assert console.post(f"/console/privacy/recipients/{mobo.pk}/transfers/",
+                        {f"t{mobo.pk}-dataset": "payroll"}).status_code == 403
+    assert console.post("/console/privacy/board/", {"person": str(deputy.pk)}).status_code == 403
+    assert not Recipient.objects.filter(code="partner.by-deputy").exists()
+    assert not Transfer.objects.filter(recipient=mobo).exists()
+    assert not BoardEntry.objects.filter(person=deputy).exists()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from access.actors import require_actor
 from consent import catalogue as purpose_catalogue
 from consent import state_cache
-from consent.models import Purpose, Recipient
+from consent.models import MAINLAND_CHINA, Purpose, Recipient
 from consent.services import catalogue as catalogue_services
 
 
@@ -62,7 +62,7 @@ def register_partner(*, actor, code: str, name_en: str, name_zh_hans: str, purpo
         errors["pi_types"] = [_("Choose the personal-information types the recipient receives.")]
     if not region.isalpha() or len(region) != 2:
         errors["region"] = [_("Give the country or region as a two-letter code (CN for mainland China).")]
-    cross_border = region != Recipient._meta.get_field("region").default
+    cross_border = region != MAINLAND_CHINA
     if cross_border and not (rights_abroad_en.strip() and rights_abroad_zh_hans.strip()):
         errors["rights_abroad_en"] = [_("Say how people exercise their rights with a recipient outside mainland China.")]
     if errors:

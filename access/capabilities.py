@@ -79,6 +79,8 @@ class Capability(StrEnum):
     RECORD_GUARDIAN_CONSENT = "record_guardian_consent"  # M1: a guardian's consent to a minor's account
     HANDLE_RIGHTS_REQUESTS = "handle_rights_requests"  # R2–R10: the queue, answers and refusals
     CONFIGURE_RECIPIENTS = "configure_recipients"  # R3: a recipient's webhook URL and signing secret
+    SHARE_WITH_PARTNERS = "share_with_partners"  # C9/S1: register a partner, send it payroll or insurance data
+    CHOOSE_FOR_PUBLIC_BOARD = "choose_for_public_board"  # C11: choose the employee of the month
     SEE_AUDIT_LOG = "see_audit_log"  # X4: the enterprise's audit log and its chain's verification
     SEE_SHARING_LEDGER = "see_sharing_ledger"  # C9: what went to which recipient; target: the person
     SEE_POLICY_ACCEPTANCE = "see_policy_acceptance"  # C8: how many people accepted each version
@@ -176,6 +178,8 @@ CATALOGUE: dict[Capability, Holders] = {
     C.HANDLE_RIGHTS_REQUESTS:              Holders(YES, BY_PERMISSION,   NO,          NO,  YES,
                                                    permission=RIGHTS_PERMISSION),
     C.CONFIGURE_RECIPIENTS:                Holders(YES, NO,              NO,          NO,  YES),
+    C.SHARE_WITH_PARTNERS:                 Holders(YES, NO,              NO,          NO,  NO),
+    C.CHOOSE_FOR_PUBLIC_BOARD:             Holders(YES, NO,              NO,          NO,  NO),
     # X4: the log names every administrator's operations on anyone; no department subtree bounds it.
     C.SEE_AUDIT_LOG:                       Holders(YES, NO,              NO,          NO,  NO),
     C.SEE_SHARING_LEDGER:                  Holders(YES, IN_SCOPE,        NO,          NO,  NO),

@@ -507,6 +507,10 @@ SMS_PROVIDER_TEMPLATES = {"verification_code": env("SMS_PROVIDER_TEMPLATE_VERIFI
 SMS_PROVIDER_TIMEOUT_SECONDS = env.int("SMS_PROVIDER_TIMEOUT_SECONDS", default=10)
 # How long the development outbox keeps a message (it holds one-time codes).
 SMS_OUTBOX_RETENTION = timedelta(hours=env.int("SMS_OUTBOX_RETENTION_HOURS", default=24))
+# C9: how a transfer to a partner is delivered (consent.transfer_delivery); the local backend
+# writes each transfer to a file here.
+TRANSFER_DELIVERY_BACKEND = env("TRANSFER_DELIVERY_BACKEND", default="consent.transfer_delivery.LocalOutbox")
+TRANSFER_OUTBOX_DIR = env("TRANSFER_OUTBOX_DIR", default=str(DATA_DIR / "transfer-outbox"))
 # HMAC key of stored one-time codes (only digests are kept); defaults to one derived from SECRET_KEY.
 VERIFICATION_CODE_KEY = env("VERIFICATION_CODE_KEY", default=None) or hashlib.sha256(
     f"verification-code\x00{SECRET_KEY}".encode()).hexdigest()

@@ -6,6 +6,7 @@ from accounts.console import urls as account_console_urls
 from accounts.console.views import activate
 from announcements.console.views import unsubscribe
 from config.urls_common import urlpatterns as common_urlpatterns
+from consent.public_views import employee_of_the_month
 from orgdata.console.views.dashboard import dashboard
 from orgdata.console.views.employees import employee_consent
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("activate/<str:token>", activate, name="activate"),
     # C13: the one-click link of an announcement's e-mail (no sign-in; the signed token names the person).
     path("unsubscribe/<str:token>", unsubscribe, name="announcements-unsubscribe"),
+    path("board/", employee_of_the_month, name="employee-of-the-month"),
     path("console/privacy/", include("consent.console.urls")),
     path("console/attendance/", include("attendance.console.urls")),
     path("console/field/", include("fieldwork.console.urls")),

@@ -186,6 +186,14 @@ PURPOSES: tuple[PurposeDefinition, ...] = (
         "Publish personal information about you, for example a violation and the measures taken, only with "
         "this separate consent or where the law requires it.",
         "公开披露您的个人信息（例如违规情况及处理措施），仅在您单独同意或法律要求时进行。", "Q 4(3)"),
+    # C11: the enterprise's public "employee of the month" board (consent.views.board) shows a
+    # person only with this separate consent; withdrawing takes them off at the next request.
+    PurposeDefinition(
+        "public.employee_of_the_month", "disclosure", "Employee of the month board", "月度优秀员工榜",
+        "Show your name on your enterprise's public employee-of-the-month board, which anyone on the internet "
+        "can see, when you are chosen. Without this consent you are never shown there.",
+        "当您当选时，在企业对公众开放的月度优秀员工榜上展示您的姓名，任何人都可在互联网上看到。不同意时您不会出现在榜上。",
+        "Q 4(3)"),
     # C13: automated push offers a non-personalised option; mailing lists can be left at any time.
     PurposeDefinition(
         "personalised_push", "marketing", "Personalised recommendations", "个性化推送",

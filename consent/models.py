@@ -32,6 +32,8 @@ class LegalBasis(models.TextChoices):
     LAWFULLY_PUBLIC = "lawfully_public", _("Collected from lawfully public information")
 
 
+MAINLAND_CHINA = "CN"
+
 _CATALOGUE_TEXT = "catalogue text about a recipient or purpose, identifies nobody"
 
 
@@ -52,6 +54,13 @@ class Recipient(models.Model):
     purpose_en = models.CharField(max_length=300)
     purpose_zh_hans = models.CharField(max_length=300)
     pi_types = ArrayField(models.CharField(max_length=40), default=list)
+    # S1: where the recipient keeps what it receives. Anything but mainland China is a cross-border
+    # transfer: consent.services.sharing refuses it for people without the separate authorisation.
+    region = models.CharField(_("region"), max_length=40, default=MAINLAND_CHINA)
+    # S1: how people exercise their rights with a recipient outside mainland China (shown to them).
+    rights_abroad_en = models.TextField(blank=True, default="")
+    rights_abroad_zh_hans = models.TextField(blank=True, default="")
+    is_registered_by_enterprise = models.BooleanField(default=False, editable=False)
     # R3: where deletion notices are POSTed. The signing secret is stored wrapped (AES-GCM) by the
     # privacy master key, like the per-person data keys (privacy.crypto): a database copy alone
     # cannot forge or read it. Set with consent.services.deletion_notices.set_webhook.
@@ -71,6 +80,11 @@ class Recipient(models.Model):
 
     def purpose(self, language: str) -> str:
         return self.purpose_zh_hans if language.lower().startswith("zh") else self.purpose_en
+
+    @property
+    def is_cross_border(self) -> bool:
+        """S1: the recipient keeps what it receives outside mainland China."""
+        return self.region != MAINLAND_CHINA
 
 
 @personal_data(subject=None, fields={}, reason=_CATALOGUE_TEXT,
@@ -465,3 +479,49 @@ class GuardianConsent(models.Model):
 
     def __str__(self):
         return f"guardian consent #{self.pk}"
+
+
+@personal_data(subject=None, fields={}, reason="counts and a recipient's code: identifies nobody",
+               not_personal={"dataset": "the kind of data sent, identifies nobody"})
+class Transfer(models.Model):
+    """C9/S1: one sending of payroll or insurance data to a registered recipient, run by a Celery
+    task (consent.tasks.send_transfer). Its summary counts people, never names them: who received
+    what is the Disclosure ledger."""
+
+    class Dataset(models.TextChoices):
+        PAYROLL = "payroll", _("Payroll")
+        INSURANCE = "insurance", _("Insurance")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="transfers")
+    dataset = models.CharField(max_length=20, choices=Dataset.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    sent_count = models.PositiveIntegerField(default=0)
+    skipped_without_consent = models.PositiveIntegerField(default=0)
+    skipped_without_cross_border = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+BOARD_PURPOSE = "public.employee_of_the_month"
+
+
+@personal_data(subject="person", fields={}, erasure=Erasure.DELETE,
+               note="C11: who the enterprise chose for its public board; shown only with the person's "
+                    "separate consent (consent.selectors.public_board)")
+class BoardEntry(models.Model):
+    """C11: a person the enterprise chose as employee of the month."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "month"], name="boardentry_unique")]

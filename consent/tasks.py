@@ -1,6 +1,8 @@
 from celery import shared_task
 
+from access.actors import SystemActor
 from consent.services import deletion_notices
+from consent.services import sharing as sharing_services
 from core.tasking import EnterpriseTask
 
 
@@ -26,3 +28,13 @@ def requeue_stuck_deletion_notices() -> int:
     """Periodic (settings.CELERY_BEAT_SCHEDULE), R3: deletion notices whose delivery message was
     lost are queued again; returns how many."""
     return len(deletion_notices.requeue_stuck_notices(actor=deletion_notices.NOTICE_SWEEP))
+
+
+TRANSFER_WORKER = SystemActor("transfer to a partner")
+
+
+@shared_task(base=EnterpriseTask)
+def send_transfer(transfer_id: int) -> int:
+    """C9/S1: send one queued transfer (consent.services.sharing.send_transfer); returns how many
+    people's records were sent."""
+    return sharing_services.send_transfer(actor=TRANSFER_WORKER, transfer_id=transfer_id).sent_count

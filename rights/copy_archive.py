@@ -67,6 +67,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "consent_disclosure": ("disclosures", gettext_lazy("Disclosures of your information to others")),
     "consent_deletionnotice": ("deletion-notices", gettext_lazy("Recipients told to delete your information")),
     "consent_applicationaudience": ("applications-for-you", gettext_lazy("Applications switched on for you")),
+    "consent_boardentry": ("employee-of-the-month", gettext_lazy("Months you were chosen as employee of the month")),
     "orgdata_applicationswitch": ("application-switches", gettext_lazy("Applications switched on or off for you")),
     "orgdata_departmentadministratorpermission": ("administered-departments",
                                                   gettext_lazy("Departments you administer")),

@@ -26,6 +26,16 @@ class RecipientSerializer(serializers.Serializer):
     name = serializers.CharField()
     purpose = serializers.CharField()
     pi_types = PiTypeSerializer(many=True, required=False)
+    region = serializers.CharField(help_text="S1: where the recipient keeps the data (CN: mainland China).")
+    is_cross_border = serializers.BooleanField()
+    rights_abroad = serializers.CharField(help_text="S1: how to exercise your rights with a recipient abroad.")
+
+
+def _where(recipient) -> dict:
+    """S1: where a recipient keeps what it receives, and how to exercise rights there."""
+    language = _language()
+    rights = recipient.rights_abroad_zh_hans if language.lower().startswith("zh") else recipient.rights_abroad_en
+    return {"region": recipient.region, "is_cross_border": recipient.is_cross_border, "rights_abroad": rights}
 
 
 class PolicyVersionSerializer(serializers.Serializer):
@@ -92,7 +102,8 @@ class PurposeStateSerializer(serializers.Serializer):
         if recipient is None:
             return None
         return {"code": recipient.code, "kind": recipient.kind, "name": recipient.name(_language()),
-                "purpose": recipient.purpose(_language()), "pi_types": pi_type_labels(recipient.pi_types)}
+                "purpose": recipient.purpose(_language()), "pi_types": pi_type_labels(recipient.pi_types),
+                **_where(recipient)}
 
 
 class GrantSerializer(serializers.Serializer):
@@ -129,7 +140,7 @@ class DisclosureSerializer(serializers.ModelSerializer):
         if recipient is None:
             return None  # public disclosure (C11)
         return {"code": recipient.code, "kind": recipient.kind, "name": recipient.name(_language()),
-                "purpose": recipient.purpose(_language())}
+                "purpose": recipient.purpose(_language()), **_where(recipient)}
 
     @extend_schema_field(PiTypeSerializer(many=True))
     def get_pi_types(self, disclosure):
@@ -163,7 +174,7 @@ class DeletionNoticeSerializer(serializers.ModelSerializer):
     def get_recipient(self, notice):
         recipient = notice.recipient
         return {"code": recipient.code, "kind": recipient.kind, "name": recipient.name(_language()),
-                "purpose": recipient.purpose(_language())}
+                "purpose": recipient.purpose(_language()), **_where(recipient)}
 
 
 class DevicePermissionSerializer(serializers.Serializer):

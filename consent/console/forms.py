@@ -7,6 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from consent.catalogue import PI_TYPES
+from consent.models import Transfer
+
 # A mainland mobile number or a resident ID number standing on its own: the reference names a
 # document, and must not become a second copy of the person's identifiers.
 _PERSONAL_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d{9}|\d{17}[\dXx])(?![0-9A-Za-z])")
@@ -50,6 +53,37 @@ class WebhookForm(forms.Form):
 
     webhook_url = forms.CharField(label=_("Webhook URL"), max_length=500,
                                   help_text=_("An https:// address of the recipient on the public internet."))
+
+class PartnerForm(forms.Form):
+    """C9/S1: a partner the enterprise registers: what it receives, why, where it keeps it (the
+    rules are consent.services.recipients.register_partner's)."""
+
+    code = forms.CharField(label=_("Code"), max_length=60,
+                           help_text=_("Lower-case letters, digits, dots and hyphens, e.g. partner.payroll-bureau."))
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200)
+    name_zh_hans = forms.CharField(label=_("Name (Chinese)"), max_length=200)
+    purpose_en = forms.CharField(label=_("Purpose (English)"), max_length=300)
+    purpose_zh_hans = forms.CharField(label=_("Purpose (Chinese)"), max_length=300)
+    pi_types = forms.MultipleChoiceField(label=_("Personal-information types it receives"),
+                                         widget=forms.CheckboxSelectMultiple)
+    region = forms.CharField(label=_("Region"), max_length=2, initial="CN",
+                             help_text=_("Where the recipient keeps the data: CN for mainland China."))
+    rights_abroad_en = forms.CharField(label=_("How people exercise their rights there (English)"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    rights_abroad_zh_hans = forms.CharField(label=_("How people exercise their rights there (Chinese)"),
+                                            required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        index = 1 if language.lower().startswith("zh") else 0
+        self.fields["pi_types"].choices = [(code, names[index]) for code, names in PI_TYPES.items()]
+
+
+class TransferForm(forms.Form):
+    """C9: which data to send to a registered partner."""
+
+    dataset = forms.ChoiceField(label=_("Data to send"), choices=Transfer.Dataset.choices)
+
 
 class GuardianConsentForm(forms.Form):
     """M1: an administrator records the guardian's consent they verified to a 16- or 17-year-old's

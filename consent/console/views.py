@@ -3,6 +3,7 @@ notice, and one employee's answers recorded by an administrator at the person's 
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -17,9 +18,12 @@ from consent import selectors, state_cache
 from consent.catalogue import PI_TYPES
 from consent.console import forms
 from consent.models import ConsentEvent, Recipient
+from consent.services import board as board_services
 from consent.services import deletion_notices as deletion_notice_services
 from consent.services import guardians as guardian_services
 from consent.services import ledger as ledger_services
+from consent.services import recipients as recipient_services
+from consent.services import sharing as sharing_services
 from core.errors import try_service
 from policies import selectors as policy_selectors
 
@@ -146,14 +150,20 @@ def person_consent(request, person):
 # --- recipients' webhooks (R3) -------------------------------------------------------------------
 
 def _recipients_page(request, *, status: int = 200, failed: Recipient | None = None, form=None,
-                     new_secret: str = "", for_recipient: Recipient | None = None):
+                     new_secret: str = "", for_recipient: Recipient | None = None, partner_form=None,
+                     transfer_form=None):
+    language = get_language() or "en"
     rows = [{"recipient": recipient,
              "form": form if failed is not None and recipient.pk == failed.pk else forms.WebhookForm(
-                 initial={"webhook_url": recipient.webhook_url}, prefix=f"r{recipient.pk}")}
+                 initial={"webhook_url": recipient.webhook_url}, prefix=f"r{recipient.pk}"),
+             "transfer_form": transfer_form if failed is not None and recipient.pk == failed.pk and transfer_form
+             else forms.TransferForm(prefix=f"t{recipient.pk}"),
+             "transfers": list(recipient.transfers.all()[:5])}
             for recipient in selectors.recipients()]
     response = render(request, "consent/recipients.html", {
-        "rows": rows, "language": get_language() or "en", "new_secret": new_secret,
-        "for_recipient": for_recipient}, status=status)
+        "rows": rows, "language": language, "new_secret": new_secret,
+        "for_recipient": for_recipient,
+        "partner_form": partner_form or forms.PartnerForm(language=language, prefix="partner")}, status=status)
     # The signing secret is shown once: never kept by a browser or a proxy.
     response["Cache-Control"] = "no-store"
     return response
@@ -183,6 +193,54 @@ def recipient_webhook(request, pk: int):
         messages.success(request, _("Webhook URL saved."))
         return redirect("consent-console:recipients")
     return _recipients_page(request, status=400, failed=recipient, form=form)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def choose_for_board(request):
+    """C11: choose a person as employee of the month; the public board (/board/) shows them only
+    while they consent to it."""
+    require(request.user, Capability.CHOOSE_FOR_PUBLIC_BOARD)
+    raw = request.POST.get("person", "").strip()
+    person = User.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    try:
+        if person is None:
+            raise ValidationError({"person": [_("Choose an active person of the enterprise.")]})
+        board_services.choose(actor=request.user, person=person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("consent-console:recipients")
+    messages.success(request, _("Chosen. The public board shows them only if they consent to it."))
+    return redirect("consent-console:recipients")
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def register_partner(request):
+    """C9/S1: register a partner: what it receives, why, and where it keeps it (outside mainland
+    China it also gets the separate cross-border authorisation people give)."""
+    require(request.user, Capability.SHARE_WITH_PARTNERS)
+    form = forms.PartnerForm(request.POST, language=get_language() or "en", prefix="partner")
+    if form.is_valid() and try_service(form, lambda: recipient_services.register_partner(
+            actor=request.user, **form.cleaned_data)):
+        messages.success(request, _("Recipient registered. People are asked before anything is shared with it."))
+        return redirect("consent-console:recipients")
+    return _recipients_page(request, status=400, partner_form=form)
+
+
+@console_login_required
+@require_http_methods(["POST"])
+def send_to_recipient(request, pk: int):
+    """C9/S1: send payroll or insurance data to a registered partner, in the background: only
+    people who consented (and, abroad, authorised the cross-border transfer) are included."""
+    require(request.user, Capability.SHARE_WITH_PARTNERS)
+    recipient = get_object_or_404(Recipient, pk=pk)
+    form = forms.TransferForm(request.POST, prefix=f"t{recipient.pk}")
+    if form.is_valid() and try_service(form, lambda: sharing_services.queue_transfer(
+            actor=request.user, recipient=recipient, dataset=form.cleaned_data["dataset"])):
+        messages.success(request, _("The data is being sent. The summary appears here when it is done."))
+        return redirect("consent-console:recipients")
+    return _recipients_page(request, status=400, failed=recipient, transfer_form=form)
 
 
 @console_login_required

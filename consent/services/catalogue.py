@@ -18,7 +18,7 @@ from privacy.registry import covered_field
 CATALOGUE_SYNC = SystemActor("purpose catalogue sync")
 
 
-def _record_revision(purpose) -> None:
+def record_revision(purpose) -> None:
     """C6/C9/C11: keep what `purpose` says at its current revision, so that a receipt quotes the
     wording the person was asked about, not a later one. Call it whenever a purpose is created or
     gets a new revision. A revision already kept is left as it is (append-only).
@@ -88,7 +88,7 @@ def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[st
         }
         purpose = purpose_model.objects.filter(code=definition.code).first()
         if purpose is None:
-            _record_revision(purpose_model.objects.create(code=definition.code, revision=definition.revision,
+            record_revision(purpose_model.objects.create(code=definition.code, revision=definition.revision,
                                                           **fields))
             added += 1
             continue
@@ -99,7 +99,7 @@ def apply_catalogue(purpose_model=Purpose, recipient_model=Recipient) -> dict[st
             setattr(purpose, name, value)
         purpose.save()
         # Also when only reactivated: the revision's wording is then kept if it was not yet.
-        _record_revision(purpose)
+        record_revision(purpose)
     # Purposes added by a new function (add_purpose, C7) are not the catalogue's to retire.
     retired = purpose_model.objects.filter(is_active=True, is_from_catalogue=True).exclude(
         code__in=codes).update(is_active=False)
@@ -158,7 +158,7 @@ def add_purpose(*, actor, code: str, kind: str, name_en: str, name_zh_hans: str,
     purpose.is_from_catalogue = False
     purpose.full_clean()
     purpose.save()
-    _record_revision(purpose)
+    record_revision(purpose)
     state_cache.forget_catalogue()
     return purpose
 
@@ -192,7 +192,7 @@ def revise_recipient(*, actor, recipient: Recipient, purpose_en: str, purpose_zh
             purpose.definition_hash = purpose_catalogue.definition_hash(definitions[purpose.code])
         purpose.save()
         purpose.recipient = recipient  # the revised one: what this revision shares and why
-        _record_revision(purpose)
+        record_revision(purpose)
     state_cache.forget_catalogue()
     return recipient
 

@@ -63,6 +63,8 @@ EXPECTED = {
     C.RECORD_GUARDIAN_CONSENT:             (Y,      SCOPED,    N,        N,              N),
     C.HANDLE_RIGHTS_REQUESTS:              (Y,      PERM,      N,        N,              Y),
     C.CONFIGURE_RECIPIENTS:                (Y,      N,         N,        N,              Y),
+    C.SHARE_WITH_PARTNERS:                 (Y,      N,         N,        N,              N),
+    C.CHOOSE_FOR_PUBLIC_BOARD:             (Y,      N,         N,        N,              N),
     C.SEE_AUDIT_LOG:                       (Y,      N,         N,        N,              N),
     C.SEE_SHARING_LEDGER:                  (Y,      SCOPED,    N,        N,              N),
     C.SEE_POLICY_ACCEPTANCE:               (Y,      SCOPED,    N,        N,              N),

@@ -197,3 +197,27 @@ def test_recipients_and_their_companies_are_named_in_the_readers_language(enterp
     assert "电子签名应用" in chinese["statement"]
     assert english["recipient"]["name"] == "Shanghai Qianyin Network Technology Co., Ltd."
     assert english["name"] == "Sharing with Shanghai Qianyin Network Technology Co., Ltd."
+
+
+@pytest.mark.promise("C9")
+def test_switching_e_signature_on_in_the_console_shares_exactly_four_fields(enterprises, client):
+    """What the recipient would receive when the manager switches e-signature on from the console:
+    the ledger's types for each consenting person, and the record built from exactly those."""
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        employee = make_employee(name="郑一")
+        person = employee.account
+    app = signed_in(enterprises.a, person)
+    assert app.grant("share.app.e-signature").status_code == 201
+    client.force_login(manager)
+    with schema_context(enterprises.a.schema_name):
+        application = Application.objects.get(code="e-signature")
+        answer = client.post(f"/console/organisation/applications/{application.pk}/",
+                             {"action": "switch", "level": "employee", "employee": employee.employee_number,
+                              "enabled": "1"}, HTTP_HOST=enterprises.a.host)
+        assert answer.status_code in (200, 302), answer.content[:500]
+        record = Disclosure.objects.get(person=person, recipient__code="app.e-signature")
+        assert record.pi_types == ["login_account", "avatar", "name", "mobile"]
+        received = sharing_services.record_for(person, record.pi_types)
+        assert set(received) <= {"login_account", "avatar", "name", "mobile"}
+        assert received["name"] == "郑一" and received["mobile"] == person.mobile and "user_id" not in received

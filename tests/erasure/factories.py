@@ -24,7 +24,7 @@ from attendance import services as attendance_services
 from audit import access_log
 from audit.context import Actor, acting_as
 from consent.models import DeletionNotice, LegalBasis
-from consent.services import deletion_notices, guardians, ledger, sharing
+from consent.services import board, deletion_notices, guardians, ledger, sharing
 from erasure import services as erasure_services
 from fieldwork import services as fieldwork_services
 from incidents import services as incident_services
@@ -113,6 +113,7 @@ def make_person_everywhere(*, manager):
     attendance_services.compute_face_embedding(actor=attendance_services.FACE_ENROLMENT, enrolment_id=enrolment.pk)
     sharing.share_with_recipient(actor=TEST_SETUP, person=person, purpose_code="share.affiliate.qince",
                                  legal_basis=LegalBasis.CONTRACT_NECESSITY, reference="contract 2026-1")
+    board.choose(actor=manager, person=person)  # C11: chosen for the public board
     # Not one reserved to certified enterprises (E4): this enterprise is not certified.
     third_party = (Application.objects.filter(kind=Application.Kind.THIRD_PARTY)
                    .exclude(code__in=CERTIFIED_ONLY_APPLICATIONS).order_by("code").first())

@@ -204,6 +204,7 @@ def test_switching_e_signature_on_in_the_console_shares_exactly_four_fields(ente
     """What the recipient would receive when the manager switches e-signature on from the console:
     the ledger's types for each consenting person, and the record built from exactly those."""
     with schema_context(enterprises.a.schema_name):
+        certify(enterprises.a.enterprise)  # E4: e-signature is for certified enterprises
         manager = User.objects.get(role=User.Role.MANAGER)
         employee = make_employee(name="郑一")
         person = employee.account

@@ -12,6 +12,7 @@ upright. The size is checked again from the decoder's own reading, before any pi
 from __future__ import annotations
 
 import io
+import warnings
 
 from django.utils.translation import gettext_noop
 
@@ -31,24 +32,27 @@ def clean_image(content: bytes, content_type: str, *, max_side: int, max_pixels:
     """`content` (PNG or JPEG, as `content_type` says) re-encoded without metadata: (bytes, width,
     height). Refuses (ImageRefused) another type, an image wider or taller than `max_side` or over
     `max_pixels` pixels by its decoder's reading, and anything the decoder cannot read whole
-    (a truncated file, a broken EXIF block, a decompression bomb)."""
+    (a truncated file, a corrupt EXIF block, a chunk that inflates beyond Pillow's limits: a
+    decompression bomb behind a small header)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if content_type not in _FORMATS:
         raise ImageRefused(gettext_noop("Upload a PNG or JPEG image."))
-    try:
-        with Image.open(io.BytesIO(content), formats=[_FORMATS[content_type]]) as image:
-            width, height = image.size
-            if max(width, height) > max_side or width * height > max_pixels:
-                raise ImageRefused(gettext_noop("The image is too large."))
-            image.load()  # the whole file is decoded here: a truncated one fails now
-            upright = ImageOps.exif_transpose(image)
-            pixels = upright.convert("L" if upright.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
-    except ImageRefused:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
-        raise ImageRefused(gettext_noop("The image could not be read; upload it again.")) from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # what Pillow only warns about (a corrupt EXIF block) is refused too
+        try:
+            with Image.open(io.BytesIO(content), formats=[_FORMATS[content_type]]) as image:
+                width, height = image.size
+                if max(width, height) > max_side or width * height > max_pixels:
+                    raise ImageRefused(gettext_noop("The image is too large."))
+                image.load()  # the whole file is decoded here: a truncated one fails now
+                upright = ImageOps.exif_transpose(image)
+                pixels = upright.convert("L" if upright.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
+        except ImageRefused:
+            raise
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, Image.DecompressionBombError,
+                Warning):
+            raise ImageRefused(gettext_noop("The image could not be read; upload it again.")) from None
     pixels.info = {}  # nothing of the original's metadata reaches the encoder
     out = io.BytesIO()
     if content_type == JPEG:

@@ -61,7 +61,8 @@ def check_in(*, person, kind: str, location: dict | None = None, place: str = ""
     with `consent_required` otherwise; without one, the person types the place. Refuses neither.
     A2: with a `photo`, refused with `consent_required` without facial_recognition consent (C5);
     compared with the person's enrolled face, refused with `face_mismatch` (and the refusal
-    audited) when it shows someone else; an ordinary check-in when they have not enrolled.
+    audited) when it shows someone else; an ordinary check-in when they have not enrolled. The
+    photo's face is computed by a worker (503 `try_again` when it does not answer in time).
     X7: `device_report` ({"virtual_location_app": true}) is recorded with the check-in, flagging
     it, only when the person granted the installed-app permission; otherwise it is dropped
     unread: the check-in is neither flagged nor refused for it.

@@ -34,10 +34,22 @@ def clean_image(content: bytes, content_type: str, *, max_side: int, max_pixels:
     `max_pixels` pixels by its decoder's reading, and anything the decoder cannot read whole
     (a truncated file, a corrupt EXIF block, a chunk that inflates beyond Pillow's limits: a
     decompression bomb behind a small header)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import ImageFile
 
     if content_type not in _FORMATS:
         raise ImageRefused(gettext_noop("Upload a PNG or JPEG image."))
+    # face_recognition (imported by the same workers) switches Pillow to loading truncated images,
+    # process-wide, which also lets an oversized text chunk through: the cleaner never does.
+    tolerates_truncation, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        return _reencoded(content, content_type, max_side=max_side, max_pixels=max_pixels)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerates_truncation
+
+
+def _reencoded(content: bytes, content_type: str, *, max_side: int, max_pixels: int) -> tuple[bytes, int, int]:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # what Pillow only warns about (a corrupt EXIF block) is refused too
         try:

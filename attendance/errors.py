@@ -16,3 +16,11 @@ class FaceMismatch(DomainError):
 
     code = "face_mismatch"
     status_code = status.HTTP_403_FORBIDDEN
+
+
+class FaceCheckUnavailable(DomainError):
+    """A2: the worker comparing faces did not answer in time (busy, or it crashed on the photo);
+    nothing is recorded and the person tries again after `retry_after` seconds."""
+
+    code = "try_again"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -11,9 +11,11 @@ compression and focus): genuine pairs lie at 0.06–0.33, different people at 0.
 false accept and no false reject at 0.6 (tests/attendance/test_faces.py prints the counts,
 bench/face_check_in.py too).
 
-Bounds: a photo has passed orgdata.validators.validate_image_upload (PNG or JPEG by content,
-≤ 2 MB, ≤ 4096 px a side) before it is decoded, and is decoded at most FACE_IMAGE_SIDE pixels on
-its longer side (a JPEG straight at a reduced scale), so one embedding costs a bounded fraction
+Runs in Celery workers only (the enrolment task, and the check-in's
+tasks.compute_check_in_embedding the request waits for): a decoder crash or hang kills a worker
+child, never a web process. Bounds: a photo has passed orgdata.validators.validate_image_upload
+(PNG or JPEG by content, ≤ 2 MB, ≤ 4096 px a side; in the request, by its header) before it is
+decoded, and is decoded at most FACE_IMAGE_SIDE pixels on its longer side (a JPEG straight at a reduced scale), so one embedding costs a bounded fraction
 of a second on one core whatever the upload (bench/face_check_in.py measures a whole check-in).
 The model (about 100 MB) is loaded on first use: processes that never see a face never load it.
 """

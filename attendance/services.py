@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, require
 from attendance import faces
-from attendance.errors import FaceMismatch, TrackingSwitchedOff
+from attendance.errors import FaceCheckUnavailable, FaceMismatch, TrackingSwitchedOff
 from attendance.models import AttendanceSettings, CheckIn, FaceEnrolment, TrackingPing
 from audit.chain import lock_person
 from audit.recording import record_event
@@ -31,6 +31,12 @@ RISK_CONTROL_PERMISSION = "device.installed_apps"
 RISK_SIGNALS = {"virtual_location_app": gettext_lazy("Virtual-location app reported")}
 # The worker computing embeddings of enrolment photos.
 FACE_ENROLMENT = SystemActor("face enrolment")
+# The worker computing the embedding of a check-in photo, and how long the check-in waits for it:
+# the photo is decoded and the model runs in a worker child, never in the web process (a decoder
+# crash or hang kills a worker child); past this the person is told to try again (503).
+FACE_CHECK = SystemActor("face check")
+FACE_CHECK_TIMEOUT_SECONDS = 10
+FACE_CHECK_RETRY_AFTER_SECONDS = 5
 
 
 def clean_location(location) -> dict:
@@ -55,7 +61,8 @@ def check_in(*, person, kind: str, location: dict | None = None, place: str = ""
     with `consent_required` otherwise; without one, the person types the place. Refuses neither.
     A2: with a `photo`, refused with `consent_required` without facial_recognition consent (C5);
     compared with the person's enrolled face, refused with `face_mismatch` (and the refusal
-    audited) when it shows someone else; an ordinary check-in when they have not enrolled.
+    audited) when it shows someone else; an ordinary check-in when they have not enrolled. The
+    photo's face is computed by a worker (503 `try_again` when it does not answer in time).
     X7: `device_report` ({"virtual_location_app": true}) is recorded with the check-in, flagging
     it, only when the person granted the installed-app permission; otherwise it is dropped
     unread: the check-in is neither flagged nor refused for it.
@@ -92,12 +99,57 @@ def _face_check(*, person, photo) -> str:
     enrolment = FaceEnrolment.objects.filter(person=person, status=FaceEnrolment.Status.ENROLLED).first()
     if enrolment is None or not enrolment.embedding:
         return CheckIn.FaceCheck.NOT_ENROLLED  # A2: not enrolled, an ordinary check-in
-    if faces.is_same_face(enrolment.embedding, faces.embedding_of(photo)):
+    if faces.is_same_face(enrolment.embedding, _embedding_from_worker(photo)):
         return CheckIn.FaceCheck.VERIFIED
     with transaction.atomic():
         lock_person(person.pk, exclusive=False)  # lock order: person before the audit-chain head
         record_event(action="face_mismatch", object_type="attendance.faceenrolment", object_id=enrolment.pk)
     raise FaceMismatch(_("This photo does not match your enrolled face. Try again facing the camera."))
+
+
+def _embedding_from_worker(photo) -> list[float]:
+    """A2: the check-in photo's embedding, computed by a worker (check_in_embedding) within
+    FACE_CHECK_TIMEOUT_SECONDS; refuses (FaceCheckUnavailable, 503 `try_again`) when no answer
+    comes in time or the worker failed, (ValidationError on `photo`) a photo the worker could not
+    read or found no face in. Only the header is checked here (validate_image_upload)."""
+    from celery.exceptions import TimeoutError as NoAnswerInTime
+
+    from attendance import tasks
+
+    try:
+        validate_image_upload(photo)
+    except ValidationError as error:
+        raise ValidationError({"photo": [error]}) from None
+    photo.seek(0)
+    content = base64.b64encode(photo.read()).decode("ascii")
+    # Expires with the wait: a worker that picks the photo up after the person was told to try
+    # again does not compute it.
+    result = tasks.compute_check_in_embedding.apply_async(args=[content], expires=FACE_CHECK_TIMEOUT_SECONDS)
+    try:
+        outcome = result.get(timeout=FACE_CHECK_TIMEOUT_SECONDS, propagate=False)
+    except NoAnswerInTime:
+        outcome = None
+    finally:
+        result.forget()  # an embedding is biometric: it does not stay in the result store
+    if isinstance(outcome, dict) and outcome.get("failure"):
+        failure = outcome["failure"]
+        raise ValidationError({"photo": [ValidationError(face_failure_message(failure), code=failure)]})
+    if not isinstance(outcome, dict) or len(outcome.get("embedding") or ()) != faces.EMBEDDING_SIZE:
+        raise FaceCheckUnavailable(_("Checking your face took too long. Try again in a moment."),
+                                   extra={"retry_after": FACE_CHECK_RETRY_AFTER_SECONDS})
+    return outcome["embedding"]
+
+
+def check_in_embedding(*, actor, photo_content: str) -> dict:
+    """A2: the worker's part of a facial check-in: {"embedding": [128 numbers]} of the clearest face
+    in the photo (base64), or {"failure": code} ("no_face", "damaged_image") when the photo cannot
+    be decoded or shows no face. Stores nothing: the check-in compares and records."""
+    require_actor(actor)
+    try:
+        return {"embedding": faces.embedding_of(ContentFile(base64.b64decode(photo_content), name="check-in-photo"))}
+    except ValidationError as error:
+        return {"failure": next((item.code for item in error.error_dict.get("photo", ()) if item.code), "")
+                or "damaged_image"}
 
 
 def _risk_signals(*, person, device_report: dict | None) -> dict | None:

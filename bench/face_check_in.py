@@ -1,18 +1,26 @@
 """Seconds for one facial check-in (A2) on this machine's CPU, through the real request path.
 
 POST /api/v1/attendance/check-ins with a photo (multipart) by a person who gave facial_recognition
-consent and enrolled scikit-image's astronaut: the upload is checked by content and size, decoded
-at most 640 px a side, the face found and embedded by the dlib model, compared with the enrolled
-embedding, and the check-in written. Photos: the astronaut as a phone might take her (11
+consent and enrolled scikit-image's astronaut: the upload's header is checked (type, size), the
+photo sent to a Celery worker (started here: prefork, one child, as deployed) which decodes it at
+most 640 px a side, finds and embeds the face with the dlib model; the request waits for the
+embedding (at most 10 s), compares it with the enrolled one, and writes the check-in. Photos: the astronaut as a phone might take her (11
 variants, about 512 px) and once the largest photo the check accepts (4096 × 4096, under 2 MB),
 which the decoder shrinks first. Also prints the false accepts and false rejects of the threshold
 on those photos and the cameraman's (tests/attendance/face_photos.py).
-Target: p95 ≤ 1 s, so the check stays in the request.
+Target: p95 ≤ 1 s through the worker, well under the check-in's 10 s wait.
 """
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import _setup
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -22,6 +30,7 @@ from PIL import Image
 from accounts import services as account_services
 from accounts.models import User
 from attendance import faces
+from config.celery import app
 from attendance import services as attendance_services
 from consent.services import ledger as ledger_services
 from orgdata.models import Application, ApplicationSwitch
@@ -30,6 +39,25 @@ from tests.attendance import face_photos
 CODE = "bench-face-check-in"
 DEVICE = "bench-device-face"
 ROUNDS = 5
+
+
+@contextmanager
+def _worker():
+    """A Celery worker on the default queue, as deployed: prefork, one child process."""
+    name = f"bench-face-{os.getpid()}@{socket.gethostname()}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
+         "--loglevel", "WARNING", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", name],
+        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the bench's Celery worker did not start")
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def _largest_accepted_photo() -> bytes:
@@ -82,9 +110,10 @@ def main():
             assert response.status_code == 201 and response.json()["face_check"] == "verified", response.content
             return elapsed
 
-        check_in(photos[0])  # loads the model once, as the first request of a process would
-        timings = [check_in(content) for _round in range(ROUNDS) for content in photos]
-        largest_timings = [check_in(largest) for _round in range(ROUNDS)]
+        with _worker():
+            check_in(photos[0])  # the worker child loads the model once, as its first photo would
+            timings = [check_in(content) for _round in range(ROUNDS) for content in photos]
+            largest_timings = [check_in(largest) for _round in range(ROUNDS)]
         counts = _threshold_counts()
     finally:
         connection.set_schema_to_public()

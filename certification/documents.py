@@ -5,8 +5,8 @@ bytes (PNG, JPEG or PDF, whatever the file is called) and, for an image, the dim
 states (orgdata.validators.sniff_image, the one header reader), so a 60,000-pixel-wide "image" of
 a few kilobytes (a decompression bomb) is refused before any decoder sees it. In the Celery worker,
 `clean` really parses the file and stores only what it re-wrote: an image decoded and re-encoded
-without EXIF, XMP, ICC or text chunks (after applying its EXIF orientation); a PDF read by pypdf
-within tight decompression limits, refused when encrypted, and rewritten page by page without its
+by core.images (the one image cleaner) without EXIF, XMP, ICC or text chunks, upright; a PDF read
+by pypdf within tight decompression limits, refused when encrypted, and rewritten page by page without its
 document information, XMP metadata, scripts, actions, annotations or attachments.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core import images
 from orgdata.validators import sniff_image
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -28,7 +29,7 @@ MAX_PDF_PAGES = 20
 MAX_PDF_STREAM_BYTES = 20_000_000
 PDF_SIGNATURE = b"%PDF-"
 
-PNG, JPEG, PDF = "image/png", "image/jpeg", "application/pdf"
+PNG, JPEG, PDF = images.PNG, images.JPEG, "application/pdf"
 _IMAGE_TYPES = {"png": PNG, "jpg": JPEG}
 
 
@@ -102,29 +103,12 @@ def clean(content: bytes, content_type: str) -> Cleaned:
 
 
 def _clean_image(content: bytes, content_type: str) -> Cleaned:
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    expected = "PNG" if content_type == PNG else "JPEG"
     try:
-        with Image.open(io.BytesIO(content), formats=[expected]) as image:
-            # The header was checked in the request; checked again from the decoder's own reading.
-            width, height = image.size
-            if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
-                raise DocumentRefused(gettext_noop("The image is too large."))
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            pixels = upright.convert("L" if upright.mode in ("1", "L", "LA", "I", "I;16") else "RGB")
-    except DocumentRefused:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise DocumentRefused(gettext_noop("The image could not be read; upload it again.")) from None
-    pixels.info = {}  # nothing of the original's metadata reaches the encoder
-    out = io.BytesIO()
-    if content_type == JPEG:
-        pixels.save(out, "JPEG", quality=90, optimize=True)
-    else:
-        pixels.save(out, "PNG", optimize=True)
-    return Cleaned(out.getvalue(), content_type, width=pixels.width, height=pixels.height)
+        cleaned, width, height = images.clean_image(content, content_type, max_side=MAX_IMAGE_SIDE,
+                                                    max_pixels=MAX_IMAGE_PIXELS)
+    except images.ImageRefused as refusal:
+        raise DocumentRefused(refusal.reason) from None
+    return Cleaned(cleaned, content_type, width=width, height=height)
 
 
 # Page entries that carry scripts, actions, attachments or metadata: never copied.

@@ -236,7 +236,9 @@ def error_page(request, *, status: int, title: str, explanation: str, detail: st
 def exception_handler(exc, context):
     exc = _last_resort(exc) or exc
     if isinstance(exc, DomainError):
-        return Response(domain_error_body(exc), status=exc.status_code)
+        retry_after = exc.extra.get("retry_after")
+        return Response(domain_error_body(exc), status=exc.status_code,
+                        headers={"Retry-After": str(retry_after)} if retry_after is not None else None)
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"code": "invalid", "detail": _("Some fields are invalid."), "fields": _django_validation_fields(exc)},

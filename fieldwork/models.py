@@ -44,6 +44,20 @@ def _gps(note: str, *, starts: str) -> PI:
               retention_starts=starts, erasure=Erasure.CRYPTO_SHRED, mask=Mask.LOCATION, note=note)
 
 
+class UploadCheck(models.TextChoices):
+    # Never decoded in a web request: an image waits, as uploaded, until a worker re-encodes it
+    # without metadata (fieldwork.services.check_upload); only a ready file is ever shown.
+    PENDING = "pending", _("being checked")
+    READY = "ready", _("ready")
+    REFUSED = "refused", _("refused")
+
+
+_CHECK_NOT_PERSONAL = {
+    "status": "whether the worker has checked the file yet (pending, ready, refused)",
+    "refusal": "the fixed message saying why the worker refused the file",
+}
+
+
 def _work_record(note: str, *, starts: str, purpose: str = "field_work") -> PI:
     # X4 (Q 2(2)3): records of the person's work are transaction records, kept 3 years from the
     # record and then deleted by the retention job; erasing the person before destroys their key.
@@ -120,13 +134,16 @@ class Visit(models.Model):
                     retention_starts="taken_at", erasure=Erasure.DELETE,
                     note="A1/C3: a photo taken at the visit, only with camera consent; metadata (EXIF GPS) removed"),
     },
-    not_personal={"visit": "the visit the photo belongs to (its own row declares the person)"},
+    not_personal={"visit": "the visit the photo belongs to (its own row declares the person)",
+                  **_CHECK_NOT_PERSONAL},
 )
 class VisitPhoto(models.Model):
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(_("photo"), upload_to=visit_photo_path, max_length=200)
     taken_at = models.DateTimeField(_("uploaded"))
+    status = models.CharField(_("status"), max_length=8, choices=UploadCheck.choices, default=UploadCheck.PENDING)
+    refusal = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["taken_at", "id"]
@@ -172,13 +189,16 @@ class Report(models.Model):
                    retention_starts="uploaded_at", erasure=Erasure.DELETE,
                    note="a file attached to a report (PNG, JPEG or PDF, checked by content)"),
     },
-    not_personal={"report": "the report the file belongs to (its own row declares the person)"},
+    not_personal={"report": "the report the file belongs to (its own row declares the person)",
+                  **_CHECK_NOT_PERSONAL},
 )
 class ReportAttachment(models.Model):
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=report_attachment_path, max_length=200)
     uploaded_at = models.DateTimeField(_("uploaded"))
+    status = models.CharField(_("status"), max_length=8, choices=UploadCheck.choices, default=UploadCheck.PENDING)
+    refusal = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

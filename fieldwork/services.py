@@ -3,13 +3,13 @@
 Every position goes through `_located`: recorded only when the person gave location consent
 (device.location, asked of consent.gate) — refused with `consent_required` otherwise — and
 without one the person types the place. A visit photo needs camera consent (device.camera).
-Uploads are checked by their content and bounded before anything is stored; images are
-re-encoded without their metadata (a photo's EXIF can carry the GPS position the person did not
-consent to share). Each save is audited by audit.recording (the models declare personal data).
+Uploads are checked by their content and bounded before anything is stored — by their header
+only: an image is never decoded in the request. A Celery worker (check_upload) re-encodes it without
+its metadata (a photo's EXIF can carry the GPS position the person did not consent to share)
+before it is ready; until then it is "being checked" and nobody is shown it. Each save is audited by audit.recording (the models declare personal data).
 """
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,18 +20,19 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from access.actors import require_actor
+from access.actors import SystemActor, require_actor
 from access.capabilities import Capability, Scope, require, scope_of
 from access.errors import NotInYourScope
 from attendance import services as attendance_services
 from audit.chain import lock_person
 from audit.recording import record_event
 from consent import gate
-from core import tabular
+from core import images, tabular
 from fieldwork import selectors
 from fieldwork.errors import VisitNotOpen
-from fieldwork.models import Customer, Report, ReportAttachment, Visit, VisitPhoto
+from fieldwork.models import Customer, Report, ReportAttachment, UploadCheck, Visit, VisitPhoto
 from orgdata import validators
 from orgdata.selectors import scope as scope_selectors
 from privacy import disclosure
@@ -46,6 +47,9 @@ MAX_ATTACHMENTS_PER_REPORT = 5
 MAX_PDF_BYTES = 5 * 1024 * 1024
 MAX_FIGURES = 20
 MAX_FIGURE_LABEL_LENGTH = 40
+# The worker that re-encodes uploaded images without their metadata (never a web request).
+UPLOAD_CHECK = SystemActor("field work upload check")
+PHOTO, ATTACHMENT = "photo", "attachment"
 
 
 # --- the customer list (administrators) ---------------------------------------------------------
@@ -188,11 +192,10 @@ def check_out_visit(*, actor, visit_id: int, location: dict | None = None, place
     return visit
 
 
-def _image_without_metadata(upload, *, field: str) -> ContentFile:
-    """The upload checked by content and bounded (orgdata.validators.validate_image_upload), then
-    re-encoded without its metadata (EXIF, which can carry a GPS position, comments, thumbnails)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
+def _checked_image(upload, *, field: str) -> ContentFile:
+    """The upload as sent, once its header says it is a PNG or JPEG within bounds
+    (orgdata.validators.validate_image_upload: ≤ 2 MB, ≤ 4096 pixels a side). Nothing decodes it
+    here: the worker re-encodes it without metadata (check_upload) before anyone sees it."""
     try:
         extension = validators.validate_image_upload(upload)
     except ValidationError as error:
@@ -200,16 +203,13 @@ def _image_without_metadata(upload, *, field: str) -> ContentFile:
     if extension is None:
         raise ValidationError({field: [_("Upload a PNG or JPEG image.")]})
     upload.seek(0)
-    try:
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image)  # keep the orientation the camera recorded
-            if extension == "jpg" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG" if extension == "png" else "JPEG", quality=90)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationError({field: [_("This image is damaged; upload it again.")]}) from None
-    return ContentFile(buffer.getvalue(), name=f"{field}.{extension}")
+    return ContentFile(upload.read(validators.MAX_IMAGE_BYTES + 1), name=f"{field}.{extension}")
+
+
+def _check_after_commit(kind: str, upload_id: int) -> None:
+    from fieldwork import tasks
+
+    transaction.on_commit(lambda: tasks.check_upload.delay(kind, upload_id))
 
 
 @transaction.atomic
@@ -219,19 +219,20 @@ def add_visit_photo(*, actor, visit_id: int, image) -> VisitPhoto:
     over 2 MB or 4096 pixels, and more than MAX_PHOTOS_PER_VISIT photos (field errors `image`)."""
     require_actor(actor)
     gate.require_consent(actor, CAMERA_PURPOSE)
-    cleaned = _image_without_metadata(image, field="image")
+    pending = _checked_image(image, field="image")
     lock_person(actor.pk, exclusive=False)  # lock order: person before the audit-chain head (see check_in_visit)
     visit = _open_visit_of(actor, visit_id)
-    if visit.photos.count() >= MAX_PHOTOS_PER_VISIT:
+    if visit.photos.exclude(status=UploadCheck.REFUSED).count() >= MAX_PHOTOS_PER_VISIT:
         raise ValidationError({"image": [
             _("A visit has at most %(count)d photos.") % {"count": MAX_PHOTOS_PER_VISIT}]})
     photo = VisitPhoto(person=actor, visit=visit, taken_at=timezone.now())
-    photo.image.save(cleaned.name, cleaned, save=False)
+    photo.image.save(pending.name, pending, save=False)
     try:
         photo.save()
     except Exception:
         photo.image.storage.delete(photo.image.name)  # nothing half-written: the file goes with the row
         raise
+    _check_after_commit(PHOTO, photo.pk)
     return photo
 
 
@@ -276,12 +277,13 @@ _PDF_SIGNATURE = b"%PDF-"
 
 
 def _checked_attachment(upload) -> ContentFile:
-    """A PNG or JPEG image (checked and stripped as visit photos are) or a PDF (by its signature and
-    end-of-file marker, at most 5 MB); anything else is refused by its content, never its name."""
+    """A PNG or JPEG image (header-checked as visit photos are, cleaned by the worker) or a PDF (by
+    its signature and end-of-file marker, at most 5 MB); anything else is refused by its content,
+    never its name."""
     head = upload.read(len(_PDF_SIGNATURE))
     upload.seek(0)
     if head != _PDF_SIGNATURE:
-        return _image_without_metadata(upload, field="attachments")
+        return _checked_image(upload, field="attachments")
     if upload.size is None or upload.size > MAX_PDF_BYTES:
         raise ValidationError({"attachments": [_("A PDF file is at most 5 MB.")]})
     content = upload.read(MAX_PDF_BYTES + 1)
@@ -326,10 +328,14 @@ def submit_report(*, actor, kind: str, period_start: date, body: str, figures: d
         with transaction.atomic():
             report.save()
             for content in files:
-                attachment = ReportAttachment(person=actor, report=report, uploaded_at=now)
+                is_image = not content.name.endswith(".pdf")  # a PDF is not decoded: stored as checked
+                attachment = ReportAttachment(person=actor, report=report, uploaded_at=now,
+                                              status=UploadCheck.PENDING if is_image else UploadCheck.READY)
                 attachment.file.save(content.name, content, save=False)
                 stored.append(attachment.file)
                 attachment.save()
+                if is_image:
+                    _check_after_commit(ATTACHMENT, attachment.pk)
     except IntegrityError:
         _delete_files(stored)
         raise ValidationError({"period_start": [_("You have already submitted this report.")]}) from None
@@ -337,6 +343,61 @@ def submit_report(*, actor, kind: str, period_start: date, body: str, figures: d
         _delete_files(stored)  # nothing half-written: files go with the rows that were not saved
         raise
     return report
+
+
+# --- the worker's check of uploaded images -------------------------------------------------------
+
+_UPLOADS = {PHOTO: (VisitPhoto, "image"), ATTACHMENT: (ReportAttachment, "file")}
+_CONTENT_TYPES_BY_EXTENSION = {"png": images.PNG, "jpg": images.JPEG}
+
+
+def check_upload(*, actor, kind: str, upload_id: int) -> str:
+    """The worker's check of a pending visit photo or report image: decoded and re-encoded without
+    its metadata (core.images: EXIF with its GPS position, comments, thumbnails), the cleaned file
+    stored in place of the upload, and the row marked ready. An image the decoder cannot read
+    whole (truncated, a broken EXIF block, a decompression bomb) is refused: its upload deleted and
+    the reason kept for the person to read. Idempotent: a row no longer pending (or gone) is left
+    alone. Returns the row's status ("gone" when it no longer exists)."""
+    require_actor(actor)
+    model, field = _UPLOADS[kind]
+    upload = model.objects.filter(pk=upload_id, status=UploadCheck.PENDING).first()
+    if upload is None:
+        return "gone"
+    stored = getattr(upload, field)
+    extension = stored.name.rsplit(".", 1)[-1]
+    # The decoder runs outside the transaction: no lock is held meanwhile.
+    try:
+        with stored.open("rb") as handle:
+            content = handle.read(validators.MAX_IMAGE_BYTES + 1)
+        cleaned, _width, _height = images.clean_image(
+            content, _CONTENT_TYPES_BY_EXTENSION.get(extension, ""), max_side=validators.MAX_IMAGE_SIDE,
+            max_pixels=validators.MAX_IMAGE_SIDE ** 2)
+    except images.ImageRefused as refusal:
+        cleaned, reason = None, refusal.reason
+    except FileNotFoundError:
+        cleaned, reason = None, gettext_noop("The image could not be read; upload it again.")
+    with transaction.atomic():
+        lock_person(upload.person_id, exclusive=False)  # lock order: person before the audit-chain head
+        upload = model.objects.select_for_update().filter(pk=upload_id, status=UploadCheck.PENDING).first()
+        if upload is None:
+            return "gone"  # deleted meanwhile (erasure, retention, the report's cascade)
+        stored = getattr(upload, field)
+        original = stored.name
+        if cleaned is None:
+            upload.status, upload.refusal = UploadCheck.REFUSED, reason
+            setattr(upload, field, "")
+        else:
+            upload.status = UploadCheck.READY
+            stored.save(f"{field}.{extension}", ContentFile(cleaned), save=False)
+        upload.save()
+        storage = stored.storage
+        transaction.on_commit(lambda: storage.delete(original))  # the upload as sent, never shown
+    return upload.status
+
+
+def refusal_message(upload) -> str:
+    """Why the worker refused a file, in the reader's language ("" when it was not refused)."""
+    return _(upload.refusal) if upload.refusal else ""
 
 
 def _delete_files(files) -> None:

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +15,7 @@ from attendance.api.serializers import (
     TrackingPingSerializer,
 )
 from consent.api.openapi import consent_required_response
+from consent.api.serializers import RefusalSerializer
 from consent.gate import ConsentPermission
 
 
@@ -47,6 +48,9 @@ class CheckInView(AttendanceAPIView):
         403: consent_required_response(
             "When a GPS `location` is sent (device.location), or a `photo` (facial_recognition, C5). "
             "Also 403 `face_mismatch` when the photo does not show the enrolled person (A2). " + APPLICATION_OFF),
+        503: OpenApiResponse(response=RefusalSerializer, description=(
+            "`try_again`: the worker computing the photo's face did not answer within 10 s; nothing is "
+            "recorded. Retry after the `Retry-After` header's seconds.")),
     })
     def post(self, request):
         payload = CheckInRequestSerializer(data=request.data)

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attendance.api.serializers import LocationSerializer
+from fieldwork import services
 from fieldwork.models import Customer, Report, Visit
 from privacy.disclosure import shown_value
 
@@ -55,7 +56,20 @@ class CheckOutVisitRequestSerializer(serializers.Serializer):
 
 class VisitPhotoRequestSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="PNG or JPEG, at most 2 MB and 4096 × 4096 pixels; only with "
-                                            "camera consent (device.camera). Its metadata is removed.")
+                                            "camera consent (device.camera). Its metadata is removed by a "
+                                            "worker: `status` is `pending` until then.")
+
+
+class UploadCheckSerializer(serializers.Serializer):
+    """Where the worker's check of one uploaded file stands: `pending` (being checked: an image is
+    re-encoded without its metadata outside the request), `ready`, or `refused` with the reason."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    refusal = serializers.SerializerMethodField()
+
+    def get_refusal(self, upload) -> str:
+        return services.refusal_message(upload)
 
 
 def _masked(serializer, instance, field):
@@ -72,11 +86,12 @@ class VisitSerializer(serializers.ModelSerializer):
     check_in_location = serializers.SerializerMethodField()
     check_out_location = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
+    photo_checks = UploadCheckSerializer(source="photos", many=True, read_only=True)
 
     class Meta:
         model = Visit
         fields = ["id", "customer", "checked_in_at", "check_in_location", "check_in_place", "checked_out_at",
-                  "check_out_location", "check_out_place", "note", "photos"]
+                  "check_out_location", "check_out_place", "note", "photos", "photo_checks"]
 
     def get_check_in_location(self, visit) -> str | None:
         return _masked(self, visit, "check_in_location")
@@ -88,8 +103,7 @@ class VisitSerializer(serializers.ModelSerializer):
         return len(visit.photos.all())
 
 
-class VisitPhotoSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class VisitPhotoSerializer(UploadCheckSerializer):
     visit = serializers.IntegerField(source="visit_id")
     taken_at = serializers.DateTimeField()
 
@@ -110,11 +124,12 @@ class ReportSerializer(serializers.ModelSerializer):
     figures = JSONObjectField(read_only=True)
     location = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    attachment_checks = UploadCheckSerializer(source="attachments", many=True, read_only=True)
 
     class Meta:
         model = Report
         fields = ["id", "kind", "period_start", "submitted_at", "body", "figures", "location", "place",
-                  "attachments"]
+                  "attachments", "attachment_checks"]
 
     def get_location(self, report) -> str | None:
         return _masked(self, report, "location")

@@ -15,6 +15,7 @@ from access.capabilities import Capability, may, require
 from accounts.permissions import console_login_required
 from fieldwork import selectors, services
 from fieldwork.console.forms import CustomerForm, ReportFilterForm, VisitFilterForm
+from fieldwork.models import UploadCheck
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
 from privacy.disclosure import Route, shown_value
@@ -110,8 +111,14 @@ def _visit_rows(request, visits, route):
              "check_in_place": shown_value(viewer=request.user, instance=visit, field="check_in_place"),
              "check_out_place": shown_value(viewer=request.user, instance=visit, field="check_out_place"),
              "note": shown_value(viewer=request.user, instance=visit, field="note"),
-             "photos": len(visit.photos.all())}
+             "photos": _file_counts(visit.photos.all())}
             for visit in visits]
+
+
+def _file_counts(files) -> dict:
+    # Only files the worker has cleaned count as there; the others are "being checked" (never shown).
+    statuses = [upload.status for upload in files]
+    return {"ready": statuses.count(UploadCheck.READY), "pending": statuses.count(UploadCheck.PENDING)}
 
 
 @console_login_required
@@ -169,7 +176,7 @@ def reports(request):
              "place": shown_value(viewer=request.user, instance=report, field="place"),
              "location": _position_text(shown_value(viewer=request.user, instance=report, field="location",
                                                     route=route)),
-             "attachments": len(report.attachments.all())}
+             "attachments": _file_counts(report.attachments.all())}
             for report in page.object_list]
     return render(request, "fieldwork/reports.html", {
         "filters": filters, "rows": rows, "page": page, "query": _query_without_page(request),

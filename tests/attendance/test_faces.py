@@ -1,7 +1,8 @@
 """Facial check-in (A2) under separate biometric consent (C5), and device risk signals (X7), through
 the mobile API; the enrolment's embedding is computed by its Celery task (run here in process;
-tests/attendance/test_faces_worker.py runs it on the real worker). Real face photographs:
-tests/attendance/face_photos.py."""
+tests/attendance/test_faces_worker.py runs it on the real worker); a check-in photo's embedding is
+computed on the real worker (the `celery_worker` fixture) while the check-in waits, never in the
+web process. Real face photographs: tests/attendance/face_photos.py."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -17,6 +18,9 @@ from erasure import services as erasure_services
 from tests.attendance import face_photos
 from tests.consent.factories import signed_in
 from tests.erasure.test_erase_person import PRIVACY_REQUEST
+
+# A check-in with a photo waits for the real worker to compute its embedding.
+pytestmark = pytest.mark.usefixtures("celery_worker")
 
 ENROLMENT = "/api/v1/attendance/face/enrolment"
 CHECK_INS = "/api/v1/attendance/check-ins"
@@ -98,6 +102,34 @@ def test_an_enrolled_face_checks_in_and_a_different_persons_face_is_refused(ente
         assert CheckIn.objects.filter(person=person.user).count() == len(face_photos.VARIANTS)
         assert AuditEntry.objects.filter(action="face_mismatch", object_id=str(enrolment.pk),
                                          actor=f"user:{person.user.pk}").count() == 1
+
+
+@pytest.mark.promise("A2")
+def test_the_check_in_photo_is_decoded_by_the_worker_never_in_the_web_request(enterprises, monkeypatch):
+    person = _with_face_consent(enterprises.a)
+    _enrol(person, face_photos.astronaut())
+    from PIL import Image
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("an image was decoded inside the web request")
+
+    # Pillow (an outside library) refuses to open anything in this process: the worker did the work.
+    monkeypatch.setattr(Image, "open", forbidden)
+    assert _photo_check_in(person, face_photos.astronaut()).json()["face_check"] == "verified"
+    refused = _photo_check_in(person, face_photos.cameraman())
+    assert refused.status_code == 403 and refused.json()["code"] == "face_mismatch"
+
+
+@pytest.mark.promise("A2")
+def test_a_worker_that_does_not_answer_in_time_is_a_try_again_and_records_nothing(enterprises, monkeypatch):
+    person = _with_face_consent(enterprises.a)
+    _enrol(person, face_photos.astronaut())
+    monkeypatch.setattr(attendance_services, "FACE_CHECK_TIMEOUT_SECONDS", 0.001)  # no worker answers so fast
+    waited = _photo_check_in(person, face_photos.astronaut())
+    assert waited.status_code == 503 and waited.json()["code"] == "try_again"
+    assert waited["Retry-After"] == str(attendance_services.FACE_CHECK_RETRY_AFTER_SECONDS)
+    with schema_context(enterprises.a.schema_name):
+        assert not CheckIn.objects.filter(person=person.user).exists()
 
 
 @pytest.mark.promise("A2")

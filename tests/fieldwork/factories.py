@@ -46,6 +46,22 @@ def image_bytes(kind: str = "JPEG", *, size=(64, 48)) -> bytes:
     return buffer.getvalue()
 
 
+def run_upload_checks(enterprise) -> dict[int, str]:
+    """Run the worker's check (fieldwork.tasks.check_upload) of every pending visit photo and
+    report image, in process as the worker would; returns {row id: status}. The task is queued
+    once the upload commits, which a test's transaction never does
+    (tests/fieldwork/test_uploads_worker.py runs it on the real worker)."""
+    from fieldwork import tasks
+    from fieldwork.models import ReportAttachment, UploadCheck, VisitPhoto
+
+    outcome = {}
+    with schema_context(enterprise.schema_name):
+        for kind, model in ((fieldwork_services.PHOTO, VisitPhoto), (fieldwork_services.ATTACHMENT, ReportAttachment)):
+            for pk in model.objects.filter(status=UploadCheck.PENDING).values_list("pk", flat=True):
+                outcome[pk] = tasks.check_upload.apply(args=[kind, pk]).get()
+    return outcome
+
+
 def image_upload(kind: str = "JPEG", name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, image_bytes(kind), content_type="image/jpeg")
 

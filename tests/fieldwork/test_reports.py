@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from fieldwork.models import Report, ReportAttachment
-from tests.fieldwork.factories import GPS, METADATA_MARKER, PDF, field_worker, image_bytes
+from tests.fieldwork.factories import GPS, METADATA_MARKER, PDF, field_worker, image_bytes, run_upload_checks
 
 REPORTS = "/api/v1/field/reports"
 
@@ -105,6 +105,9 @@ def test_attachments_are_checked_by_content_bounded_and_all_or_nothing(enterpris
     accepted = submit([upload("photo.jpg", image_bytes()), upload("offer.pdf", PDF)], _today())
     assert accepted.status_code == 201, accepted.content
     assert accepted.json()["attachments"] == 2 and accepted.json()["figures"] == {"calls": 4}
+    # The PDF is stored as checked; the image waits for the worker, which removes its metadata.
+    assert sorted(check["status"] for check in accepted.json()["attachment_checks"]) == ["pending", "ready"]
+    assert set(run_upload_checks(enterprises.a).values()) == {"ready"}
     with schema_context(enterprises.a.schema_name):
         stored = {attachment.file.name.rsplit(".", 1)[-1]: attachment.file.open("rb").read()
                   for attachment in ReportAttachment.objects.filter(report_id=accepted.json()["id"])}

@@ -12,7 +12,8 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from fieldwork.api import urls as fieldwork_api_urls
 from fieldwork.models import Visit, VisitPhoto
-from tests.fieldwork.factories import GPS, METADATA_MARKER, PDF, field_worker, image_bytes, image_upload, make_customer
+from tests.fieldwork.factories import (GPS, METADATA_MARKER, PDF, field_worker, image_bytes, image_upload, make_customer,
+                                       run_upload_checks)
 
 VISITS = "/api/v1/field/visits"
 
@@ -74,6 +75,10 @@ def test_visit_check_in_records_gps_only_with_location_consent_otherwise_a_typed
     assert person.post(VISITS, {"customer": customers["pearl"], "location": GPS}).status_code == 403
 
 
+def _photo_checks(person, visit_id):
+    return next(visit["photo_checks"] for visit in person.get(VISITS).json() if visit["id"] == visit_id)
+
+
 @pytest.mark.promise("A1")
 def test_visit_photos_need_camera_consent_and_are_checked_by_content(enterprises, customers):
     person = field_worker(enterprises.a)
@@ -95,6 +100,11 @@ def test_visit_photos_need_camera_consent_and_are_checked_by_content(enterprises
     assert taken.status_code == 201, taken.content
     png = _photo(person, visit_id, SimpleUploadedFile("p.png", image_bytes("PNG"), content_type="image/png"))
     assert png.status_code == 201, png.content
+    # Stored as sent until the worker cleans it: the person sees it being checked.
+    assert (taken.json()["status"], png.json()["status"]) == ("pending", "pending")
+    assert [check["status"] for check in _photo_checks(person, visit_id)] == ["pending"] * 2
+    assert set(run_upload_checks(enterprises.a).values()) == {"ready"}
+    assert [check["status"] for check in _photo_checks(person, visit_id)] == ["ready"] * 2
     with schema_context(enterprises.a.schema_name):
         for photo in VisitPhoto.objects.filter(visit_id=visit_id):
             with photo.image.open("rb") as stored:

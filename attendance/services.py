@@ -19,8 +19,9 @@ from attendance.models import AttendanceSettings, CheckIn, FaceEnrolment, Tracki
 from audit.chain import lock_person
 from audit.recording import record_event
 from consent import gate
+from core import images
 from core.errors import NotPermitted
-from orgdata.validators import validate_image_upload
+from orgdata.validators import MAX_IMAGE_SIDE, validate_image_upload
 
 # C5 (Q 2(2)1(3)): the separate biometric consent facial check-in needs (consent.catalogue).
 FACIAL_RECOGNITION = "facial_recognition"
@@ -235,13 +236,15 @@ def compute_face_embedding(*, actor, enrolment_id: int) -> str:
             lock_person(enrolment.person_id, exclusive=False)  # lock order: person before the audit-chain head
             FaceEnrolment.objects.filter(pk=enrolment_id).delete()
         gate.require_consent(enrolment.person_id, FACIAL_RECOGNITION)
-    embedding, failure = None, ""
+    embedding, failure, kept_photo = None, "", ""
     try:
         # The model runs outside the transaction: no lock is held meanwhile.
         embedding = faces.embedding_of(ContentFile(base64.b64decode(enrolment.base_photo), name="base-photo"))
     except ValidationError as error:
         # Kept as the refusal's code; the person reads it in their language (face_failure_message).
         failure = next((item.code for item in error.error_dict.get("photo", ()) if item.code), "") or "unreadable"
+    if embedding is not None and enrolment.keeps_base_photo:
+        kept_photo = _without_metadata(base64.b64decode(enrolment.base_photo))
     with transaction.atomic():
         lock_person(enrolment.person_id, exclusive=False)  # lock order: person before the audit-chain head
         enrolment = FaceEnrolment.objects.select_for_update().filter(
@@ -253,10 +256,23 @@ def compute_face_embedding(*, actor, enrolment_id: int) -> str:
                 FaceEnrolment.Status.ENROLLED, embedding, timezone.now())
         else:
             enrolment.status, enrolment.failure = FaceEnrolment.Status.FAILED, failure[:40]
-        if not enrolment.keeps_base_photo or embedding is None:
-            enrolment.base_photo = ""  # A2: the photo is discarded once the embedding exists
+        # A2: the photo is discarded once the embedding exists, unless the enterprise keeps it: then
+        # only its pixels are kept (its EXIF may carry where it was taken: no location without consent).
+        enrolment.base_photo = kept_photo
         enrolment.save()
         return enrolment.status
+
+
+def _without_metadata(photo: bytes) -> str:
+    """A kept base photo re-encoded without any metadata (core.images), base64; "" (not kept) when
+    it cannot be cleaned."""
+    kind = images.PNG if photo.startswith(b"\x89PNG") else images.JPEG
+    try:
+        cleaned, _width, _height = images.clean_image(photo, kind, max_side=MAX_IMAGE_SIDE,
+                                                      max_pixels=MAX_IMAGE_SIDE ** 2)
+    except images.ImageRefused:
+        return ""
+    return base64.b64encode(cleaned).decode("ascii")
 
 
 @transaction.atomic

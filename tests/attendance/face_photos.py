@@ -58,6 +58,16 @@ def jpeg(image: Image.Image, *, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_taken_at(image: Image.Image, *, latitude: float) -> bytes:
+    """A JPEG whose EXIF says where it was taken (a GPS block), as a phone camera writes it."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif.get_ifd(0x8825).update({1: "N", 2: (float(int(latitude)), 0.0, 0.0)})  # GPSInfo: latitude
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=90, exif=exif)
+    return buffer.getvalue()
+
+
 def upload(image: Image.Image, name: str = "face.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg(image), content_type="image/jpeg")
 

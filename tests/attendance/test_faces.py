@@ -3,10 +3,14 @@ the mobile API; the enrolment's embedding is computed by its Celery task (run he
 tests/attendance/test_faces_worker.py runs it on the real worker); a check-in photo's embedding is
 computed on the real worker (the `celery_worker` fixture) while the check-in waits, never in the
 web process. Real face photographs: tests/attendance/face_photos.py."""
+import base64
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import schema_context
+from PIL import Image
 
 from accounts.models import User
 from attendance import faces, tasks
@@ -218,6 +222,26 @@ def test_the_enterprise_may_keep_base_photos_and_the_person_is_told(enterprises,
         enrolment = FaceEnrolment.objects.get(person=person.user)
         assert enrolment.base_photo == "" and len(enrolment.embedding) == 128
     assert "deleted as soon as" in person.get(ENROLMENT).json()["photo_notice"]
+
+
+@pytest.mark.promise("A2")
+def test_a_kept_base_photo_keeps_only_its_pixels_not_where_it_was_taken(enterprises):
+    with schema_context(enterprises.a.schema_name):
+        manager = User.objects.get(role=User.Role.MANAGER)
+        attendance_services.set_face_photo_policy(actor=manager, keeps_base_photo=True)
+    person = _with_face_consent(enterprises.a)
+    taken = face_photos.jpeg_taken_at(face_photos.astronaut(), latitude=31)
+    assert Image.open(io.BytesIO(taken)).getexif().get_ifd(0x8825)  # the phone wrote where it was
+    sent = _multipart(person, ENROLMENT, {"photo": SimpleUploadedFile("face.jpg", taken, content_type="image/jpeg")})
+    assert sent.status_code == 202, sent.content
+    with schema_context(enterprises.a.schema_name):
+        enrolment = FaceEnrolment.objects.get(person=person.user)
+        tasks.compute_face_embedding.apply(args=[enrolment.pk]).get()
+        enrolment.refresh_from_db()
+        kept = base64.b64decode(enrolment.base_photo)
+    assert enrolment.status == FaceEnrolment.Status.ENROLLED and kept  # kept, as the enterprise chose
+    exif = Image.open(io.BytesIO(kept)).getexif()
+    assert not exif and not exif.get_ifd(0x8825) and b"PhoneMaker" not in kept
 
 
 def test_only_the_manager_decides_whether_base_photos_are_kept(enterprises):

@@ -26,6 +26,7 @@ from certification.errors import NotReviewable
 from certification.models import CertificationEvent, Document, Submission
 from core.errors import NotPermitted
 from privacy.disclosure import shown_value
+from privacy.marks import sensitive_html
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -109,7 +110,8 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("legal representative's ID number"))
     def legal_representative_id(self, submission):
-        return shown_value(viewer=None, instance=submission, field="legal_representative_id_number")
+        # C2: marked as sensitive, the one mark every surface uses.
+        return sensitive_html(shown_value(viewer=None, instance=submission, field="legal_representative_id_number"))
 
     @admin.display(description=gettext_lazy("the enterprise's submissions"))
     def earlier_submissions(self, submission):

@@ -9,6 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from access.capabilities import Capability, require
 from access.errors import NotInYourScope
 from certification.models import CertificationEvent, Document, Submission
+from privacy.disclosure import shown_value
 from tenants.models import Enterprise
 
 
@@ -46,6 +47,9 @@ def submissions_of(*, viewer, enterprise_id: int) -> list[Submission]:
             # The sealed bytes stay in the database: the page lists documents, it does not open them.
             submission.document_list = list(Document.objects.filter(submission=submission).defer("content"))
             submission.event_list = list(CertificationEvent.objects.filter(submission=submission))
+            # C2: the legal representative's ID number as every surface shows it (masked), to be marked.
+            submission.legal_representative_id_shown = shown_value(
+                viewer=viewer, instance=submission, field="legal_representative_id_number")
     return submissions
 
 

@@ -8,6 +8,7 @@ from attendance.api.serializers import LocationSerializer
 from fieldwork import services
 from fieldwork.models import Customer, Report, Visit
 from privacy.disclosure import shown_value
+from privacy.serializers import SensitiveFieldsMixin
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -81,7 +82,9 @@ def _masked(serializer, instance, field):
     return shown_value(viewer=getattr(request, "user", None), instance=instance, field=field)
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    sensitive_sources = {"check_in_location": "fieldwork.Visit.check_in_location",
+                         "check_out_location": "fieldwork.Visit.check_out_location"}
     customer = CustomerSerializer()
     check_in_location = serializers.SerializerMethodField()
     check_out_location = serializers.SerializerMethodField()
@@ -91,7 +94,7 @@ class VisitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Visit
         fields = ["id", "customer", "checked_in_at", "check_in_location", "check_in_place", "checked_out_at",
-                  "check_out_location", "check_out_place", "note", "photos", "photo_checks"]
+                  "check_out_location", "check_out_place", "note", "photos", "photo_checks", "sensitive_fields"]
 
     def get_check_in_location(self, visit) -> str | None:
         return _masked(self, visit, "check_in_location")
@@ -120,7 +123,8 @@ class ReportRequestSerializer(serializers.Serializer):
                                         help_text="PNG, JPEG (2 MB) or PDF (5 MB) files, checked by content.")
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    sensitive_sources = {"location": "fieldwork.Report.location"}
     figures = JSONObjectField(read_only=True)
     location = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
@@ -129,7 +133,7 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = ["id", "kind", "period_start", "submitted_at", "body", "figures", "location", "place",
-                  "attachments", "attachment_checks"]
+                  "attachments", "attachment_checks", "sensitive_fields"]
 
     def get_location(self, report) -> str | None:
         return _masked(self, report, "location")

@@ -8,24 +8,31 @@ import html
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from orgdata.models import Application
+from certification.models import Submission
+from orgdata.models import Application, ApplicationSwitch
 from privacy import masking
 from privacy.marks import sensitive_html
 from privacy.registry import declarations
 from tests.console.test_every_page_browser import INSTANCES, NOT_SWEPT, console_routes, path_of
+from tests.certification.factories import LEGAL_REPRESENTATIVE_ID, certify
 from tests.consent.factories import signed_in
 from tests.consent.test_gate import GPS
+from tests.fieldwork.factories import make_customer
 from tests.orgdata.factories import make_employee, make_tree, resident_id
 from tests.policies.test_policy_versions import _api_v1_routes
 
 VALUE_TAG = '<span class="sensitive-value">'
-# Parametrised pages whose instance this test does not create: neither shows a person's ID number
-# or whereabouts (a rights request's complaint text, an import job's report).
-NOT_CREATED = {"rights-console:request", "orgdata:import"}
+# Parametrised pages whose instance this test does not create: none shows a field the data map
+# declares sensitive (a rights request's complaint text, an import job's report, an approval
+# request's form, an incident's record).
+NOT_CREATED = {"rights-console:request", "orgdata:import", "approvals-console:request", "incidents-console:incident"}
 
 
 def _sensitive_fields_shown() -> set[str]:
@@ -73,23 +80,39 @@ def marked_in_json(data, shown_values: set[str]) -> int:
 
 @pytest.fixture
 def shown(enterprises, django_capture_on_commit_callbacks):
-    """A person with an ID number and a check-in with a location, and how surfaces show them."""
+    """A person with an ID number, a check-in, a field visit (checked in and out) and a report with
+    a location, an enterprise certification with its legal representative's ID number, and how
+    surfaces show them."""
     # The test knows how to reach each sensitive field the data map declares; a new one fails here.
-    assert _sensitive_fields_shown() == {"orgdata.Employee.id_number", "attendance.CheckIn.location",
-                                         "attendance.TrackingPing.location"}
+    assert _sensitive_fields_shown() == {
+        "orgdata.Employee.id_number", "attendance.CheckIn.location", "attendance.TrackingPing.location",
+        "fieldwork.Visit.check_in_location", "fieldwork.Visit.check_out_location", "fieldwork.Report.location",
+        "certification.Submission.legal_representative_id_number"}
     with schema_context(enterprises.a.schema_name):
         tree = make_tree()
         employee = make_employee(department=tree["backend"], name="敏感", id_number=resident_id(sequence=457))
         manager = User.objects.get(role=User.Role.MANAGER)
         application = Application.objects.order_by("pk").first()
+        ApplicationSwitch.objects.get_or_create(application=Application.objects.get(code="field-visits"),
+                                                account=employee.account, department=None,
+                                                defaults={"is_enabled": True})
+        customer = make_customer(actor=manager)
+    certify(enterprises.a.enterprise)  # the submission lives in the public schema
     person = signed_in(enterprises.a, employee.account)
     with django_capture_on_commit_callbacks(execute=True):
         assert person.grant("device.location").status_code == 201
     assert person.check_in(location=GPS).status_code == 201
+    visit = person.post("/api/v1/field/visits", {"customer": customer.pk, "location": GPS})
+    assert visit.status_code == 201, visit.content
+    assert person.post(f"/api/v1/field/visits/{visit.json()['id']}/check-out", {"location": GPS}).status_code == 200
+    report = person.post("/api/v1/field/reports", {"kind": "daily", "body": "Visited one customer.", "location": GPS,
+                                                   "period_start": timezone.localdate().isoformat()})
+    assert report.status_code == 201, report.content
     return {"person": person, "employee": employee, "manager": manager,
             "facts": {"department": tree["rnd"].pk, "employee": employee.pk, "account": employee.account.pk,
-                      "application": application.pk},
-            "id_number": masking.mask_id_number(employee.id_number), "location": masking.mask_location(GPS)}
+                      "application": application.pk, "customer": customer.pk},
+            "id_number": masking.mask_id_number(employee.id_number), "location": masking.mask_location(GPS),
+            "legal_id_number": masking.mask_id_number(LEGAL_REPRESENTATIVE_ID)}
 
 
 @pytest.mark.promise("C2")
@@ -114,20 +137,23 @@ def test_every_console_page_marks_each_sensitive_value_it_shows(enterprises, sho
                 continue
             page = response.content.decode()
             assert unmarked_on_page(page, shown["id_number"], whole_text=False) == 0, path
+            assert unmarked_on_page(page, shown["legal_id_number"], whole_text=False) == 0, path
             assert unmarked_on_page(page, shown["location"], whole_text=True) == 0, path
             if VALUE_TAG in page:
                 marked_pages.add(path)
-    # The walk did reach the pages that show them: the employee's record, their edit form, the records.
+    # The walk did reach the pages that show them: the employee's record, their edit form, the records,
+    # the field-work visits and reports, the certification.
     assert {reverse("orgdata:employee", kwargs={"pk": shown["employee"].pk}),
-            reverse("attendance-console:records")} <= marked_pages, marked_pages
-    assert len(marked_pages) >= 3
+            reverse("attendance-console:records"), reverse("fieldwork-console:visits"),
+            reverse("fieldwork-console:reports"), reverse("certification-console:status")} <= marked_pages, marked_pages
+    assert len(marked_pages) >= 6
 
 
 @pytest.mark.promise("C2")
 def test_every_api_response_names_the_sensitive_fields_it_shows(enterprises, shown):
-    values = {shown["id_number"], shown["location"]}
+    values = {shown["id_number"], shown["location"], shown["legal_id_number"]}
     manager = signed_in(enterprises.a, shown["manager"])
-    marked = 0
+    marked, marked_paths = 0, set()
     for viewer in (manager, shown["person"]):
         for name, path, methods in _api_v1_routes():
             if "get" not in methods or name in ("api-logout", "api-logout-all"):
@@ -138,8 +164,28 @@ def test_every_api_response_names_the_sensitive_fields_it_shows(enterprises, sho
                 continue
             data = response.json()
             assert unmarked_in_json(data, values) == [], path
+            if marked_in_json(data, values):
+                marked_paths.add(path)
             marked += marked_in_json(data, values)
     assert marked >= 3  # my profile, the administrators' employee record, my check-ins
+    assert {"/api/v1/field/visits", "/api/v1/field/reports"} <= marked_paths, marked_paths
+
+
+@pytest.mark.promise("C2")
+def test_the_certification_admin_marks_the_legal_representatives_id_number(enterprises, shown):
+    """Platform support reviews a certification in the Django admin: the ID number is marked there too."""
+    with schema_context("public"):
+        staff = User.objects.create_user(mobile="13800009445", display_name="Support Li", password="Supp0rt-Desk!",
+                                         is_staff=True, role=User.Role.PLATFORM_STAFF)
+        staff.user_permissions.add(Permission.objects.get(codename="review_certification"))
+        submission = Submission.objects.get(enterprise=enterprises.a.enterprise)
+        support = Client(HTTP_HOST="localhost")
+        support.force_login(staff)
+    page = support.get(f"/admin/certification/submission/{submission.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert unmarked_on_page(body, shown["legal_id_number"], whole_text=False) == 0
+    assert sensitive_html(shown["legal_id_number"]) in body
 
 
 def test_the_mark_is_one_span_with_its_label_and_nothing_for_an_empty_value():

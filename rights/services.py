@@ -136,7 +136,7 @@ def submit_request(*, actor, kind: str, details: dict, password: str, code: str)
         # M1/M2: verified like any request, then the person is protected as their profile would.
         _verify_identity(actor, password=password, code=code)
         _protect_minor(actor=actor, finding=finding, person=actor,
-                       details={"field": details["field"], "note": str(details.get("note") or "")[:TEXT_LIMIT]})
+                       details={"field": "id_number", "note": str(details.get("note") or "")[:TEXT_LIMIT]})
     if kind == Kind.ACCOUNT_CANCELLATION and may(actor, Capability.HAND_OVER_MANAGER_ROLE):
         raise ValidationError({"kind": [_("Hand the enterprise manager role over before cancelling your account.")]})
     correct_value = details.pop("correct_value", "")

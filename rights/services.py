@@ -62,6 +62,7 @@ from erasure.models import ErasureJob
 from orgdata import validators
 from orgdata.errors import ChildInformationDeleted, UnderWorkingAge
 from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import employees as employee_services
 from orgdata.services import minors as minor_services
 from rights import corrections, deadlines, inbox, selectors
@@ -416,11 +417,13 @@ def _correct(*, actor, request: RightsRequest, answer: str) -> RightsRequest:
     if len(answer or "") > TEXT_LIMIT:
         raise ValidationError({"answer": [_("At most %(limit)s characters.") % {"limit": TEXT_LIMIT}]})
     field = request.details["field"]
-    if field == "id_number":
-        # M1/M2: checked again on today's date (StatesAMinor leaves the transaction before anything is written).
-        corrections.checked_value(field, request.correct_value)
     try:
         employee = directory_selectors.own_employee_record(request.person)
+        if field == "id_number":
+            # M1/M2: within the actor's reach (E5), checked again on today's date: StatesAMinor leaves the
+            # transaction before anything is written (`authorise` protects the person outside it).
+            scope_selectors.employee_visible_to(actor, employee.pk)
+            corrections.checked_value(field, request.correct_value)
         employee_services.update_employee(actor=actor, employee=employee, changes=corrections.changes_of(request))
     except ValidationError as refusal:
         # Checked on submission; what changed since (the number taken by someone else, a department

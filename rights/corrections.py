@@ -20,7 +20,21 @@ from accounts.models import User
 from orgdata.columns import DEPARTMENT_SEPARATOR
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.services import employees as employee_services
+from orgdata.services import minors as minor_services
 from privacy import disclosure
+
+
+
+class StatesAMinor(Exception):
+    """M1/M2: the value a correction asks for states an age under 16; `refusal` is the address book's
+    own (coded under_14 or under_16), `is_child` whether it states under 14. Not a field error: the
+    person is protected as when their profile says so (rights.services)."""
+
+    def __init__(self, refusal: ValidationError):
+        super().__init__("the corrected value states an age under 16")
+        self.refusal = refusal
+        self.is_child = bool(minor_services.fields_revealing_a_child(refusal))
+
 
 # Field → its label. The model each one lives on decides how its value is shown (privacy.disclosure).
 CORRECTABLE_FIELDS = {
@@ -52,13 +66,17 @@ def checked_field(field) -> str:
 
 def checked_value(field: str, value: str) -> str:
     """The requested value normalised by the address book's own validator; refuses (ValidationError
-    on details.correct_value, with that validator's message) a value the address book would refuse."""
+    on details.correct_value, with that validator's message) a value the address book would refuse.
+    M1/M2: an ID number stating an age under 16 raises StatesAMinor instead."""
     if field in _LISTED:
         listed_item(field, value)
         return value.strip()
     try:
         cleaned = employee_services.clean_employee_values({field: value})[field]
     except ValidationError as refusal:
+        if (minor_services.fields_revealing_a_child(refusal)
+                or minor_services.fields_revealing_under_working_age(refusal)):
+            raise StatesAMinor(refusal) from None
         raise ValidationError({"details.correct_value": refusal.message_dict.get(field) or refusal.messages}) from None
     return cleaned.isoformat() if field == "entry_date" else str(cleaned)
 

@@ -44,6 +44,8 @@ def result_upload_path(instance, filename: str) -> str:
         "refusal_reason": "one of the listed reasons (R8)", "legal_exception": "one of the listed exceptions (R9)",
         "repeated": "whether it repeats an earlier request", "excessive": "whether it was flagged excessive",
         "erasure_job": "the erasure job the request started",
+        "escalation_level": "how far the request was escalated (near or past its date)",
+        "dates_estimated": "whether its dates were counted without the official calendar",
     },
 )
 class RightsRequest(models.Model):
@@ -69,6 +71,9 @@ class RightsRequest(models.Model):
         # The person's information was erased (by another request or by the enterprise) while this
         # one was open: nothing is left to act on (the history's "closed_by_erasure" step says so).
         CLOSED = "closed", _("Closed: the person's information was erased")
+        # M1/M2: a correction asked for an ID number stating an age under 16: not stored, the person
+        # protected as the minors rules say (rights.services._protect_minor; the answer says which).
+        CLOSED_UNDER_AGE = "closed_under_age", _("Closed: the person is under the legal working age")
 
     class RefusalReason(models.TextChoices):
         # R8: the only reasons a request may be refused for.
@@ -112,6 +117,16 @@ class RightsRequest(models.Model):
     result_file = models.FileField(_("result file"), upload_to=result_upload_path, max_length=200, blank=True)
     result_expires_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Escalation(models.TextChoices):
+        NEAR = "near", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+
+    # How far the request was last escalated: near its date, then again once past it.
+    escalation_level = models.CharField(max_length=10, choices=Escalation.choices, blank=True, db_default="")
+    # Its dates were counted Monday to Friday, for a year the official calendar did not cover yet
+    # (rights.deadlines): recounted once the calendar covers it.
+    dates_estimated = models.BooleanField(default=False, db_default=False)
     # The erasure the request started (deletion, account cancellation, a relative's deletion).
     erasure_job = models.ForeignKey("erasure.ErasureJob", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")

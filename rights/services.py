@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import NoReturn
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
@@ -59,8 +60,11 @@ from erasure import selectors as erasure_selectors
 from erasure import services as erasure_services
 from erasure.models import ErasureJob
 from orgdata import validators
+from orgdata.errors import ChildInformationDeleted, UnderWorkingAge
 from orgdata.selectors import directory as directory_selectors
+from orgdata.selectors import scope as scope_selectors
 from orgdata.services import employees as employee_services
+from orgdata.services import minors as minor_services
 from rights import corrections, deadlines, inbox, selectors
 from rights.models import PreDeathArrangement, ProtectionContact, RequestEvent, RightsRequest
 
@@ -127,7 +131,13 @@ def submit_request(*, actor, kind: str, details: dict, password: str, code: str)
     require(actor, Capability.USE_MOBILE_API)
     if kind not in Kind.values or kind == Kind.NEXT_OF_KIN:
         raise ValidationError({"kind": [_("Choose one of the requests listed.")]})
-    details = _checked_details(kind, details or {})
+    try:
+        details = _checked_details(kind, details or {})
+    except corrections.StatesAMinor as finding:
+        # M1/M2: verified like any request, then the person is protected as their profile would.
+        _verify_identity(actor, password=password, code=code)
+        _protect_minor(actor=actor, finding=finding, person=actor,
+                       details={"field": "id_number", "note": str(details.get("note") or "")[:TEXT_LIMIT]})
     if kind == Kind.ACCOUNT_CANCELLATION and may(actor, Capability.HAND_OVER_MANAGER_ROLE):
         raise ValidationError({"kind": [_("Hand the enterprise manager role over before cancelling your account.")]})
     correct_value = details.pop("correct_value", "")
@@ -189,10 +199,10 @@ def _create(*, person: User, kind: str, details: dict, actor, correct_value: str
     now = timezone.now()
     earlier = RightsRequest.objects.filter(person=person, kind=kind, submitted_at__gte=now - REPEAT_WINDOW) \
         .exclude(status=Status.WITHDRAWN).order_by("-submitted_at")
-    due_on, erase_by = deadlines.due_dates(kind, timezone.localdate(now))
+    due_on, erase_by, estimated = deadlines.counted_due_dates(kind, timezone.localdate(now))
     request = RightsRequest.objects.create(
         person=person, person_key_id=person.person_key_id, kind=kind, details=details, correct_value=correct_value,
-        due_on=due_on, erase_by=erase_by,
+        due_on=due_on, erase_by=erase_by, dates_estimated=estimated,
         repeats=earlier.first(), repeated=earlier.exists(), excessive=earlier.count() + 1 >= EXCESSIVE_AFTER)
     # R7: a relative's request is recorded by an administrator; their proof is verified later.
     received = (_("Your request was received. It is due by %(due)s.") if kind == Kind.NEXT_OF_KIN
@@ -328,7 +338,6 @@ def arrangement_of(person: User) -> PreDeathArrangement | None:
     return PreDeathArrangement.objects.filter(person=person).first()
 
 
-@transaction.atomic
 def authorise(*, actor, request: RightsRequest, answer: str = "", corrected: str = "",
               override_reason: str = "") -> RightsRequest:
     """An administrator authorises a request and, with it, what it asks: a deletion (R3) or a
@@ -340,7 +349,21 @@ def authorise(*, actor, request: RightsRequest, answer: str = "", corrected: str
     that is not open, an answer missing where one is needed, authorising one's own request, a
     relative's request before the death is recorded and its proof verified, and disclosing to a
     relative what the deceased asked never to be disclosed without an `override_reason`.
+
+    M1/M2: a correction whose ID number states an age under 16 is not applied: the person is
+    protected as when their profile says so and the request closed (`_protect_minor`, which raises
+    ChildInformationDeleted or UnderWorkingAge once that is committed).
     """
+    try:
+        return _authorise(actor=actor, request=request, answer=answer, corrected=corrected,
+                          override_reason=override_reason)
+    except corrections.StatesAMinor as finding:
+        # Outside the authorisation's transaction, which wrote nothing: the protection must stay done.
+        _protect_minor(actor=actor, finding=finding, request=request)
+
+
+@transaction.atomic
+def _authorise(*, actor, request: RightsRequest, answer: str, corrected: str, override_reason: str) -> RightsRequest:
     require(actor, Capability.HANDLE_RIGHTS_REQUESTS)
     request = _locked(request)
     _refuse_own_or_closed(actor, request)
@@ -396,6 +419,11 @@ def _correct(*, actor, request: RightsRequest, answer: str) -> RightsRequest:
     field = request.details["field"]
     try:
         employee = directory_selectors.own_employee_record(request.person)
+        if field == "id_number":
+            # M1/M2: within the actor's reach (E5), checked again on today's date: StatesAMinor leaves the
+            # transaction before anything is written (`authorise` protects the person outside it).
+            scope_selectors.employee_visible_to(actor, employee.pk)
+            corrections.checked_value(field, request.correct_value)
         employee_services.update_employee(actor=actor, employee=employee, changes=corrections.changes_of(request))
     except ValidationError as refusal:
         # Checked on submission; what changed since (the number taken by someone else, a department
@@ -416,6 +444,47 @@ def _correct(*, actor, request: RightsRequest, answer: str) -> RightsRequest:
     record_event(action="correction_applied", object_type=RightsRequest._meta.label_lower, object_id=request.pk,
                  changed_fields=[field])
     return request
+
+
+def _protect_minor(*, actor, finding: corrections.StatesAMinor, person: User | None = None,
+                   details: dict | None = None, request: RightsRequest | None = None) -> NoReturn:
+    """M1/M2: a correction (a new one of `person` with `details`, or `request` being authorised)
+    asks for an ID number stating an age under 16. Exactly what the profile screen does
+    (orgdata.services.minors): nothing of the value is stored; a child under 14 is disabled and
+    erased at once, someone of 14 or 15 disabled with a case for the manager, each in its own
+    transaction. Then the request is closed ("closed_under_age", the rule as its recorded reason)
+    and the person told. Raises ChildInformationDeleted or UnderWorkingAge; on the manager's own
+    record only the refusal (ValidationError: erasure would leave the enterprise without them)."""
+    person = request.person if request is not None else person
+    field_errors = finding.refusal.message_dict.get("id_number") or finding.refusal.messages
+    employee = directory_selectors.own_employee_record(person)
+    if not minor_services.may_protect(employee):
+        raise ValidationError({"request" if request is not None else "details.correct_value": field_errors})
+    try:
+        if finding.is_child:
+            minor_services.erase_child(employee=employee, refusal=finding.refusal)
+        minor_services.disable_under_working_age(employee=employee, refusal=finding.refusal)
+    except (ChildInformationDeleted, UnderWorkingAge) as protected:
+        reason = (_("The ID number you asked for states an age under 14: information of children under 14 cannot "
+                    "be collected. It was not stored; your account was disabled and your information is being "
+                    "deleted.") if finding.is_child
+                  else _("The ID number you asked for states an age under 16, the legal working age: no account, even "
+                         "with a guardian's consent. It was not stored; your account was disabled and the enterprise "
+                         "manager verifies the case."))
+        with transaction.atomic():
+            if request is None:
+                request = _create(person=person, kind=Kind.CORRECTION, details=details or {}, actor=actor)
+            request = _locked(request)
+            if request.is_open:
+                request.status, request.answer = Status.CLOSED_UNDER_AGE, reason
+                request.decided_at = timezone.now()
+                request.decided_by = None if is_system_actor(actor) or request.person_id == actor.pk else account_of(actor)
+                request.correct_value = ""
+                request.save(update_fields=["status", "answer", "decided_at", "decided_by", "correct_value",
+                                            "updated_at"])
+                _step(request, "closed_under_age", actor, reason)
+        raise protected
+    raise AssertionError("the minors rules returned without protecting the person")  # pragma: no cover
 
 
 def _check_next_of_kin(request: RightsRequest, *, action: str, corrected: str, override_reason: str) -> None:
@@ -623,31 +692,62 @@ def send_erasure_certificate(sender=None, *, job: ErasureJob, person: User, **kw
 
 
 def escalate_due_requests(*, actor, today=None) -> int:
-    """Requests still open within 2 working days of their due date (or of R5's erasure date), or past
-    it, are escalated once to everyone who handles requests: a message in their inbox. Returns how
-    many were escalated."""
+    """Requests still open within 2 working days of their watched date (the due date, or R5's
+    erasure date), or past it, are escalated to everyone who handles requests: a message in their
+    inbox quoting that date. A request is escalated once when it comes near ("near") and once more
+    when it is past its date ("overdue"; at once if it is already past when first seen). Returns how
+    many escalations were made."""
     require_actor(actor)
     today = today or timezone.localdate()
     horizon = deadlines.escalation_horizon(today)
     handlers = _handlers()
     escalated = 0
+    Level = RightsRequest.Escalation
     # An account cancellation is due twice (R5): the account at once (done on submission), the
     # information by `erase_by`, which is what is watched.
     watched = RightsRequest.objects.annotate(watched_on=Coalesce("erase_by", "due_on"))
-    for request in watched.filter(status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
-                                  escalated_at__isnull=True, watched_on__lte=horizon):
+    due = watched.filter(status__in=[Status.SUBMITTED, Status.IN_PROGRESS], watched_on__lte=horizon).filter(
+        Q(escalation_level="") | Q(escalation_level=Level.NEAR, watched_on__lt=today))
+    for request in due:
+        level = Level.OVERDUE if request.watched_on < today else Level.NEAR
         with transaction.atomic():
-            RightsRequest.objects.filter(pk=request.pk).update(escalated_at=timezone.now())
-            _step(request, "escalated", actor, "", tell=False)
+            RightsRequest.objects.filter(pk=request.pk).update(escalated_at=timezone.now(), escalation_level=level)
+            _step(request, "escalated" if level == Level.NEAR else "escalated_overdue", actor, "", tell=False)
+            subject = (_("A rights request is due on %(due)s") if level == Level.NEAR
+                       else _("A rights request is overdue since %(due)s"))
+            body = (_("%(kind)s #%(id)s is due on %(due)s and still open.") if level == Level.NEAR
+                    else _("%(kind)s #%(id)s was due on %(due)s and is still open."))
+            words = {"kind": request.get_kind_display(), "id": request.pk, "due": request.watched_on.isoformat()}
             for handler in handlers:
-                inbox.deliver(
-                    person=handler, request=request, topic=inbox.Topic.RIGHTS,
-                    subject=_("A rights request is due on %(due)s") % {"due": request.due_on.isoformat()},
-                    body=_("%(kind)s #%(id)s is due on %(due)s and still open.")
-                    % {"kind": request.get_kind_display(), "id": request.pk, "due": request.due_on.isoformat()},
-                    link=f"/console/rights/{request.pk}/")
+                inbox.deliver(person=handler, request=request, topic=inbox.Topic.RIGHTS, subject=subject % words,
+                              body=body % words, link=f"/console/rights/{request.pk}/")
         escalated += 1
     return escalated
+
+
+def recount_estimated_dates(*, actor) -> int:
+    """Open requests whose dates were counted Monday to Friday (`dates_estimated`: the official
+    calendar did not cover their year yet) are recounted once the installed calendar covers it: the
+    new dates are stored, the request's history says so, and the person is told the date it is now
+    due by. Returns how many were recounted."""
+    require_actor(actor)
+    recounted = 0
+    for request in RightsRequest.objects.filter(status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
+                                                dates_estimated=True):
+        submitted_on = timezone.localdate(request.submitted_at)
+        if not deadlines.covered(request.kind, submitted_on):
+            continue
+        with transaction.atomic():
+            request = _locked(request)
+            due_on, erase_by, estimated = deadlines.counted_due_dates(request.kind, submitted_on)
+            changed = (due_on, erase_by) != (request.due_on, request.erase_by)
+            request.due_on, request.erase_by, request.dates_estimated = due_on, erase_by, estimated
+            request.save(update_fields=["due_on", "erase_by", "dates_estimated", "updated_at"])
+            _step(request, "dates_recounted", actor,
+                  _("The official holiday calendar is now published: your request is due by %(due)s.")
+                  % {"due": (erase_by or due_on).isoformat()} if changed else "", tell=changed)
+        recounted += 1
+    return recounted
 
 
 def _handlers() -> list[User]:

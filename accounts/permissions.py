@@ -58,3 +58,28 @@ def console_login_required(view):
 def console_login_required_for_password_change(view):
     """The console's password change page only: reachable while a change is still required."""
     return _console_access(view, enforces_password_change=False)
+
+
+class CapabilityRecordAdmin:
+    """The Django admin's adapter, for a record platform staff keep: who sees it
+    (`view_capability`) and who records one through the form (`add_capability`; None: nobody, it is
+    made elsewhere). Never changed or deleted through the admin: each row is the record that
+    something happened (a decision is taken through the page's own buttons, i.e. a service)."""
+
+    view_capability = Capability.USE_ADMIN_SITE
+    add_capability = None
+
+    def has_module_permission(self, request):
+        return may(request.user, self.view_capability)
+
+    def has_view_permission(self, request, obj=None):
+        return may(request.user, self.view_capability)
+
+    def has_add_permission(self, request):
+        return self.add_capability is not None and may(request.user, self.add_capability)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from access.capabilities import Capability, may
+from accounts.permissions import CapabilityRecordAdmin
 from certification import selectors, services
 from certification.console.views import document_response
 from certification.errors import NotReviewable
@@ -70,7 +71,8 @@ class EventInline(_ReadOnlyInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(CapabilityRecordAdmin, admin.ModelAdmin):
+    view_capability = Capability.REVIEW_CERTIFICATION
     change_form_template = "admin/certification/submission/change_form.html"
     list_display = ["enterprise_name", "enterprise", "uscc", "certificate_type", "status", "submitted_at",
                     "reviewed_at"]
@@ -87,21 +89,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ["waiting", "submitted_at"]  # the queue's order (selectors.review_queue): waiting first, oldest first
-
-    def has_module_permission(self, request):
-        return may(request.user, Capability.REVIEW_CERTIFICATION)
-
-    def has_view_permission(self, request, obj=None):
-        return may(request.user, Capability.REVIEW_CERTIFICATION)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # decided through the Approve and Reject buttons (services), never edited
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the case's record
 
     # Masked as on every surface (X2): shown_value's surface route masks for every viewer.
     @admin.display(description=gettext_lazy("legal representative"))

@@ -10,7 +10,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from access.capabilities import Capability, may
+from access.capabilities import Capability
+from accounts.permissions import CapabilityRecordAdmin
 from incidents import services
 from incidents.models import AffectedEnterprise, Incident, PublicAnnouncement, TimelineStep
 from privacy.registry import Category
@@ -74,7 +75,9 @@ class TimelineInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(CapabilityRecordAdmin, admin.ModelAdmin):
+    view_capability = Capability.HANDLE_SECURITY_INCIDENTS
+    add_capability = Capability.HANDLE_SECURITY_INCIDENTS
     form = PlatformIncidentForm
     list_display = ["reference", "title", "kind", "status", "affected_count", "unreachable_count", "opened_at"]
     list_filter = ["status", "kind"]
@@ -93,21 +96,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [AffectedEnterpriseInline, TimelineInline] if obj is not None else []
-
-    def has_module_permission(self, request):
-        return may(request.user, Capability.HANDLE_SECURITY_INCIDENTS)
-
-    def has_view_permission(self, request, obj=None):
-        return may(request.user, Capability.HANDLE_SECURITY_INCIDENTS)
-
-    def has_add_permission(self, request):
-        return may(request.user, Capability.HANDLE_SECURITY_INCIDENTS)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record that the incident was handled
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -140,22 +128,7 @@ class IncidentAdmin(admin.ModelAdmin):
         return FileResponse(default_storage.open(incident.report_file.name, "rb"), as_attachment=True,
                             filename=f"{incident.reference}.pdf", content_type="application/pdf")
 
-
 @admin.register(PublicAnnouncement)
-class PublicAnnouncementAdmin(admin.ModelAdmin):
+class PublicAnnouncementAdmin(CapabilityRecordAdmin, admin.ModelAdmin):
+    view_capability = Capability.HANDLE_SECURITY_INCIDENTS
     list_display = ["reference", "enterprise_title", "title", "unreachable_count", "published_at"]
-
-    def has_module_permission(self, request):
-        return may(request.user, Capability.HANDLE_SECURITY_INCIDENTS)
-
-    def has_view_permission(self, request, obj=None):
-        return may(request.user, Capability.HANDLE_SECURITY_INCIDENTS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

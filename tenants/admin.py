@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from access.capabilities import Capability, may
+from accounts.permissions import CapabilityRecordAdmin
 from tenants import cessation, services
 from tenants.models import Domain, Enterprise, ServiceCessation
 
@@ -90,10 +91,10 @@ class ServiceCessationForm(forms.ModelForm):
 
 
 @admin.register(ServiceCessation)
-class ServiceCessationAdmin(admin.ModelAdmin):
+class ServiceCessationAdmin(CapabilityRecordAdmin, admin.ModelAdmin):
     """E10: platform staff announce the service's cessation (at least 30 days ahead) and withdraw
     it before its stop date, through tenants.cessation. Announcements are never edited or deleted."""
-
+    add_capability = Capability.ANNOUNCE_CESSATION
     form = ServiceCessationForm
     list_display = ["stop_on", "announced_at", "announced_by", "withdrawn_at"]
     readonly_fields = ["announced_at", "announced_by", "withdrawn_at", "withdrawn_by"]
@@ -101,21 +102,6 @@ class ServiceCessationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*ServiceCessationForm.Meta.fields, *self.readonly_fields] if obj is not None else []
-
-    def has_module_permission(self, request):
-        return may(request.user, Capability.USE_ADMIN_SITE)
-
-    def has_view_permission(self, request, obj=None):
-        return may(request.user, Capability.USE_ADMIN_SITE)
-
-    def has_add_permission(self, request):
-        return may(request.user, Capability.ANNOUNCE_CESSATION)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record that the cessation was announced, and when
 
     def has_cessation_permission(self, request):
         return may(request.user, Capability.ANNOUNCE_CESSATION)

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from access.capabilities import Capability, may
+from access.capabilities import Capability
+from accounts.permissions import CapabilityRecordAdmin
 from consent import catalogue as purpose_catalogue
 from transfers import services
 from transfers.models import HolderTransfer
@@ -36,7 +37,8 @@ class HolderTransferForm(forms.ModelForm):
 
 
 @admin.register(HolderTransfer)
-class HolderTransferAdmin(admin.ModelAdmin):
+class HolderTransferAdmin(CapabilityRecordAdmin, admin.ModelAdmin):
+    add_capability = Capability.RECORD_HOLDER_TRANSFER
     form = HolderTransferForm
     list_display = ["enterprise", "new_holder_name", "effective_on", "changes_purpose", "bound_policy_version",
                     "recorded_at", "people_told_at"]
@@ -44,21 +46,6 @@ class HolderTransferAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*HolderTransferForm.Meta.fields, *self.readonly_fields] if obj is not None else []
-
-    def has_module_permission(self, request):
-        return may(request.user, Capability.USE_ADMIN_SITE)
-
-    def has_view_permission(self, request, obj=None):
-        return may(request.user, Capability.USE_ADMIN_SITE)
-
-    def has_add_permission(self, request):
-        return may(request.user, Capability.RECORD_HOLDER_TRANSFER)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record of what the new holder is bound to
 
     def save_model(self, request, obj, form, change):
         recorded = services.record_holder_transfer(

@@ -218,6 +218,6 @@ def revise_purposes(*, actor, codes: list[str]) -> list[Purpose]:
     for purpose in purposes:
         purpose.revision += 1
         purpose.save(update_fields=["revision"])
-        _record_revision(purpose)
+        record_revision(purpose)
     state_cache.forget_catalogue()
     return purposes

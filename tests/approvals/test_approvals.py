@@ -83,8 +83,10 @@ def test_a_request_goes_through_its_chain_and_only_the_current_approver_decides(
     assert _inbox_ids(chain.head) == [request_id] and _inbox_ids(chain.finance) == []
     assert [m.link for m in _messages(enterprises.a, chain.head)] == [f"/api/v1/approvals/requests/{request_id}"]
 
-    # Only the current step's approver decides: not the next approver, not a colleague, not the applicant.
-    assert _decide(chain.finance, request_id, "approve").json()["code"] == "not_your_step"
+    # Only the current step's approver decides: not the next approver (the request has not reached
+    # them: they do not even see it yet), not a colleague, not the applicant.
+    assert _decide(chain.finance, request_id, "approve").status_code == 404
+    assert chain.finance.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
     assert _decide(chain.applicant, request_id, "approve").json()["code"] == "not_your_step"
     assert _decide(chain.bystander, request_id, "approve").status_code == 404  # not in the chain: unseen
     assert chain.bystander.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
@@ -248,3 +250,37 @@ def test_the_applicant_withdraws_a_waiting_request_and_it_leaves_the_approvers_i
     assert _decide(chain.head, request_id, "approve").json()["code"] == "approval_not_open"
     assert chain.applicant.post(f"/api/v1/approvals/requests/{request_id}/withdraw").json()["code"] == \
         "approval_not_open"
+
+
+@pytest.mark.promise("X4")
+def test_an_approver_sees_a_request_only_once_it_reached_their_step(enterprises, chain):
+    request_id = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE}).json()["id"]
+    # Finance's step is still waiting: the leave's type, dates and reason are not theirs to read yet.
+    assert chain.finance.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
+    assert chain.head.get(f"/api/v1/approvals/requests/{request_id}").json()["details"]["reason"] == "Family visit"
+    # Rejected at the first step: Finance's step is skipped, and they never see it.
+    assert _decide(chain.head, request_id, "reject", "Release week").status_code == 200
+    assert chain.finance.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
+    assert chain.head.get(f"/api/v1/approvals/requests/{request_id}").status_code == 200  # they decided it
+
+    second = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE}).json()["id"]
+    assert _decide(chain.head, second, "approve").status_code == 200
+    reached = chain.finance.get(f"/api/v1/approvals/requests/{second}")
+    assert reached.status_code == 200 and reached.json()["details"]["reason"] == "Family visit"
+
+
+@pytest.mark.promise("E6")
+def test_an_approver_whose_approvals_application_is_off_is_passed_over(enterprises, chain):
+    approvals = lambda: Application.objects.get(code="approvals")  # noqa: E731
+    with schema_context(enterprises.a.schema_name):
+        applications.switch_application(actor=chain.manager, application=approvals(), enabled=False,
+                                        person=chain.head.user)
+    submitted = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE})
+    assert submitted.status_code == 201
+    assert [(step["approver"], step["role"]) for step in submitted.json()["steps"]] == [("吴三", "named")]
+    assert _inbox_ids(chain.finance) == [submitted.json()["id"]]
+    with schema_context(enterprises.a.schema_name):
+        applications.switch_application(actor=chain.manager, application=approvals(), enabled=False,
+                                        person=chain.finance.user)
+    nobody = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE})
+    assert nobody.status_code == 409 and nobody.json()["code"] == "no_approver"

@@ -141,7 +141,7 @@ def _open_round(request: ApprovalRequest, chain: list[tuple[User, str]]) -> None
     now = timezone.now()
     for position, (approver, role) in enumerate(chain, start=1):
         ApprovalStep.objects.create(request=request, round=request.round, position=position, approver=approver,
-                                    role=role, state=State.PENDING if position == 1 else State.WAITING,
+                                    person_key_id=request.person_key_id, role=role, state=State.PENDING if position == 1 else State.WAITING,
                                     activated_at=now if position == 1 else None)
     _tell_approver(request, chain[0][0])
 
@@ -157,8 +157,8 @@ def submit(*, actor, kind: str, details) -> ApprovalRequest:
         raise KindNotOffered(_("Your enterprise does not offer this kind of request."))
     chain = _chain_or_refuse(actor, kind)
     _lock_people(actor.pk, [approver.pk for approver, _role in chain])
-    request = ApprovalRequest.objects.create(applicant=actor, kind=kind, details=cleaned,
-                                             submitted_at=timezone.now())
+    request = ApprovalRequest.objects.create(applicant=actor, person_key_id=actor.person_key_id, kind=kind,
+                                             details=cleaned, submitted_at=timezone.now())
     _open_round(request, chain)
     return request
 

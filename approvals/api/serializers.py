@@ -21,6 +21,7 @@ class DecisionSerializer(serializers.Serializer):
 
 class StepSerializer(serializers.ModelSerializer):
     approver = serializers.CharField(source="approver.display_name")
+    comment = serializers.CharField(read_only=True)
 
     class Meta:
         model = ApprovalStep
@@ -30,6 +31,7 @@ class StepSerializer(serializers.ModelSerializer):
 class ApprovalRequestSerializer(serializers.ModelSerializer):
     applicant = serializers.CharField(source="applicant.display_name")
     kind_name = serializers.CharField(source="get_kind_display")
+    details = serializers.JSONField(read_only=True, help_text="The kind's form (null once anonymised).")
     steps = StepSerializer(many=True, read_only=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -202,7 +203,7 @@ def test_the_approval_log_is_kept_for_the_transaction_class_then_anonymised(ente
         # when), its contents anonymised.
         assert kept.details["reason"] == "Family visit"
         assert ApprovalStep.objects.get(request_id=kept_id, round=1, position=1).comment == "Busy week"
-        assert old.details == {} and old.status == "rejected"
+        assert old.details is None and old.status == "rejected"
         assert set(ApprovalStep.objects.filter(request_id=old_id).values_list("comment", flat=True)) == {""}
 
 
@@ -219,6 +220,7 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     assert waiting.status_code == 200 and f"/console/approvals/requests/{request_id}/" in waiting.content.decode()
     scoped_log = client.get("/console/approvals/log/")
     assert scoped_log.status_code == 200 and f"#{request_id}" not in scoped_log.content.decode()  # not their people
+    assert "Family visit" in client.get(f"/console/approvals/requests/{request_id}/").content.decode()  # their step
     refused = client.post(f"/console/approvals/requests/{request_id}/", {"decision": "return", "comment": ""})
     assert refused.status_code == 400 and "Say why" in refused.content.decode()
     assert client.post(f"/console/approvals/requests/{request_id}/",
@@ -229,6 +231,8 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     assert f"#{request_id}" in log and "陈一" in log
     page = client.get(f"/console/approvals/requests/{request_id}/").content.decode()
     assert "冯五" in page and "OK" in page and 'data-testid="decision-form"' not in page  # not the manager's step
+    # C2: the log's reader sees who decided what and when, not the leave's type or reason.
+    assert 'data-testid="approval-details-masked"' in page and "Family visit" not in page and "Annual" not in page
 
     assert client.post("/console/approvals/settings/kinds/", {"expense": "on"}).status_code == 302
     assert [kind["kind"] for kind in chain.applicant.get("/api/v1/approvals/kinds").json()] == ["expense"]
@@ -284,3 +288,24 @@ def test_an_approver_whose_approvals_application_is_off_is_passed_over(enterpris
                                         person=chain.finance.user)
     nobody = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE})
     assert nobody.status_code == 409 and nobody.json()["code"] == "no_approver"
+
+
+@pytest.mark.promise("C2")
+def test_a_requests_contents_and_comments_are_stored_encrypted_under_the_applicants_key(enterprises, chain):
+    request_id = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": {
+        **LEAVE, "leave_type": "sick", "reason": "Migraine, doctor's note"}}).json()["id"]
+    assert _decide(chain.head, request_id, "return", "Attach the note please").status_code == 200
+    with schema_context(enterprises.a.schema_name), connection.cursor() as cursor:
+        cursor.execute("SELECT details FROM approvals_approvalrequest WHERE id = %s", [request_id])
+        [(stored_details,)] = cursor.fetchall()
+        cursor.execute("SELECT comment FROM approvals_approvalstep WHERE request_id = %s AND comment IS NOT NULL",
+                       [request_id])
+        [(stored_comment,)] = cursor.fetchall()
+        request = ApprovalRequest.objects.get(pk=request_id)
+        assert request.person_key_id == chain.applicant.user.person_key_id
+        assert set(request.steps.values_list("person_key_id", flat=True)) == {chain.applicant.user.person_key_id}
+    assert "Migraine" not in stored_details and "sick" not in stored_details
+    assert "Attach the note" not in stored_comment
+    shown = chain.applicant.get(f"/api/v1/approvals/requests/{request_id}").json()
+    assert shown["details"]["reason"] == "Migraine, doctor's note"
+    assert [step["comment"] for step in shown["steps"]] == ["Attach the note please", ""]

@@ -220,7 +220,8 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     assert waiting.status_code == 200 and f"/console/approvals/requests/{request_id}/" in waiting.content.decode()
     scoped_log = client.get("/console/approvals/log/")
     assert scoped_log.status_code == 200 and f"#{request_id}" not in scoped_log.content.decode()  # not their people
-    assert "Family visit" in client.get(f"/console/approvals/requests/{request_id}/").content.decode()  # their step
+    mine = client.get(f"/console/approvals/requests/{request_id}/").content.decode()
+    assert "Family visit" in mine and "sensitive-mark" in mine  # their step; C2: marked sensitive
     refused = client.post(f"/console/approvals/requests/{request_id}/", {"decision": "return", "comment": ""})
     assert refused.status_code == 400 and "Say why" in refused.content.decode()
     assert client.post(f"/console/approvals/requests/{request_id}/",
@@ -307,5 +308,5 @@ def test_a_requests_contents_and_comments_are_stored_encrypted_under_the_applica
     assert "Migraine" not in stored_details and "sick" not in stored_details
     assert "Attach the note" not in stored_comment
     shown = chain.applicant.get(f"/api/v1/approvals/requests/{request_id}").json()
-    assert shown["details"]["reason"] == "Migraine, doctor's note"
+    assert shown["details"]["reason"] == "Migraine, doctor's note" and shown["sensitive_fields"] == ["details"]
     assert [step["comment"] for step in shown["steps"]] == ["Attach the note please", ""]

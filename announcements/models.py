@@ -71,10 +71,20 @@ class AnnouncementDepartment(models.Model):
                           note="whether and when the person read the announcement")},
     not_personal={"announcement": "the announcement delivered", "delivered_at": "when it was delivered",
                   "inbox_message": "the inbox item it is (rights.InboxMessage)",
-                  "is_for_own_department": "whether it was addressed to the person's own department"},
+                  "is_for_own_department": "whether it was addressed to the person's own department",
+                  "push_status": "whether the push left (sent after the delivery is committed)",
+                  "push_priority": "how the push asks for attention",
+                  "push_attempts": "how often the push was tried",
+                  "push_next_attempt_at": "when a refused push is tried again"},
 )
 class Delivery(models.Model):
-    """One announcement delivered to one person: its read state."""
+    """One announcement delivered to one person: its read state and its push's state."""
+
+    class PushStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Refused, tried again later")
+        GAVE_UP = "gave_up", _("Refused, not tried again")
 
     announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="deliveries")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -83,11 +93,17 @@ class Delivery(models.Model):
     is_for_own_department = models.BooleanField(default=False)
     delivered_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    push_status = models.CharField(max_length=10, choices=PushStatus.choices, default=PushStatus.PENDING)
+    push_priority = models.CharField(max_length=10, default="normal")
+    push_attempts = models.PositiveSmallIntegerField(default=0)
+    push_next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-delivered_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["announcement", "person"], name="delivery_once_per_person")]
-        indexes = [models.Index(fields=["person", "-delivered_at"], name="delivery_person_time")]
+        indexes = [models.Index(fields=["person", "-delivered_at"], name="delivery_person_time"),
+                   models.Index(fields=["push_status", "push_next_attempt_at"], name="delivery_push_due",
+                                condition=models.Q(push_status__in=["pending", "failed"]))]
 
 
 @personal_data(subject="person", fields={}, erasure=Erasure.DELETE,

@@ -16,11 +16,14 @@ characteristics; mailing lists can be left at any time".
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +49,9 @@ from tenants import selectors as tenant_selectors
 TITLE_LIMIT, BODY_LIMIT = 200, 5000
 ANNOUNCEMENT_DELIVERY = SystemActor("announcement delivery")
 _UNSUBSCRIBE_SALT = "announcements.unsubscribe"
+# A refused push is tried again after each of these delays, then given up (bounded, backing off).
+PUSH_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+_PUSH_DUE = (Delivery.PushStatus.PENDING, Delivery.PushStatus.FAILED)
 
 
 @transaction.atomic
@@ -162,6 +168,11 @@ def deliver_announcement(*, actor, announcement: Announcement, batch_size: int =
             delivered += len(recipients)
             Announcement.objects.filter(pk=announcement.pk).update(
                 recipient_count=Delivery.objects.filter(announcement=announcement).count())
+            # Pushes leave only once the batch's inbox items and deliveries are committed, with no
+            # person locked: a vendor's refusal can neither undo nor repeat anyone's delivery.
+            person_ids = [person.pk for person, _path in recipients]
+            transaction.on_commit(lambda ids=person_ids: push_deliveries(
+                actor=actor, deliveries=Delivery.objects.filter(announcement=announcement, person_id__in=ids)))
         if len(batch) < batch_size:
             break
         after = batch[-1].account_id
@@ -173,16 +184,57 @@ def _deliver(announcement: Announcement, person: User, *, is_for_own_department:
     link = f"/api/v1/announcements/{announcement.pk}"
     message = inbox.deliver(person=person, subject=announcement.title, body=announcement.body,
                             topic=inbox.Topic.ANNOUNCEMENT, link=link, email=False)
-    delivery = Delivery.objects.create(announcement=announcement, person=person, inbox_message=message,
-                                       is_for_own_department=is_for_own_department)
     # C13: a heads-up only for what concerns the person's own department, and only if they allow it.
     priority = "high" if is_for_own_department and is_personalised(person) else "normal"
-    push.send_push(person=person, title=announcement.title, body=announcement.body[:200], link=link,
-                   priority=priority)
+    delivery = Delivery.objects.create(announcement=announcement, person=person, inbox_message=message,
+                                       is_for_own_department=is_for_own_department, push_priority=priority)
     address = inbox.email_of(person)
     if address:
         transaction.on_commit(lambda: _send_email(announcement, person, address))
     return delivery
+
+
+def push_deliveries(*, actor, deliveries) -> int:
+    """Push each of `deliveries` whose push has not left yet; returns how many left now.
+
+    Called after the deliveries are committed, never inside a transaction holding person locks.
+    Each push is claimed and recorded in its own short transaction, so a push that left is never
+    sent again. A refusal (PushNotSent) is recorded on that delivery alone and tried again by
+    `retry_due_pushes` after PUSH_RETRY_DELAYS; after the last, the push is given up."""
+    require_actor(actor)
+    sent = 0
+    for delivery_id in deliveries.filter(push_status__in=_PUSH_DUE).values_list("pk", flat=True):
+        with transaction.atomic():
+            delivery = (Delivery.objects.select_for_update(skip_locked=True).select_related("announcement", "person")
+                        .filter(pk=delivery_id, push_status__in=_PUSH_DUE).first())
+            if delivery is None:  # pushed meanwhile, or being pushed by another worker
+                continue
+            announcement = delivery.announcement
+            try:
+                push.send_push(person=delivery.person, title=announcement.title, body=announcement.body[:200],
+                               link=f"/api/v1/announcements/{announcement.pk}", priority=delivery.push_priority)
+            except push.PushNotSent:
+                delivery.push_attempts += 1
+                if delivery.push_attempts > len(PUSH_RETRY_DELAYS):
+                    delivery.push_status, delivery.push_next_attempt_at = Delivery.PushStatus.GAVE_UP, None
+                else:
+                    delivery.push_status = Delivery.PushStatus.FAILED
+                    delivery.push_next_attempt_at = timezone.now() + PUSH_RETRY_DELAYS[delivery.push_attempts - 1]
+            else:
+                delivery.push_attempts += 1
+                delivery.push_status, delivery.push_next_attempt_at = Delivery.PushStatus.SENT, None
+                sent += 1
+            delivery.save(update_fields=["push_status", "push_attempts", "push_next_attempt_at"])
+    return sent
+
+
+def retry_due_pushes(*, actor) -> int:
+    """The periodic job: push again what was refused and is due, and what a stopped worker left."""
+    require_actor(actor)
+    now = timezone.now()
+    return push_deliveries(actor=actor, deliveries=Delivery.objects.filter(
+        Q(push_status=Delivery.PushStatus.FAILED, push_next_attempt_at__lte=now)
+        | Q(push_status=Delivery.PushStatus.PENDING, delivered_at__lte=now - PUSH_RETRY_DELAYS[0])))
 
 
 def unsubscribe_token(person: User, channel: Channel) -> str:

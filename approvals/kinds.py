@@ -120,6 +120,7 @@ def readable_details(kind: str, details: dict) -> list[tuple[str, str]]:
     """(label, value) of a stored form in the reader's language: choices by their label."""
     if kind not in FORMS:
         return []
+    details = details or {}  # None once the applicant's key was destroyed (R4)
     rows = []
     for name, field in FORMS[kind]().fields.items():
         value = details.get(name, "")

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from privacy.registry import PI, Category, Erasure, RetentionClass, personal_data
+from privacy.fields import EncryptedJSONField, EncryptedTextField, PersonKeyField
+from privacy.registry import PI, Category, Erasure, Mask, RetentionClass, personal_data
 
 _APPROVALS = "approvals"
 
@@ -65,9 +66,14 @@ class NamedApprover(models.Model):
     fields={
         # X4: the approval log is a transaction record: kept 3 years from the submission, then its
         # contents are anonymised by the retention job; erasing the applicant anonymises them at once.
-        "details": PI(Category.BASIC, purpose=_APPROVALS, retention=RetentionClass.TRANSACTION,
-                      retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement={},
-                      note="the form of the kind: dates, amounts, destination, reason"),
+        # C2: sensitive (a leave's type and reason can be health, a trip's destination is whereabouts):
+        # encrypted under the applicant's person key, never shown on a generic surface (admin, log);
+        # the approvals pages show it to the applicant and to approvers the request has reached only.
+        "details": PI(Category.SENSITIVE, purpose=_APPROVALS, retention=RetentionClass.TRANSACTION,
+                      retention_starts="submitted_at", erasure=Erasure.ANONYMISE, replacement=None,
+                      mask=Mask.HIDDEN,
+                      note="the form of the kind: dates, amounts, destination (whereabouts), "
+                           "leave type and reason (may concern health)"),
     },
     erasure=Erasure.KEEP_LEGAL_BASIS,
     not_personal={"kind": "the kind of request", "status": "where the request stands",
@@ -82,8 +88,9 @@ class ApprovalRequest(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person_key = PersonKeyField()  # the applicant's (approvals.services sets it)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    details = models.JSONField(_("details"), default=dict)
+    details = EncryptedJSONField(_("details"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     round = models.PositiveSmallIntegerField(default=1)
     submitted_at = models.DateTimeField(_("submitted"))
@@ -101,8 +108,9 @@ class ApprovalRequest(models.Model):
     subject="request.applicant",
     fields={
         "comment": PI(Category.BASIC, purpose=_APPROVALS, retention=RetentionClass.TRANSACTION,
-                      retention_starts="created_at", erasure=Erasure.ANONYMISE, replacement="",
-                      note="the approver's comment on the applicant's request"),
+                      retention_starts="created_at", erasure=Erasure.ANONYMISE, replacement=None,
+                      note="the approver's comment on the applicant's request (encrypted under the "
+                           "applicant's person key)"),
     },
     erasure=Erasure.KEEP_LEGAL_BASIS,
     actor_links={"approver": "who decides this step"},
@@ -130,9 +138,10 @@ class ApprovalStep(models.Model):
     round = models.PositiveSmallIntegerField(default=1)
     position = models.PositiveSmallIntegerField()
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person_key = PersonKeyField()  # the applicant's, as the request's
     role = models.CharField(max_length=20, choices=Role.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = EncryptedTextField(_("comment"))
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -18,9 +18,11 @@ def requests_of(applicant) -> QuerySet[ApprovalRequest]:
 
 
 def requests_seen_by(person) -> QuerySet[ApprovalRequest]:
-    """The requests `person` applied for or is (or was) an approver of."""
-    return ApprovalRequest.objects.filter(
-        Q(applicant=person) | Q(pk__in=ApprovalStep.objects.filter(approver=person).values("request_id")))
+    """The requests `person` applied for, or whose chain has reached their step (it waits for their
+    decision, or they decided it: the step was activated). An approver further down the chain sees
+    nothing before the request reaches them, nor ever if it was decided before (their step skipped)."""
+    reached = ApprovalStep.objects.filter(approver=person, activated_at__isnull=False)
+    return ApprovalRequest.objects.filter(Q(applicant=person) | Q(pk__in=reached.values("request_id")))
 
 
 def decided_by(approver) -> QuerySet[ApprovalRequest]:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from access.capabilities import Capability, require
+from access.capabilities import Capability, may, require
 from access.actors import account_of, require_actor
 from accounts.models import User
 from approvals import kinds
@@ -96,7 +96,9 @@ def is_offered(kind: str) -> bool:
 # --- a request's way through its chain ----------------------------------------------------------------
 
 def chain_for(applicant: User, kind: str) -> list[tuple[User, str]]:
-    """(approver, role) in order: the department's direct manager, then the kind's named approvers."""
+    """(approver, role) in order: the department's direct manager, then the kind's named approvers.
+    E6: an approver whose approvals application is switched off is left out (a head so left out
+    is passed over for the head of the department above)."""
     chain: list[tuple[User, str]] = []
     department_path = (Employee.objects.filter(account=applicant).values_list("department__path", flat=True)
                        .first() or "")
@@ -105,13 +107,18 @@ def chain_for(applicant: User, kind: str) -> list[tuple[User, str]]:
              DepartmentHead.objects.filter(department_id__in=nearest_first, head__is_active=True)
              .exclude(head=applicant).select_related("head")}
     for department_id in nearest_first:
-        if department_id in heads:
+        if department_id in heads and _uses_approvals(heads[department_id]):
             chain.append((heads[department_id], ApprovalStep.Role.DEPARTMENT_HEAD))
             break
     for named in NamedApprover.objects.filter(kind=kind, approver__is_active=True).select_related("approver"):
-        if named.approver_id != applicant.pk and all(named.approver_id != approver.pk for approver, _r in chain):
+        if (named.approver_id != applicant.pk and all(named.approver_id != approver.pk for approver, _r in chain)
+                and _uses_approvals(named.approver)):
             chain.append((named.approver, ApprovalStep.Role.NAMED))
     return chain
+
+
+def _uses_approvals(approver: User) -> bool:
+    return may(approver, Capability.USE_APPLICATION, target="approvals")
 
 
 def _lock_people(applicant_id: int, approver_ids=()) -> None:
@@ -134,7 +141,7 @@ def _open_round(request: ApprovalRequest, chain: list[tuple[User, str]]) -> None
     now = timezone.now()
     for position, (approver, role) in enumerate(chain, start=1):
         ApprovalStep.objects.create(request=request, round=request.round, position=position, approver=approver,
-                                    role=role, state=State.PENDING if position == 1 else State.WAITING,
+                                    person_key_id=request.person_key_id, role=role, state=State.PENDING if position == 1 else State.WAITING,
                                     activated_at=now if position == 1 else None)
     _tell_approver(request, chain[0][0])
 
@@ -150,8 +157,8 @@ def submit(*, actor, kind: str, details) -> ApprovalRequest:
         raise KindNotOffered(_("Your enterprise does not offer this kind of request."))
     chain = _chain_or_refuse(actor, kind)
     _lock_people(actor.pk, [approver.pk for approver, _role in chain])
-    request = ApprovalRequest.objects.create(applicant=actor, kind=kind, details=cleaned,
-                                             submitted_at=timezone.now())
+    request = ApprovalRequest.objects.create(applicant=actor, person_key_id=actor.person_key_id, kind=kind,
+                                             details=cleaned, submitted_at=timezone.now())
     _open_round(request, chain)
     return request
 

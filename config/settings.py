@@ -362,6 +362,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "args": ("incidents.tasks.continue_incidents",),
     },
+    # Issue 16: a refused announcement push is tried again when due (bounded, backing off).
+    "retry-announcement-pushes": {
+        "task": "tenants.tasks.run_for_ready_enterprises",
+        "schedule": crontab(minute="*"),
+        "args": ("announcements.tasks.retry_due_pushes",),
+    },
     # Issue 14: export files kept an hour, unconfirmed imports a day (both hold personal information).
     "expire-transfer-files": {
         "task": "tenants.tasks.run_for_ready_enterprises",

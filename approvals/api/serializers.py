@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from approvals.models import ApprovalRequest, ApprovalStep, Kind
 from approvals.services import COMMENT_LIMIT, Decision
+from privacy.serializers import SensitiveFieldsMixin
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -21,21 +22,25 @@ class DecisionSerializer(serializers.Serializer):
 
 class StepSerializer(serializers.ModelSerializer):
     approver = serializers.CharField(source="approver.display_name")
+    comment = serializers.CharField(read_only=True)
 
     class Meta:
         model = ApprovalStep
         fields = ["round", "position", "approver", "role", "state", "comment", "activated_at", "decided_at"]
 
 
-class ApprovalRequestSerializer(serializers.ModelSerializer):
+class ApprovalRequestSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    # C2: a leave's type and reason (health), a trip's destination (whereabouts): marked sensitive.
+    sensitive_sources = {"details": "approvals.ApprovalRequest.details"}
     applicant = serializers.CharField(source="applicant.display_name")
     kind_name = serializers.CharField(source="get_kind_display")
+    details = serializers.JSONField(read_only=True, help_text="The kind's form (null once anonymised).")
     steps = StepSerializer(many=True, read_only=True)
 
     class Meta:
         model = ApprovalRequest
         fields = ["id", "kind", "kind_name", "applicant", "details", "status", "round", "submitted_at",
-                  "decided_at", "steps"]
+                  "decided_at", "steps", "sensitive_fields"]
 
 
 class RequestSummarySerializer(serializers.ModelSerializer):
@@ -47,8 +52,10 @@ class RequestSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_name", "applicant", "status", "submitted_at", "decided_at"]
 
 
-class InboxItemSerializer(serializers.Serializer):
+class InboxItemSerializer(SensitiveFieldsMixin, serializers.Serializer):
     """One request waiting for the signed-in approver."""
+
+    sensitive_sources = {"details": "approvals.ApprovalRequest.details"}
 
     request = serializers.IntegerField(source="request_id")
     kind = serializers.CharField(source="request.kind")

@@ -53,9 +53,12 @@ def request_detail(request, pk: int):
             messages.success(request, _("Your decision was recorded."))
             return redirect("approvals-console:request", pk=approval.pk)
     is_mine = current is not None and current.approver_id == request.user.pk
+    # C2: the contents (a leave's reason, a trip's destination) only for the applicant and the
+    # approvers the request has reached; the approval log's readers see who decided what, not why.
+    may_read = selectors.requests_seen_by(request.user).filter(pk=approval.pk).exists()
     return render(request, "approvals/request.html", {
         "approval": approval, "steps": approval.steps.select_related("approver"),
-        "details": kinds.readable_details(approval.kind, approval.details),
+        "details": kinds.readable_details(approval.kind, approval.details) if may_read else None,
         "form": form if is_mine else None}, status=400 if form.is_bound and form.errors else 200)
 
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
 from announcements import services as announcement_services
+from announcements import tasks as announcement_tasks
 from announcements.models import Channel, Delivery, PushOutboxMessage
 from orgdata.models import Application
 from orgdata.services import applications
 from rights.models import InboxMessage
+from tests.announcements.push_backends import RefusingBackend
 from tests.consent.factories import Person, signed_in
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree
 
@@ -215,3 +220,55 @@ def test_a_large_audience_is_delivered_by_the_worker_in_batches_skipping_who_lef
     assert _received(enterprises.a, audience.reader, "Town hall")["inbox"] == 1
     assert _received(enterprises.a, audience.elsewhere, "Town hall")["inbox"] == 1
     assert _received(enterprises.a, audience.colleague, "Town hall")["inbox"] == 0
+
+
+@pytest.fixture
+def refusing_push(settings):
+    settings.PUSH_BACKEND = "tests.announcements.push_backends.RefusingBackend"
+    yield RefusingBackend.refused
+    RefusingBackend.refused.clear()
+
+
+@pytest.mark.promise("C13")
+def test_a_refused_push_keeps_everyones_delivery_and_is_retried_for_that_person_alone(
+        enterprises, audience, django_capture_on_commit_callbacks, refusing_push):
+    refusing_push.add(audience.colleague.user.pk)
+    _send(enterprises.a, audience, django_capture_on_commit_callbacks, title="Badge renewal", to=["rnd"])
+    # The vendor's refusal undid nothing: everyone has the inbox item and the e-mail.
+    assert _received(enterprises.a, audience.reader, "Badge renewal") == {"inbox": 1, "push": 1, "email": 1}
+    assert _received(enterprises.a, audience.colleague, "Badge renewal") == {"inbox": 1, "push": 0, "email": 1}
+    with schema_context(enterprises.a.schema_name):
+        refused = Delivery.objects.get(announcement__title="Badge renewal", person=audience.colleague.user)
+        assert (refused.push_status, refused.push_attempts) == (Delivery.PushStatus.FAILED, 1)
+        start = timezone.now()
+        # Not due yet: nothing is pushed again.
+        announcement_tasks.retry_due_pushes.apply().get()
+    assert _received(enterprises.a, audience.colleague, "Badge renewal")["push"] == 0
+
+    # Refused again when due, then the vendor takes it: the refused person gets it once, nobody twice.
+    for minutes, still_refused in ((2, True), (10, False), (60, False)):
+        if not still_refused:
+            refusing_push.clear()
+        with schema_context(enterprises.a.schema_name), time_machine.travel(start + timedelta(minutes=minutes)):
+            announcement_tasks.retry_due_pushes.apply().get()
+    assert _received(enterprises.a, audience.reader, "Badge renewal")["push"] == 1
+    assert _received(enterprises.a, audience.colleague, "Badge renewal")["push"] == 1
+    with schema_context(enterprises.a.schema_name):
+        refused.refresh_from_db()
+        assert (refused.push_status, refused.push_attempts) == (Delivery.PushStatus.SENT, 3)
+
+
+@pytest.mark.promise("C13")
+def test_a_push_refused_every_time_is_given_up_after_the_last_retry(
+        enterprises, audience, django_capture_on_commit_callbacks, refusing_push):
+    refusing_push.add(audience.reader.user.pk)
+    _send(enterprises.a, audience, django_capture_on_commit_callbacks, title="Parking rules", to=["backend"])
+    start = timezone.now()
+    for hours in range(1, 12):
+        with schema_context(enterprises.a.schema_name), time_machine.travel(start + timedelta(hours=hours)):
+            announcement_tasks.retry_due_pushes.apply().get()
+    with schema_context(enterprises.a.schema_name):
+        delivery = Delivery.objects.get(announcement__title="Parking rules", person=audience.reader.user)
+        assert delivery.push_status == Delivery.PushStatus.GAVE_UP
+        assert delivery.push_attempts == len(announcement_services.PUSH_RETRY_DELAYS) + 1
+    assert _received(enterprises.a, audience.reader, "Parking rules") == {"inbox": 1, "push": 0, "email": 1}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -83,8 +84,10 @@ def test_a_request_goes_through_its_chain_and_only_the_current_approver_decides(
     assert _inbox_ids(chain.head) == [request_id] and _inbox_ids(chain.finance) == []
     assert [m.link for m in _messages(enterprises.a, chain.head)] == [f"/api/v1/approvals/requests/{request_id}"]
 
-    # Only the current step's approver decides: not the next approver, not a colleague, not the applicant.
-    assert _decide(chain.finance, request_id, "approve").json()["code"] == "not_your_step"
+    # Only the current step's approver decides: not the next approver (the request has not reached
+    # them: they do not even see it yet), not a colleague, not the applicant.
+    assert _decide(chain.finance, request_id, "approve").status_code == 404
+    assert chain.finance.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
     assert _decide(chain.applicant, request_id, "approve").json()["code"] == "not_your_step"
     assert _decide(chain.bystander, request_id, "approve").status_code == 404  # not in the chain: unseen
     assert chain.bystander.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
@@ -200,7 +203,7 @@ def test_the_approval_log_is_kept_for_the_transaction_class_then_anonymised(ente
         # when), its contents anonymised.
         assert kept.details["reason"] == "Family visit"
         assert ApprovalStep.objects.get(request_id=kept_id, round=1, position=1).comment == "Busy week"
-        assert old.details == {} and old.status == "rejected"
+        assert old.details is None and old.status == "rejected"
         assert set(ApprovalStep.objects.filter(request_id=old_id).values_list("comment", flat=True)) == {""}
 
 
@@ -217,6 +220,8 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     assert waiting.status_code == 200 and f"/console/approvals/requests/{request_id}/" in waiting.content.decode()
     scoped_log = client.get("/console/approvals/log/")
     assert scoped_log.status_code == 200 and f"#{request_id}" not in scoped_log.content.decode()  # not their people
+    mine = client.get(f"/console/approvals/requests/{request_id}/").content.decode()
+    assert "Family visit" in mine and "sensitive-mark" in mine  # their step; C2: marked sensitive
     refused = client.post(f"/console/approvals/requests/{request_id}/", {"decision": "return", "comment": ""})
     assert refused.status_code == 400 and "Say why" in refused.content.decode()
     assert client.post(f"/console/approvals/requests/{request_id}/",
@@ -227,6 +232,8 @@ def test_the_console_shows_the_approver_their_requests_and_the_manager_the_log(e
     assert f"#{request_id}" in log and "陈一" in log
     page = client.get(f"/console/approvals/requests/{request_id}/").content.decode()
     assert "冯五" in page and "OK" in page and 'data-testid="decision-form"' not in page  # not the manager's step
+    # C2: the log's reader sees who decided what and when, not the leave's type or reason.
+    assert 'data-testid="approval-details-masked"' in page and "Family visit" not in page and "Annual" not in page
 
     assert client.post("/console/approvals/settings/kinds/", {"expense": "on"}).status_code == 302
     assert [kind["kind"] for kind in chain.applicant.get("/api/v1/approvals/kinds").json()] == ["expense"]
@@ -248,3 +255,58 @@ def test_the_applicant_withdraws_a_waiting_request_and_it_leaves_the_approvers_i
     assert _decide(chain.head, request_id, "approve").json()["code"] == "approval_not_open"
     assert chain.applicant.post(f"/api/v1/approvals/requests/{request_id}/withdraw").json()["code"] == \
         "approval_not_open"
+
+
+@pytest.mark.promise("X4")
+def test_an_approver_sees_a_request_only_once_it_reached_their_step(enterprises, chain):
+    request_id = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE}).json()["id"]
+    # Finance's step is still waiting: the leave's type, dates and reason are not theirs to read yet.
+    assert chain.finance.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
+    assert chain.head.get(f"/api/v1/approvals/requests/{request_id}").json()["details"]["reason"] == "Family visit"
+    # Rejected at the first step: Finance's step is skipped, and they never see it.
+    assert _decide(chain.head, request_id, "reject", "Release week").status_code == 200
+    assert chain.finance.get(f"/api/v1/approvals/requests/{request_id}").status_code == 404
+    assert chain.head.get(f"/api/v1/approvals/requests/{request_id}").status_code == 200  # they decided it
+
+    second = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE}).json()["id"]
+    assert _decide(chain.head, second, "approve").status_code == 200
+    reached = chain.finance.get(f"/api/v1/approvals/requests/{second}")
+    assert reached.status_code == 200 and reached.json()["details"]["reason"] == "Family visit"
+
+
+@pytest.mark.promise("E6")
+def test_an_approver_whose_approvals_application_is_off_is_passed_over(enterprises, chain):
+    approvals = lambda: Application.objects.get(code="approvals")  # noqa: E731
+    with schema_context(enterprises.a.schema_name):
+        applications.switch_application(actor=chain.manager, application=approvals(), enabled=False,
+                                        person=chain.head.user)
+    submitted = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE})
+    assert submitted.status_code == 201
+    assert [(step["approver"], step["role"]) for step in submitted.json()["steps"]] == [("吴三", "named")]
+    assert _inbox_ids(chain.finance) == [submitted.json()["id"]]
+    with schema_context(enterprises.a.schema_name):
+        applications.switch_application(actor=chain.manager, application=approvals(), enabled=False,
+                                        person=chain.finance.user)
+    nobody = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": LEAVE})
+    assert nobody.status_code == 409 and nobody.json()["code"] == "no_approver"
+
+
+@pytest.mark.promise("C2")
+def test_a_requests_contents_and_comments_are_stored_encrypted_under_the_applicants_key(enterprises, chain):
+    request_id = chain.applicant.post("/api/v1/approvals/requests", {"kind": "leave", "details": {
+        **LEAVE, "leave_type": "sick", "reason": "Migraine, doctor's note"}}).json()["id"]
+    assert _decide(chain.head, request_id, "return", "Attach the note please").status_code == 200
+    with schema_context(enterprises.a.schema_name), connection.cursor() as cursor:
+        cursor.execute("SELECT details FROM approvals_approvalrequest WHERE id = %s", [request_id])
+        [(stored_details,)] = cursor.fetchall()
+        cursor.execute("SELECT comment FROM approvals_approvalstep WHERE request_id = %s AND comment IS NOT NULL",
+                       [request_id])
+        [(stored_comment,)] = cursor.fetchall()
+        request = ApprovalRequest.objects.get(pk=request_id)
+        assert request.person_key_id == chain.applicant.user.person_key_id
+        assert set(request.steps.values_list("person_key_id", flat=True)) == {chain.applicant.user.person_key_id}
+    assert "Migraine" not in stored_details and "sick" not in stored_details
+    assert "Attach the note" not in stored_comment
+    shown = chain.applicant.get(f"/api/v1/approvals/requests/{request_id}").json()
+    assert shown["details"]["reason"] == "Migraine, doctor's note" and shown["sensitive_fields"] == ["details"]
+    assert [step["comment"] for step in shown["steps"]] == ["Attach the note please", ""]

@@ -151,6 +151,9 @@ def make_person_everywhere(*, manager):
     channel = Channel.objects.order_by("pk").first()
     announcement = announcement_services.send_announcement(
         actor=manager, channel=channel, title="Canteen closed", body="Friday only.", departments=[department])
+    # The pushes leave once the delivery commits (never inside the test's transaction): send them now.
+    announcement_services.push_deliveries(actor=announcement_services.ANNOUNCEMENT_DELIVERY,
+                                          deliveries=Delivery.objects.filter(announcement=announcement))
     announcement_services.mark_read(actor=person, delivery=Delivery.objects.get(announcement=announcement,
                                                                                person=person))
     announcement_services.choose_personalisation(actor=person, person=person, is_personalised=False)

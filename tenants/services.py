@@ -186,8 +186,10 @@ def _clone_template_into(schema_name: str) -> None:
         raise RuntimeError(f"cloned schema {schema_name} lacks {len(missing)} migrations")
 
 
-def _named_objects(schema: str) -> dict[tuple[str, str, str], str]:
-    """(kind, table, definition with the schema name removed) → name, for constraints and indexes."""
+def _named_objects(schema: str) -> dict[tuple[str, str, str], list[str]]:
+    """(kind, table, definition with the schema name removed) → its names (sorted), for constraints
+    and indexes. One definition may have several names: Django's own `_like` index of a unique
+    CharField and a declared pattern index on the same column are the same index twice."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -200,13 +202,13 @@ def _named_objects(schema: str) -> dict[tuple[str, str, str], str]:
             [schema, schema],
         )
         rows = cursor.fetchall()
-    objects = {}
+    objects: dict[tuple[str, str, str], list[str]] = {}
     for kind, table, definition, name in rows:
         if kind == "index":
             definition = definition.replace(f" INDEX {name} ON ", " INDEX ON ")
         definition = definition.replace(f'"{schema}".', "").replace(f"{schema}.", "")
-        objects[(kind, table, definition)] = name
-    return objects
+        objects.setdefault((kind, table, definition), []).append(name)
+    return {key: sorted(names) for key, names in objects.items()}
 
 
 def _align_names_with_template(template: str, schema_name: str) -> None:
@@ -217,18 +219,18 @@ def _align_names_with_template(template: str, schema_name: str) -> None:
     """
     with connection.cursor() as cursor:
         for kind in ("constraint", "index"):  # renaming a constraint renames its index too
-            wanted = {key: name for key, name in _named_objects(template).items() if key[0] == kind}
+            wanted = {key: names for key, names in _named_objects(template).items() if key[0] == kind}
             actual = _named_objects(schema_name)
-            for key, name in wanted.items():
-                current = actual.get(key)
-                if current is None or current == name:
-                    continue
-                if kind == "constraint":
-                    cursor.execute(f'ALTER TABLE "{schema_name}"."{key[1]}" RENAME CONSTRAINT "{current}" TO "{name}"')
-                else:
-                    cursor.execute(f'ALTER INDEX "{schema_name}"."{current}" RENAME TO "{name}"')
-    template_names = sorted(_named_objects(template).values())
-    clone_names = sorted(_named_objects(schema_name).values())
+            for key, names in wanted.items():
+                # Only the names that differ are paired up (a name both already have stays put).
+                current = actual.get(key, [])
+                for old, new in zip([n for n in current if n not in names], [n for n in names if n not in current]):
+                    if kind == "constraint":
+                        cursor.execute(f'ALTER TABLE "{schema_name}"."{key[1]}" RENAME CONSTRAINT "{old}" TO "{new}"')
+                    else:
+                        cursor.execute(f'ALTER INDEX "{schema_name}"."{old}" RENAME TO "{new}"')
+    template_names = sorted(name for names in _named_objects(template).values() for name in names)
+    clone_names = sorted(name for names in _named_objects(schema_name).values() for name in names)
     if template_names != clone_names:
         raise RuntimeError(f"cloned schema {schema_name} does not match its template's constraints and indexes")
 

@@ -155,6 +155,24 @@ def test_a_cloned_schema_has_the_template_constraint_and_index_names(settings):
 
 
 @pytest.mark.django_db
+def test_two_indexes_with_one_definition_are_given_both_template_names_whatever_the_clone_called_them():
+    """Django's own `_like` index of a unique CharField and a declared pattern index on the same
+    column (orgdata's employee number) are one definition twice: the clone's pair is renamed to the
+    template's pair, never onto a name the clone already uses (which failed provisioning)."""
+    with connection.cursor() as cursor:
+        for schema, first, second in (("align_template", "number_prefix", "number_like"),
+                                      ("align_clone", "number_like", "clone_generated_1")):
+            cursor.execute(f'CREATE SCHEMA "{schema}"')
+            cursor.execute(f'CREATE TABLE "{schema}".person (number varchar(32))')
+            for name in (first, second):
+                cursor.execute(f'CREATE INDEX "{name}" ON "{schema}".person (number varchar_pattern_ops)')
+    tenant_services._align_names_with_template("align_template", "align_clone")  # raises on a mismatch
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'align_clone' ORDER BY 1")
+        assert [row[0] for row in cursor.fetchall()] == ["number_like", "number_prefix"]
+
+
+@pytest.mark.django_db
 def test_provisioning_and_lifecycle_changes_ask_the_catalogue_inside_the_service():
     staff_without_rights = User(pk=10**9, role=User.Role.PLATFORM_STAFF, is_staff=True, is_active=True)  # unsaved
     with pytest.raises(TypeError, match="actor is required"):

@@ -13,11 +13,14 @@ backup rule that makes that true.
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import hmac
 import os
 import threading
 import time
+from binascii import a2b_base64
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -83,12 +86,25 @@ def wrap_data_key(data_key: bytes, master: MasterKey | None = None) -> tuple[str
     return master.key_id, nonce + master.cipher.encrypt(nonce, data_key, master.key_id.encode())
 
 
-def unwrap_data_key(master_key_id: str, wrapped: bytes) -> bytes:
+def _data_key_unwrapper():
+    """A function unwrapping data keys, with the configured master keys looked up once for many."""
+    masters: dict[str, tuple[AESGCM, bytes]] = {}
     for master in master_keys():
-        if master.key_id == master_key_id:
-            wrapped = bytes(wrapped)
-            return master.cipher.decrypt(wrapped[:12], wrapped[12:], master_key_id.encode())
-    raise UnreadableValue(f"master key {master_key_id!r} is not configured")
+        masters.setdefault(master.key_id, (master.cipher, master.key_id.encode()))
+
+    def unwrap(master_key_id: str, wrapped: bytes) -> bytes:
+        try:
+            cipher, associated = masters[master_key_id]
+        except KeyError:
+            raise UnreadableValue(f"master key {master_key_id!r} is not configured") from None
+        wrapped = bytes(wrapped)
+        return cipher.decrypt(wrapped[:12], wrapped[12:], associated)
+
+    return unwrap
+
+
+def unwrap_data_key(master_key_id: str, wrapped: bytes) -> bytes:
+    return _data_key_unwrapper()(master_key_id, wrapped)
 
 
 # --- data keys: a short-lived in-process memo, keyed by schema and key id -------------------------
@@ -110,17 +126,21 @@ def remember_data_keys(rows) -> None:
     """Put (key id, master key id, wrapped key or None) rows into the memo."""
     expires = time.monotonic() + KEY_MEMO_SECONDS
     schema = connection.schema_name
+    unwrap = _data_key_unwrapper()
     with _memo_lock:
         if len(_memo) > 50_000:
             _memo.clear()
         for key_id, master_key_id, wrapped in rows:
-            cipher = AESGCM(unwrap_data_key(master_key_id, wrapped)) if wrapped is not None else None
+            cipher = AESGCM(unwrap(master_key_id, wrapped)) if wrapped is not None else None
             _memo[(schema, key_id)] = (expires, cipher)
 
 
 def forget_data_key(key_id: int) -> None:
     with _memo_lock:
         _memo.pop((connection.schema_name, key_id), None)
+    ring = _ring.get()
+    if ring is not None and ring.schema == connection.schema_name:
+        ring.ciphers.pop(key_id, None)
 
 
 def forget_schema_data_keys() -> None:
@@ -129,6 +149,61 @@ def forget_schema_data_keys() -> None:
     with _memo_lock:
         for memo_key in [memo_key for memo_key in _memo if memo_key[0] == schema]:
             del _memo[memo_key]
+    ring = _ring.get()
+    if ring is not None and ring.schema == schema:
+        ring.ciphers.clear()
+
+
+# --- data keys of one batch: unwrapped for one read of many rows, gone when it ends ---------------
+# A page or an export reads many people's values at once. Their keys are unwrapped by one query
+# into a ring that lives only while that read runs (R4: no unwrapped key outlives the batch, so a
+# shred committed before the next batch starts is honoured in every process). A key missing from
+# the ring is read through the memo as before.
+
+class _KeyRing:
+    __slots__ = ("schema", "ciphers")
+
+    def __init__(self, schema: str):
+        self.schema = schema
+        self.ciphers: dict[int, AESGCM | None] = {}
+
+
+_ring: contextvars.ContextVar[_KeyRing | None] = contextvars.ContextVar("privacy_key_ring", default=None)
+
+
+@contextmanager
+def key_ring(rows):
+    """Within the block, values under the (key id, master key id, wrapped key or None) `rows` of the
+    current schema decrypt without a memo lookup; a destroyed key (None) reads as destroyed. Nested
+    blocks of one schema share the outermost ring; it is dropped when that block ends."""
+    schema = connection.schema_name
+    outer = _ring.get()
+    ring = outer if outer is not None and outer.schema == schema else _KeyRing(schema)
+    unwrap = _data_key_unwrapper()
+    for key_id, master_key_id, wrapped in rows:
+        ring.ciphers[key_id] = AESGCM(unwrap(master_key_id, wrapped)) if wrapped is not None else None
+    if ring is outer:
+        yield
+        return
+    token = _ring.set(ring)
+    try:
+        yield
+    finally:
+        _ring.reset(token)
+
+
+def _cipher_in(schema: str, key_id: int) -> AESGCM:
+    ring = _ring.get()
+    if ring is not None and ring.schema == schema and key_id in ring.ciphers:
+        cipher = ring.ciphers[key_id]
+    else:
+        entry = _memo.get((schema, key_id))
+        if entry is None or entry[0] <= time.monotonic():
+            return data_cipher(key_id)
+        cipher = entry[1]
+    if cipher is None:
+        raise KeyDestroyed()
+    return cipher
 
 
 def data_cipher(key_id: int) -> AESGCM:
@@ -161,15 +236,26 @@ def token_key_id(token: str) -> int:
     return int(key_id)
 
 
-def decrypt(token: str, *, context: str) -> str:
-    """Plaintext of a stored token; KeyDestroyed after crypto-shredding, UnreadableValue if tampered."""
+def decrypt(token: str, *, context: str, schema: str | None = None) -> str:
+    """Plaintext of a stored token; KeyDestroyed after crypto-shredding, UnreadableValue if tampered.
+
+    `schema` is the connection's schema when the caller already holds it (a field reading a row):
+    the token is then opened under the batch's key ring when one is active."""
+    # One pass over the token: this runs once per value of every page and export.
     try:
-        key_id = token_key_id(token)
-        raw = base64.b64decode(token.split(".", 2)[2])
-    except (ValueError, IndexError):
+        version, key_text, body = token.split(".", 2)
+    except ValueError:
         raise UnreadableValue("malformed token") from None
+    if version != TOKEN_VERSION:
+        raise UnreadableValue("unknown token version")
     try:
-        return data_cipher(key_id).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode()).decode()
+        key_id = int(key_text)
+        raw = a2b_base64(body)
+    except ValueError:
+        raise UnreadableValue("malformed token") from None
+    cipher = _cipher_in(connection.schema_name if schema is None else schema, key_id)
+    try:
+        return cipher.decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode()).decode()
     except InvalidTag:
         raise UnreadableValue("value failed authentication") from None
 
@@ -193,7 +279,7 @@ def decrypt_bytes(sealed: bytes, *, context: str) -> bytes:
     if version.decode(errors="replace") != TOKEN_VERSION:
         raise UnreadableValue("unknown token version")
     try:
-        return data_cipher(key_id).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode())
+        return _cipher_in(connection.schema_name, key_id).decrypt(raw[:12], raw[12:], f"{key_id}|{context}".encode())
     except InvalidTag:
         raise UnreadableValue("file failed authentication") from None
 

@@ -48,6 +48,11 @@ class EncryptedTextField(models.TextField):
         kwargs.pop("null", None)
         return name, path, args, kwargs
 
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        # Read once per value of every page and export: formatted once per field, not per value.
+        self.crypto_context = _field_context(self)
+
     def serialize_plain(self, value) -> str:
         return str(value)
 
@@ -78,7 +83,7 @@ class EncryptedTextField(models.TextField):
         if value is None:
             return self.empty_value()
         try:
-            return self.parse_plain(crypto.decrypt(value, context=_field_context(self)))
+            return self.parse_plain(crypto.decrypt(value, context=self.crypto_context, schema=connection.schema_name))
         except KeyDestroyed:
             return self.empty_value()
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models.expressions import RawSQL
@@ -31,13 +32,20 @@ def issue_person_keys(count: int) -> list[PersonKey]:
     return keys
 
 
-def preload_person_keys(key_ids) -> None:
-    """Unwrap many people's keys with one query before reading a page of their encrypted values."""
+@contextmanager
+def reading_person_keys(key_ids):
+    """Unwrap many people's keys with one query for a read of their encrypted values (a page, an
+    export chunk): inside the block those values decrypt under these keys, a destroyed key reads as
+    destroyed (R4), and the unwrapped keys are dropped when the block ends. A value under a key not
+    asked for is read as a single value is."""
     wanted = sorted({key_id for key_id in key_ids if key_id is not None})
+    rows = []
     if wanted:
         # One array parameter, not thousands of placeholders (the bulk export asks 5,000 at a time).
-        crypto.remember_data_keys(PersonKey.objects.filter(
-            pk__in=RawSQL("SELECT unnest(%s::bigint[])", [wanted])).values_list("pk", "master_key_id", "wrapped_key"))
+        rows = PersonKey.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [wanted])).values_list(
+            "pk", "master_key_id", "wrapped_key")
+    with crypto.key_ring(rows):
+        yield
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from accounts.models import User
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors.scope import departments_visible_to, employees_visible_to
 from privacy.crypto import blind_index, blind_indexer
-from privacy.keys import preload_person_keys
+from privacy.keys import reading_person_keys
 
 
 def organisation_summary(actor) -> dict:
@@ -194,8 +194,8 @@ def job_levels() -> QuerySet[JobLevel]:
 def employees_in_order(queryset: QuerySet[Employee], keyed_ids: list[tuple[int, int | None]]) -> list[Employee]:
     """Load one page of employees (given as (id, person key id) pairs, in display order) with their
     data keys unwrapped by one query, instead of one per row as encrypted values decrypt."""
-    preload_person_keys(key_id for _pk, key_id in keyed_ids)
     wanted = [pk for pk, _key in keyed_ids]
     rows = queryset.filter(pk__in=wanted).select_related("account", "department", "position", "job_level")
-    loaded = {employee.pk: employee for employee in rows}
+    with reading_person_keys(key_id for _pk, key_id in keyed_ids):
+        loaded = {employee.pk: employee for employee in rows}
     return [loaded[pk] for pk in wanted if pk in loaded]

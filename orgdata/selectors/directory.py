@@ -12,7 +12,7 @@ from access.errors import NotInYourScope
 from accounts.models import User
 from orgdata.models import Department, Employee
 from orgdata.selectors.address_book import search_employees, searched_field
-from privacy.keys import preload_person_keys
+from privacy.keys import reading_person_keys
 from tenants.models import Enterprise
 
 
@@ -117,10 +117,10 @@ def directory_page(people: QuerySet[Employee], *, fields: Sequence[str], offset:
     has_more = len(rows) > limit
     rows = rows[:limit]
     if shows_mobile and rows:
-        preload_person_keys(row["account__person_key_id"] for row in rows)
         mobile_field = User._meta.get_field("mobile")
-        for row in rows:
-            row["mobile"] = mobile_field.from_db_value(row["sealed_mobile"], None, connection)
+        with reading_person_keys(row["account__person_key_id"] for row in rows):
+            for row in rows:
+                row["mobile"] = mobile_field.from_db_value(row["sealed_mobile"], None, connection)
     entries = []
     for row in rows:
         entry = {"id": row["pk"]}

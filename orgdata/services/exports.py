@@ -30,7 +30,7 @@ from orgdata.models import Employee, ExportJob
 from orgdata.selectors import address_book as address_book_selectors
 from orgdata.selectors import scope as scope_selectors
 from privacy.disclosure import masked_fields, plain_value_shower
-from privacy.keys import preload_person_keys
+from privacy.keys import reading_person_keys
 
 logger = logging.getLogger("orgdata.services.exports")
 
@@ -97,11 +97,11 @@ def _address_book_rows(actor: User, people, *, unmasked: bool, on_progress=None)
     rows: list[list] = []
     for start in range(0, len(keyed), _CHUNK):
         part = keyed[start:start + _CHUNK]
-        preload_person_keys(key_id for _pk, key_id, _number in part)
         # The chunk as a range of employee numbers (unique, indexed), not thousands of ids.
         chunk = people.filter(employee_number__gte=part[0][2], employee_number__lte=part[-1][2])
-        for values in chunk.order_by("employee_number").values_list("pk", *sources):
-            rows.append([show(values[index]) for index, show in readers])
+        with reading_person_keys(key_id for _pk, key_id, _number in part):
+            for values in chunk.order_by("employee_number").values_list("pk", *sources):
+                rows.append([show(values[index]) for index, show in readers])
         if on_progress is not None:
             on_progress(len(rows))
     if unmasked and rows:

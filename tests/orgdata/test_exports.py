@@ -11,7 +11,9 @@ import pytest
 from audit.models import AuditEntry
 from core import tabular
 from core.errors import NotPermitted
+from orgdata.columns import COLUMNS
 from orgdata.services import exports as export_services
+from privacy import crypto, keys
 from tests.orgdata.factories import make_employee, make_sub_administrator, make_tree, resident_id
 from tests.orgdata.importing import processed
 
@@ -55,6 +57,27 @@ def test_an_unmasked_export_leaves_one_audit_entry_per_exported_person(in_a, man
     for entry in entries:
         assert entry.object_type == "orgdata.employee" and entry.actor == f"user:{manager.pk}"
         assert sorted(entry.changed_fields) == ["email", "id_number", "landline", "mobile"]
+
+
+
+@pytest.mark.promise("R4")
+def test_an_export_shows_a_shredded_person_without_their_values_and_everyone_else_in_full(in_a, manager):
+    tree = make_tree()
+    people = [make_employee(department=tree["east"], name=f"批量{number}", id_number=resident_id(sequence=number))
+              for number in range(3)]
+    shredded = people[1]
+    keys.destroy_person_key(shredded.person_key_id)
+    crypto._memo.clear()
+
+    exported = export_services.export_address_book(actor=manager, file_format="csv", unmasked=True)
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    at_name, at_mobile, at_id_number = ([column.key for column in COLUMNS].index(key)
+                                        for key in ("display_name", "mobile", "id_number"))
+    by_name = {row[at_name]: row for row in rows[1:]}
+    assert by_name["批量1"][at_mobile] == "" and by_name["批量1"][at_id_number] == ""
+    for number in (0, 2):
+        assert by_name[f"批量{number}"][at_mobile] == people[number].account.mobile
+        assert by_name[f"批量{number}"][at_id_number] == resident_id(sequence=number)
 
 
 def _formula_people(department):

@@ -115,8 +115,8 @@ _memo: dict[tuple[str, int], tuple[float, AESGCM | None]] = {}
 _memo_lock = threading.Lock()
 
 
-def _memo_get(key_id: int):
-    entry = _memo.get((connection.schema_name, key_id))
+def _memo_get(schema: str, key_id: int):
+    entry = _memo.get((schema, key_id))
     if entry and entry[0] > time.monotonic():
         return entry
     return None
@@ -196,18 +196,16 @@ def _cipher_in(schema: str, key_id: int) -> AESGCM:
     ring = _ring.get()
     if ring is not None and ring.schema == schema and key_id in ring.ciphers:
         cipher = ring.ciphers[key_id]
-    else:
-        entry = _memo.get((schema, key_id))
-        if entry is None or entry[0] <= time.monotonic():
-            return data_cipher(key_id)
-        cipher = entry[1]
-    if cipher is None:
-        raise KeyDestroyed()
-    return cipher
+        if cipher is None:
+            raise KeyDestroyed()
+        return cipher
+    return data_cipher(key_id, schema)
 
 
-def data_cipher(key_id: int) -> AESGCM:
-    entry = _memo_get(key_id)
+def data_cipher(key_id: int, schema: str | None = None) -> AESGCM:
+    """The cipher of a data key through the memo (`schema`: the connection's, when already known)."""
+    schema = connection.schema_name if schema is None else schema
+    entry = _memo_get(schema, key_id)
     if entry is None:
         from privacy.models import PersonKey
 
@@ -215,7 +213,7 @@ def data_cipher(key_id: int) -> AESGCM:
         if not rows:
             raise UnreadableValue("unknown data key")
         remember_data_keys(rows)
-        entry = _memo_get(key_id)
+        entry = _memo_get(schema, key_id)
     if entry[1] is None:
         raise KeyDestroyed()
     return entry[1]
@@ -227,13 +225,6 @@ def encrypt(plaintext: str, *, key_id: int, context: str) -> str:
     nonce = os.urandom(12)
     sealed = data_cipher(key_id).encrypt(nonce, plaintext.encode(), f"{key_id}|{context}".encode())
     return f"{TOKEN_VERSION}.{key_id}.{base64.b64encode(nonce + sealed).decode()}"
-
-
-def token_key_id(token: str) -> int:
-    version, key_id, _ = token.split(".", 2)
-    if version != TOKEN_VERSION:
-        raise UnreadableValue("unknown token version")
-    return int(key_id)
 
 
 def decrypt(token: str, *, context: str, schema: str | None = None) -> str:

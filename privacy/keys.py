@@ -41,8 +41,10 @@ def reading_person_keys(key_ids):
     wanted = sorted({key_id for key_id in key_ids if key_id is not None})
     rows = []
     if wanted:
-        # One array parameter, not thousands of placeholders (the bulk export asks 5,000 at a time).
-        rows = PersonKey.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [wanted])).values_list(
+        # One array parameter, not thousands of placeholders (the bulk export asks 5,000 at a time),
+        # sent as its text form: the driver would otherwise inspect every element in Python.
+        as_array = "{" + ",".join(str(int(key_id)) for key_id in wanted) + "}"
+        rows = PersonKey.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [as_array])).values_list(
             "pk", "master_key_id", "wrapped_key")
     with crypto.key_ring(rows):
         yield

@@ -36,7 +36,7 @@ from django.db import connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
-from django.db.models.signals import post_migrate, pre_migrate
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
@@ -171,7 +171,6 @@ class _Plan:
     state_after: ProjectState
     recorded: bool = False
     # Rendered once, before the pool starts, and only read by the threads.
-    apps_before: object = None
     apps_after: object = None
 
     @property
@@ -312,7 +311,13 @@ def _planned_statements(step: _Step) -> list[str]:
 
 
 def _after_migrating(schema_name: str, plan: _Plan, *, verbosity: int) -> None:
-    """What Django's migrate sends after migrating, to the apps that had migrations applied."""
+    """What Django's migrate sends after migrating (post_migrate), to the apps that had migrations
+    applied: their permissions, the consent catalogue (C7).
+
+    pre_migrate is not sent: its one receiver (contenttypes' renames) acts only where content types
+    live, the public schema, which Django's own migrate handles; rendering the state it expects
+    would cost a second per plan.
+    """
     database = connections["default"]
     _use_schema(database, schema_name)
     for app_config in global_apps.get_app_configs():
@@ -320,16 +325,6 @@ def _after_migrating(schema_name: str, plan: _Plan, *, verbosity: int) -> None:
             post_migrate.send(sender=app_config, app_config=app_config, verbosity=verbosity, interactive=False,
                               using=database.alias, apps=plan.apps_after,
                               plan=[(step.migration, False) for step in plan.steps])
-
-
-def _before_migrating(schema_name: str, plan: _Plan, *, verbosity: int) -> None:
-    database = connections["default"]
-    _use_schema(database, schema_name)
-    for app_config in global_apps.get_app_configs():
-        if app_config.label in plan.app_labels and app_config.models_module is not None:
-            pre_migrate.send(sender=app_config, app_config=app_config, verbosity=verbosity, interactive=False,
-                             using=database.alias, apps=plan.apps_before,
-                             plan=[(step.migration, False) for step in plan.steps])
 
 
 def _run_pool(work: list[tuple[SchemaTarget, _Plan, bool]], *, parallel: int, outcome: MigrationOutcome,
@@ -348,7 +343,6 @@ def _run_pool(work: list[tuple[SchemaTarget, _Plan, bool]], *, parallel: int, ou
                         return
                     target, plan, has_table = queue.pop()
                 try:
-                    _before_migrating(target.name, plan, verbosity=verbosity)
                     _migrate_schema(target.name, plan, has_table=has_table)
                     _after_migrating(target.name, plan, verbosity=verbosity)
                 except Exception as error:  # reported by schema name; the others stop starting
@@ -447,7 +441,7 @@ def _migrate_all(*, parallel: int, verbosity: int, say: Callable[[str], None],
                       for target, plan, has_table in work if not plan.recorded}.values())
         for plan in {id(plan): plan for _, plan, _ in work}.values():
             if plan.apps_after is None:
-                plan.apps_before, plan.apps_after = plan.steps[0].state_before.apps, plan.state_after.apps
+                plan.apps_after = plan.state_after.apps
         _run_pool(first, parallel=parallel, outcome=outcome, verbosity=verbosity, say=say)
         if not outcome.failures:
             started_first = {target.name for target, _, _ in first}

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from tenants import routing_cache
+from tenants.signals import tenant_schemas_migrated
 
 MigrationKey = tuple[str, str]
 
@@ -58,7 +59,7 @@ class SchemaTarget:
     """A schema that carries the tenant apps: the template, a spare, or an enterprise's."""
 
     name: str
-    enterprise_id: int | None = None
+    enterprise: object | None = None  # the Enterprise whose schema it is (fields deferred)
 
 
 class AnotherRunInProgress(Exception):
@@ -97,14 +98,15 @@ def tenant_schemas_in_order() -> tuple[SchemaTarget | None, list[SchemaTarget]]:
     from tenants.services import SPARE_SCHEMA_PREFIX
 
     public = get_public_schema_name()
-    enterprise_ids = dict(Enterprise.objects.exclude(schema_name=public).values_list("schema_name", "pk"))
+    enterprises = {enterprise.schema_name: enterprise
+                   for enterprise in Enterprise.objects.exclude(schema_name=public).only("pk", "schema_name", "code")}
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) OR nspname LIKE %s ORDER BY nspname",
-                       [[settings.TENANT_TEMPLATE_SCHEMA, *enterprise_ids],
+                       [[settings.TENANT_TEMPLATE_SCHEMA, *enterprises],
                         SPARE_SCHEMA_PREFIX.replace("_", r"\_") + "%"])
         existing = [row[0] for row in cursor.fetchall()]
     template = SchemaTarget(settings.TENANT_TEMPLATE_SCHEMA) if settings.TENANT_TEMPLATE_SCHEMA in existing else None
-    others = [SchemaTarget(name, enterprise_ids.get(name)) for name in existing if name != settings.TENANT_TEMPLATE_SCHEMA]
+    others = [SchemaTarget(name, enterprises.get(name)) for name in existing if name != settings.TENANT_TEMPLATE_SCHEMA]
     return template, others
 
 
@@ -352,8 +354,9 @@ def _run_pool(work: list[tuple[SchemaTarget, _Plan, bool]], *, parallel: int, ou
                     continue
                 finally:
                     connections["default"].set_schema_to_public()
-                if target.enterprise_id is not None:
-                    _forget_route(target.enterprise_id)
+                if target.enterprise is not None:
+                    # Routing reads the enterprise's state again now that its schema has caught up.
+                    routing_cache.forget_enterprise(target.enterprise)
                 with lock:
                     outcome.migrated.append(target.name)
                 if verbosity >= 2:
@@ -366,13 +369,6 @@ def _run_pool(work: list[tuple[SchemaTarget, _Plan, bool]], *, parallel: int, ou
         thread.start()
     for thread in threads:
         thread.join()
-
-
-def _forget_route(enterprise_id: int) -> None:
-    from tenants.models import Enterprise
-
-    # Routing reads the enterprise's state again now that its schema has caught up.
-    routing_cache.forget_enterprise(Enterprise(pk=enterprise_id))
 
 
 def migrate_all_schemas(*, parallel: int = 4, verbosity: int = 1, say: Callable[[str], None] = print,
@@ -448,5 +444,6 @@ def _migrate_all(*, parallel: int, verbosity: int, say: Callable[[str], None],
             rest = [item for item in work if item[0].name not in started_first]
             _run_pool(rest, parallel=parallel, outcome=outcome, verbosity=verbosity, say=say)
         if outcome.failures:
-            break
+            return outcome
+    tenant_schemas_migrated.send(sender=MigrationOutcome, schema_names=[target.name for target in targets])
     return outcome

@@ -39,8 +39,8 @@ PUBLIC_PORT = env.int("PUBLIC_PORT", default=None)
 # --- apps: public schema vs enterprise schemas --------------------------------------------
 # contenttypes lives only in public: one id space for every schema (django-tenants #348).
 SHARED_APPS = [
+    "tenants",  # before django_tenants: its migrate_schemas (tenants.schema_migrations) replaces theirs
     "django_tenants",
-    "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",

@@ -209,9 +209,38 @@ def catalogue_is_in_step(purpose_model=Purpose) -> bool:
 
     Takes the model so that it also works with a migration's historical one.
     """
+    return _is_in_step(purpose_model.objects.values_list(
+        "code", "definition_hash", "revision", "is_active", "is_from_catalogue"))
+
+
+def schemas_out_of_step_with_catalogue(schema_names: list[str]) -> list[str]:
+    """Those of `schema_names` whose purposes do not match consent.catalogue (as
+    catalogue_is_in_step), in one query over all of them; schemas without consent tables are skipped."""
+    table = Purpose._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT schemaname FROM pg_tables WHERE tablename = %s AND schemaname = ANY(%s)",
+                       [table, list(schema_names)])
+        with_table = sorted(row[0] for row in cursor.fetchall())
+    if not with_table:
+        return []
+    stored: dict[str, list[tuple]] = {name: [] for name in with_table}
+    # Per 1,000 schemas: each table read holds a lock until the statement ends.
+    for start in range(0, len(with_table), 1_000):
+        chunk = with_table[start:start + 1_000]
+        purposes = " UNION ALL ".join(
+            f"SELECT %s::text, code, definition_hash, revision, is_active, is_from_catalogue "
+            f"FROM {connection.ops.quote_name(name)}.{connection.ops.quote_name(table)}" for name in chunk)
+        with connection.cursor() as cursor:
+            cursor.execute(purposes, chunk)
+            for schema_name, *row in cursor.fetchall():
+                stored[schema_name].append(tuple(row))
+    return [name for name in with_table if not _is_in_step(stored[name])]
+
+
+def _is_in_step(rows) -> bool:
+    """rows: (code, definition hash, revision, is active, is from the catalogue) of one schema."""
     stored = {code: (digest, revision, is_active, is_from_catalogue)
-              for code, digest, revision, is_active, is_from_catalogue in purpose_model.objects.values_list(
-                  "code", "definition_hash", "revision", "is_active", "is_from_catalogue")}
+              for code, digest, revision, is_active, is_from_catalogue in rows}
     for definition in catalogue.ALL_PURPOSES:
         found = stored.pop(definition.code, None)
         if found is None:

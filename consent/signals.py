@@ -3,12 +3,12 @@ import django.dispatch
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from consent import selectors, state_cache
 from consent.models import Purpose
 from consent.services import catalogue as catalogue_services
-from tenants.signals import enterprise_provisioned
+from tenants.signals import enterprise_provisioned, tenant_schemas_migrated
 
 # Sent by consent.services.ledger.withdraw_consent inside its transaction, after the withdrawal is
 # recorded and with the person's row locked (C6): apps above consent delete what they hold only
@@ -25,8 +25,8 @@ def _forget_catalogue(sender, **kwargs):
 def sync_catalogue_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, **kwargs):
     """C7: bring an enterprise schema's purposes in step with consent.catalogue after each migrate.
 
-    Connected (consent.apps) for the consent app's post_migrate, which django-tenants'
-    migrate_schemas sends once per schema it migrates, so every deploy reaches every enterprise.
+    Connected (consent.apps) for the consent app's post_migrate, which migrate_schemas sends in
+    each schema it migrates (schemas it did not need to migrate: the receiver at the end).
     Skips the public schema (no consent tables) and a schema where consent is not migrated. Uses
     the migration state's models: the code's models may be ahead of a partly migrated schema.
     A new purpose arrives with nobody consenting; a changed one gets its next revision.
@@ -57,3 +57,12 @@ def _sync_catalogue_of_new_enterprise(sender, enterprise, **kwargs):
     # (a catalogue change needs no migration, so neither was migrated since): C7 from day one.
     if not selectors.catalogue_is_in_step():
         catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)
+
+
+@receiver(tenant_schemas_migrated, dispatch_uid="consent-catalogue-after-migrate-schemas")
+def _sync_catalogue_everywhere_after_migrating(sender, schema_names, **kwargs):
+    # C7: a catalogue change needs no migration, so post_migrate reaches no schema with it; every
+    # deploy's migrate_schemas still brings it to every enterprise (one query finds where).
+    for schema_name in selectors.schemas_out_of_step_with_catalogue(schema_names):
+        with schema_context(schema_name):
+            catalogue_services.sync_purpose_catalogue(actor=catalogue_services.CATALOGUE_SYNC)

@@ -198,7 +198,7 @@ def run() -> int:
             port = _free_port(int(env.get("PORT", "8000")))
             env["PUBLIC_PORT"] = str(port)
             print("• migrating the public schema and every enterprise schema …")
-            _manage(env, "migrate_schemas", "--executor", "standard", "-v", "0")
+            _manage(env, "migrate_schemas", "-v", "0")
             print("• seeding the demo enterprise …")
             logins = json.loads(_manage(env, "seed_demo", "--json", capture=True).stdout)
             supervisor = Supervisor(_child_commands(port), env=env, cwd=ROOT)
@@ -264,7 +264,7 @@ def bench(names: list[str]) -> int:
         scripts = [path for path in scripts if path.stem in names]
     with Services() as services:
         print("• migrating the public schema and every enterprise schema …")
-        _manage(services.env, "migrate_schemas", "--executor", "standard", "-v", "0")
+        _manage(services.env, "migrate_schemas", "-v", "0")
         status = 0
         for script in scripts:
             print(f"== {script.name}", flush=True)

@@ -21,3 +21,12 @@ def _forget_domain_route(sender, instance, **kwargs):
 # manager exists: apps prepare their per-enterprise structures (e.g. this month's log partitions).
 # kwargs: enterprise. Receivers must be idempotent (provisioning may be resumed).
 enterprise_provisioned = django.dispatch.Signal()
+
+
+# Sent by migrate_schemas (tenants.schema_migrations) once every tenant schema is up to date, also
+# when none was behind: what a deploy must bring to every schema without a migration (e.g. the
+# consent catalogue, C7) happens here, since post_migrate reaches only the schemas that were
+# migrated. kwargs: schema_names (the template, the spares and every enterprise's schema).
+# Receivers must stay cheap with thousands of schemas: one query over all of them, then act only
+# where something is out of step.
+tenant_schemas_migrated = django.dispatch.Signal()

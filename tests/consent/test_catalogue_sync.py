@@ -86,6 +86,20 @@ def test_migrating_an_enterprise_schema_syncs_its_catalogue(enterprises, catalog
 
 
 @pytest.mark.promise("C7")
+def test_a_catalogue_change_without_a_migration_reaches_every_enterprise_through_migrate_schemas(
+        enterprises, catalogue_with_a_new_purpose):
+    call_command("migrate_schemas", verbosity=0)  # nothing is behind: no schema gets post_migrate
+
+    for each in (enterprises.a, enterprises.b):
+        with schema_context(each.schema_name):
+            assert Purpose.objects.get(code=NEW_PURPOSE.code).revision == 1
+            assert not ConsentEvent.objects.filter(purpose__code=NEW_PURPOSE.code).exists()
+    with schema_context(enterprises.a.schema_name):
+        assert Purpose.objects.filter(code=NEW_PURPOSE.code).count() == 1
+    assert "0 of" in _sync()  # nothing left out of step
+
+
+@pytest.mark.promise("C7")
 def test_a_changed_purpose_gets_its_next_revision_and_earlier_consent_no_longer_counts(
         enterprises, monkeypatch, django_capture_on_commit_callbacks):
     person = signed_in(enterprises.a)

@@ -90,4 +90,17 @@ def latest_applied_migrations(schema_name: str) -> dict[str, str]:
 def is_behind_the_code(latest_applied: dict[str, str]) -> bool:
     """Whether a schema with these latest migrations (latest_applied_migrations) lacks one this
     process's code expects: its enterprise must be neither served nor worked on until it is migrated."""
-    return any(latest_applied.get(app, "") < name for app, name in expected_latest_migrations().items())
+    # On every routed request: a plain loop over a tuple (a generator costs twice as much).
+    for app, name in _expected_items or _load_expected_items():
+        if latest_applied.get(app, "") < name:
+            return True
+    return False
+
+
+_expected_items: tuple[tuple[str, str], ...] = ()
+
+
+def _load_expected_items() -> tuple[tuple[str, str], ...]:
+    global _expected_items
+    _expected_items = tuple(expected_latest_migrations().items())
+    return _expected_items

@@ -22,7 +22,7 @@ from django.conf import settings
 from core import process_cache
 from tenants import routing_cache
 
-FACTS = {"id": 1, "schema_name": "ent_bench", "code": "bench", "name": "Bench", "status": "active"}
+FACTS = {"id": 1, "schema_name": "ent_bench", "code": "bench", "name": "Bench", "status": "active", "migrations": {}}
 
 
 def _start(port: int, directory: str) -> subprocess.Popen:

@@ -313,6 +313,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 60 * 60
 CELERY_TASK_TENANT_CACHE_SECONDS = 0  # the task re-reads its enterprise's status every time
+# Issue 18: a task for an enterprise whose schema is being migrated waits (core.tasking): 10 minutes.
+ENTERPRISE_UPGRADING_RETRY_SECONDS = env.int("ENTERPRISE_UPGRADING_RETRY_SECONDS", default=30)
+ENTERPRISE_UPGRADING_RETRIES = 20
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Periodic work is declared once per tenant task and fanned out to ready enterprises by
 # tenants.tasks.run_for_ready_enterprises.

@@ -102,9 +102,14 @@ def domain_error_body(exc: DomainError) -> dict:
     return {"code": exc.code, "detail": exc.detail or exc.code, **exc.extra}
 
 
+def _retry_after_headers(exc: DomainError) -> dict | None:
+    retry_after = exc.extra.get("retry_after")
+    return {"Retry-After": str(retry_after)} if retry_after is not None else None
+
+
 def domain_error_response(exc: DomainError) -> JsonResponse:
     """The handler's answer to `exc`, for refusals made before a view runs (middleware)."""
-    return JsonResponse(domain_error_body(exc), status=exc.status_code)
+    return JsonResponse(domain_error_body(exc), status=exc.status_code, headers=_retry_after_headers(exc))
 
 
 def _django_validation_fields(error: DjangoValidationError) -> dict:
@@ -236,9 +241,7 @@ def error_page(request, *, status: int, title: str, explanation: str, detail: st
 def exception_handler(exc, context):
     exc = _last_resort(exc) or exc
     if isinstance(exc, DomainError):
-        retry_after = exc.extra.get("retry_after")
-        return Response(domain_error_body(exc), status=exc.status_code,
-                        headers={"Retry-After": str(retry_after)} if retry_after is not None else None)
+        return Response(domain_error_body(exc), status=exc.status_code, headers=_retry_after_headers(exc))
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"code": "invalid", "detail": _("Some fields are invalid."), "fields": _django_validation_fields(exc)},

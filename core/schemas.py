@@ -46,3 +46,61 @@ def is_ready_for_periodic_work(schema_name: str) -> bool:
 def is_being_cancelled(schema_name: str) -> bool:
     """Whether the enterprise owning `schema_name` is being cancelled now (read at call time)."""
     return get_tenant_model().objects.being_cancelled().filter(schema_name=schema_name).exists()
+
+
+# --- whether a schema carries the migrations this code expects (issue 18) ----------------------------
+# During a deploy, processes running different code versions share the routing cache, so what is
+# cached is what a schema HAS (per app, its latest applied migration) and each process compares
+# that with what its own code expects. A schema ahead of the code (the new migrations of a rolling
+# deploy are backward compatible) is served; one behind it is not, its tables are not what this
+# code reads and writes.
+
+_expected_latest: dict[str, str] | None = None
+
+
+def expected_latest_migrations() -> dict[str, str]:
+    """Per app whose tables live in enterprise schemas, the latest migration this code has.
+
+    Computed once per process: it changes only with the code. Within an app, a migration's name
+    sorts after those it depends on (tests/architecture/test_migrations.py checks it), so "latest"
+    is the greatest name and a schema whose greatest name is at least this one carries it.
+    """
+    global _expected_latest
+    if _expected_latest is None:
+        from django.apps import apps
+        from django.db.migrations.loader import MigrationLoader
+
+        enterprise_apps = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
+        latest: dict[str, str] = {}
+        for app, name in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes():
+            if app in enterprise_apps:
+                latest[app] = max(name, latest.get(app, ""))
+        _expected_latest = latest
+    return _expected_latest
+
+
+def latest_applied_migrations(schema_name: str) -> dict[str, str]:
+    """Per app, the greatest migration name recorded in `schema_name` (one query, a small table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT app, max(name) FROM {connection.ops.quote_name(schema_name)}.django_migrations GROUP BY app")
+        return dict(cursor.fetchall())
+
+
+def is_behind_the_code(latest_applied: dict[str, str]) -> bool:
+    """Whether a schema with these latest migrations (latest_applied_migrations) lacks one this
+    process's code expects: its enterprise must be neither served nor worked on until it is migrated."""
+    # On every routed request: a plain loop over a tuple (a generator costs twice as much).
+    for app, name in _expected_items or _load_expected_items():
+        if latest_applied.get(app, "") < name:
+            return True
+    return False
+
+
+_expected_items: tuple[tuple[str, str], ...] = ()
+
+
+def _load_expected_items() -> tuple[tuple[str, str], ...]:
+    global _expected_items
+    _expected_items = tuple(expected_latest_migrations().items())
+    return _expected_items

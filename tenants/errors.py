@@ -16,6 +16,18 @@ class EnterpriseUnavailable(DomainError):
         self.code = code
 
 
+class EnterpriseUpgrading(DomainError):
+    """Issue 18: the enterprise's schema lacks a migration this code expects (a deploy is bringing
+    it up to date): every request to it is refused until it is, rather than served against tables
+    that are not what the code reads and writes; `retry_after` says when to try again."""
+
+    code = "upgrading"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, extra={"retry_after": retry_after})
+
+
 class CollectionStopped(DomainError):
     """E10: the service has ceased collecting personal information (its stop date has come): a
     request that would record something new is refused; reading, exporting, signing in and out

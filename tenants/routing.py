@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import domain_error_response
+from core.schemas import is_behind_the_code
 from tenants import routing_cache, selectors
-from tenants.errors import EnterpriseUnavailable
+from tenants.errors import EnterpriseUnavailable, EnterpriseUpgrading
 from tenants.models import Enterprise
 
 _REFUSALS = {
@@ -25,6 +26,8 @@ _REFUSALS = {
     Enterprise.Status.CANCELLED: ("enterprise_cancelled", gettext_lazy("This enterprise's account has been cancelled.")),
     Enterprise.Status.PROVISIONING: ("enterprise_not_ready", gettext_lazy("This enterprise is still being set up.")),
 }
+# A schema is brought up to date in seconds to minutes (manage.py migrate_schemas).
+UPGRADING_RETRY_AFTER_SECONDS = 30
 
 
 def platform_hosts() -> set[str]:
@@ -53,6 +56,8 @@ class TenantRoutingMiddleware:
             return HttpResponseNotFound(_("No enterprise is served at this address."))
         if facts["status"] != Enterprise.Status.ACTIVE:
             return _refusal(request, facts)
+        if is_behind_the_code(facts["migrations"]):
+            return _upgrading(request)
 
         tenant = Enterprise(
             id=facts["id"], schema_name=facts["schema_name"], code=facts["code"],
@@ -70,3 +75,16 @@ def _refusal(request, facts):
     if request.path.startswith("/api/"):
         return domain_error_response(EnterpriseUnavailable(str(message), code=code))
     return render(request, "tenants/refused.html", {"message": message, "code": code}, status=403)
+
+
+def _upgrading(request):
+    # Issue 18: the schema lacks a migration this code expects; nothing of it is read or written.
+    refusal = EnterpriseUpgrading(
+        _("This enterprise's service is being upgraded. Try again in a moment."),
+        retry_after=UPGRADING_RETRY_AFTER_SECONDS)
+    if request.path.startswith("/api/"):
+        return domain_error_response(refusal)
+    response = render(request, "tenants/refused.html", {"message": refusal.detail, "code": refusal.code},
+                      status=refusal.status_code)
+    response["Retry-After"] = str(UPGRADING_RETRY_AFTER_SECONDS)
+    return response

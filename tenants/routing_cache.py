@@ -14,6 +14,10 @@ Reading Redis on every request cost ~0.15 ms (most of the routing budget), so ea
 also keeps a local copy (core.process_cache), invalidated by a Redis pub/sub message that
 every `forget_*` publishes.
 
+An entry written by a process of an earlier code version (during a deploy) lacks what this
+version's routing needs (the schema's migrations, issue 18): it counts as a miss, and the facts
+loaded instead replace it for every version (each ignores what it does not know).
+
 While Redis is unreachable, routing reads the database on every request (process_cache's
 breaker stops each request from waiting for Redis), and comes back to the cache once it answers.
 """
@@ -65,7 +69,7 @@ def lookup(host: str, load):
     if facts is None:
         local_generation = _local.generation
         facts, generation = redis_breaker.call(lambda: _read(host), on_failure=(None, None))
-        if facts is None:
+        if facts is None or (facts != _MISSING_HOST and "migrations" not in facts):
             facts = load(host) or _MISSING_HOST
             if generation is not None:  # Redis answered: share what was loaded, unless forgotten since
                 redis_breaker.call(lambda: _store_unless_forgotten(host, facts, generation))

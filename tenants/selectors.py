@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from core.schemas import latest_applied_migrations
 from tenants.models import BASIC_DETAILS, Domain, Enterprise
 
 
 def routing_facts_for_host(host: str) -> dict | None:
-    """What the router needs to know about the enterprise behind `host` (public schema read)."""
+    """What the router needs to know about the enterprise behind `host` (public schema read), and
+    for an active one the latest migration per app its schema has (one more, small, query)."""
     row = (
         Domain.objects.filter(domain=host)
         .values("tenant_id", "tenant__schema_name", "tenant__code", "tenant__name", "tenant__status",
@@ -13,12 +15,16 @@ def routing_facts_for_host(host: str) -> dict | None:
     )
     if row is None:
         return None
+    status = row["tenant__status"]
     return {
         "id": row["tenant_id"],
         "schema_name": row["tenant__schema_name"],
         "code": row["tenant__code"],
         "name": row["tenant__name"],
-        "status": row["tenant__status"],
+        "status": status,
+        # Issue 18: what the schema has, not a verdict: processes of two code versions share this
+        # entry during a deploy and each judges "behind" against its own code (core.schemas).
+        "migrations": latest_applied_migrations(row["tenant__schema_name"]) if status == Enterprise.Status.ACTIVE else {},
         # E1: routing's cache carries what basic services wait for (tenants.basic_details).
         "missing_basic_details": [field for field in BASIC_DETAILS if not row[f"tenant__{field}"]],
     }

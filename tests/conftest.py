@@ -181,6 +181,8 @@ def celery_worker(session_enterprises, django_db_blocker):
         "DATABASE_URL": database_url,
         "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+        # A task for an enterprise being upgraded retries within the test's patience.
+        "ENTERPRISE_UPGRADING_RETRY_SECONDS": "1",
     }
     worker_name = f"test-{settings.CELERY_TASK_DEFAULT_QUEUE}@{socket.gethostname()}"
     log = open(ROOT / ".data" / "test-worker.log", "w")

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrentlyUnlessInTransaction
+
 
 def mark_existing_pushes_sent(apps, schema_editor):
     # Deliveries made before push status was recorded were pushed inside their transaction.
@@ -10,6 +12,8 @@ def mark_existing_pushes_sent(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY runs outside a transaction (core.migration_operations).
+    atomic = False
 
     dependencies = [
         ('announcements', '0001_initial'),
@@ -38,9 +42,10 @@ class Migration(migrations.Migration):
             name='push_status',
             field=models.CharField(choices=[('pending', 'Waiting'), ('sent', 'Sent'), ('failed', 'Refused, tried again later'), ('gave_up', 'Refused, not tried again')], default='pending', max_length=10),
         ),
-        migrations.AddIndex(
+        migrations.RunPython(mark_existing_pushes_sent, migrations.RunPython.noop, atomic=True),
+        # Issue 18: built without blocking the deliveries' writes, last, once the columns are filled.
+        AddIndexConcurrentlyUnlessInTransaction(
             model_name='delivery',
             index=models.Index(condition=models.Q(('push_status__in', ['pending', 'failed'])), fields=['push_status', 'push_next_attempt_at'], name='delivery_push_due'),
         ),
-        migrations.RunPython(mark_existing_pushes_sent, migrations.RunPython.noop),
     ]

@@ -65,6 +65,13 @@ def received_by(names: list[str], queue: str, task_name: str) -> list[int]:
     return counts
 
 
+def retries_logged(names: list[str], queue: str, task_name: str) -> int:
+    """How many retries of `task_name` the workers' logs record (Celery's "… retry: Retry in …")."""
+    return sum(sum(1 for line in (ROOT / ".data" / f"test-worker-{queue}-{number}.log").read_text().splitlines()
+                   if f"Task {task_name}[" in line and " retry: Retry in " in line)
+               for number in range(len(names)))
+
+
 def queue_is_drained(names: list[str], queue: str) -> bool:
     """Nothing waits on `queue` and no worker named is busy."""
     import redis

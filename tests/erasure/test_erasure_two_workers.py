@@ -112,8 +112,9 @@ def test_a_delivery_that_read_the_job_while_another_worker_finished_it_leaves_it
 
 
 def _someone_waits_for_a_lock() -> bool:
-    # pg_locks, not pg_stat_activity: the latter is read once per transaction.
+    """Whether another session waits for a lock this one holds (asked of pg_locks, which is live;
+    pg_stat_activity is read once per transaction)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted"
-                       " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))")
+                       " AND pg_backend_pid() = ANY (pg_blocking_pids(pid)))")
         return cursor.fetchone()[0]

@@ -44,7 +44,7 @@ from tenants.tasks import run_for_ready_enterprises  # noqa: E402
 
 PREFIX = "scaleroute"
 SIZES = (100, 1_000, 10_000)
-CHUNK = 500
+CHUNK = 100  # schemas created or dropped per statement (each takes several locks until it commits)
 TABLE = "consent_purpose"
 
 

@@ -57,8 +57,9 @@ def schema_has_table(table: str, *, using: str = DEFAULT_DB_ALIAS) -> bool:
     """
     database = connections[using]
     with database.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                       " WHERE n.nspname = %s AND c.relname = %s)", [database.schema_name, table])
+        # By qualified name (one catalogue-cache lookup): a join on the table's name alone would
+        # visit that table in every enterprise schema.
+        cursor.execute("SELECT to_regclass(format('%%I.%%I', %s, %s)) IS NOT NULL", [database.schema_name, table])
         return cursor.fetchone()[0]
 
 

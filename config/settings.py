@@ -110,6 +110,11 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_TEMPLATE_SCHEMA = "_enterprise_template"
 # Fully migrated empty schemas kept ready so provisioning renames one instead of cloning.
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=3)
+# Hosts whose routing facts each process keeps (core.process_cache, least recently used dropped
+# first; about 1 KB each, see bench/scale_routing.py); a host beyond it is read from Redis.
+TENANT_ROUTING_LOCAL_HOSTS = env.int("TENANT_ROUTING_LOCAL_HOSTS", default=20_000)
+# (enterprise, person) consent states each process keeps the same way.
+CONSENT_STATE_LOCAL_ENTRIES = env.int("CONSENT_STATE_LOCAL_ENTRIES", default=50_000)
 # Skip repeated `SET search_path`; tenants.postgresql_backend keeps that safe across rollbacks.
 TENANT_LIMIT_SET_CALLS = True
 

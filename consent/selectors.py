@@ -19,6 +19,7 @@ from accounts.models import User
 from consent import catalogue, gate
 from consent.models import ConsentEvent, DeletionNotice, Disclosure, GuardianConsent, Purpose, PurposeRevision, Recipient
 from consent.state_cache import PurposeFacts, catalogue_from_database
+from core.schemas import schemas_having_table
 from policies import selectors as policy_selectors
 from privacy import statistics
 
@@ -216,11 +217,7 @@ def catalogue_is_in_step(purpose_model=Purpose) -> bool:
 def schemas_out_of_step_with_catalogue(schema_names: list[str]) -> list[str]:
     """Those of `schema_names` whose purposes do not match consent.catalogue (as
     catalogue_is_in_step), in one query over all of them; schemas without consent tables are skipped."""
-    table = Purpose._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT schemaname FROM pg_tables WHERE tablename = %s AND schemaname = ANY(%s)",
-                       [table, list(schema_names)])
-        with_table = sorted(row[0] for row in cursor.fetchall())
+    with_table = sorted(schemas_having_table(Purpose._meta.db_table, list(schema_names)))
     if not with_table:
         return []
     stored: dict[str, list[tuple]] = {name: [] for name in with_table}

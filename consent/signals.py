@@ -8,6 +8,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from consent import selectors, state_cache
 from consent.models import Purpose
 from consent.services import catalogue as catalogue_services
+from core.schemas import schema_has_table
 from tenants.signals import enterprise_provisioned, tenant_schemas_migrated
 
 # Sent by consent.services.ledger.withdraw_consent inside its transaction, after the withdrawal is
@@ -42,7 +43,7 @@ def sync_catalogue_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=None, **kw
         recipient_model = (apps or global_apps).get_model("consent", "Recipient")
     except LookupError:
         return
-    if purpose_model._meta.db_table not in database.introspection.table_names():
+    if not schema_has_table(purpose_model._meta.db_table, using=using):
         return
     if selectors.catalogue_is_in_step(purpose_model):
         return

@@ -32,6 +32,7 @@ import threading
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured
@@ -108,7 +109,8 @@ def _entries_named_by(token: str, keys):
 
 
 # This process's copy of (catalogue, state) per (schema, person).
-_local = ProcessCache("consent-state", ttl_seconds=_LOCAL_SECONDS, keys_for=_entries_named_by)
+_local = ProcessCache("consent-state", ttl_seconds=_LOCAL_SECONDS, keys_for=_entries_named_by,
+                      max_entries=lambda: settings.CONSENT_STATE_LOCAL_ENTRIES)
 
 
 # --- Redis: one long-lived client per thread, compare-and-set stores -------------------------------

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 
 from django.conf import settings
@@ -141,14 +142,20 @@ class ProcessCache:
 
     `keys_for(token, keys)` names the entries a token drops (default: the entry keyed by the token
     itself); the token "*" drops everything.
+
+    At most `max_entries()` entries are kept (read at each store, so a setting can name it): past
+    that the least recently used goes. Expiry alone would not bound it: an expired entry stays
+    until it is read again, and a process serving 10,000 enterprises would keep every one it ever
+    saw.
     """
 
-    def __init__(self, name: str, *, ttl_seconds: float,
+    def __init__(self, name: str, *, ttl_seconds: float, max_entries: Callable[[], int],
                  keys_for: Callable[[str, Iterable[Hashable]], Iterable[Hashable]] | None = None):
         self.name = name
         self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
         self.keys_for = keys_for or (lambda token, keys: [token])
-        self.entries: dict[Hashable, tuple[float, object]] = {}
+        self.entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
         self.generation = 0
         self.listening = threading.Event()
         self.pid = None
@@ -214,6 +221,10 @@ class ProcessCache:
         entry = self.entries.get(key)
         if entry is None or entry[0] < time.monotonic():
             return None
+        try:
+            self.entries.move_to_end(key)
+        except KeyError:  # invalidated by another thread since: the value read is still the one to answer
+            pass
         return entry[1]
 
     def put(self, key, value, generation_before_read: int) -> bool:
@@ -221,5 +232,8 @@ class ProcessCache:
         with self.lock:
             if self.listening.is_set() and self.generation == generation_before_read and redis_breaker.is_healthy():
                 self.entries[key] = (time.monotonic() + self.ttl_seconds, value)
+                self.entries.move_to_end(key)
+                while len(self.entries) > max(self.max_entries(), 1):
+                    self.entries.popitem(last=False)
                 return True
         return False

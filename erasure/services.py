@@ -106,11 +106,16 @@ def _former_identifier_digests(person: User) -> dict[str, list[str]]:
 
 def run_erasure_job(*, job_id: int) -> ErasureJob:
     """Run the job's pending steps in order; each commits on its own. A finished job is returned
-    as it is. Raises ResidueFound (after marking the job failed) when the residue scan is not empty."""
+    as it is. Safe to run twice at once (two workers): each step is claimed under the person's lock. Raises ResidueFound (after marking the job failed) when the residue scan is not empty."""
     job = ErasureJob.objects.get(pk=job_id)
-    if job.status in (ErasureJob.Status.DONE, ErasureJob.Status.FAILED):
+    # Claimed in one statement: a second delivery (another worker, a redelivered message) that read
+    # the job before a run finished it must not mark a finished job running again.
+    claimed = ErasureJob.objects.filter(
+        pk=job.pk, status__in=(ErasureJob.Status.PENDING, ErasureJob.Status.RUNNING),
+    ).update(status=ErasureJob.Status.RUNNING, updated_at=timezone.now())
+    if not claimed:
+        job.refresh_from_db()
         return job
-    ErasureJob.objects.filter(pk=job.pk).update(status=ErasureJob.Status.RUNNING, updated_at=timezone.now())
     for name, step in STEPS:
         with transaction.atomic():
             # Lock order: the person's row before the audit-chain head (the steps' audit entries).

@@ -6,9 +6,11 @@ from orgdata.services import exports as export_services
 from orgdata.services.imports import jobs as import_services
 
 
-@shared_task(base=EnterpriseTask, acks_late=True, reject_on_worker_lost=True)
+@shared_task(base=EnterpriseTask, acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(import_services.ImportBusy,), retry_backoff=1, retry_backoff_max=10, max_retries=20)
 def run_import(job_id: int, attempt: int) -> str:
-    """Process one import attempt (idempotent: a repeated delivery of a finished attempt is a no-op)."""
+    """Process one import attempt (idempotent: a repeated delivery of a finished attempt is a no-op;
+    one that finds another worker on the job while the attempt still waits is tried again)."""
     job = import_services.run_import(job_id=job_id, attempt=attempt)
     return job.status if job else "missing"
 

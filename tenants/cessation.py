@@ -33,7 +33,7 @@ from access.capabilities import Capability, require
 from core.process_cache import ProcessCache
 from tenants.models import ServiceCessation
 
-_local = ProcessCache("service-cessation", ttl_seconds=60)
+_local = ProcessCache("service-cessation", ttl_seconds=60, max_entries=lambda: 1)
 _ENTRY = "live"
 _NO_ANNOUNCEMENT = "none"  # cached "nothing announced" (the cache's own None means "not cached")
 

@@ -35,7 +35,8 @@ _LOCAL_TTL_SECONDS = 60
 # A generation only has to outlive the reads that began before its bump.
 _GENERATION_SECONDS = 86_400
 
-_local = ProcessCache("tenant-route", ttl_seconds=_LOCAL_TTL_SECONDS)
+_local = ProcessCache("tenant-route", ttl_seconds=_LOCAL_TTL_SECONDS,
+                      max_entries=lambda: settings.TENANT_ROUTING_LOCAL_HOSTS)
 _scripts: dict[int, object] = {}
 
 

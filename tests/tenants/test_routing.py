@@ -102,3 +102,24 @@ def test_a_status_change_made_by_another_process_reaches_this_process_at_once(en
         time.sleep(0.001)
 
     assert client.get("/console/login/").status_code == 403
+
+
+def test_each_process_keeps_at_most_the_configured_number_of_routes(enterprises, api_client_for, settings):
+    """Issue 18: with 10,000 enterprises a process must not keep every host it ever served; past
+    TENANT_ROUTING_LOCAL_HOSTS the least recently used route goes (and is read from Redis again)."""
+    from tenants import routing_cache
+
+    settings.TENANT_ROUTING_LOCAL_HOSTS = 2
+    routing_cache._local.start_listener()
+    assert routing_cache._local.listening.wait(5)
+    routing_cache._local.invalidate("*")
+    served = [enterprises.a, enterprises.b, enterprises.a, enterprises.cancelling]
+    statuses = [api_client_for(each).get("/console/login/").status_code for each in served]
+
+    assert statuses == [200, 200, 200, 403]
+    # a was used after b, so b went when the cancelling enterprise's route came in.
+    assert list(routing_cache._local.entries) == [enterprises.a.host, enterprises.cancelling.host]
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client_for(enterprises.b).get("/console/login/").status_code == 200
+    assert not any("tenants_domain" in q["sql"] for q in queries.captured_queries)  # Redis still had it
+    assert list(routing_cache._local.entries) == [enterprises.cancelling.host, enterprises.b.host]

@@ -11,12 +11,19 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from consent import selectors
 from consent.models import Purpose
 from consent.services import catalogue as catalogue_services
-from core.schemas import enterprise_schema_names
+from core.schemas import enterprise_schema_names, schemas_having_table
 
 
 def _schemas() -> list[str]:
     """Every enterprise's schema, and the template new enterprises are cloned from."""
     return enterprise_schema_names(include_template=True)
+
+
+def _migrated(schemas: list[str]) -> set[str]:
+    """Which of `schemas` have consent's tables: one query for all of them (a check per schema
+    would scan the whole catalogue once per schema)."""
+    connection.set_schema_to_public()
+    return schemas_having_table(Purpose._meta.db_table, schemas)
 
 
 class Command(BaseCommand):
@@ -32,13 +39,14 @@ class Command(BaseCommand):
             schemas = [schema]
         else:
             schemas = _schemas()
+        migrated = _migrated(schemas)
+        if schema is not None and schema not in migrated:
+            raise CommandError(f"schema {schema!r} has no consent tables; migrate it first")
         synced = 0
         for name in schemas:
+            if name not in migrated:
+                continue
             with schema_context(name):
-                if Purpose._meta.db_table not in connection.introspection.table_names():
-                    if schema is not None:
-                        raise CommandError(f"schema {name!r} has no consent tables; migrate it first")
-                    continue
                 if selectors.catalogue_is_in_step():
                     self.stdout.write(f"{name}: in step")
                     continue

@@ -48,6 +48,10 @@ UNCONFIRMED_KEPT_FOR = timedelta(hours=24)
 _ADVISORY_NAMESPACE = "orgdata-import"
 
 
+class ImportBusy(Exception):
+    """Another worker holds the job's lock while this attempt is still queued (see run_import)."""
+
+
 # --- starting an import ---------------------------------------------------------------------
 
 def start_import(*, actor: User, upload, consent_confirmed: bool, language: str = "") -> ImportJob:
@@ -287,13 +291,21 @@ def run_import(*, job_id: int, attempt: int) -> ImportJob:
     nothing written, the file kept for the confirmed attempt) or REJECTED. Once confirmed:
     Outcome on the job: SUCCEEDED (everything written), REJECTED (bad rows, nothing written,
     report filled) or FAILED (an unexpected error, or the service's stop date has come (E10);
-    nothing written). Never raises for a bad file.
+    nothing written). Never raises for a bad file. Raises ImportBusy when another worker holds the
+    job while this attempt is still queued (the caller delivers it again a moment later).
     """
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.attempt != attempt or job.status != ImportJob.Status.QUEUED:
         return job  # a stale or repeated delivery: the job moved on
     with _job_lock(job.pk) as acquired:
         if not acquired:
+            job.refresh_from_db()
+            if job.attempt == attempt and job.status == ImportJob.Status.QUEUED:
+                # Held by another worker while this attempt still waits: one finishing the job's
+                # checking pass (the confirmation queued this attempt meanwhile), or one that took this
+                # same attempt an instant ago. Dropped, the import would wait for the recovery
+                # (QUEUED_TOO_LONG); tried again shortly, it runs once or finds the job moved on.
+                raise ImportBusy(f"import {job.pk} attempt {attempt} is held by another worker")
             return job
         job.refresh_from_db()
         if job.attempt != attempt or job.status != ImportJob.Status.QUEUED:

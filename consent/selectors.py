@@ -217,7 +217,8 @@ def catalogue_is_in_step(purpose_model=Purpose) -> bool:
 def schemas_out_of_step_with_catalogue(schema_names: list[str]) -> list[str]:
     """Those of `schema_names` whose purposes do not match consent.catalogue (as
     catalogue_is_in_step), in one query over all of them; schemas without consent tables are skipped."""
-    with_table = sorted(schemas_having_table(Purpose._meta.db_table, list(schema_names)))
+    table = Purpose._meta.db_table
+    with_table = sorted(schemas_having_table(table, list(schema_names)))
     if not with_table:
         return []
     stored: dict[str, list[tuple]] = {name: [] for name in with_table}

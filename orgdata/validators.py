@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from operator import mul
 from datetime import date, datetime
 
 import phonenumbers
@@ -42,8 +41,11 @@ _PROVINCE_CODES = {
 
 def resident_id_check_character(first_17: str) -> str:
     """The GB 11643 check character for the first 17 digits of a resident ID number."""
-    # map(int, ...) and map(mul, ...) run in C: a bulk import checks 100,000 numbers twice.
-    return _ID_CHECK[sum(map(mul, map(int, first_17), _ID_WEIGHTS)) % 11]
+    if len(first_17) == 17 and first_17.isdecimal():
+        # The weights are 2**17 ... 2**1 mod 11, and 13 ≡ 2 (mod 11): read in base 13 and doubled,
+        # the digits give the weighted sum mod 11 in one C call (an import checks 100,000 twice).
+        return _ID_CHECK[int(first_17, 13) * 2 % 11]
+    return _ID_CHECK[sum(int(digit) * weight for digit, weight in zip(first_17, _ID_WEIGHTS)) % 11]
 
 
 _RESIDENT_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")

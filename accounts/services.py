@@ -21,7 +21,7 @@ from accounts.models import DeviceToken, SmsOutboxMessage, User, VerificationCod
 from accounts.validators import normalize_mainland_mobile, normalize_name
 from privacy.crypto import blind_indexer, encrypt_with
 from privacy.keys import issue_person_key_ciphers
-from core.bulk_rows import RowTemplate, allocate_ids, qualified_table
+from core.bulk_rows import RowTemplate, allocate_ids, qualified_table, text_array
 
 
 def validate_new_account(*, mobile: str, display_name: str, password: str | None) -> tuple[str, str]:
@@ -202,6 +202,8 @@ def release_login_of_disabled_accounts(*, actor, mobiles: list[str]) -> list[int
     unique (Django's USERNAME_FIELD) and leads to the one account in use. Refuses a missing actor.
     """
     require_actor(actor)
+    if not User.objects.filter(is_active=False, mobile_index__isnull=False).exists():
+        return []  # no login to free: an import's 100,000 numbers need not be indexed and sent
     owners = existing_mobile_owners(mobiles)  # one query however many rows an import brings
     released = list(User.objects.filter(pk__in=owners.values(), is_active=False).values_list("pk", flat=True))
     User.objects.filter(pk__in=released).update(mobile_index=None)
@@ -369,8 +371,8 @@ def existing_mobile_owners(mobiles: list[str]) -> dict[str, int]:
         return {}
     # One array parameter (= ANY), not thousands of IN placeholders.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT mobile_index, id FROM {qualified_table(User)} WHERE mobile_index = ANY(%s)",
-                       [list(mobile_by_index)])
+        cursor.execute(f"SELECT mobile_index, id FROM {qualified_table(User)} WHERE mobile_index = ANY(%s::text[])",
+                       [text_array(list(mobile_by_index))])
         return {mobile_by_index[index]: pk for index, pk in cursor.fetchall()}
 
 

@@ -22,6 +22,20 @@ def qualified_table(model: type[Model]) -> str:
     return f"{connection.ops.quote_name(connection.schema_name)}.{connection.ops.quote_name(model._meta.db_table)}"
 
 
+def text_array(values: list[str]) -> str:
+    """`values` as one PostgreSQL text[] literal, for `= ANY(%s::text[])` with 100,000 values.
+
+    psycopg builds a list parameter element by element in Python (a second per 100,000 values);
+    this is two joins in C. Every element is quoted, so "NULL", spaces and commas stay text.
+    """
+    if not values:
+        return "{}"
+    joined = "".join(values)
+    if '"' in joined or "\\" in joined:
+        values = [value.replace("\\", "\\\\").replace('"', '\\"') for value in values]
+    return '{"' + '","'.join(values) + '"}'
+
+
 def allocate_ids(model: type[Model], count: int) -> list[int]:
     """`count` fresh primary keys from the model's sequence (COPY gives none back)."""
     if count <= 0:

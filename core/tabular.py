@@ -290,8 +290,12 @@ def _too_many_rows(row: int) -> FileRefused:
                          "rows below your data or split the file.") % {"row": f"{row:,}", "limit": f"{MAX_SHEET_ROWS:,}"})
 
 
-def _stream_xml(archive, name: str, handlers: dict) -> None:
-    """Feed one part through a defused expat parser, chunk by chunk."""
+def _stream_xml(archive, name: str, handlers) -> None:
+    """Feed one part through a defused expat parser, chunk by chunk. `handlers` has start(tag,
+    attributes), end(tag) and text(data) for expat, each adding one to its `events` (what the
+    check for XML that never reaches an element boundary counts; expat hands text over as it reads
+    it, buffering only tags, so text is progress too). The handlers count for themselves: a
+    wrapper around each would cost a Python call per element of a million-cell sheet."""
     import pyexpat
 
     from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -316,25 +320,8 @@ def _stream_xml(archive, name: str, handlers: dict) -> None:
     parser.UnparsedEntityDeclHandler = refuse_unparsed_entity
     parser.ExternalEntityRefHandler = refuse_external
     parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
-    events = [0]
-    start, end = handlers["start"], handlers["end"]
-
-    def counted_start(tag, attributes):
-        events[0] += 1
-        start(tag, attributes)
-
-    def counted_end(tag):
-        events[0] += 1
-        end(tag)
-
-    def counted_text(data):
-        # expat hands text over as it reads it (it buffers only tags): text is progress too.
-        events[0] += 1
-        text(data)
-
-    text = handlers["text"]
-    parser.StartElementHandler, parser.EndElementHandler = counted_start, counted_end
-    parser.CharacterDataHandler = counted_text
+    parser.StartElementHandler, parser.EndElementHandler = handlers.start, handlers.end
+    parser.CharacterDataHandler = handlers.text
     read, quiet_bytes = 0, 0
     try:
         with archive.open(name) as source:
@@ -346,9 +333,9 @@ def _stream_xml(archive, name: str, handlers: dict) -> None:
                 if read > MAX_UNPACKED_BYTES:
                     raise FileRefused(_("The spreadsheet unpacks to more than %(limit)s; split it into several "
                                         "files.") % {"limit": _megabytes(MAX_UNPACKED_BYTES)})
-                seen = events[0]
+                seen = handlers.events
                 parser.Parse(chunk, False)
-                quiet_bytes = quiet_bytes + len(chunk) if events[0] == seen else 0
+                quiet_bytes = quiet_bytes + len(chunk) if handlers.events == seen else 0
                 if quiet_bytes > MAX_ELEMENT_BYTES:
                     raise FileRefused(_("The spreadsheet holds an XML tag longer than %(limit)s; it is not an "
                                         "ordinary spreadsheet.")
@@ -361,43 +348,56 @@ def _stream_xml(archive, name: str, handlers: dict) -> None:
 
 
 def _shared_strings(archive, name: str) -> list:
-    strings: list = []
-    state = {"collecting": False, "phonetic": 0, "parts": [], "length": 0}
-    si, t, rph, sst = f"{_MAIN_NS}}}si", f"{_MAIN_NS}}}t", f"{_MAIN_NS}}}rPh", f"{_MAIN_NS}}}sst"
+    reader = _SharedStringsReader()
+    _stream_xml(archive, name, reader)
+    return reader.strings
 
-    def start(tag, attributes):
-        if tag == t:
-            state["collecting"] = not state["phonetic"]
-        elif tag == si:
-            if len(strings) >= MAX_SHARED_STRINGS:
+
+class _SharedStringsReader:
+    """expat handlers for the shared strings: each string, or _TOO_LONG, in order."""
+
+    _SI, _T, _RPH, _SST = (f"{_MAIN_NS}}}{name}" for name in ("si", "t", "rPh", "sst"))
+
+    def __init__(self):
+        self.strings: list = []
+        self.events = 0
+        self.collecting, self.phonetic = False, 0
+        self.parts: list[str] | None = []
+        self.length = 0
+
+    def start(self, tag, attributes):
+        self.events += 1
+        if tag == self._T:
+            self.collecting = not self.phonetic
+        elif tag == self._SI:
+            if len(self.strings) >= MAX_SHARED_STRINGS:
                 raise _too_many_strings()
-            state["parts"], state["length"] = [], 0
-        elif tag == rph:
-            state["phonetic"] += 1
-        elif tag == sst:
+            self.parts, self.length = [], 0
+        elif tag == self._RPH:
+            self.phonetic += 1
+        elif tag == self._SST:
             declared = attributes.get("uniqueCount") or "0"
             if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
                 raise _too_many_strings()
 
-    def end(tag):
-        if tag == t:
-            state["collecting"] = False
-        elif tag == si:
-            parts = state["parts"]
-            strings.append(_TOO_LONG if parts is None else "".join(parts))
-        elif tag == rph:
-            state["phonetic"] -= 1
+    def end(self, tag):
+        self.events += 1
+        if tag == self._T:
+            self.collecting = False
+        elif tag == self._SI:
+            parts = self.parts
+            self.strings.append(_TOO_LONG if parts is None else "".join(parts))
+        elif tag == self._RPH:
+            self.phonetic -= 1
 
-    def text(data):
-        if state["collecting"] and state["parts"] is not None:
-            state["length"] += len(data)
-            if state["length"] > MAX_CELL_CHARS:
-                state["parts"] = None  # refused if a cell of the sheet uses it
+    def text(self, data):
+        self.events += 1
+        if self.collecting and self.parts is not None:
+            self.length += len(data)
+            if self.length > MAX_CELL_CHARS:
+                self.parts = None  # refused if a cell of the sheet uses it
             else:
-                state["parts"].append(data)
-
-    _stream_xml(archive, name, {"start": start, "end": end, "text": text})
-    return strings
+                self.parts.append(data)
 
 
 def _too_many_strings() -> FileRefused:
@@ -422,10 +422,12 @@ class _SheetReader:
         self.length = 0
         self.reference, self.column, self.kind, self.style = "", 0, "n", "0"
         self.has_value = False
+        self.events = 0  # see _stream_xml
         main = _MAIN_NS + "}"
         self.tags = {main + name: name for name in ("c", "v", "t", "is", "row", "rPh", "dimension", "f")}
 
     def start(self, tag, attributes):
+        self.events += 1
         name = self.tags.get(tag)
         if name == "c":
             reference = attributes.get("r")
@@ -457,6 +459,7 @@ class _SheetReader:
                 raise _too_many_rows(int(digits))
 
     def text(self, data):
+        self.events += 1
         if self.collecting:
             self.length += len(data)
             if self.length > MAX_CELL_CHARS:
@@ -464,6 +467,7 @@ class _SheetReader:
             self.parts.append(data)
 
     def end(self, tag):
+        self.events += 1
         name = self.tags.get(tag)
         if name == "c":
             self.in_cell, self.inline = False, False
@@ -560,7 +564,7 @@ def _read_xlsx_quickly(data: bytes) -> list[list]:
                 formatted_styles.add(str(index))
     shared = _shared_strings(archive, shared_path) if shared_path else []
     reader = _SheetReader(shared, formatted_styles)
-    _stream_xml(archive, sheet_path, {"start": reader.start, "end": reader.end, "text": reader.text})
+    _stream_xml(archive, sheet_path, reader)
     if not reader.is_plain:
         raise _NotPlain()
     return reader.rows

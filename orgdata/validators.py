@@ -41,7 +41,14 @@ _PROVINCE_CODES = {
 
 def resident_id_check_character(first_17: str) -> str:
     """The GB 11643 check character for the first 17 digits of a resident ID number."""
+    if len(first_17) == 17 and first_17.isdecimal():
+        # The weights are 2**17 ... 2**1 mod 11, and 13 ≡ 2 (mod 11): read in base 13 and doubled,
+        # the digits give the weighted sum mod 11 in one C call (an import checks 100,000 twice).
+        return _ID_CHECK[int(first_17, 13) * 2 % 11]
     return _ID_CHECK[sum(int(digit) * weight for digit, weight in zip(first_17, _ID_WEIGHTS)) % 11]
+
+
+_RESIDENT_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalize_resident_id(value: str) -> str:
@@ -53,7 +60,7 @@ def normalize_resident_id(value: str) -> str:
     that is not a real date, in the future or before 1900, and a wrong GB 11643 check character.
     """
     text = "".join(visible_text(value).split()).upper()
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", text):
+    if not _RESIDENT_ID_SHAPE.fullmatch(text):
         raise ValidationError(_("A resident ID number has 17 digits followed by a digit or X."), code="id_shape")
     if int(text[:2]) not in _PROVINCE_CODES:
         raise ValidationError(_("This resident ID number has an unknown region code."), code="id_region")
@@ -215,9 +222,17 @@ def normalize_landline(value: str) -> str:
     return f"{formatted}-{extension}" if extension else formatted
 
 
+# Plain ASCII addresses (a dot-atom local part, host-name labels, a top-level domain of letters): a
+# strict subset of what Django's validate_email accepts, so a match needs none of its checks; every
+# other address is decided by validate_email. tests/orgdata prove the subset.
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+                          r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
 def normalize_email(value: str) -> str:
     text = str(value or "").strip()
-    validate_email(text)
+    if len(text) > 320 or not _PLAIN_EMAIL.fullmatch(text):
+        validate_email(text)
     local, _at, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from access.capabilities import Scope, scope_of
 from access.roles import ADMINISTRATOR_ROLES
 from accounts.models import User
+from core.bulk_rows import text_array
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors.scope import departments_visible_to, employees_visible_to
 from privacy.crypto import blind_index, blind_indexer
@@ -105,7 +106,7 @@ def employees_with_id_numbers(id_numbers: list[str]) -> QuerySet[Employee]:
     if not indexes:
         return Employee.objects.none()
     # One array parameter (= ANY), not thousands of IN placeholders (an import brings many).
-    return Employee.objects.extra(where=["id_number_index = ANY(%s)"], params=[indexes])
+    return Employee.objects.extra(where=["id_number_index = ANY(%s::text[])"], params=[text_array(indexes)])
 
 
 def leavers_who_left_before(day) -> QuerySet[Employee]:

@@ -58,6 +58,8 @@ _NORMALISERS = {
 }
 _MAX_LENGTHS = {"display_name": 100, "title": 100, "residence": 200, "country_region": 100, "address": 300}
 _CHOICES = {"work_status": Employee.WorkStatus, "gender": Employee.Gender, "education": Employee.Education}
+# A choices class builds its list of values afresh on every access.
+_CHOICE_VALUES = {field: frozenset(choices.values) for field, choices in _CHOICES.items()}
 
 # C12/C2: a resident ID number is sensitive and would need the person's separate consent (the
 # purpose "sensitive.id_number"); the enterprise holds it as the employer, to perform the
@@ -68,7 +70,8 @@ ID_NUMBER_LEGAL_BASIS = LegalBasis.CONTRACT_NECESSITY
 ID_NUMBER_REFERENCE = "employment record"
 
 
-def clean_employee_values(values: dict[str, Any], *, record: Employee | None = None) -> dict[str, Any]:
+def clean_employee_values(values: dict[str, Any], *, record: Employee | None = None,
+                          today: date | None = None) -> dict[str, Any]:
     """Normalise the given employee fields; raise ValidationError naming each bad field.
 
     M2: a date of birth or an ID number stating an age under 14 is refused on its field with the
@@ -81,6 +84,7 @@ def clean_employee_values(values: dict[str, Any], *, record: Employee | None = N
     birth must agree with the ID number given with it, except that when `record` (the person
     being corrected) is given, a date of birth still equal to the stored one follows a new ID
     number: the ID number is the authority, and forms and exported files send the old date back.
+    Ages are counted on `today` (the enterprise's date; a bulk caller reads it once for all its rows).
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -90,6 +94,8 @@ def clean_employee_values(values: dict[str, Any], *, record: Employee | None = N
         except ValidationError as error:
             errors[field] = error.messages
     birth, id_number = cleaned.get("date_of_birth"), cleaned.get("id_number")
+    if today is None and (birth or id_number):
+        today = timezone.localdate()
     if id_number and "id_number" not in errors:
         inside = validators.birth_date_of_resident_id(id_number)
         if (birth and record is not None and id_number != record.id_number
@@ -99,15 +105,15 @@ def clean_employee_values(values: dict[str, Any], *, record: Employee | None = N
             errors.setdefault("date_of_birth", []).append(_birth_date_mismatch())
         elif not birth:
             cleaned["date_of_birth"] = inside  # the ID number states it; no need to type it twice
-        if validators.is_child(inside):
+        if validators.is_child(inside, today=today):
             errors.setdefault("id_number", []).append(minor_services.child_refusal())
-        elif validators.is_under_working_age(inside):
+        elif validators.is_under_working_age(inside, today=today):
             errors.setdefault("id_number", []).append(minor_services.under_working_age_refusal())
-    if birth and validators.is_child(birth):
+    if birth and validators.is_child(birth, today=today):
         # M2: a child's information is never collected; on an edit the caller erases the person
         # (orgdata.services.minors.erase_child), whatever else the values got wrong.
         errors.setdefault("date_of_birth", []).append(minor_services.child_refusal())
-    elif birth and validators.is_under_working_age(birth):
+    elif birth and validators.is_under_working_age(birth, today=today):
         # M1: no account under 16; on an edit the caller disables the account and opens a case
         # (orgdata.services.minors.disable_under_working_age).
         errors.setdefault("date_of_birth", []).append(minor_services.under_working_age_refusal())
@@ -179,7 +185,7 @@ def _clean_one(field: str, value: Any) -> Any:
         return ""
     if field in _NORMALISERS:
         return _NORMALISERS[field](text)
-    if field in _CHOICES and text not in _CHOICES[field].values:
+    if field in _CHOICE_VALUES and text not in _CHOICE_VALUES[field]:
         raise ValidationError(validators.choice_refusal(_CHOICES[field].choices))
     if field in _MAX_LENGTHS and len(text) > _MAX_LENGTHS[field]:
         raise ValidationError(_("Use at most %(count)d characters.") % {"count": _MAX_LENGTHS[field]})
@@ -223,6 +229,8 @@ def release_identifiers_of_leavers(*, actor, mobiles: list[str], id_numbers: lis
     released = account_services.release_login_of_disabled_accounts(actor=actor, mobiles=mobiles)
     if released:
         record_bulk(model=User, action="update", object_ids=released, changed_fields=["mobile_index"])
+    if not Employee.objects.filter(work_status=Employee.WorkStatus.LEFT, id_number_index__isnull=False).exists():
+        return  # no leaver's ID number to free: an import's 100,000 numbers need not be indexed and sent
     leavers = address_book_selectors.employees_with_id_numbers(id_numbers).filter(
         work_status=Employee.WorkStatus.LEFT)
     left_ids = list(leavers.values_list("pk", flat=True))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from access.capabilities import Capability, Scope, may, scope_of
 from accounts import services as account_services
 from accounts.models import User
-from core.bulk_rows import qualified_table
+from core.bulk_rows import qualified_table, text_array
 from orgdata.columns import COLUMNS_BY_KEY, DEPARTMENT_SEPARATOR
 from orgdata.models import Department, Employee, JobLevel, Position
 from orgdata.selectors import scope as scope_selectors
@@ -178,11 +178,12 @@ def check_against_database(rows: list[Row], plan: Plan) -> list[RowError]:
     return errors
 
 
-def column_matches(model, column: str, values: list) -> list[tuple[Any, int]]:
-    """(value, id) of the rows of `model` whose `column` holds one of `values`."""
+def column_matches(model, column: str, values: list[str]) -> list[tuple[Any, int]]:
+    """(value, id) of the rows of `model` whose text `column` holds one of `values`."""
     if not values:
         return []
     name = connection.ops.quote_name(model._meta.get_field(column).column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {name}, id FROM {qualified_table(model)} WHERE {name} = ANY(%s)", [values])
+        cursor.execute(f"SELECT {name}, id FROM {qualified_table(model)} WHERE {name} = ANY(%s::text[])",
+                       [text_array(values)])
         return cursor.fetchall()

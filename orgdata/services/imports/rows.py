@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import tabular
@@ -135,7 +135,7 @@ _REQUIRED_KEYS = frozenset(column.key for column in COLUMNS if column.required)
 
 
 def _validate(keys: list[str], number: int, cells: list, lookups: dict,
-              date_memo: dict | None = None) -> tuple[Row, list[RowError]]:
+              date_memo: dict | None = None, today: date | None = None) -> tuple[Row, list[RowError]]:
     row, errors, raw = Row(number), [], {}
     if date_memo is None:
         date_memo = {}
@@ -178,7 +178,7 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
     if mobile:
         del raw["mobile"]
     try:
-        row.values = employee_services.clean_employee_values(raw)
+        row.values = employee_services.clean_employee_values(raw, today=today)
     except ValidationError as error:
         row.reveals_a_child = bool(minor_services.fields_revealing_a_child(error))
         row.reveals_under_working_age = bool(minor_services.fields_revealing_under_working_age(error))
@@ -187,7 +187,7 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
         # Keep the row's good values, so duplicates of them are reported too.
         try:
             row.values = employee_services.clean_employee_values(
-                {k: v for k, v in raw.items() if k not in error.message_dict})
+                {k: v for k, v in raw.items() if k not in error.message_dict}, today=today)
         except ValidationError:
             row.values = {}
     if mobile:
@@ -211,8 +211,10 @@ def validate_rows(job: ImportJob, keys: list[str], data: list[tuple[int, list]])
     rows: list[Row] = []
     errors: list[RowError] = []
     parsed_dates: dict[str, date] = {}
+    # Ages (M1, M2) are counted on one day for the whole file, as the writing pass counts them.
+    today = timezone.localdate()
     for index, (number, cells) in enumerate(data, start=1):
-        row, row_errors = _validate(keys, number, cells, lookups, parsed_dates)
+        row, row_errors = _validate(keys, number, cells, lookups, parsed_dates, today)
         rows.append(row)
         errors.extend(row_errors)
         if index % progress.BATCH == 0:

@@ -74,16 +74,17 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     # M1: accounts.User.minor_until of everyone whose birth date this import writes
     # (employee_services.record_minority, in bulk).
     minor_until_by_person: dict[int, object] = {}
+    today = timezone.localdate()  # ages are counted on one day for the whole file
     for start in range(0, len(new_rows), WRITE_BATCH):
         batch = new_rows[start:start + WRITE_BATCH]
         accounts = account_services.create_accounts_in_bulk(
             actor=plan.actor, people=[(row.values["mobile"], row.values["display_name"]) for row in batch])
         id_number_holders.extend(account.pk for row, account in zip(batch, accounts) if row.values.get("id_number"))
         minors.extend(account.pk for row, account in zip(batch, accounts)
-                      if validators.is_minor(row.values.get("date_of_birth")))
+                      if validators.is_minor(row.values.get("date_of_birth"), today=today))
         minor_until_by_person.update(
             (account.pk, employee_services.minor_until_of(row.values["date_of_birth"]))
-            for row, account in zip(batch, accounts) if validators.is_minor(row.values.get("date_of_birth")))
+            for row, account in zip(batch, accounts) if validators.is_minor(row.values.get("date_of_birth"), today=today))
         employee_ids_by_fields = writer.copy(batch, accounts, department_of, plan)
         record_bulk(model=User, action="create", object_ids=[account.pk for account in accounts],
                     changed_fields=["mobile", "display_name", "role"])
@@ -110,7 +111,7 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
         if row.job_level:
             values["job_level"] = plan.job_levels[row.job_level]
         changed = tuple(sorted(key for key, value in values.items() if getattr(employee, key) != value))
-        if "date_of_birth" in changed and validators.is_minor(values["date_of_birth"]):
+        if "date_of_birth" in changed and validators.is_minor(values["date_of_birth"], today=today):
             minors.append(employee.account_id)
         if "date_of_birth" in changed:
             minor_until_by_person[employee.account_id] = employee_services.minor_until_of(values["date_of_birth"])

@@ -15,8 +15,9 @@
 
 Prints a Markdown table per endpoint (requests, req/s, p50/p95/p99 ms, errors), writes a PNG
 (percentiles per endpoint; throughput and p95 over time) to .data/bench/load_test/, and ends
-with the overall figure. Fails (exit 1) on any request that did not get its expected status, and
-on any server error in the stack's log.
+with the overall figure. Fails (exit 1) on any request that did not get its expected status, on
+any exception in a simulated person, and on any fault in the stack's log (a 5xx answer, an error
+or traceback of the web server or a Celery task, a worker killed for timing out).
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ OUT = _setup.ROOT / ".data" / "bench" / "load_test"
 LOCUSTFILE = Path(__file__).resolve().parent / "_load_locustfile.py"
 EMPLOYEES_SIGNING_IN = 2  # per enterprise: the phones that have been verified
 STOP_TIMEOUT = 20
+STACK_FAULT = re.compile(r'" 5\d\d |Traceback|\[ERROR\]|: ERROR/|CRITICAL|WORKER TIMEOUT')
 WORKER_READY = re.compile(r"celery@\S+ ready\.")
 
 
@@ -253,11 +255,12 @@ def _plot(result: dict, title: str) -> Path:
     return path
 
 
-def _server_errors(log_path: Path) -> int:
-    """Answers with a 5xx status in gunicorn's access log (a 500 is a bug, whatever locust saw)."""
-    pattern = re.compile(r'" 5\d\d ')
+def _stack_problems(log_path: Path) -> list[str]:
+    """Lines of the stack's log that show a fault whatever locust saw: an answer with a 5xx status
+    in gunicorn's access log (a 500 is a bug), an error or traceback of the web server or of a
+    Celery task, a worker gunicorn had to kill."""
     with open(log_path, encoding="utf-8", errors="replace") as log:
-        return sum(1 for line in log if pattern.search(line))
+        return [line.rstrip() for line in log if STACK_FAULT.search(line)]
 
 
 def main() -> int:
@@ -279,7 +282,7 @@ def main() -> int:
         locust_status = _run_locust(plan_path, port, args)
         stack.check_alive()
     result = json.loads((OUT / "result.json").read_text(encoding="utf-8"))
-    server_errors = _server_errors(log_path)
+    problems = _stack_problems(log_path)
     total = result["total"]
     errors = total["failures"] + sum(exception["count"] for exception in result["exceptions"])
     figure = (f"{total['per_second']:.1f} req/s, p95 {total['p95']:.0f} ms, {errors} errors")
@@ -291,11 +294,11 @@ def main() -> int:
         print(f"failed {failure['occurrences']}×: {failure['name']}: {failure['error'][:300]}")
     for exception in result["exceptions"]:
         print(f"exception {exception['count']}×: {exception['message']}\n{exception['traceback']}")
-    if server_errors:
-        print(f"{server_errors} answers with a 5xx status in {log_path.relative_to(_setup.ROOT)}")
+    if problems:
+        print(f"{len(problems)} faults in {log_path.relative_to(_setup.ROOT)}, the first:", *problems[:10], sep="\n  ")
     print(f"plot: {_plot(result, f'{scope}: {figure}').relative_to(_setup.ROOT)}")
     print(f"load test ({scope}): {figure}", flush=True)
-    return 1 if errors or server_errors or locust_status not in (0, 1) else 0
+    return 1 if errors or problems or locust_status not in (0, 1) else 0
 
 
 if __name__ == "__main__":

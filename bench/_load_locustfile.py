@@ -29,23 +29,21 @@ ENTERPRISES = PLAN["enterprises"]
 TOGGLED_PURPOSE = "personalised_push"
 CONSOLE_PAGES = ("/console/", "/console/organisation/employees/", "/console/organisation/departments/",
                  "/console/attendance/records/", "/console/privacy/")
-IDLE_CONNECTION_LIMIT = 1.0  # seconds; half of gunicorn's keep-alive
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
-_randomiser = random.Random(PLAN.get("seed", 18))
+_randomiser = random.Random(18)
+_visited: set[str] = set()
 _order = list(range(len(ENTERPRISES)))
 _randomiser.shuffle(_order)
 _next_enterprise = itertools.cycle(_order)
 
 
 def _pause(user) -> float:
-    """Think time between two actions. A longer pause also drops the idle connection, as a browser
-    or phone does with its own idle limit: gunicorn closes a keep-alive connection after 2 s
-    (`--keep-alive`), and a request sent on one just as it closes would be reset."""
-    seconds = _randomiser.uniform(0.5, 2.0)
-    if seconds > IDLE_CONNECTION_LIMIT:
-        user.client.close()
-    return seconds
+    """A person's think time between two actions (1 to 3 s). The idle connection is dropped first,
+    as a phone or browser does after its own idle limit: gunicorn closes a keep-alive connection
+    after 2 s (`--keep-alive`), and a request sent on one just as it closes would be reset."""
+    user.client.close()
+    return _randomiser.uniform(1.0, 3.0)
 
 
 def _expect(response, status: int, what: str) -> bool:
@@ -60,8 +58,9 @@ def _expect(response, status: int, what: str) -> bool:
 class _Person(HttpUser):
     abstract = True
     wait_time = _pause
-    # A person's visit: this many actions, then they sign out and the user becomes someone else.
-    actions_per_visit = (8, 16)
+    # A person's visit: signed in once, this many actions with the same token or session, then
+    # they sign out and the user becomes someone else (in a long run: most visits outlast a short one).
+    actions_per_visit = (40, 80)
 
     def on_start(self):
         # When the run ends, people still signed in are left so, like a phone put away.
@@ -69,6 +68,7 @@ class _Person(HttpUser):
 
     def _begin_visit(self):
         self.enterprise = ENTERPRISES[next(_next_enterprise)]
+        _visited.add(self.enterprise["host"])
         self.client.cookies.clear()
         self.client.headers["Host"] = f"{self.enterprise['host']}:{PORT}"
         self.actions_left = _randomiser.randint(*self.actions_per_visit)
@@ -219,6 +219,7 @@ def _write_result(exit_code, **_kwargs):
 
     result = {
         "duration_seconds": duration,
+        "enterprises_visited": len(_visited),
         "endpoints": [entry(e, f"{e.method} {e.name}") for e in sorted(stats.entries.values(), key=lambda e: e.name)],
         "total": entry(stats.total, "all"),
         "failures": [{"name": f"{f.method} {f.name}", "error": str(f.error), "occurrences": f.occurrences}

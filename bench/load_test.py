@@ -52,9 +52,9 @@ WORKER_READY = re.compile(r"celery@\S+ ready\.")
 def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=100, help="simulated people at once")
-    parser.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
-    parser.add_argument("--run-time", default="90s", help="locust --run-time (e.g. 90s, 2m)")
+    parser.add_argument("--users", type=int, default=60, help="simulated people at once")
+    parser.add_argument("--spawn-rate", type=float, default=2.0, help="users started per second")
+    parser.add_argument("--run-time", default="120s", help="locust --run-time (e.g. 90s, 2m)")
     return parser.parse_args()
 
 
@@ -286,7 +286,8 @@ def main() -> int:
     total = result["total"]
     errors = total["failures"] + sum(exception["count"] for exception in result["exceptions"])
     figure = (f"{total['per_second']:.1f} req/s, p95 {total['p95']:.0f} ms, {errors} errors")
-    scope = f"{args.enterprises} enterprises, {args.users} users, {args.run_time}"
+    scope = (f"{args.enterprises} enterprises ({result['enterprises_visited']} visited), {args.users} users, "
+             f"{args.run_time}")
     print()
     print(_table(result))
     print()

@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import time
 
 from locust import HttpUser, events, task
 
@@ -33,6 +34,11 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 _randomiser = random.Random(18)
 _visited: set[str] = set()
+# Every request (start, milliseconds, failed), and when the last user's first sign-in ended: the
+# figures after it are the steady state, without the burst of sign-ins while users are started.
+_samples: list[tuple[float, float, bool]] = []
+_first_visits_begun = 0
+_all_signed_in_at: float | None = None
 _order = list(range(len(ENTERPRISES)))
 _randomiser.shuffle(_order)
 _next_enterprise = itertools.cycle(_order)
@@ -64,7 +70,11 @@ class _Person(HttpUser):
 
     def on_start(self):
         # When the run ends, people still signed in are left so, like a phone put away.
+        global _first_visits_begun, _all_signed_in_at
         self._begin_visit()
+        _first_visits_begun += 1
+        if _first_visits_begun == _environment.parsed_options.num_users:
+            _all_signed_in_at = time.time()
 
     def _begin_visit(self):
         self.enterprise = ENTERPRISES[next(_next_enterprise)]
@@ -205,6 +215,31 @@ def _keep_environment(environment, **_kwargs):
     _environment = environment
 
 
+@events.request.add_listener
+def _note_request(response_time, exception, start_time=None, **_kwargs):
+    started = start_time if start_time is not None else time.time() - response_time / 1000
+    _samples.append((started, response_time, exception is not None))
+
+
+def _percentile(ordered: list[float], quantile: float) -> float:
+    return ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] if ordered else 0.0
+
+
+def _steady_state(run_started: float) -> dict | None:
+    if _all_signed_in_at is None:
+        return None
+    after = [(started, milliseconds, failed) for started, milliseconds, failed in _samples
+             if started >= _all_signed_in_at]
+    if not after:
+        return None
+    ended = max(started + milliseconds / 1000 for started, milliseconds, _failed in after)
+    ordered = sorted(milliseconds for _started, milliseconds, _failed in after)
+    return {"from_second": _all_signed_in_at - run_started, "requests": len(after),
+            "failures": sum(1 for *_rest, failed in after if failed),
+            "per_second": len(after) / max(ended - _all_signed_in_at, 1e-9),
+            **{f"p{int(q * 100)}": _percentile(ordered, q) for q in (0.5, 0.95, 0.99)}}
+
+
 @events.quit.add_listener
 def _write_result(exit_code, **_kwargs):
     """The final figures per endpoint for load_test.py (locust's CSV is written before the last
@@ -222,6 +257,7 @@ def _write_result(exit_code, **_kwargs):
         "enterprises_visited": len(_visited),
         "endpoints": [entry(e, f"{e.method} {e.name}") for e in sorted(stats.entries.values(), key=lambda e: e.name)],
         "total": entry(stats.total, "all"),
+        "steady_state": _steady_state(stats.total.start_time),
         "failures": [{"name": f"{f.method} {f.name}", "error": str(f.error), "occurrences": f.occurrences}
                      for f in stats.errors.values()],
         "exceptions": [{"message": e["msg"], "count": e["count"], "traceback": e["traceback"][-1500:]}

@@ -247,6 +247,10 @@ def _plot(result: dict, title: str) -> Path:
     latency = timeline.twinx()
     latency.plot(seconds, [_number(row["95%"]) for row in history], color="tab:red")
     latency.set_ylabel("p95 ms (all endpoints, last 10 s)", color="tab:red")
+    if result["steady_state"]:
+        timeline.axvline(result["steady_state"]["from_second"], color="grey", linestyle=":")
+        timeline.annotate("every user signed in", (result["steady_state"]["from_second"], 0),
+                          textcoords="offset points", xytext=(4, 4), fontsize=8, color="grey")
     timeline.set_title("throughput and p95 over time", fontsize=10)
     figure.tight_layout()
     path = OUT / "load_test.png"
@@ -297,6 +301,11 @@ def main() -> int:
         print(f"exception {exception['count']}×: {exception['message']}\n{exception['traceback']}")
     if problems:
         print(f"{len(problems)} faults in {log_path.relative_to(_setup.ROOT)}, the first:", *problems[:10], sep="\n  ")
+    steady = result["steady_state"]
+    if steady:
+        print(f"after every user's first sign-in (from second {steady['from_second']:.0f}): {steady['requests']} "
+              f"requests, {steady['per_second']:.1f} req/s, p50 {steady['p50']:.0f} / p95 {steady['p95']:.0f} / "
+              f"p99 {steady['p99']:.0f} ms, {steady['failures']} errors")
     print(f"plot: {_plot(result, f'{scope}: {figure}').relative_to(_setup.ROOT)}")
     print(f"load test ({scope}): {figure}", flush=True)
     return 1 if errors or problems or locust_status not in (0, 1) else 0

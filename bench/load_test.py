@@ -78,7 +78,8 @@ def _verify_phone(mobile: str) -> None:
     except DeviceVerificationRequired:
         pass
     body = SmsOutboxMessage.objects.filter(person=person, message_kind="verification_code").latest("pk").body
-    verification.require_known_device(person=person, device_id=device_id, code=re.search(r"\b(\d{6})\b", body).group(1))
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    verification.require_known_device(person=person, device_id=device_id, code=code)
 
 
 def _switch_attendance_on(manager_mobile: str) -> None:
@@ -106,7 +107,8 @@ def _plan(enterprises, port: int) -> dict:
         planned.append({"host": enterprise.host, "manager_mobile": enterprise.manager_mobile,
                         "employees": [{"mobile": mobile, "device_id": _device_id(mobile)} for mobile in employees]})
     connection.set_schema_to_public()
-    print(f"  attendance on and {len(planned) * EMPLOYEES_SIGNING_IN} phones verified in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"  attendance on and {len(planned) * EMPLOYEES_SIGNING_IN} phones verified in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
     return {"port": port, "password": _many.PASSWORD, "enterprises": planned}
 
 
@@ -122,10 +124,10 @@ class Stack:
 
     def __enter__(self):
         env = {**os.environ, "PUBLIC_PORT": str(self.port)}
-        env.setdefault("DJANGO_DEBUG", "0")
+        env.setdefault("DJANGO_DEBUG", "0")  # as deployed: the figures are the product's, not debug mode's
         commands = devstack._child_commands(self.port)
         web = commands["web server"]
-        self.web_threads = int(web[web.index("--workers") + 1]) * int(web[web.index("--threads") + 1])  # as deployed: the figures are the product's, not debug mode's
+        self.web_threads = int(web[web.index("--workers") + 1]) * int(web[web.index("--threads") + 1])
         self.log = open(self.log_path, "w", encoding="utf-8")
         try:
             for name, command in commands.items():
@@ -181,15 +183,16 @@ class Stack:
             raise RuntimeError(f"stopped during the run: {', '.join(dead)} (see {self.log_path})")
 
     def __exit__(self, *exc):
+        # Each child leads its own process group (gunicorn's and Celery's workers are in it).
         running = [process for process in self.processes.values() if process.poll() is None]
         for process in running:
-            process.send_signal(signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in running:
             try:
                 process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.log.close()
 
@@ -267,7 +270,13 @@ def _stack_problems(log_path: Path) -> list[str]:
         return [line.rstrip() for line in log if STACK_FAULT.search(line)]
 
 
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # SIGTERM ends the run like Ctrl-C: the stack is stopped on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     args = _arguments()
     OUT.mkdir(parents=True, exist_ok=True)
     for stale in [*OUT.glob("locust_*.csv"), OUT / "result.json"]:
@@ -312,4 +321,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("load test interrupted; the stack was stopped", flush=True)
+        sys.exit(130)

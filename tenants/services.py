@@ -10,14 +10,13 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
 from access.actors import require_actor
 from access.capabilities import Capability, require
 from accounts import services as account_services
 
-from tenants import routing_cache, selectors
+from tenants import routing_cache, schema_copy, selectors
 from tenants.models import BASIC_DETAILS, Domain, Enterprise
 from tenants.signals import enterprise_provisioned
 
@@ -61,9 +60,9 @@ def provision_enterprise(
     """Create an enterprise ready to serve: schema, domain, manager account, default settings.
 
     Idempotent: calling it again for the same code finishes whatever an interrupted call left
-    undone and changes nothing that is already there. The schema is cloned from a template that
-    is checked to carry every migration first (django-tenants' clone silently skips migrations
-    when its template lags). Refuses (ValidationError, field by field) an incomplete profile (E1)
+    undone and changes nothing that is already there. The schema is a spare from the pool or a
+    copy of the template (checked to carry every migration first), compared with the template
+    before it commits; a copy that differs is rolled back whole (tenants.schema_copy). Refuses (ValidationError, field by field) an incomplete profile (E1)
     or an invalid administrator, and (NotPermitted) an actor who may not provision: platform staff
     with the permission, or system work naming itself (a SystemActor, e.g. the demo's setup).
     `basic_details_later`: an enterprise registering itself (tenants.registration) gives location,
@@ -158,7 +157,7 @@ def _migrate_schema(schema_name: str) -> None:
 
 
 def _ensure_schema(schema_name: str) -> None:
-    """Bring `schema_name` to the current migrations: claim a spare, clone the template, or migrate."""
+    """Bring `schema_name` to the current migrations: claim a spare, copy the template, or migrate."""
     connection.set_schema_to_public()
     if schema_exists(schema_name):
         if not _all_migrations() <= _applied_migrations(schema_name):
@@ -178,65 +177,15 @@ def _clone_template_into(schema_name: str) -> None:
         logger.info("enterprise template schema lags the migrations; migrating it first")
         _migrate_schema(template)
     with transaction.atomic():
-        CloneSchema().clone_schema(template, schema_name)
         connection.set_schema_to_public()
-        _align_names_with_template(template, schema_name)
-    missing = _all_migrations() - _applied_migrations(schema_name)
-    if missing:  # cannot happen unless the clone function misbehaves: never serve such a schema
-        raise RuntimeError(f"cloned schema {schema_name} lacks {len(missing)} migrations")
+        schema_copy.copy_template_into(template, schema_name)
+        missing = _all_migrations() - _applied_migrations(schema_name)
+        if missing:  # the template carried them a moment ago: never serve such a schema
+            raise schema_copy.SchemaCopyMismatch(f"copied schema {schema_name} lacks {len(missing)} migrations")
 
 
-def _named_objects(schema: str) -> dict[tuple[str, str, str], list[str]]:
-    """(kind, table, definition with the schema name removed) → its names (sorted), for constraints
-    and indexes. One definition may have several names: Django's own `_like` index of a unique
-    CharField and a declared pattern index on the same column are the same index twice."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT 'constraint', rel.relname, pg_get_constraintdef(con.oid), con.conname
-              FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
-              JOIN pg_namespace ns ON ns.oid = con.connamespace WHERE ns.nspname = %s
-            UNION ALL
-            SELECT 'index', tablename, indexdef, indexname FROM pg_indexes WHERE schemaname = %s
-            """,
-            [schema, schema],
-        )
-        rows = cursor.fetchall()
-    objects: dict[tuple[str, str, str], list[str]] = {}
-    for kind, table, definition, name in rows:
-        if kind == "index":
-            definition = definition.replace(f" INDEX {name} ON ", " INDEX ON ")
-        definition = definition.replace(f'"{schema}".', "").replace(f"{schema}.", "")
-        objects.setdefault((kind, table, definition), []).append(name)
-    return {key: sorted(names) for key, names in objects.items()}
-
-
-def _align_names_with_template(template: str, schema_name: str) -> None:
-    """Give the clone's constraints and indexes the template's names.
-
-    django-tenants' clone recreates unique constraints under generated names, so a later
-    migration that drops or alters a constraint by its name would fail in every cloned schema.
-    """
-    with connection.cursor() as cursor:
-        for kind in ("constraint", "index"):  # renaming a constraint renames its index too
-            wanted = {key: names for key, names in _named_objects(template).items() if key[0] == kind}
-            actual = _named_objects(schema_name)
-            for key, names in wanted.items():
-                # Only the names that differ are paired up (a name both already have stays put).
-                current = actual.get(key, [])
-                for old, new in zip([n for n in current if n not in names], [n for n in names if n not in current]):
-                    if kind == "constraint":
-                        cursor.execute(f'ALTER TABLE "{schema_name}"."{key[1]}" RENAME CONSTRAINT "{old}" TO "{new}"')
-                    else:
-                        cursor.execute(f'ALTER INDEX "{schema_name}"."{old}" RENAME TO "{new}"')
-    template_names = sorted(name for names in _named_objects(template).values() for name in names)
-    clone_names = sorted(name for names in _named_objects(schema_name).values() for name in names)
-    if template_names != clone_names:
-        raise RuntimeError(f"cloned schema {schema_name} does not match its template's constraints and indexes")
-
-
-# Spare schemas: fully migrated, empty enterprise schemas cloned ahead of time, so that
-# provisioning only renames one (milliseconds) instead of cloning (~0.3 s). A spare that lags the
+# Spare schemas: fully migrated, empty enterprise schemas copied ahead of time, so that
+# provisioning only renames one (milliseconds) instead of copying the template (bench/provision.py). A spare that lags the
 # migrations (cloned before a deploy) is dropped at claim time, never handed out.
 SPARE_SCHEMA_PREFIX = "_spare_"
 _SPARE_POOL_LOCK = 7_305_001  # advisory-lock key serialising claims and refills
@@ -263,7 +212,7 @@ def _claim_spare_schema(schema_name: str) -> bool:
 
 
 def replenish_spare_schemas(*, target: int | None = None) -> int:
-    """Clone spare enterprise schemas until `target` (default TENANT_SPARE_SCHEMAS) are ready.
+    """Copy the template into spare enterprise schemas until `target` (default TENANT_SPARE_SCHEMAS) are ready.
 
     Idempotent; returns how many it created.
     """

@@ -68,8 +68,8 @@ class _Person(HttpUser):
     # they sign out and the user becomes someone else (in a long run: most visits outlast a short one).
     actions_per_visit = (40, 80)
 
+    # No on_stop: when the run ends, people still signed in stay so, like a phone put away.
     def on_start(self):
-        # When the run ends, people still signed in are left so, like a phone put away.
         global _first_visits_begun, _all_signed_in_at
         self._begin_visit()
         _first_visits_begun += 1

@@ -13,7 +13,8 @@
    the enterprise's host in the Host header;
 5. the stack is stopped, whatever happened.
 
-Prints a Markdown table per endpoint (requests, req/s, p50/p95/p99 ms, errors), writes a PNG
+Prints a Markdown table per endpoint (requests, req/s, p50/p95/p99 ms, errors; also written to
+.data/bench/load_test/load_test.md) and the steady state after the ramp of sign-ins, writes a PNG
 (percentiles per endpoint; throughput and p95 over time) to .data/bench/load_test/, and ends
 with the overall figure. Fails (exit 1) on any request that did not get its expected status, on
 any exception in a simulated person, and on any fault in the stack's log (a 5xx answer, an error
@@ -298,25 +299,25 @@ def main() -> int:
     problems = _stack_problems(log_path)
     total = result["total"]
     errors = total["failures"] + sum(exception["count"] for exception in result["exceptions"])
-    figure = (f"{total['per_second']:.1f} req/s, p95 {total['p95']:.0f} ms, {errors} errors")
+    figure = f"{total['per_second']:.1f} req/s, p95 {total['p95']:.0f} ms, {errors} errors"
     scope = (f"{args.enterprises} enterprises ({result['enterprises_visited']} visited), {args.users} users, "
              f"{args.run_time}")
-    print()
-    print(_table(result))
-    print()
+    steady = result["steady_state"]
+    report = [f"Load test: {scope}.", "", _table(result), ""]
+    if steady:
+        report.append(f"After every user's first sign-in (from second {steady['from_second']:.0f}): "
+                      f"{steady['requests']} requests, {steady['per_second']:.1f} req/s, p50 {steady['p50']:.0f} / "
+                      f"p95 {steady['p95']:.0f} / p99 {steady['p99']:.0f} ms, {steady['failures']} errors.")
+    (OUT / "load_test.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    print("", *report[2:], sep="\n")
     for failure in result["failures"]:
         print(f"failed {failure['occurrences']}×: {failure['name']}: {failure['error'][:300]}")
     for exception in result["exceptions"]:
         print(f"exception {exception['count']}×: {exception['message']}\n{exception['traceback']}")
     if problems:
         print(f"{len(problems)} faults in {log_path.relative_to(_setup.ROOT)}, the first:", *problems[:10], sep="\n  ")
-    steady = result["steady_state"]
-    if steady:
-        print(f"after every user's first sign-in (from second {steady['from_second']:.0f}): {steady['requests']} "
-              f"requests, {steady['per_second']:.1f} req/s, p50 {steady['p50']:.0f} / p95 {steady['p95']:.0f} / "
-              f"p99 {steady['p99']:.0f} ms, {steady['failures']} errors")
     print(f"plot: {_plot(result, f'{scope}: {figure}').relative_to(_setup.ROOT)}")
-    print(f"load test ({scope}): {figure}", flush=True)
+    print(f"load_test={total['per_second']:.1f} req/s p95={total['p95']:.0f} ms errors={errors} ({scope})", flush=True)
     return 1 if errors or problems or locust_status not in (0, 1) else 0
 
 

@@ -184,10 +184,12 @@ class Stack:
             raise RuntimeError(f"stopped during the run: {', '.join(dead)} (see {self.log_path})")
 
     def __exit__(self, *exc):
-        # Each child leads its own process group (gunicorn's and Celery's workers are in it).
+        # Each child stops its own workers on SIGTERM, as under `make run` (signalling the whole
+        # group would kill Celery's pool processes under running tasks); its process group is
+        # killed only when it does not stop in time.
         running = [process for process in self.processes.values() if process.poll() is None]
         for process in running:
-            os.killpg(process.pid, signal.SIGTERM)
+            process.terminate()
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in running:
             try:
@@ -263,12 +265,13 @@ def _plot(result: dict, title: str) -> Path:
     return path
 
 
-def _stack_problems(log_path: Path) -> list[str]:
-    """Lines of the stack's log that show a fault whatever locust saw: an answer with a 5xx status
-    in gunicorn's access log (a 500 is a bug), an error or traceback of the web server or of a
-    Celery task, a worker gunicorn had to kill."""
-    with open(log_path, encoding="utf-8", errors="replace") as log:
-        return [line.rstrip() for line in log if STACK_FAULT.search(line)]
+def _stack_problems(log_path: Path, up_to: int) -> list[str]:
+    """Lines of the stack's log, as far as it was written when the load ended, that show a fault
+    whatever locust saw: an answer with a 5xx status in gunicorn's access log (a 500 is a bug), an
+    error or traceback of the web server or of a Celery task, a worker gunicorn had to kill."""
+    with open(log_path, "rb") as log:
+        written = log.read(up_to).decode("utf-8", errors="replace")
+    return [line for line in written.splitlines() if STACK_FAULT.search(line)]
 
 
 def _interrupt(*_):
@@ -295,8 +298,10 @@ def main() -> int:
         print(f"• locust: {args.users} users for {args.run_time} …", flush=True)
         locust_status = _run_locust(plan_path, port, args)
         stack.check_alive()
+        stack.log.flush()
+        load_ended_at = log_path.stat().st_size
     result = json.loads((OUT / "result.json").read_text(encoding="utf-8"))
-    problems = _stack_problems(log_path)
+    problems = _stack_problems(log_path, load_ended_at)
     total = result["total"]
     errors = total["failures"] + sum(exception["count"] for exception in result["exceptions"])
     figure = f"{total['per_second']:.1f} req/s, p95 {total['p95']:.0f} ms, {errors} errors"

@@ -273,38 +273,46 @@ def _sequence_options(row: tuple, *, typed: bool = True) -> str:
 def _structure(cursor, schema: str) -> tuple:
     """Every name and definition the copy must share with the template, in one sorted tuple:
     columns (type, nullability, default, identity), constraints, indexes, sequences, triggers."""
+    # Reached from the schema through indexed catalogue lookups only (its dependents in pg_depend,
+    # then each relation's columns, indexes, constraints and triggers): a scan of pg_class by
+    # namespace would grow with every enterprise on the cluster.
     rows = _in_schema(cursor, schema, """
+        WITH owned AS (
+            SELECT d.classid, d.objid FROM pg_depend d
+             WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %(schema)s::regnamespace
+        ), rel AS (
+            SELECT c.* FROM owned o JOIN pg_class c ON c.oid = o.objid WHERE o.classid = 'pg_class'::regclass
+        ), idx AS (
+            SELECT i.oid, i.relname FROM rel JOIN pg_index x ON x.indrelid = rel.oid JOIN pg_class i ON i.oid = x.indexrelid
+        )
         SELECT 'column', c.relname || '.' || a.attname,
                concat_ws(' ', format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, a.attgenerated,
                          row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum),
                          pg_get_expr(d.adbin, d.adrelid), a.attcollation)
-          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+          FROM rel c JOIN pg_attribute a ON a.attrelid = c.oid
           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE c.relnamespace = %(schema)s::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0
-           AND NOT a.attisdropped
+         WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
         UNION ALL
         SELECT 'relation', c.relname, concat_ws(' ', c.relkind, c.relpersistence, pg_get_expr(c.relpartbound, c.oid),
                                                  c.relacl, c.reloptions)
-          FROM pg_class c WHERE c.relnamespace = %(schema)s::regnamespace
+          FROM rel c
         UNION ALL
         SELECT 'constraint', t.relname || '.' || c.conname, pg_get_constraintdef(c.oid)
-          FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.connamespace = %(schema)s::regnamespace
+          FROM rel t JOIN pg_constraint c ON c.conrelid = t.oid
         UNION ALL
-        SELECT 'index', i.relname, pg_get_indexdef(i.oid)
-          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = %(schema)s::regnamespace
+        SELECT 'index', i.relname, pg_get_indexdef(i.oid) FROM idx i
         UNION ALL
         SELECT 'sequence', c.relname, concat_ws(' ', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
                                                  s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
-          FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relnamespace = %(schema)s::regnamespace
+          FROM rel c JOIN pg_sequence s ON s.seqrelid = c.oid
         UNION ALL
         SELECT 'function', p.proname, pg_get_functiondef(p.oid) || coalesce(p.proacl::text, '')
-          FROM pg_proc p WHERE p.pronamespace = %(schema)s::regnamespace
+          FROM owned o JOIN pg_proc p ON p.oid = o.objid WHERE o.classid = 'pg_proc'::regclass
         UNION ALL
         SELECT 'schema', '', coalesce(n.nspacl::text, '') FROM pg_namespace n WHERE n.oid = %(schema)s::regnamespace
         UNION ALL
         SELECT 'trigger', c.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
-          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-         WHERE c.relnamespace = %(schema)s::regnamespace AND NOT t.tgisinternal
+          FROM rel c JOIN pg_trigger t ON t.tgrelid = c.oid WHERE NOT t.tgisinternal
         """, {"schema": _quote(schema)})
     structure = []
     for kind, name, definition in rows:

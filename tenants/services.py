@@ -168,10 +168,10 @@ def _ensure_schema(schema_name: str) -> None:
 
         transaction.on_commit(replenish_spare_schemas.delay)
         return
-    _clone_template_into(schema_name)
+    _copy_template_into(schema_name)
 
 
-def _clone_template_into(schema_name: str) -> None:
+def _copy_template_into(schema_name: str) -> None:
     template = settings.TENANT_TEMPLATE_SCHEMA
     if not _all_migrations() <= _applied_migrations(template):
         logger.info("enterprise template schema lags the migrations; migrating it first")
@@ -222,7 +222,7 @@ def replenish_spare_schemas(*, target: int | None = None) -> int:
     connection.set_schema_to_public()
     created = 0
     while len(_spare_schemas()) < target:
-        _clone_template_into(f"{SPARE_SCHEMA_PREFIX}{uuid.uuid4().hex[:12]}")
+        _copy_template_into(f"{SPARE_SCHEMA_PREFIX}{uuid.uuid4().hex[:12]}")
         created += 1
     return created
 

@@ -81,3 +81,14 @@ def queue_is_drained(names: list[str], queue: str) -> bool:
         return False
     active = app.control.inspect(destination=names, timeout=1.0).active() or {}
     return len(active) == len(names) and not any(active.values())
+
+
+def wait_until(condition, timeout: float, step: float = 0.2):
+    """What `condition()` returns once it is truthy; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")

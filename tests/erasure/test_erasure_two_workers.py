@@ -1,7 +1,6 @@
 """Issue 18: two Celery workers on one queue never erase a person twice, and a delivery that read
 the job while another worker was finishing it does not reopen it (R5)."""
 import threading
-import time
 
 import pytest
 from django.conf import settings
@@ -16,7 +15,7 @@ from tests.committing import committed
 from tests.erasure.test_erase_person import PRIVACY_REQUEST
 from tests.orgdata.conftest import _own_enterprise, _retire
 from tests.orgdata.factories import make_employee
-from tests.workers import queue_is_drained, real_workers, received_by
+from tests.workers import queue_is_drained, real_workers, received_by, wait_until
 
 QUEUE_SUFFIX = "erasure-two-workers"
 
@@ -35,16 +34,6 @@ def workers(own_enterprise, django_db_blocker):
         yield queue, names
 
 
-def _wait(condition, timeout: float, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
-
-
 def _erased_once(schema, workers, name):
     queue, names = workers
     person = committed(schema, lambda: make_employee(name=name).account)
@@ -54,8 +43,8 @@ def _erased_once(schema, workers, name):
     with schema_context(schema):
         for _ in range(2):
             run_erasure_job.apply_async((job.pk,), queue=queue)
-    _wait(lambda: committed(schema, lambda: ErasureJob.objects.get(pk=job.pk).status) == ErasureJob.Status.DONE, 60)
-    _wait(lambda: queue_is_drained(names, queue), 60, 0.5)
+    wait_until(lambda: committed(schema, lambda: ErasureJob.objects.get(pk=job.pk).status) == ErasureJob.Status.DONE, 60)
+    wait_until(lambda: queue_is_drained(names, queue), 60, 0.5)
     return person, job
 
 
@@ -93,7 +82,7 @@ def test_a_delivery_that_read_the_job_while_another_worker_finished_it_leaves_it
                 finishing.set()
                 delivered.wait(60)
                 # Commit only once the delivery has read "running" and waits for this row.
-                _wait(_someone_waits_for_a_lock, 60, 0.1)
+                wait_until(_someone_waits_for_a_lock, 60, 0.1)
         finally:
             connection.close()
 
@@ -106,7 +95,7 @@ def test_a_delivery_that_read_the_job_while_another_worker_finished_it_leaves_it
         delivered.set()
     finally:
         other.join(90)
-    _wait(lambda: queue_is_drained(names, queue), 60, 0.5)
+    wait_until(lambda: queue_is_drained(names, queue), 60, 0.5)
 
     assert committed(schema, lambda: ErasureJob.objects.get(pk=job.pk).status) == ErasureJob.Status.DONE
 

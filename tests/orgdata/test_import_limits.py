@@ -20,7 +20,8 @@ from orgdata.services.imports import jobs as import_services
 from orgdata.services.imports.progress import HEARTBEAT_STALE_SECONDS
 from orgdata.tasks import recover_abandoned_imports
 from tests.committing import committed
-from tests.orgdata.test_import_worker import _job, _start_disposable_worker, _wait
+from tests.orgdata.test_import_worker import _job, _start_disposable_worker
+from tests.workers import wait_until
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 # What parsing one hostile file may add to the worker's resident memory, over what it already held
@@ -112,7 +113,7 @@ def _status_page(enterprise, job_pk: int):
 
 
 def _finished(enterprise, job_pk: int) -> ImportJob:
-    return _wait(lambda: (lambda j: j if j.is_finished else None)(_job(enterprise.schema_name, job_pk)), 120, 0.2)
+    return wait_until(lambda: (lambda j: j if j.is_finished else None)(_job(enterprise.schema_name, job_pk)), 120, 0.2)
 
 
 def _huge_row_number():
@@ -246,7 +247,7 @@ def test_a_worker_killed_while_reading_is_shown_interrupted_within_seconds_and_f
         with override_settings(ORGDATA_IMPORT_QUEUE=queue):
             response, job = _console_upload(own_enterprise, "slow.xlsx", content)
         assert response.status_code == 302
-        _wait(lambda: (lambda p: p["phase"] == "reading" and p["status"] == "running" and not p["is_interrupted"])(
+        wait_until(lambda: (lambda p: p["phase"] == "reading" and p["status"] == "running" and not p["is_interrupted"])(
             _status_page(own_enterprise, job.pk)[1]), 60, 0.1)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -255,13 +256,13 @@ def test_a_worker_killed_while_reading_is_shown_interrupted_within_seconds_and_f
             worker.kill()
 
     # The heartbeat stops with the process: the console says so long before the recovery job runs.
-    progress = _wait(lambda: (lambda p: p if p["is_interrupted"] else None)(
+    progress = wait_until(lambda: (lambda p: p if p["is_interrupted"] else None)(
         _status_page(own_enterprise, job.pk)[1]), HEARTBEAT_STALE_SECONDS + 10, 0.5)
     assert progress["status"] == "running" and "will be marked failed" in progress["interruption"]
     page, _progress = _status_page(own_enterprise, job.pk)
     assert "will be marked failed" in page.content.decode()
 
-    _wait(lambda: not committed(schema, lambda: import_services.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
+    wait_until(lambda: not committed(schema, lambda: import_services.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
     from django_tenants.utils import schema_context
 
     with schema_context(schema):

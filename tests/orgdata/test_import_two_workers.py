@@ -16,8 +16,8 @@ from orgdata.services.imports import jobs as import_services
 from orgdata.tasks import run_import
 from tests.committing import committed
 from tests.orgdata.conftest import _own_enterprise, _retire
-from tests.orgdata.test_import_worker import _big_csv, _confirmed_when_ready, _job, _wait
-from tests.workers import queue_is_drained, real_workers, received_by, retries_logged
+from tests.orgdata.test_import_worker import _big_csv, _confirmed_when_ready, _job
+from tests.workers import queue_is_drained, real_workers, received_by, retries_logged, wait_until
 
 ROWS = 3_000
 
@@ -42,12 +42,12 @@ def test_two_workers_given_the_same_import_three_times_import_it_once(own_enterp
         with schema_context(schema):
             for _ in range(2):
                 run_import.apply_async((job.pk, confirmed.attempt), queue=queue)
-        finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 180, 0.2)
-        _wait(lambda: queue_is_drained(names, queue), 60, 0.5)
+        finished = wait_until(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 180, 0.2)
+        wait_until(lambda: queue_is_drained(names, queue), 60, 0.5)
         # Redelivered after it finished (a broker's visibility timeout, a recovery that raced it).
         with schema_context(schema):
             run_import.apply_async((job.pk, confirmed.attempt), queue=queue)
-        _wait(lambda: queue_is_drained(names, queue), 60, 0.5)
+        wait_until(lambda: queue_is_drained(names, queue), 60, 0.5)
         received = received_by(names, queue, "orgdata.tasks.run_import")
         retried = retries_logged(names, queue, "orgdata.tasks.run_import")
 
@@ -88,20 +88,20 @@ def test_a_confirmed_import_whose_job_another_worker_still_holds_runs_once_that_
                                     .encode(), content_type="text/csv")
         job = committed(schema, lambda: import_services.start_import(
             actor=User.objects.get(role=User.Role.MANAGER), upload=upload, consent_confirmed=True))
-        ready = _wait(lambda: (lambda j: j if j.status == ImportJob.Status.READY else None)(_job(schema, job.pk)), 60)
-        _wait(lambda: not committed(schema, lambda: import_services.is_being_processed(ready)), 30)
+        ready = wait_until(lambda: (lambda j: j if j.status == ImportJob.Status.READY else None)(_job(schema, job.pk)), 60)
+        wait_until(lambda: not committed(schema, lambda: import_services.is_being_processed(ready)), 30)
         holder = threading.Thread(target=worker_finishing_the_check, args=(job.pk,))
         holder.start()
         try:
             assert held.wait(30)
             committed(schema, lambda: import_services.confirm_import(actor=ready.created_by, job=ready))
-            _wait(lambda: retries_logged(names, queue, "orgdata.tasks.run_import"), 60, 0.2)
+            wait_until(lambda: retries_logged(names, queue, "orgdata.tasks.run_import"), 60, 0.2)
             assert _job(schema, job.pk).status == ImportJob.Status.QUEUED
         finally:
             release.set()
             holder.join(30)
-        finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 60, 0.2)
-        _wait(lambda: queue_is_drained(names, queue), 60, 0.5)
+        finished = wait_until(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 60, 0.2)
+        wait_until(lambda: queue_is_drained(names, queue), 60, 0.5)
 
     assert (finished.status, finished.created_count) == (ImportJob.Status.SUCCEEDED, 2), finished.failure_reason
     with schema_context(schema):

@@ -5,7 +5,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from orgdata.services.imports.progress import HEARTBEAT_STALE_SECONDS
 from orgdata.tasks import recover_abandoned_imports
 from tests.conftest import ROOT, _test_database_url
 from tests.committing import committed
+from tests.workers import wait_until
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 ROWS = 15_000
@@ -33,23 +33,13 @@ def _big_csv(rows: int) -> SimpleUploadedFile:
     return SimpleUploadedFile("big.csv", ("\n".join(lines) + "\n").encode(), content_type="text/csv")
 
 
-def _wait(condition, timeout: float, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
-
-
 def _job(schema, pk) -> ImportJob:
     return committed(schema, lambda: ImportJob.objects.get(pk=pk))
 
 
 def _confirmed_when_ready(schema, pk, timeout: float = 120) -> ImportJob:
     """Wait for the worker's check of the file (issue 14: the preview), then confirm it as its uploader."""
-    ready = _wait(lambda: (lambda j: j if j.status != ImportJob.Status.QUEUED and j.status != ImportJob.Status.RUNNING
+    ready = wait_until(lambda: (lambda j: j if j.status != ImportJob.Status.QUEUED and j.status != ImportJob.Status.RUNNING
                            else None)(_job(schema, pk)), timeout, 0.1)
     assert ready.status == ImportJob.Status.READY, (ready.status, ready.report[:3], ready.failure_reason)
     return committed(schema, lambda: import_services.confirm_import(actor=ready.created_by, job=ready,
@@ -69,7 +59,7 @@ def _start_disposable_worker(queue: str, django_db_blocker) -> subprocess.Popen:
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
                                "--loglevel", "INFO", "-Q", queue, "-n", name],
                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    _wait(lambda: app.control.ping(destination=[name], timeout=0.5) or worker.poll() is not None, 60)
+    wait_until(lambda: app.control.ping(destination=[name], timeout=0.5) or worker.poll() is not None, 60)
     assert worker.poll() is None, "disposable worker did not start"
     return worker
 
@@ -88,7 +78,7 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
             _confirmed_when_ready(schema, job.pk)
 
         # Live progress, as the console polls it: rows counted while the worker writes.
-        seen = _wait(lambda: (lambda p: p if p["phase"] == "writing" and p["done"] > 0 else None)(
+        seen = wait_until(lambda: (lambda p: p if p["phase"] == "writing" and p["done"] > 0 else None)(
             committed(schema, lambda: import_services.import_progress(ImportJob.objects.get(pk=job.pk)))), 120, 0.05)
         assert seen["status"] == "running" and seen["total"] == ROWS and 50 <= seen["percent"] < 100
         assert seen["is_worker_alive"] is True
@@ -100,13 +90,13 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
             worker.kill()
 
     # The dead worker's transaction died with its connection: nothing of the file is in the database.
-    _wait(lambda: not committed(schema, lambda: import_services.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
+    wait_until(lambda: not committed(schema, lambda: import_services.is_being_processed(ImportJob.objects.get(pk=job.pk))), 30)
     with schema_context(schema):
         assert not Employee.objects.exists()
         assert User.objects.count() == 1  # the manager only: no half-created accounts
     assert _job(schema, job.pk).status == ImportJob.Status.RUNNING
     # The heartbeat stopped with the worker: within seconds the console says the import resumes.
-    progress = _wait(lambda: (lambda p: p if p["is_interrupted"] else None)(
+    progress = wait_until(lambda: (lambda p: p if p["is_interrupted"] else None)(
         committed(schema, lambda: import_services.import_progress(ImportJob.objects.get(pk=job.pk)))),
         HEARTBEAT_STALE_SECONDS + 10, 0.5)
     assert progress["interruption"] == "Interrupted — resuming."
@@ -114,7 +104,7 @@ def test_a_killed_worker_leaves_no_half_import_and_the_retry_imports_everything_
     # The periodic recovery (run here by the session's real worker) retries it on the normal queue.
     with schema_context(schema):
         assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 1, "resent": 0}
-    finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 180, 0.5)
+    finished = wait_until(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 180, 0.5)
     assert finished.status == ImportJob.Status.SUCCEEDED, finished.failure_reason
     assert (finished.attempt, finished.created_count) == (2, ROWS)
     with schema_context(schema):
@@ -144,7 +134,7 @@ def test_an_import_whose_task_message_was_lost_is_sent_again_and_imports_once(ow
     with schema_context(schema):
         assert recover_abandoned_imports.delay().get(timeout=60) == {"failed": 0, "retried": 0, "resent": 1}
     _confirmed_when_ready(schema, job.pk, 60)
-    finished = _wait(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 60, 0.2)
+    finished = wait_until(lambda: (lambda j: j if j.is_finished else None)(_job(schema, job.pk)), 60, 0.2)
     assert (finished.status, finished.attempt, finished.created_count) == (ImportJob.Status.SUCCEEDED, 1, 2)
     with schema_context(schema):
         assert set(Employee.objects.filter(employee_number__startswith="Q").values_list(

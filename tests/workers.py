@@ -74,11 +74,13 @@ def retries_logged(names: list[str], queue: str, task_name: str) -> int:
 
 def queue_is_drained(names: list[str], queue: str) -> bool:
     """Nothing waits on `queue` and no worker named is busy."""
-    import redis
     from config.celery import app
 
-    if redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue):
-        return False
+    # The Redis client of Celery's own connection: the broker URL may be one only kombu reads (the
+    # embedded Redis's redis+socket://).
+    with app.connection_for_read() as connection:
+        if connection.default_channel.client.llen(queue):
+            return False
     active = app.control.inspect(destination=names, timeout=1.0).active() or {}
     return len(active) == len(names) and not any(active.values())
 

@@ -65,8 +65,9 @@ class _Person(HttpUser):
     abstract = True
     wait_time = _pause
     # A person's visit: signed in once, this many actions with the same token or session, then
-    # they sign out and the user becomes someone else (in a long run: most visits outlast a short one).
-    actions_per_visit = (40, 80)
+    # they sign out and the user becomes someone else in the next enterprise (load_test.py's
+    # --actions-per-visit: short visits spread a run over every enterprise).
+    actions_per_visit = tuple(PLAN["actions_per_visit"])
 
     # No on_stop: when the run ends, people still signed in stay so, like a phone put away.
     def on_start(self):

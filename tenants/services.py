@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -171,11 +172,41 @@ def _ensure_schema(schema_name: str) -> None:
     _copy_template_into(schema_name)
 
 
+_TEMPLATE_MIGRATION_LOCK = 7_305_002  # advisory-lock key: one process at a time migrates the template
+
+
+def _bring_template_up_to_date(template: str) -> None:
+    """Migrate the template if it lags the code, once however many provisions find it lagging.
+
+    Two first provisions after a deploy would otherwise both create the same tables and one fail.
+    The lock is held until commit inside a transaction (a waiter then sees the committed tables),
+    until the migration ends outside one; either way the waiter checks again before migrating.
+    """
+    if _all_migrations() <= _applied_migrations(template):
+        return
+    in_transaction = connection.in_atomic_block
+    try_lock = "SELECT pg_try_advisory_xact_lock(%s)" if in_transaction else "SELECT pg_try_advisory_lock(%s)"
+    # Polled, not waited for inside one statement: a waiting statement holds a snapshot, and the
+    # holder's CREATE INDEX CONCURRENTLY waits for every older snapshot (a deadlock).
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(try_lock, [_TEMPLATE_MIGRATION_LOCK])
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.2)
+    try:
+        if not _all_migrations() <= _applied_migrations(template):
+            logger.info("enterprise template schema lags the migrations; migrating it first")
+            _migrate_schema(template)
+    finally:
+        if not in_transaction:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_TEMPLATE_MIGRATION_LOCK])
+
+
 def _copy_template_into(schema_name: str) -> None:
     template = settings.TENANT_TEMPLATE_SCHEMA
-    if not _all_migrations() <= _applied_migrations(template):
-        logger.info("enterprise template schema lags the migrations; migrating it first")
-        _migrate_schema(template)
+    _bring_template_up_to_date(template)
     with transaction.atomic():
         connection.set_schema_to_public()
         schema_copy.copy_template_into(template, schema_name)

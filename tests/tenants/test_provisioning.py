@@ -1,15 +1,17 @@
 import re
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import schema_context, schema_exists
 
 from accounts.models import User
 from core.errors import NotPermitted
 from tenants.models import Domain, Enterprise
 from tenants import services as tenant_services
+from tests.committing import committed
 from tests.tenants.factories import TEST_PROVISIONING, platform_operator
 
 VALID = dict(
@@ -267,3 +269,46 @@ def test_provisioning_and_lifecycle_changes_ask_the_catalogue_inside_the_service
     tenant_services.change_enterprise_status(actor=platform_operator(), enterprise=enterprise,
                                              status=Enterprise.Status.SUSPENDED)
     assert Enterprise.objects.get(pk=enterprise.pk).status == Enterprise.Status.SUSPENDED
+
+
+@pytest.mark.django_db
+def test_two_provisions_finding_the_template_lagging_migrate_it_once_and_both_succeed(settings):
+    """After a deploy the first two registrations may both find the template behind the code; the
+    second waits for the first's migration instead of creating the same tables again and failing."""
+    template, codes = settings.TENANT_TEMPLATE_SCHEMA, ("nu-one", "nu-two")
+    lag_the_template = lambda: call_command(  # noqa: E731
+        "migrate_schemas", "orgdata", "zero", schema_name=template, interactive=False, verbosity=0)
+    committed("public", lambda: tenant_services.provision_enterprise(code="nu-zero", **VALID))  # the template exists
+    committed("public", lag_the_template)
+    assert "orgdata_employee" not in _tables(template)
+    together, outcomes = threading.Barrier(len(codes)), {}
+
+    def provision(code):
+        try:
+            together.wait()
+            outcomes[code] = tenant_services.provision_enterprise(code=code, **VALID).enterprise.status
+        except Exception as error:  # reported below, with the enterprise it concerns
+            outcomes[code] = repr(error)
+        finally:
+            connections.close_all()
+
+    try:
+        threads = [threading.Thread(target=provision, args=(code,)) for code in codes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert outcomes == {code: Enterprise.Status.ACTIVE for code in codes}
+        assert all("orgdata_employee" in _tables(f"ent_{code.replace('-', '_')}") for code in codes)
+        assert "orgdata_employee" in _tables(template)
+    finally:
+        committed("public", lambda: _drop_committed(("nu-zero", *codes)))
+
+
+def _drop_committed(codes):
+    with connection.cursor() as cursor:
+        for enterprise in Enterprise.objects.filter(code__in=codes):
+            Domain.objects.filter(tenant=enterprise).delete()
+            enterprise.delete()
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{enterprise.schema_name}" CASCADE')

@@ -4,10 +4,16 @@
 each gets its manager, one department and a few employees added through orgdata's service, all
 with the password `PASSWORD`, so a load test can sign in as any of them. They are kept between
 runs (creating 1,000 takes minutes); `drop_enterprises()` removes them.
+
+`ensure_bare_enterprises(9000)` adds `scalebare-00000` … for the provisioning figure among 10,000:
+provisioned through the same path with only their manager (no department, employees or password
+of their own, so creation is the schema copy itself), in one process per core, and kept too.
 """
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 
@@ -16,6 +22,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 PREFIX = "scale"
+BARE_PREFIX = "scalebare"
+FULL = 1000  # enterprises with employees the benches share; beyond it, bare ones
 PASSWORD = "Scale-Bench-2026!"
 
 
@@ -114,6 +122,56 @@ def drop_enterprises() -> int:
 
     connection.set_schema_to_public()
     codes = list(Enterprise.objects.filter(code__startswith=f"{PREFIX}-").values_list("code", flat=True))
+    for code in codes:
+        _setup.drop_enterprise(code)
+    return len(codes)
+
+
+def _bare_code(index: int) -> str:
+    return f"{BARE_PREFIX}-{index:05d}"
+
+
+def _provision_bare(index: int) -> None:
+    from tenants import services as tenant_services
+
+    _setup.drop_enterprise(_bare_code(index))  # a half-made one from an interrupted run
+    tenant_services.provision_enterprise(
+        actor=_setup.BENCH_SETUP, code=_bare_code(index), name=f"规模测试空企业{index:05d}", location="Shenzhen",
+        industry="Electronics", personnel_size="1-20", administrator_mobile=f"1370{index:07d}",
+        administrator_name="Scale Manager", administrator_password=None,
+    )
+    connection.set_schema_to_public()
+
+
+def ensure_bare_enterprises(count: int, *, progress: bool = True) -> int:
+    """The first `count` bare scale enterprises, provisioning the missing ones in one process per
+    core; returns how many it made."""
+    from django.core.cache import caches
+    from tenants.models import Enterprise
+
+    connection.set_schema_to_public()
+    existing = set(Enterprise.objects.filter(code__startswith=f"{BARE_PREFIX}-", status=Enterprise.Status.ACTIVE)
+                   .values_list("code", flat=True))
+    missing = [index for index in range(count) if _bare_code(index) not in existing]
+    if not missing:
+        return 0
+    # Each process opens its own connections: none may be inherited open.
+    connection.close()
+    caches.close_all()
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        for made, _ in enumerate(pool.imap_unordered(_provision_bare, missing, chunksize=10), 1):
+            if progress and made % 500 == 0:
+                print(f"  provisioned {made} of {len(missing)} bare enterprises in "
+                      f"{time.perf_counter() - started:.0f} s", flush=True)
+    return len(missing)
+
+
+def drop_bare_enterprises() -> int:
+    from tenants.models import Enterprise
+
+    connection.set_schema_to_public()
+    codes = list(Enterprise.objects.filter(code__startswith=f"{BARE_PREFIX}-").values_list("code", flat=True))
     for code in codes:
         _setup.drop_enterprise(code)
     return len(codes)

@@ -143,9 +143,9 @@ def _provision_bare(index: int) -> None:
     connection.set_schema_to_public()
 
 
-def ensure_bare_enterprises(count: int, *, progress: bool = True) -> int:
-    """The first `count` bare scale enterprises, provisioning the missing ones in one process per
-    core; returns how many it made."""
+def ensure_bare_enterprises(count: int, *, processes: int | None = None, progress: bool = True) -> int:
+    """The first `count` bare scale enterprises, provisioning the missing ones in `processes` (one
+    per core) at once; returns how many it made."""
     from django.core.cache import caches
     from tenants.models import Enterprise
 
@@ -159,7 +159,7 @@ def ensure_bare_enterprises(count: int, *, progress: bool = True) -> int:
     connection.close()
     caches.close_all()
     started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+    with multiprocessing.get_context("fork").Pool(processes or os.cpu_count() or 1) as pool:
         for made, _ in enumerate(pool.imap_unordered(_provision_bare, missing, chunksize=10), 1):
             if progress and made % 500 == 0:
                 print(f"  provisioned {made} of {len(missing)} bare enterprises in "

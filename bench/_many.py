@@ -7,7 +7,8 @@ runs (creating 1,000 takes minutes); `drop_enterprises()` removes them.
 
 `ensure_bare_enterprises(9000)` adds `scalebare-00000` … for the provisioning figure among 10,000:
 provisioned through the same path with only their manager (no department, employees or password
-of their own, so creation is the schema copy itself), in one process per core, and kept too.
+of their own, so creation is the schema copy itself), in one process per core, and kept too
+(`drop_enterprises(BARE_PREFIX)` removes them).
 """
 from __future__ import annotations
 
@@ -117,11 +118,12 @@ def ensure_enterprises(count: int, *, employees: int = 5, progress: bool = True)
     return described
 
 
-def drop_enterprises() -> int:
+def drop_enterprises(prefix: str = PREFIX) -> int:
+    """Remove the scale enterprises (`BARE_PREFIX`: the bare ones)."""
     from tenants.models import Enterprise
 
     connection.set_schema_to_public()
-    codes = list(Enterprise.objects.filter(code__startswith=f"{PREFIX}-").values_list("code", flat=True))
+    codes = list(Enterprise.objects.filter(code__startswith=f"{prefix}-").values_list("code", flat=True))
     for code in codes:
         _setup.drop_enterprise(code)
     return len(codes)
@@ -165,13 +167,3 @@ def ensure_bare_enterprises(count: int, *, processes: int | None = None, progres
                 print(f"  provisioned {made} of {len(missing)} bare enterprises in "
                       f"{time.perf_counter() - started:.0f} s", flush=True)
     return len(missing)
-
-
-def drop_bare_enterprises() -> int:
-    from tenants.models import Enterprise
-
-    connection.set_schema_to_public()
-    codes = list(Enterprise.objects.filter(code__startswith=f"{BARE_PREFIX}-").values_list("code", flat=True))
-    for code in codes:
-        _setup.drop_enterprise(code)
-    return len(codes)

@@ -38,7 +38,7 @@ import _setup  # noqa: E402,F401
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from core.schemas import enterprise_schema_names, schema_has_table  # noqa: E402
+from core.schemas import enterprise_schema_names, expected_latest_migrations, schema_has_table  # noqa: E402
 from tenants import routing_cache  # noqa: E402
 from tenants.models import Domain, Enterprise  # noqa: E402
 from tenants.routing import _load_facts  # noqa: E402
@@ -61,11 +61,17 @@ def _schema(index: int) -> str:
 
 
 def _add(start: int, stop: int) -> None:
+    # Each schema also records the latest migration of every app, as a migrated one does: routing
+    # reads them to refuse an enterprise whose schema is behind the code (503 "upgrading").
+    applied = ", ".join(f"('{app}', '{name}', now())" for app, name in expected_latest_migrations().items())
     for low in range(start, stop, CHUNK):
         indexes = range(low, min(low + CHUNK, stop))
         with connection.cursor() as cursor:
             cursor.execute("".join(
                 f'CREATE SCHEMA "{_schema(i)}"; CREATE TABLE "{_schema(i)}".{TABLE} (id serial PRIMARY KEY, code text);'
+                f'CREATE TABLE "{_schema(i)}".django_migrations (id serial PRIMARY KEY, app varchar(255) NOT NULL,'
+                f' name varchar(255) NOT NULL, applied timestamptz NOT NULL);'
+                f'INSERT INTO "{_schema(i)}".django_migrations (app, name, applied) VALUES {applied};'
                 for i in indexes))
         enterprises = Enterprise.objects.bulk_create([
             Enterprise(schema_name=_schema(i), code=_code(i), name=f"规模路由{i:05d}", name_key=f"scaleroute{i:05d}",

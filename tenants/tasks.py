@@ -6,8 +6,9 @@ from core.tasking import PlatformTask
 
 
 # Enterprises one worker sends a periodic task to in one go. Beyond it the sending is split into
-# chunks that any worker takes: publishing costs about 2.5 ms a message (bench/scale_routing.py),
-# so 10,000 enterprises are 25 s of one worker's time unsplit, and 20 chunks spread over many.
+# chunks that any worker takes: publishing costs about 0.8 ms a message on a quiet 2-core machine
+# and over 2 ms on a busy one (bench/scale_routing.py), so 10,000 enterprises are 8 to 25 s of one
+# worker's time unsplit, and 20 chunks spread over the workers.
 FAN_OUT_CHUNK = 500
 
 

@@ -140,3 +140,20 @@ finally:
     output, _ = parent.communicate(timeout=20)
     assert "Stopped web server." in output
     assert not Path(f"/proc/{child_pid}").exists() or "zombie" in Path(f"/proc/{child_pid}/status").read_text()
+
+
+def test_importing_devstack_starts_no_service_so_the_services_it_starts_are_its_own_to_stop():
+    """`make test` and `make run` stop the embedded PostgreSQL and Redis they started. Had importing
+    `config` loaded the settings (which start them when no URL is given), devstack would take them
+    for external ones and leave the Redis server running after every run."""
+    import os
+
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
+    probe = ("import os, sys; sys.path.insert(0, 'scripts'); import devstack; "
+             "print(os.environ.get('DATABASE_URL'), os.environ.get('CELERY_BROKER_URL'))")
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert shown.stdout.split() == ["None", "None"]

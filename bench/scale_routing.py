@@ -126,7 +126,7 @@ def _fan_out_and_table_check(count: int) -> tuple[float, float]:
     # Above one chunk, beat's task only hands the chunks out; the workers send the rest.
     chunk = (_seconds(lambda: send_to_enterprises.apply(args=(PERIODIC_TASK, chunks[0])).get(), repeat=repeat)
              if len(chunks) > 1 else 0.0)
-    workers = beat + chunk * len(chunks) if len(chunks) > 1 else beat
+    workers = beat + chunk * len(chunks)
     names = _seconds(lambda: enterprise_schema_names(ready_for_periodic_work=True))
     sample = _schema(count // 2)
     introspection = _seconds(lambda: _has_table_by_introspection(sample), repeat=5)

@@ -300,7 +300,7 @@ def test_two_provisions_finding_the_template_lagging_migrate_it_once_and_both_su
             thread.join()
 
         assert outcomes == {code: Enterprise.Status.ACTIVE for code in codes}
-        assert all("orgdata_employee" in _tables(f"ent_{code.replace('-', '_')}") for code in codes)
+        assert all("orgdata_employee" in _tables(tenant_services._schema_name_for(code)) for code in codes)
         assert "orgdata_employee" in _tables(template)
     finally:
         committed("public", lambda: _drop_committed(("nu-zero", *codes)))

@@ -51,11 +51,18 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         # Sign-in by mobile number: found through its blind index, never by plaintext.
         return self.get(mobile_index=mobile_index_of(username) or "-")
 
-    def create_user(self, mobile=None, display_name="", password=None, *, mobile_index=None, **extra):
+    def create_user(self, mobile=None, display_name="", password=None, *, mobile_index=None, hashed_password=None,
+                    **extra):
         # createsuperuser passes the login as USERNAME_FIELD (mobile_index): it is the typed number.
+        # `hashed_password`: make_password(password), computed ahead by the caller (accounts.services).
         mobile = normalized_mobile(mobile or mobile_index)
         user = self.model(mobile=mobile, display_name=display_name, **extra)
-        user.set_password(password) if password else user.set_unusable_password()
+        if password and hashed_password:
+            user.password, user._password = hashed_password, password  # as set_password leaves them
+        elif password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
         user.save(using=self._db)
         return user
 

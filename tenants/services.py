@@ -85,6 +85,10 @@ def provision_enterprise(
             mobile=administrator_mobile, display_name=administrator_name, password=administrator_password
         )
         enterprise.save()
+        # The manager's password is hashed while PostgreSQL copies the schema (a fifth of a second saved).
+        hashing = account_services.hash_password_ahead(administrator_password)
+    else:
+        hashing = None
 
     _ensure_schema(enterprise.schema_name)
     host = enterprise_host(enterprise.code)
@@ -92,7 +96,8 @@ def provision_enterprise(
 
     with schema_context(enterprise.schema_name):
         administrator, created = account_services.ensure_enterprise_manager(
-            actor=actor, mobile=administrator_mobile, display_name=administrator_name, password=administrator_password
+            actor=actor, mobile=administrator_mobile, display_name=administrator_name, password=administrator_password,
+            hashing=hashing,
         )
         enterprise_provisioned.send(sender=Enterprise, enterprise=enterprise)
 

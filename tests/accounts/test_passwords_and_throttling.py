@@ -3,6 +3,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
+from access.actors import SystemActor
+from accounts import services as account_services
 from accounts.models import User
 from tests.accounts.factories import FACTORY_PASSWORD, UserFactory
 from tests.accounts.signing_in import api_login
@@ -94,3 +96,21 @@ def test_failed_login_throttling_is_per_enterprise(enterprises, api_client_for, 
     in_b = api_login(api_client_for(enterprises.b), {**attempt, "password": FACTORY_PASSWORD})
 
     assert in_b.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_password_hashed_ahead_is_stored_only_for_the_password_it_was_started_for(enterprises):
+    # Provisioning hashes the manager's password while the schema is copied (tenants.services).
+    actor = SystemActor("password test")
+    hashing = account_services.hash_password_ahead("Harbour-Lights-42")
+    with schema_context(enterprises.a.schema_name):
+        with pytest.raises(ValueError):
+            account_services.create_account(actor=actor, mobile="13600001112", display_name="Wrong Hash",
+                                            password="Other-Lights-43", hashing=hashing)
+        assert not User.objects.with_mobile("13600001112").exists()
+        person = account_services.create_account(actor=actor, mobile="13600001113", display_name="Ahead",
+                                                 password="Harbour-Lights-42", hashing=hashing)
+        person.refresh_from_db()
+        assert person.password.startswith("argon2")
+        assert person.check_password("Harbour-Lights-42")
+        assert not person.check_password("Other-Lights-43")

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.errors import LockOrderViolation
+from core.bulk_rows import copy_text
 
 GENESIS = "0" * 64
 
@@ -187,9 +188,14 @@ def _body_template(pending: PendingEntry, occurred_at: datetime) -> tuple[str, s
     return before, after
 
 
+_COPY_BLOCK = 2000  # lines sent to COPY at a time
+
+
 def _append_many(entries: list[PendingEntry]) -> list[int]:
     """Hash the entries here, in one pass, and write them with COPY (same rows and hashes as
-    _append_one would give, one after the other)."""
+    _append_one would give, one after the other). Entries of one shape (all but the object id)
+    share their body's text and their COPY line's text around the object id: an import of
+    100,000 people appends 200,000 entries of two shapes."""
     sha256, dumps = hashlib.sha256, json.dumps
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Lock order: the chain head comes last (after enterprise and person rows).
@@ -198,8 +204,10 @@ def _append_many(entries: list[PendingEntry]) -> list[int]:
         head_id, previous, transaction_id = cursor.fetchone()
         _remember_head_held_by(transaction_id)
         occurred_at = timezone.now()  # taken under the lock
-        templates: dict[tuple, tuple[str, str, str]] = {}
+        # (body before the object id, body after it, COPY fields before it, COPY fields after it)
+        templates: dict[tuple, tuple[str, str, str, str]] = {}
         entry_id = head_id
+        lines: list[str] = []
         with cursor.cursor.copy(f"COPY {_table('audit_entry')} ({_COLUMNS}) FROM STDIN") as copy:
             for pending in entries:
                 entry_id += 1
@@ -209,17 +217,29 @@ def _append_many(entries: list[PendingEntry]) -> list[int]:
                 object_id = str(pending.object_id)
                 if template is None:
                     before, after = _body_template(pending, occurred_at)
-                    template = templates[shape] = (before, after, dumps(sorted(pending.changed_fields)))
                     # The template must give the very bytes canonical_body() gives (verify recomputes them).
                     if canonical_body(pending.body(occurred_at)) != before + dumps(object_id) + after:
                         raise AssertionError("audit body template differs from canonical_body()")
-                # json.dumps of a plain id (digits, letters) is the id in quotes.
-                quoted = f'"{object_id}"' if object_id.isascii() and object_id.isalnum() else dumps(object_id)
+                    # The columns of _COLUMNS around object_id, then prev_hash and hash follow.
+                    fields_before = "\t".join(copy_text(value) for value in (
+                        occurred_at.isoformat(), pending.actor, pending.action, pending.object_type))
+                    fields_after = "\t".join(copy_text(value) for value in (
+                        dumps(sorted(pending.changed_fields)), pending.ip, pending.user_agent, pending.language))
+                    template = templates[shape] = (before, after, fields_before, fields_after)
+                # json.dumps of a plain id (digits, letters) is the id in quotes, and its COPY text is itself.
+                if object_id.isascii() and object_id.isalnum():
+                    quoted, object_text = f'"{object_id}"', object_id
+                else:
+                    quoted, object_text = dumps(object_id), copy_text(object_id)
                 body = template[0] + quoted + template[1]
                 digest = sha256(f"{entry_id}\n{previous}\n{body}".encode("ascii")).hexdigest()
-                copy.write_row((entry_id, occurred_at, pending.actor, pending.action, pending.object_type, object_id,
-                                template[2], pending.ip, pending.user_agent, pending.language, previous, digest))
+                lines.append(f"{entry_id}\t{template[2]}\t{object_text}\t{template[3]}\t{previous}\t{digest}\n")
+                if len(lines) == _COPY_BLOCK:
+                    copy.write("".join(lines))
+                    lines.clear()
                 previous = digest
+            if lines:
+                copy.write("".join(lines))
         last_id = entry_id
         cursor.execute(f"UPDATE {_table('audit_chain')} SET head_id = %s, head_hash = %s, updated_at = %s WHERE id = 1",
                        [last_id, previous, occurred_at])

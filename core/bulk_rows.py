@@ -36,6 +36,16 @@ def text_array(values: list[str]) -> str:
     return '{"' + '","'.join(values) + '"}'
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str | None) -> str:
+    """A text value as one field of a line in COPY's text format (backslash, tab, newline and
+    carriage return escaped; None is NULL). For writers that build lines themselves: psycopg's
+    `write_row` formats every value of every row, also the ones repeated on each."""
+    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
+
+
 def allocate_ids(model: type[Model], count: int) -> list[int]:
     """`count` fresh primary keys from the model's sequence (COPY gives none back)."""
     if count <= 0:

@@ -181,6 +181,24 @@ def test_an_entry_with_non_ascii_content_verifies(enterprises):
         context.unbind_request(token)
 
 
+def test_entries_appended_in_bulk_keep_tabs_newlines_and_backslashes_exactly(enterprises):
+    """Bulk appends build their COPY lines themselves (audit.chain._append_many): what is stored,
+    and hashed, is the very text recorded."""
+    agent = "Agent\\1.0\tbuild\n7\r\\N"
+    request = RequestFactory().get("/", HTTP_USER_AGENT=agent, REMOTE_ADDR="192.0.2.7")
+    token = context.bind_request(request)
+    awkward = ["a\tb", "c\\d\ne", "\\N", "plain7", "é-2"]
+    try:
+        with schema_context(enterprises.a.schema_name):
+            ids = recording.record_bulk(model=User, action="update", object_ids=awkward, changed_fields=["a\tb"])
+            stored = list(AuditEntry.objects.filter(id__in=ids).order_by("id")
+                          .values_list("object_id", "user_agent", "changed_fields", "ip"))
+            assert stored == [(object_id, agent, ["a\tb"], "192.0.2.7") for object_id in awkward]
+            assert selectors.verify_audit_chain().is_intact
+    finally:
+        context.unbind_request(token)
+
+
 def test_recording_a_change_costs_one_statement(enterprises):
     """Each audited save adds exactly one statement: the chain's lock, INSERT and head move together."""
     with schema_context(enterprises.b.schema_name):

@@ -1,13 +1,14 @@
 """The lean XLSX reader gives exactly what openpyxl's read-only mode gives, and hands every sheet
 it does not fully understand (formatted numbers, dates) to openpyxl."""
 import io
+import zipfile
 from datetime import datetime
 
 import openpyxl
 import pytest
 
 from core import tabular
-from core.errors import UnreadableFile
+from core.errors import FileRefused, UnreadableFile
 
 
 def _openpyxl_rows(content: bytes) -> list[list]:
@@ -30,6 +31,19 @@ def _book_bytes(fill, write_only: bool = False) -> bytes:
     fill(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
+    return buffer.getvalue()
+
+
+def _rewritten(content: bytes, part: str, old: bytes, new: bytes) -> bytes:
+    """`content` with `old` replaced by `new` in one part of the archive."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == part:
+                assert old in data
+                data = data.replace(old, new)
+            target.writestr(entry.filename, data)
     return buffer.getvalue()
 
 
@@ -71,3 +85,24 @@ def test_the_template_and_a_date_formatted_sheet_read_the_same_as_with_openpyxl(
 def test_a_damaged_spreadsheet_is_still_refused():
     with pytest.raises(UnreadableFile):
         list(tabular.read_rows(io.BytesIO(b"PK\x03\x04 not really a zip"), "xlsx"))
+
+
+def test_the_compiled_reader_reads_ordinary_sheets_and_never_sees_a_cell_beyond_the_limits():
+    """python-calamine allocates in Rust (out of memory it aborts the worker): it only reads sheets
+    whose every cell the bytes scan found inside the limits; any other goes to the lean reader."""
+    ordinary = _book_bytes(_mixed)
+    compiled = tabular._read_xlsx_compiled(ordinary)
+    assert compiled is not None
+    assert _trimmed(compiled) == _trimmed(_openpyxl_rows(ordinary))
+
+    def beyond(sheet):
+        sheet.append(["工号", "姓名"])
+        sheet["BI2"] = "column 61"
+
+    wide = _book_bytes(beyond)
+    assert tabular._read_xlsx_compiled(wide) is None
+    # The same cell under a dimension that lies about it: the cells themselves are scanned.
+    lying = _rewritten(wide, "xl/worksheets/sheet1.xml", b'<dimension ref="A1:BI2"', b'<dimension ref="A1:B2"')
+    assert tabular._read_xlsx_compiled(lying) is None
+    with pytest.raises(FileRefused, match="BI2"):
+        list(tabular.read_rows(io.BytesIO(wide), "xlsx"))

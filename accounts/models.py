@@ -176,7 +176,7 @@ class DeviceToken(models.Model):
     Only a SHA-256 digest of the token is stored, so a database leak yields no usable tokens.
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_tokens")
+    user = models.ForeignKey(User, db_index=False, on_delete=models.CASCADE, related_name="device_tokens")
     digest = models.CharField(max_length=64, unique=True)
     device_id = models.CharField(max_length=128)
     device_name = models.CharField(max_length=100, blank=True)
@@ -211,7 +211,7 @@ class KnownDevice(models.Model):
     number, that they hold it. Signing in from a device not listed here needs that code again
     (accounts.verification). Kept as long as the account; forgotten when the login number changes."""
 
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_devices")
+    person = models.ForeignKey(User, db_index=False, on_delete=models.CASCADE, related_name="known_devices")
     device_digest = models.CharField(max_length=40)
     verified_at = models.DateTimeField(default=timezone.now)
 
@@ -244,7 +244,7 @@ class VerificationCode(models.Model):
     Rows go a day after they were sent (accounts.services.purge_verification_records): the daily
     sending limits count them until then."""
 
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="verification_codes")
+    person = models.ForeignKey(User, db_index=False, on_delete=models.CASCADE, related_name="verification_codes")
     purpose = models.CharField(max_length=20, choices=VerificationPurpose.choices)
     context_digest = models.CharField(max_length=64, blank=True)
     code_digest = models.CharField(max_length=64)
@@ -306,7 +306,7 @@ class Invitation(models.Model):
     (/activate/<token>) the administrator copies or has sent by SMS; the person opens it and
     chooses their password (accounts.invitations). Only the newest invitation of a person works."""
 
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(User, db_index=False, on_delete=models.CASCADE, related_name="invitations")
     token_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -57,7 +57,7 @@ class Announcement(models.Model):
 @personal_data(subject=None, fields={}, reason="which departments an announcement was addressed to",
                not_personal={"announcement": "the announcement", "department": "a department addressed"})
 class AnnouncementDepartment(models.Model):
-    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="addressed")
+    announcement = models.ForeignKey(Announcement, db_index=False, on_delete=models.CASCADE, related_name="addressed")
     department = models.ForeignKey("orgdata.Department", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -86,8 +86,8 @@ class Delivery(models.Model):
         FAILED = "failed", _("Refused, tried again later")
         GAVE_UP = "gave_up", _("Refused, not tried again")
 
-    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="deliveries")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    announcement = models.ForeignKey(Announcement, db_index=False, on_delete=models.CASCADE, related_name="deliveries")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.CASCADE, related_name="+")
     inbox_message = models.OneToOneField("rights.InboxMessage", null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="+")
     is_for_own_department = models.BooleanField(default=False)
@@ -115,7 +115,7 @@ class Unsubscription(models.Model):
         INBOX = "inbox", _("The message in the app")
         EMAIL = "email", _("The link in the e-mail")
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.CASCADE, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     via = models.CharField(max_length=10, choices=Via.choices)
     left_at = models.DateTimeField(auto_now_add=True)

@@ -87,7 +87,7 @@ class ApprovalRequest(models.Model):
         RETURNED = "returned", _("Returned for changes")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     person_key = PersonKeyField()  # the applicant's (approvals.services sets it)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     details = EncryptedJSONField(_("details"), null=True, blank=True)

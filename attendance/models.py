@@ -59,7 +59,7 @@ class CheckIn(models.Model):
         VERIFIED = "verified", _("Face verified")
         NOT_ENROLLED = "not_enrolled", _("Photo sent, no face enrolled")
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     person_key = PersonKeyField()
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("time"))
@@ -89,7 +89,7 @@ class CheckIn(models.Model):
     },
 )
 class TrackingPing(models.Model):
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     person_key = PersonKeyField()
     recorded_at = models.DateTimeField()
     location = EncryptedJSONField(_("location"), null=True, blank=True)

@@ -201,7 +201,7 @@ class PurposeRevision(AppendOnlyModel):
     gets a new revision; append-only like the ledger it explains (trigger in migration 0002).
     """
 
-    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="revisions")
+    purpose = models.ForeignKey(Purpose, db_index=False, on_delete=models.PROTECT, related_name="revisions")
     revision = models.PositiveIntegerField()
     kind = models.CharField(max_length=30, choices=Purpose.Kind.choices)
     name_en = models.CharField(max_length=200)
@@ -270,7 +270,7 @@ class ConsentEvent(AppendOnlyModel):
         CONSOLE = "console", _("Web console")
         ADMIN_ON_REQUEST = "admin_on_request", _("Administrator, at the person's request")
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     purpose = models.ForeignKey(Purpose, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     purpose_revision = models.PositiveIntegerField(null=True, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -320,7 +320,7 @@ class ConsentEvent(AppendOnlyModel):
 class LegalBasisRecord(AppendOnlyModel):
     """C12: processing a person's information for a purpose without their consent, and why."""
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="legal_basis_records")
     purpose_revision = models.PositiveIntegerField()
     basis = models.CharField(max_length=30, choices=LegalBasis.choices)
@@ -351,7 +351,7 @@ class Disclosure(AppendOnlyModel):
         SERVICE_USED = "service_used", _("A partner's service was used")
         PUBLIC_DISCLOSURE = "public_disclosure", _("Public disclosure")
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="disclosures")  # none: disclosed to the public (C11)
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="disclosures")
@@ -408,7 +408,7 @@ class DeletionNotice(models.Model):
 
     recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="deletion_notices")
     # The account survives erasure as a tombstone, so the id stays valid.
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     # An HTTP status ("http_500") or a transport error class ("timeout"): never a response body,
@@ -518,7 +518,7 @@ BOARD_PURPOSE = "public.employee_of_the_month"
 class BoardEntry(models.Model):
     """C11: a person the enterprise chose as employee of the month."""
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
     chosen_at = models.DateTimeField(auto_now_add=True)
 

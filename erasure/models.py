@@ -54,7 +54,7 @@ class ErasureStep(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    job = models.ForeignKey(ErasureJob, on_delete=models.CASCADE, related_name="steps")
+    job = models.ForeignKey(ErasureJob, db_index=False, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=40)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

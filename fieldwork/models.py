@@ -110,9 +110,9 @@ class Customer(models.Model):
 class Visit(models.Model):
     """One visit of `person` to a customer: checked in, then checked out."""
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     person_key = PersonKeyField()
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="visits")
+    customer = models.ForeignKey(Customer, db_index=False, on_delete=models.PROTECT, related_name="visits")
     checked_in_at = models.DateTimeField(_("checked in"))
     check_in_location = EncryptedJSONField(_("check-in location"), null=True, blank=True)
     check_in_place = EncryptedTextField(_("check-in place"))
@@ -165,7 +165,7 @@ class Report(models.Model):
         DAILY = "daily", _("Daily report")
         WEEKLY = "weekly", _("Weekly report")
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, db_index=False, on_delete=models.PROTECT, related_name="+")
     person_key = PersonKeyField()
     kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices)
     period_start = models.DateField(_("period"))

@@ -115,7 +115,7 @@ class TimelineStep(models.Model):
 class AffectedEnterprise(models.Model):
     """Public schema: an enterprise a platform incident affects, and how far telling its people got."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="enterprises")
+    incident = models.ForeignKey(Incident, db_index=False, on_delete=models.CASCADE, related_name="enterprises")
     schema = models.CharField(max_length=63)
     enterprise_title = models.CharField(max_length=200)
     affected_count = models.PositiveIntegerField(default=0)
@@ -137,7 +137,7 @@ class AffectedEnterprise(models.Model):
 class AffectedPerson(models.Model):
     """A person an incident affects. Erased with the person; the incident keeps its counts."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")
+    incident = models.ForeignKey(Incident, db_index=False, on_delete=models.CASCADE, related_name="affected")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     is_minor = models.BooleanField(default=False)
     planned_at = models.DateTimeField(null=True, blank=True)
@@ -173,7 +173,7 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    affected = models.ForeignKey(AffectedPerson, on_delete=models.CASCADE, related_name="deliveries")
+    affected = models.ForeignKey(AffectedPerson, db_index=False, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.CharField(max_length=10, choices=Recipient.choices, default=Recipient.PERSON)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -23,8 +23,8 @@ class Department(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("parent department"))
+    parent = models.ForeignKey("self", db_index=False, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name=_("parent department"))
     path = models.CharField(max_length=1024, editable=False, default="")
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
@@ -206,8 +206,10 @@ class Employee(models.Model):
     # (R4: destroying the key) makes both unreadable at once.
     person_key = PersonKeyField()
     # E7 — employment
+    # unique=True also gives it the pattern index the directory's and the console's prefix search
+    # (LIKE 'E00%') reads.
     employee_number = models.CharField(_("employee number"), max_length=32, unique=True)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+    department = models.ForeignKey(Department, db_index=False, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="employees", verbose_name=_("department"))
     position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="employees", verbose_name=_("position"))
@@ -246,8 +248,6 @@ class Employee(models.Model):
         verbose_name_plural = _("employees")
         indexes = [
             models.Index(fields=["department", "employee_number"], name="employee_department_number"),
-            # The directory's and the console's employee-number prefix search (LIKE 'E00%').
-            models.Index(fields=["employee_number"], name="employee_number_prefix", opclasses=["varchar_pattern_ops"]),
             # The console's sortable columns (issue 14): each order ends on the employee number, so
             # a page of 100,000 people sorted by hire date or work status is read from an index.
             models.Index(fields=["entry_date", "employee_number"], name="employee_entry_date_number"),
@@ -409,7 +409,7 @@ class ApplicationSwitch(models.Model):
     """An administrator's on/off for one application at one level: the enterprise, a department
     (and everything below it) or one employee. The most specific switch wins."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="switches")
+    application = models.ForeignKey(Application, db_index=False, on_delete=models.CASCADE, related_name="switches")
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="+")

@@ -206,7 +206,7 @@ def test_an_enterprise_schema_made_with_the_pool_empty_is_the_template_in_every_
 
     copied, template = _catalogue(provisioned.enterprise.schema_name), _catalogue(settings.TENANT_TEMPLATE_SCHEMA)
 
-    assert {"employee_number_prefix", "orgdata_employee_employee_number_key"} <= {n for _, n in copied["indexes"]}
+    assert {"employee_department_number", "orgdata_employee_employee_number_key"} <= {n for _, n in copied["indexes"]}
     assert ("orgdata_department", "department_unique_name_per_parent", "u") in copied["constraints"]
     assert copied["purposes"] and copied["permissions"] and copied["migrations"] and copied["grants"]
     for kind in copied.keys() - {"sequences"}:
@@ -228,11 +228,11 @@ def test_a_copy_that_differs_from_the_template_leaves_nothing_behind_and_a_rerun
 
     def losing_one_index(cursor, template):
         return "\n".join(statement for statement in generate(cursor, template).split("\n")
-                         if not statement.startswith("CREATE INDEX employee_number_prefix "))
+                         if not statement.startswith("CREATE INDEX employee_department_number "))
 
     monkeypatch.setattr(schema_copy, "_generate", losing_one_index)
     monkeypatch.setattr(schema_copy, "_cached", None)
-    with pytest.raises(schema_copy.SchemaCopyMismatch, match="employee_number_prefix"):
+    with pytest.raises(schema_copy.SchemaCopyMismatch, match="employee_department_number"):
         tenant_services.provision_enterprise(code="pi-co", **VALID)
 
     assert not schema_exists("ent_pi_co")
@@ -244,7 +244,7 @@ def test_a_copy_that_differs_from_the_template_leaves_nothing_behind_and_a_rerun
     provisioned = tenant_services.provision_enterprise(code="pi-co", **VALID)
 
     assert Enterprise.objects.get(code="pi-co").status == Enterprise.Status.ACTIVE
-    assert "employee_number_prefix" in {name for _, name in _catalogue(provisioned.enterprise.schema_name)["indexes"]}
+    assert "employee_department_number" in {name for _, name in _catalogue(provisioned.enterprise.schema_name)["indexes"]}
 
 
 @pytest.mark.django_db

@@ -51,7 +51,8 @@ class AlterFieldDroppingItsIndex(AlterField):
         self._move_index(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        self._move_index(app_label, schema_editor, to_state, from_state)
+        # Backwards, from_state is the state after this operation and to_state the one before it.
+        self._move_index(app_label, schema_editor, from_state, to_state)
 
     def _move_index(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)

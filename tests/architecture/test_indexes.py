@@ -16,7 +16,11 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, migrations, models, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.test.utils import override_settings
+
+from core.migration_operations import AlterFieldDroppingItsIndex, DropPatternIndex
 
 from privacy.fields import BlindIndexField
 
@@ -108,3 +112,48 @@ def test_the_checks_find_a_covered_index_and_a_pattern_index():
         transaction.set_rollback(True)
     assert found == [("t", "t_a", "t_a_b"), ("t", "t_c", "t_c_key")]
     assert pattern == ["t_b_pattern"]
+
+
+
+def _sql(operation, state, *, app: str = "consent", backwards: bool = False) -> list[str]:
+    """What `operation` of `app` would run from `state` in an enterprise schema (collected, not executed)."""
+    migration = type("Migration", (migrations.Migration,), {"operations": [operation]})("0999_probe", app)
+    outside_a_transaction = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with override_settings(DATABASE_ROUTERS=[]):
+            with outside_a_transaction.schema_editor(collect_sql=True, atomic=False) as editor:
+                (migration.unapply if backwards else migration.apply)(state.clone(), editor, collect_sql=True)
+    finally:
+        outside_a_transaction.close()
+    return [statement.rstrip(";") for statement in editor.collected_sql if not statement.startswith("--")]
+
+
+def test_dropping_a_foreign_keys_index_leaves_its_constraint_alone_and_reverses():
+    """Django's AlterField would drop the foreign key and add it again, checking every row of the
+    table in every enterprise's schema; this drops the index by Django's own name for it."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    migration = loader.graph.nodes[("consent", "0007_drop_covered_indexes")]
+    state = loader.project_state(("consent", "0007_drop_covered_indexes"), at_end=False)
+    [operation] = [operation for operation in migration.operations
+                   if (operation.model_name, operation.name) == ("legalbasisrecord", "person")]
+
+    assert _sql(operation, state) == ['DROP INDEX IF EXISTS "consent_legalbasisrecord_person_id_7a50aa4b"']
+    assert _sql(operation, state, backwards=True) == [
+        'CREATE INDEX "consent_legalbasisrecord_person_id_7a50aa4b" ON "consent_legalbasisrecord" ("person_id")']
+
+    changed = operation.field.clone()
+    changed.remote_field.on_delete = models.CASCADE
+    with pytest.raises(ValueError, match="db_index only"):
+        _sql(AlterFieldDroppingItsIndex("legalbasisrecord", "person", changed), state)
+
+
+def test_dropping_a_digests_pattern_index_changes_no_state_and_reverses():
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    key = ("accounts", "0009_drop_covered_indexes")
+    state = loader.project_state(key, at_end=False)
+    [operation] = [operation for operation in loader.graph.nodes[key].operations if isinstance(operation, DropPatternIndex)]
+
+    assert _sql(operation, state, app="accounts") == ['DROP INDEX IF EXISTS "accounts_user_mobile_index_e0cc4ee9_like"']
+    assert _sql(operation, state, app="accounts", backwards=True) == [
+        'CREATE INDEX "accounts_user_mobile_index_e0cc4ee9_like" ON "accounts_user" ("mobile_index" varchar_pattern_ops)']
+    assert loader.project_state(key, at_end=True).models["accounts", "user"].fields["mobile_index"].unique

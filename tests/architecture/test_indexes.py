@@ -16,13 +16,12 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, migrations, models, transaction
+from django.db import connection, migrations, models, transaction
 from django.db.migrations.loader import MigrationLoader
-from django.test.utils import override_settings
 
 from core.migration_operations import AlterFieldDroppingItsIndex, DropPatternIndex
-
 from privacy.fields import BlindIndexField
+from tests.architecture.test_migrations import migration_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ NOT_OURS = {
 
 _COVERED_INDEXES = """
     WITH ix AS (
-        SELECT t.relname AS tbl, i.relname AS idx, x.indisunique AS uniq, x.indisprimary AS pkey,
+        SELECT t.relname AS tbl, i.relname AS idx, x.indisunique AS uniq,
                x.indpred IS NOT NULL OR x.indexprs IS NOT NULL AS special, i.relam AS am,
                string_to_array(x.indkey::text, ' ') AS cols, string_to_array(x.indclass::text, ' ') AS classes
           FROM pg_index x
@@ -116,16 +115,10 @@ def test_the_checks_find_a_covered_index_and_a_pattern_index():
 
 
 def _sql(operation, state, *, app: str = "consent", backwards: bool = False) -> list[str]:
-    """What `operation` of `app` would run from `state` in an enterprise schema (collected, not executed)."""
+    """What `operation` of `app` would run from `state` (collected, not executed)."""
     migration = type("Migration", (migrations.Migration,), {"operations": [operation]})("0999_probe", app)
-    outside_a_transaction = connections.create_connection(DEFAULT_DB_ALIAS)
-    try:
-        with override_settings(DATABASE_ROUTERS=[]):
-            with outside_a_transaction.schema_editor(collect_sql=True, atomic=False) as editor:
-                (migration.unapply if backwards else migration.apply)(state.clone(), editor, collect_sql=True)
-    finally:
-        outside_a_transaction.close()
-    return [statement.rstrip(";") for statement in editor.collected_sql if not statement.startswith("--")]
+    return [statement.rstrip(";") for statement in migration_sql(migration, state, backwards=backwards)
+            if not statement.startswith("--")]
 
 
 def test_dropping_a_foreign_keys_index_leaves_its_constraint_alone_and_reverses():

@@ -45,15 +45,16 @@ def _our_apps() -> set[str]:
     return {path.parent.parent.name for path in ROOT.glob("*/migrations/__init__.py")}
 
 
-def _statements(migration, state) -> list[str]:
-    """The SQL `migration` would run from `state`, in every schema whatever the tenant router says,
-    as `migrate_schemas` runs it: outside a transaction (collected, nothing is executed)."""
+def migration_sql(migration, state, *, backwards: bool = False) -> list[str]:
+    """The SQL `migration` would run from `state` (backwards: undo from `state`, the state before
+    it), in every schema whatever the tenant router says, as `migrate_schemas` runs it: outside a
+    transaction (collected, nothing is executed)."""
     # A connection of its own: the test's is inside the test's transaction. It only quotes values.
     outside_a_transaction = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with override_settings(DATABASE_ROUTERS=[]):
             with outside_a_transaction.schema_editor(collect_sql=True, atomic=False) as editor:
-                migration.apply(state.clone(), editor, collect_sql=True)
+                (migration.unapply if backwards else migration.apply)(state.clone(), editor, collect_sql=True)
     finally:
         outside_a_transaction.close()
     return editor.collected_sql
@@ -61,7 +62,7 @@ def _statements(migration, state) -> list[str]:
 
 def plain_indexes_on_existing_tables(migration, state) -> list[str]:
     """The statements of `migration` that index a table it did not create, without CONCURRENTLY."""
-    statements = _statements(migration, state)
+    statements = migration_sql(migration, state)
     created = {match["table"] for statement in statements for match in _CREATE_TABLE.finditer(statement)}
     blocking = []
     for statement in statements:

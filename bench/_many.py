@@ -8,18 +8,20 @@ runs (creating 1,000 takes minutes); `drop_enterprises()` removes them.
 `ensure_bare_enterprises(9000)` adds `scalebare-00000` … for the provisioning figure among 10,000:
 provisioned through the same path with only their manager (no department, employees or password
 of their own, so creation is the schema copy itself), in one process per core, and kept too
-(`drop_enterprises(BARE_PREFIX)` removes them).
+(`drop_enterprises(BARE_PREFIX)` removes them). `fillers=True` makes the missing ones as catalogue
+fillers instead (below): about four times faster past a few thousand schemas, never served.
 """
 from __future__ import annotations
 
 import functools
 import multiprocessing
 import os
+import re
 import time
 from dataclasses import dataclass
 
 import _setup
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 PREFIX = "scale"
@@ -145,9 +147,57 @@ def _provision_bare(index: int) -> None:
     connection.set_schema_to_public()
 
 
-def ensure_bare_enterprises(count: int, *, processes: int | None = None, progress: bool = True) -> int:
+# A catalogue filler: the template's copy script with each audit partition made as a plain table of
+# the same shape. A partition costs a read of all of pg_constraint (docs/scale-out.md, "Limits that
+# remain"), which made the product's path take 1.5 s an enterprise past 4,000 of them; a filler
+# takes about a quarter of that, holds about 4% fewer relations and 3% fewer constraints, and is
+# never served.
+_PARTITION = re.compile(r'CREATE TABLE ("[^"]+") PARTITION OF ("[^"]+") '
+                        r'(?:DEFAULT|FOR VALUES FROM \([^)]*\) TO \([^)]*\))')
+_filler_script: str | None = None
+
+
+def _filler_copy_script() -> str:
+    from django.conf import settings
+
+    from tenants import schema_copy
+
+    script, partitions = _PARTITION.subn(r"CREATE TABLE \1 (LIKE \2 INCLUDING ALL)",
+                                         schema_copy._script_for(settings.TENANT_TEMPLATE_SCHEMA).statements)
+    assert partitions, "the template has no partitions: the filler would be the product's copy"
+    return script
+
+
+def _make_filler(index: int) -> None:
+    from django.conf import settings
+
+    from tenants import schema_copy
+    from tenants import services as tenant_services
+    from tenants.models import Domain, Enterprise
+    from tenants.validators import enterprise_name_key
+
+    _setup.drop_enterprise(_bare_code(index))  # a half-made one from an interrupted run
+    code, name = _bare_code(index), f"规模测试空企业{index:05d}"
+    schema = tenant_services._schema_name_for(code)
+    with transaction.atomic():
+        enterprise = Enterprise.objects.bulk_create([Enterprise(
+            code=code, schema_name=schema, name=name, name_key=enterprise_name_key(name), location="Shenzhen",
+            industry="Electronics", personnel_size="1-20", status=Enterprise.Status.ACTIVE)])[0]
+        Domain.objects.bulk_create([Domain(domain=tenant_services.enterprise_host(code), tenant=enterprise,
+                                           is_primary=True)])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'CREATE SCHEMA "{schema}";\nSET LOCAL search_path TO "{schema}", public;\n'
+                + _filler_script.replace(schema_copy._TEMPLATE_MARK, f'"{settings.TENANT_TEMPLATE_SCHEMA}"')
+                .replace(schema_copy._SCHEMA_MARK, f'"{schema}"')
+                + "\nSELECT set_config('search_path', 'public', true);")
+
+
+def ensure_bare_enterprises(count: int, *, processes: int | None = None, progress: bool = True,
+                            fillers: bool = False) -> int:
     """The first `count` bare scale enterprises, provisioning the missing ones in `processes` (one
-    per core) at once; returns how many it made."""
+    per core) at once (`fillers`: as catalogue fillers, above); returns how many it made."""
+    global _filler_script
     from django.core.cache import caches
     from tenants.models import Enterprise
 
@@ -157,12 +207,15 @@ def ensure_bare_enterprises(count: int, *, processes: int | None = None, progres
     missing = [index for index in range(count) if _bare_code(index) not in existing]
     if not missing:
         return 0
+    if fillers:
+        _filler_script = _filler_copy_script()  # read once, inherited by every process
     # Each process opens its own connections: none may be inherited open.
     connection.close()
     caches.close_all()
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(processes or os.cpu_count() or 1) as pool:
-        for made, _ in enumerate(pool.imap_unordered(_provision_bare, missing, chunksize=10), 1):
+        make = _make_filler if fillers else _provision_bare
+        for made, _ in enumerate(pool.imap_unordered(make, missing, chunksize=10), 1):
             if progress and made % 500 == 0:
                 print(f"  provisioned {made} of {len(missing)} bare enterprises in "
                       f"{time.perf_counter() - started:.0f} s", flush=True)

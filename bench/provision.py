@@ -6,7 +6,9 @@ Two paths are measured in one run, each as the median of `--runs` (50) provision
 Both with `--existing` (1,000) enterprises already on the cluster, made through the product's own
 path by bench/_many.py and kept between runs (the catalogue every schema adds is what slows a copy).
 Beyond 1,000 (`--existing 10000`, issue 18) the others are bare enterprises (bench/_many.py: the
-same path, a manager only), made on the first such run in one process per core (about an hour).
+same path, a manager only), made on the first such run in one process per core (hours: each copy
+grows with the catalogue); `--fillers` makes the missing ones as catalogue fillers instead, which
+share the template's copy script but make its audit partitions plain tables (bench/_many.py).
 Targets (issue 19): spare ≤ 0.05 s, pool empty ≤ 1 s.
 Run: `make bench`, or `.venv/bin/python bench/provision.py [--existing 1000] [--runs 50]`.
 """
@@ -41,12 +43,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--existing", type=int, default=1000, help="scale enterprises on the cluster first")
     parser.add_argument("--runs", type=int, default=50, help="provisions measured per path")
+    parser.add_argument("--fillers", action="store_true",
+                        help="make missing enterprises beyond 1,000 as catalogue fillers (bench/_many.py)")
     arguments = parser.parse_args()
     runs = arguments.runs
 
     started = time.perf_counter()
     _many.ensure_enterprises(min(arguments.existing, _many.FULL))
-    _many.ensure_bare_enterprises(max(arguments.existing - _many.FULL, 0))
+    _many.ensure_bare_enterprises(max(arguments.existing - _many.FULL, 0), fillers=arguments.fillers)
     print(f"{arguments.existing} existing enterprises ready in {time.perf_counter() - started:.0f} s", flush=True)
     codes = [f"bench-{path}-{i:02d}" for path in ("spare", "empty") for i in range(runs)] + ["bench-warmup"]
     for code in codes:

@@ -194,12 +194,16 @@ def key_ring(rows):
 
 def _cipher_in(schema: str, key_id: int) -> AESGCM:
     ring = _ring.get()
-    if ring is not None and ring.schema == schema and key_id in ring.ciphers:
-        cipher = ring.ciphers[key_id]
+    if ring is not None and ring.schema == schema:
+        cipher = ring.ciphers.get(key_id, _NOT_IN_RING)
         if cipher is None:
             raise KeyDestroyed()
-        return cipher
+        if cipher is not _NOT_IN_RING:
+            return cipher
     return data_cipher(key_id, schema)
+
+
+_NOT_IN_RING = object()
 
 
 def data_cipher(key_id: int, schema: str | None = None) -> AESGCM:

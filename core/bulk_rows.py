@@ -11,10 +11,7 @@ fields the consent gate guards (orgdata.services.imports.writing checks this bef
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime
 from typing import Any
-
-from psycopg.adapt import PyFormat, Transformer
 
 from django.db import connection
 from django.db.models import Model
@@ -94,61 +91,8 @@ class RowTemplate:
 
     @contextmanager
     def copy(self):
-        """A COPY into the model's table; call `.write_row(row)` for each row (a copy of `row()`)."""
+        """A psycopg COPY into the model's table; call `.write_row(row)` for each row."""
         columns = ", ".join(connection.ops.quote_name(field.column) for field in self.fields)
         with connection.cursor() as cursor, cursor.cursor.copy(
                 f"COPY {qualified_table(self.model)} ({columns}) FROM STDIN") as copy:
-            writer = _LineWriter(copy, self._row, Transformer.from_context(cursor.cursor))
-            yield writer
-            writer.flush()
-
-
-# --- COPY lines built here ---------------------------------------------------------------------
-# psycopg's write_row adapts every value of every row; a 40-column employee record cost about
-# 20 µs, most of it for the defaults that are the same on every row. _LineWriter formats each
-# template default once, and per row only the values the caller set (told apart by identity), in
-# COPY's text format: the same text psycopg sends, for the types bulk writers use; any other type
-# is formatted by psycopg's own dumper for it.
-_LINES_PER_WRITE = 2000
-
-
-def _copy_field(value: Any, transformer: Transformer) -> str:
-    """One value as a field of a COPY text line."""
-    if value is None:
-        return "\\N"
-    kind = type(value)
-    if kind is int:
-        return str(value)
-    if isinstance(value, str):  # Ciphertext tokens are str too
-        return value.translate(_COPY_ESCAPES)
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is date or kind is datetime:
-        return value.isoformat()
-    if kind is bytes:
-        return "\\\\x" + value.hex()  # bytea's hex form, its backslash escaped for COPY
-    text = transformer.get_dumper(value, PyFormat.TEXT).dump(value)
-    return bytes(text).decode().translate(_COPY_ESCAPES)
-
-
-class _LineWriter:
-    __slots__ = ("_copy", "_defaults", "_formatted", "_transformer", "_lines")
-
-    def __init__(self, copy, defaults: list[Any], transformer: Transformer):
-        self._copy, self._defaults, self._transformer = copy, defaults, transformer
-        self._formatted = [_copy_field(value, transformer) for value in defaults]
-        self._lines: list[str] = []
-
-    def write_row(self, row: list[Any]) -> None:
-        transformer = self._transformer
-        self._lines.append("\t".join([
-            formatted if value is default else _copy_field(value, transformer)
-            for value, default, formatted in zip(row, self._defaults, self._formatted)]))
-        if len(self._lines) >= _LINES_PER_WRITE:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._lines:
-            self._lines.append("")
-            self._copy.write("\n".join(self._lines))
-            self._lines = []
+            yield copy

@@ -11,8 +11,10 @@ How an import runs
    leave as they are; new departments; positions and job levels that do not exist yet, which are
    never created unless the administrator chooses so). Nothing is written. `confirm_import` (the
    uploader only) queues the job again; `cancel_import` drops it and its file; an import left
-   unconfirmed for a day is cancelled. The confirmed attempt reads and validates every row again
-   without writing anything; then, in ONE transaction,
+   unconfirmed for a day is cancelled. The confirmed attempt takes the rows the first pass
+   validated, kept sealed beside the upload (`checked`), as long as the file, the validation
+   rules' code and the day are still the ones they were validated with; otherwise it reads and
+   validates every row again. Then, in ONE transaction,
    checks the rows against the database (employee numbers, mobile and ID numbers in use, the
    administrator's departments) and writes departments, accounts and employees in bulk. Any bad
    row means nothing is written; the report lists every bad row with its column and reason (never
@@ -45,6 +47,7 @@ The package, one module per part of the work:
 jobs      — the job's lifecycle: start (E8), run, lock, memory ceiling, recovery, progress for the console
 progress  — progress and heartbeats in the cache (skipped while the cache Redis is unreachable)
 rows      — reading the file and validating each row on its own
+checked   — the first pass's validated rows, sealed beside the upload for the confirmed pass
 checks    — the rows against the database: numbers in use, the administrator's departments (E5)
 preview   — what a checked file would do, shown before the administrator confirms (issue 14)
 writing   — departments, accounts and employee records written in bulk with COPY

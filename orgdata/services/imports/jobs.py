@@ -27,7 +27,7 @@ from core.errors import DomainError, FileRefused, NotPermitted, UnreadableFile
 from orgdata.errors import Rejected
 from orgdata.models import ImportJob
 from orgdata.services import minors as minor_services
-from orgdata.services.imports import checks, preview, progress, rows, writing
+from orgdata.services.imports import checked, checks, preview, progress, rows, writing
 from tenants import cessation
 
 logger = logging.getLogger("orgdata.services.imports")
@@ -371,11 +371,13 @@ def _finish(job: ImportJob, status: str, *, report: list | None = None, reason: 
     job.save(update_fields=["status", "finished_at", "report", "failure_reason", "file"])
     if stored:
         job.file.storage.delete(stored)
+        checked.discard_for(stored, job.file.storage)
 
 
 def _discard_upload(job: ImportJob) -> None:
     """The uploaded file holds personal information in the clear: keep it only while needed."""
     if job.file:
+        checked.discard(job)
         job.file.delete(save=False)
         ImportJob.objects.filter(pk=job.pk).update(file="")
 
@@ -429,23 +431,36 @@ def _import(job: ImportJob) -> None:
     """Read, validate, check and write one import: nothing is written unless every row is good."""
     actor = job.created_by
     require(actor, Capability.IMPORT_ADDRESS_BOOK)
+    is_confirmed = job.confirmed_at is not None
+    # Ages (M1, M2) are counted on one day for the whole file, in both passes alike.
+    today = timezone.localdate()
     progress.report_progress(job, "reading", 0, 0)
-    keys, data = rows.read_file(job)
-    total = len(data)
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
-    job.total_rows = total
-
-    parsed, errors = rows.validate_rows(job, keys, data)
-    del data
+    # The writing pass takes the rows the checking pass validated, while they still hold for this
+    # file, these rules and this day (see checked.py); otherwise it reads and validates the file.
+    parsed = checked.opened(job, today) if is_confirmed else None
+    if parsed is not None:
+        errors: list = []
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=len(parsed))
+        job.total_rows = len(parsed)
+        progress.report_progress(job, "validating", len(parsed), len(parsed))
+    else:
+        keys, data = rows.read_file(job)
+        total = len(data)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+        job.total_rows = total
+        parsed, errors = rows.validate_rows(job, keys, data, today=today)
+        del data
+    # Before the database checks, which add what they find to each row.
+    validated = checked.serialised(parsed) if not is_confirmed and not errors else None
 
     children_found: list[int] = []
     under_working_age_found: list[int] = []
-    is_confirmed = job.confirmed_at is not None
     try:
         if is_confirmed:
             _check_and_write(job, actor, parsed, errors, children_found, under_working_age_found)
         else:
             _check_and_preview(job, actor, parsed, errors, children_found, under_working_age_found)
+            checked.keep(job, validated, today)
     except Rejected:
         # M2: the rows were not imported, but children under 14 the rows found among people already
         # recorded are disabled and erased at once, after the import's transaction rolled back;

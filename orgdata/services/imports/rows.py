@@ -202,8 +202,10 @@ def _validate(keys: list[str], number: int, cells: list, lookups: dict,
             errors.append(RowError(number, str(COLUMNS_BY_KEY[key].label), _("This value is too long.")))
     return row, errors
 
-def validate_rows(job: ImportJob, keys: list[str], data: list[tuple[int, list]]) -> tuple[list[Row], list[RowError]]:
-    """Every row cleaned on its own (no database read), with the problems of each."""
+def validate_rows(job: ImportJob, keys: list[str], data: list[tuple[int, list]], *,
+                  today: date | None = None) -> tuple[list[Row], list[RowError]]:
+    """Every row cleaned on its own (no database read), with the problems of each; ages are
+    counted on `today` (the enterprise's date when not given)."""
     lookups = {"work_status": _choice_lookup(Employee.WorkStatus.choices),
                "gender": _choice_lookup(Employee.Gender.choices),
                "education": _choice_lookup(Employee.Education.choices)}
@@ -212,7 +214,7 @@ def validate_rows(job: ImportJob, keys: list[str], data: list[tuple[int, list]])
     errors: list[RowError] = []
     parsed_dates: dict[str, date] = {}
     # Ages (M1, M2) are counted on one day for the whole file, as the writing pass counts them.
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     for index, (number, cells) in enumerate(data, start=1):
         row, row_errors = _validate(keys, number, cells, lookups, parsed_dates, today)
         rows.append(row)

@@ -1,0 +1,131 @@
+"""The checking pass's validated rows, kept sealed for the writing pass (issue 19).
+
+The writing pass used to read and validate every row of the file a second time, although nothing
+its outcome depends on had changed: the file is the one the preview was worked out from, and the
+rules are the same unless the code or the day changed in between (ages are counted on the
+enterprise's day). So the checking pass seals the rows it validated, before any database check
+touches them, next to the upload: encrypted under the uploading administrator's data key
+(privacy.crypto.encrypt_bytes), with the file's digest, the day and a fingerprint of the
+validation rules' code in the authenticated context. The writing pass opens them only when all
+three still match, and otherwise (or when anything about them is off) reads and validates the file
+again, as before. Every check against the database runs in the writing pass either way.
+
+The sealed rows live exactly as long as the upload: jobs deletes both together.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import zlib
+from datetime import date
+
+from django.core.files.base import ContentFile
+
+from accounts import validators as account_validators
+from core import tabular
+from orgdata import columns, validators
+from orgdata.models import ImportJob
+from orgdata.services import employees, minors
+from orgdata.services.imports import rows as row_services
+from orgdata.services.imports.rows import Row
+from privacy import crypto
+from privacy.errors import KeyDestroyed, UnreadableValue
+
+logger = logging.getLogger("orgdata.services.imports")
+
+SUFFIX = ".checked"
+_FORMAT = 1
+# The code that decides what a row becomes: a change to any of it (a deploy between the check and
+# the confirmation) makes the writing pass validate again. Read once, from the code this process runs.
+_RULES = hashlib.sha256(b"".join(
+    inspect.getsource(module).encode()
+    for module in (row_services, validators, employees, minors, columns, tabular, account_validators))).hexdigest()
+
+
+def _path(job: ImportJob) -> str:
+    return f"{job.file.name}{SUFFIX}"
+
+
+def _file_digest(job: ImportJob) -> str:
+    digest = hashlib.sha256()
+    with job.file.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _context(job: ImportJob, digest: str, today: date) -> str:
+    return f"orgdata.importjob.checked|{_FORMAT}|{job.pk}|{digest}|{today.isoformat()}|{_RULES}"
+
+
+def _plain(value):
+    if type(value) is date:
+        return {"__date__": value.isoformat()}
+    raise TypeError(type(value).__name__)  # anything else: not kept, the writing pass validates
+
+
+def _revived(mapping: dict):
+    if len(mapping) == 1 and "__date__" in mapping:
+        return date.fromisoformat(mapping["__date__"])
+    return mapping
+
+
+def serialised(parsed: list[Row]) -> bytes | None:
+    """The validated rows as bytes to keep, or None when a value cannot be kept exactly. Called
+    before the database checks, which add what they find to each row."""
+    try:
+        return zlib.compress(json.dumps(
+            [[row.number, row.values, row.department, row.position, row.job_level, row.reveals_a_child,
+              row.reveals_under_working_age] for row in parsed],
+            ensure_ascii=False, separators=(",", ":"), default=_plain).encode(), 1)
+    except (TypeError, ValueError):
+        return None
+
+
+def keep(job: ImportJob, content: bytes | None, today: date) -> None:
+    """Seal `content` (from `serialised`) next to the job's upload; nothing is kept on any failure."""
+    key_id = job.created_by.person_key_id
+    if content is None or key_id is None or not job.file:
+        return
+    try:
+        sealed = crypto.encrypt_bytes(content, key_id=key_id, context=_context(job, _file_digest(job), today))
+        storage = job.file.storage
+        storage.delete(_path(job))
+        stored = storage.save(_path(job), ContentFile(sealed))
+        if stored != _path(job):  # the storage chose another name: not ours to find again
+            storage.delete(stored)
+    except (KeyDestroyed, UnreadableValue, OSError) as error:
+        logger.warning("import %s: validated rows not kept (%s)", job.pk, type(error).__name__)
+
+
+def opened(job: ImportJob, today: date) -> list[Row] | None:
+    """The rows the checking pass validated, when they still hold for this file, these rules and
+    `today`; otherwise None (the caller reads and validates the file)."""
+    key_id = job.created_by.person_key_id
+    if key_id is None or not job.file:
+        return None
+    storage = job.file.storage
+    try:
+        if not storage.exists(_path(job)):
+            return None
+        with storage.open(_path(job), "rb") as stream:
+            sealed = stream.read()
+        content = crypto.decrypt_bytes(sealed, context=_context(job, _file_digest(job), today))
+        return [Row(number, values, department, position, job_level, reveals_a_child, reveals_under_working_age)
+                for number, values, department, position, job_level, reveals_a_child, reveals_under_working_age
+                in json.loads(zlib.decompress(content), object_hook=_revived)]
+    except (KeyDestroyed, UnreadableValue, OSError, ValueError, TypeError, zlib.error):
+        return None  # a different day, other rules, another file, or damage: validated again
+
+
+def discard(job: ImportJob) -> None:
+    """Delete the sealed rows of `job`'s upload (called with the upload's own deletion)."""
+    if job.file:
+        job.file.storage.delete(_path(job))
+
+
+def discard_for(stored_name: str, storage) -> None:
+    if stored_name:
+        storage.delete(f"{stored_name}{SUFFIX}")

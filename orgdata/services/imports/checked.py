@@ -18,6 +18,7 @@ import hashlib
 import inspect
 import json
 import logging
+import os
 import zlib
 from datetime import date
 
@@ -37,11 +38,21 @@ logger = logging.getLogger("orgdata.services.imports")
 
 SUFFIX = ".checked"
 _FORMAT = 1
-# The code that decides what a row becomes: a change to any of it (a deploy between the check and
-# the confirmation) makes the writing pass validate again. Read once, from the code this process runs.
-_RULES = hashlib.sha256(b"".join(
-    inspect.getsource(module).encode()
-    for module in (row_services, validators, employees, minors, columns, tabular, account_validators))).hexdigest()
+_RULE_MODULES = (row_services, validators, employees, minors, columns, tabular, account_validators)
+
+
+def _rules_fingerprint() -> str:
+    """The code that decides what a row becomes: a change to any of it (a deploy between the check
+    and the confirmation) makes the writing pass validate again. Read once, from the code this
+    process runs; without its source (a deployment of compiled files only) a value of this process
+    alone, so rows are then only ever taken by the worker that validated them."""
+    try:
+        return hashlib.sha256(b"".join(inspect.getsource(module).encode() for module in _RULE_MODULES)).hexdigest()
+    except (OSError, TypeError):
+        return os.urandom(16).hex()
+
+
+_RULES = _rules_fingerprint()
 
 
 def _path(job: ImportJob) -> str:

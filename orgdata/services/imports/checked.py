@@ -71,28 +71,48 @@ def _context(job: ImportJob, digest: str, today: date) -> str:
     return f"orgdata.importjob.checked|{_FORMAT}|{job.pk}|{digest}|{today.isoformat()}|{_RULES}"
 
 
-def _plain(value):
-    if type(value) is date:
-        return {"__date__": value.isoformat()}
-    raise TypeError(type(value).__name__)  # anything else: not kept, the writing pass validates
+# Validation leaves dates under these keys only (a date, or None): kept as ISO text, read back as
+# dates. Any other value that JSON cannot carry exactly means the rows are not kept.
+_DATE_KEYS = ("date_of_birth", "entry_date")
 
 
-def _revived(mapping: dict):
-    if len(mapping) == 1 and "__date__" in mapping:
-        return date.fromisoformat(mapping["__date__"])
-    return mapping
+def _not_kept(value):
+    raise TypeError(type(value).__name__)
 
 
 def serialised(parsed: list[Row]) -> bytes | None:
     """The validated rows as bytes to keep, or None when a value cannot be kept exactly. Called
     before the database checks, which add what they find to each row."""
+    # One JSON line per row into the compressor: no copy of the whole file's rows as one text.
+    compressor, dumps, chunks = zlib.compressobj(1), json.JSONEncoder(
+        ensure_ascii=False, separators=(",", ":"), default=_not_kept).encode, []
     try:
-        return zlib.compress(json.dumps(
-            [[row.number, row.values, row.department, row.position, row.job_level, row.reveals_a_child,
-              row.reveals_under_working_age] for row in parsed],
-            ensure_ascii=False, separators=(",", ":"), default=_plain).encode(), 1)
+        for row in parsed:
+            values = row.values
+            dates = {key: values[key].isoformat() for key in _DATE_KEYS if type(values.get(key)) is date}
+            chunks.append(compressor.compress(dumps([
+                row.number, {**values, **dates} if dates else values, row.department, row.position, row.job_level,
+                row.reveals_a_child, row.reveals_under_working_age]).encode() + b"\n"))
     except (TypeError, ValueError):
         return None
+    chunks.append(compressor.flush())
+    return b"".join(chunks)
+
+
+def _rows_of(content: bytes):
+    decompressor, rest, loads = zlib.decompressobj(), b"", json.loads
+    for start in range(0, len(content), 1 << 20):
+        lines = (rest + decompressor.decompress(content[start:start + (1 << 20)])).split(b"\n")
+        rest = lines.pop()
+        for fields in loads(b"[" + b",".join(lines) + b"]") if lines else ():  # the chunk's rows in one call
+            row = Row(*fields)
+            values = row.values
+            for key in _DATE_KEYS:
+                if type(values.get(key)) is str:
+                    values[key] = date.fromisoformat(values[key])
+            yield row
+    if rest + decompressor.flush():
+        raise ValueError("sealed rows end inside a row")
 
 
 def keep(job: ImportJob, content: bytes | None, today: date) -> None:
@@ -124,9 +144,8 @@ def opened(job: ImportJob, today: date) -> list[Row] | None:
         with storage.open(_path(job), "rb") as stream:
             sealed = stream.read()
         content = crypto.decrypt_bytes(sealed, context=_context(job, _file_digest(job), today))
-        return [Row(number, values, department, position, job_level, reveals_a_child, reveals_under_working_age)
-                for number, values, department, position, job_level, reveals_a_child, reveals_under_working_age
-                in json.loads(zlib.decompress(content), object_hook=_revived)]
+        del sealed
+        return list(_rows_of(content))
     except (KeyDestroyed, UnreadableValue, OSError, ValueError, TypeError, zlib.error):
         return None  # a different day, other rules, another file, or damage: validated again
 

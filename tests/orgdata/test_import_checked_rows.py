@@ -100,3 +100,27 @@ def test_a_cancelled_import_deletes_its_sealed_rows_with_its_file(in_a, manager)
     assert storage.exists(sealed_path)
     import_services.cancel_import(actor=manager, job=job)
     assert not storage.exists(sealed_path)
+
+
+def test_an_upload_changed_after_its_check_is_validated_again_and_written_as_it_now_reads(in_a, manager, monkeypatch):
+    job = checked(_uploaded(manager))
+    validations = _counting_validation(monkeypatch)
+    with job.file.storage.open(job.file.name, "wb") as stream:  # the stored file, not the rows sealed from it
+        stream.write(PEOPLE.replace("陈一", "程一").encode())
+    job = _confirmed(job)
+    assert job.status == ImportJob.Status.SUCCEEDED and validations == [1]
+    assert Employee.objects.get(employee_number="C-1").account.display_name == "程一"
+
+
+def test_rows_that_cannot_be_sealed_leave_the_check_ready_and_are_validated_when_confirmed(
+        in_a, manager, monkeypatch):
+    def refused(*args, **kwargs):
+        raise RuntimeError("no key service")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(checked_rows.crypto, "encrypt_bytes", refused)
+        job = checked(_uploaded(manager))
+    assert job.status == ImportJob.Status.READY and not job.file.storage.exists(_sealed_path(job))
+    validations = _counting_validation(monkeypatch)
+    job = _confirmed(job)
+    assert job.status == ImportJob.Status.SUCCEEDED and validations == [1]

@@ -19,14 +19,17 @@ import inspect
 import json
 import logging
 import os
+import sys
 import zlib
 from datetime import date
 
+import django
+import phonenumbers
 from django.core.files.base import ContentFile
 
 from accounts import validators as account_validators
 from core import tabular
-from orgdata import columns, validators
+from orgdata import columns, models, validators
 from orgdata.models import ImportJob
 from orgdata.services import employees, minors
 from orgdata.services.imports import rows as row_services
@@ -38,7 +41,8 @@ logger = logging.getLogger("orgdata.services.imports")
 
 SUFFIX = ".checked"
 _FORMAT = 1
-_RULE_MODULES = (row_services, validators, employees, minors, columns, tabular, account_validators)
+_RULE_MODULES = (row_services, validators, employees, minors, columns, tabular, account_validators, models,
+                 sys.modules[__name__])
 
 
 def _rules_fingerprint() -> str:
@@ -47,7 +51,10 @@ def _rules_fingerprint() -> str:
     process runs; without its source (a deployment of compiled files only) a value of this process
     alone, so rows are then only ever taken by the worker that validated them."""
     try:
-        return hashlib.sha256(b"".join(inspect.getsource(module).encode() for module in _RULE_MODULES)).hexdigest()
+        sources = b"".join(inspect.getsource(module).encode() for module in _RULE_MODULES)
+        # The libraries that decide too: phone number metadata, e-mail address validation.
+        versions = f"{phonenumbers.__version__}|{django.__version__}".encode()
+        return hashlib.sha256(sources + versions).hexdigest()
     except (OSError, TypeError):
         return os.urandom(16).hex()
 
@@ -111,7 +118,7 @@ def _rows_of(content: bytes):
                 if type(values.get(key)) is str:
                     values[key] = date.fromisoformat(values[key])
             yield row
-    if rest + decompressor.flush():
+    if rest + decompressor.flush() or not decompressor.eof:
         raise ValueError("sealed rows end inside a row")
 
 
@@ -127,7 +134,7 @@ def keep(job: ImportJob, content: bytes | None, today: date) -> None:
         stored = storage.save(_path(job), ContentFile(sealed))
         if stored != _path(job):  # the storage chose another name: not ours to find again
             storage.delete(stored)
-    except (KeyDestroyed, UnreadableValue, OSError) as error:
+    except Exception as error:  # best effort: the writing pass then validates the file again
         logger.warning("import %s: validated rows not kept (%s)", job.pk, type(error).__name__)
 
 
@@ -146,8 +153,10 @@ def opened(job: ImportJob, today: date) -> list[Row] | None:
         content = crypto.decrypt_bytes(sealed, context=_context(job, _file_digest(job), today))
         del sealed
         return list(_rows_of(content))
-    except (KeyDestroyed, UnreadableValue, OSError, ValueError, TypeError, zlib.error):
-        return None  # a different day, other rules, another file, or damage: validated again
+    except Exception as error:  # a different day, other rules, another file, or damage: validated again
+        if not isinstance(error, (KeyDestroyed, UnreadableValue)):
+            logger.warning("import %s: validated rows not read (%s)", job.pk, type(error).__name__)
+        return None
 
 
 def discard(job: ImportJob) -> None:

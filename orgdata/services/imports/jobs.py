@@ -459,8 +459,8 @@ def _import(job: ImportJob) -> None:
         if is_confirmed:
             _check_and_write(job, actor, parsed, errors, children_found, under_working_age_found)
         else:
-            _check_and_preview(job, actor, parsed, errors, children_found, under_working_age_found)
-            checked.keep(job, validated, today)
+            _check_and_preview(job, actor, parsed, errors, children_found, under_working_age_found,
+                               keep=lambda: checked.keep(job, validated, today))
     except Rejected:
         # M2: the rows were not imported, but children under 14 the rows found among people already
         # recorded are disabled and erased at once, after the import's transaction rolled back;
@@ -475,7 +475,7 @@ def _import(job: ImportJob) -> None:
 
 
 def _check_and_preview(job: ImportJob, actor: User, parsed: list, errors: list, children_found: list[int],
-                       under_working_age_found: list[int]) -> None:
+                       under_working_age_found: list[int], keep=None) -> None:
     """Check the rows against the database as the writing pass will, write nothing, and stop the
     job at READY with its preview (issue 14). Raises Rejected listing every bad row. Minors already
     recorded whom a row reveals are protected at once, as by the writing pass (M1, M2)."""
@@ -491,6 +491,10 @@ def _check_and_preview(job: ImportJob, actor: User, parsed: list, errors: list, 
         errors.sort(key=lambda error: (error.row, error.column))
         raise Rejected(errors)
     job.preview = preview.preview_of(parsed, plan)
+    if keep is not None:
+        # Before the job says READY: once it does, a cancellation may delete the upload, and rows
+        # sealed after that would be left behind.
+        keep()
     job.status, job.report, job.failure_reason = ImportJob.Status.READY, [], ""
     job.save(update_fields=["status", "preview", "report", "failure_reason"])
     progress.report_progress(job, "validating", len(parsed), len(parsed))

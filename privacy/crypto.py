@@ -192,6 +192,9 @@ def key_ring(rows):
         _ring.reset(token)
 
 
+_NOT_IN_RING = object()
+
+
 def _cipher_in(schema: str, key_id: int) -> AESGCM:
     ring = _ring.get()
     if ring is not None and ring.schema == schema:
@@ -201,9 +204,6 @@ def _cipher_in(schema: str, key_id: int) -> AESGCM:
         if cipher is not _NOT_IN_RING:
             return cipher
     return data_cipher(key_id, schema)
-
-
-_NOT_IN_RING = object()
 
 
 def data_cipher(key_id: int, schema: str | None = None) -> AESGCM:

@@ -66,6 +66,12 @@ def _path(job: ImportJob) -> str:
     return f"{job.file.name}{SUFFIX}"
 
 
+def discard(upload_name: str, storage) -> None:
+    """Delete the sealed rows of the upload stored as `upload_name` (with the upload's own deletion)."""
+    if upload_name:
+        storage.delete(f"{upload_name}{SUFFIX}")
+
+
 def _file_digest(job: ImportJob) -> str:
     digest = hashlib.sha256()
     with job.file.open("rb") as stream:
@@ -158,13 +164,3 @@ def opened(job: ImportJob, today: date) -> list[Row] | None:
             logger.warning("import %s: validated rows not read (%s)", job.pk, type(error).__name__)
         return None
 
-
-def discard(job: ImportJob) -> None:
-    """Delete the sealed rows of `job`'s upload (called with the upload's own deletion)."""
-    if job.file:
-        job.file.storage.delete(_path(job))
-
-
-def discard_for(stored_name: str, storage) -> None:
-    if stored_name:
-        storage.delete(f"{stored_name}{SUFFIX}")

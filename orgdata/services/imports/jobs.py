@@ -371,13 +371,13 @@ def _finish(job: ImportJob, status: str, *, report: list | None = None, reason: 
     job.save(update_fields=["status", "finished_at", "report", "failure_reason", "file"])
     if stored:
         job.file.storage.delete(stored)
-        checked.discard_for(stored, job.file.storage)
+        checked.discard(stored, job.file.storage)
 
 
 def _discard_upload(job: ImportJob) -> None:
     """The uploaded file holds personal information in the clear: keep it only while needed."""
     if job.file:
-        checked.discard(job)
+        checked.discard(job.file.name, job.file.storage)
         job.file.delete(save=False)
         ImportJob.objects.filter(pk=job.pk).update(file="")
 

@@ -91,12 +91,9 @@ def record_bulk(*, model: type[Model], action: str, object_ids: Iterable, change
     fields = tuple(changed_fields)
     object_type = model._meta.label_lower
     # The actor and the request facts are the same for every entry: looked up once.
-    first = _pending(action=action, actor=actor, object_type=object_type, changed_fields=fields)
-    entries = [chain.PendingEntry(actor=first.actor, action=action, object_type=object_type,
-                                  object_id="" if object_id is None else str(object_id)[:64], changed_fields=fields,
-                                  ip=first.ip, user_agent=first.user_agent, language=first.language)
-               for object_id in object_ids]
-    return chain.append(entries)
+    shape = _pending(action=action, actor=actor, object_type=object_type, changed_fields=fields)
+    return chain.append_for_objects(
+        shape, ["" if object_id is None else str(object_id)[:64] for object_id in object_ids])
 
 
 # --- data changes -------------------------------------------------------------------------------

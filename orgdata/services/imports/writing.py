@@ -39,12 +39,16 @@ def write(job: ImportJob, rows: list[Row], plan: Plan) -> tuple[int, int, int]:
     total = len(rows)
     progress.report_progress(job, "writing", 0, total)
     created_departments = {}
-    for path in sorted(plan.new_department_paths, key=len):
-        parent = created_departments.get(path[:-1]) if len(path) > 1 else None
-        if parent is None and len(path) > 1:
-            parent = _existing_department(plan, path[:-1])
-        created_departments[path] = department_services.create_department(name=path[-1], parent=parent,
-                                                                          actor=IMPORT_WORKER)
+    by_depth: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+    for path in plan.new_department_paths:
+        by_depth[len(path)].append(path)
+    for depth in sorted(by_depth):  # a level at a time: each level's parents exist
+        paths = sorted(by_depth[depth])
+        parents = [None if depth == 1 else created_departments.get(path[:-1]) or _existing_department(plan, path[:-1])
+                   for path in paths]
+        created = department_services.create_departments(
+            wanted=[(parent, path[-1]) for parent, path in zip(parents, paths)], actor=IMPORT_WORKER)
+        created_departments.update(zip(paths, created))
     next_rank = (JobLevel.objects.order_by("-rank").values_list("rank", flat=True).first() or 0) + 1
     for name in sorted(plan.new_positions):
         plan.positions[name] = Position.objects.create(name=name)

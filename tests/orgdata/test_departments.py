@@ -81,3 +81,52 @@ def test_only_the_manager_merges_a_department_that_holds_administrator_grants(in
     # The manager decides about scopes: their merge moves the grant along.
     department_services.merge_departments(source=tree["backend"], target=tree["frontend"], actor=manager)
     assert list(scope_selectors.administered_roots_of(back_end_admin)) == [tree["frontend"]]
+
+
+@pytest.mark.promise("E7")
+def test_departments_created_in_bulk_are_what_one_at_a_time_would_make(in_a):
+    """An import creates its departments a level at a time (create_departments): same paths,
+    same refusals, one audit entry each naming its fields."""
+    from audit.models import AuditEntry
+
+    tree = make_tree()
+    made = department_services.create_departments(
+        wanted=[(None, "Branch"), (tree["rnd"], "Data"), (tree["east"], " Shanghai ")], actor=TEST_SETUP)
+    assert [department.name for department in made] == ["Branch", "Data", "Shanghai"]
+    for department in made:
+        department.refresh_from_db()
+        parent_path = department.parent.path if department.parent else "/"
+        assert department.path == f"{parent_path}{department.pk}/"
+    assert "HQ/Sales/East/Shanghai" in _labels() and "Branch" in _labels()
+    entries = {entry.object_id: entry for entry in AuditEntry.objects.filter(
+        object_type="orgdata.department", action="create", object_id__in=[str(d.pk) for d in made])}
+    assert set(entries["%d" % made[1].pk].changed_fields) == {"name", "parent", "path", "sort_order"}
+    assert set(entries["%d" % made[0].pk].changed_fields) == {"name", "path", "sort_order"}
+
+    count = Department.objects.count()
+    for wanted in ([(tree["hq"], "Sales")],  # a sibling has the name already
+                   [(tree["hq"], "Legal"), (tree["hq"], "Legal")],  # twice in one request
+                   [(None, "HQ")],  # a top-level name is taken too
+                   [(tree["hq"], "Legal"), (tree["hq"], "A/B")]):  # a slash, after a good one
+        with pytest.raises(ValidationError):
+            department_services.create_departments(wanted=wanted, actor=TEST_SETUP)
+    assert Department.objects.count() == count  # nothing of a refused request is written
+
+
+@pytest.mark.promise("E5")
+def test_a_sub_administrator_creates_departments_in_bulk_only_inside_their_own(in_a, manager):
+    from access.errors import NotInYourScope
+    from core.errors import NotPermitted
+    from tests.orgdata.factories import make_sub_administrator
+
+    tree = make_tree()
+    deputy = make_sub_administrator(departments=[tree["rnd"]], manager=manager, name="副管理员")
+    count = Department.objects.count()
+    with pytest.raises(NotInYourScope):
+        department_services.create_departments(wanted=[(tree["backend"], "API"), (tree["sales"], "West")],
+                                               actor=deputy)
+    with pytest.raises(NotPermitted):
+        department_services.create_departments(wanted=[(None, "Branch")], actor=deputy)
+    assert Department.objects.count() == count
+    made = department_services.create_departments(wanted=[(tree["backend"], "API")], actor=deputy)
+    assert made[0].path.startswith(tree["rnd"].path)

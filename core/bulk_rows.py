@@ -99,7 +99,9 @@ class RowTemplate:
         In PostgreSQL's binary format, with each column's type read from the table once: psycopg
         then picks every column's converter once, not every value's by its Python type, and the
         server parses no text (a 27-column row costs a quarter of what COPY's text format took).
-        A value must therefore be of its column's kind (an int for an integer, a str for text).
+        A value must therefore be of its column's kind (an int for an integer, a str for text);
+        a str given for a jsonb column would be stored as a JSON string, so JSON goes in as the
+        model field prepares it (the template's defaults do).
         """
         columns = [field.column for field in self.fields]
         table = qualified_table(self.model)

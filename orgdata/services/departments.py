@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from access.capabilities import Capability, Scope, require, scope_of
 from access.errors import NotInYourScope
 from accounts.validators import clean_name_text
-from audit.recording import record_bulk
+from audit.recording import audited_models, record_bulk
 from consent.gate import fields_needing_consent
 from core.bulk_rows import allocate_ids
 from core.errors import NotPermitted
@@ -85,8 +85,9 @@ def create_departments(*, wanted: list[tuple[Department | None, str]], actor) ->
     The same refusals, checked for all before any is written: an empty name, a name with "/", a
     name used twice under one parent (here or already), a parent outside the actor's departments.
     The parents exist already (a caller building a tree creates it a level at a time). Each
-    department gets one audit entry naming its fields (its path included). Returns the
-    departments in the order asked.
+    department gets the audit entries `create_department` would record (none while departments
+    hold no declared personal information).
+    Returns the departments in the order asked.
     """
     if not wanted:
         return []
@@ -111,10 +112,13 @@ def create_departments(*, wanted: list[tuple[Department | None, str]], actor) ->
                               path=f"{parents[parent_id].path if parent_id else '/'}{pk}/")
                    for pk, (parent_id, name) in zip(ids, places)]
     Department.objects.bulk_create(departments)
-    for has_parent in (False, True):
-        created = [department.pk for department in departments if (department.parent_id is not None) is has_parent]
-        record_bulk(model=Department, action="create", object_ids=created,
-                    changed_fields=["name", "parent", "path", "sort_order"] if has_parent else ["name", "path", "sort_order"])
+    if Department in audited_models():  # bulk_create sends no signals: the entries one at a time gives
+        for has_parent in (False, True):  # the creation (the path is set just after), then the path
+            created = [department.pk for department in departments if (department.parent_id is not None) is has_parent]
+            record_bulk(model=Department, action="create", object_ids=created,
+                        changed_fields=["name", "parent", "sort_order"] if has_parent else ["name", "sort_order"])
+        record_bulk(model=Department, action="update", object_ids=[department.pk for department in departments],
+                    changed_fields=["path"])
     return departments
 
 

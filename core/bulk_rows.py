@@ -73,6 +73,7 @@ class RowTemplate:
         self.fields = model._meta.concrete_fields
         self._row: list[Any] = []
         self._position: dict[str, int] = {}
+        self._types: list[int] | None = None  # the columns' type OIDs, read at the first copy()
         for index, field in enumerate(self.fields):
             if field.attname in fixed:
                 value = fixed[field.attname]
@@ -106,15 +107,16 @@ class RowTemplate:
         columns = [field.column for field in self.fields]
         table = qualified_table(self.model)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT attribute.atttypid FROM unnest(%s::text[]) WITH ORDINALITY AS wanted(name, n)"
-                " JOIN pg_attribute attribute ON attribute.attrelid = %s::regclass"
-                " AND attribute.attname = wanted.name AND NOT attribute.attisdropped ORDER BY wanted.n",
-                [text_array(columns), table])
-            types = [type_oid for (type_oid,) in cursor.fetchall()]
-            if len(types) != len(columns):
-                raise RuntimeError(f"{table} lacks some of the model's columns: {columns}")
+            if self._types is None:  # once per template: a writer copies a batch at a time
+                cursor.execute(
+                    "SELECT attribute.atttypid FROM unnest(%s::text[]) WITH ORDINALITY AS wanted(name, n)"
+                    " JOIN pg_attribute attribute ON attribute.attrelid = %s::regclass"
+                    " AND attribute.attname = wanted.name AND NOT attribute.attisdropped ORDER BY wanted.n",
+                    [text_array(columns), table])
+                self._types = [type_oid for (type_oid,) in cursor.fetchall()]
+                if len(self._types) != len(columns):
+                    raise RuntimeError(f"{table} lacks some of the model's columns: {columns}")
             quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
             with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(types)
+                copy.set_types(self._types)
                 yield copy
